@@ -1,0 +1,204 @@
+package dev.switchboard.tests.template;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+
+/**
+ * Checks template.yaml against the code: the template is what deploys, so a handler renamed in Java
+ * or a route without its permission would otherwise only show up as a failed deployment.
+ */
+class TemplateTest {
+
+    static final Path TEMPLATE = Path.of("..", "template.yaml");
+    static Map<String, Object> template;
+    static Map<String, Object> resources;
+
+    @BeforeAll
+    @SuppressWarnings("unchecked")
+    static void load() throws Exception {
+        template = CloudFormationYaml.read(TEMPLATE);
+        resources = (Map<String, Object>) template.get("Resources");
+    }
+
+    @Test
+    void everyFunctionHandler_isARequestHandlerClassOnTheClasspath() throws Exception {
+        List<String> handlers = functions().values().stream()
+                .map(f -> (String) properties(f).get("Handler")).collect(Collectors.toList());
+        assertThat(handlers).hasSize(4);
+        for (String handler : handlers) {
+            String[] classAndMethod = handler.split("::");
+            Class<?> type = Class.forName(classAndMethod[0]);
+            assertThat(RequestHandler.class).as(handler).isAssignableFrom(type);
+            assertThat(type.getConstructor()).as("no-arg constructor the Lambda runtime uses: " + handler).isNotNull();
+            assertThat(type.getConstructor(Map.class)).as("environment constructor the local cloud uses: " + handler).isNotNull();
+            assertThat(List.of(type.getMethods())).as(handler)
+                    .anyMatch(m -> m.getName().equals(classAndMethod[1]) && m.getParameterCount() == 2
+                            && m.getParameterTypes()[1] == Context.class);
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void functions_runJava21WithSnapStartOnAPublishedAlias() {
+        Map<String, Object> globals = (Map<String, Object>) ((Map<String, Object>) template.get("Globals")).get("Function");
+        assertThat(globals).containsEntry("Runtime", "java21").containsEntry("AutoPublishAlias", "live");
+        assertThat((Map<String, Object>) globals.get("SnapStart")).containsEntry("ApplyOn", "PublishedVersions");
+        functions().forEach((name, function) -> {
+            assertThat(properties(function)).as(name).containsKeys("Timeout", "Description");
+            assertThat(properties(function)).as(name + " must not turn SnapStart off").doesNotContainKey("SnapStart");
+        });
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyRoute_invokesItsFunctionAlias_withAPermissionScopedToThatRoute() {
+        Map<String, String> routeToFunction = Map.of(
+                "$connect", "ConnectFunction", "$default", "MessageFunction", "$disconnect", "DisconnectFunction");
+        routeToFunction.forEach((routeKey, function) -> {
+            Map<String, Object> route = resourcesOfType("AWS::ApiGatewayV2::Route").values().stream()
+                    .filter(r -> routeKey.equals(properties(r).get("RouteKey"))).findFirst().orElseThrow(
+                            () -> new AssertionError("no route " + routeKey));
+            // Target: !Join ['/', [integrations, !Ref SomeIntegration]]
+            List<Object> joined = (List<Object>) ((List<Object>) ((Map<String, Object>) properties(route).get("Target"))
+                    .get("Fn::Join")).get(1);
+            String integrationName = (String) ((Map<String, Object>) joined.get(1)).get("Ref");
+            Map<String, Object> integration = (Map<String, Object>) resources.get(integrationName);
+            assertThat(properties(integration)).containsEntry("IntegrationType", "AWS_PROXY");
+            assertThat(String.valueOf(properties(integration).get("IntegrationUri")))
+                    .as("the alias, so SnapStart applies").contains("${" + function + ".Alias}");
+
+            Map<String, Object> permission = resourcesOfType("AWS::Lambda::Permission").values().stream()
+                    .filter(p -> Map.of("Ref", function + ".Alias").equals(properties(p).get("FunctionName")))
+                    .findFirst().orElseThrow(() -> new AssertionError("no Lambda::Permission for " + function));
+            assertThat(properties(permission)).containsEntry("Principal", "apigateway.amazonaws.com");
+            assertThat(String.valueOf(properties(permission).get("SourceArn")))
+                    .contains("${WebSocketApi}").endsWith("/" + routeKey + "}");
+        });
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void api_routesOnTheActionField_andTheStageIsThrottled() {
+        Map<String, Object> api = resourcesOfType("AWS::ApiGatewayV2::Api").values().iterator().next();
+        assertThat(properties(api)).containsEntry("ProtocolType", "WEBSOCKET")
+                .containsEntry("RouteSelectionExpression", "$request.body.action");
+        Map<String, Object> stage = resourcesOfType("AWS::ApiGatewayV2::Stage").values().iterator().next();
+        assertThat((Map<String, Object>) properties(stage).get("DefaultRouteSettings"))
+                .containsKeys("ThrottlingRateLimit", "ThrottlingBurstLimit");
+    }
+
+    @Test
+    void functionsThatPost_mayManageConnectionsOfThisApiOnly_andConnectMayNot() {
+        for (String poster : List.of("MessageFunction", "BroadcastFunction", "DisconnectFunction")) {
+            List<Map<String, Object>> statements = statements(poster, "execute-api:ManageConnections");
+            assertThat(statements).as(poster).hasSize(1);
+            assertThat(String.valueOf(statements.get(0).get("Resource")))
+                    .contains("${WebSocketApi}/${StageName}/POST/@connections/*");
+        }
+        // $connect runs before the socket is open: posting from it would fail with 410 on AWS.
+        assertThat(statements("ConnectFunction", "execute-api:ManageConnections")).isEmpty();
+    }
+
+    @Test
+    void tableAccess_isScopedToThisTable_andNeverIncludesScan() {
+        functions().keySet().forEach(function -> {
+            List<Map<String, Object>> statements = statements(function, "dynamodb:");
+            assertThat(statements).as(function).isNotEmpty();
+            statements.forEach(statement -> {
+                assertThat(String.valueOf(statement.get("Action"))).doesNotContain("Scan").doesNotContain("dynamodb:*");
+                assertThat(String.valueOf(statement.get("Resource"))).contains("Table");
+            });
+        });
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void broadcastFunction_isSubscribedToTheTopic_andOnlyMessageAndBroadcastMayPublish() {
+        Map<String, Object> events = (Map<String, Object>) properties(functions().get("BroadcastFunction")).get("Events");
+        assertThat(events.values()).anyMatch(e -> "SNS".equals(((Map<String, Object>) e).get("Type"))
+                && Map.of("Ref", "NotificationsTopic").equals(((Map<String, Object>) ((Map<String, Object>) e)
+                        .get("Properties")).get("Topic")));
+        functions().forEach((name, function) -> {
+            boolean publishes = String.valueOf(properties(function).get("Policies")).contains("SNSPublishMessagePolicy");
+            assertThat(publishes).as(name).isEqualTo(name.equals("MessageFunction") || name.equals("BroadcastFunction"));
+        });
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void table_hasTheKeysIndexesAndTtlTheStoreUses() {
+        Map<String, Object> table = properties(resources.get("Table"));
+        assertThat(table).containsEntry("BillingMode", "PAY_PER_REQUEST");
+        assertThat(String.valueOf(table.get("KeySchema"))).contains("pk").contains("sk");
+        List<String> indexes = ((List<Map<String, Object>>) table.get("GlobalSecondaryIndexes")).stream()
+                .map(i -> (String) i.get("IndexName")).toList();
+        assertThat(indexes).containsExactlyInAnyOrder("byUser", "byShard");
+        assertThat((Map<String, Object>) table.get("TimeToLiveSpecification"))
+                .containsEntry("AttributeName", "expiresAt").containsEntry("Enabled", true);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void managementEndpoint_isBuiltFromTheApiId_notFromARequestDomain() {
+        Map<String, Object> variables = globalEnvironment();
+        assertThat(String.valueOf(variables.get("SWITCHBOARD_MANAGEMENT_ENDPOINT")))
+                .contains("https://${WebSocketApi}.execute-api.${AWS::Region}.amazonaws.com/${StageName}");
+        assertThat(variables).containsEntry("SWITCHBOARD_DEV_AUTH", Map.of("Ref", "DevAuth"));
+        Map<String, Object> devAuth = (Map<String, Object>) ((Map<String, Object>) template.get("Parameters")).get("DevAuth");
+        assertThat(devAuth).as("dev auth is insecure: off unless asked for").containsEntry("Default", "false");
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> globalEnvironment() {
+        Map<String, Object> globals = (Map<String, Object>) ((Map<String, Object>) template.get("Globals")).get("Function");
+        return (Map<String, Object>) ((Map<String, Object>) globals.get("Environment")).get("Variables");
+    }
+
+    static Map<String, Map<String, Object>> functions() {
+        return resourcesOfType("AWS::Serverless::Function");
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Map<String, Object>> resourcesOfType(String type) {
+        return resources.entrySet().stream()
+                .filter(e -> type.equals(((Map<String, Object>) e.getValue()).get("Type")))
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> (Map<String, Object>) e.getValue()));
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> properties(Object resource) {
+        return (Map<String, Object>) ((Map<String, Object>) resource).get("Properties");
+    }
+
+    /** Inline policy statements of a function whose Action mentions {@code actionPrefix}. */
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> statements(String function, String actionPrefix) {
+        List<Map<String, Object>> found = new ArrayList<>();
+        for (Object policy : (List<Object>) properties(functions().get(function)).get("Policies")) {
+            Object statements = ((Map<String, Object>) policy).get("Statement");
+            if (statements == null) {
+                continue;
+            }
+            for (Map<String, Object> statement : (List<Map<String, Object>>) statements) {
+                if (String.valueOf(statement.get("Action")).contains(actionPrefix)) {
+                    found.add(statement);
+                }
+            }
+        }
+        return found;
+    }
+
+}
