@@ -1,0 +1,324 @@
+// Switchboard chat page: plain JS, no build step. Speaks the wire protocol of docs/PROTOCOL.md.
+(() => {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  const NAME = /^[A-Za-z0-9_.\-]{1,64}$/;
+  const PING_EVERY_MS = 5 * 60 * 1000; // API Gateway closes idle sockets after 10 minutes
+
+  const state = {
+    user: null, token: null, socket: null, rooms: new Map(), current: null,
+    attempts: 0, reconnectTimer: null, pingTimer: null, wanted: false, seq: 0, everConnected: false,
+  };
+  // room -> {ids:Set, lastId, unread, items:[]}
+  function room(name) {
+    if (!state.rooms.has(name)) state.rooms.set(name, { ids: new Set(), lastId: null, unread: 0, items: [] });
+    return state.rooms.get(name);
+  }
+
+  function setState(kind, text) {
+    const el = $("state");
+    el.className = "state state-" + kind;
+    el.textContent = text || kind;
+  }
+
+  function url() {
+    const base = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/";
+    return state.token ? base + "?token=" + encodeURIComponent(state.token) : base + "?user=" + encodeURIComponent(state.user);
+  }
+
+  function send(obj) {
+    if (state.socket && state.socket.readyState === WebSocket.OPEN) {
+      state.socket.send(JSON.stringify(obj));
+      return true;
+    }
+    return false;
+  }
+
+  function connect() {
+    clearTimeout(state.reconnectTimer);
+    state.wanted = true;
+    setState(state.everConnected ? "reconnecting" : "connecting", state.everConnected ? "reconnecting…" : "connecting…");
+    let opened = false;
+    const socket = new WebSocket(url());
+    state.socket = socket;
+    socket.onopen = () => {
+      opened = true;
+      state.everConnected = true;
+      state.attempts = 0;
+      setState("connected");
+      showApp();
+      for (const [name, r] of state.rooms) {
+        send({ action: "join", room: name });
+        send(r.lastId ? { action: "history", room: name, after: r.lastId, limit: 50 } : { action: "history", room: name, limit: 50 });
+      }
+      clearInterval(state.pingTimer);
+      state.pingTimer = setInterval(() => send({ action: "ping" }), PING_EVERY_MS);
+    };
+    socket.onmessage = (event) => {
+      let frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return system("Unreadable frame from the server", true); }
+      handle(frame);
+    };
+    socket.onclose = (event) => {
+      clearInterval(state.pingTimer);
+      if (state.socket !== socket) return;
+      if (!opened && !state.everConnected) {
+        setState("disconnected");
+        $("login-error").textContent = "The server refused the connection: check the name or token (a token may have expired).";
+        state.wanted = false;
+        return;
+      }
+      if (!state.wanted) { setState("disconnected"); return; }
+      scheduleReconnect(event.code);
+    };
+  }
+
+  function scheduleReconnect(code) {
+    // exponential backoff with full jitter, capped at 30 s
+    const cap = Math.min(30000, 500 * 2 ** state.attempts++);
+    const delay = Math.round(cap / 2 + Math.random() * cap / 2);
+    let left = Math.ceil(delay / 1000);
+    setState("reconnecting", "reconnecting in " + left + "s");
+    const tick = setInterval(() => { left -= 1; if (left > 0) setState("reconnecting", "reconnecting in " + left + "s"); }, 1000);
+    state.reconnectTimer = setTimeout(() => { clearInterval(tick); connect(); }, delay);
+    if (code === 1009) system("Your last message was too large and the connection was closed.", true);
+  }
+
+  function handle(f) {
+    if (!f.type && f.message) { // API Gateway's own frames
+      return system(f.message === "Forbidden" ? "The server did not accept that request." : "The server had a problem handling that request. Please try again.", true);
+    }
+    switch (f.type) {
+      case "message": return addMessage(f.room, f, false);
+      case "direct": return addDirect(f);
+      case "ack": return confirm(f);
+      case "presence": return presence(f);
+      case "history": (f.messages || []).forEach((m) => addMessage(f.room, m, true)); return;
+      case "members": return members(f);
+      case "notification": return notify(f);
+      case "pong": return;
+      case "error": return system(errorText(f), true, f.room);
+      default: return;
+    }
+  }
+
+  function errorText(f) {
+    const what = f.requestAction ? " (" + f.requestAction + ")" : "";
+    return (f.message || f.code || "error") + what;
+  }
+
+  function addMessage(roomName, m, fromHistory) {
+    if (!roomName) return;
+    const r = room(roomName);
+    if (m.id && r.ids.has(m.id)) return; // de-duplicate: history after reconnect may overlap live delivery
+    if (m.id) { r.ids.add(m.id); if (!r.lastId || m.id > r.lastId) r.lastId = m.id; }
+    const item = { kind: "message", id: m.id, from: m.from, text: m.text, ts: m.ts, mine: m.from === state.user };
+    r.items.push(item);
+    if (roomName === state.current) render(item); else if (!fromHistory) { r.unread++; renderRooms(); }
+  }
+
+  function addDirect(m) {
+    const item = { kind: "direct", id: m.id, from: m.from, text: m.text, ts: m.ts, mine: false };
+    const r = room(state.current || "lobby");
+    r.items.push(item);
+    render(item);
+    toast("Direct message from " + m.from, m.text);
+  }
+
+  const pending = new Map(); // clientMsgId -> element
+  function confirm(f) {
+    const el = pending.get(f.clientMsgId);
+    if (!el) return;
+    pending.delete(f.clientMsgId);
+    el.dataset.id = f.id;
+    el.querySelector(".pending")?.remove();
+    const r = state.rooms.get(el.dataset.room);
+    if (r && f.id) { r.ids.add(f.id); if (!r.lastId || f.id > r.lastId) r.lastId = f.id; }
+  }
+
+  function presence(f) {
+    const text = f.user + (f.event === "join" ? " joined" : " left");
+    const r = room(f.room);
+    const item = { kind: "system", text };
+    r.items.push(item);
+    if (f.room === state.current) render(item);
+  }
+
+  function members(f) {
+    const list = $("members");
+    list.replaceChildren();
+    (f.users || []).forEach((u) => { const li = document.createElement("li"); li.textContent = u; list.appendChild(li); });
+    if (f.count && f.count > (f.users || []).length) {
+      const li = document.createElement("li"); li.textContent = "… " + f.count + " in all"; list.appendChild(li);
+    }
+    $("members-panel").hidden = false;
+  }
+
+  function notify(f) {
+    const li = document.createElement("li");
+    const b = document.createElement("strong"); b.textContent = f.title || "Notification";
+    const p = document.createElement("div"); p.textContent = f.body || "";
+    li.append(b, p);
+    $("notifications").prepend(li);
+    toast(f.title || "Notification", f.body || "");
+  }
+
+  function toast(title, body) {
+    const t = document.createElement("div");
+    t.className = "toast"; t.setAttribute("data-testid", "toast");
+    const b = document.createElement("strong"); b.textContent = title;
+    const p = document.createElement("div"); p.textContent = body;
+    t.append(b, p);
+    $("toasts").appendChild(t);
+    setTimeout(() => t.remove(), 6000);
+  }
+
+  function system(text, isError, roomName) {
+    const item = { kind: "system", text, error: !!isError };
+    const r = room(roomName && state.rooms.has(roomName) ? roomName : (state.current || "lobby"));
+    r.items.push(item);
+    render(item);
+  }
+
+  function time(ts) {
+    const d = ts ? new Date(ts) : new Date();
+    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function render(item) {
+    const list = $("messages");
+    const li = document.createElement("li");
+    if (item.kind === "system") {
+      li.className = "system" + (item.error ? " error" : "");
+      li.textContent = item.text;
+    } else {
+      li.className = "msg" + (item.mine ? " mine" : "") + (item.kind === "direct" ? " direct" : "");
+      li.setAttribute("data-testid", "message");
+      if (item.id) li.dataset.id = item.id;
+      li.dataset.from = item.from || "";
+      const meta = document.createElement("div"); meta.className = "meta";
+      const who = document.createElement("strong"); who.textContent = (item.kind === "direct" ? "✉ " : "") + (item.from || "");
+      const when = document.createElement("time"); when.textContent = time(item.ts);
+      meta.append(who, when);
+      if (item.pending) { const s = document.createElement("span"); s.className = "pending"; s.textContent = "sending…"; meta.append(s); }
+      const text = document.createElement("div"); text.className = "text"; text.textContent = item.text;
+      li.append(meta, text);
+      item.element = li;
+    }
+    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    list.appendChild(li);
+    if (atBottom || item.mine) list.scrollTop = list.scrollHeight;
+    return li;
+  }
+
+  function renderRooms() {
+    const ul = $("rooms");
+    ul.replaceChildren();
+    for (const [name, r] of state.rooms) {
+      const li = document.createElement("li");
+      const b = document.createElement("button");
+      b.type = "button";
+      b.setAttribute("aria-current", String(name === state.current));
+      const label = document.createElement("span"); label.textContent = "#" + name;
+      b.append(label);
+      if (r.unread) { const badge = document.createElement("span"); badge.className = "badge"; badge.textContent = r.unread; b.append(badge); }
+      b.onclick = () => { select(name); $("sidebar").classList.remove("open"); };
+      li.append(b);
+      ul.append(li);
+    }
+  }
+
+  function select(name) {
+    state.current = name;
+    const r = room(name);
+    r.unread = 0;
+    $("room-title").textContent = "#" + name;
+    $("message").placeholder = "Message #" + name + " — @name text for a direct message";
+    $("messages").replaceChildren();
+    r.items.forEach(render);
+    $("members-panel").hidden = true;
+    renderRooms();
+    const params = new URLSearchParams(location.search);
+    params.set("room", name);
+    history.replaceState(null, "", "?" + params.toString());
+  }
+
+  function join(name) {
+    if (!NAME.test(name)) return system("Room names are 1–64 letters, digits, '.', '_' or '-'.", true);
+    const isNew = !state.rooms.has(name);
+    room(name);
+    if (isNew) {
+      send({ action: "join", room: name });
+      send({ action: "history", room: name, limit: 50 });
+    }
+    select(name);
+  }
+
+  function showApp() {
+    $("login").hidden = true;
+    $("app").hidden = false;
+    $("me").textContent = state.user ? "signed in as " + state.user : "";
+    $("message").focus();
+  }
+
+  // ---------------------------------------------------------------- wiring
+  $("login-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const name = $("name").value.trim();
+    const token = $("token").value.trim();
+    if (!token && !NAME.test(name)) { $("login-error").textContent = "Pick a name: 1–64 letters, digits, '.', '_' or '-'."; return; }
+    $("login-error").textContent = "";
+    state.user = name || null;
+    state.token = token || null;
+    const first = $("first-room").value.trim() || "lobby";
+    room(first); state.current = first;
+    renderRooms(); select(first);
+    connect();
+  });
+
+  $("join-form").addEventListener("submit", (e) => { e.preventDefault(); const n = $("room").value.trim(); if (n) { join(n); $("room").value = ""; } });
+
+  $("send-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const input = $("message");
+    const text = input.value.trim();
+    if (!text || !state.current) return;
+    const clientMsgId = "web-" + Date.now().toString(36) + "-" + (state.seq++);
+    const direct = text.match(/^@([A-Za-z0-9_.\-]{1,64})\s+([\s\S]+)$/);
+    const ok = direct
+      ? send({ action: "direct", to: direct[1], text: direct[2], clientMsgId })
+      : send({ action: "send", room: state.current, text, clientMsgId });
+    if (!ok) return system("Not connected: your message was not sent. It stays in the box; send again once connected.", true);
+    input.value = "";
+    const item = { kind: direct ? "direct" : "message", from: state.user, text: direct ? "→ " + direct[1] + ": " + direct[2] : text,
+                   mine: true, pending: !direct };
+    room(state.current).items.push(item);
+    const el = render(item);
+    if (!direct) { el.dataset.room = state.current; pending.set(clientMsgId, el); }
+  });
+
+  $("leave").addEventListener("click", () => {
+    const name = state.current;
+    if (!name) return;
+    send({ action: "leave", room: name });
+    state.rooms.delete(name);
+    const next = state.rooms.keys().next().value;
+    if (next) select(next); else { state.current = null; $("messages").replaceChildren(); renderRooms(); $("room-title").textContent = "No room: join one"; }
+  });
+  $("who").addEventListener("click", () => {
+    const panel = $("members-panel");
+    if (!panel.hidden) { panel.hidden = true; return; }
+    if (state.current) send({ action: "who", room: state.current });
+  });
+  $("toggle-rooms").addEventListener("click", () => $("sidebar").classList.toggle("open"));
+
+  // Shareable link: /?user=NAME&room=ROOM connects at once.
+  const params = new URLSearchParams(location.search);
+  if (params.get("room")) $("first-room").value = params.get("room");
+  if (params.get("user")) {
+    $("name").value = params.get("user");
+    $("login-form").requestSubmit();
+  } else {
+    $("name").focus();
+  }
+})();
