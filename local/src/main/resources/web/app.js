@@ -257,6 +257,7 @@
   function showApp() {
     $("login").hidden = true;
     $("app").hidden = false;
+    $("toggle-rooms").hidden = false;
     $("me").textContent = state.user ? "signed in as " + state.user : "";
     $("message").focus();
   }
