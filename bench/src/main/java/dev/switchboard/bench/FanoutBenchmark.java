@@ -1,0 +1,210 @@
+package dev.switchboard.bench;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.client.WebSocketClient;
+
+/**
+ * N members in one room, one sender sending M messages one after another; for each message, when
+ * each member got it. Everything is bounded: connection count, message count and every wait.
+ */
+public final class FanoutBenchmark {
+
+    /** Figures of one run; latencies in ms from the sender's send call to a member's receipt. */
+    public record Result(String target, int members, int messages, Stats perRecipient, Stats firstDelivery,
+                         Stats lastDelivery, double deliveriesPerSecond, int connectFailures) {
+    }
+
+    private static final String TAG = "bench-";
+    private final PrintStream progress;
+
+    public FanoutBenchmark(PrintStream progress) {
+        this.progress = progress;
+    }
+
+    public Result run(Target target, int members, int messages, Duration perMessageTimeout) throws Exception {
+        WebSocketClient client = new WebSocketClient();
+        client.setIdleTimeout(Duration.ofMinutes(5));
+        client.setMaxTextMessageSize(256 * 1024);
+        client.start();
+        // receipts[m * members + i] = nanoTime member i got message m (0 = not yet)
+        AtomicLongArray receipts = new AtomicLongArray((messages + 1) * members);
+        long[] sentAt = new long[messages + 1];
+        List<CountDownLatch> arrived = new ArrayList<>();
+        for (int m = 0; m <= messages; m++) {
+            arrived.add(new CountDownLatch(members));
+        }
+        Readiness warmedUp = new Readiness(members);
+        List<Session> sessions = new ArrayList<>();
+        AtomicInteger failures = new AtomicInteger();
+        try {
+            progress.printf("%s: connecting %d members%n", target.name(), members);
+            Semaphore inFlight = new Semaphore(256);
+            List<CompletableFuture<Session>> pending = new ArrayList<>();
+            for (int i = 0; i < members; i++) {
+                inFlight.acquire();
+                int member = i;
+                Member listener = new Member(member, members, receipts, arrived, warmedUp);
+                CompletableFuture<Session> connected = client.connect(listener, target.uri("member" + i));
+                connected.whenComplete((s, e) -> {
+                    inFlight.release();
+                    if (e != null) {
+                        failures.incrementAndGet();
+                    } else {
+                        target.memberSetup().forEach(frame -> s.sendText(frame, Callback.NOOP));
+                    }
+                });
+                pending.add(connected);
+                if ((i + 1) % 1000 == 0) {
+                    progress.printf("  connected %d/%d%n", i + 1, members);
+                }
+            }
+            for (CompletableFuture<Session> each : pending) {
+                try {
+                    sessions.add(each.get(60, TimeUnit.SECONDS));
+                } catch (Exception e) {
+                    // counted in failures
+                }
+            }
+            if (failures.get() > 0) {
+                progress.printf("  %d connections failed (check `ulimit -n`)%n", failures.get());
+            }
+            Session sender = client.connect(new Member(-1, members, receipts, arrived, warmedUp), target.uri("sender"))
+                    .get(30, TimeUnit.SECONDS);
+            target.memberSetup().forEach(frame -> sender.sendText(frame, Callback.NOOP));
+
+            // Warm-up doubles as "everyone has joined": resend until every member got one.
+            long warmDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            int warm = 0;
+            while (!warmedUp.all() && System.nanoTime() < warmDeadline) {
+                sender.sendText(target.message("warm-" + warm++), Callback.NOOP);
+                warmedUp.await(Duration.ofMillis(500));
+            }
+            progress.printf("  %d/%d members ready after %d warm-up messages%n", warmedUp.count(), members, warm);
+
+            long start = System.nanoTime();
+            int completed = 0;
+            for (int m = 1; m <= messages; m++) {
+                sentAt[m] = System.nanoTime();
+                sender.sendText(target.message(TAG + m + "-"), Callback.NOOP);
+                if (!arrived.get(m).await(perMessageTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    progress.printf("  message %d: only %d/%d members got it within %s%n", m,
+                            members - arrived.get(m).getCount(), members, perMessageTimeout);
+                }
+                completed = m;
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return summarize(target.name(), members, completed, receipts, sentAt, seconds, failures.get());
+        } finally {
+            sessions.forEach(Session::close);
+            client.stop();
+        }
+    }
+
+    static Result summarize(String target, int members, int messages, AtomicLongArray receipts, long[] sentAt,
+                            double seconds, int failures) {
+        long[] all = new long[messages * members];
+        long[] first = new long[messages];
+        long[] last = new long[messages];
+        int n = 0;
+        for (int m = 1; m <= messages; m++) {
+            long min = Long.MAX_VALUE;
+            long max = 0;
+            for (int i = 0; i < members; i++) {
+                long at = receipts.get(m * members + i);
+                if (at == 0) {
+                    continue;
+                }
+                long latency = at - sentAt[m];
+                all[n++] = latency;
+                min = Math.min(min, latency);
+                max = Math.max(max, latency);
+            }
+            first[m - 1] = min == Long.MAX_VALUE ? 0 : min;
+            last[m - 1] = max;
+        }
+        return new Result(target, members, messages, Stats.of(java.util.Arrays.copyOf(all, n)), Stats.of(first),
+                Stats.of(last), n / seconds, failures);
+    }
+
+    /** Which members have seen a warm-up message. */
+    private static final class Readiness {
+        private final ConcurrentHashMap<Integer, Boolean> seen = new ConcurrentHashMap<>();
+        private final int size;
+
+        Readiness(int size) {
+            this.size = size;
+        }
+
+        void add(int member) {
+            if (seen.putIfAbsent(member, Boolean.TRUE) == null && seen.size() == size) {
+                synchronized (this) {
+                    notifyAll();
+                }
+            }
+        }
+
+        boolean all() {
+            return seen.size() >= size;
+        }
+
+        int count() {
+            return seen.size();
+        }
+
+        synchronized void await(Duration timeout) throws InterruptedException {
+            if (!all()) {
+                wait(timeout.toMillis());
+            }
+        }
+    }
+
+    public static final class Member implements Session.Listener.AutoDemanding {
+        private final int index;
+        private final int members;
+        private final AtomicLongArray receipts;
+        private final List<CountDownLatch> arrived;
+        private final Readiness warmedUp;
+
+        Member(int index, int members, AtomicLongArray receipts, List<CountDownLatch> arrived, Readiness warmedUp) {
+            this.index = index;
+            this.members = members;
+            this.receipts = receipts;
+            this.arrived = arrived;
+            this.warmedUp = warmedUp;
+        }
+
+        @Override
+        public void onWebSocketText(String frame) {
+            long now = System.nanoTime();
+            if (index < 0) {
+                return; // the sender: acks and its own copies are not deliveries
+            }
+            int at = frame.indexOf(TAG);
+            if (at < 0) {
+                if (frame.contains("warm-")) {
+                    warmedUp.add(index);
+                }
+                return;
+            }
+            int end = frame.indexOf('-', at + TAG.length());
+            int m = Integer.parseInt(frame, at + TAG.length(), end, 10);
+            if (m < arrived.size() && receipts.compareAndSet(m * members + index, 0, now)) {
+                arrived.get(m).countDown();
+            }
+        }
+    }
+
+}
