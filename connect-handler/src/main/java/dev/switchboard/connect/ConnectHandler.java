@@ -1,0 +1,72 @@
+package dev.switchboard.connect;
+
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
+
+import dev.switchboard.core.ChatService;
+import dev.switchboard.core.auth.AuthenticationException;
+import dev.switchboard.core.auth.Authenticator;
+import dev.switchboard.core.auth.Identity;
+import dev.switchboard.core.aws.Switchboard;
+
+/**
+ * {@code $connect}: authenticates the handshake and registers the connection. A non-2xx answer
+ * fails the handshake with that status and stores nothing. It never posts to the connection:
+ * on AWS the socket is not open until this returns (a post would get 410).
+ */
+public final class ConnectHandler implements RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectHandler.class);
+
+    private final Authenticator authenticator;
+    private final ChatService chat;
+
+    /** The Lambda runtime's constructor. */
+    public ConnectHandler() {
+        this(System.getenv());
+    }
+
+    /** The local cloud's: the function's environment as resolved from template.yaml. */
+    public ConnectHandler(Map<String, String> environment) {
+        this(new Switchboard(environment));
+    }
+
+    ConnectHandler(Switchboard switchboard) {
+        this(switchboard.authenticator(), switchboard.chat());
+    }
+
+    ConnectHandler(Authenticator authenticator, ChatService chat) {
+        this.authenticator = authenticator;
+        this.chat = chat;
+    }
+
+    @Override
+    public APIGatewayV2WebSocketResponse handleRequest(APIGatewayV2WebSocketEvent event, Context context) {
+        APIGatewayV2WebSocketEvent.RequestContext request = event.getRequestContext();
+        String connectionId = request.getConnectionId();
+        try {
+            Identity identity = authenticator.authenticate(event.getQueryStringParameters(), event.getHeaders());
+            long connectedAt = request.getConnectedAt() > 0 ? request.getConnectedAt() : System.currentTimeMillis();
+            chat.connect(connectionId, identity, connectedAt);
+            LOG.info("$connect {} user={} admin={}", connectionId, identity.user(), identity.admin());
+            return response(200, "connected");
+        } catch (AuthenticationException e) {
+            LOG.info("$connect {} refused {}: {}", connectionId, e.status(), e.getMessage());
+            return response(e.status(), e.getMessage());
+        }
+    }
+
+    private static APIGatewayV2WebSocketResponse response(int status, String body) {
+        APIGatewayV2WebSocketResponse response = new APIGatewayV2WebSocketResponse();
+        response.setStatusCode(status);
+        response.setBody(body);
+        return response;
+    }
+}

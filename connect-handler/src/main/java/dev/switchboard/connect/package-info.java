@@ -1,0 +1,2 @@
+/** The {@code $connect} route's function. */
+package dev.switchboard.connect;

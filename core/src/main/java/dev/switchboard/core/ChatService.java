@@ -1,0 +1,250 @@
+package dev.switchboard.core;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.switchboard.core.auth.Identity;
+import dev.switchboard.core.fanout.FanOut;
+import dev.switchboard.core.fanout.FanOutResult;
+import dev.switchboard.core.protocol.ErrorCode;
+import dev.switchboard.core.protocol.Json;
+import dev.switchboard.core.protocol.MessageIds;
+import dev.switchboard.core.protocol.ProtocolException;
+import dev.switchboard.core.protocol.Request;
+import dev.switchboard.core.protocol.RequestParser;
+import dev.switchboard.core.protocol.ServerFrame;
+import dev.switchboard.core.store.ChatStore;
+import dev.switchboard.core.store.ChatStore.JoinOutcome;
+import dev.switchboard.core.store.ChatStore.SaveOutcome;
+import dev.switchboard.core.store.Connection;
+import dev.switchboard.core.store.Member;
+import dev.switchboard.core.store.Page;
+import dev.switchboard.core.store.StoredMessage;
+
+/**
+ * The chat protocol, independent of Lambda and of AWS: the handlers adapt events to these calls.
+ * Replies go to the caller through the same fan-out path as everything else (on AWS a route's
+ * answer is a post to {@code @connections}).
+ */
+public final class ChatService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChatService.class);
+    private static final int WHO_PAGE = 100;
+
+    private final ChatStore store;
+    private final FanOut fanOut;
+    private final Optional<ChunkPublisher> chunks;
+    private final Config config;
+    private final Clock clock;
+    private final MessageIds ids = new MessageIds();
+    private final RequestParser parser;
+
+    public ChatService(ChatStore store, FanOut fanOut, Optional<ChunkPublisher> chunks, Config config, Clock clock) {
+        this.store = store;
+        this.fanOut = fanOut;
+        this.chunks = chunks;
+        this.config = config;
+        this.clock = clock;
+        this.parser = new RequestParser(config.maxTextLength(), config.historyPageLimit());
+    }
+
+    /** {@code $connect}: registers the connection. Never posts: on AWS the socket is not open yet. */
+    public Connection connect(String connectionId, Identity identity, long connectedAtMillis) {
+        Connection connection = new Connection(connectionId, identity.user(), identity.admin(), connectedAtMillis,
+                clock.millis() / 1000 + config.connectionTtlSeconds());
+        store.putConnection(connection);
+        return connection;
+    }
+
+    /** {@code $disconnect}: removes the connection and its memberships, tells the (small) rooms. */
+    public List<String> disconnect(String connectionId) {
+        Optional<Connection> connection = store.connection(connectionId);
+        List<String> rooms = store.removeConnection(connectionId);
+        connection.ifPresent(c -> rooms.forEach(room -> presence(room, "leave", c.user(), null)));
+        return rooms;
+    }
+
+    /** {@code $default}: one frame from a client. Bad input becomes an error frame to the caller. */
+    public void handle(String connectionId, String body) {
+        String action = null;
+        try {
+            Request request = parser.parse(body == null ? "" : body);
+            action = request.action();
+            Connection connection = store.connection(connectionId).orElseThrow(() -> new ProtocolException(
+                    ErrorCode.NOT_CONNECTED, "this connection is not registered (expired?): reconnect", request.action()));
+            dispatch(connection, request);
+        } catch (ProtocolException e) {
+            LOG.info("refused {} from {}: {} {}", action, connectionId, e.frame().code(), e.getMessage());
+            reply(connectionId, e.frame());
+        }
+    }
+
+    private void dispatch(Connection connection, Request request) {
+        // Java 17: no pattern switch yet
+        if (request instanceof Request.Join join) {
+            join(connection, join.room());
+        } else if (request instanceof Request.Leave leave) {
+            leave(connection, leave.room());
+        } else if (request instanceof Request.Send send) {
+            send(connection, send);
+        } else if (request instanceof Request.Direct direct) {
+            direct(connection, direct);
+        } else if (request instanceof Request.History history) {
+            history(connection, history);
+        } else if (request instanceof Request.Who who) {
+            who(connection, who);
+        } else {
+            reply(connection.connectionId(), new ServerFrame.Pong());
+        }
+    }
+
+    private void join(Connection connection, String room) {
+        JoinOutcome outcome = store.join(connection, room, config.maxRoomsPerConnection());
+        switch (outcome) {
+            case TOO_MANY_ROOMS -> throw new ProtocolException(ErrorCode.TOO_MANY_ROOMS,
+                    "a connection may be in at most " + config.maxRoomsPerConnection() + " rooms: leave one first", "join");
+            case NO_CONNECTION -> throw new ProtocolException(ErrorCode.NOT_CONNECTED,
+                    "this connection is no longer registered: reconnect", "join");
+            case ALREADY_MEMBER -> reply(connection.connectionId(), new ServerFrame.Presence(room, "join", connection.user()));
+            case JOINED -> presence(room, "join", connection.user(), connection.connectionId());
+        }
+    }
+
+    private void leave(Connection connection, String room) {
+        if (!store.leave(connection.connectionId(), room)) {
+            throw new ProtocolException(ErrorCode.NOT_MEMBER, "not a member of '" + room + "'", "leave");
+        }
+        reply(connection.connectionId(), new ServerFrame.Presence(room, "leave", connection.user()));
+        presence(room, "leave", connection.user(), null);
+    }
+
+    /**
+     * Presence costs a post per member per join, O(members²) to fill a room, so it is sent only
+     * while the room is small. {@code alsoTo} (the joiner) always gets it: it confirms the join.
+     */
+    private void presence(String room, String event, String user, String alsoTo) {
+        ServerFrame.Presence frame = new ServerFrame.Presence(room, event, user);
+        int cap = config.presenceMaxMembers();
+        if (store.countMembers(room, cap + 1) <= cap) {
+            FanOutResult result = deliverToRoom(room, bytes(frame), null);
+            LOG.debug("presence {} {} in {}: {}", event, user, room, result);
+        } else if (alsoTo != null) {
+            reply(alsoTo, frame);
+        }
+    }
+
+    private void send(Connection connection, Request.Send send) {
+        requireMember(connection, send.room(), "send");
+        long now = clock.millis();
+        StoredMessage message = new StoredMessage(send.room(), ids.next(now), connection.user(), send.text(), now);
+        String idempotencyKey = send.clientMsgId() == null ? null
+                : connection.user() + "#" + send.room() + "#" + send.clientMsgId();
+        // Persist before delivering: a crash mid-fan-out loses no message (history has it).
+        SaveOutcome saved = store.saveMessage(message, idempotencyKey);
+        StoredMessage stored = saved.message();
+        reply(connection.connectionId(), new ServerFrame.Ack(send.clientMsgId(), stored.id(), stored.ts()));
+        if (saved.duplicate()) {
+            LOG.info("duplicate send {} from {} acknowledged again, not delivered", send.clientMsgId(), connection.user());
+            return;
+        }
+        byte[] frame = bytes(new ServerFrame.Message(stored.room(), stored.id(), stored.from(), stored.text(), stored.ts()));
+        FanOutResult result = deliverToRoom(send.room(), frame, connection.connectionId());
+        LOG.info("send {} to {}: delivered={} gone={} failed={}", stored.id(), send.room(), result.delivered(), result.gone(), result.failed());
+    }
+
+    /**
+     * Streams the room page by page. The first {@code fanoutChunkSize} recipients are posted here;
+     * when a topic is configured every further page goes to SNS as a chunk for another instance.
+     */
+    private FanOutResult deliverToRoom(String room, byte[] frame, String exceptConnection) {
+        AtomicReference<FanOutResult> total = new AtomicReference<>(FanOutResult.NONE);
+        AtomicBoolean firstPage = new AtomicBoolean(true);
+        store.forEachMemberPage(room, config.fanoutChunkSize(), page -> {
+            List<Member> recipients = exceptConnection == null ? page
+                    : page.stream().filter(m -> !m.connectionId().equals(exceptConnection)).toList();
+            if (!firstPage.getAndSet(false) && chunks.isPresent()) {
+                chunks.get().publish(new ChunkPublisher.FanOutChunk(
+                        recipients.stream().map(Member::connectionId).toList(), new String(frame, StandardCharsets.UTF_8)));
+            } else {
+                total.set(total.get().plus(fanOut.deliver(recipients, frame)));
+            }
+        });
+        return total.get();
+    }
+
+    private void direct(Connection connection, Request.Direct direct) {
+        List<Member> recipients = store.connectionsOf(direct.to());
+        if (recipients.isEmpty()) {
+            throw new ProtocolException(ErrorCode.NOT_CONNECTED, "user '" + direct.to() + "' is not connected", "direct");
+        }
+        long now = clock.millis();
+        String id = ids.next(now);
+        reply(connection.connectionId(), new ServerFrame.Ack(direct.clientMsgId(), id, now));
+        fanOut.deliver(recipients, bytes(new ServerFrame.Direct(id, connection.user(), direct.text(), now)));
+    }
+
+    private void history(Connection connection, Request.History history) {
+        requireMember(connection, history.room(), "history");
+        Page<StoredMessage> page = store.history(history.room(), history.after(), history.limit());
+        List<ServerFrame.HistoryItem> items = page.items().stream()
+                .map(m -> new ServerFrame.HistoryItem(m.id(), m.from(), m.text(), m.ts())).toList();
+        reply(connection.connectionId(), new ServerFrame.History(history.room(), items, page.more()));
+    }
+
+    private void who(Connection connection, Request.Who who) {
+        requireMember(connection, who.room(), "who");
+        Page<Member> page = store.members(who.room(), who.after(), WHO_PAGE);
+        List<String> users = new ArrayList<>(new TreeSet<>(page.items().stream().map(Member::user).toList()));
+        Integer count = who.after() == null ? store.countMembers(who.room(), 10_000) : null;
+        reply(connection.connectionId(), new ServerFrame.Members(who.room(), users, count, page.next()));
+    }
+
+    private void requireMember(Connection connection, String room, String action) {
+        if (!store.isMember(connection.connectionId(), room)) {
+            throw new ProtocolException(ErrorCode.NOT_MEMBER, "join '" + room + "' first", action);
+        }
+    }
+
+    /** A notification from SNS: to a room, a user's connections, or everyone (every shard). */
+    public FanOutResult notify(Notification notification) {
+        long now = clock.millis();
+        byte[] frame = bytes(new ServerFrame.Notification(ids.next(now), notification.title(), notification.body(), now));
+        if (notification.room() != null) {
+            return deliverToRoom(notification.room(), frame, null);
+        }
+        if (notification.user() != null) {
+            return fanOut.deliver(store.connectionsOf(notification.user()), frame);
+        }
+        FanOutResult total = FanOutResult.NONE;
+        for (int shard = 0; shard < config.allShards(); shard++) {
+            AtomicReference<FanOutResult> shardTotal = new AtomicReference<>(FanOutResult.NONE);
+            store.forEachConnectionInShard(shard, config.fanoutChunkSize(),
+                    page -> shardTotal.set(shardTotal.get().plus(fanOut.deliver(page, frame))));
+            total = total.plus(shardTotal.get());
+        }
+        return total;
+    }
+
+    /** A chunk of a large fan-out, published by another instance. */
+    public FanOutResult deliverChunk(ChunkPublisher.FanOutChunk chunk) {
+        List<Member> recipients = chunk.connectionIds().stream().map(id -> new Member(id, null)).toList();
+        return fanOut.deliver(recipients, chunk.frame().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void reply(String connectionId, ServerFrame frame) {
+        fanOut.deliver(List.of(new Member(connectionId, null)), bytes(frame));
+    }
+
+    private static byte[] bytes(ServerFrame frame) {
+        return Json.write(frame).getBytes(StandardCharsets.UTF_8);
+    }
+}

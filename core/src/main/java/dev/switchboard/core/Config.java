@@ -1,0 +1,114 @@
+package dev.switchboard.core;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything a function is configured with, read once from its environment: the process
+ * environment on Lambda, a map the local cloud resolves from template.yaml, or a map in tests.
+ */
+public record Config(
+        String tableName,
+        URI managementEndpoint,
+        Optional<String> topicArn,
+        Optional<URI> dynamoDbEndpoint,
+        Optional<URI> snsEndpoint,
+        String region,
+        boolean devAuth,
+        Optional<String> jwtSecret,
+        Optional<URI> jwksUrl,
+        Optional<String> jwtIssuer,
+        Optional<String> jwtAudience,
+        int presenceMaxMembers,
+        int fanoutChunkSize,
+        int fanoutConcurrency,
+        int allShards,
+        long connectionTtlSeconds,
+        int messageRetentionDays,
+        int maxTextLength,
+        int maxRoomsPerConnection,
+        int historyPageLimit) {
+
+    public static final String TABLE = "SWITCHBOARD_TABLE";
+    public static final String MANAGEMENT_ENDPOINT = "SWITCHBOARD_MANAGEMENT_ENDPOINT";
+    public static final String TOPIC_ARN = "SWITCHBOARD_TOPIC_ARN";
+    public static final String DYNAMODB_ENDPOINT = "SWITCHBOARD_DYNAMODB_ENDPOINT";
+    public static final String SNS_ENDPOINT = "SWITCHBOARD_SNS_ENDPOINT";
+    public static final String DEV_AUTH = "SWITCHBOARD_DEV_AUTH";
+    public static final String JWT_SECRET = "SWITCHBOARD_JWT_SECRET";
+    public static final String JWKS_URL = "SWITCHBOARD_JWKS_URL";
+    public static final String JWT_ISSUER = "SWITCHBOARD_JWT_ISSUER";
+    public static final String JWT_AUDIENCE = "SWITCHBOARD_JWT_AUDIENCE";
+    public static final String PRESENCE_MAX_MEMBERS = "SWITCHBOARD_PRESENCE_MAX_MEMBERS";
+    public static final String FANOUT_CHUNK_SIZE = "SWITCHBOARD_FANOUT_CHUNK_SIZE";
+    public static final String FANOUT_CONCURRENCY = "SWITCHBOARD_FANOUT_CONCURRENCY";
+    public static final String ALL_SHARDS = "SWITCHBOARD_ALL_SHARDS";
+    public static final String CONNECTION_TTL_SECONDS = "SWITCHBOARD_CONNECTION_TTL_SECONDS";
+    public static final String MESSAGE_RETENTION_DAYS = "SWITCHBOARD_MESSAGE_RETENTION_DAYS";
+    public static final String MAX_TEXT_LENGTH = "SWITCHBOARD_MAX_TEXT_LENGTH";
+    public static final String MAX_ROOMS_PER_CONNECTION = "SWITCHBOARD_MAX_ROOMS_PER_CONNECTION";
+    public static final String HISTORY_PAGE_LIMIT = "SWITCHBOARD_HISTORY_PAGE_LIMIT";
+    public static final String REGION = "AWS_REGION";
+
+    /** Variables a function cannot start without: the template must set each. */
+    public static final List<String> REQUIRED = List.of(TABLE, MANAGEMENT_ENDPOINT);
+    /** Variables with a default (or off when empty). */
+    public static final List<String> OPTIONAL = List.of(TOPIC_ARN, DYNAMODB_ENDPOINT, SNS_ENDPOINT, DEV_AUTH,
+            JWT_SECRET, JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, PRESENCE_MAX_MEMBERS, FANOUT_CHUNK_SIZE,
+            FANOUT_CONCURRENCY, ALL_SHARDS, CONNECTION_TTL_SECONDS, MESSAGE_RETENTION_DAYS, MAX_TEXT_LENGTH,
+            MAX_ROOMS_PER_CONNECTION, HISTORY_PAGE_LIMIT, REGION);
+
+    /** Reads the configuration; fails naming the variable that is missing or malformed. */
+    public static Config fromEnv(Map<String, String> env) {
+        return new Config(
+                required(env, TABLE),
+                URI.create(stripSlash(required(env, MANAGEMENT_ENDPOINT))),
+                optional(env, TOPIC_ARN),
+                optional(env, DYNAMODB_ENDPOINT).map(URI::create),
+                optional(env, SNS_ENDPOINT).map(URI::create),
+                optional(env, REGION).orElse("us-east-1"),
+                optional(env, DEV_AUTH).map(v -> v.equalsIgnoreCase("true")).orElse(false),
+                optional(env, JWT_SECRET),
+                optional(env, JWKS_URL).map(URI::create),
+                optional(env, JWT_ISSUER),
+                optional(env, JWT_AUDIENCE),
+                integer(env, PRESENCE_MAX_MEMBERS, 100),
+                // One invocation posts this many itself; on AWS each further chunk is one SNS-triggered
+                // invocation, so delivery to big rooms runs on many instances in parallel.
+                integer(env, FANOUT_CHUNK_SIZE, 1000),
+                integer(env, FANOUT_CONCURRENCY, 64),
+                integer(env, ALL_SHARDS, 16),
+                // API Gateway closes every connection after 2 h; the margin covers clock skew.
+                integer(env, CONNECTION_TTL_SECONDS, 7500),
+                integer(env, MESSAGE_RETENTION_DAYS, 7),
+                integer(env, MAX_TEXT_LENGTH, 4000),
+                integer(env, MAX_ROOMS_PER_CONNECTION, 50),
+                integer(env, HISTORY_PAGE_LIMIT, 100));
+    }
+
+    private static String required(Map<String, String> env, String name) {
+        return optional(env, name).orElseThrow(() -> new IllegalStateException(
+                "Environment variable " + name + " is not set: set it in template.yaml (the local cloud reads it from there)"));
+    }
+
+    private static Optional<String> optional(Map<String, String> env, String name) {
+        String value = env.get(name);
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+    }
+
+    private static int integer(Map<String, String> env, String name, int fallback) {
+        return optional(env, name).map(v -> {
+            try {
+                return Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalStateException("Environment variable " + name + " must be a whole number, got '" + v + "'");
+            }
+        }).orElse(fallback);
+    }
+
+    private static String stripSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+}

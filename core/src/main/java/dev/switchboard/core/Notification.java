@@ -1,0 +1,54 @@
+package dev.switchboard.core;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+
+import dev.switchboard.core.protocol.Names;
+
+/**
+ * A notification published to the SNS topic by another system:
+ * {@code {"target":{"room":"lobby"}|{"user":"bob"}|{"all":true},"title":"...","body":"..."}}.
+ */
+public record Notification(String room, String user, boolean all, String title, String body) {
+
+    public static Notification parse(String json) {
+        JsonObject object;
+        try {
+            JsonElement element = JsonParser.parseString(json);
+            if (!element.isJsonObject()) {
+                throw new IllegalArgumentException("the notification must be a JSON object");
+            }
+            object = element.getAsJsonObject();
+        } catch (JsonParseException | StackOverflowError e) {
+            throw new IllegalArgumentException("the notification is not valid JSON");
+        }
+        JsonObject target = object.has("target") && object.get("target").isJsonObject() ? object.getAsJsonObject("target") : null;
+        if (target == null) {
+            throw new IllegalArgumentException("field 'target' is required: {\"room\":R} | {\"user\":U} | {\"all\":true}");
+        }
+        String room = string(target, "room");
+        String user = string(target, "user");
+        boolean all = target.has("all") && target.get("all").isJsonPrimitive() && target.get("all").getAsJsonPrimitive().isBoolean()
+                && target.get("all").getAsBoolean();
+        int targets = (room != null ? 1 : 0) + (user != null ? 1 : 0) + (all ? 1 : 0);
+        if (targets != 1) {
+            throw new IllegalArgumentException("'target' must name exactly one of room, user or all");
+        }
+        if ((room != null && !Names.isValid(room)) || (user != null && !Names.isValid(user))) {
+            throw new IllegalArgumentException("room and user names must be " + Names.describe());
+        }
+        String title = string(object, "title");
+        if (title == null || title.isBlank()) {
+            throw new IllegalArgumentException("field 'title' is required");
+        }
+        String body = string(object, "body");
+        return new Notification(room, user, all, title, body == null ? "" : body);
+    }
+
+    private static String string(JsonObject object, String field) {
+        JsonElement element = object.get(field);
+        return element != null && element.isJsonPrimitive() && element.getAsJsonPrimitive().isString() ? element.getAsString() : null;
+    }
+}

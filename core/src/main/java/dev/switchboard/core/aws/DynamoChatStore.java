@@ -1,0 +1,325 @@
+package dev.switchboard.core.aws;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import dev.switchboard.core.store.ChatStore;
+import dev.switchboard.core.store.Connection;
+import dev.switchboard.core.store.Member;
+import dev.switchboard.core.store.Page;
+import dev.switchboard.core.store.StoredMessage;
+import software.amazon.awssdk.enhanced.dynamodb.DynamoDbEnhancedClient;
+import software.amazon.awssdk.enhanced.dynamodb.DynamoDbIndex;
+import software.amazon.awssdk.enhanced.dynamodb.DynamoDbTable;
+import software.amazon.awssdk.enhanced.dynamodb.Expression;
+import software.amazon.awssdk.enhanced.dynamodb.Key;
+import software.amazon.awssdk.enhanced.dynamodb.model.ConditionCheck;
+import software.amazon.awssdk.enhanced.dynamodb.model.QueryConditional;
+import software.amazon.awssdk.enhanced.dynamodb.model.QueryEnhancedRequest;
+import software.amazon.awssdk.enhanced.dynamodb.model.TransactPutItemEnhancedRequest;
+import software.amazon.awssdk.enhanced.dynamodb.model.TransactWriteItemsEnhancedRequest;
+import software.amazon.awssdk.enhanced.dynamodb.model.WriteBatch;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+
+/** {@link ChatStore} on one DynamoDB table (layout in {@link TableItem}), with the enhanced client. */
+public final class DynamoChatStore implements ChatStore {
+
+    private static final Expression NOT_EXISTS = Expression.builder().expression("attribute_not_exists(pk)").build();
+    private static final Expression EXISTS = Expression.builder().expression("attribute_exists(pk)").build();
+
+    private final DynamoDbEnhancedClient enhanced;
+    private final DynamoDbTable<TableItem> table;
+    private final DynamoDbIndex<TableItem> byUser;
+    private final DynamoDbIndex<TableItem> byShard;
+    private final int shards;
+    private final long messageRetentionSeconds;
+    private final Clock clock;
+
+    public DynamoChatStore(DynamoDbClient client, String tableName, int shards, int messageRetentionDays, Clock clock) {
+        this.enhanced = DynamoDbEnhancedClient.builder().dynamoDbClient(client).build();
+        this.table = enhanced.table(tableName, TableItem.SCHEMA);
+        this.byUser = table.index(TableItem.BY_USER);
+        this.byShard = table.index(TableItem.BY_SHARD);
+        this.shards = shards;
+        this.messageRetentionSeconds = messageRetentionDays * 86_400L;
+        this.clock = clock;
+    }
+
+    private long now() {
+        return clock.millis() / 1000;
+    }
+
+    @Override
+    public void putConnection(Connection connection) {
+        TableItem item = TableItem.of("CONN#" + connection.connectionId(), "META");
+        item.setConnectionId(connection.connectionId());
+        item.setUser(connection.user());
+        item.setAdmin(connection.admin() ? Boolean.TRUE : null);
+        item.setTs(connection.connectedAt());
+        item.setExpiresAt(connection.expiresAt());
+        item.setGsi1pk("USER#" + connection.user());
+        item.setGsi1sk("CONN#" + connection.connectionId());
+        item.setGsi2pk("SHARD#" + shardOf(connection.connectionId()));
+        item.setGsi2sk(connection.connectionId());
+        table.putItem(item);
+    }
+
+    int shardOf(String connectionId) {
+        return Math.floorMod(connectionId.hashCode(), shards);
+    }
+
+    @Override
+    public Optional<Connection> connection(String connectionId) {
+        TableItem item = table.getItem(Key.builder().partitionValue("CONN#" + connectionId).sortValue("META").build());
+        if (item == null || item.expired(now())) {
+            return Optional.empty();
+        }
+        return Optional.of(toConnection(item));
+    }
+
+    private static Connection toConnection(TableItem item) {
+        return new Connection(item.getConnectionId(), item.getUser(), Boolean.TRUE.equals(item.getAdmin()),
+                item.getTs() == null ? 0 : item.getTs(), item.getExpiresAt() == null ? 0 : item.getExpiresAt());
+    }
+
+    @Override
+    public List<String> removeConnection(String connectionId) {
+        List<Key> deletes = new ArrayList<>();
+        List<String> rooms = new ArrayList<>();
+        // the connection's own partition: META and one ROOM#r per membership
+        table.query(QueryEnhancedRequest.builder()
+                        .queryConditional(QueryConditional.keyEqualTo(k -> k.partitionValue("CONN#" + connectionId)))
+                        .consistentRead(true).build())
+                .items().forEach(item -> {
+                    deletes.add(Key.builder().partitionValue(item.getPk()).sortValue(item.getSk()).build());
+                    if (item.getSk().startsWith("ROOM#")) {
+                        rooms.add(item.getRoom());
+                        deletes.add(Key.builder().partitionValue("ROOM#" + item.getRoom()).sortValue("MEMBER#" + connectionId).build());
+                    }
+                });
+        for (int i = 0; i < deletes.size(); i += 25) {
+            WriteBatch.Builder<TableItem> batch = WriteBatch.builder(TableItem.class).mappedTableResource(table);
+            deletes.subList(i, Math.min(deletes.size(), i + 25)).forEach(batch::addDeleteItem);
+            var result = enhanced.batchWriteItem(b -> b.addWriteBatch(batch.build()));
+            // unprocessed items (throttling) are retried one by one: cleanup must not half-happen
+            result.unprocessedDeleteItemsForTable(table).forEach(table::deleteItem);
+        }
+        return rooms;
+    }
+
+    @Override
+    public JoinOutcome join(Connection connection, String room, int maxRoomsPerConnection) {
+        if (isMember(connection.connectionId(), room)) {
+            return JoinOutcome.ALREADY_MEMBER;
+        }
+        int rooms = countQuery(QueryConditional.sortBeginsWith(k -> k.partitionValue("CONN#" + connection.connectionId())
+                .sortValue("ROOM#")), maxRoomsPerConnection + 1);
+        if (rooms >= maxRoomsPerConnection) {
+            return JoinOutcome.TOO_MANY_ROOMS;
+        }
+        TableItem member = TableItem.of("ROOM#" + room, "MEMBER#" + connection.connectionId());
+        member.setConnectionId(connection.connectionId());
+        member.setUser(connection.user());
+        member.setRoom(room);
+        member.setExpiresAt(connection.expiresAt());
+        TableItem reverse = TableItem.of("CONN#" + connection.connectionId(), "ROOM#" + room);
+        reverse.setConnectionId(connection.connectionId());
+        reverse.setUser(connection.user());
+        reverse.setRoom(room);
+        reverse.setExpiresAt(connection.expiresAt());
+        try {
+            // Both directions or neither, and only while the connection still exists: a join racing
+            // its $disconnect must not leave a membership behind.
+            enhanced.transactWriteItems(TransactWriteItemsEnhancedRequest.builder()
+                    .addConditionCheck(table, ConditionCheck.builder()
+                            .key(Key.builder().partitionValue("CONN#" + connection.connectionId()).sortValue("META").build())
+                            .conditionExpression(EXISTS).build())
+                    .addPutItem(table, member)
+                    .addPutItem(table, reverse)
+                    .build());
+            return JoinOutcome.JOINED;
+        } catch (TransactionCanceledException e) {
+            if (conditionFailed(e, 0)) {
+                return JoinOutcome.NO_CONNECTION;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public boolean leave(String connectionId, String room) {
+        if (!isMember(connectionId, room)) {
+            return false;
+        }
+        enhanced.transactWriteItems(TransactWriteItemsEnhancedRequest.builder()
+                .addDeleteItem(table, Key.builder().partitionValue("ROOM#" + room).sortValue("MEMBER#" + connectionId).build())
+                .addDeleteItem(table, Key.builder().partitionValue("CONN#" + connectionId).sortValue("ROOM#" + room).build())
+                .build());
+        return true;
+    }
+
+    @Override
+    public boolean isMember(String connectionId, String room) {
+        TableItem item = table.getItem(r -> r.key(Key.builder().partitionValue("CONN#" + connectionId).sortValue("ROOM#" + room).build())
+                .consistentRead(true));
+        return item != null && !item.expired(now());
+    }
+
+    @Override
+    public int countMembers(String room, int upTo) {
+        return countQuery(QueryConditional.sortBeginsWith(k -> k.partitionValue("ROOM#" + room).sortValue("MEMBER#")), upTo);
+    }
+
+    private int countQuery(QueryConditional condition, int upTo) {
+        long now = now();
+        int count = 0;
+        for (var page : table.query(QueryEnhancedRequest.builder().queryConditional(condition).limit(Math.min(upTo, 1000)).build())) {
+            for (TableItem item : page.items()) {
+                if (!item.expired(now) && ++count >= upTo) {
+                    return count;
+                }
+            }
+        }
+        return count;
+    }
+
+    @Override
+    public Page<Member> members(String room, String afterConnectionId, int pageSize) {
+        QueryEnhancedRequest.Builder request = QueryEnhancedRequest.builder()
+                .queryConditional(QueryConditional.sortBeginsWith(k -> k.partitionValue("ROOM#" + room).sortValue("MEMBER#")))
+                .limit(pageSize);
+        if (afterConnectionId != null) {
+            request.exclusiveStartKey(Map.of("pk", AttributeValue.fromS("ROOM#" + room),
+                    "sk", AttributeValue.fromS("MEMBER#" + afterConnectionId)));
+        }
+        var page = table.query(request.build()).iterator().next();
+        long now = now();
+        List<Member> members = page.items().stream().filter(i -> !i.expired(now))
+                .map(i -> new Member(i.getConnectionId(), i.getUser())).toList();
+        Map<String, AttributeValue> last = page.lastEvaluatedKey();
+        String next = last == null || last.isEmpty() ? null : last.get("sk").s().substring("MEMBER#".length());
+        return new Page<>(members, next);
+    }
+
+    @Override
+    public void forEachMemberPage(String room, int pageSize, Consumer<List<Member>> consumer) {
+        long now = now();
+        for (var page : table.query(QueryEnhancedRequest.builder()
+                .queryConditional(QueryConditional.sortBeginsWith(k -> k.partitionValue("ROOM#" + room).sortValue("MEMBER#")))
+                .limit(pageSize).build())) {
+            List<Member> members = page.items().stream().filter(i -> !i.expired(now))
+                    .map(i -> new Member(i.getConnectionId(), i.getUser())).toList();
+            if (!members.isEmpty()) {
+                consumer.accept(members);
+            }
+        }
+    }
+
+    @Override
+    public void forEachConnectionInShard(int shard, int pageSize, Consumer<List<Member>> consumer) {
+        long now = now();
+        for (var page : byShard.query(QueryEnhancedRequest.builder()
+                .queryConditional(QueryConditional.keyEqualTo(k -> k.partitionValue("SHARD#" + shard)))
+                .limit(pageSize).build())) {
+            List<Member> members = page.items().stream().filter(i -> !i.expired(now))
+                    .map(i -> new Member(i.getConnectionId(), i.getUser())).toList();
+            if (!members.isEmpty()) {
+                consumer.accept(members);
+            }
+        }
+    }
+
+    @Override
+    public List<Member> connectionsOf(String user) {
+        long now = now();
+        List<Member> members = new ArrayList<>();
+        for (var page : byUser.query(QueryEnhancedRequest.builder()
+                .queryConditional(QueryConditional.keyEqualTo(k -> k.partitionValue("USER#" + user))).build())) {
+            page.items().stream().filter(i -> !i.expired(now))
+                    .forEach(i -> members.add(new Member(i.getConnectionId(), i.getUser())));
+        }
+        return members;
+    }
+
+    @Override
+    public SaveOutcome saveMessage(StoredMessage message, String idempotencyKey) {
+        long expiresAt = message.ts() / 1000 + messageRetentionSeconds;
+        TableItem item = TableItem.of("ROOMMSG#" + message.room(), "MSG#" + message.id());
+        item.setMessageId(message.id());
+        item.setRoom(message.room());
+        item.setUser(message.from());
+        item.setText(message.text());
+        item.setTs(message.ts());
+        item.setExpiresAt(expiresAt);
+        if (idempotencyKey == null) {
+            table.putItem(item);
+            return new SaveOutcome(message, false);
+        }
+        TableItem idempotency = TableItem.of("IDEM#" + idempotencyKey, "IDEM");
+        idempotency.setMessageId(message.id());
+        idempotency.setRoom(message.room());
+        idempotency.setUser(message.from());
+        idempotency.setTs(message.ts());
+        idempotency.setExpiresAt(expiresAt);
+        try {
+            // The message and its idempotency key land together or not at all.
+            enhanced.transactWriteItems(TransactWriteItemsEnhancedRequest.builder()
+                    .addPutItem(table, TransactPutItemEnhancedRequest.builder(TableItem.class).item(idempotency)
+                            .conditionExpression(NOT_EXISTS).build())
+                    .addPutItem(table, item)
+                    .build());
+            return new SaveOutcome(message, false);
+        } catch (TransactionCanceledException e) {
+            if (!conditionFailed(e, 0)) {
+                throw e;
+            }
+            TableItem first = table.getItem(r -> r.key(Key.builder().partitionValue("IDEM#" + idempotencyKey).sortValue("IDEM").build())
+                    .consistentRead(true));
+            return new SaveOutcome(new StoredMessage(first.getRoom(), first.getMessageId(), first.getUser(), message.text(),
+                    first.getTs()), true);
+        }
+    }
+
+    private static boolean conditionFailed(TransactionCanceledException e, int index) {
+        List<CancellationReason> reasons = e.cancellationReasons();
+        return reasons != null && reasons.size() > index && "ConditionalCheckFailed".equals(reasons.get(index).code());
+    }
+
+    @Override
+    public Page<StoredMessage> history(String room, String afterId, int limit) {
+        long now = now();
+        QueryEnhancedRequest.Builder request = QueryEnhancedRequest.builder().limit(limit + 1);
+        if (afterId != null) {
+            request.queryConditional(QueryConditional.sortGreaterThan(k -> k.partitionValue("ROOMMSG#" + room).sortValue("MSG#" + afterId)))
+                    .scanIndexForward(true);
+        } else {
+            request.queryConditional(QueryConditional.sortBeginsWith(k -> k.partitionValue("ROOMMSG#" + room).sortValue("MSG#")))
+                    .scanIndexForward(false);
+        }
+        List<StoredMessage> messages = new ArrayList<>();
+        var page = table.query(request.build()).iterator().next();
+        for (TableItem item : page.items()) {
+            if (!item.expired(now)) {
+                messages.add(new StoredMessage(room, item.getMessageId(), item.getUser(), item.getText(), item.getTs()));
+            }
+        }
+        boolean more = messages.size() > limit;
+        if (more) {
+            messages = new ArrayList<>(messages.subList(0, limit));
+        }
+        if (afterId == null) {
+            java.util.Collections.reverse(messages); // newest page, shown oldest first
+        }
+        String next = more ? messages.get(messages.size() - 1).id() : null;
+        return new Page<>(messages, next);
+    }
+
+
+}

@@ -1,0 +1,65 @@
+package dev.switchboard.core.aws;
+
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.switchboard.core.ChatService;
+import dev.switchboard.core.ChunkPublisher;
+import dev.switchboard.core.Config;
+import dev.switchboard.core.auth.Authenticator;
+import dev.switchboard.core.fanout.FanOut;
+import dev.switchboard.core.store.ChatStore;
+
+/**
+ * Wires a function instance from its environment, once: configuration, SDK clients, store,
+ * fan-out, chat service. Handlers hold one of these from their constructor on.
+ */
+public final class Switchboard {
+
+    private final Config config;
+    private final ChatStore store;
+    private final ChatService chat;
+    private final Authenticator authenticator;
+
+    public Switchboard(Map<String, String> environment) {
+        this.config = Config.fromEnv(environment);
+        AwsClients clients = new AwsClients(config);
+        this.store = new DynamoChatStore(clients.dynamoDb(), config.tableName(), config.allShards(),
+                config.messageRetentionDays(), Clock.systemUTC());
+        // The pool bounds the posts in flight; daemon threads so a frozen (SnapStart) or ending JVM never waits on it.
+        FanOut fanOut = new FanOut(new ManagementApiPoster(clients.managementApi()), store::removeConnection,
+                pool(config.fanoutConcurrency()), 3, 50);
+        Optional<ChunkPublisher> chunks = config.topicArn().map(arn -> new SnsChunkPublisher(clients.sns(), arn));
+        this.chat = new ChatService(store, fanOut, chunks, config, Clock.systemUTC());
+        this.authenticator = new Authenticator(config);
+    }
+
+    private static ExecutorService pool(int threads) {
+        AtomicInteger count = new AtomicInteger();
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread thread = new Thread(r, "fanout-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public ChatStore store() {
+        return store;
+    }
+
+    public ChatService chat() {
+        return chat;
+    }
+
+    public Authenticator authenticator() {
+        return authenticator;
+    }
+}

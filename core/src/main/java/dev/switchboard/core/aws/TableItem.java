@@ -1,0 +1,104 @@
+package dev.switchboard.core.aws;
+
+import static software.amazon.awssdk.enhanced.dynamodb.mapper.StaticAttributeTags.primaryPartitionKey;
+import static software.amazon.awssdk.enhanced.dynamodb.mapper.StaticAttributeTags.primarySortKey;
+import static software.amazon.awssdk.enhanced.dynamodb.mapper.StaticAttributeTags.secondaryPartitionKey;
+import static software.amazon.awssdk.enhanced.dynamodb.mapper.StaticAttributeTags.secondarySortKey;
+
+import software.amazon.awssdk.enhanced.dynamodb.mapper.StaticTableSchema;
+
+/**
+ * One row of the single table, whatever its kind; the key prefixes say which:
+ * <pre>
+ * pk               sk             kind          gsi1 (byUser)        gsi2 (byShard)
+ * CONN#id          META           connection    USER#u / CONN#id     SHARD#n / id
+ * CONN#id          ROOM#r         its room      -                    -
+ * ROOM#r           MEMBER#id      room member   -                    -
+ * ROOMMSG#r        MSG#id         message       -                    -
+ * IDEM#u#r#cmid    IDEM           idempotency   -                    -
+ * </pre>
+ * The enhanced client cannot map records (aws-sdk-java-v2#4281), so this mutable bean stays inside
+ * the adapter; its schema is built once.
+ */
+public final class TableItem {
+
+    static final String BY_USER = "byUser";
+    static final String BY_SHARD = "byShard";
+
+    static final StaticTableSchema<TableItem> SCHEMA = StaticTableSchema.builder(TableItem.class)
+            .newItemSupplier(TableItem::new)
+            .addAttribute(String.class, a -> a.name("pk").getter(TableItem::getPk).setter(TableItem::setPk).tags(primaryPartitionKey()))
+            .addAttribute(String.class, a -> a.name("sk").getter(TableItem::getSk).setter(TableItem::setSk).tags(primarySortKey()))
+            .addAttribute(String.class, a -> a.name("gsi1pk").getter(TableItem::getGsi1pk).setter(TableItem::setGsi1pk)
+                    .tags(secondaryPartitionKey(BY_USER)))
+            .addAttribute(String.class, a -> a.name("gsi1sk").getter(TableItem::getGsi1sk).setter(TableItem::setGsi1sk)
+                    .tags(secondarySortKey(BY_USER)))
+            .addAttribute(String.class, a -> a.name("gsi2pk").getter(TableItem::getGsi2pk).setter(TableItem::setGsi2pk)
+                    .tags(secondaryPartitionKey(BY_SHARD)))
+            .addAttribute(String.class, a -> a.name("gsi2sk").getter(TableItem::getGsi2sk).setter(TableItem::setGsi2sk)
+                    .tags(secondarySortKey(BY_SHARD)))
+            .addAttribute(String.class, a -> a.name("connectionId").getter(TableItem::getConnectionId).setter(TableItem::setConnectionId))
+            .addAttribute(String.class, a -> a.name("user").getter(TableItem::getUser).setter(TableItem::setUser))
+            .addAttribute(String.class, a -> a.name("room").getter(TableItem::getRoom).setter(TableItem::setRoom))
+            .addAttribute(String.class, a -> a.name("messageId").getter(TableItem::getMessageId).setter(TableItem::setMessageId))
+            .addAttribute(String.class, a -> a.name("text").getter(TableItem::getText).setter(TableItem::setText))
+            .addAttribute(Long.class, a -> a.name("ts").getter(TableItem::getTs).setter(TableItem::setTs))
+            .addAttribute(Boolean.class, a -> a.name("admin").getter(TableItem::getAdmin).setter(TableItem::setAdmin))
+            .addAttribute(Long.class, a -> a.name("expiresAt").getter(TableItem::getExpiresAt).setter(TableItem::setExpiresAt))
+            .build();
+
+    private String pk;
+    private String sk;
+    private String gsi1pk;
+    private String gsi1sk;
+    private String gsi2pk;
+    private String gsi2sk;
+    private String connectionId;
+    private String user;
+    private String room;
+    private String messageId;
+    private String text;
+    private Long ts;
+    private Boolean admin;
+    private Long expiresAt;
+
+    static TableItem of(String pk, String sk) {
+        TableItem item = new TableItem();
+        item.pk = pk;
+        item.sk = sk;
+        return item;
+    }
+
+    boolean expired(long nowSeconds) {
+        return expiresAt != null && expiresAt <= nowSeconds;
+    }
+
+    public String getPk() { return pk; }
+    public void setPk(String pk) { this.pk = pk; }
+    public String getSk() { return sk; }
+    public void setSk(String sk) { this.sk = sk; }
+    public String getGsi1pk() { return gsi1pk; }
+    public void setGsi1pk(String gsi1pk) { this.gsi1pk = gsi1pk; }
+    public String getGsi1sk() { return gsi1sk; }
+    public void setGsi1sk(String gsi1sk) { this.gsi1sk = gsi1sk; }
+    public String getGsi2pk() { return gsi2pk; }
+    public void setGsi2pk(String gsi2pk) { this.gsi2pk = gsi2pk; }
+    public String getGsi2sk() { return gsi2sk; }
+    public void setGsi2sk(String gsi2sk) { this.gsi2sk = gsi2sk; }
+    public String getConnectionId() { return connectionId; }
+    public void setConnectionId(String connectionId) { this.connectionId = connectionId; }
+    public String getUser() { return user; }
+    public void setUser(String user) { this.user = user; }
+    public String getRoom() { return room; }
+    public void setRoom(String room) { this.room = room; }
+    public String getMessageId() { return messageId; }
+    public void setMessageId(String messageId) { this.messageId = messageId; }
+    public String getText() { return text; }
+    public void setText(String text) { this.text = text; }
+    public Long getTs() { return ts; }
+    public void setTs(Long ts) { this.ts = ts; }
+    public Boolean getAdmin() { return admin; }
+    public void setAdmin(Boolean admin) { this.admin = admin; }
+    public Long getExpiresAt() { return expiresAt; }
+    public void setExpiresAt(Long expiresAt) { this.expiresAt = expiresAt; }
+}

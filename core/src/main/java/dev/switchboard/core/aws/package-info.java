@@ -1,0 +1,2 @@
+/** AWS SDK adapters of the core ports (DynamoDB store, @connections poster, SNS) and the wiring. */
+package dev.switchboard.core.aws;

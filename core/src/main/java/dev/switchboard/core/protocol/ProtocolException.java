@@ -1,0 +1,16 @@
+package dev.switchboard.core.protocol;
+
+/** A request the server refuses; becomes an error frame, never escapes a handler. */
+public final class ProtocolException extends RuntimeException {
+
+    private final ServerFrame.Error frame;
+
+    public ProtocolException(ErrorCode code, String message, String requestAction) {
+        super(message, null, false, false);
+        this.frame = new ServerFrame.Error(code, message, requestAction);
+    }
+
+    public ServerFrame.Error frame() {
+        return frame;
+    }
+}

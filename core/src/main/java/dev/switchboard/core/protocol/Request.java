@@ -1,0 +1,52 @@
+package dev.switchboard.core.protocol;
+
+/** A valid client request, as parsed from one text frame. */
+public sealed interface Request {
+
+    String action();
+
+    record Join(String room) implements Request {
+        public String action() {
+            return "join";
+        }
+    }
+
+    record Leave(String room) implements Request {
+        public String action() {
+            return "leave";
+        }
+    }
+
+    /** {@code clientMsgId} may be null: then the send is not idempotent. */
+    record Send(String room, String text, String clientMsgId) implements Request {
+        public String action() {
+            return "send";
+        }
+    }
+
+    record Direct(String to, String text, String clientMsgId) implements Request {
+        public String action() {
+            return "direct";
+        }
+    }
+
+    /** {@code after} null = the newest page. */
+    record History(String room, String after, int limit) implements Request {
+        public String action() {
+            return "history";
+        }
+    }
+
+    /** {@code after} null = the first page of members. */
+    record Who(String room, String after) implements Request {
+        public String action() {
+            return "who";
+        }
+    }
+
+    record Ping() implements Request {
+        public String action() {
+            return "ping";
+        }
+    }
+}

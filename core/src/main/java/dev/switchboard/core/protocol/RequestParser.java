@@ -1,0 +1,137 @@
+package dev.switchboard.core.protocol;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+
+/**
+ * Turns one text frame into a {@link Request}, or throws a {@link ProtocolException} carrying the
+ * exact error frame. Nothing else escapes: not gson's exceptions, not a stack overflow from deep
+ * nesting.
+ */
+public final class RequestParser {
+
+    private final int maxTextLength;
+    private final int historyPageLimit;
+
+    public RequestParser(int maxTextLength, int historyPageLimit) {
+        this.maxTextLength = maxTextLength;
+        this.historyPageLimit = historyPageLimit;
+    }
+
+    public Request parse(String frame) {
+        JsonObject json = object(frame);
+        JsonElement actionElement = json.get("action");
+        if (actionElement == null || actionElement.isJsonNull()) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_ACTION,
+                    "field 'action' is required: one of join, leave, send, direct, history, who, ping", null);
+        }
+        if (!isString(actionElement)) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_ACTION, "field 'action' must be a string", null);
+        }
+        String action = actionElement.getAsString();
+        return switch (action) {
+            case "join" -> new Request.Join(room(json, action));
+            case "leave" -> new Request.Leave(room(json, action));
+            case "send" -> new Request.Send(room(json, action), text(json, action), clientMsgId(json, action));
+            case "direct" -> new Request.Direct(name(json, "to", action), text(json, action), clientMsgId(json, action));
+            case "history" -> new Request.History(room(json, action), optionalString(json, "after", action), limit(json, action));
+            case "who" -> new Request.Who(room(json, action), optionalString(json, "after", action));
+            case "ping" -> new Request.Ping();
+            default -> throw new ProtocolException(ErrorCode.UNKNOWN_ACTION, "unknown action '" + abbreviate(action)
+                    + "': use one of join, leave, send, direct, history, who, ping", null);
+        };
+    }
+
+    private static JsonObject object(String frame) {
+        JsonElement element;
+        try {
+            element = JsonParser.parseString(frame);
+        } catch (JsonParseException | StackOverflowError e) {
+            throw new ProtocolException(ErrorCode.BAD_JSON, "the frame is not valid JSON: send one JSON object per frame", null);
+        }
+        if (element == null || !element.isJsonObject()) {
+            throw new ProtocolException(ErrorCode.BAD_JSON, "the frame must be a JSON object like {\"action\":\"ping\"}", null);
+        }
+        return element.getAsJsonObject();
+    }
+
+    private static String room(JsonObject json, String action) {
+        return name(json, "room", action);
+    }
+
+    private static String name(JsonObject json, String field, String action) {
+        String value = requiredString(json, field, action);
+        if (!Names.isValid(value)) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field '" + field + "' must be " + Names.describe(), action);
+        }
+        return value;
+    }
+
+    private String text(JsonObject json, String action) {
+        String text = requiredString(json, "text", action);
+        if (text.isBlank()) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'text' must not be empty", action);
+        }
+        if (text.length() > maxTextLength) {
+            throw new ProtocolException(ErrorCode.TOO_LARGE,
+                    "field 'text' is " + text.length() + " characters; the limit is " + maxTextLength, action);
+        }
+        return text;
+    }
+
+    private static String clientMsgId(JsonObject json, String action) {
+        String id = optionalString(json, "clientMsgId", action);
+        if (id != null && (id.isEmpty() || id.length() > 128)) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'clientMsgId' must be 1-128 characters", action);
+        }
+        return id;
+    }
+
+    private int limit(JsonObject json, String action) {
+        JsonElement element = json.get("limit");
+        if (element == null || element.isJsonNull()) {
+            return Math.min(50, historyPageLimit);
+        }
+        if (!element.isJsonPrimitive() || !element.getAsJsonPrimitive().isNumber()) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'limit' must be a number", action);
+        }
+        double value = element.getAsDouble();
+        if (value != Math.rint(value) || value < 1 || value > historyPageLimit) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'limit' must be a whole number from 1 to " + historyPageLimit, action);
+        }
+        return (int) value;
+    }
+
+    private static String requiredString(JsonObject json, String field, String action) {
+        JsonElement element = json.get(field);
+        if (element == null || element.isJsonNull()) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field '" + field + "' is required", action);
+        }
+        if (!isString(element)) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field '" + field + "' must be a string", action);
+        }
+        return element.getAsString();
+    }
+
+    private static String optionalString(JsonObject json, String field, String action) {
+        JsonElement element = json.get(field);
+        if (element == null || element.isJsonNull()) {
+            return null;
+        }
+        if (!isString(element)) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field '" + field + "' must be a string", action);
+        }
+        return element.getAsString();
+    }
+
+    private static boolean isString(JsonElement element) {
+        return element.isJsonPrimitive() && ((JsonPrimitive) element).isString();
+    }
+
+    private static String abbreviate(String value) {
+        return value.length() <= 32 ? value : value.substring(0, 32) + "…";
+    }
+}

@@ -1,0 +1,52 @@
+package dev.switchboard.core.store;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Connections, room memberships and message history. Every method is a key lookup or a query —
+ * never a scan — and every read skips items whose TTL has passed (DynamoDB deletes them only
+ * eventually).
+ */
+public interface ChatStore {
+
+    void putConnection(Connection connection);
+
+    Optional<Connection> connection(String connectionId);
+
+    /** Deletes the connection and all its memberships; returns the rooms it was in. Idempotent. */
+    List<String> removeConnection(String connectionId);
+
+    JoinOutcome join(Connection connection, String room, int maxRoomsPerConnection);
+
+    /** @return false when the connection was not a member */
+    boolean leave(String connectionId, String room);
+
+    boolean isMember(String connectionId, String room);
+
+    /** Members of a room, counted up to {@code upTo} (enough to compare with a cap cheaply). */
+    int countMembers(String room, int upTo);
+
+    /** One page of members ordered by connection id, starting after {@code afterConnectionId}. */
+    Page<Member> members(String room, String afterConnectionId, int pageSize);
+
+    /** Streams every member of a room, page by page, without loading the room whole. */
+    void forEachMemberPage(String room, int pageSize, Consumer<List<Member>> page);
+
+    /** Streams every live connection of one write shard of the all-connections index. */
+    void forEachConnectionInShard(int shard, int pageSize, Consumer<List<Member>> page);
+
+    List<Member> connectionsOf(String user);
+
+    /** Stores the message unless this idempotency key was used before; then returns the first one. */
+    SaveOutcome saveMessage(StoredMessage message, String idempotencyKey);
+
+    /** Oldest first: the page right after {@code afterId}, or the newest {@code limit} when null. */
+    Page<StoredMessage> history(String room, String afterId, int limit);
+
+    enum JoinOutcome { JOINED, ALREADY_MEMBER, TOO_MANY_ROOMS, NO_CONNECTION }
+
+    record SaveOutcome(StoredMessage message, boolean duplicate) {
+    }
+}

@@ -1,0 +1,51 @@
+package dev.switchboard.core;
+
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.dynamodb.services.local.embedded.DynamoDBEmbedded;
+import software.amazon.dynamodb.services.local.shared.access.AmazonDynamoDBLocal;
+
+/** Embedded DynamoDB Local with the table as template.yaml declares it (keys, both GSIs). */
+public final class DynamoDbLocalFixture implements AutoCloseable {
+
+    private final AmazonDynamoDBLocal local = DynamoDBEmbedded.create();
+    private final DynamoDbClient client = local.dynamoDbClient();
+
+    public DynamoDbLocalFixture createTable(String name) {
+        client.createTable(b -> b.tableName(name).billingMode(BillingMode.PAY_PER_REQUEST)
+                .attributeDefinitions(attribute("pk"), attribute("sk"), attribute("gsi1pk"), attribute("gsi1sk"),
+                        attribute("gsi2pk"), attribute("gsi2sk"))
+                .keySchema(key("pk", KeyType.HASH), key("sk", KeyType.RANGE))
+                .globalSecondaryIndexes(index("byUser", "gsi1pk", "gsi1sk"), index("byShard", "gsi2pk", "gsi2sk")));
+        return this;
+    }
+
+    public DynamoDbClient client() {
+        return client;
+    }
+
+    private static AttributeDefinition attribute(String name) {
+        return AttributeDefinition.builder().attributeName(name).attributeType(ScalarAttributeType.S).build();
+    }
+
+    private static KeySchemaElement key(String name, KeyType type) {
+        return KeySchemaElement.builder().attributeName(name).keyType(type).build();
+    }
+
+    private static GlobalSecondaryIndex index(String name, String pk, String sk) {
+        return GlobalSecondaryIndex.builder().indexName(name).keySchema(key(pk, KeyType.HASH), key(sk, KeyType.RANGE))
+                .projection(p -> p.projectionType(ProjectionType.ALL)).build();
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        local.shutdown();
+    }
+}

@@ -1,0 +1,120 @@
+package dev.switchboard.core.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.switchboard.core.DynamoDbLocalFixture;
+import dev.switchboard.core.store.ChatStore.JoinOutcome;
+import dev.switchboard.core.store.Connection;
+import dev.switchboard.core.store.Member;
+import dev.switchboard.core.store.StoredMessage;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+class DynamoChatStoreTest {
+
+    static DynamoDbLocalFixture dynamo;
+    static DynamoChatStore store;
+    static final long NOW = 1_764_000_000L;
+
+    @BeforeAll
+    static void start() {
+        dynamo = new DynamoDbLocalFixture().createTable("switchboard-test");
+        store = new DynamoChatStore(dynamo.client(), "switchboard-test", 4, 7, Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC));
+    }
+
+    @AfterAll
+    static void stop() {
+        dynamo.close();
+    }
+
+    static Connection connection(String id, String user, long expiresAt) {
+        Connection connection = new Connection(id, user, false, NOW * 1000, expiresAt);
+        store.putConnection(connection);
+        return connection;
+    }
+
+    @Test
+    void join_writesBothDirections_andRemoveConnection_deletesThemAll() {
+        Connection alice = connection("A1", "alice", NOW + 100);
+        assertThat(store.join(alice, "r1", 10)).isEqualTo(JoinOutcome.JOINED);
+        assertThat(store.join(alice, "r2", 10)).isEqualTo(JoinOutcome.JOINED);
+        assertThat(store.join(alice, "r1", 10)).isEqualTo(JoinOutcome.ALREADY_MEMBER);
+        assertThat(store.isMember("A1", "r1")).isTrue();
+        assertThat(store.members("r1", null, 10).items()).containsExactly(new Member("A1", "alice"));
+
+        assertThat(store.removeConnection("A1")).containsExactlyInAnyOrder("r1", "r2");
+        assertThat(store.connection("A1")).isEmpty();
+        assertThat(store.members("r1", null, 10).items()).isEmpty();
+        assertThat(store.isMember("A1", "r2")).isFalse();
+        // nothing of the connection is left in the table, in either direction
+        assertThat(dynamo.client().query(q -> q.tableName("switchboard-test").keyConditionExpression("pk = :p")
+                .expressionAttributeValues(java.util.Map.of(":p", AttributeValue.fromS("CONN#A1")))).count()).isZero();
+    }
+
+    @Test
+    void join_refusesPastTheRoomLimit_andWithoutAConnection() {
+        Connection bob = connection("B1", "bob", NOW + 100);
+        assertThat(store.join(bob, "x1", 2)).isEqualTo(JoinOutcome.JOINED);
+        assertThat(store.join(bob, "x2", 2)).isEqualTo(JoinOutcome.JOINED);
+        assertThat(store.join(bob, "x3", 2)).isEqualTo(JoinOutcome.TOO_MANY_ROOMS);
+        Connection ghost = new Connection("G1", "ghost", false, 0, NOW + 100); // never stored
+        assertThat(store.join(ghost, "x1", 2)).isEqualTo(JoinOutcome.NO_CONNECTION);
+        assertThat(store.isMember("G1", "x1")).isFalse();
+    }
+
+    @Test
+    void expiredItems_areInvisible_evenBeforeDynamoDbDeletesThem() {
+        Connection stale = connection("S1", "stale", NOW - 1); // its $disconnect never ran; TTL passed
+        assertThat(store.connection("S1")).isEmpty();
+        assertThat(store.connectionsOf("stale")).isEmpty();
+        List<Member> all = new ArrayList<>();
+        for (int shard = 0; shard < 4; shard++) {
+            store.forEachConnectionInShard(shard, 100, all::addAll);
+        }
+        assertThat(all).extracting(Member::connectionId).doesNotContain("S1");
+        assertThat(store.join(stale, "r", 5)).isEqualTo(JoinOutcome.JOINED); // the item still exists...
+        assertThat(store.members("r", null, 10).items()).extracting(Member::connectionId).doesNotContain("S1"); // ...but is never a recipient
+    }
+
+    @Test
+    void saveMessage_isIdempotentPerKey_andHistoryResumesAfterAnId() {
+        StoredMessage first = new StoredMessage("h", "01A", "alice", "one", NOW * 1000 + 1);
+        assertThat(store.saveMessage(first, "alice#h#c1").duplicate()).isFalse();
+        var retry = store.saveMessage(new StoredMessage("h", "01B", "alice", "one", NOW * 1000 + 2), "alice#h#c1");
+        assertThat(retry.duplicate()).isTrue();
+        assertThat(retry.message().id()).isEqualTo("01A");
+        store.saveMessage(new StoredMessage("h", "01C", "alice", "two", NOW * 1000 + 3), "alice#h#c2");
+        store.saveMessage(new StoredMessage("h", "01D", "alice", "three", NOW * 1000 + 4), null);
+
+        assertThat(store.history("h", null, 10).items()).extracting(StoredMessage::id).containsExactly("01A", "01C", "01D");
+        assertThat(store.history("h", "01A", 10).items()).extracting(StoredMessage::id).containsExactly("01C", "01D");
+        var newest = store.history("h", null, 2);
+        assertThat(newest.items()).extracting(StoredMessage::id).containsExactly("01C", "01D");
+        assertThat(newest.more()).isTrue();
+    }
+
+    @Test
+    void members_arePaged_andStreamedPageByPage() {
+        for (int i = 0; i < 25; i++) {
+            Connection c = connection(String.format("P%02d", i), "u" + i, NOW + 100);
+            store.join(c, "big", 10);
+        }
+        var first = store.members("big", null, 10);
+        assertThat(first.items()).hasSize(10);
+        var second = store.members("big", first.next(), 10);
+        assertThat(second.items()).hasSize(10).doesNotContainAnyElementsOf(first.items());
+        List<Integer> pages = new ArrayList<>();
+        store.forEachMemberPage("big", 10, page -> pages.add(page.size()));
+        assertThat(pages).containsExactly(10, 10, 5);
+        assertThat(store.countMembers("big", 11)).isEqualTo(11);
+    }
+}

@@ -1,0 +1,76 @@
+package dev.switchboard.core.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class RequestParserTest {
+
+    final RequestParser parser = new RequestParser(100, 100);
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            "{not json                                        | bad_json       | ",
+            "hello                                            | bad_json       | ",
+            "[1,2]                                            | bad_json       | ",
+            "''                                               | bad_json       | ",
+            "{}                                               | unknown_action | ",
+            "{\"action\":7}                                   | unknown_action | ",
+            "{\"action\":\"dance\"}                           | unknown_action | ",
+            "{\"action\":\"join\"}                            | bad_request    | join",
+            "{\"action\":\"join\",\"room\":42}                | bad_request    | join",
+            "{\"action\":\"join\",\"room\":\"a b\"}           | bad_request    | join",
+            "{\"action\":\"send\",\"room\":\"r\"}             | bad_request    | send",
+            "{\"action\":\"send\",\"room\":\"r\",\"text\":\" \"} | bad_request | send",
+            "{\"action\":\"direct\",\"text\":\"x\"}           | bad_request    | direct",
+            "{\"action\":\"history\",\"room\":\"r\",\"limit\":0}    | bad_request | history",
+            "{\"action\":\"history\",\"room\":\"r\",\"limit\":1.5}  | bad_request | history",
+            "{\"action\":\"history\",\"room\":\"r\",\"limit\":\"9\"} | bad_request | history",
+            "{\"action\":\"history\",\"room\":\"r\",\"after\":5}     | bad_request | history",
+    })
+    void badFrame_mapsToTypedError(String frame, String code, String requestAction) {
+        ProtocolException e = catchThrowableOfType(ProtocolException.class, () -> parser.parse(frame));
+        assertThat(e).as(frame).isNotNull();
+        assertThat(e.frame().code()).isEqualTo(code);
+        assertThat(e.frame().requestAction()).isEqualTo(requestAction);
+        assertThat(Json.write(e.frame())).startsWith("{\"type\":\"error\",\"code\":\"" + code + "\"");
+    }
+
+    @Test
+    void tooLongText_isTooLarge() {
+        ProtocolException e = catchThrowableOfType(ProtocolException.class,
+                () -> parser.parse("{\"action\":\"send\",\"room\":\"r\",\"text\":\"" + "x".repeat(101) + "\"}"));
+        assertThat(e.frame().code()).isEqualTo("too_large");
+    }
+
+    @Test
+    void deeplyNestedJson_isBadJson_notAStackOverflow() {
+        String deep = "[".repeat(100_000) + "]".repeat(100_000);
+        ProtocolException e = catchThrowableOfType(ProtocolException.class, () -> parser.parse(deep));
+        assertThat(e.frame().code()).isEqualTo("bad_json");
+    }
+
+    @Test
+    void validRequests_parse() {
+        assertThat(parser.parse("{\"action\":\"send\",\"room\":\"lobby\",\"text\":\"hi\",\"clientMsgId\":\"c-1\"}"))
+                .isEqualTo(new Request.Send("lobby", "hi", "c-1"));
+        assertThat(parser.parse("{\"action\":\"history\",\"room\":\"lobby\",\"after\":\"01AB\",\"limit\":5}"))
+                .isEqualTo(new Request.History("lobby", "01AB", 5));
+        assertThat(parser.parse("{\"action\":\"ping\"}")).isEqualTo(new Request.Ping());
+    }
+
+    @Test
+    void messageIds_sortInCreationOrder_evenWithinOneMillisecond() {
+        MessageIds ids = new MessageIds();
+        String previous = ids.next(1000);
+        for (int i = 0; i < 1000; i++) {
+            String next = ids.next(1000 + i / 100);
+            assertThat(next).hasSize(26).isGreaterThan(previous);
+            previous = next;
+        }
+        assertThat(ids.next(999)).as("a clock going back never breaks the order").isGreaterThan(previous);
+    }
+}

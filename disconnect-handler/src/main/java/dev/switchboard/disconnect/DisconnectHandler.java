@@ -1,0 +1,49 @@
+package dev.switchboard.disconnect;
+
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
+
+import dev.switchboard.core.ChatService;
+import dev.switchboard.core.WebSocketDisconnectEvent;
+import dev.switchboard.core.aws.Switchboard;
+
+/**
+ * {@code $disconnect}: removes the connection and its memberships and tells its rooms. Best effort
+ * on AWS (it may never run): TTLs and {@code 410 Gone} during fan-out clean up what it misses.
+ */
+public final class DisconnectHandler implements RequestHandler<WebSocketDisconnectEvent, APIGatewayV2WebSocketResponse> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DisconnectHandler.class);
+
+    private final ChatService chat;
+
+    public DisconnectHandler() {
+        this(System.getenv());
+    }
+
+    public DisconnectHandler(Map<String, String> environment) {
+        this(new Switchboard(environment).chat());
+    }
+
+    DisconnectHandler(ChatService chat) {
+        this.chat = chat;
+    }
+
+    @Override
+    public APIGatewayV2WebSocketResponse handleRequest(WebSocketDisconnectEvent event, Context context) {
+        WebSocketDisconnectEvent.RequestContext request = event.getRequestContext();
+        List<String> rooms = chat.disconnect(request.getConnectionId());
+        LOG.info("$disconnect {} status={} reason={} rooms={}", request.getConnectionId(),
+                request.getDisconnectStatusCode(), request.getDisconnectReason(), rooms.size());
+        APIGatewayV2WebSocketResponse response = new APIGatewayV2WebSocketResponse();
+        response.setStatusCode(200);
+        return response;
+    }
+}

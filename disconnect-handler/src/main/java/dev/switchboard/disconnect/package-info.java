@@ -1,0 +1,2 @@
+/** The {@code $disconnect} route's function. */
+package dev.switchboard.disconnect;

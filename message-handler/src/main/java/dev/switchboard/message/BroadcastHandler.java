@@ -1,0 +1,65 @@
+package dev.switchboard.message;
+
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.SNSEvent;
+
+import dev.switchboard.core.ChatService;
+import dev.switchboard.core.ChunkPublisher;
+import dev.switchboard.core.Notification;
+import dev.switchboard.core.aws.Switchboard;
+import dev.switchboard.core.fanout.FanOutResult;
+import dev.switchboard.core.protocol.Json;
+
+/**
+ * SNS: notifications other systems publish ({@code {"target":...,"title":...,"body":...}}) and the
+ * chunks of large fan-outs ({@code switchboard.kind = fanout-chunk}). A malformed notification is
+ * logged and dropped: SNS retrying it would not make it valid.
+ */
+public final class BroadcastHandler implements RequestHandler<SNSEvent, Void> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BroadcastHandler.class);
+
+    private final ChatService chat;
+
+    public BroadcastHandler() {
+        this(System.getenv());
+    }
+
+    public BroadcastHandler(Map<String, String> environment) {
+        this(new Switchboard(environment).chat());
+    }
+
+    BroadcastHandler(ChatService chat) {
+        this.chat = chat;
+    }
+
+    @Override
+    public Void handleRequest(SNSEvent event, Context context) {
+        for (SNSEvent.SNSRecord record : event.getRecords()) {
+            SNSEvent.SNS sns = record.getSNS();
+            SNSEvent.MessageAttribute kind = sns.getMessageAttributes() == null ? null
+                    : sns.getMessageAttributes().get(ChunkPublisher.KIND_ATTRIBUTE);
+            FanOutResult result;
+            if (kind != null && ChunkPublisher.KIND_CHUNK.equals(kind.getValue())) {
+                result = chat.deliverChunk(Json.GSON.fromJson(sns.getMessage(), ChunkPublisher.FanOutChunk.class));
+            } else {
+                Notification notification;
+                try {
+                    notification = Notification.parse(sns.getMessage());
+                } catch (IllegalArgumentException e) {
+                    LOG.error("dropped SNS message {}: {}", sns.getMessageId(), e.getMessage());
+                    continue;
+                }
+                result = chat.notify(notification);
+            }
+            LOG.info("sns {} delivered={} gone={} failed={}", sns.getMessageId(), result.delivered(), result.gone(), result.failed());
+        }
+        return null;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.switchboard.message;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
+
+import dev.switchboard.core.ChatService;
+import dev.switchboard.core.aws.Switchboard;
+
+/**
+ * {@code $default}: every client frame (route selection finds no other route). The chat service
+ * answers the caller through {@code @connections}; the route response is just 200.
+ */
+public final class MessageHandler implements RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse> {
+
+    private final ChatService chat;
+
+    public MessageHandler() {
+        this(System.getenv());
+    }
+
+    public MessageHandler(Map<String, String> environment) {
+        this(new Switchboard(environment).chat());
+    }
+
+    MessageHandler(ChatService chat) {
+        this.chat = chat;
+    }
+
+    @Override
+    public APIGatewayV2WebSocketResponse handleRequest(APIGatewayV2WebSocketEvent event, Context context) {
+        String body = event.getBody();
+        if (event.isIsBase64Encoded() && body != null) {
+            body = new String(Base64.getDecoder().decode(body), StandardCharsets.UTF_8);
+        }
+        chat.handle(event.getRequestContext().getConnectionId(), body);
+        APIGatewayV2WebSocketResponse response = new APIGatewayV2WebSocketResponse();
+        response.setStatusCode(200);
+        return response;
+    }
+}
