@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * by the route selection expression, {@code $disconnect} follows every accepted connection, and
  * {@code /{stage}/@connections/{id}} is the management API. Limits follow API Gateway's quotas.
  */
-final class Gateway {
+public final class Gateway {
   private static final Logger LOG = LoggerFactory.getLogger("switchboard.gateway");
   static final int MAX_FRAME = 32 * 1024;
   static final int MAX_MESSAGE = 128 * 1024;
@@ -106,6 +106,7 @@ final class Gateway {
     }
     WebSocketUpgradeHandler upgrade = WebSocketUpgradeHandler.from(server, container -> {
       container.setMaxFrameSize(MAX_FRAME);
+      container.setAutoFragment(false); // else Jetty splits an oversize frame instead of closing with 1009
       container.setMaxTextMessageSize(MAX_MESSAGE);
       container.setMaxBinaryMessageSize(MAX_MESSAGE);
       container.setIdleTimeout(idleTimeout);
@@ -143,7 +144,7 @@ final class Gateway {
         response.setAcceptedSubProtocol(protocol); // echoed only when $connect returns it
       }
     }
-    return new Endpoint(c);
+    return new Endpoint(this, c);
   }
 
   private static void addHandshake(JsonObject event, Request request) {
@@ -405,10 +406,13 @@ final class Gateway {
     }
   }
 
-  private final class Endpoint extends Session.Listener.AbstractAutoDemanding {
+  /** Public because Jetty calls the listener through method handles. */
+  public static final class Endpoint extends Session.Listener.AbstractAutoDemanding {
+    private final Gateway gateway;
     private final Connection c;
 
-    Endpoint(Connection c) {
+    Endpoint(Gateway gateway, Connection c) {
+      this.gateway = gateway;
       this.c = c;
     }
 
@@ -416,16 +420,16 @@ final class Gateway {
     public void onWebSocketOpen(Session session) {
       super.onWebSocketOpen(session);
       c.session = session;
-      connections.put(c.id, c);
-      c.maxAgeTask = scheduler.schedule(
+      gateway.connections.put(c.id, c);
+      c.maxAgeTask = gateway.scheduler.schedule(
           () -> session.close(1001, "Going away", org.eclipse.jetty.websocket.api.Callback.NOOP),
-          maxAge.toMillis(), TimeUnit.MILLISECONDS);
+          gateway.maxAge.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
     public void onWebSocketText(String message) {
       c.lastActiveAt = System.currentTimeMillis();
-      c.enqueue(() -> onMessage(c, message));
+      c.enqueue(() -> gateway.onMessage(c, message));
     }
 
     @Override
@@ -436,7 +440,7 @@ final class Gateway {
 
     @Override
     public void onWebSocketClose(int statusCode, String reason) {
-      onClose(c, statusCode, reason);
+      gateway.onClose(c, statusCode, reason);
     }
 
     @Override
