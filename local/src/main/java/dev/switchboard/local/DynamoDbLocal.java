@@ -34,12 +34,13 @@ final class DynamoDbLocal implements AutoCloseable {
   }
 
   static DynamoDbLocal start(int port, Path dataDir) throws Exception {
-    List<String> args = new ArrayList<>(List.of("-port", Integer.toString(port), "-disableTelemetry"));
+    // -sharedDb: one database whatever the credentials and region, so the aws CLI, tests and handlers see the same table.
+    List<String> args = new ArrayList<>(List.of("-port", Integer.toString(port), "-disableTelemetry", "-sharedDb"));
     if (dataDir == null) {
       args.add("-inMemory");
     } else {
       java.nio.file.Files.createDirectories(dataDir);
-      args.addAll(List.of("-sharedDb", "-dbPath", dataDir.toAbsolutePath().toString()));
+      args.addAll(List.of("-dbPath", dataDir.toAbsolutePath().toString()));
     }
     DynamoDBProxyServer server = ServerRunner.createServerFromCommandLineArgs(args.toArray(new String[0]));
     server.start();

@@ -79,6 +79,7 @@ public final class LocalCloud implements AutoCloseable {
     }
 
     long timeoutOverride = options.functionTimeout() == null ? 0 : options.functionTimeout().toMillis();
+    template.functions().values().forEach(LocalCloud::checkHandlerClass);
     Map<String, FunctionRuntime> functions = new LinkedHashMap<>();
     template.functions().forEach((id, def) -> functions.put(id, new FunctionRuntime(def, lambdaPool, timeoutOverride)));
 
@@ -130,6 +131,16 @@ public final class LocalCloud implements AutoCloseable {
     }
     if (System.getProperty("aws.region") == null) {
       System.setProperty("aws.region", REGION);
+    }
+  }
+
+  /** A missing handler class is reported now rather than at the first event. */
+  private static void checkHandlerClass(LocalTemplate.FunctionDef def) {
+    try {
+      Class.forName(def.handlerClass(), false, LocalCloud.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      LOG.warn("function {}: handler class {} is not on the classpath; its invocations will fail",
+          def.logicalId(), def.handlerClass());
     }
   }
 
