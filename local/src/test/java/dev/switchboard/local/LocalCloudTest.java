@@ -197,6 +197,31 @@ class LocalCloudTest {
   }
 
   @Test
+  void concurrentPosts_toOneConnection_allArrive() throws Exception {
+    WsClient client = WsClient.connect(uri(""));
+    String id = connectionIdOf(client);
+    java.util.concurrent.ExecutorService posters = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      java.util.List<java.util.concurrent.Future<?>> posts = new java.util.ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        String text = "m" + i;
+        posts.add(posters.submit(() -> management.postToConnection(r -> r.connectionId(id)
+            .data(SdkBytes.fromUtf8String(text)))));
+      }
+      for (java.util.concurrent.Future<?> post : posts) {
+        post.get();
+      }
+    } finally {
+      posters.shutdownNow();
+    }
+    java.util.Set<String> received = new java.util.HashSet<>();
+    for (int i = 0; i < 200; i++) {
+      received.add(client.next());
+    }
+    assertThat(received).hasSize(200);
+  }
+
+  @Test
   void faults_makeConnectionsApiThrottle() throws Exception {
     WsClient client = WsClient.connect(uri(""));
     String id = connectionIdOf(client);
