@@ -68,11 +68,14 @@ public final class Gateway {
   private final ScheduledExecutorService scheduler;
   private final Faults faults;
   private final Map<String, Connection> connections = new ConcurrentHashMap<>();
+  private final TokenBucket throttle;
   private volatile String domainName = "localhost";
 
   Gateway(LocalTemplate template, Map<String, FunctionRuntime> functions, String stage, String apiId,
       Duration idleTimeout, Duration maxAge, ExecutorService dispatch, ScheduledExecutorService scheduler,
-      Faults faults) {
+      Faults faults, boolean throttling) {
+    this.throttle = throttling && template.throttlingRateLimit() > 0
+        ? new TokenBucket(template.throttlingRateLimit(), Math.max(1, template.throttlingBurstLimit())) : null;
     this.template = template;
     this.functions = functions;
     this.stage = stage;
@@ -124,6 +127,10 @@ public final class Gateway {
     String sourceIp = Request.getRemoteAddr(request);
     String userAgent = request.getHeaders().get("User-Agent");
     Connection c = new Connection(id, now, sourceIp, userAgent);
+    if (throttle != null && !throttle.tryAcquire()) {
+      Response.writeError(request, response, callback, 429);
+      return null;
+    }
     LocalTemplate.Route route = template.routes().get("$connect");
     if (route != null) {
       JsonObject event = event(c, "$connect", "CONNECT", now);
@@ -270,6 +277,13 @@ public final class Gateway {
     }
     JsonObject event = event(c, routeKey, "MESSAGE", now);
     String requestId = event.getAsJsonObject("requestContext").get("requestId").getAsString();
+    if (throttle != null && !throttle.tryAcquire()) {
+      // The stage's DefaultRouteSettings limits: the message is dropped with a 429-style error frame.
+      c.send(gatewayError("Too Many Requests", c.id, requestId));
+      LOG.info("{} {} -> throttled (stage limit {}/s, burst {})", routeKey, c.id,
+          template.throttlingRateLimit(), template.throttlingBurstLimit());
+      return;
+    }
     if (route == null) {
       c.send(gatewayError("Forbidden", c.id, requestId));
       LOG.info("{} {} -> no route, Forbidden", routeKey, c.id);
@@ -356,6 +370,31 @@ public final class Gateway {
       Thread.currentThread().interrupt();
     } catch (Exception e) {
       LOG.warn("not every $disconnect finished within {}", wait);
+    }
+  }
+
+  /** API Gateway's throttling algorithm: a token bucket refilled at the steady-state rate. */
+  private static final class TokenBucket {
+    private final double rate;
+    private final double burst;
+    private double tokens;
+    private long last = System.nanoTime();
+
+    TokenBucket(double rate, int burst) {
+      this.rate = rate;
+      this.burst = burst;
+      this.tokens = burst;
+    }
+
+    synchronized boolean tryAcquire() {
+      long now = System.nanoTime();
+      tokens = Math.min(burst, tokens + (now - last) / 1e9 * rate);
+      last = now;
+      if (tokens >= 1) {
+        tokens -= 1;
+        return true;
+      }
+      return false;
     }
   }
 

@@ -84,7 +84,7 @@ public final class LocalCloud implements AutoCloseable {
     template.functions().forEach((id, def) -> functions.put(id, new FunctionRuntime(def, lambdaPool, timeoutOverride)));
 
     this.gateway = new Gateway(template, functions, options.stage(), API_ID, options.idleTimeout(),
-        options.maxConnectionAge(), dispatchPool, scheduler, faults);
+        options.maxConnectionAge(), dispatchPool, scheduler, faults, options.throttling());
     this.server = new Server();
     ServerConnector connector = new ServerConnector(server);
     connector.setPort(port);

@@ -20,6 +20,8 @@ import java.util.Map;
  * @param functionTimeout overrides every function's template timeout when non-null (tests)
  * @param snsRetryBase first delay between SNS delivery attempts (doubles per attempt)
  * @param environment extra variables for every function, winning over the template
+ * @param throttling enforce the stage's DefaultRouteSettings rate/burst limits (off by default so
+ *     local load tests are not capped at the production stage limit)
  */
 public record LocalCloudOptions(
     Path template,
@@ -34,7 +36,8 @@ public record LocalCloudOptions(
     Path dynamoDbData,
     Duration functionTimeout,
     Duration snsRetryBase,
-    Map<String, String> environment) {
+    Map<String, String> environment,
+    boolean throttling) {
 
   public LocalCloudOptions {
     environment = Map.copyOf(environment);
@@ -59,6 +62,7 @@ public record LocalCloudOptions(
     private Duration functionTimeout;
     private Duration snsRetryBase = Duration.ofSeconds(1);
     private Map<String, String> environment = Map.of();
+    private boolean throttling;
 
     public Builder template(Path v) { template = v; return this; }
     public Builder port(int v) { port = v; return this; }
@@ -73,10 +77,11 @@ public record LocalCloudOptions(
     public Builder functionTimeout(Duration v) { functionTimeout = v; return this; }
     public Builder snsRetryBase(Duration v) { snsRetryBase = v; return this; }
     public Builder environment(Map<String, String> v) { environment = v; return this; }
+    public Builder throttling(boolean v) { throttling = v; return this; }
 
     public LocalCloudOptions build() {
       return new LocalCloudOptions(template, port, dynamoDbPort, snsPort, stage, devAuth, jwtSecret,
-          idleTimeout, maxConnectionAge, dynamoDbData, functionTimeout, snsRetryBase, environment);
+          idleTimeout, maxConnectionAge, dynamoDbData, functionTimeout, snsRetryBase, environment, throttling);
     }
   }
 }

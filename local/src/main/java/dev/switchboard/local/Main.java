@@ -59,6 +59,9 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--max-connection-age", defaultValue = "PT2H", description = "maximum connection age, ISO-8601 (default ${DEFAULT-VALUE})")
   Duration maxAge;
 
+  @Option(names = "--throttle", description = "enforce the stage's throttling limits from the template (default off)")
+  boolean throttle;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -77,7 +80,7 @@ public final class Main implements Callable<Integer> {
     LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().template(template).port(port).stage(stage)
         .dynamoDbPort(dynamoDbPort).snsPort(snsPort).devAuth(devAuth)
         .jwtSecret(jwtSecret == null || jwtSecret.isBlank() ? null : jwtSecret)
-        .dynamoDbData(dynamoDbData).idleTimeout(idleTimeout).maxConnectionAge(maxAge).build());
+        .dynamoDbData(dynamoDbData).idleTimeout(idleTimeout).maxConnectionAge(maxAge).throttling(throttle).build());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping: every open connection gets its $disconnect");
