@@ -77,6 +77,34 @@ final class SnsServer extends Handler.Abstract {
             + messageId + "</MessageId></PublishResult><ResponseMetadata><RequestId>" + requestId
             + "</RequestId></ResponseMetadata></PublishResponse>");
       }
+      case "PublishBatch" -> {
+        String arn = form.get("TopicArn");
+        if (arn == null || !arn.equals(topicArn)) {
+          error(response, callback, 404, "NotFound", "Topic does not exist", requestId);
+          return true;
+        }
+        StringBuilder ok = new StringBuilder();
+        for (int n = 1; form.containsKey("PublishBatchRequestEntries.member." + n + ".Id"); n++) {
+          String p = "PublishBatchRequestEntries.member." + n + ".";
+          Map<String, String> entry = new LinkedHashMap<>();
+          form.forEach((k, v) -> {
+            if (k.startsWith(p)) {
+              entry.put(k.substring(p.length()), v);
+            }
+          });
+          String messageId = UUID.randomUUID().toString();
+          String event = event(messageId, arn, entry.get("Subject"), entry.getOrDefault("Message", ""),
+              attributes(entry));
+          for (FunctionRuntime fn : subscribers) {
+            executor.execute(() -> deliver(fn, event, messageId, 1));
+          }
+          ok.append("<member><Id>").append(escape(entry.get("Id"))).append("</Id><MessageId>").append(messageId)
+              .append("</MessageId></member>");
+        }
+        xml(response, callback, 200, "<PublishBatchResponse xmlns=\"" + XMLNS + "\"><PublishBatchResult><Successful>"
+            + ok + "</Successful><Failed/></PublishBatchResult><ResponseMetadata><RequestId>" + requestId
+            + "</RequestId></ResponseMetadata></PublishBatchResponse>");
+      }
       case "ListTopics" -> xml(response, callback, 200, "<ListTopicsResponse xmlns=\"" + XMLNS
           + "\"><ListTopicsResult><Topics><member><TopicArn>" + escape(topicArn)
           + "</TopicArn></member></Topics></ListTopicsResult><ResponseMetadata><RequestId>" + requestId

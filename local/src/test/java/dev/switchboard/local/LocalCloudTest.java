@@ -320,6 +320,19 @@ class LocalCloudTest {
   }
 
   @Test
+  void snsPublishBatch_deliversEachEntry() {
+    try (SnsClient sns = SnsClient.builder().endpointOverride(cloud.snsEndpoint()).region(Region.US_EAST_1).build()) {
+      var result = sns.publishBatch(r -> r.topicArn(cloud.topicArn()).publishBatchRequestEntries(
+          e -> e.id("a").message("batch-a"),
+          e -> e.id("b").message("batch-b").messageAttributes(Map.of("k",
+              MessageAttributeValue.builder().dataType("String").stringValue("v").build()))));
+      assertThat(result.successful()).extracting(s -> s.id()).containsExactly("a", "b");
+      await().atMost(Duration.ofSeconds(10)).until(() -> Recorder.ofKind("sns").stream()
+          .filter(e -> e.get("message").getAsString().startsWith("batch-")).count() == 2);
+    }
+  }
+
+  @Test
   void table_isCreatedFromTemplate() {
     try (DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(cloud.dynamoDbEndpoint())
         .region(Region.US_EAST_1).build()) {
