@@ -247,6 +247,18 @@ class LocalCloudTest {
   }
 
   @Test
+  void killedClient_isDisconnected_with1006() throws Exception {
+    WsClient client = WsClient.connect(uri(""));
+    String id = connectionIdOf(client);
+    client.socket.abort();
+    await().atMost(Duration.ofSeconds(15)).until(() -> Recorder.find("disconnect", id).isPresent());
+    assertThat(Recorder.find("disconnect", id).orElseThrow().getAsJsonObject("requestContext")
+        .get("disconnectStatusCode").getAsInt()).isEqualTo(1006);
+    assertThatThrownBy(() -> management.postToConnection(r -> r.connectionId(id).data(SdkBytes.fromUtf8String("x"))))
+        .isInstanceOf(GoneException.class);
+  }
+
+  @Test
   void binaryFrame_closes1003() throws Exception {
     WsClient client = WsClient.connect(uri(""));
     client.socket.sendBinary(ByteBuffer.wrap(new byte[] {1, 2, 3}), true).join();
