@@ -75,6 +75,15 @@ class FunctionRuntimeTest {
   }
 
   @Test
+  void stockEventPojo_acceptsDisconnectFieldsItDoesNotKnow() throws Exception {
+    FunctionRuntime fn = new FunctionRuntime(new LocalTemplate.FunctionDef("T", "T",
+        dev.switchboard.local.testhandlers.TypedHandler.class.getName(), "handleRequest", 3, 128, Map.of()), pool, 0);
+    String out = fn.invoke("{\"requestContext\":{\"eventType\":\"DISCONNECT\",\"connectionId\":\"abc=\","
+        + "\"disconnectStatusCode\":1001,\"disconnectReason\":\"Going away\"},\"isBase64Encoded\":false}", "r");
+    assertThat(out).isEqualTo("\"DISCONNECT abc=\"");
+  }
+
+  @Test
   void missingHandlerClass_failsInvocationClearly() {
     FunctionRuntime fn = new FunctionRuntime(new LocalTemplate.FunctionDef("X", "X", "no.such.Handler",
         "handleRequest", 3, 128, Map.of()), pool, 0);
