@@ -56,7 +56,12 @@ public final class LocalCloud implements AutoCloseable {
     this.snsPort = options.snsPort() == 0 ? freePort() : options.snsPort();
     int dynamoPort = options.dynamoDbPort() == 0 ? freePort() : options.dynamoDbPort();
     lambdaPool = Executors.newCachedThreadPool(daemon("lambda-"));
-    dispatchPool = Executors.newCachedThreadPool(daemon("ws-events-"));
+    // Bounded like Lambda's account concurrency: a burst from thousands of clients queues instead of
+    // starting a thread per in-flight event.
+    java.util.concurrent.ThreadPoolExecutor events = new java.util.concurrent.ThreadPoolExecutor(256, 256,
+        30, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), daemon("ws-events-"));
+    events.allowCoreThreadTimeOut(true);
+    dispatchPool = events;
     scheduler = Executors.newSingleThreadScheduledExecutor(daemon("local-timer-"));
 
     Map<String, String> parameters = new LinkedHashMap<>();
