@@ -1,0 +1,106 @@
+package dev.switchboard.local;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.Projection;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
+import software.amazon.dynamodb.services.local.main.ServerRunner;
+import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
+
+/** DynamoDB Local as a network server in this JVM, with the template's table created in it. */
+final class DynamoDbLocal implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger("switchboard.dynamodb");
+  private final DynamoDBProxyServer server;
+  private final int port;
+
+  private DynamoDbLocal(DynamoDBProxyServer server, int port) {
+    this.server = server;
+    this.port = port;
+  }
+
+  static DynamoDbLocal start(int port, Path dataDir) throws Exception {
+    // -sharedDb: one database whatever the credentials and region, so the aws CLI, tests and handlers see the same table.
+    List<String> args = new ArrayList<>(List.of("-port", Integer.toString(port), "-disableTelemetry", "-sharedDb"));
+    if (dataDir == null) {
+      args.add("-inMemory");
+    } else {
+      java.nio.file.Files.createDirectories(dataDir);
+      args.addAll(List.of("-dbPath", dataDir.toAbsolutePath().toString()));
+    }
+    DynamoDBProxyServer server = ServerRunner.createServerFromCommandLineArgs(args.toArray(new String[0]));
+    server.start();
+    return new DynamoDbLocal(server, port);
+  }
+
+  String endpoint() {
+    return "http://localhost:" + port;
+  }
+
+  /** Creates the table (keys, on-demand billing, GSIs, TTL) unless a persisted one exists. */
+  void createTable(LocalTemplate.TableDef t, String region) {
+    try (DynamoDbClient client = DynamoDbClient.builder()
+        .endpointOverride(URI.create(endpoint()))
+        .region(Region.of(region))
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+        .build()) {
+      List<AttributeDefinition> attributes = new ArrayList<>();
+      for (Map.Entry<String, String> a : t.attributeTypes().entrySet()) {
+        attributes.add(AttributeDefinition.builder().attributeName(a.getKey()).attributeType(a.getValue()).build());
+      }
+      List<GlobalSecondaryIndex> indexes = new ArrayList<>();
+      for (LocalTemplate.Index i : t.globalSecondaryIndexes()) {
+        indexes.add(GlobalSecondaryIndex.builder().indexName(i.name()).keySchema(keys(i.hashKey(), i.rangeKey()))
+            .projection(Projection.builder().projectionType(i.projectionType()).build()).build());
+      }
+      CreateTableRequest.Builder create = CreateTableRequest.builder().tableName(t.tableName())
+          .attributeDefinitions(attributes).keySchema(keys(t.hashKey(), t.rangeKey()))
+          .billingMode(BillingMode.PAY_PER_REQUEST);
+      if (!indexes.isEmpty()) {
+        create.globalSecondaryIndexes(indexes);
+      }
+      try {
+        client.createTable(create.build());
+        LOG.info("created table {} ({} indexes)", t.tableName(), indexes.size());
+      } catch (ResourceInUseException exists) {
+        LOG.info("table {} already exists (persisted data)", t.tableName());
+      }
+      if (t.ttlAttribute() != null) {
+        try {
+          client.updateTimeToLive(r -> r.tableName(t.tableName())
+              .timeToLiveSpecification(s -> s.attributeName(t.ttlAttribute()).enabled(true)));
+        } catch (RuntimeException alreadyEnabled) {
+          LOG.debug("TTL on {}: {}", t.tableName(), alreadyEnabled.getMessage());
+        }
+      }
+    }
+  }
+
+  private static List<KeySchemaElement> keys(String hash, String range) {
+    List<KeySchemaElement> keys = new ArrayList<>();
+    keys.add(KeySchemaElement.builder().attributeName(hash).keyType(KeyType.HASH).build());
+    if (range != null) {
+      keys.add(KeySchemaElement.builder().attributeName(range).keyType(KeyType.RANGE).build());
+    }
+    return keys;
+  }
+
+  @Override
+  public void close() throws Exception {
+    server.stop();
+  }
+}

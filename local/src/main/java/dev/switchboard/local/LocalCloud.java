@@ -1,0 +1,214 @@
+package dev.switchboard.local;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole backend on one machine: API Gateway WebSocket API + {@code @connections}, the
+ * template's functions, DynamoDB Local and an SNS endpoint. Closing it gives every open connection
+ * its {@code $disconnect}, then stops everything.
+ *
+ * <pre>{@code
+ * try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().build())) {
+ *   HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(cloud.webSocketUri(), listener);
+ * }
+ * }</pre>
+ */
+public final class LocalCloud implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger("switchboard.local");
+  static final String REGION = "us-east-1";
+  static final String ACCOUNT = "000000000000";
+  static final String API_ID = "localws001";
+
+  private final LocalCloudOptions options;
+  private final LocalTemplate template;
+  private final DynamoDbLocal dynamoDb;
+  private final Server server;
+  private final Server snsServer;
+  private final Gateway gateway;
+  private final Faults faults = new Faults();
+  private final ExecutorService lambdaPool;
+  private final ExecutorService dispatchPool;
+  private final ScheduledExecutorService scheduler;
+  private final int port;
+  private final int snsPort;
+
+  private LocalCloud(LocalCloudOptions options, List<AutoCloseable> started) throws Exception {
+    this.options = options;
+    setDummyCredentials();
+    this.port = options.port() == 0 ? freePort() : options.port();
+    this.snsPort = options.snsPort() == 0 ? freePort() : options.snsPort();
+    int dynamoPort = options.dynamoDbPort() == 0 ? freePort() : options.dynamoDbPort();
+    lambdaPool = Executors.newCachedThreadPool(daemon("lambda-"));
+    // Bounded like Lambda's account concurrency: a burst from thousands of clients queues instead of
+    // starting a thread per in-flight event.
+    java.util.concurrent.ThreadPoolExecutor events = new java.util.concurrent.ThreadPoolExecutor(256, 256,
+        30, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), daemon("ws-events-"));
+    events.allowCoreThreadTimeOut(true);
+    dispatchPool = events;
+    scheduler = Executors.newSingleThreadScheduledExecutor(daemon("local-timer-"));
+
+    Map<String, String> parameters = new LinkedHashMap<>();
+    parameters.put("StageName", options.stage());
+    parameters.put("DevAuth", Boolean.toString(options.devAuth()));
+    Map<String, String> env = new LinkedHashMap<>();
+    if (options.jwtSecret() != null) {
+      env.put("SWITCHBOARD_JWT_SECRET", options.jwtSecret());
+    }
+    env.putAll(options.environment());
+    TemplateReader.Context ctx = new TemplateReader.Context(options.stage(), REGION, ACCOUNT, API_ID,
+        "switchboard-local", port, "http://localhost:" + dynamoPort, "http://localhost:" + snsPort,
+        parameters, env);
+    this.template = TemplateReader.read(options.template(), ctx);
+
+    this.dynamoDb = DynamoDbLocal.start(dynamoPort, options.dynamoDbData());
+    started.add(dynamoDb);
+    if (template.table() != null) {
+      dynamoDb.createTable(template.table(), REGION);
+    }
+
+    long timeoutOverride = options.functionTimeout() == null ? 0 : options.functionTimeout().toMillis();
+    template.functions().values().forEach(LocalCloud::checkHandlerClass);
+    Map<String, FunctionRuntime> functions = new LinkedHashMap<>();
+    template.functions().forEach((id, def) -> functions.put(id, new FunctionRuntime(def, lambdaPool, timeoutOverride)));
+
+    this.gateway = new Gateway(template, functions, options.stage(), API_ID, options.idleTimeout(),
+        options.maxConnectionAge(), dispatchPool, scheduler, faults, options.throttling());
+    this.server = new Server();
+    ServerConnector connector = new ServerConnector(server);
+    connector.setPort(port);
+    server.addConnector(connector);
+    server.setHandler(gateway.handler(server));
+    server.setStopTimeout(2000);
+    server.start();
+    started.add(server::stop);
+
+    List<FunctionRuntime> subscribers = new ArrayList<>();
+    template.snsSubscribers().forEach(id -> subscribers.add(functions.get(id)));
+    this.snsServer = new Server();
+    ServerConnector snsConnector = new ServerConnector(snsServer);
+    snsConnector.setPort(snsPort);
+    snsServer.addConnector(snsConnector);
+    snsServer.setHandler(new SnsServer(template.topicArn(), subscribers, lambdaPool, scheduler,
+        options.snsRetryBase().toMillis()));
+    snsServer.start();
+    started.add(snsServer::stop);
+  }
+
+  /** Starts everything; fails (having stopped what it started) if any part cannot start. */
+  public static LocalCloud start(LocalCloudOptions options) throws Exception {
+    List<AutoCloseable> started = new ArrayList<>();
+    try {
+      return new LocalCloud(options, started);
+    } catch (Exception | Error e) {
+      for (int i = started.size() - 1; i >= 0; i--) {
+        try {
+          started.get(i).close();
+        } catch (Exception suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw e;
+    }
+  }
+
+  /** The SDK's default chain must find something; DynamoDB Local and we ignore the values. */
+  private static void setDummyCredentials() {
+    if (System.getProperty("aws.accessKeyId") == null && System.getenv("AWS_ACCESS_KEY_ID") == null) {
+      System.setProperty("aws.accessKeyId", "local");
+      System.setProperty("aws.secretAccessKey", "local");
+    }
+    if (System.getProperty("aws.region") == null) {
+      System.setProperty("aws.region", REGION);
+    }
+  }
+
+  /** A missing handler class is reported now rather than at the first event. */
+  private static void checkHandlerClass(LocalTemplate.FunctionDef def) {
+    try {
+      Class.forName(def.handlerClass(), false, LocalCloud.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      LOG.warn("function {}: handler class {} is not on the classpath; its invocations will fail",
+          def.logicalId(), def.handlerClass());
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new InetSocketAddress("localhost", 0));
+      return s.getLocalPort();
+    }
+  }
+
+  private static ThreadFactory daemon(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  public int port() { return port; }
+  public URI webSocketUri() { return URI.create("ws://localhost:" + port + "/" + options.stage()); }
+  /** The management API base, as given to the SDK's {@code endpointOverride}. */
+  public URI connectionsEndpoint() { return URI.create("http://localhost:" + port + "/" + options.stage()); }
+  public URI dynamoDbEndpoint() { return URI.create(dynamoDb.endpoint()); }
+  public URI snsEndpoint() { return URI.create("http://localhost:" + snsPort); }
+  public String topicArn() { return template.topicArn(); }
+  public URI chatPageUri() { return URI.create("http://localhost:" + port + "/"); }
+  public String tableName() { return template.table() == null ? null : template.table().tableName(); }
+  public String stage() { return options.stage(); }
+  public String region() { return REGION; }
+  public LocalTemplate template() { return template; }
+  /** Fault injection for {@code @connections}. */
+  public Faults faults() { return faults; }
+  public int openConnections() { return gateway.openConnections(); }
+
+  /** Every endpoint, one per line, for the console. */
+  public String describe() {
+    return String.join(System.lineSeparator(),
+        "WebSocket API     " + webSocketUri(),
+        "@connections API  " + connectionsEndpoint() + "/@connections/{connectionId}",
+        "DynamoDB          " + dynamoDbEndpoint() + "   table " + tableName(),
+        "SNS               " + snsEndpoint() + "   topic " + topicArn(),
+        "Chat page         " + chatPageUri());
+  }
+
+  @Override
+  public void close() {
+    gateway.shutdown(Duration.ofSeconds(15));
+    stopQuietly("WebSocket server", server::stop);
+    stopQuietly("SNS server", snsServer::stop);
+    stopQuietly("DynamoDB Local", dynamoDb::close);
+    lambdaPool.shutdownNow();
+    dispatchPool.shutdownNow();
+    scheduler.shutdownNow();
+    LOG.info("local cloud stopped");
+  }
+
+  private static void stopQuietly(String what, AutoCloseable stop) {
+    try {
+      stop.close();
+    } catch (Exception e) {
+      LOG.warn("stopping {} failed: {}", what, e.toString());
+    }
+  }
+}

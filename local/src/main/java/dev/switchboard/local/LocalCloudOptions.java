@@ -1,0 +1,87 @@
+package dev.switchboard.local;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * How to start a {@link LocalCloud}. Ports of 0 pick free ports.
+ *
+ * @param template the SAM template to read
+ * @param port WebSocket API, {@code @connections} and chat page
+ * @param dynamoDbPort DynamoDB Local
+ * @param snsPort the SNS Publish endpoint
+ * @param stage the stage in {@code /{stage}/@connections}
+ * @param devAuth sets the template's DevAuth parameter: INSECURE {@code ?user=NAME} logins
+ * @param jwtSecret HS256 secret given to the functions as SWITCHBOARD_JWT_SECRET (null = none)
+ * @param idleTimeout close connections idle this long (API Gateway: 10 min)
+ * @param maxConnectionAge close connections this old (API Gateway: 2 h)
+ * @param dynamoDbData directory to persist DynamoDB Local's data, null = in memory
+ * @param functionTimeout overrides every function's template timeout when non-null (tests)
+ * @param snsRetryBase first delay between SNS delivery attempts (doubles per attempt)
+ * @param environment extra variables for every function, winning over the template
+ * @param throttling enforce the stage's DefaultRouteSettings rate/burst limits (off by default so
+ *     local load tests are not capped at the production stage limit)
+ */
+public record LocalCloudOptions(
+    Path template,
+    int port,
+    int dynamoDbPort,
+    int snsPort,
+    String stage,
+    boolean devAuth,
+    String jwtSecret,
+    Duration idleTimeout,
+    Duration maxConnectionAge,
+    Path dynamoDbData,
+    Duration functionTimeout,
+    Duration snsRetryBase,
+    Map<String, String> environment,
+    boolean throttling) {
+
+  public LocalCloudOptions {
+    environment = Map.copyOf(environment);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Defaults: template.yaml, free ports, stage "local", API Gateway's limits. */
+  public static final class Builder {
+    private Path template = Path.of("template.yaml");
+    private int port;
+    private int dynamoDbPort;
+    private int snsPort;
+    private String stage = "local";
+    private boolean devAuth;
+    private String jwtSecret;
+    private Duration idleTimeout = Duration.ofMinutes(10);
+    private Duration maxConnectionAge = Duration.ofHours(2);
+    private Path dynamoDbData;
+    private Duration functionTimeout;
+    private Duration snsRetryBase = Duration.ofSeconds(1);
+    private Map<String, String> environment = Map.of();
+    private boolean throttling;
+
+    public Builder template(Path v) { template = v; return this; }
+    public Builder port(int v) { port = v; return this; }
+    public Builder dynamoDbPort(int v) { dynamoDbPort = v; return this; }
+    public Builder snsPort(int v) { snsPort = v; return this; }
+    public Builder stage(String v) { stage = v; return this; }
+    public Builder devAuth(boolean v) { devAuth = v; return this; }
+    public Builder jwtSecret(String v) { jwtSecret = v; return this; }
+    public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
+    public Builder maxConnectionAge(Duration v) { maxConnectionAge = v; return this; }
+    public Builder dynamoDbData(Path v) { dynamoDbData = v; return this; }
+    public Builder functionTimeout(Duration v) { functionTimeout = v; return this; }
+    public Builder snsRetryBase(Duration v) { snsRetryBase = v; return this; }
+    public Builder environment(Map<String, String> v) { environment = v; return this; }
+    public Builder throttling(boolean v) { throttling = v; return this; }
+
+    public LocalCloudOptions build() {
+      return new LocalCloudOptions(template, port, dynamoDbPort, snsPort, stage, devAuth, jwtSecret,
+          idleTimeout, maxConnectionAge, dynamoDbData, functionTimeout, snsRetryBase, environment, throttling);
+    }
+  }
+}

@@ -1,0 +1,135 @@
+package dev.switchboard.local;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code java -jar switchboard-local.jar}: the local cloud from the command line. */
+@Command(name = "switchboard-local", mixinStandardHelpOptions = true, version = "0.1.0",
+    description = "Runs Switchboard on this machine: API Gateway WebSocket API, the template's functions, "
+        + "DynamoDB Local and an SNS endpoint, all configured from template.yaml.",
+    subcommands = Main.Token.class)
+public final class Main implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger("switchboard.local");
+
+  @Option(names = "--port", defaultValue = "8080",
+      description = "WebSocket API, @connections and chat page (0 = free port; default ${DEFAULT-VALUE})")
+  int port;
+
+  @Option(names = "--stage", defaultValue = "local", description = "API stage (default ${DEFAULT-VALUE})")
+  String stage;
+
+  @Option(names = "--dynamodb-port", defaultValue = "8000", description = "DynamoDB Local port (default ${DEFAULT-VALUE})")
+  int dynamoDbPort;
+
+  @Option(names = "--sns-port", defaultValue = "9911", description = "SNS endpoint port (default ${DEFAULT-VALUE})")
+  int snsPort;
+
+  @Option(names = "--template", defaultValue = "template.yaml", description = "SAM template (default ${DEFAULT-VALUE})")
+  Path template;
+
+  @Option(names = "--dev-auth", description = "INSECURE: accept ?user=NAME without a token (demos only)")
+  boolean devAuth;
+
+  @Option(names = "--jwt-secret", defaultValue = "${env:SWITCHBOARD_JWT_SECRET}",
+      description = "HS256 secret for client tokens (default: env SWITCHBOARD_JWT_SECRET)")
+  String jwtSecret;
+
+  @Option(names = "--dynamodb-data", description = "persist DynamoDB data in this directory (default: in memory)")
+  Path dynamoDbData;
+
+  @Option(names = "--idle-timeout", defaultValue = "PT10M", description = "idle connection timeout, ISO-8601 (default ${DEFAULT-VALUE})")
+  Duration idleTimeout;
+
+  @Option(names = "--max-connection-age", defaultValue = "PT2H", description = "maximum connection age, ISO-8601 (default ${DEFAULT-VALUE})")
+  Duration maxAge;
+
+  @Option(names = "--throttle", description = "enforce the stage's throttling limits from the template (default off)")
+  boolean throttle;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (devAuth) {
+      LOG.warn("*************************************************************************");
+      LOG.warn("* --dev-auth: INSECURE. Anyone can connect as any user with ?user=NAME. *");
+      LOG.warn("*************************************************************************");
+    }
+    if (!template.toFile().isFile()) {
+      System.err.println("template not found: " + template.toAbsolutePath() + " (use --template)");
+      return 2;
+    }
+    LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().template(template).port(port).stage(stage)
+        .dynamoDbPort(dynamoDbPort).snsPort(snsPort).devAuth(devAuth)
+        .jwtSecret(jwtSecret == null || jwtSecret.isBlank() ? null : jwtSecret)
+        .dynamoDbData(dynamoDbData).idleTimeout(idleTimeout).maxConnectionAge(maxAge).throttling(throttle).build());
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("stopping: every open connection gets its $disconnect");
+      cloud.close();
+      stopped.countDown();
+    }, "shutdown"));
+    System.out.println();
+    System.out.println("Switchboard local cloud is ready (stage " + stage + ")");
+    System.out.println(cloud.describe());
+    System.out.println("Stop with Ctrl-C.");
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+
+  /** Prints an HS256 token for a user, for wscat and the CLI client. */
+  @Command(name = "token", mixinStandardHelpOptions = true, description = "Print an HS256 JWT (sub=USER, expires in 1 h)")
+  static final class Token implements Callable<Integer> {
+    @Option(names = "--user", required = true, description = "user id (the sub claim)")
+    String user;
+
+    @Option(names = "--jwt-secret", defaultValue = "${env:SWITCHBOARD_JWT_SECRET}", required = true,
+        description = "HS256 secret, at least 32 bytes (default: env SWITCHBOARD_JWT_SECRET)")
+    String secret;
+
+    @Option(names = "--admin", description = "add the admin claim (may broadcast to everyone)")
+    boolean admin;
+
+    @Override
+    public Integer call() {
+      try {
+        System.out.println(token(user, secret, admin, Duration.ofHours(1)));
+        return 0;
+      } catch (JOSEException e) {
+        System.err.println("cannot sign: " + e.getMessage());
+        return 2;
+      }
+    }
+  }
+
+  static String token(String user, String secret, boolean admin, Duration lifetime) throws JOSEException {
+    Instant now = Instant.now();
+    JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(user).issueTime(Date.from(now))
+        .expirationTime(Date.from(now.plus(lifetime)));
+    if (admin) {
+      claims.claim("admin", true);
+    }
+    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
+    jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
+    return jwt.serialize();
+  }
+}

@@ -1,0 +1,519 @@
+package dev.switchboard.local;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.AbstractConstruct;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * Reads a SAM / CloudFormation template and resolves it against the local resources: {@code !Ref}
+ * of a table gives its name, of a topic its local ARN, of a parameter its default (or an override),
+ * and the API Gateway management endpoint is rewritten to this machine.
+ */
+public final class TemplateReader {
+
+  /** Everything the local cloud decides that the template leaves to AWS. */
+  public record Context(
+      String stage,
+      String region,
+      String accountId,
+      String apiId,
+      String stackName,
+      int httpPort,
+      String dynamoDbEndpoint,
+      String snsEndpoint,
+      Map<String, String> parameterOverrides,
+      Map<String, String> environmentOverrides) {}
+
+  private static final Pattern SUB_VARIABLE = Pattern.compile("\\$\\{([^}!][^}]*)}");
+  private static final Pattern MANAGEMENT_ENDPOINT =
+      Pattern.compile("^https://[A-Za-z0-9]+\\.execute-api\\.[a-z0-9-]+\\.amazonaws\\.com/(.+)$");
+  private static final Pattern FUNCTION_IN_ARN = Pattern.compile(":function:([^:/]+)");
+
+  private final Map<String, Object> root;
+  private final Map<String, Map<String, Object>> resources;
+  private final Map<String, Object> parameters;
+  private final Map<String, Object> conditions;
+  private final Context context;
+
+  private TemplateReader(Map<String, Object> root, Context context) {
+    this.root = root;
+    this.context = context;
+    this.resources = new LinkedHashMap<>();
+    castMap(root.getOrDefault("Resources", Map.of())).forEach((k, v) -> resources.put(k, castMap(v)));
+    this.parameters = castMap(root.getOrDefault("Parameters", Map.of()));
+    this.conditions = castMap(root.getOrDefault("Conditions", Map.of()));
+  }
+
+  /** Parses and resolves the template at {@code path}. */
+  public static LocalTemplate read(Path path, Context context) throws IOException {
+    try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+      Object loaded = new Yaml(new CloudFormationConstructor()).load(reader);
+      if (!(loaded instanceof Map)) {
+        throw new IOException(path + " is not a CloudFormation template (no top-level mapping)");
+      }
+      return new TemplateReader(castMap(loaded), context).build();
+    }
+  }
+
+  private LocalTemplate build() {
+    Map<String, LocalTemplate.FunctionDef> functions = new LinkedHashMap<>();
+    Map<String, Object> globals = castMap(castMap(root.getOrDefault("Globals", Map.of()))
+        .getOrDefault("Function", Map.of()));
+    String topicArn = null;
+    String topicName = null;
+    LocalTemplate.TableDef table = null;
+    String routeSelection = "$request.body.action";
+    double rate = 0;
+    int burst = 0;
+    for (Map.Entry<String, Map<String, Object>> e : resources.entrySet()) {
+      String id = e.getKey();
+      String type = String.valueOf(e.getValue().get("Type"));
+      Map<String, Object> props = properties(id);
+      switch (type) {
+        case "AWS::Serverless::Function" ->
+            functions.put(id, function(id, merge(globals, props)));
+        case "AWS::SNS::Topic" -> {
+          if (topicArn == null) {
+            topicName = topicName(id);
+            topicArn = topicArn(topicName);
+          }
+        }
+        case "AWS::DynamoDB::Table" -> {
+          if (table == null) {
+            table = table(id, props);
+          }
+        }
+        case "AWS::ApiGatewayV2::Api" -> {
+          Object expr = resolve(props.get("RouteSelectionExpression"));
+          if (expr != null) {
+            routeSelection = expr.toString();
+          }
+        }
+        case "AWS::ApiGatewayV2::Stage" -> {
+          Map<String, Object> settings = castMap(resolve(props.getOrDefault("DefaultRouteSettings", Map.of())));
+          rate = number(settings.get("ThrottlingRateLimit"));
+          burst = (int) number(settings.get("ThrottlingBurstLimit"));
+        }
+        default -> { }
+      }
+    }
+    Map<String, LocalTemplate.Route> routes = routes(functions);
+    List<String> subscribers = subscribers(functions, topicArn);
+    return new LocalTemplate(routeSelection, routes, functions, table, topicName, topicArn,
+        subscribers, rate, burst);
+  }
+
+  private Map<String, LocalTemplate.Route> routes(Map<String, LocalTemplate.FunctionDef> functions) {
+    Map<String, LocalTemplate.Route> routes = new LinkedHashMap<>();
+    for (Map.Entry<String, Map<String, Object>> e : resources.entrySet()) {
+      if (!"AWS::ApiGatewayV2::Route".equals(e.getValue().get("Type"))) {
+        continue;
+      }
+      Map<String, Object> props = properties(e.getKey());
+      String routeKey = String.valueOf(resolve(props.get("RouteKey")));
+      Object target = resolve(props.get("Target"));
+      if (target == null) {
+        continue; // a route without integration (mock): nothing to invoke locally
+      }
+      String integrationId = target.toString().replaceFirst("^integrations/", "");
+      String functionId = functionOfIntegration(integrationId, functions);
+      if (functionId == null) {
+        throw new IllegalArgumentException("route " + routeKey + ": integration " + integrationId
+            + " does not invoke a function of this template");
+      }
+      boolean twoWay = props.get("RouteResponseSelectionExpression") != null;
+      routes.put(routeKey, new LocalTemplate.Route(routeKey, functionId, twoWay));
+    }
+    return routes;
+  }
+
+  private String functionOfIntegration(String integrationId, Map<String, LocalTemplate.FunctionDef> functions) {
+    Map<String, Object> props = properties(integrationId);
+    Object uri = resolve(props.get("IntegrationUri"));
+    if (uri == null) {
+      return null;
+    }
+    Matcher m = FUNCTION_IN_ARN.matcher(uri.toString());
+    if (!m.find()) {
+      return null;
+    }
+    String name = m.group(1);
+    return functions.values().stream().filter(f -> f.functionName().equals(name))
+        .map(LocalTemplate.FunctionDef::logicalId).findFirst().orElse(null);
+  }
+
+  private List<String> subscribers(Map<String, LocalTemplate.FunctionDef> functions, String topicArn) {
+    List<String> result = new ArrayList<>();
+    if (topicArn == null) {
+      return result;
+    }
+    for (Map.Entry<String, Map<String, Object>> e : resources.entrySet()) {
+      String type = String.valueOf(e.getValue().get("Type"));
+      Map<String, Object> props = properties(e.getKey());
+      if ("AWS::Serverless::Function".equals(type)) {
+        for (Object event : castMap(props.getOrDefault("Events", Map.of())).values()) {
+          Map<String, Object> ev = castMap(event);
+          if ("SNS".equals(ev.get("Type"))
+              && topicArn.equals(String.valueOf(resolve(castMap(ev.get("Properties")).get("Topic"))))) {
+            result.add(e.getKey());
+          }
+        }
+      } else if ("AWS::SNS::Subscription".equals(type) && "lambda".equals(resolve(props.get("Protocol")))
+          && topicArn.equals(String.valueOf(resolve(props.get("TopicArn"))))) {
+        Matcher m = FUNCTION_IN_ARN.matcher(String.valueOf(resolve(props.get("Endpoint"))));
+        if (m.find()) {
+          functions.values().stream().filter(f -> f.functionName().equals(m.group(1)))
+              .findFirst().ifPresent(f -> result.add(f.logicalId()));
+        }
+      }
+    }
+    return result;
+  }
+
+  private LocalTemplate.FunctionDef function(String id, Map<String, Object> props) {
+    String handler = String.valueOf(resolve(props.get("Handler")));
+    String handlerClass = handler;
+    String method = "handleRequest";
+    int sep = handler.indexOf("::");
+    if (sep >= 0) {
+      handlerClass = handler.substring(0, sep);
+      method = handler.substring(sep + 2);
+    }
+    int timeout = (int) number(resolve(props.getOrDefault("Timeout", 3)));
+    int memory = (int) number(resolve(props.getOrDefault("MemorySize", 128)));
+    Map<String, String> env = new LinkedHashMap<>();
+    Map<String, Object> variables = castMap(castMap(props.getOrDefault("Environment", Map.of()))
+        .getOrDefault("Variables", Map.of()));
+    for (Map.Entry<String, Object> v : variables.entrySet()) {
+      Object value = resolve(v.getValue());
+      if (value == null) {
+        continue; // AWS::NoValue
+      }
+      String text = scalar(value);
+      if (text.contains("{{resolve:")) {
+        text = ""; // dynamic references (Secrets Manager, SSM) do not exist here: use an override
+      }
+      Matcher m = MANAGEMENT_ENDPOINT.matcher(text);
+      if (m.matches()) {
+        text = "http://localhost:" + context.httpPort() + "/" + m.group(1);
+      }
+      env.put(v.getKey(), text);
+    }
+    env.put("SWITCHBOARD_DYNAMODB_ENDPOINT", context.dynamoDbEndpoint());
+    env.put("SWITCHBOARD_SNS_ENDPOINT", context.snsEndpoint());
+    env.put("AWS_REGION", context.region());
+    env.put("AWS_DEFAULT_REGION", context.region());
+    env.put("AWS_LAMBDA_FUNCTION_NAME", functionName(id));
+    env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(memory));
+    env.putAll(context.environmentOverrides());
+    return new LocalTemplate.FunctionDef(id, functionName(id), handlerClass, method, timeout, memory,
+        Map.copyOf(env));
+  }
+
+  private LocalTemplate.TableDef table(String id, Map<String, Object> rawProps) {
+    Map<String, Object> props = castMap(resolve(rawProps));
+    Map<String, String> types = new LinkedHashMap<>();
+    for (Object a : castList(props.getOrDefault("AttributeDefinitions", List.of()))) {
+      Map<String, Object> def = castMap(a);
+      types.put(String.valueOf(def.get("AttributeName")), String.valueOf(def.get("AttributeType")));
+    }
+    String[] keys = keys(props.get("KeySchema"));
+    List<LocalTemplate.Index> indexes = new ArrayList<>();
+    for (Object g : castList(props.getOrDefault("GlobalSecondaryIndexes", List.of()))) {
+      Map<String, Object> gsi = castMap(g);
+      String[] k = keys(gsi.get("KeySchema"));
+      Object projection = castMap(gsi.getOrDefault("Projection", Map.of())).getOrDefault("ProjectionType", "ALL");
+      indexes.add(new LocalTemplate.Index(String.valueOf(gsi.get("IndexName")), k[0], k[1], projection.toString()));
+    }
+    Map<String, Object> ttl = castMap(props.getOrDefault("TimeToLiveSpecification", Map.of()));
+    String ttlAttribute = Boolean.parseBoolean(String.valueOf(ttl.get("Enabled")))
+        ? String.valueOf(ttl.get("AttributeName")) : null;
+    return new LocalTemplate.TableDef(tableName(id), types, keys[0], keys[1], indexes, ttlAttribute);
+  }
+
+  private static String[] keys(Object keySchema) {
+    String[] keys = new String[2];
+    for (Object k : castList(keySchema == null ? List.of() : keySchema)) {
+      Map<String, Object> key = castMap(k);
+      keys["HASH".equals(key.get("KeyType")) ? 0 : 1] = String.valueOf(key.get("AttributeName"));
+    }
+    return keys;
+  }
+
+  // ------------------------------------------------------------------ intrinsic functions
+
+  Object resolve(Object value) {
+    if (value instanceof List<?> list) {
+      List<Object> out = new ArrayList<>();
+      for (Object o : list) {
+        out.add(resolve(o));
+      }
+      return out;
+    }
+    if (!(value instanceof Map<?, ?> map)) {
+      return value;
+    }
+    if (map.size() == 1) {
+      String key = String.valueOf(map.keySet().iterator().next());
+      Object arg = map.values().iterator().next();
+      switch (key) {
+        case "Ref": return ref(String.valueOf(resolve(arg)));
+        case "Fn::GetAtt": {
+          Object a = resolve(arg);
+          List<?> parts = a instanceof List<?> l ? l : List.of(String.valueOf(a).split("\\.", 2));
+          return getAtt(String.valueOf(parts.get(0)), String.valueOf(parts.get(1)));
+        }
+        case "Fn::Sub": return sub(arg);
+        case "Fn::Join": {
+          List<?> args = castList(arg);
+          List<String> items = new ArrayList<>();
+          for (Object o : castList(resolve(args.get(1)))) {
+            if (o != null) {
+              items.add(scalar(o));
+            }
+          }
+          return String.join(String.valueOf(resolve(args.get(0))), items);
+        }
+        case "Fn::If": {
+          List<?> args = castList(arg);
+          return condition(String.valueOf(args.get(0))) ? resolve(args.get(1)) : resolve(args.get(2));
+        }
+        case "Fn::Equals": {
+          List<?> args = castList(resolve(arg));
+          return scalar(args.get(0)).equals(scalar(args.get(1)));
+        }
+        case "Fn::Not": return !truth(castList(resolve(arg)).get(0));
+        case "Fn::And": return castList(resolve(arg)).stream().allMatch(TemplateReader::truth);
+        case "Fn::Or": return castList(resolve(arg)).stream().anyMatch(TemplateReader::truth);
+        case "Condition": return condition(String.valueOf(arg));
+        case "Fn::Select": {
+          List<?> args = castList(arg);
+          return castList(resolve(args.get(1))).get((int) number(resolve(args.get(0))));
+        }
+        default: break;
+      }
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<?, ?> e : map.entrySet()) {
+      out.put(String.valueOf(e.getKey()), resolve(e.getValue()));
+    }
+    return out;
+  }
+
+  private boolean condition(String name) {
+    Object c = conditions.get(name);
+    if (c == null) {
+      throw new IllegalArgumentException("unknown condition " + name);
+    }
+    return truth(resolve(c));
+  }
+
+  private static boolean truth(Object o) {
+    return o instanceof Boolean b ? b : Boolean.parseBoolean(String.valueOf(o));
+  }
+
+  private Object sub(Object arg) {
+    String text;
+    Map<String, Object> variables = Map.of();
+    if (arg instanceof List<?> list) {
+      text = String.valueOf(list.get(0));
+      variables = castMap(resolve(list.get(1)));
+    } else {
+      text = String.valueOf(arg);
+    }
+    Matcher m = SUB_VARIABLE.matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String name = m.group(1).trim();
+      Object value;
+      if (variables.containsKey(name)) {
+        value = variables.get(name);
+      } else if (name.contains(".") && !name.startsWith("AWS::") && !parameters.containsKey(name)) {
+        String[] parts = name.split("\\.", 2);
+        value = "Alias".equals(parts[1]) ? ref(name) : getAtt(parts[0], parts[1]);
+      } else {
+        value = ref(name);
+      }
+      m.appendReplacement(out, Matcher.quoteReplacement(scalar(value)));
+    }
+    m.appendTail(out);
+    return out.toString().replace("${!", "${");
+  }
+
+  private Object ref(String name) {
+    switch (name) {
+      case "AWS::Region": return context.region();
+      case "AWS::AccountId": return context.accountId();
+      case "AWS::Partition": return "aws";
+      case "AWS::StackName": return context.stackName();
+      case "AWS::StackId":
+        return "arn:aws:cloudformation:" + context.region() + ":" + context.accountId() + ":stack/"
+            + context.stackName() + "/local";
+      case "AWS::URLSuffix": return "amazonaws.com";
+      case "AWS::NoValue": return null;
+      default: break;
+    }
+    if (parameters.containsKey(name)) {
+      if (context.parameterOverrides().containsKey(name)) {
+        return context.parameterOverrides().get(name);
+      }
+      Object def = castMap(parameters.get(name)).get("Default");
+      return def == null ? "" : scalar(def);
+    }
+    if (name.endsWith(".Alias")) {
+      String fn = name.substring(0, name.length() - ".Alias".length());
+      return functionArn(fn) + ":live";
+    }
+    Map<String, Object> resource = resources.get(name);
+    if (resource == null) {
+      throw new IllegalArgumentException("!Ref to unknown parameter or resource: " + name);
+    }
+    return switch (String.valueOf(resource.get("Type"))) {
+      case "AWS::DynamoDB::Table" -> tableName(name);
+      case "AWS::SNS::Topic" -> topicArn(topicName(name));
+      case "AWS::Serverless::Function", "AWS::Lambda::Function" -> functionName(name);
+      case "AWS::ApiGatewayV2::Api" -> context.apiId();
+      case "AWS::ApiGatewayV2::Stage" -> context.stage();
+      default -> name;
+    };
+  }
+
+  private Object getAtt(String resource, String attribute) {
+    Map<String, Object> r = resources.get(resource);
+    if (r == null) {
+      throw new IllegalArgumentException("!GetAtt of unknown resource: " + resource);
+    }
+    String type = String.valueOf(r.get("Type"));
+    return switch (type + "." + attribute) {
+      case "AWS::DynamoDB::Table.Arn" ->
+          "arn:aws:dynamodb:" + context.region() + ":" + context.accountId() + ":table/" + tableName(resource);
+      case "AWS::SNS::Topic.TopicName" -> topicName(resource);
+      case "AWS::SNS::Topic.TopicArn" -> topicArn(topicName(resource));
+      case "AWS::Serverless::Function.Arn", "AWS::Lambda::Function.Arn" -> functionArn(resource);
+      case "AWS::ApiGatewayV2::Api.ApiEndpoint" ->
+          "wss://" + context.apiId() + ".execute-api." + context.region() + ".amazonaws.com";
+      case "AWS::ApiGatewayV2::Api.ApiId" -> context.apiId();
+      default -> resource + "." + attribute;
+    };
+  }
+
+  private String functionArn(String logicalId) {
+    return "arn:aws:lambda:" + context.region() + ":" + context.accountId() + ":function:" + functionName(logicalId);
+  }
+
+  /** Functions keep their logical id as name, readable in logs (AWS would add stack name and a suffix). */
+  private static String functionName(String logicalId) {
+    return logicalId;
+  }
+
+  private String tableName(String logicalId) {
+    Object name = properties(logicalId).get("TableName");
+    return name != null ? scalar(resolve(name)) : context.stackName() + "-" + logicalId;
+  }
+
+  private String topicName(String logicalId) {
+    Object name = properties(logicalId).get("TopicName");
+    return name != null ? scalar(resolve(name)) : context.stackName() + "-" + logicalId;
+  }
+
+  private String topicArn(String topicName) {
+    return "arn:aws:sns:" + context.region() + ":" + context.accountId() + ":" + topicName;
+  }
+
+  private Map<String, Object> properties(String logicalId) {
+    Map<String, Object> r = resources.get(logicalId);
+    return r == null ? Map.of() : castMap(r.getOrDefault("Properties", Map.of()));
+  }
+
+  /** SAM Globals: the function's own properties win; environment variables merge key by key. */
+  private static Map<String, Object> merge(Map<String, Object> globals, Map<String, Object> own) {
+    Map<String, Object> merged = new LinkedHashMap<>(globals);
+    for (Map.Entry<String, Object> e : own.entrySet()) {
+      Object g = merged.get(e.getKey());
+      if (g instanceof Map<?, ?> gm && e.getValue() instanceof Map<?, ?> om) {
+        merged.put(e.getKey(), merge(castMap(gm), castMap(om)));
+      } else {
+        merged.put(e.getKey(), e.getValue());
+      }
+    }
+    return merged;
+  }
+
+  private static String scalar(Object o) {
+    if (o instanceof Double d && d == Math.rint(d)) {
+      return Long.toString(d.longValue());
+    }
+    return String.valueOf(o);
+  }
+
+  private static double number(Object o) {
+    if (o == null) {
+      return 0;
+    }
+    return o instanceof Number n ? n.doubleValue() : Double.parseDouble(o.toString());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> castMap(Object o) {
+    return o instanceof Map<?, ?> ? (Map<String, Object>) o : Map.of();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Object> castList(Object o) {
+    return o instanceof List<?> ? (List<Object>) o : List.of(o);
+  }
+
+  /** Turns the short-form tags ({@code !Ref X}) into their long form ({@code {Ref: X}}). */
+  private static final class CloudFormationConstructor extends SafeConstructor {
+    CloudFormationConstructor() {
+      super(new LoaderOptions());
+      for (String fn : List.of("Ref", "Condition")) {
+        yamlConstructors.put(new Tag("!" + fn), new Intrinsic(fn));
+      }
+      for (String fn : List.of("GetAtt", "Sub", "Join", "If", "Equals", "Not", "And", "Or", "Select",
+          "Split", "FindInMap", "Base64", "GetAZs", "ImportValue", "Cidr")) {
+        yamlConstructors.put(new Tag("!" + fn), new Intrinsic("Fn::" + fn));
+      }
+    }
+
+    private final class Intrinsic extends AbstractConstruct {
+      private final String name;
+
+      Intrinsic(String name) {
+        this.name = name;
+      }
+
+      @Override
+      public Object construct(Node node) {
+        Object value;
+        if (node instanceof ScalarNode s) {
+          value = constructScalar(s);
+        } else if (node instanceof SequenceNode s) {
+          value = constructSequence(s);
+        } else {
+          value = constructMapping((MappingNode) node);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(name, value);
+        return m;
+      }
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package dev.switchboard.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.local.testhandlers.Recorder;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class ShutdownTest {
+  @Test
+  void close_givesEveryOpenConnectionItsDisconnect() throws Exception {
+    LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder()
+        .template(Path.of("src/test/resources/test-template.yaml")).build());
+    WsClient client;
+    String id;
+    try {
+      client = WsClient.connect(cloud.webSocketUri());
+      client.send("{\"action\":\"hello\"}");
+      id = com.google.gson.JsonParser.parseString(client.next()).getAsJsonObject().get("connectionId").getAsString();
+    } finally {
+      cloud.close();
+    }
+    // close() returns only after the $disconnect handlers ran.
+    assertThat(Recorder.find("disconnect", id)).isPresent();
+    assertThat(Recorder.find("disconnect", id).orElseThrow().getAsJsonObject("requestContext")
+        .get("disconnectStatusCode").getAsInt()).isEqualTo(1001);
+    assertThat(client.closeCode()).isEqualTo(1001);
+  }
+}

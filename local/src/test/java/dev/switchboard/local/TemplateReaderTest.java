@@ -1,0 +1,68 @@
+package dev.switchboard.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TemplateReaderTest {
+  private static final TemplateReader.Context CONTEXT = new TemplateReader.Context("local", "us-east-1",
+      "000000000000", "localws001", "switchboard-local", 8080, "http://localhost:8000",
+      "http://localhost:9911", Map.of("StageName", "local"), Map.of());
+
+  @Test
+  void realTemplate_mapsRoutesToHandlerClasses() throws Exception {
+    LocalTemplate t = TemplateReader.read(Path.of("../template.yaml"), CONTEXT);
+    assertThat(t.routeSelectionExpression()).isEqualTo("$request.body.action");
+    assertThat(t.routes()).containsOnlyKeys("$connect", "$default", "$disconnect");
+    assertThat(t.functions().get(t.routes().get("$connect").functionId()).handlerClass())
+        .isEqualTo("dev.switchboard.connect.ConnectHandler");
+    assertThat(t.functions().get(t.routes().get("$default").functionId()).handlerClass())
+        .isEqualTo("dev.switchboard.message.MessageHandler");
+    assertThat(t.functions().get(t.routes().get("$disconnect").functionId()).handlerClass())
+        .isEqualTo("dev.switchboard.disconnect.DisconnectHandler");
+    assertThat(t.snsSubscribers()).containsExactly("BroadcastFunction");
+    assertThat(t.functions().get("MessageFunction").timeoutSeconds()).isEqualTo(29);
+    assertThat(t.throttlingRateLimit()).isEqualTo(500);
+    assertThat(t.throttlingBurstLimit()).isEqualTo(1000);
+  }
+
+  @Test
+  void realTemplate_resolvesEnvironmentToLocalResources() throws Exception {
+    LocalTemplate t = TemplateReader.read(Path.of("../template.yaml"), CONTEXT);
+    Map<String, String> env = t.functions().get("ConnectFunction").environment();
+    assertThat(env).containsEntry("SWITCHBOARD_TABLE", "switchboard-local-Table")
+        .containsEntry("SWITCHBOARD_TOPIC_ARN", "arn:aws:sns:us-east-1:000000000000:switchboard-local-NotificationsTopic")
+        .containsEntry("SWITCHBOARD_MANAGEMENT_ENDPOINT", "http://localhost:8080/local")
+        .containsEntry("SWITCHBOARD_DEV_AUTH", "false")
+        .containsEntry("SWITCHBOARD_JWT_SECRET", "")
+        .containsEntry("SWITCHBOARD_MESSAGE_RETENTION_DAYS", "7")
+        .containsEntry("SWITCHBOARD_DYNAMODB_ENDPOINT", "http://localhost:8000")
+        .containsEntry("SWITCHBOARD_SNS_ENDPOINT", "http://localhost:9911")
+        .containsEntry("AWS_REGION", "us-east-1")
+        .containsEntry("AWS_LAMBDA_FUNCTION_NAME", "ConnectFunction");
+    assertThat(t.table().hashKey()).isEqualTo("pk");
+    assertThat(t.table().rangeKey()).isEqualTo("sk");
+    assertThat(t.table().globalSecondaryIndexes()).extracting(LocalTemplate.Index::name)
+        .containsExactly("byUser", "byShard");
+    assertThat(t.table().ttlAttribute()).isEqualTo("expiresAt");
+  }
+
+  @Test
+  void conditionsAndDynamicReferences_followParameters() throws Exception {
+    TemplateReader.Context withSecret = new TemplateReader.Context("local", "us-east-1", "000000000000",
+        "localws001", "switchboard-local", 8080, "d", "s", Map.of("JwtSecretName", "my-secret"),
+        Map.of("SWITCHBOARD_JWKS_URL", "override"));
+    LocalTemplate t = TemplateReader.read(Path.of("src/test/resources/test-template.yaml"), withSecret);
+    Map<String, String> env = t.functions().get("MessageFunction").environment();
+    // HasJwtSecret is true, so the {{resolve:secretsmanager:...}} branch is taken: it resolves to empty locally.
+    assertThat(env).containsEntry("SWITCHBOARD_JWT_SECRET", "")
+        .containsEntry("TABLE_ARN", "arn:aws:dynamodb:us-east-1:000000000000:table/switchboard-local-Table")
+        .containsEntry("JOINED", "a/prod/c")
+        .containsEntry("SWITCHBOARD_JWKS_URL", "override")
+        .containsEntry("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512");
+    assertThat(t.routes().get("reply").twoWay()).isTrue();
+    assertThat(t.routes().get("$default").twoWay()).isFalse();
+  }
+}

@@ -1,0 +1,27 @@
+package dev.switchboard.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ThrottlingTest {
+  @Test
+  void messagesOverStageLimit_getTooManyRequests_andOthersGoThrough() throws Exception {
+    try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder()
+        .template(Path.of("src/test/resources/throttled-template.yaml")).throttling(true).build())) {
+      WsClient client = WsClient.connect(cloud.webSocketUri()); // takes one token
+      for (int i = 0; i < 10; i++) {
+        client.send("{\"action\":\"echo\"}");
+      }
+      List<String> answers = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        answers.add(client.next());
+      }
+      assertThat(answers).anyMatch(a -> a.contains("\"message\": \"Too Many Requests\""));
+      assertThat(answers).anyMatch(a -> a.contains("\"routeKey\":\"echo\""));
+    }
+  }
+}
