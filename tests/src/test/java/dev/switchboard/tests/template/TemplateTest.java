@@ -159,6 +159,18 @@ class TemplateTest {
         assertThat(devAuth).as("dev auth is insecure: off unless asked for").containsEntry("Default", "false");
     }
 
+    @Test
+    void everyVariableTheCodeRequires_isSetForEveryFunction_andNothingUnknownIsSet() {
+        Map<String, Object> variables = globalEnvironment();
+        assertThat(variables).containsKeys(dev.switchboard.core.Config.REQUIRED.toArray(String[]::new));
+        List<String> known = new ArrayList<>(dev.switchboard.core.Config.REQUIRED);
+        known.addAll(dev.switchboard.core.Config.OPTIONAL);
+        known.add("JAVA_TOOL_OPTIONS");
+        assertThat(known).as("a variable the code never reads is a typo").containsAll(variables.keySet());
+        functions().forEach((name, function) -> assertThat(String.valueOf(properties(function).get("Environment")))
+                .as(name + " must not drop the global variables").doesNotContain("SWITCHBOARD_TABLE: ''"));
+    }
+
     // ------------------------------------------------------------------ helpers
 
     @SuppressWarnings("unchecked")

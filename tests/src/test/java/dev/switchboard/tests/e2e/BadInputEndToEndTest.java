@@ -1,0 +1,121 @@
+package dev.switchboard.tests.e2e;
+
+import static dev.switchboard.tests.e2e.LocalCloudFixture.userUri;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.nio.charset.StandardCharsets;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import com.google.gson.JsonObject;
+
+import dev.switchboard.local.LocalCloud;
+
+/**
+ * Bad input gets a clear error and loses nothing: each bad frame is answered, the connection (or,
+ * for frames API Gateway itself refuses, only that connection) survives, and others keep chatting.
+ */
+class BadInputEndToEndTest {
+
+    static LocalCloud cloud;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cloud = LocalCloudFixture.startDevAuth();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        cloud.close();
+    }
+
+    static Stream<Arguments> badFrames() {
+        return Stream.of(
+                Arguments.of("{not json", "bad_json"),
+                Arguments.of("hello", "bad_json"),
+                Arguments.of("{\"action\":\"dance\"}", "unknown_action"),
+                Arguments.of("{\"action\":\"join\"}", "bad_request"),
+                Arguments.of("{\"action\":\"join\",\"room\":42}", "bad_request"),
+                Arguments.of("{\"action\":\"join\",\"room\":\"bad room name!\"}", "bad_request"),
+                Arguments.of("{\"action\":\"send\",\"room\":\"lobby\"}", "bad_request"),
+                Arguments.of("{\"action\":\"send\",\"room\":\"never-joined\",\"text\":\"hi\"}", "not_member"),
+                Arguments.of("{\"action\":\"history\",\"room\":\"never-joined\"}", "not_member"),
+                Arguments.of("{\"action\":\"direct\",\"text\":\"to nobody\"}", "bad_request"),
+                Arguments.of("[1,2,3]", "bad_json"));
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @MethodSource("badFrames")
+    void badFrame_getsTypedErrorFrame_andConnectionKeepsWorking(String frame, String code) throws Exception {
+        try (WsClient client = WsClient.connect(userUri(cloud, "fuzzy"))) {
+            client.send(frame);
+            JsonObject error = client.nextOfType("error");
+            assertThat(error.get("code").getAsString()).isEqualTo(code);
+            assertThat(error.get("message").getAsString()).isNotBlank();
+            client.send("{\"action\":\"ping\"}");
+            assertThat(client.nextOfType("pong")).isNotNull();
+        }
+    }
+
+    @Test
+    void binaryFrame_closes1003_andOthersKeepChatting() throws Exception {
+        try (WsClient alice = WsClient.connect(userUri(cloud, "alice2"));
+             WsClient bob = WsClient.connect(userUri(cloud, "bob2"));
+             WsClient vandal = WsClient.connect(userUri(cloud, "vandal"))) {
+            alice.send("{\"action\":\"join\",\"room\":\"bad-input\"}");
+            bob.send("{\"action\":\"join\",\"room\":\"bad-input\"}");
+            alice.next(f -> ChatEndToEndTest.presence(f, "join", "bob2"));
+
+            vandal.sendBinary(new byte[] {0, 1, 2, (byte) 0xff});
+            assertThat(vandal.awaitClose()).isEqualTo(1003);
+
+            String id = ChatEndToEndTest.send(alice, "bad-input", "still here", "b-1");
+            assertThat(bob.nextOfType("message").get("id").getAsString()).isEqualTo(id);
+        }
+    }
+
+    @Test
+    void frameOver32KB_closes1009() throws Exception {
+        try (WsClient big = WsClient.connect(userUri(cloud, "big"))) {
+            String text = "x".repeat(33 * 1024);
+            big.send("{\"action\":\"send\",\"room\":\"lobby\",\"text\":\"" + text + "\"}");
+            assertThat(big.awaitClose()).isEqualTo(1009);
+        }
+    }
+
+    @Test
+    void textOverTheLimit_getsTooLarge_andIsNotStored() throws Exception {
+        try (WsClient client = WsClient.connect(userUri(cloud, "longwinded"))) {
+            client.send("{\"action\":\"join\",\"room\":\"long\"}");
+            // under API Gateway's 32 KB frame limit but over the protocol's text limit
+            client.send("{\"action\":\"send\",\"room\":\"long\",\"text\":\"" + "y".repeat(20_000) + "\",\"clientMsgId\":\"l-1\"}");
+            assertThat(client.nextOfType("error").get("code").getAsString()).isEqualTo("too_large");
+            client.send("{\"action\":\"history\",\"room\":\"long\",\"limit\":10}");
+            assertThat(client.nextOfType("history").getAsJsonArray("messages")).isEmpty();
+        }
+    }
+
+    @Test
+    void handshakeWithoutCredentials_isRefused401() {
+        Throwable refused = catchThrowable(() -> WsClient.tryConnect(cloud.webSocketUri()).join());
+        assertThat(WsClient.handshakeStatus(refused)).isEqualTo(401);
+    }
+
+    @Test
+    void invalidUtf8_isRejectedWithoutKillingOthers() throws Exception {
+        // The JDK client refuses to send invalid UTF-8 as text, so send bytes that decode to U+FFFD-laden
+        // garbage instead: the server must answer, not crash.
+        String garbage = new String(new byte[] {(byte) 0xc3, (byte) 0x28, (byte) 0xa0, (byte) 0xa1}, StandardCharsets.UTF_8);
+        try (WsClient client = WsClient.connect(userUri(cloud, "garbled"))) {
+            client.send(garbage);
+            assertThat(client.nextOfType("error").get("code").getAsString()).isEqualTo("bad_json");
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.switchboard.tests.e2e;
+
+import static dev.switchboard.tests.e2e.LocalCloudFixture.userUri;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+
+import dev.switchboard.local.LocalCloud;
+
+/** A whole chat through the real handlers, the local cloud and real WebSocket clients. */
+class ChatEndToEndTest {
+
+    static LocalCloud cloud;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cloud = LocalCloudFixture.startDevAuth();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        cloud.close();
+    }
+
+    static boolean presence(JsonObject f, String event, String user) {
+        return f.has("type") && f.get("type").getAsString().equals("presence")
+                && f.get("event").getAsString().equals(event) && f.get("user").getAsString().equals(user);
+    }
+
+    static boolean ackFor(JsonObject f, String clientMsgId) {
+        return f.has("type") && f.get("type").getAsString().equals("ack")
+                && f.has("clientMsgId") && f.get("clientMsgId").getAsString().equals(clientMsgId);
+    }
+
+    static String send(WsClient client, String room, String text, String clientMsgId) throws InterruptedException {
+        client.send("{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + text + "\",\"clientMsgId\":\"" + clientMsgId + "\"}");
+        return client.next(f -> ackFor(f, clientMsgId)).get("id").getAsString();
+    }
+
+    @Test
+    void chat_deliversToMembers_resumesHistoryAfterReconnect_andCleansUpOnDisconnect() throws Exception {
+        try (WsClient alice = WsClient.connect(userUri(cloud, "alice"))) {
+            alice.send("{\"action\":\"join\",\"room\":\"e2e-lobby\"}");
+            WsClient bob = WsClient.connect(userUri(cloud, "bob"));
+            bob.send("{\"action\":\"join\",\"room\":\"e2e-lobby\"}");
+            alice.next(f -> presence(f, "join", "bob"));
+
+            // send: ack to the sender with the server id, the message to the other member
+            String firstId = send(alice, "e2e-lobby", "hello bob", "c-1");
+            JsonObject received = bob.nextOfType("message");
+            assertThat(received.get("id").getAsString()).isEqualTo(firstId);
+            assertThat(received.get("from").getAsString()).isEqualTo("alice");
+            assertThat(received.get("text").getAsString()).isEqualTo("hello bob");
+            assertThat(received.get("room").getAsString()).isEqualTo("e2e-lobby");
+
+            // a retried send (same clientMsgId) gets the first ack and is not delivered again
+            assertThat(send(alice, "e2e-lobby", "hello bob", "c-1")).isEqualTo(firstId);
+            String secondId = send(alice, "e2e-lobby", "second", "c-2");
+            assertThat(bob.nextOfType("message").get("id").getAsString()).isEqualTo(secondId);
+
+            // bob drops; what he missed comes back through history after his last id
+            bob.close();
+            assertThat(bob.awaitClose()).isEqualTo(1000);
+            alice.next(f -> presence(f, "leave", "bob"));
+            String missedId = send(alice, "e2e-lobby", "while you were away", "c-3");
+
+            try (WsClient bobAgain = WsClient.connect(userUri(cloud, "bob"))) {
+                bobAgain.send("{\"action\":\"join\",\"room\":\"e2e-lobby\"}");
+                bobAgain.send("{\"action\":\"history\",\"room\":\"e2e-lobby\",\"after\":\"" + secondId + "\",\"limit\":50}");
+                JsonObject history = bobAgain.nextOfType("history");
+                List<String> ids = new ArrayList<>();
+                for (JsonElement m : history.getAsJsonArray("messages")) {
+                    ids.add(m.getAsJsonObject().get("id").getAsString());
+                }
+                assertThat(ids).containsExactly(missedId);
+
+                // direct message to a user, wherever they are connected
+                alice.send("{\"action\":\"direct\",\"to\":\"bob\",\"text\":\"psst\",\"clientMsgId\":\"d-1\"}");
+                JsonObject direct = bobAgain.nextOfType("direct");
+                assertThat(direct.get("from").getAsString()).isEqualTo("alice");
+                assertThat(direct.get("text").getAsString()).isEqualTo("psst");
+
+                // who lists exactly the members connected now
+                alice.send("{\"action\":\"who\",\"room\":\"e2e-lobby\"}");
+                List<String> users = new ArrayList<>();
+                alice.nextOfType("members").getAsJsonArray("users").forEach(u -> users.add(u.getAsString()));
+                assertThat(users).containsExactlyInAnyOrder("alice", "bob");
+
+                alice.send("{\"action\":\"ping\"}");
+                assertThat(alice.nextOfType("pong")).isNotNull();
+            }
+            // the killed-or-closed connection is gone from the room
+            alice.next(f -> presence(f, "leave", "bob"));
+            alice.send("{\"action\":\"who\",\"room\":\"e2e-lobby\"}");
+            List<String> after = new ArrayList<>();
+            alice.nextOfType("members").getAsJsonArray("users").forEach(u -> after.add(u.getAsString()));
+            assertThat(after).containsExactly("alice");
+        }
+    }
+
+    @Test
+    void killedClient_isRemovedFromItsRooms() throws Exception {
+        try (WsClient carol = WsClient.connect(userUri(cloud, "carol"))) {
+            carol.send("{\"action\":\"join\",\"room\":\"e2e-kill\"}");
+            WsClient dave = WsClient.connect(userUri(cloud, "dave"));
+            dave.send("{\"action\":\"join\",\"room\":\"e2e-kill\"}");
+            carol.next(f -> presence(f, "join", "dave"));
+            dave.abort();
+            carol.next(f -> presence(f, "leave", "dave"));
+            carol.send("{\"action\":\"who\",\"room\":\"e2e-kill\"}");
+            List<String> users = new ArrayList<>();
+            carol.nextOfType("members").getAsJsonArray("users").forEach(u -> users.add(u.getAsString()));
+            assertThat(users).containsExactly("carol");
+        }
+    }
+}

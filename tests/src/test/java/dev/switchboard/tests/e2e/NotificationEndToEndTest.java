@@ -1,0 +1,73 @@
+package dev.switchboard.tests.e2e;
+
+import static dev.switchboard.tests.e2e.LocalCloudFixture.userUri;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.google.gson.JsonObject;
+
+import dev.switchboard.local.LocalCloud;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sns.SnsClient;
+
+/** Another system publishes to the SNS topic with the unmodified AWS SDK; connected users get it. */
+class NotificationEndToEndTest {
+
+    static LocalCloud cloud;
+    static SnsClient sns;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cloud = LocalCloudFixture.startDevAuth();
+        sns = SnsClient.builder()
+                .endpointOverride(URI.create(String.valueOf(cloud.snsEndpoint())))
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        sns.close();
+        cloud.close();
+    }
+
+    void publish(String message) {
+        sns.publish(b -> b.topicArn(cloud.topicArn()).message(message));
+    }
+
+    @Test
+    void notification_reachesRoomMembers_aUsersConnections_andEveryone() throws Exception {
+        try (WsClient erin = WsClient.connect(userUri(cloud, "erin"));
+             WsClient frank = WsClient.connect(userUri(cloud, "frank"))) {
+            erin.send("{\"action\":\"join\",\"room\":\"ops\"}");
+            erin.send("{\"action\":\"ping\"}");
+            erin.nextOfType("pong");
+
+            publish("{\"target\":{\"room\":\"ops\"},\"title\":\"Deploy done\",\"body\":\"v2.3 is live\"}");
+            JsonObject toRoom = erin.nextOfType("notification");
+            assertThat(toRoom.get("title").getAsString()).isEqualTo("Deploy done");
+            assertThat(toRoom.get("body").getAsString()).isEqualTo("v2.3 is live");
+
+            publish("{\"target\":{\"user\":\"frank\"},\"title\":\"Invoice paid\",\"body\":\"#1042\"}");
+            assertThat(frank.nextOfType("notification").get("title").getAsString()).isEqualTo("Invoice paid");
+
+            publish("{\"target\":{\"all\":true},\"title\":\"Maintenance\",\"body\":\"at 22:00 UTC\"}");
+            assertThat(erin.nextOfType("notification").get("title").getAsString()).isEqualTo("Maintenance");
+            assertThat(frank.nextOfType("notification").get("title").getAsString()).isEqualTo("Maintenance");
+
+            // the room notification went to the room only: frank (not a member) saw just his two
+            assertThat(frank.frames.poll(200, TimeUnit.MILLISECONDS)).isNull();
+        }
+    }
+}
