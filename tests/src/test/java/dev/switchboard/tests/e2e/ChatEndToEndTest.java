@@ -40,6 +40,12 @@ class ChatEndToEndTest {
                 && f.has("clientMsgId") && f.get("clientMsgId").getAsString().equals(clientMsgId);
     }
 
+    /** Joins and waits for the join's own presence frame, which confirms it. */
+    static void join(WsClient client, String room, String user) throws InterruptedException {
+        client.send("{\"action\":\"join\",\"room\":\"" + room + "\"}");
+        client.next(f -> presence(f, "join", user) && f.get("room").getAsString().equals(room));
+    }
+
     static String send(WsClient client, String room, String text, String clientMsgId) throws InterruptedException {
         client.send("{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + text + "\",\"clientMsgId\":\"" + clientMsgId + "\"}");
         return client.next(f -> ackFor(f, clientMsgId)).get("id").getAsString();
@@ -48,9 +54,9 @@ class ChatEndToEndTest {
     @Test
     void chat_deliversToMembers_resumesHistoryAfterReconnect_andCleansUpOnDisconnect() throws Exception {
         try (WsClient alice = WsClient.connect(userUri(cloud, "alice"))) {
-            alice.send("{\"action\":\"join\",\"room\":\"e2e-lobby\"}");
+            join(alice, "e2e-lobby", "alice");
             WsClient bob = WsClient.connect(userUri(cloud, "bob"));
-            bob.send("{\"action\":\"join\",\"room\":\"e2e-lobby\"}");
+            join(bob, "e2e-lobby", "bob");
             alice.next(f -> presence(f, "join", "bob"));
 
             // send: ack to the sender with the server id, the message to the other member
@@ -73,7 +79,7 @@ class ChatEndToEndTest {
             String missedId = send(alice, "e2e-lobby", "while you were away", "c-3");
 
             try (WsClient bobAgain = WsClient.connect(userUri(cloud, "bob"))) {
-                bobAgain.send("{\"action\":\"join\",\"room\":\"e2e-lobby\"}");
+                join(bobAgain, "e2e-lobby", "bob");
                 bobAgain.send("{\"action\":\"history\",\"room\":\"e2e-lobby\",\"after\":\"" + secondId + "\",\"limit\":50}");
                 JsonObject history = bobAgain.nextOfType("history");
                 List<String> ids = new ArrayList<>();
@@ -109,9 +115,9 @@ class ChatEndToEndTest {
     @Test
     void killedClient_isRemovedFromItsRooms() throws Exception {
         try (WsClient carol = WsClient.connect(userUri(cloud, "carol"))) {
-            carol.send("{\"action\":\"join\",\"room\":\"e2e-kill\"}");
+            join(carol, "e2e-kill", "carol");
             WsClient dave = WsClient.connect(userUri(cloud, "dave"));
-            dave.send("{\"action\":\"join\",\"room\":\"e2e-kill\"}");
+            join(dave, "e2e-kill", "dave");
             carol.next(f -> presence(f, "join", "dave"));
             dave.abort();
             carol.next(f -> presence(f, "leave", "dave"));

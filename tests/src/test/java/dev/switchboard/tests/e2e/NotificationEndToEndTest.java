@@ -50,9 +50,7 @@ class NotificationEndToEndTest {
     void notification_reachesRoomMembers_aUsersConnections_andEveryone() throws Exception {
         try (WsClient erin = WsClient.connect(userUri(cloud, "erin"));
              WsClient frank = WsClient.connect(userUri(cloud, "frank"))) {
-            erin.send("{\"action\":\"join\",\"room\":\"ops\"}");
-            erin.send("{\"action\":\"ping\"}");
-            erin.nextOfType("pong");
+            ChatEndToEndTest.join(erin, "ops", "erin");
 
             publish("{\"target\":{\"room\":\"ops\"},\"title\":\"Deploy done\",\"body\":\"v2.3 is live\"}");
             JsonObject toRoom = erin.nextOfType("notification");
