@@ -56,14 +56,12 @@ public final class FanoutBenchmark {
             for (int i = 0; i < members; i++) {
                 inFlight.acquire();
                 int member = i;
-                Member listener = new Member(member, members, receipts, arrived, warmedUp);
+                Member listener = new Member(member, members, receipts, arrived, warmedUp, target.memberSetup());
                 CompletableFuture<Session> connected = client.connect(listener, target.uri("member" + i));
                 connected.whenComplete((s, e) -> {
                     inFlight.release();
                     if (e != null) {
                         failures.incrementAndGet();
-                    } else {
-                        target.memberSetup().forEach(frame -> s.sendText(frame, Callback.NOOP));
                     }
                 });
                 pending.add(connected);
@@ -81,9 +79,8 @@ public final class FanoutBenchmark {
             if (failures.get() > 0) {
                 progress.printf("  %d connections failed (check `ulimit -n`)%n", failures.get());
             }
-            Session sender = client.connect(new Member(-1, members, receipts, arrived, warmedUp), target.uri("sender"))
-                    .get(30, TimeUnit.SECONDS);
-            target.memberSetup().forEach(frame -> sender.sendText(frame, Callback.NOOP));
+            Session sender = client.connect(new Member(-1, members, receipts, arrived, warmedUp, target.memberSetup()),
+                    target.uri("sender")).get(30, TimeUnit.SECONDS);
 
             // Warm-up doubles as "everyone has joined": resend until every member got one.
             long warmDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -177,13 +174,21 @@ public final class FanoutBenchmark {
         private final AtomicLongArray receipts;
         private final List<CountDownLatch> arrived;
         private final Readiness warmedUp;
+        private final List<String> setup;
 
-        Member(int index, int members, AtomicLongArray receipts, List<CountDownLatch> arrived, Readiness warmedUp) {
+        Member(int index, int members, AtomicLongArray receipts, List<CountDownLatch> arrived, Readiness warmedUp,
+               List<String> setup) {
+            this.setup = setup;
             this.index = index;
             this.members = members;
             this.receipts = receipts;
             this.arrived = arrived;
             this.warmedUp = warmedUp;
+        }
+
+        @Override
+        public void onWebSocketOpen(Session session) {
+            setup.forEach(frame -> session.sendText(frame, Callback.NOOP));
         }
 
         @Override

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -53,6 +54,14 @@ final class FunctionRuntime {
   private final long timeoutMillis;
   private final ConcurrentLinkedDeque<Instance> idle = new ConcurrentLinkedDeque<>();
   private final Logger handlerLog;
+  /**
+   * Concurrent invocations (and so instances) per function. Lambda would scale out to many
+   * sandboxes, but on a laptop each new instance pays a whole cold start (SDK clients, class
+   * loading) on the same few cores: a burst of a thousand connects would spend seconds creating
+   * instances. Events wait for a warm one instead. Override with -Dswitchboard.local.maxInstances.
+   */
+  private final Semaphore concurrency = new Semaphore(Integer.getInteger("switchboard.local.maxInstances",
+      Math.max(4, 2 * Runtime.getRuntime().availableProcessors())), true);
 
   FunctionRuntime(LocalTemplate.FunctionDef def, ExecutorService executor, long timeoutMillisOverride) {
     this.def = def;
@@ -70,6 +79,20 @@ final class FunctionRuntime {
    * (null for a void handler or a null result).
    */
   String invoke(String eventJson, String requestId) throws InvocationException {
+    try {
+      concurrency.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InvocationException("interrupted", e, false);
+    }
+    try {
+      return invokeOnInstance(eventJson, requestId);
+    } finally {
+      concurrency.release();
+    }
+  }
+
+  private String invokeOnInstance(String eventJson, String requestId) throws InvocationException {
     Instance instance = idle.pollFirst();
     if (instance == null) {
       try {

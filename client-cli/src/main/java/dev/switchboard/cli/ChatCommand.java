@@ -1,0 +1,170 @@
+package dev.switchboard.cli;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.UserInterruptException;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "chat", mixinStandardHelpOptions = true, footer = ExitCode.HELP,
+        description = {"Interactive chat. Lines you type go to the current room; commands:",
+                "  /join ROOM  /leave [ROOM]  /rooms  /who [ROOM]  /dm USER TEXT  /history [N]  /quit  /help"})
+final class ChatCommand implements Callable<Integer> {
+
+    static final String HELP = "commands: /join ROOM, /leave [ROOM], /rooms, /who [ROOM], /dm USER TEXT, /history [N], /quit, /help";
+
+    @Spec
+    CommandSpec spec;
+    @ParentCommand
+    Main main;
+
+    @Option(names = "--url", defaultValue = "${env:SWITCHBOARD_URL}", required = true, description = "WebSocket URL (env SWITCHBOARD_URL).")
+    String url;
+    @Option(names = "--user", description = "User name (dev auth).")
+    String user;
+    @Option(names = "--token", defaultValue = "${env:SWITCHBOARD_TOKEN}", description = "JWT (env SWITCHBOARD_TOKEN).")
+    String token;
+    @Option(names = "--room", description = "Room(s) to join at start; the last is the current room.")
+    List<String> rooms = new ArrayList<>();
+
+    private String current;
+
+    @Override
+    public Integer call() throws Exception {
+        boolean terminal = System.console() != null && main.input == System.in;
+        PrintWriter out = spec.commandLine().getOut();
+        if (terminal) {
+            try (Terminal term = TerminalBuilder.builder().system(true).build()) {
+                LineReader reader = LineReaderBuilder.builder().terminal(term).build();
+                // printAbove keeps what is being typed intact while messages arrive
+                return run(line -> reader.printAbove(line), () -> {
+                    try {
+                        return reader.readLine(prompt());
+                    } catch (UserInterruptException | EndOfFileException e) {
+                        return null;
+                    }
+                }, true);
+            }
+        }
+        BufferedReader reader = new BufferedReader(new InputStreamReader(main.input, StandardCharsets.UTF_8));
+        return run(line -> {
+            synchronized (out) {
+                out.println(line);
+                out.flush();
+            }
+        }, reader::readLine, false);
+    }
+
+    private String prompt() {
+        return (current == null ? "" : "#" + current) + "> ";
+    }
+
+    interface LineSource {
+        String next() throws Exception;
+    }
+
+    private int run(Consumer<String> print, LineSource input, boolean colour) throws Exception {
+        Render render = new Render(colour);
+        try (ChatSession session = new ChatSession(Connection.endpoint(url, user, token), true, frame -> {
+            String line = render.line(frame);
+            if (line != null) {
+                print.accept(line);
+            }
+        }, status -> print.accept("-- " + status))) {
+            session.start(rooms);
+            current = rooms.isEmpty() ? null : rooms.get(rooms.size() - 1);
+            print.accept("-- connected" + (current == null ? ": /join a room to start" : "; talking in " + current) + " (/help)");
+            String line;
+            while ((line = input.next()) != null) {
+                line = line.strip();
+                if (line.isEmpty()) {
+                    continue;
+                }
+                if (!line.startsWith("/")) {
+                    if (current == null) {
+                        print.accept("-- join a room first: /join ROOM");
+                    } else {
+                        session.send("{\"action\":\"send\",\"room\":" + ChatSession.quote(current) + ",\"text\":"
+                                + ChatSession.quote(line) + ",\"clientMsgId\":\"" + UUID.randomUUID() + "\"}");
+                        print.accept(render.line(ownMessage(line)));
+                    }
+                    continue;
+                }
+                String[] parts = line.split("\\s+", 3);
+                switch (parts[0]) {
+                    case "/quit", "/exit" -> {
+                        return ExitCode.OK;
+                    }
+                    case "/join" -> {
+                        if (parts.length < 2) {
+                            print.accept("-- usage: /join ROOM");
+                        } else {
+                            session.join(parts[1]);
+                            current = parts[1];
+                        }
+                    }
+                    case "/leave" -> {
+                        String room = parts.length > 1 ? parts[1] : current;
+                        if (room != null) {
+                            session.leave(room);
+                            if (room.equals(current)) {
+                                current = session.rooms().stream().findFirst().orElse(null);
+                            }
+                        }
+                    }
+                    case "/rooms" -> print.accept("-- rooms: " + String.join(", ", session.rooms())
+                            + (current == null ? "" : " (current: " + current + ")"));
+                    case "/who" -> {
+                        String room = parts.length > 1 ? parts[1] : current;
+                        if (room != null) {
+                            session.send("{\"action\":\"who\",\"room\":" + ChatSession.quote(room) + "}");
+                        }
+                    }
+                    case "/dm" -> {
+                        if (parts.length < 3) {
+                            print.accept("-- usage: /dm USER TEXT");
+                        } else {
+                            session.send("{\"action\":\"direct\",\"to\":" + ChatSession.quote(parts[1]) + ",\"text\":"
+                                    + ChatSession.quote(parts[2]) + ",\"clientMsgId\":\"" + UUID.randomUUID() + "\"}");
+                        }
+                    }
+                    case "/history" -> {
+                        int n = parts.length > 1 ? Integer.parseInt(parts[1]) : 20;
+                        if (current != null) {
+                            session.send("{\"action\":\"history\",\"room\":" + ChatSession.quote(current) + ",\"limit\":" + n + "}");
+                        }
+                    }
+                    default -> print.accept("-- " + HELP);
+                }
+            }
+            return ExitCode.OK;
+        }
+    }
+
+    private com.google.gson.JsonObject ownMessage(String text) {
+        com.google.gson.JsonObject frame = new com.google.gson.JsonObject();
+        frame.addProperty("type", "message");
+        frame.addProperty("room", current);
+        frame.addProperty("from", user == null ? "me" : user);
+        frame.addProperty("text", text);
+        frame.addProperty("ts", System.currentTimeMillis());
+        return frame;
+    }
+}

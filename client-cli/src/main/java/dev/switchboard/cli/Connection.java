@@ -1,0 +1,160 @@
+package dev.switchboard.cli;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import javax.net.ssl.SSLException;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+/**
+ * One WebSocket to a Switchboard deployment (the JDK's client). Frames land in a queue; a closed
+ * socket puts {@link #CLOSED} in it so readers wake up.
+ */
+final class Connection implements AutoCloseable {
+
+    static final JsonObject CLOSED = new JsonObject();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+    private volatile WebSocket socket;
+
+    /** The URL with ?user= or ?token= added, as the server expects. */
+    static URI endpoint(String url, String user, String token) throws CliException {
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.UNREACHABLE, "'" + url + "' is not a valid URL: use ws://localhost:8080/local or wss://API_ID.execute-api.REGION.amazonaws.com/STAGE");
+        }
+        if (uri.getScheme() == null || !(uri.getScheme().equals("ws") || uri.getScheme().equals("wss")) || uri.getHost() == null) {
+            throw new CliException(ExitCode.UNREACHABLE, "'" + url + "' is not a WebSocket URL: it must start with ws:// or wss://");
+        }
+        if ((token == null || token.isBlank()) && (user == null || user.isBlank())) {
+            throw new CliException(ExitCode.USAGE, "say who you are: --user NAME (servers with dev auth) or --token JWT");
+        }
+        String credential = token != null && !token.isBlank()
+                ? "token=" + URLEncoder.encode(token, StandardCharsets.UTF_8)
+                : "user=" + URLEncoder.encode(user == null ? "" : user, StandardCharsets.UTF_8);
+        return URI.create(url + (url.contains("?") ? "&" : "?") + credential);
+    }
+
+    void open(URI endpoint) throws CliException {
+        try {
+            socket = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+                    .buildAsync(endpoint, new Listener()).get(15, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException(ExitCode.UNREACHABLE, "interrupted while connecting");
+        } catch (TimeoutException e) {
+            throw new CliException(ExitCode.UNREACHABLE, "no answer from " + safe(endpoint) + " within 15 s: check the URL and your network");
+        } catch (ExecutionException e) {
+            throw explain(endpoint, e.getCause());
+        }
+    }
+
+    private static CliException explain(URI endpoint, Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof WebSocketHandshakeException handshake) {
+                int status = handshake.getResponse().statusCode();
+                String hint = status == 401 ? "the server wants credentials: pass --token JWT (or --user NAME if it runs with dev auth)"
+                        : status == 403 ? "the credentials were refused: check the user name or get a fresh token"
+                        : "check the URL (stage) and that this is a Switchboard WebSocket API";
+                return new CliException(status == 401 || status == 403 ? ExitCode.REJECTED : ExitCode.UNREACHABLE,
+                        "the server refused the connection (HTTP " + status + "): " + hint);
+            }
+            if (t instanceof ConnectException) {
+                return new CliException(ExitCode.UNREACHABLE, "nothing is listening at " + safe(endpoint)
+                        + ": is the server running? (local: bin/switchboard-local --dev-auth)");
+            }
+            if (t instanceof SSLException) {
+                return new CliException(ExitCode.UNREACHABLE, "TLS failed with " + safe(endpoint) + ": " + t.getMessage()
+                        + " (use ws:// for the local cloud, wss:// for AWS)");
+            }
+            if (t instanceof HttpConnectTimeoutException || t instanceof HttpTimeoutException) {
+                return new CliException(ExitCode.UNREACHABLE, "timed out connecting to " + safe(endpoint));
+            }
+            if (t instanceof IOException && t.getMessage() != null && t.getMessage().contains("UnresolvedAddress")) {
+                return new CliException(ExitCode.UNREACHABLE, "unknown host in " + safe(endpoint));
+            }
+        }
+        return new CliException(ExitCode.UNREACHABLE, "could not connect to " + safe(endpoint) + ": " + cause);
+    }
+
+    /** The endpoint without its query: tokens never reach the terminal. */
+    static String safe(URI endpoint) {
+        return endpoint.getScheme() + "://" + endpoint.getAuthority() + (endpoint.getPath() == null ? "" : endpoint.getPath());
+    }
+
+    void send(String json) {
+        socket.sendText(json, true).join();
+    }
+
+    boolean isOpen() {
+        return socket != null && !socket.isInputClosed();
+    }
+
+    /** Drops the connection without a close handshake (tests: a network failure). */
+    void abort() {
+        if (socket != null) {
+            socket.abort();
+            frames.add(CLOSED); // abort() calls no listener method: tell the reader ourselves
+        }
+    }
+
+    @Override
+    public void close() {
+        if (socket != null && !socket.isOutputClosed()) {
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").orTimeout(2, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        }
+    }
+
+    private final class Listener implements WebSocket.Listener {
+        private final StringBuilder partial = new StringBuilder();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                try {
+                    frames.add(JsonParser.parseString(partial.toString()).getAsJsonObject());
+                } catch (RuntimeException e) {
+                    JsonObject unreadable = new JsonObject();
+                    unreadable.addProperty("type", "unreadable");
+                    frames.add(unreadable);
+                }
+                partial.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            frames.add(CLOSED);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            frames.add(CLOSED);
+        }
+    }
+
+}

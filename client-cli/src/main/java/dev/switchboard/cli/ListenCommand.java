@@ -1,0 +1,75 @@
+package dev.switchboard.cli;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "listen", mixinStandardHelpOptions = true, footer = ExitCode.HELP,
+        description = "Print messages, direct messages and notifications as they arrive; reconnects by itself.")
+final class ListenCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--url", defaultValue = "${env:SWITCHBOARD_URL}", required = true, description = "WebSocket URL (env SWITCHBOARD_URL).")
+    String url;
+    @Option(names = "--user", description = "User name (dev auth).")
+    String user;
+    @Option(names = "--token", defaultValue = "${env:SWITCHBOARD_TOKEN}", description = "JWT (env SWITCHBOARD_TOKEN).")
+    String token;
+    @Option(names = "--room", required = true, description = "Room(s) to join; repeat for several.")
+    List<String> rooms;
+    @Option(names = "--json", description = "One JSON object per line (for jq and scripts).")
+    boolean json;
+    @Option(names = "--count", description = "Exit after this many messages (message, direct, notification).")
+    Integer count;
+    @Option(names = "--timeout", description = "Exit after this long, e.g. PT30S (exit code 5 if --count was not reached).")
+    Duration timeout;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Render render = new Render(false);
+        AtomicInteger received = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(1);
+        try (ChatSession session = new ChatSession(Connection.endpoint(url, user, token), false, frame -> {
+            String type = SendCommand.type(frame);
+            boolean counted = "message".equals(type) || "direct".equals(type) || "notification".equals(type);
+            if (!counted && !"error".equals(type)) {
+                return;
+            }
+            synchronized (out) {
+                out.println(json ? frame.toString() : render.line(frame));
+                out.flush();
+            }
+            if (counted && count != null && received.incrementAndGet() >= count) {
+                done.countDown();
+            }
+        }, status -> err.println("switchboard: " + status))) {
+            session.start(rooms);
+            boolean finished = timeout == null ? awaitForever(done) : done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (!finished && count != null) {
+                err.println("switchboard: " + received.get() + " of " + count + " messages before the timeout");
+                return ExitCode.TIMEOUT;
+            }
+            return ExitCode.OK;
+        }
+    }
+
+    private static boolean awaitForever(CountDownLatch done) throws InterruptedException {
+        done.await();
+        return true;
+    }
+
+}

@@ -1,0 +1,74 @@
+package dev.switchboard.cli;
+
+import java.net.URI;
+import java.util.concurrent.Callable;
+
+import com.google.gson.JsonObject;
+
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sns.SnsClient;
+
+@Command(name = "notify", mixinStandardHelpOptions = true, footer = ExitCode.HELP,
+        description = "Publish a notification to the SNS topic, as any backend service would (AWS SDK, default credentials).")
+final class NotifyCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--topic-arn", required = true, description = "The Switchboard notifications topic (stack output NotificationsTopicArn).")
+    String topicArn;
+    @Option(names = "--endpoint-url", description = "SNS endpoint override, e.g. http://localhost:9911 for the local cloud.")
+    URI endpoint;
+    @Option(names = "--region", defaultValue = "${env:AWS_REGION:-us-east-1}", description = "AWS region (default ${DEFAULT-VALUE}).")
+    String region;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Target target;
+    @Option(names = "--title", required = true, description = "Title.")
+    String title;
+    @Option(names = "--body", defaultValue = "", description = "Body.")
+    String body;
+
+    static final class Target {
+        @Option(names = "--room", description = "Everyone in this room.")
+        String room;
+        @Option(names = "--user", description = "Every connection of this user.")
+        String user;
+        @Option(names = "--all", description = "Everyone connected.")
+        boolean all;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        JsonObject targetJson = new JsonObject();
+        if (target.room != null) {
+            targetJson.addProperty("room", target.room);
+        } else if (target.user != null) {
+            targetJson.addProperty("user", target.user);
+        } else {
+            targetJson.addProperty("all", true);
+        }
+        JsonObject message = new JsonObject();
+        message.add("target", targetJson);
+        message.addProperty("title", title);
+        message.addProperty("body", body);
+        var builder = SnsClient.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.of(region));
+        if (endpoint != null) {
+            builder.endpointOverride(endpoint);
+        }
+        try (SnsClient sns = builder.build()) {
+            String id = sns.publish(r -> r.topicArn(topicArn).message(message.toString())).messageId();
+            spec.commandLine().getOut().println(id);
+            return ExitCode.OK;
+        } catch (SdkException e) {
+            throw new CliException(ExitCode.UNREACHABLE, "SNS publish failed: " + e.getMessage()
+                    + " (check --topic-arn, --endpoint-url and AWS credentials: the local cloud accepts any)");
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The {@code switchboard} command-line client: chat, send, listen, notify. */
+package dev.switchboard.cli;

@@ -1,0 +1,190 @@
+package dev.switchboard.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import dev.switchboard.local.LocalCloud;
+import dev.switchboard.local.LocalCloudOptions;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/** The CLI against a real local cloud: exit codes and output, as a script or a person sees them. */
+class CliEndToEndTest {
+
+    static LocalCloud cloud;
+    static String url;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cloud = LocalCloud.start(LocalCloudOptions.builder().template(Path.of("..", "template.yaml"))
+                .port(0).dynamoDbPort(0).snsPort(0).devAuth(true).build());
+        url = cloud.webSocketUri().toString();
+    }
+
+    @AfterAll
+    static void stop() {
+        cloud.close();
+    }
+
+    record Run(int exitCode, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        return run(new ByteArrayInputStream(new byte[0]), args);
+    }
+
+    static Run run(java.io.InputStream input, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.commandLine(new Main(input)).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void send_thenListenJson_roundTrip() throws Exception {
+        CompletableFuture<Run> listening = CompletableFuture.supplyAsync(() ->
+                run("listen", "--url", url, "--user", "lisa", "--room", "cli", "--json", "--count", "2", "--timeout", "PT20S"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> inRoom("cli", "lisa"));
+        Run first = run("send", "--url", url, "--user", "sam", "--room", "cli", "hello", "script");
+        Run second = run("send", "--url", url, "--user", "sam", "--room", "cli", "second");
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        assertThat(second.exitCode()).as(second.err()).isZero();
+        Run listened = listening.get();
+        assertThat(listened.exitCode()).as(listened.err()).isZero();
+        List<JsonObject> lines = listened.out().lines().map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
+        assertThat(lines).extracting(l -> l.get("text").getAsString()).containsExactly("hello script", "second");
+        assertThat(lines.get(0).get("id").getAsString()).isEqualTo(first.out().strip());
+    }
+
+    /** Whether {@code user} has joined {@code room}, read from the table in DynamoDB Local. */
+    static boolean inRoom(String room, String user) {
+        try (DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(cloud.dynamoDbEndpoint())
+                .region(Region.US_EAST_1).httpClient(UrlConnectionHttpClient.create())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))).build()) {
+            return dynamo.query(q -> q.tableName(cloud.tableName()).keyConditionExpression("pk = :p")
+                    .expressionAttributeValues(Map.of(":p", AttributeValue.fromS("ROOM#" + room))))
+                    .items().stream().anyMatch(item -> user.equals(item.get("user").s()));
+        }
+    }
+
+    @Test
+    void notify_reachesAListeningClient() throws Exception {
+        CompletableFuture<Run> listening = CompletableFuture.supplyAsync(() ->
+                run("listen", "--url", url, "--user", "nina", "--room", "alerts", "--json", "--count", "1", "--timeout", "PT20S"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> inRoom("alerts", "nina"));
+        Run notify = run("notify", "--topic-arn", cloud.topicArn(), "--endpoint-url", cloud.snsEndpoint().toString(),
+                "--user", "nina", "--title", "Invoice paid", "--body", "#1042");
+        assertThat(notify.exitCode()).as(notify.err()).isZero();
+        Run listened = listening.get();
+        assertThat(listened.out()).contains("\"type\":\"notification\"").contains("Invoice paid");
+    }
+
+    @Test
+    void chat_twoUsers_dmAndWho_throughTheirStreams() throws Exception {
+        PipedOutputStream aliceKeys = new PipedOutputStream();
+        PipedInputStream aliceInput = new PipedInputStream(aliceKeys);
+        CompletableFuture<Run> alice = CompletableFuture.supplyAsync(() ->
+                run(aliceInput, "chat", "--url", url, "--user", "ada", "--room", "tea"));
+        PipedOutputStream bobKeys = new PipedOutputStream();
+        PipedInputStream bobInput = new PipedInputStream(bobKeys);
+        StringWriter bobOut = new StringWriter();
+        CompletableFuture<Integer> bob = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(bobInput))
+                .setOut(new PrintWriter(bobOut, true)).setErr(new PrintWriter(new StringWriter(), true))
+                .execute("chat", "--url", url, "--user", "bert", "--room", "tea"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> bobOut.toString().contains("talking in tea"));
+        type(aliceKeys, "/dm bert psst");
+        type(aliceKeys, "/who");
+        type(aliceKeys, "hello tea");
+        await().atMost(Duration.ofSeconds(15)).until(() -> bobOut.toString().contains("(dm) ada: psst")
+                && bobOut.toString().contains("ada: hello tea"));
+        type(aliceKeys, "/quit");
+        type(bobKeys, "/quit");
+        Run aliceRun = alice.get();
+        assertThat(aliceRun.exitCode()).isZero();
+        assertThat(aliceRun.out()).contains("members of tea: ada, bert");
+        assertThat(bob.get()).isZero();
+    }
+
+    static void type(PipedOutputStream keys, String line) throws IOException {
+        keys.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        keys.flush();
+    }
+
+    @Test
+    void session_survivesADroppedConnection_withEveryMessageExactlyOnce() throws Exception {
+        List<String> texts = Collections.synchronizedList(new ArrayList<>());
+        List<String> statuses = Collections.synchronizedList(new ArrayList<>());
+        try (ChatSession session = new ChatSession(Connection.endpoint(url, "rita", null), false, frame -> {
+            if ("message".equals(SendCommand.type(frame))) {
+                texts.add(SendCommand.str(frame, "text"));
+            }
+        }, statuses::add)) {
+            session.start(List.of("resume"));
+            await().atMost(Duration.ofSeconds(15)).until(() -> inRoom("resume", "rita"));
+            assertThat(run("send", "--url", url, "--user", "sid", "--room", "resume", "m0").exitCode()).isZero();
+            await().atMost(Duration.ofSeconds(10)).until(() -> texts.contains("m0"));
+            for (int i = 1; i <= 10; i++) {
+                assertThat(run("send", "--url", url, "--user", "sid", "--room", "resume", "m" + i).exitCode()).isZero();
+                if (i == 4) {
+                    session.dropConnection(); // messages 5.. are sent while rita is away
+                }
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> texts.size() >= 11);
+            assertThat(statuses).contains("reconnected");
+            assertThat(texts).containsExactly("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10");
+        }
+    }
+
+    @Test
+    void errors_nameTheProblem_withDistinctExitCodes() throws Exception {
+        Run noUser = run("send", "--url", url, "--room", "x", "hi");
+        assertThat(noUser.exitCode()).isEqualTo(2);
+
+        Run badUser = run("send", "--url", url, "--user", "not a name!", "--room", "x", "hi");
+        assertThat(badUser.exitCode()).isEqualTo(4);
+        assertThat(badUser.err()).contains("HTTP 403");
+
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        Run refused = run("send", "--url", "ws://localhost:" + closedPort + "/local", "--user", "a", "--room", "x", "hi");
+        assertThat(refused.exitCode()).isEqualTo(3);
+        assertThat(refused.err()).contains("nothing is listening").doesNotContain("Exception");
+
+        Run badUrl = run("send", "--url", "http://example", "--user", "a", "--room", "x", "hi");
+        assertThat(badUrl.exitCode()).isEqualTo(3);
+        assertThat(badUrl.err()).contains("ws://");
+
+        Run errorFrame = run("send", "--url", url, "--user", "a", "--room", "bad room", "hi");
+        assertThat(errorFrame.exitCode()).as(errorFrame.err()).isEqualTo(6);
+        assertThat(errorFrame.err()).contains("bad_request");
+    }
+}
