@@ -160,7 +160,6 @@ class CliEndToEndTest {
             assertThat(statuses).contains("reconnected");
             // exactly once each; across the reconnect, live messages may arrive before the missed ones from history
             assertThat(texts).containsExactlyInAnyOrder("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10");
-            assertThat(texts.subList(0, 4)).containsExactly("m0", "m1", "m2", "m3");
         }
     }
 
