@@ -18,6 +18,7 @@ import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -35,12 +36,8 @@ final class ChatCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
-    @Option(names = "--url", defaultValue = "${env:SWITCHBOARD_URL}", required = true, description = "WebSocket URL (env SWITCHBOARD_URL).")
-    String url;
-    @Option(names = "--user", description = "User name (dev auth).")
-    String user;
-    @Option(names = "--token", defaultValue = "${env:SWITCHBOARD_TOKEN}", description = "JWT (env SWITCHBOARD_TOKEN).")
-    String token;
+    @Mixin
+    ConnectionOptions connection;
     @Option(names = "--room", description = "Room(s) to join at start; the last is the current room.")
     List<String> rooms = new ArrayList<>();
 
@@ -82,7 +79,7 @@ final class ChatCommand implements Callable<Integer> {
 
     private int run(Consumer<String> print, LineSource input, boolean colour) throws Exception {
         Render render = new Render(colour);
-        try (ChatSession session = new ChatSession(Connection.endpoint(url, user, token), true, frame -> {
+        try (ChatSession session = new ChatSession(connection.endpoint(), true, frame -> {
             String line = render.line(frame);
             if (line != null) {
                 print.accept(line);
@@ -162,7 +159,7 @@ final class ChatCommand implements Callable<Integer> {
         com.google.gson.JsonObject frame = new com.google.gson.JsonObject();
         frame.addProperty("type", "message");
         frame.addProperty("room", current);
-        frame.addProperty("from", user == null ? "me" : user);
+        frame.addProperty("from", connection.user == null ? "me" : connection.user);
         frame.addProperty("text", text);
         frame.addProperty("ts", System.currentTimeMillis());
         return frame;

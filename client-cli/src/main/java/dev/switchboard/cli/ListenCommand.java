@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -21,12 +22,8 @@ final class ListenCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--url", defaultValue = "${env:SWITCHBOARD_URL}", required = true, description = "WebSocket URL (env SWITCHBOARD_URL).")
-    String url;
-    @Option(names = "--user", description = "User name (dev auth).")
-    String user;
-    @Option(names = "--token", defaultValue = "${env:SWITCHBOARD_TOKEN}", description = "JWT (env SWITCHBOARD_TOKEN).")
-    String token;
+    @Mixin
+    ConnectionOptions connection;
     @Option(names = "--room", required = true, description = "Room(s) to join; repeat for several.")
     List<String> rooms;
     @Option(names = "--json", description = "One JSON object per line (for jq and scripts).")
@@ -43,7 +40,7 @@ final class ListenCommand implements Callable<Integer> {
         Render render = new Render(false);
         AtomicInteger received = new AtomicInteger();
         CountDownLatch done = new CountDownLatch(1);
-        try (ChatSession session = new ChatSession(Connection.endpoint(url, user, token), false, frame -> {
+        try (ChatSession session = new ChatSession(connection.endpoint(), false, frame -> {
             String type = SendCommand.type(frame);
             boolean counted = "message".equals(type) || "direct".equals(type) || "notification".equals(type);
             if (!counted && !"error".equals(type)) {

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import com.google.gson.JsonObject;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -20,12 +21,8 @@ final class SendCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--url", defaultValue = "${env:SWITCHBOARD_URL}", required = true, description = "WebSocket URL (env SWITCHBOARD_URL).")
-    String url;
-    @Option(names = "--user", description = "User name (dev auth).")
-    String user;
-    @Option(names = "--token", defaultValue = "${env:SWITCHBOARD_TOKEN}", description = "JWT (env SWITCHBOARD_TOKEN).")
-    String token;
+    @Mixin
+    ConnectionOptions connection;
     @Option(names = "--room", required = true, description = "Room to send to (joined first).")
     String room;
     @Option(names = "--timeout", defaultValue = "PT10S", description = "How long to wait for the ack (default ${DEFAULT-VALUE}).")
@@ -36,14 +33,14 @@ final class SendCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String clientMsgId = "cli-" + UUID.randomUUID();
-        try (Connection connection = new Connection()) {
-            connection.open(Connection.endpoint(url, user, token));
-            connection.send("{\"action\":\"join\",\"room\":" + ChatSession.quote(room) + "}");
+        try (Connection socket = new Connection()) {
+            socket.open(connection.endpoint());
+            socket.send("{\"action\":\"join\",\"room\":" + ChatSession.quote(room) + "}");
             // On AWS frames of one connection may be handled out of order: wait for the join first.
-            await(connection, f -> "presence".equals(type(f)) && "join".equals(str(f, "event")) && room.equals(str(f, "room")));
-            connection.send("{\"action\":\"send\",\"room\":" + ChatSession.quote(room) + ",\"text\":"
+            await(socket, f -> "presence".equals(type(f)) && "join".equals(str(f, "event")) && room.equals(str(f, "room")));
+            socket.send("{\"action\":\"send\",\"room\":" + ChatSession.quote(room) + ",\"text\":"
                     + ChatSession.quote(String.join(" ", words)) + ",\"clientMsgId\":\"" + clientMsgId + "\"}");
-            JsonObject ack = await(connection, f -> "ack".equals(type(f)) && clientMsgId.equals(str(f, "clientMsgId")));
+            JsonObject ack = await(socket, f -> "ack".equals(type(f)) && clientMsgId.equals(str(f, "clientMsgId")));
             spec.commandLine().getOut().println(ack.get("id").getAsString());
             return ExitCode.OK;
         }

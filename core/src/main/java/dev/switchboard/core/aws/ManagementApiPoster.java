@@ -34,7 +34,7 @@ public final class ManagementApiPoster implements ConnectionPoster {
         }
     }
 
-    static PostStatus classify(int status) {
+    public static PostStatus classify(int status) {
         if (status == 410) {
             return PostStatus.GONE;
         }
