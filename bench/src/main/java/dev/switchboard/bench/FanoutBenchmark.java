@@ -27,7 +27,8 @@ public final class FanoutBenchmark {
                          Stats lastDelivery, double deliveriesPerSecond, int connectFailures) {
     }
 
-    private static final String TAG = "bench-";
+    /** Marks a measured message in the text: {@code msg#<seq>#}; nothing else in a frame contains it. */
+    private static final String TAG = "msg#";
     private final PrintStream progress;
 
     public FanoutBenchmark(PrintStream progress) {
@@ -86,7 +87,7 @@ public final class FanoutBenchmark {
             long warmDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             int warm = 0;
             while (!warmedUp.all() && System.nanoTime() < warmDeadline) {
-                sender.sendText(target.message("warm-" + warm++), Callback.NOOP);
+                sender.sendText(target.message("warm#" + warm++), Callback.NOOP);
                 warmedUp.await(Duration.ofMillis(500));
             }
             progress.printf("  %d/%d members ready after %d warm-up messages%n", warmedUp.count(), members, warm);
@@ -95,7 +96,7 @@ public final class FanoutBenchmark {
             int completed = 0;
             for (int m = 1; m <= messages; m++) {
                 sentAt[m] = System.nanoTime();
-                sender.sendText(target.message(TAG + m + "-"), Callback.NOOP);
+                sender.sendText(target.message(TAG + m + "#"), Callback.NOOP);
                 if (!arrived.get(m).await(perMessageTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     progress.printf("  message %d: only %d/%d members got it within %s%n", m,
                             members - arrived.get(m).getCount(), members, perMessageTimeout);
@@ -199,13 +200,18 @@ public final class FanoutBenchmark {
             }
             int at = frame.indexOf(TAG);
             if (at < 0) {
-                if (frame.contains("warm-")) {
+                if (frame.contains("warm#")) {
                     warmedUp.add(index);
                 }
                 return;
             }
-            int end = frame.indexOf('-', at + TAG.length());
-            int m = Integer.parseInt(frame, at + TAG.length(), end, 10);
+            int end = frame.indexOf('#', at + TAG.length());
+            int m;
+            try {
+                m = Integer.parseInt(frame, at + TAG.length(), end, 10);
+            } catch (RuntimeException e) {
+                return; // not ours; a listener that throws would get its session closed
+            }
             if (m < arrived.size() && receipts.compareAndSet(m * members + index, 0, now)) {
                 arrived.get(m).countDown();
             }

@@ -567,7 +567,10 @@ public final class Gateway {
             response.setStatus(200);
             callback.succeeded();
           },
-          failure -> error(response, callback, 410, "GoneException", null)));
+          failure -> {
+            LOG.warn("@connections POST {}: write failed, answering 410: {}", c.id, failure.toString());
+            error(response, callback, 410, "GoneException", null);
+          }));
     }
 
     private boolean gone(Connection c, Response response, Callback callback) {

@@ -22,6 +22,15 @@ import software.amazon.awssdk.services.sns.SnsClient;
  */
 public final class AwsClients {
 
+    static {
+        // HttpURLConnection keeps only 5 idle connections per host by default: a fan-out with 64 posts
+        // in flight would open (and tear down) a TCP connection for most of them. Read once, at the
+        // first use of HttpURLConnection, so it is set here, before any client exists.
+        if (System.getProperty("http.maxConnections") == null) {
+            System.setProperty("http.maxConnections", "128");
+        }
+    }
+
     private final Config config;
     private final SdkHttpClient http;
 
