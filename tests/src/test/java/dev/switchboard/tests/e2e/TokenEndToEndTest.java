@@ -1,0 +1,94 @@
+package dev.switchboard.tests.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Date;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+
+import dev.switchboard.local.LocalCloud;
+import dev.switchboard.local.LocalCloudOptions;
+
+/** $connect with HS256 JWT auth (dev mode off): only a valid, unexpired, properly signed token gets in. */
+class TokenEndToEndTest {
+
+    static final String SECRET = "a-test-secret-that-is-at-least-256-bits-long!!";
+    static LocalCloud cloud;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cloud = LocalCloud.start(LocalCloudOptions.builder().template(LocalCloudFixture.TEMPLATE)
+                .port(0).dynamoDbPort(0).snsPort(0).devAuth(false).jwtSecret(SECRET).build());
+    }
+
+    @AfterAll
+    static void stop() {
+        cloud.close();
+    }
+
+    static String token(String secret, String subject, long expiresInSeconds) throws Exception {
+        JWTClaimsSet claims = new JWTClaimsSet.Builder().subject(subject)
+                .expirationTime(new Date(System.currentTimeMillis() + expiresInSeconds * 1000)).build();
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+        jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
+        return jwt.serialize();
+    }
+
+    static URI withToken(String token) {
+        return URI.create(cloud.webSocketUri() + "?token=" + token);
+    }
+
+    static int refusedWith(URI uri) {
+        return WsClient.handshakeStatus(catchThrowable(() -> WsClient.tryConnect(uri).join()));
+    }
+
+    @Test
+    void validToken_connectsAsItsSubject() throws Exception {
+        try (WsClient client = WsClient.connect(withToken(token(SECRET, "tina", 3600)))) {
+            ChatEndToEndTest.join(client, "tokens", "tina");
+        }
+    }
+
+    @Test
+    void expiredToken_isRefused401() throws Exception {
+        assertThat(refusedWith(withToken(token(SECRET, "tina", -600)))).isEqualTo(401);
+    }
+
+    @Test
+    void wrongSignature_isRefused401() throws Exception {
+        assertThat(refusedWith(withToken(token("another-secret-that-is-also-at-least-256-bits!!", "tina", 3600)))).isEqualTo(401);
+    }
+
+    @Test
+    void unsignedAlgNone_isRefused401() {
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        String header = b64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8));
+        String claims = b64.encodeToString(("{\"sub\":\"mallory\",\"exp\":" + (System.currentTimeMillis() / 1000 + 3600) + "}")
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(refusedWith(withToken(header + "." + claims + "."))).isEqualTo(401);
+    }
+
+    @Test
+    void missingToken_andDevModeUser_areRefused401() {
+        assertThat(refusedWith(cloud.webSocketUri())).isEqualTo(401);
+        // dev mode is off: ?user= alone is not an identity
+        assertThat(refusedWith(URI.create(cloud.webSocketUri() + "?user=mallory"))).isEqualTo(401);
+    }
+
+    @Test
+    void garbageToken_isRefused401() {
+        assertThat(refusedWith(withToken("not.a.jwt"))).isEqualTo(401);
+    }
+}
