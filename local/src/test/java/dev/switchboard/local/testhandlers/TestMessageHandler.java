@@ -41,7 +41,8 @@ public final class TestMessageHandler implements RequestHandler<Map<String, Obje
       case "boom" -> throw new IllegalStateException("handler failure (expected by the test)");
       case "sleep" -> {
         try {
-          Thread.sleep(30_000);
+          // outlive the function timeout; interrupted when the local cloud gives up on the invocation
+          new java.util.concurrent.CountDownLatch(1).await(30, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
