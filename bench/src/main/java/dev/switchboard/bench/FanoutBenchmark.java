@@ -29,6 +29,8 @@ public final class FanoutBenchmark {
 
     /** Marks a measured message in the text: {@code msg#<seq>#}; nothing else in a frame contains it. */
     private static final String TAG = "msg#";
+    /** Messages 1..WARM_UP warm up and are not measured. */
+    private static final int WARM_UP = 3;
     private final PrintStream progress;
 
     public FanoutBenchmark(PrintStream progress) {
@@ -41,13 +43,14 @@ public final class FanoutBenchmark {
         client.setMaxTextMessageSize(256 * 1024);
         client.start();
         // receipts[m * members + i] = nanoTime member i got message m (0 = not yet)
-        AtomicLongArray receipts = new AtomicLongArray((messages + 1) * members);
-        long[] sentAt = new long[messages + 1];
+        int total = WARM_UP + messages;
+        AtomicLongArray receipts = new AtomicLongArray((total + 1) * members);
+        long[] sentAt = new long[total + 1];
         List<CountDownLatch> arrived = new ArrayList<>();
-        for (int m = 0; m <= messages; m++) {
+        for (int m = 0; m <= total; m++) {
             arrived.add(new CountDownLatch(members));
         }
-        Readiness warmedUp = new Readiness(members);
+        Readiness joined = new Readiness(members);
         List<Session> sessions = new ArrayList<>();
         AtomicInteger failures = new AtomicInteger();
         try {
@@ -57,7 +60,7 @@ public final class FanoutBenchmark {
             for (int i = 0; i < members; i++) {
                 inFlight.acquire();
                 int member = i;
-                Member listener = new Member(member, members, receipts, arrived, warmedUp, target.memberSetup());
+                Member listener = new Member(member, members, receipts, arrived, joined, target);
                 CompletableFuture<Session> connected = client.connect(listener, target.uri("member" + i));
                 connected.whenComplete((s, e) -> {
                     inFlight.release();
@@ -80,44 +83,49 @@ public final class FanoutBenchmark {
             if (failures.get() > 0) {
                 progress.printf("  %d connections failed (check `ulimit -n`)%n", failures.get());
             }
-            Session sender = client.connect(new Member(-1, members, receipts, arrived, warmedUp, target.memberSetup()),
+            Session sender = client.connect(new Member(-1, members, receipts, arrived, joined, target),
                     target.uri("sender")).get(30, TimeUnit.SECONDS);
-
-            // Warm-up doubles as "everyone has joined": resend until every member got one.
-            long warmDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            int warm = 0;
-            while (!warmedUp.all() && System.nanoTime() < warmDeadline) {
-                sender.sendText(target.message("warm#" + warm++), Callback.NOOP);
-                warmedUp.await(Duration.ofMillis(500));
+            long joinDeadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (!joined.all() && System.nanoTime() < joinDeadline) {
+                joined.await(Duration.ofSeconds(5));
+                progress.printf("  %d/%d members joined%n", joined.count(), members);
             }
-            progress.printf("  %d/%d members ready after %d warm-up messages%n", warmedUp.count(), members, warm);
+
+            // Warm-up: the same path as the measured messages (function instances, HTTP connections, JIT),
+            // each message awaited in full so none is still queued when measuring starts.
+            for (int m = 1; m <= WARM_UP; m++) {
+                sender.sendText(target.message(TAG + m + "#"), Callback.NOOP);
+                arrived.get(m).await(60, TimeUnit.SECONDS);
+            }
+            progress.printf("  warmed up with %d messages; measuring %d%n", WARM_UP, messages);
 
             long start = System.nanoTime();
             int completed = 0;
-            for (int m = 1; m <= messages; m++) {
+            for (int m = WARM_UP + 1; m <= total; m++) {
                 sentAt[m] = System.nanoTime();
                 sender.sendText(target.message(TAG + m + "#"), Callback.NOOP);
                 if (!arrived.get(m).await(perMessageTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     progress.printf("  message %d: only %d/%d members got it within %s%n", m,
                             members - arrived.get(m).getCount(), members, perMessageTimeout);
                 }
-                completed = m;
+                completed++;
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            return summarize(target.name(), members, completed, receipts, sentAt, seconds, failures.get());
+            return summarize(target.name(), members, WARM_UP + 1, completed, receipts, sentAt, seconds, failures.get());
         } finally {
             sessions.forEach(Session::close);
             client.stop();
         }
     }
 
-    static Result summarize(String target, int members, int messages, AtomicLongArray receipts, long[] sentAt,
+    /** Figures of messages {@code from .. from + messages - 1}. */
+    static Result summarize(String target, int members, int from, int messages, AtomicLongArray receipts, long[] sentAt,
                             double seconds, int failures) {
         long[] all = new long[messages * members];
         long[] first = new long[messages];
         long[] last = new long[messages];
         int n = 0;
-        for (int m = 1; m <= messages; m++) {
+        for (int m = from; m < from + messages; m++) {
             long min = Long.MAX_VALUE;
             long max = 0;
             for (int i = 0; i < members; i++) {
@@ -130,8 +138,8 @@ public final class FanoutBenchmark {
                 min = Math.min(min, latency);
                 max = Math.max(max, latency);
             }
-            first[m - 1] = min == Long.MAX_VALUE ? 0 : min;
-            last[m - 1] = max;
+            first[m - from] = min == Long.MAX_VALUE ? 0 : min;
+            last[m - from] = max;
         }
         return new Result(target, members, messages, Stats.of(java.util.Arrays.copyOf(all, n)), Stats.of(first),
                 Stats.of(last), n / seconds, failures);
@@ -174,22 +182,27 @@ public final class FanoutBenchmark {
         private final int members;
         private final AtomicLongArray receipts;
         private final List<CountDownLatch> arrived;
-        private final Readiness warmedUp;
-        private final List<String> setup;
+        private final Readiness joined;
+        private final Target target;
+        private final String user;
 
-        Member(int index, int members, AtomicLongArray receipts, List<CountDownLatch> arrived, Readiness warmedUp,
-               List<String> setup) {
-            this.setup = setup;
+        Member(int index, int members, AtomicLongArray receipts, List<CountDownLatch> arrived, Readiness joined,
+               Target target) {
             this.index = index;
             this.members = members;
             this.receipts = receipts;
             this.arrived = arrived;
-            this.warmedUp = warmedUp;
+            this.joined = joined;
+            this.target = target;
+            this.user = index < 0 ? "sender" : "member" + index;
         }
 
         @Override
         public void onWebSocketOpen(Session session) {
-            setup.forEach(frame -> session.sendText(frame, Callback.NOOP));
+            target.memberSetup().forEach(frame -> session.sendText(frame, Callback.NOOP));
+            if (index >= 0 && target.memberSetup().isEmpty()) {
+                joined.add(index);
+            }
         }
 
         @Override
@@ -200,8 +213,8 @@ public final class FanoutBenchmark {
             }
             int at = frame.indexOf(TAG);
             if (at < 0) {
-                if (frame.contains("warm#")) {
-                    warmedUp.add(index);
+                if (target.confirmsJoin(frame, user)) {
+                    joined.add(index);
                 }
                 return;
             }

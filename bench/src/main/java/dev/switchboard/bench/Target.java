@@ -13,6 +13,11 @@ public interface Target {
     /** Frames a member sends once connected (joining the room). */
     List<String> memberSetup();
 
+    /** Whether {@code frame} tells {@code user} its setup is done (it is in the room). */
+    default boolean confirmsJoin(String frame, String user) {
+        return false;
+    }
+
     /** The frame the sender sends for message {@code tag} (the tag must appear verbatim in what members get). */
     String message(String tag);
 
@@ -51,6 +56,11 @@ public interface Target {
 
             public List<String> memberSetup() {
                 return List.of("{\"action\":\"join\",\"room\":\"" + room + "\"}");
+            }
+
+            public boolean confirmsJoin(String frame, String user) {
+                return frame.contains("\"presence\"") && frame.contains("\"event\":\"join\"")
+                        && frame.contains("\"user\":\"" + user + "\"");
             }
 
             public String message(String tag) {
