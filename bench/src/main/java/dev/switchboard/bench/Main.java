@@ -35,6 +35,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "PT10S", description = "Longest wait for one message to reach every member (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    @Option(names = "--posts", defaultValue = "0",
+            description = "Also compare @connections clients (CPU per post) over this many posts each; 0 skips (default ${DEFAULT-VALUE}).")
+    int posts;
+
     @Option(names = "--out", description = "Markdown file to write the table to (e.g. docs/PERFORMANCE.md).")
     Path out;
 
@@ -54,11 +58,14 @@ public final class Main implements Callable<Integer> {
             try (BroadcastCeilingServer ceiling = new BroadcastCeilingServer()) {
                 results.add(benchmark.run(Target.ceiling(ceiling.uri()), size, messages, timeout));
             }
-            if (url != null) {
-                results.add(benchmark.run(Target.switchboard(url, "bench-" + size), size, messages, timeout));
+            if (url != null) { // a fresh room per run: ids of an earlier run would be acknowledged as duplicates
+                results.add(benchmark.run(Target.switchboard(url, "bench-" + size + "-" + Long.toString(System.currentTimeMillis(), 36)), size, messages, timeout));
             }
         }
         String table = markdown(results);
+        if (posts > 0) {
+            table += "\n" + posterMarkdown(new PosterBenchmark(progress).run(posts));
+        }
         spec.commandLine().getOut().println(table);
         if (out != null) {
             Files.writeString(out, table);
@@ -81,6 +88,17 @@ public final class Main implements Callable<Integer> {
             md.append(String.format("| %s | %d | %d | %.1f | %.1f | %.1f / %.1f / %.1f / %.1f | %.0f | %s |%n",
                     r.target(), r.members(), r.messages(), r.lastDelivery().p50Ms(), r.lastDelivery().p99Ms(),
                     p.p50Ms(), p.p90Ms(), p.p99Ms(), p.maxMs(), r.deliveriesPerSecond(), ratio));
+        }
+        return md.toString();
+    }
+
+    static String posterMarkdown(List<PosterBenchmark.Result> results) {
+        StringBuilder md = new StringBuilder();
+        md.append("| @connections client | posts | CPU µs per post | wall µs per post | CPU vs baseline |\n");
+        md.append("| --- | ---: | ---: | ---: | ---: |\n");
+        for (PosterBenchmark.Result r : results) {
+            md.append(String.format("| %s | %d | %.1f | %.1f | %.2fx |%n", r.client(), r.posts(), r.cpuMicrosPerPost(),
+                    r.wallMicrosPerPost(), r.vsBaselineCpu()));
         }
         return md.toString();
     }

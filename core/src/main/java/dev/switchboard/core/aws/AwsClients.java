@@ -1,35 +1,24 @@
 package dev.switchboard.core.aws;
 
-import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 
 import dev.switchboard.core.Config;
-import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.retries.api.RetryStrategy;
-import software.amazon.awssdk.retries.DefaultRetryStrategy;
-import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sns.SnsClient;
 
 /**
- * Builds the SDK clients, once per function instance: UrlConnection HTTP client (the lightest that
- * serves a function making sequential calls), region from configuration, an endpoint override only
- * when configured (local cloud), and the default credentials chain — never explicit credentials.
+ * Builds the SDK clients, once per function instance: the UrlConnection HTTP client for DynamoDB
+ * and SNS (the lightest that serves sequential calls), the JDK's async HttpClient for the fan-out,
+ * region from configuration, an endpoint override only when configured (local cloud), and the
+ * default credentials chain — never explicit credentials.
  */
 public final class AwsClients {
-
-    static {
-        // HttpURLConnection keeps only 5 idle connections per host by default: a fan-out with 64 posts
-        // in flight would open (and tear down) a TCP connection for most of them. Read once, at the
-        // first use of HttpURLConnection, so it is set here, before any client exists.
-        if (System.getProperty("http.maxConnections") == null) {
-            System.setProperty("http.maxConnections", "128");
-        }
-    }
 
     private final Config config;
     private final SdkHttpClient http;
@@ -55,14 +44,9 @@ public final class AwsClients {
         return builder.build();
     }
 
-    /** Our fan-out retries 429/5xx itself, so the SDK does not (its counts would hide attempts). */
-    public ApiGatewayManagementApiClient managementApi() {
-        RetryStrategy noRetries = DefaultRetryStrategy.doNotRetry();
-        return ApiGatewayManagementApiClient.builder()
-                .httpClient(http)
-                .region(Region.of(config.region()))
-                .endpointOverride(URI.create(config.managementEndpoint().toString()))
-                .overrideConfiguration(ClientOverrideConfiguration.builder().retryStrategy(noRetries).build())
-                .build();
+    /** The fan-out's {@code @connections} poster: SigV4 with the SDK's signer and default credentials chain. */
+    public SignedConnectionsPoster connectionsPoster(Executor httpThreads) {
+        return new SignedConnectionsPoster(config.managementEndpoint(), config.region(), DefaultCredentialsProvider.builder().build(),
+                httpThreads, Duration.ofSeconds(2), Duration.ofSeconds(10));
     }
 }

@@ -3,7 +3,7 @@ package dev.switchboard.core.aws;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -30,21 +30,22 @@ public final class Switchboard {
         AwsClients clients = new AwsClients(config);
         this.store = new DynamoChatStore(clients.dynamoDb(), config.tableName(), config.allShards(),
                 config.messageRetentionDays(), Clock.systemUTC());
-        // The pool bounds the posts in flight; daemon threads so a frozen (SnapStart) or ending JVM never waits on it.
-        FanOut fanOut = new FanOut(new ManagementApiPoster(clients.managementApi()), store::removeConnection,
-                pool(config.fanoutConcurrency()), 3, 50);
+        // Daemon threads: a frozen (SnapStart) or ending JVM never waits on them.
+        FanOut fanOut = new FanOut(clients.connectionsPoster(Executors.newFixedThreadPool(2, daemon("fanout-http"))),
+                store::removeConnection, config.fanoutConcurrency(),
+                Executors.newSingleThreadScheduledExecutor(daemon("fanout-retry")), 3, 50);
         Optional<ChunkPublisher> chunks = config.topicArn().map(arn -> new SnsChunkPublisher(clients.sns(), arn));
         this.chat = new ChatService(store, fanOut, chunks, config, Clock.systemUTC());
         this.authenticator = new Authenticator(config);
     }
 
-    private static ExecutorService pool(int threads) {
+    private static ThreadFactory daemon(String name) {
         AtomicInteger count = new AtomicInteger();
-        return Executors.newFixedThreadPool(threads, r -> {
-            Thread thread = new Thread(r, "fanout-" + count.incrementAndGet());
+        return r -> {
+            Thread thread = new Thread(r, name + "-" + count.incrementAndGet());
             thread.setDaemon(true);
             return thread;
-        });
+        };
     }
 
     public Config config() {

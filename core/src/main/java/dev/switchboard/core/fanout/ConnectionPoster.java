@@ -1,9 +1,12 @@
 package dev.switchboard.core.fanout;
 
-/** Posts one frame to one connection (the API Gateway Management API on AWS). */
+import java.util.concurrent.CompletableFuture;
+
+/** Posts one frame to one connection (the API Gateway Management API on AWS), without blocking. */
 public interface ConnectionPoster {
 
-    PostStatus post(String connectionId, byte[] frame);
+    /** Completes with the outcome; never completes exceptionally (I/O failures are {@link PostStatus#RETRY}). */
+    CompletableFuture<PostStatus> post(String connectionId, byte[] frame);
 
     enum PostStatus {
         DELIVERED,
@@ -12,6 +15,17 @@ public interface ConnectionPoster {
         /** 429, 5xx or an I/O error: worth another try after a pause. */
         RETRY,
         /** Anything else (403, 413...): retrying will not help. */
-        FAILED
+        FAILED;
+
+        /** The outcome of an {@code @connections} HTTP status: 410 is gone whatever the error type says. */
+        public static PostStatus of(int httpStatus) {
+            if (httpStatus / 100 == 2) {
+                return DELIVERED;
+            }
+            if (httpStatus == 410) {
+                return GONE;
+            }
+            return httpStatus == 429 || httpStatus >= 500 ? RETRY : FAILED;
+        }
     }
 }

@@ -1,12 +1,15 @@
 package dev.switchboard.core.fanout;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
@@ -16,9 +19,11 @@ import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
 import dev.switchboard.core.store.Member;
 
 /**
- * Delivers one frame to many connections: at most {@code pool size} posts in flight, 410 removes
- * the dead connection on the spot (and is never retried), 429/5xx are retried with exponential
- * backoff and full jitter, and one bad recipient never stops the rest.
+ * Delivers one frame to many connections through an asynchronous poster: at most
+ * {@code maxInFlight} posts outstanding (a retry waiting out its backoff keeps its slot, so a
+ * throttled endpoint sees fewer requests), 410 removes the dead connection (and is never retried),
+ * 429/5xx/I-O errors are retried with exponential backoff and full jitter, and one bad recipient
+ * never stops the rest. The frame is encoded once by the caller and shared by every post.
  */
 public final class FanOut {
 
@@ -26,107 +31,92 @@ public final class FanOut {
 
     private final ConnectionPoster poster;
     private final Consumer<String> onGone;
-    private final ExecutorService pool;
+    private final Semaphore slots;
+    private final ScheduledExecutorService retryTimer;
     private final int maxAttempts;
     private final long baseBackoffMillis;
 
     /**
-     * @param pool      bounds the posts in flight (its thread count)
-     * @param onGone    called once per connection found gone, to delete it and its memberships
+     * @param maxInFlight bounds the posts outstanding at once, across deliveries of this instance
+     * @param retryTimer  runs retries after their backoff (posts themselves never run on it)
+     * @param onGone      called once per connection found gone, to delete it and its memberships
      */
-    public FanOut(ConnectionPoster poster, Consumer<String> onGone, ExecutorService pool, int maxAttempts, long baseBackoffMillis) {
+    public FanOut(ConnectionPoster poster, Consumer<String> onGone, int maxInFlight, ScheduledExecutorService retryTimer,
+                  int maxAttempts, long baseBackoffMillis) {
         this.poster = poster;
         this.onGone = onGone;
-        this.pool = pool;
+        this.slots = new Semaphore(maxInFlight);
+        this.retryTimer = retryTimer;
         this.maxAttempts = maxAttempts;
         this.baseBackoffMillis = baseBackoffMillis;
     }
 
-    /** Posts {@code frame} (encoded once by the caller) to every recipient; blocks until all are settled. */
+    /** Posts {@code frame} to every recipient; blocks until each one is settled. */
     public FanOutResult deliver(List<Member> recipients, byte[] frame) {
         if (recipients.isEmpty()) {
             return FanOutResult.NONE;
         }
-        if (recipients.size() == 1) {
-            return tally(List.of(attempt(recipients.get(0).connectionId(), frame)));
-        }
-        List<Callable<PostStatus>> tasks = new ArrayList<>(recipients.size());
-        for (Member recipient : recipients) {
-            tasks.add(() -> attempt(recipient.connectionId(), frame));
-        }
-        List<PostStatus> outcomes = new ArrayList<>(recipients.size());
+        AtomicInteger delivered = new AtomicInteger();
+        Queue<String> gone = new ConcurrentLinkedQueue<>();
+        CountDownLatch settled = new CountDownLatch(recipients.size());
         try {
-            for (Future<PostStatus> future : pool.invokeAll(tasks)) {
-                outcomes.add(outcome(future));
+            for (Member recipient : recipients) {
+                slots.acquire();
+                String connectionId = recipient.connectionId();
+                attempt(connectionId, frame, 1).whenComplete((status, error) -> {
+                    slots.release();
+                    switch (error != null ? PostStatus.FAILED : status) {
+                        case DELIVERED -> delivered.incrementAndGet();
+                        case GONE -> gone.add(connectionId);
+                        default -> { } // failed: whatever is neither delivered nor gone
+                    }
+                    settled.countDown();
+                });
             }
+            settled.await();
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            while (outcomes.size() < recipients.size()) {
-                outcomes.add(PostStatus.FAILED);
-            }
+            Thread.currentThread().interrupt(); // what was not started or is unsettled counts as failed
         }
-        return tally(outcomes);
-    }
-
-    private static PostStatus outcome(Future<PostStatus> future) throws InterruptedException {
-        try {
-            return future.get();
-        } catch (ExecutionException e) {
-            return PostStatus.FAILED;
-        }
-    }
-
-    private static FanOutResult tally(List<PostStatus> outcomes) {
-        int delivered = 0;
-        int gone = 0;
-        int failed = 0;
-        for (PostStatus status : outcomes) {
-            switch (status) {
-                case DELIVERED -> delivered++;
-                case GONE -> gone++;
-                default -> failed++;
-            }
-        }
-        return new FanOutResult(delivered, gone, failed);
-    }
-
-    private PostStatus attempt(String connectionId, byte[] frame) {
-        PostStatus status = PostStatus.FAILED;
-        for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+        List<String> goneIds = List.copyOf(gone);
+        int deliveredCount = delivered.get();
+        // Cleanup after the posts, off the HTTP client's threads: a store call blocks.
+        for (String connectionId : goneIds) {
             try {
-                status = poster.post(connectionId, frame);
+                onGone.accept(connectionId);
             } catch (RuntimeException e) {
-                LOG.warn("post to {} failed: {}", connectionId, e.toString());
-                status = PostStatus.RETRY;
-            }
-            if (status == PostStatus.GONE) {
-                try {
-                    onGone.accept(connectionId);
-                } catch (RuntimeException e) {
-                    // TTL removes it later; the delivery outcome stands
-                    LOG.warn("could not remove gone connection {}: {}", connectionId, e.toString());
-                }
-                return status;
-            }
-            if (status != PostStatus.RETRY) {
-                return status;
-            }
-            if (attempt < maxAttempts && !pause(attempt)) {
-                break;
+                // TTL removes it later; the delivery outcome stands
+                LOG.warn("could not remove gone connection {}: {}", connectionId, e.toString());
             }
         }
-        return status == PostStatus.RETRY ? PostStatus.FAILED : status;
+        return new FanOutResult(deliveredCount, goneIds.size(), recipients.size() - deliveredCount - goneIds.size());
     }
 
-    /** Exponential backoff with full jitter; false when interrupted. */
-    private boolean pause(int attempt) {
-        long cap = baseBackoffMillis << Math.min(attempt - 1, 10);
+    private CompletableFuture<PostStatus> attempt(String connectionId, byte[] frame, int attempt) {
+        CompletableFuture<PostStatus> post;
         try {
-            Thread.sleep(ThreadLocalRandom.current().nextLong(cap / 2, cap + 1));
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+            post = poster.post(connectionId, frame);
+        } catch (RuntimeException e) {
+            LOG.warn("post to {} failed: {}", connectionId, e.toString());
+            post = CompletableFuture.completedFuture(PostStatus.RETRY);
         }
+        return post.exceptionally(e -> PostStatus.RETRY).thenCompose(status -> {
+            if (status != PostStatus.RETRY) {
+                return CompletableFuture.completedFuture(status);
+            }
+            if (attempt >= maxAttempts) {
+                return CompletableFuture.completedFuture(PostStatus.FAILED);
+            }
+            CompletableFuture<PostStatus> retried = new CompletableFuture<>();
+            retryTimer.schedule(() -> attempt(connectionId, frame, attempt + 1)
+                            .whenComplete((s, e) -> retried.complete(e == null ? s : PostStatus.FAILED)),
+                    backoffMillis(attempt), TimeUnit.MILLISECONDS);
+            return retried;
+        });
+    }
+
+    /** Exponential backoff with full jitter: uniformly between half and all of base × 2^(attempt-1). */
+    private long backoffMillis(int attempt) {
+        long cap = baseBackoffMillis << Math.min(attempt - 1, 10);
+        return ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);
     }
 }
