@@ -39,7 +39,7 @@ public final class ConnectHandler implements RequestHandler<APIGatewayV2WebSocke
     }
 
     ConnectHandler(Switchboard switchboard) {
-        this(switchboard.authenticator(), switchboard.chat());
+        this(new Authenticator(switchboard.config()), switchboard.chat());
     }
 
     ConnectHandler(Authenticator authenticator, ChatService chat) {

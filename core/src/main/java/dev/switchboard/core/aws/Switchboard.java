@@ -10,20 +10,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.switchboard.core.ChatService;
 import dev.switchboard.core.ChunkPublisher;
 import dev.switchboard.core.Config;
-import dev.switchboard.core.auth.Authenticator;
 import dev.switchboard.core.fanout.FanOut;
 import dev.switchboard.core.store.ChatStore;
 
 /**
  * Wires a function instance from its environment, once: configuration, SDK clients, store,
- * fan-out, chat service. Handlers hold one of these from their constructor on.
+ * fan-out, chat service. Handlers hold one of these from their constructor on. The JWT verifier is
+ * not here: only $connect authenticates, and only its jar carries nimbus-jose-jwt.
  */
 public final class Switchboard {
 
     private final Config config;
     private final ChatStore store;
     private final ChatService chat;
-    private final Authenticator authenticator;
 
     public Switchboard(Map<String, String> environment) {
         this.config = Config.fromEnv(environment);
@@ -36,7 +35,6 @@ public final class Switchboard {
                 Executors.newSingleThreadScheduledExecutor(daemon("fanout-retry")), 3, 50);
         Optional<ChunkPublisher> chunks = config.topicArn().map(arn -> new SnsChunkPublisher(clients.sns(), arn));
         this.chat = new ChatService(store, fanOut, chunks, config, Clock.systemUTC());
-        this.authenticator = new Authenticator(config);
     }
 
     private static ThreadFactory daemon(String name) {
@@ -58,9 +56,5 @@ public final class Switchboard {
 
     public ChatService chat() {
         return chat;
-    }
-
-    public Authenticator authenticator() {
-        return authenticator;
     }
 }

@@ -1,0 +1,105 @@
+package dev.switchboard.local.jar;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts a fresh JVM on one function's deployable jar (see {@link FunctionRunner}) and times it
+ * from process start to the handler's response: a Lambda cold start without the Lambda service.
+ */
+public final class FreshJvm {
+
+    /** What one run printed and how long it took (wall, from spawning the process to the response line). */
+    public record Run(String response, Duration untilResponse, String stderr) {
+    }
+
+    private final Path runnerClasses;
+
+    private FreshJvm(Path runnerClasses) {
+        this.runnerClasses = runnerClasses;
+    }
+
+    /** Copies the runner's class files out of wherever they were loaded from (a jar, a directory). */
+    public static FreshJvm prepare() throws IOException {
+        Path dir = Files.createTempDirectory("switchboard-runner");
+        for (String name : List.of("FunctionRunner", "FunctionRunner$RunnerContext", "FunctionRunner$RunnerContext$1")) {
+            String resource = "dev/switchboard/local/jar/" + name + ".class";
+            try (InputStream in = FreshJvm.class.getClassLoader().getResourceAsStream(resource)) {
+                if (in == null) {
+                    throw new IOException("runner class " + resource + " not found: rebuild the local module");
+                }
+                Path target = dir.resolve(resource);
+                Files.createDirectories(target.getParent());
+                Files.copy(in, target);
+            }
+        }
+        dir.toFile().deleteOnExit();
+        return new FreshJvm(dir);
+    }
+
+    /**
+     * @param jvmOptions e.g. {@code -XX:TieredStopAtLevel=1}
+     * @param environment the function's environment (its Config), credentials and region included
+     */
+    public Run run(Path functionJar, String handlerClass, List<String> jvmOptions, Map<String, String> environment,
+                   List<String> arguments, Duration timeout) throws IOException, InterruptedException {
+        if (!Files.isRegularFile(functionJar)) {
+            throw new IOException(functionJar + " not found: build it with `mvn -B package -DskipTests`");
+        }
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add("-cp");
+        command.add(functionJar.toAbsolutePath() + java.io.File.pathSeparator + runnerClasses);
+        command.add(FunctionRunner.class.getName());
+        command.add(handlerClass);
+        command.addAll(arguments);
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().clear();
+        builder.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+        builder.environment().putAll(environment);
+        Path stderr = Files.createTempFile("switchboard-fresh-jvm", ".log");
+        builder.redirectError(stderr.toFile());
+        long start = System.nanoTime();
+        Process process = builder.start();
+        Thread watchdog = new Thread(() -> {
+            try {
+                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    process.destroyForcibly(); // unblocks the reader below
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "fresh-jvm-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        String response = null;
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = out.readLine(); line != null; line = out.readLine()) {
+                if (line.startsWith("RESPONSE ")) {
+                    response = line.substring("RESPONSE ".length());
+                    break;
+                }
+            }
+        }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        String errors = Files.readString(stderr);
+        Files.deleteIfExists(stderr);
+        if (response == null) {
+            throw new IOException(functionJar.getFileName() + " " + handlerClass + " gave no response (exit "
+                    + (process.isAlive() ? "none" : process.exitValue()) + "):\n" + errors);
+        }
+        return new Run(response, elapsed, errors);
+    }
+}
