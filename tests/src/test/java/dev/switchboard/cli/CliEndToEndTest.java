@@ -11,7 +11,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -19,15 +18,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
 import dev.switchboard.local.LocalCloud;
-import dev.switchboard.local.LocalCloudOptions;
+import dev.switchboard.tests.e2e.LocalCloudExtension;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -38,19 +37,15 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 /** The CLI against a real local cloud: exit codes and output, as a script or a person sees them. */
 class CliEndToEndTest {
 
+    @RegisterExtension
+    static final LocalCloudExtension local = LocalCloudExtension.devAuth();
     static LocalCloud cloud;
     static String url;
 
     @BeforeAll
-    static void start() throws Exception {
-        cloud = LocalCloud.start(LocalCloudOptions.builder().template(Path.of("..", "template.yaml"))
-                .port(0).dynamoDbPort(0).snsPort(0).devAuth(true).build());
+    static void start() {
+        cloud = local.cloud();
         url = cloud.webSocketUri().toString();
-    }
-
-    @AfterAll
-    static void stop() {
-        cloud.close();
     }
 
     record Run(int exitCode, String out, String err) {

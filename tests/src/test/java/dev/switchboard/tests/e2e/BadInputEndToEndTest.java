@@ -1,22 +1,18 @@
 package dev.switchboard.tests.e2e;
 
-import static dev.switchboard.tests.e2e.LocalCloudFixture.userUri;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import com.google.gson.JsonObject;
-
-import dev.switchboard.local.LocalCloud;
 
 /**
  * Bad input gets a clear error and loses nothing: each bad frame is answered, the connection (or,
@@ -24,17 +20,8 @@ import dev.switchboard.local.LocalCloud;
  */
 class BadInputEndToEndTest {
 
-    static LocalCloud cloud;
-
-    @BeforeAll
-    static void start() throws Exception {
-        cloud = LocalCloudFixture.startDevAuth();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        cloud.close();
-    }
+    @RegisterExtension
+    static final LocalCloudExtension local = LocalCloudExtension.devAuth();
 
     static Stream<Arguments> badFrames() {
         return Stream.of(
@@ -54,7 +41,7 @@ class BadInputEndToEndTest {
     @ParameterizedTest(name = "{0} -> {1}")
     @MethodSource("badFrames")
     void badFrame_getsTypedErrorFrame_andConnectionKeepsWorking(String frame, String code) throws Exception {
-        try (WsClient client = WsClient.connect(userUri(cloud, "fuzzy"))) {
+        try (WsClient client = WsClient.connect(local.userUri("fuzzy"))) {
             client.send(frame);
             JsonObject error = client.nextOfType("error");
             assertThat(error.get("code").getAsString()).isEqualTo(code);
@@ -66,9 +53,9 @@ class BadInputEndToEndTest {
 
     @Test
     void binaryFrame_closes1003_andOthersKeepChatting() throws Exception {
-        try (WsClient alice = WsClient.connect(userUri(cloud, "alice2"));
-             WsClient bob = WsClient.connect(userUri(cloud, "bob2"));
-             WsClient vandal = WsClient.connect(userUri(cloud, "vandal"))) {
+        try (WsClient alice = WsClient.connect(local.userUri("alice2"));
+             WsClient bob = WsClient.connect(local.userUri("bob2"));
+             WsClient vandal = WsClient.connect(local.userUri("vandal"))) {
             ChatEndToEndTest.join(alice, "bad-input", "alice2");
             ChatEndToEndTest.join(bob, "bad-input", "bob2");
             alice.next(f -> ChatEndToEndTest.presence(f, "join", "bob2"));
@@ -85,7 +72,7 @@ class BadInputEndToEndTest {
     void messageOver128KB_closes1009() throws Exception {
         // The JDK client fragments large messages itself, so this exercises API Gateway's 128 KB message
         // limit; the 32 KB single-frame limit is tested with a raw socket in the local module.
-        try (WsClient big = WsClient.connect(userUri(cloud, "big"))) {
+        try (WsClient big = WsClient.connect(local.userUri("big"))) {
             String text = "x".repeat(130 * 1024);
             big.send("{\"action\":\"send\",\"room\":\"lobby\",\"text\":\"" + text + "\"}");
             assertThat(big.awaitClose()).isEqualTo(1009);
@@ -94,7 +81,7 @@ class BadInputEndToEndTest {
 
     @Test
     void textOverTheLimit_getsTooLarge_andIsNotStored() throws Exception {
-        try (WsClient client = WsClient.connect(userUri(cloud, "longwinded"))) {
+        try (WsClient client = WsClient.connect(local.userUri("longwinded"))) {
             client.send("{\"action\":\"join\",\"room\":\"long\"}");
             // under API Gateway's 32 KB frame limit but over the protocol's text limit
             client.send("{\"action\":\"send\",\"room\":\"long\",\"text\":\"" + "y".repeat(20_000) + "\",\"clientMsgId\":\"l-1\"}");
@@ -106,7 +93,7 @@ class BadInputEndToEndTest {
 
     @Test
     void handshakeWithoutCredentials_isRefused401() {
-        Throwable refused = catchThrowable(() -> WsClient.tryConnect(cloud.webSocketUri()).join());
+        Throwable refused = catchThrowable(() -> WsClient.tryConnect(local.cloud().webSocketUri()).join());
         assertThat(WsClient.handshakeStatus(refused)).isEqualTo(401);
     }
 
@@ -115,7 +102,7 @@ class BadInputEndToEndTest {
         // The JDK client refuses to send invalid UTF-8 as text, so send bytes that decode to U+FFFD-laden
         // garbage instead: the server must answer, not crash.
         String garbage = new String(new byte[] {(byte) 0xc3, (byte) 0x28, (byte) 0xa0, (byte) 0xa1}, StandardCharsets.UTF_8);
-        try (WsClient client = WsClient.connect(userUri(cloud, "garbled"))) {
+        try (WsClient client = WsClient.connect(local.userUri("garbled"))) {
             client.send(garbage);
             assertThat(client.nextOfType("error").get("code").getAsString()).isEqualTo("bad_json");
         }

@@ -1,34 +1,21 @@
 package dev.switchboard.tests.e2e;
 
-import static dev.switchboard.tests.e2e.LocalCloudFixture.userUri;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
-import dev.switchboard.local.LocalCloud;
-
 /** A whole chat through the real handlers, the local cloud and real WebSocket clients. */
 class ChatEndToEndTest {
 
-    static LocalCloud cloud;
-
-    @BeforeAll
-    static void start() throws Exception {
-        cloud = LocalCloudFixture.startDevAuth();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        cloud.close();
-    }
+    @RegisterExtension
+    static final LocalCloudExtension local = LocalCloudExtension.devAuth();
 
     static boolean presence(JsonObject f, String event, String user) {
         return f.has("type") && f.get("type").getAsString().equals("presence")
@@ -53,9 +40,9 @@ class ChatEndToEndTest {
 
     @Test
     void chat_deliversToMembers_resumesHistoryAfterReconnect_andCleansUpOnDisconnect() throws Exception {
-        try (WsClient alice = WsClient.connect(userUri(cloud, "alice"))) {
+        try (WsClient alice = WsClient.connect(local.userUri("alice"))) {
             join(alice, "e2e-lobby", "alice");
-            WsClient bob = WsClient.connect(userUri(cloud, "bob"));
+            WsClient bob = WsClient.connect(local.userUri("bob"));
             join(bob, "e2e-lobby", "bob");
             alice.next(f -> presence(f, "join", "bob"));
 
@@ -78,7 +65,7 @@ class ChatEndToEndTest {
             alice.next(f -> presence(f, "leave", "bob"));
             String missedId = send(alice, "e2e-lobby", "while you were away", "c-3");
 
-            try (WsClient bobAgain = WsClient.connect(userUri(cloud, "bob"))) {
+            try (WsClient bobAgain = WsClient.connect(local.userUri("bob"))) {
                 join(bobAgain, "e2e-lobby", "bob");
                 bobAgain.send("{\"action\":\"history\",\"room\":\"e2e-lobby\",\"after\":\"" + secondId + "\",\"limit\":50}");
                 JsonObject history = bobAgain.nextOfType("history");
@@ -114,9 +101,9 @@ class ChatEndToEndTest {
 
     @Test
     void killedClient_isRemovedFromItsRooms() throws Exception {
-        try (WsClient carol = WsClient.connect(userUri(cloud, "carol"))) {
+        try (WsClient carol = WsClient.connect(local.userUri("carol"))) {
             join(carol, "e2e-kill", "carol");
-            WsClient dave = WsClient.connect(userUri(cloud, "dave"));
+            WsClient dave = WsClient.connect(local.userUri("dave"));
             join(dave, "e2e-kill", "dave");
             carol.next(f -> presence(f, "join", "dave"));
             dave.abort();

@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -18,27 +18,21 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import dev.switchboard.local.LocalCloud;
-
 /** Two people in two headless Chromium windows chat through the page the local cloud serves. */
 class ChatPageBrowserTest {
 
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static LocalCloud cloud;
+
+    @RegisterExtension
+    static final LocalCloudExtension local = LocalCloudExtension.devAuth();
 
     @BeforeAll
-    static void start() throws Exception {
+    static void checkBrowser() {
         if (!Files.isExecutable(CHROMEDRIVER) || !Files.isExecutable(CHROMIUM)) {
             throw new IllegalStateException("Headless browser tests need Debian's chromium and chromium-driver: "
                     + "run `apt-get install -y chromium chromium-driver` (.ci/run does it)");
         }
-        cloud = LocalCloudFixture.startDevAuth();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        cloud.close();
     }
 
     static WebDriver browser() {
@@ -58,7 +52,7 @@ class ChatPageBrowserTest {
 
     @Test
     void twoUsers_oneSends_theOtherSeesIt() {
-        String page = String.valueOf(cloud.chatPageUri());
+        String page = String.valueOf(local.cloud().chatPageUri());
         WebDriver alice = browser();
         WebDriver bob = browser();
         try {

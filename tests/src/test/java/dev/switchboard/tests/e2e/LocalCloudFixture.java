@@ -8,7 +8,10 @@ import java.nio.file.Path;
 import dev.switchboard.local.LocalCloud;
 import dev.switchboard.local.LocalCloudOptions;
 
-/** Starts the whole local cloud (WebSocket API, DynamoDB Local, SNS) from the real template. */
+/**
+ * The real template and dev-auth URLs for the end-to-end tests. Test classes get their cloud from
+ * {@link LocalCloudExtension}; {@link #startDevAuth()} is for a test that needs a second cloud of its own.
+ */
 final class LocalCloudFixture {
 
     static final Path TEMPLATE = Path.of("..", "template.yaml");

@@ -1,6 +1,5 @@
 package dev.switchboard.tests.e2e;
 
-import static dev.switchboard.tests.e2e.LocalCloudFixture.userUri;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
@@ -9,10 +8,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonObject;
 
-import dev.switchboard.local.LocalCloud;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -22,14 +21,14 @@ import software.amazon.awssdk.services.sns.SnsClient;
 /** Another system publishes to the SNS topic with the unmodified AWS SDK; connected users get it. */
 class NotificationEndToEndTest {
 
-    static LocalCloud cloud;
+    @RegisterExtension
+    static final LocalCloudExtension local = LocalCloudExtension.devAuth();
     static SnsClient sns;
 
     @BeforeAll
-    static void start() throws Exception {
-        cloud = LocalCloudFixture.startDevAuth();
+    static void start() {
         sns = SnsClient.builder()
-                .endpointOverride(URI.create(String.valueOf(cloud.snsEndpoint())))
+                .endpointOverride(URI.create(String.valueOf(local.cloud().snsEndpoint())))
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
                 .httpClient(UrlConnectionHttpClient.create())
@@ -37,19 +36,18 @@ class NotificationEndToEndTest {
     }
 
     @AfterAll
-    static void stop() throws Exception {
+    static void stop() {
         sns.close();
-        cloud.close();
     }
 
     void publish(String message) {
-        sns.publish(b -> b.topicArn(cloud.topicArn()).message(message));
+        sns.publish(b -> b.topicArn(local.cloud().topicArn()).message(message));
     }
 
     @Test
     void notification_reachesRoomMembers_aUsersConnections_andEveryone() throws Exception {
-        try (WsClient erin = WsClient.connect(userUri(cloud, "erin"));
-             WsClient frank = WsClient.connect(userUri(cloud, "frank"))) {
+        try (WsClient erin = WsClient.connect(local.userUri("erin"));
+             WsClient frank = WsClient.connect(local.userUri("frank"))) {
             ChatEndToEndTest.join(erin, "ops", "erin");
 
             publish("{\"target\":{\"room\":\"ops\"},\"title\":\"Deploy done\",\"body\":\"v2.3 is live\"}");

@@ -8,9 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Date;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -18,25 +17,13 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 
-import dev.switchboard.local.LocalCloud;
-import dev.switchboard.local.LocalCloudOptions;
-
 /** $connect with HS256 JWT auth (dev mode off): only a valid, unexpired, properly signed token gets in. */
 class TokenEndToEndTest {
 
     static final String SECRET = "a-test-secret-that-is-at-least-256-bits-long!!";
-    static LocalCloud cloud;
 
-    @BeforeAll
-    static void start() throws Exception {
-        cloud = LocalCloud.start(LocalCloudOptions.builder().template(LocalCloudFixture.TEMPLATE)
-                .port(0).dynamoDbPort(0).snsPort(0).devAuth(false).jwtSecret(SECRET).build());
-    }
-
-    @AfterAll
-    static void stop() {
-        cloud.close();
-    }
+    @RegisterExtension
+    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(false).jwtSecret(SECRET));
 
     static String token(String secret, String subject, long expiresInSeconds) throws Exception {
         JWTClaimsSet claims = new JWTClaimsSet.Builder().subject(subject)
@@ -47,7 +34,7 @@ class TokenEndToEndTest {
     }
 
     static URI withToken(String token) {
-        return URI.create(cloud.webSocketUri() + "?token=" + token);
+        return URI.create(local.cloud().webSocketUri() + "?token=" + token);
     }
 
     static int refusedWith(URI uri) {
@@ -82,9 +69,9 @@ class TokenEndToEndTest {
 
     @Test
     void missingToken_andDevModeUser_areRefused401() {
-        assertThat(refusedWith(cloud.webSocketUri())).isEqualTo(401);
+        assertThat(refusedWith(local.cloud().webSocketUri())).isEqualTo(401);
         // dev mode is off: ?user= alone is not an identity
-        assertThat(refusedWith(URI.create(cloud.webSocketUri() + "?user=mallory"))).isEqualTo(401);
+        assertThat(refusedWith(URI.create(local.cloud().webSocketUri() + "?user=mallory"))).isEqualTo(401);
     }
 
     @Test
