@@ -1,5 +1,7 @@
 package dev.switchboard.local.jar;
 
+import java.lang.reflect.Method;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -8,7 +10,6 @@ import com.amazonaws.services.lambda.runtime.CognitoIdentity;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
 import com.amazonaws.services.lambda.runtime.events.SNSEvent;
 
 /**
@@ -32,14 +33,15 @@ public final class FunctionRunner {
         String kind = args[1];
         String connectionId = args[2];
         String payload = args.length > 3 ? args[3] : null;
+        Class<?> type = Class.forName(handlerClass);
+        Class<?> eventType = eventType(type);
         Object event = switch (kind) {
             case "sns" -> sns(payload);
-            case "connect" -> webSocket("$connect", "CONNECT", connectionId, null, Map.of("user", payload));
-            case "disconnect" -> webSocket("$disconnect", "DISCONNECT", connectionId, null, null);
-            default -> webSocket("$default", "MESSAGE", connectionId, payload, null);
+            case "connect" -> webSocket(eventType, "$connect", "CONNECT", connectionId, null, Map.of("user", payload));
+            case "disconnect" -> webSocket(eventType, "$disconnect", "DISCONNECT", connectionId, null, null);
+            default -> webSocket(eventType, "$default", "MESSAGE", connectionId, payload, null);
         };
-        RequestHandler<Object, Object> handler =
-                (RequestHandler<Object, Object>) Class.forName(handlerClass).getConstructor().newInstance();
+        RequestHandler<Object, Object> handler = (RequestHandler<Object, Object>) type.getConstructor().newInstance();
         Object response = handler.handleRequest(event, new RunnerContext(handlerClass));
         System.out.println("RESPONSE " + describe(response));
         System.out.flush();
@@ -53,23 +55,67 @@ public final class FunctionRunner {
         return String.valueOf(response);
     }
 
-    private static APIGatewayV2WebSocketEvent webSocket(String routeKey, String eventType, String connectionId, String body,
-                                                        Map<String, String> query) {
-        APIGatewayV2WebSocketEvent.RequestContext context = new APIGatewayV2WebSocketEvent.RequestContext();
-        context.setRouteKey(routeKey);
-        context.setEventType(eventType);
-        context.setConnectionId(connectionId);
-        context.setConnectedAt(System.currentTimeMillis());
-        context.setRequestTimeEpoch(System.currentTimeMillis());
-        context.setStage("local");
-        context.setRequestId("fresh-jvm-" + System.nanoTime());
-        APIGatewayV2WebSocketEvent event = new APIGatewayV2WebSocketEvent();
-        event.setRequestContext(context);
-        event.setBody(body);
-        event.setQueryStringParameters(query);
-        event.setHeaders(Map.of());
-        event.setIsBase64Encoded(false);
-        return event;
+    /**
+     * A WebSocket event of whatever type the handler declares (the stock one, or the $disconnect
+     * POJO that also carries the close code), filled through its setters as a deserializer would.
+     */
+    private static Object webSocket(Class<?> type, String routeKey, String eventType, String connectionId, String body,
+                                    Map<String, String> query) throws ReflectiveOperationException {
+        Map<String, Object> context = new HashMap<>();
+        context.put("routeKey", routeKey);
+        context.put("eventType", eventType);
+        context.put("connectionId", connectionId);
+        context.put("connectedAt", System.currentTimeMillis());
+        context.put("requestTimeEpoch", System.currentTimeMillis());
+        context.put("stage", "local");
+        context.put("requestId", "fresh-jvm-" + System.nanoTime());
+        if ("DISCONNECT".equals(eventType)) {
+            context.put("disconnectStatusCode", 1000);
+            context.put("disconnectReason", "");
+        }
+        Map<String, Object> event = new HashMap<>();
+        event.put("requestContext", context);
+        event.put("body", body);
+        event.put("queryStringParameters", query);
+        event.put("headers", Map.of());
+        event.put("isBase64Encoded", false);
+        return fill(type, event);
+    }
+
+    private static Object fill(Class<?> type, Map<String, Object> values) throws ReflectiveOperationException {
+        Object bean = type.getConstructor().newInstance();
+        for (Method setter : type.getMethods()) {
+            if (!setter.getName().startsWith("set") || setter.getParameterCount() != 1) {
+                continue;
+            }
+            String property = Character.toLowerCase(setter.getName().charAt(3)) + setter.getName().substring(4);
+            Object value = values.get(property);
+            if (value == null) {
+                continue;
+            }
+            Class<?> target = setter.getParameterTypes()[0];
+            if (value instanceof Map<?, ?> nested && !Map.class.isAssignableFrom(target)) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> fields = (Map<String, Object>) nested;
+                value = fill(target, fields);
+            } else if (value instanceof Number n && (target == long.class || target == Long.class)) {
+                value = n.longValue();
+            } else if (value instanceof Number n && (target == int.class || target == Integer.class)) {
+                value = n.intValue();
+            }
+            setter.invoke(bean, value);
+        }
+        return bean;
+    }
+
+    /** The type of the handler's {@code handleRequest} event parameter. */
+    private static Class<?> eventType(Class<?> handler) {
+        for (Method method : handler.getMethods()) {
+            if (method.getName().equals("handleRequest") && !method.isBridge() && method.getParameterCount() == 2) {
+                return method.getParameterTypes()[0];
+            }
+        }
+        throw new IllegalArgumentException(handler + " has no handleRequest(event, context)");
     }
 
     private static SNSEvent sns(String message) {

@@ -1,0 +1,56 @@
+package dev.switchboard.local.jar;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.switchboard.local.LocalCloud;
+import dev.switchboard.local.LocalTemplate;
+
+/**
+ * The template's functions as deployable jars run in fresh JVMs against a running local cloud:
+ * each with its template environment (endpoints pointing at the local cloud), dummy credentials
+ * and the local region, as Lambda would start them.
+ */
+public final class FunctionJars {
+
+    /** Function logical id to the module whose shaded jar it deploys (as the Makefile copies them). */
+    public static final Map<String, String> MODULES = Map.of(
+            "ConnectFunction", "connect-handler",
+            "MessageFunction", "message-handler",
+            "BroadcastFunction", "message-handler",
+            "DisconnectFunction", "disconnect-handler");
+
+    private final LocalCloud cloud;
+    private final Path repository;
+    private final FreshJvm jvm;
+
+    public FunctionJars(LocalCloud cloud, Path repository) throws IOException {
+        this.cloud = cloud;
+        this.repository = repository;
+        this.jvm = FreshJvm.prepare();
+    }
+
+    public Path jar(String function) {
+        String module = MODULES.get(function);
+        return repository.resolve(module).resolve("target").resolve("switchboard-" + module + "-lambda.jar");
+    }
+
+    /** Runs one event through {@code function}'s jar in a fresh JVM with {@code jvmOptions}. */
+    public FreshJvm.Run invoke(String function, List<String> jvmOptions, String kind, String connectionId, String payload)
+            throws IOException, InterruptedException {
+        LocalTemplate.FunctionDef def = cloud.template().functions().get(function);
+        if (def == null) {
+            throw new IllegalArgumentException("no function " + function + " in the template");
+        }
+        Map<String, String> env = new LinkedHashMap<>(def.environment());
+        env.put("AWS_REGION", cloud.region());
+        env.put("AWS_ACCESS_KEY_ID", "local");
+        env.put("AWS_SECRET_ACCESS_KEY", "local");
+        List<String> args = payload == null ? List.of(kind, connectionId) : List.of(kind, connectionId, payload);
+        return jvm.run(jar(function), def.handlerClass(), jvmOptions, env, args, Duration.ofSeconds(60));
+    }
+}
