@@ -69,6 +69,11 @@ public final class SignedConnectionsPoster implements ConnectionPoster {
                 .handle((response, failure) -> failure != null ? PostStatus.RETRY : PostStatus.of(response.statusCode()));
     }
 
+    /** Loads and runs the signing path once without sending anything (SnapStart priming). */
+    public void prime() {
+        signed("priming", new byte[] {'{', '}'});
+    }
+
     private HttpRequest signed(String connectionId, byte[] frame) {
         URI uri = URI.create(endpoint + URLEncoder.encode(connectionId, StandardCharsets.UTF_8));
         SdkHttpRequest unsigned = SdkHttpRequest.builder()

@@ -7,10 +7,19 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.crac.Context;
+import org.crac.Core;
+import org.crac.Resource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import dev.switchboard.core.ChatService;
 import dev.switchboard.core.ChunkPublisher;
 import dev.switchboard.core.Config;
 import dev.switchboard.core.fanout.FanOut;
+import dev.switchboard.core.protocol.Json;
+import dev.switchboard.core.protocol.RequestParser;
+import dev.switchboard.core.protocol.ServerFrame;
 import dev.switchboard.core.store.ChatStore;
 
 /**
@@ -23,6 +32,8 @@ public final class Switchboard {
     private final Config config;
     private final ChatStore store;
     private final ChatService chat;
+    /** Held here: the CRaC context keeps only weak references to its resources. */
+    private final Priming priming;
 
     public Switchboard(Map<String, String> environment) {
         this.config = Config.fromEnv(environment);
@@ -30,11 +41,13 @@ public final class Switchboard {
         this.store = new DynamoChatStore(clients.dynamoDb(), config.tableName(), config.allShards(),
                 config.messageRetentionDays(), Clock.systemUTC());
         // Daemon threads: a frozen (SnapStart) or ending JVM never waits on them.
-        FanOut fanOut = new FanOut(clients.connectionsPoster(Executors.newFixedThreadPool(2, daemon("fanout-http"))),
-                store::removeConnection, config.fanoutConcurrency(),
+        SignedConnectionsPoster poster = clients.connectionsPoster(Executors.newFixedThreadPool(2, daemon("fanout-http")));
+        FanOut fanOut = new FanOut(poster, store::removeConnection, config.fanoutConcurrency(),
                 Executors.newSingleThreadScheduledExecutor(daemon("fanout-retry")), 3, 50);
         Optional<ChunkPublisher> chunks = config.topicArn().map(arn -> new SnsChunkPublisher(clients.sns(), arn));
         this.chat = new ChatService(store, fanOut, chunks, config, Clock.systemUTC());
+        this.priming = new Priming(store, poster, config);
+        Core.getGlobalContext().register(priming);
     }
 
     private static ThreadFactory daemon(String name) {
@@ -44,6 +57,56 @@ public final class Switchboard {
             thread.setDaemon(true);
             return thread;
         };
+    }
+
+    /**
+     * SnapStart: before the snapshot, run what every first event runs (request parsing, frame
+     * encoding, a DynamoDB read, request signing) so restored instances start with those classes
+     * loaded and initialised. Failures are logged, never fatal: priming is an optimisation.
+     */
+    static final class Priming implements Resource {
+        private static final Logger LOG = LoggerFactory.getLogger(Priming.class);
+        private final ChatStore store;
+        private final SignedConnectionsPoster poster;
+        private final Config config;
+
+        Priming(ChatStore store, SignedConnectionsPoster poster, Config config) {
+            this.store = store;
+            this.poster = poster;
+            this.config = config;
+        }
+
+        @Override
+        public void beforeCheckpoint(Context<? extends Resource> context) {
+            prime();
+        }
+
+        @Override
+        public void afterRestore(Context<? extends Resource> context) {
+            // nothing: the HTTP clients reconnect on first use, credentials are resolved per call
+        }
+
+        /** True when every step ran. */
+        boolean prime() {
+            long started = System.nanoTime();
+            try {
+                new RequestParser(config.maxTextLength(), config.historyPageLimit())
+                        .parse("{\"action\":\"send\",\"room\":\"priming\",\"text\":\"hi\",\"clientMsgId\":\"p1\"}");
+                Json.write(new ServerFrame.Message("priming", "01JPRIMING0000000000000000", "priming", "hi", 0L));
+                store.connection("priming"); // a GetItem that finds nothing
+                poster.prime();
+                LOG.info("primed in {} ms", (System.nanoTime() - started) / 1_000_000);
+                return true;
+            } catch (RuntimeException e) {
+                LOG.warn("priming failed (the first events will be slower): {}", e.toString());
+                return false;
+            }
+        }
+    }
+
+    /** Runs the priming work now (tests; SnapStart calls it before the snapshot); true when every step ran. */
+    public boolean prime() {
+        return priming.prime();
     }
 
     public Config config() {
