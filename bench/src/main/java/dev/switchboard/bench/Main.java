@@ -1,6 +1,5 @@
 package dev.switchboard.bench;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -17,29 +16,51 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** Runs the benchmarks and writes their figures as a Markdown table. */
+/**
+ * Runs every benchmark (fan-out against the bare broadcast ceiling, @connections clients, cold
+ * starts, idle connections) and writes their tables into docs/PERFORMANCE.md between the
+ * {@code <!-- bench:begin -->} and {@code <!-- bench:end -->} markers, keeping the prose around them.
+ */
 @Command(name = "switchboard-bench", mixinStandardHelpOptions = true,
-        description = "Fan-out latency of Switchboard's local cloud against a bare WebSocket broadcast server, same machine, same run.")
+        description = "Switchboard's benchmarks; prints figures and ratios against baselines measured in the same run.")
 public final class Main implements Callable<Integer> {
 
-    @Option(names = "--members", split = ",", defaultValue = "100,1000",
-            description = "Room sizes to measure (default ${DEFAULT-VALUE}; 10000 needs `ulimit -n` >= 25000).")
+    static final String BEGIN = "<!-- bench:begin -->";
+    static final String END = "<!-- bench:end -->";
+
+    @Option(names = "--members", split = ",", defaultValue = "100,1000,10000",
+            description = "Room sizes for the fan-out benchmark (default ${DEFAULT-VALUE}; 10000 needs `ulimit -n` >= 25000).")
     List<Integer> members;
 
-    @Option(names = "--messages", defaultValue = "20", description = "Messages sent one after another per room size (default ${DEFAULT-VALUE}).")
+    @Option(names = "--messages", defaultValue = "20",
+            description = "Messages per room size, one after another (default ${DEFAULT-VALUE}; rooms of 5,000+ send at most 5).")
     int messages;
 
-    @Option(names = "--url", description = "WebSocket URL of a running local cloud started with --dev-auth (e.g. ws://localhost:8080). Without it only the ceiling runs.")
-    URI url;
-
-    @Option(names = "--timeout", defaultValue = "PT10S", description = "Longest wait for one message to reach every member (default ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout", defaultValue = "PT30S", description = "Longest wait for one message to reach every member (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
-    @Option(names = "--posts", defaultValue = "0",
-            description = "Also compare @connections clients (CPU per post) over this many posts each; 0 skips (default ${DEFAULT-VALUE}).")
+    @Option(names = "--url", description = "Use this running local cloud (started with --dev-auth) instead of starting one; no memory figures then.")
+    URI url;
+
+    @Option(names = "--local-jar", defaultValue = "local/target/switchboard-local.jar", description = "Local cloud to start (default ${DEFAULT-VALUE}).")
+    Path localJar;
+
+    @Option(names = "--template", defaultValue = "template.yaml", description = "SAM template (default ${DEFAULT-VALUE}).")
+    Path template;
+
+    @Option(names = "--posts", defaultValue = "20000", description = "Posts per @connections client compared; 0 skips (default ${DEFAULT-VALUE}).")
     int posts;
 
-    @Option(names = "--out", description = "Markdown file to write the table to (e.g. docs/PERFORMANCE.md).")
+    @Option(names = "--cold-samples", defaultValue = "5", description = "Fresh JVMs per function and JVM set-up; 0 skips (default ${DEFAULT-VALUE}).")
+    int coldSamples;
+
+    @Option(names = "--idle", defaultValue = "10000", description = "Idle connections to hold; 0 skips (default ${DEFAULT-VALUE}).")
+    int idle;
+
+    @Option(names = "--idle-hold", defaultValue = "PT30S", description = "How long the idle connections are held before the broadcast (default ${DEFAULT-VALUE}).")
+    Duration idleHold;
+
+    @Option(names = "--out", description = "Markdown file to write the tables into, between the bench markers (e.g. docs/PERFORMANCE.md).")
     Path out;
 
     @CommandLine.Spec
@@ -52,42 +73,87 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream progress = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
-        FanoutBenchmark benchmark = new FanoutBenchmark(progress);
-        List<FanoutBenchmark.Result> results = new ArrayList<>();
-        for (int size : members) {
-            try (BroadcastCeilingServer ceiling = new BroadcastCeilingServer()) {
-                results.add(benchmark.run(Target.ceiling(ceiling.uri()), size, messages, timeout));
-            }
-            if (url != null) { // a fresh room per run: ids of an earlier run would be acknowledged as duplicates
-                results.add(benchmark.run(Target.switchboard(url, "bench-" + size + "-" + Long.toString(System.currentTimeMillis(), 36)), size, messages, timeout));
+        StringBuilder md = new StringBuilder();
+        md.append("Run: ").append(machine()).append("  \n");
+        md.append("Command: `java -jar bench/target/switchboard-bench.jar").append(arguments()).append("`\n\n");
+
+        if (!members.isEmpty() || idle > 0) {
+            LocalCloudProcess started = url == null
+                    ? LocalCloudProcess.start(localJar, template, Files.createTempFile("switchboard-bench-local", ".log")) : null;
+            try {
+                URI api = url != null ? url : started.webSocketUri();
+                if (!members.isEmpty()) {
+                    FanoutBenchmark fanout = new FanoutBenchmark(progress);
+                    List<FanoutBenchmark.Result> results = new ArrayList<>();
+                    for (int size : members) {
+                        int count = size >= 5000 ? Math.min(messages, 5) : messages;
+                        try (BroadcastCeilingServer ceiling = new BroadcastCeilingServer()) {
+                            results.add(fanout.run(Target.ceiling(ceiling.uri()), size, count, timeout));
+                        }
+                        // a fresh room per run: ids of an earlier run would be acknowledged as duplicates
+                        String room = "bench-" + size + "-" + Long.toString(System.currentTimeMillis(), 36);
+                        results.add(fanout.run(Target.switchboard(api, room), size, count, timeout));
+                    }
+                    md.append("### Fan-out: last member to receive, Switchboard local cloud vs bare broadcast\n\n")
+                            .append(fanoutMarkdown(results)).append('\n');
+                }
+                if (idle > 0 && started != null) {
+                    IdleConnectionsBenchmark.Result r = new IdleConnectionsBenchmark(progress).run(started, idle, idleHold);
+                    md.append("### Idle connections held by the local cloud\n\n").append(idleMarkdown(r)).append('\n');
+                }
+            } finally {
+                if (started != null) {
+                    started.close();
+                }
             }
         }
-        String table = markdown(results);
         if (posts > 0) {
-            table += "\n" + posterMarkdown(new PosterBenchmark(progress).run(posts));
+            md.append("### @connections client: CPU per post (client and a local endpoint)\n\n")
+                    .append(posterMarkdown(new PosterBenchmark(progress).run(posts))).append('\n');
         }
-        spec.commandLine().getOut().println(table);
+        if (coldSamples > 0) {
+            md.append("### Cold start: fresh JVM per sample, deployable jar, first event against the local cloud\n\n")
+                    .append(coldMarkdown(new ColdStartBenchmark(progress).run(Path.of("."), template, coldSamples))).append('\n');
+        }
+        spec.commandLine().getOut().println(md);
         if (out != null) {
-            Files.writeString(out, table);
+            write(out, md.toString());
             progress.println("wrote " + out);
         }
         return 0;
     }
 
-    static String markdown(List<FanoutBenchmark.Result> results) throws IOException {
+    /** Replaces what is between the markers (or appends them with the tables). */
+    static void write(Path file, String tables) throws java.io.IOException {
+        String doc = Files.exists(file) ? Files.readString(file) : "# Performance\n\n";
+        int begin = doc.indexOf(BEGIN);
+        int end = doc.indexOf(END);
+        String block = BEGIN + "\n" + tables + END;
+        doc = begin >= 0 && end > begin ? doc.substring(0, begin) + block + doc.substring(end + END.length())
+                : doc + "\n" + block + "\n";
+        Files.writeString(file, doc);
+    }
+
+    private String arguments() {
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
+        return args.isEmpty() ? "" : " " + String.join(" ", args);
+    }
+
+    static String fanoutMarkdown(List<FanoutBenchmark.Result> results) {
         StringBuilder md = new StringBuilder();
-        md.append("| target | members | messages | last member p50 ms | last member p99 ms | per-recipient p50 / p90 / p99 / max ms | deliveries/s | vs ceiling (last p99) |\n");
-        md.append("| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n");
+        md.append("| target | members | messages | last member p50 ms | last member p99 ms | first member p50 ms | per-recipient p50 / p90 / p99 / max ms | deliveries/s | last p50, p99 vs ceiling |\n");
+        md.append("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n");
         FanoutBenchmark.Result ceiling = null;
         for (FanoutBenchmark.Result r : results) {
             if (r.target().contains("ceiling")) {
                 ceiling = r;
             }
-            String ratio = ceiling == null || r == ceiling ? "1.0x" : String.format("%.1fx", r.lastDelivery().p99Ms() / ceiling.lastDelivery().p99Ms());
+            String ratio = ceiling == null || r == ceiling ? "1.0x, 1.0x" : String.format("%.1fx, %.1fx",
+                    r.lastDelivery().p50Ms() / ceiling.lastDelivery().p50Ms(), r.lastDelivery().p99Ms() / ceiling.lastDelivery().p99Ms());
             Stats p = r.perRecipient();
-            md.append(String.format("| %s | %d | %d | %.1f | %.1f | %.1f / %.1f / %.1f / %.1f | %.0f | %s |%n",
+            md.append(String.format("| %s | %d | %d | %.1f | %.1f | %.1f | %.1f / %.1f / %.1f / %.1f | %.0f | %s |%n",
                     r.target(), r.members(), r.messages(), r.lastDelivery().p50Ms(), r.lastDelivery().p99Ms(),
-                    p.p50Ms(), p.p90Ms(), p.p99Ms(), p.maxMs(), r.deliveriesPerSecond(), ratio));
+                    r.firstDelivery().p50Ms(), p.p50Ms(), p.p90Ms(), p.p99Ms(), p.maxMs(), r.deliveriesPerSecond(), ratio));
         }
         return md.toString();
     }
@@ -103,10 +169,29 @@ public final class Main implements Callable<Integer> {
         return md.toString();
     }
 
+    static String coldMarkdown(List<ColdStartBenchmark.Result> results) {
+        StringBuilder md = new StringBuilder();
+        md.append("| first event | JVM | jar MB | samples | median ms | min / max ms | vs yardstick |\n");
+        md.append("| --- | --- | ---: | ---: | ---: | --- | ---: |\n");
+        for (ColdStartBenchmark.Result r : results) {
+            md.append(String.format("| %s | %s | %.2f | %d | %.0f | %.0f / %.0f | %.2fx |%n", r.what(), r.jvm(),
+                    r.jarBytes() / 1e6, r.samples(), r.medianMs(), r.minMs(), r.maxMs(), r.vsYardstick()));
+        }
+        return md.toString();
+    }
+
+    static String idleMarkdown(IdleConnectionsBenchmark.Result r) {
+        return "| connections asked | connected | open after hold | got the broadcast | broadcast to all took s | local cloud RSS before / after MB | KB per connection |\n"
+                + "| ---: | ---: | ---: | ---: | ---: | --- | ---: |\n"
+                + String.format("| %d | %d | %d | %d | %.1f | %.0f / %.0f | %.1f |%n", r.requested(), r.connected(),
+                r.openAfterHold(), r.receivedBroadcast(), r.broadcastSeconds(), r.residentMbBefore(), r.residentMbAfter(),
+                r.kbPerConnection());
+    }
+
     static String machine() {
-        return String.format("%d cores, %d MB max heap, %s %s, Java %s, %s",
-                Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
-                System.getProperty("os.name"), System.getProperty("os.version"), System.getProperty("java.version"),
-                ZonedDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE) + " " + ManagementFactory.getRuntimeMXBean().getVmName());
+        return String.format("%s, %d cores, %s %s, Java %s (%s)",
+                ZonedDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE),
+                Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"), System.getProperty("os.version"),
+                System.getProperty("java.version"), ManagementFactory.getRuntimeMXBean().getVmName());
     }
 }

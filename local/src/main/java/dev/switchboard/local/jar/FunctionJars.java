@@ -39,9 +39,18 @@ public final class FunctionJars {
         return repository.resolve(module).resolve("target").resolve("switchboard-" + module + "-lambda.jar");
     }
 
-    /** Runs one event through {@code function}'s jar in a fresh JVM with {@code jvmOptions}. */
+    /** Runs one event through {@code function}'s jar in a fresh JVM with {@code jvmOptions} (and the template's JAVA_TOOL_OPTIONS). */
     public FreshJvm.Run invoke(String function, List<String> jvmOptions, String kind, String connectionId, String payload)
             throws IOException, InterruptedException {
+        return invoke(function, jvmOptions, true, kind, connectionId, payload);
+    }
+
+    /**
+     * @param templateToolOptions whether the template's {@code JAVA_TOOL_OPTIONS} apply (false: JVM defaults)
+     * @param kind as {@link FunctionRunner} takes it; {@code baseline-getitem} runs the SDK yardstick instead of the handler
+     */
+    public FreshJvm.Run invoke(String function, List<String> jvmOptions, boolean templateToolOptions, String kind,
+                               String connectionId, String payload) throws IOException, InterruptedException {
         LocalTemplate.FunctionDef def = cloud.template().functions().get(function);
         if (def == null) {
             throw new IllegalArgumentException("no function " + function + " in the template");
@@ -50,6 +59,12 @@ public final class FunctionJars {
         env.put("AWS_REGION", cloud.region());
         env.put("AWS_ACCESS_KEY_ID", "local");
         env.put("AWS_SECRET_ACCESS_KEY", "local");
+        if (!templateToolOptions) {
+            env.remove("JAVA_TOOL_OPTIONS");
+        }
+        if (kind.equals("baseline-getitem")) {
+            return jvm.run(jar(function), kind, jvmOptions, env, List.of(), Duration.ofSeconds(60));
+        }
         List<String> args = payload == null ? List.of(kind, connectionId) : List.of(kind, connectionId, payload);
         return jvm.run(jar(function), def.handlerClass(), jvmOptions, env, args, Duration.ofSeconds(60));
     }

@@ -20,7 +20,7 @@ import com.amazonaws.services.lambda.runtime.events.SNSEvent;
  * in code (the runtime's own deserializer is not in a function jar).
  *
  * <p>Arguments: {@code handlerClass kind connectionId [user|body|message]} where kind is
- * {@code connect}, {@code default}, {@code disconnect} or {@code sns}.
+ * {@code connect}, {@code default}, {@code disconnect} or {@code sns}; or {@code baseline-getitem}.
  */
 public final class FunctionRunner {
 
@@ -29,6 +29,10 @@ public final class FunctionRunner {
 
     @SuppressWarnings("unchecked")
     public static void main(String[] args) throws Exception {
+        if (args[0].equals("baseline-getitem")) {
+            baselineGetItem();
+            return;
+        }
         String handlerClass = args[0];
         String kind = args[1];
         String connectionId = args[2];
@@ -46,6 +50,23 @@ public final class FunctionRunner {
         System.out.println("RESPONSE " + describe(response));
         System.out.flush();
         System.exit(0); // the SDK's and fan-out's daemon threads must not keep a finished "invocation" alive
+    }
+
+    /**
+     * The yardstick the issue measures cold starts against: build an SDK v2 DynamoDB client (the
+     * jar's only HTTP client, UrlConnection, found by the SDK itself) and make one GetItem.
+     */
+    private static void baselineGetItem() {
+        var client = software.amazon.awssdk.services.dynamodb.DynamoDbClient.builder()
+                .endpointOverride(java.net.URI.create(System.getenv("SWITCHBOARD_DYNAMODB_ENDPOINT")))
+                .region(software.amazon.awssdk.regions.Region.of(System.getenv("AWS_REGION")))
+                .build();
+        var item = client.getItem(r -> r.tableName(System.getenv("SWITCHBOARD_TABLE")).key(Map.of(
+                "pk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("baseline"),
+                "sk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("baseline"))));
+        System.out.println("RESPONSE getitem " + item.hasItem());
+        System.out.flush();
+        System.exit(0);
     }
 
     private static String describe(Object response) {

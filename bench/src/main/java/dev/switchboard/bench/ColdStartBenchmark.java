@@ -1,0 +1,170 @@
+package dev.switchboard.bench;
+
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.client.WebSocketClient;
+
+import dev.switchboard.local.LocalCloud;
+import dev.switchboard.local.LocalCloudOptions;
+import dev.switchboard.local.jar.FreshJvm;
+import dev.switchboard.local.jar.FunctionJars;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/**
+ * Cold starts: each function's deployable jar in a fresh JVM per sample handles its first event
+ * against a local cloud (so the time includes JVM start, class loading, SDK client set-up and the
+ * real calls to DynamoDB Local and {@code @connections}). The yardstick in the same run: a fresh
+ * JVM that builds an SDK DynamoDB client and makes one GetItem.
+ */
+public final class ColdStartBenchmark {
+
+    /** Median and spread of one function under one JVM set-up. */
+    public record Result(String what, String jvm, long jarBytes, int samples, double medianMs, double minMs, double maxMs,
+                         double vsYardstick) {
+    }
+
+    private record Variant(String name, List<String> options, boolean templateToolOptions) {
+    }
+
+    private final PrintStream progress;
+
+    public ColdStartBenchmark(PrintStream progress) {
+        this.progress = progress;
+    }
+
+    public List<Result> run(Path repository, Path template, int samples) throws Exception {
+        List<Result> results = new ArrayList<>();
+        Path cds = Files.createTempDirectory("switchboard-cds");
+        try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().template(template)
+                .port(0).dynamoDbPort(0).snsPort(0).devAuth(true).build())) {
+            FunctionJars jars = new FunctionJars(cloud, repository);
+            WebSocketClient client = new WebSocketClient();
+            client.start();
+            try {
+                // A real member to fan out to, and the sender's real connection id (from the table).
+                Member bob = new Member();
+                Session bobSession = client.connect(bob, URI.create(cloud.webSocketUri() + "?user=bob")).get(10, TimeUnit.SECONDS);
+                Member alice = new Member();
+                Session aliceSession = client.connect(alice, URI.create(cloud.webSocketUri() + "?user=alice")).get(10, TimeUnit.SECONDS);
+                aliceSession.sendText("{\"action\":\"join\",\"room\":\"cold\"}", Callback.NOOP);
+                bobSession.sendText("{\"action\":\"join\",\"room\":\"cold\"}", Callback.NOOP);
+                String aliceId = waitForConnectionId(cloud, "alice");
+                Thread.sleep(500); // both joins handled
+
+                Variant defaults = new Variant("JVM defaults", List.of(), false);
+                Variant c1 = new Variant("C1 only (template JAVA_TOOL_OPTIONS)", List.of(), true);
+                double yardstick = median(sample(samples, i -> jars.invoke("MessageFunction", List.of(), false,
+                        "baseline-getitem", "-", null)));
+                results.add(new Result("yardstick: SDK DynamoDB client + one GetItem", defaults.name(),
+                        Files.size(jars.jar("MessageFunction")), samples, yardstick, yardstick, yardstick, 1.0));
+                progress.printf("cold start: yardstick (SDK client + GetItem) median %.0f ms%n", yardstick);
+
+                for (String[] target : new String[][] {
+                        {"MessageFunction", "$default send (store, query, fan-out)"},
+                        {"ConnectFunction", "$connect (dev auth, store)"},
+                        {"DisconnectFunction", "$disconnect (remove, presence)"}}) {
+                    String function = target[0];
+                    Path archive = cds.resolve(function + ".jsa");
+                    // AppCDS: one training run dumps the classes it loaded; later runs map them in.
+                    invoke(jars, function, aliceId, 0, new Variant("train", List.of("-XX:ArchiveClassesAtExit=" + archive), true));
+                    Variant cdsVariant = new Variant("C1 + AppCDS archive", List.of("-XX:SharedArchiveFile=" + archive), true);
+                    for (Variant variant : List.of(defaults, c1, cdsVariant)) {
+                        int[] n = {0};
+                        long[] times = sample(samples, i -> invoke(jars, function, aliceId, ++n[0], variant));
+                        double median = median(times);
+                        results.add(new Result(target[1], variant.name(), Files.size(jars.jar(function)), samples, median,
+                                Arrays.stream(times).min().orElse(0) / 1e6, Arrays.stream(times).max().orElse(0) / 1e6,
+                                median / yardstick));
+                        progress.printf("cold start: %s, %s: median %.0f ms%n", function, variant.name(), median);
+                    }
+                }
+                if (bob.messages.getCount() > 0) {
+                    throw new IllegalStateException("the member never received a message sent by a fresh JVM: the send path is broken");
+                }
+            } finally {
+                client.stop();
+            }
+        }
+        return results;
+    }
+
+    private FreshJvm.Run invoke(FunctionJars jars, String function, String aliceId, int sample, Variant variant)
+            throws Exception {
+        FreshJvm.Run run = switch (function) {
+            case "MessageFunction" -> jars.invoke(function, variant.options(), variant.templateToolOptions(), "default", aliceId,
+                    "{\"action\":\"send\",\"room\":\"cold\",\"text\":\"cold " + sample + "\"}");
+            case "ConnectFunction" -> jars.invoke(function, variant.options(), variant.templateToolOptions(), "connect",
+                    "coldConn" + sample + "x" + System.nanoTime() % 100000, "carol");
+            default -> jars.invoke(function, variant.options(), variant.templateToolOptions(), "disconnect",
+                    "coldGone" + sample, null);
+        };
+        if (!run.response().startsWith("200")) {
+            throw new IllegalStateException(function + " answered " + run.response() + "\n" + run.stderr());
+        }
+        return run;
+    }
+
+    private interface Sample {
+        FreshJvm.Run run(int index) throws Exception;
+    }
+
+    private static long[] sample(int samples, Sample sample) throws Exception {
+        long[] nanos = new long[samples];
+        for (int i = 0; i < samples; i++) {
+            nanos[i] = sample.run(i).untilResponse().toNanos();
+        }
+        return nanos;
+    }
+
+    private static double median(long[] nanos) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        return (sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2.0) / 1e6;
+    }
+
+    private static String waitForConnectionId(LocalCloud cloud, String user) throws InterruptedException {
+        try (DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(cloud.dynamoDbEndpoint()).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))).build()) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < deadline) {
+                var items = dynamo.query(r -> r.tableName(cloud.tableName()).indexName("byUser")
+                        .keyConditionExpression("gsi1pk = :u")
+                        .expressionAttributeValues(Map.of(":u", AttributeValue.fromS("USER#" + user)))).items();
+                if (!items.isEmpty()) {
+                    return items.get(0).get("connectionId").s();
+                }
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException(user + " never appeared in the table");
+    }
+
+    /** Counts the chat messages a member receives. */
+    public static final class Member implements Session.Listener.AutoDemanding {
+        final CountDownLatch messages = new CountDownLatch(1);
+
+        @Override
+        public void onWebSocketText(String frame) {
+            if (frame.contains("\"type\":\"message\"")) {
+                messages.countDown();
+            }
+        }
+    }
+}

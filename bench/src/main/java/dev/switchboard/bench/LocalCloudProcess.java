@@ -1,0 +1,109 @@
+package dev.switchboard.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The local cloud as users run it ({@code java -jar local/target/switchboard-local.jar --dev-auth}),
+ * in its own JVM so the load generator's CPU and memory are not mixed into its figures.
+ */
+final class LocalCloudProcess implements AutoCloseable {
+
+    private final Process process;
+    private final int port;
+    private final int snsPort;
+
+    private LocalCloudProcess(Process process, int port, int snsPort) {
+        this.process = process;
+        this.port = port;
+        this.snsPort = snsPort;
+    }
+
+    static LocalCloudProcess start(Path jar, Path template, Path log) throws Exception {
+        if (!Files.isRegularFile(jar)) {
+            throw new IOException(jar + " not found: build it with `mvn -B package -DskipTests`");
+        }
+        int port = freePort();
+        int snsPort = freePort();
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar.toString(), "--dev-auth", "--template", template.toString(),
+                "--port", String.valueOf(port), "--dynamodb-port", String.valueOf(freePort()), "--sns-port", String.valueOf(snsPort));
+        builder.redirectErrorStream(true);
+        Process process = builder.start();
+        CompletableFuture<Void> ready = new CompletableFuture<>();
+        Thread pump = new Thread(() -> {
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                 var logFile = Files.newBufferedWriter(log)) {
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    logFile.write(line);
+                    logFile.newLine();
+                    if (line.contains("Stop with Ctrl-C")) {
+                        ready.complete(null);
+                    }
+                }
+                ready.completeExceptionally(new IOException("the local cloud exited before it was ready; see " + log));
+            } catch (IOException e) {
+                ready.completeExceptionally(e);
+            }
+        }, "local-cloud-log");
+        pump.setDaemon(true);
+        pump.start();
+        try {
+            ready.get(120, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            process.destroyForcibly();
+            throw e;
+        }
+        return new LocalCloudProcess(process, port, snsPort);
+    }
+
+    URI webSocketUri() {
+        return URI.create("ws://localhost:" + port + "/local");
+    }
+
+    URI snsEndpoint() {
+        return URI.create("http://localhost:" + snsPort);
+    }
+
+    String topicArn() {
+        return "arn:aws:sns:us-east-1:000000000000:switchboard-local-NotificationsTopic";
+    }
+
+    /** Resident memory of the local cloud's JVM (Linux /proc), in MB; -1 where unknown. */
+    double residentMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: no figure
+        }
+        return -1;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(Duration.ofSeconds(10).toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+
+}
