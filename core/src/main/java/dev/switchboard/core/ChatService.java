@@ -85,7 +85,8 @@ public final class ChatService {
             action = request.action();
             dispatch(caller(connectionId, request), request);
         } catch (ProtocolException e) {
-            LOG.info("refused {} from {}: {} {}", action, connectionId, e.frame().code(), e.getMessage());
+            // the message may quote what the client sent (an unknown action): redacted in case it is a credential
+            LOG.info("refused {} from {}: {} {}", action, connectionId, e.frame().code(), Redaction.redact(e.getMessage()));
             reply(connectionId, e.frame());
         }
     }

@@ -71,6 +71,29 @@ final class RawWsClient implements AutoCloseable {
         return client;
     }
 
+    /**
+     * Sends a WebSocket handshake with {@code rawTarget} as the request target exactly as given (even
+     * one {@link URI} would refuse, such as a bad % escape) and returns the status line of the answer.
+     */
+    static String handshakeStatusLine(URI server, String rawTarget) throws IOException {
+        if (!"localhost".equals(server.getHost()) && !server.getHost().startsWith("127.")) {
+            throw new IllegalArgumentException("loopback only: " + server);
+        }
+        try (Socket socket = new Socket(server.getHost(), server.getPort())) {
+            socket.setSoTimeout((int) WsClient.WAIT.toMillis());
+            socket.getOutputStream().write(("GET " + rawTarget + " HTTP/1.1\r\nHost: " + server.getHost() + ":" + server.getPort()
+                    + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            StringBuilder line = new StringBuilder();
+            int c;
+            while ((c = in.read()) >= 0 && c != '\r') {
+                line.append((char) c);
+            }
+            return line.toString();
+        }
+    }
+
     /** Writes one complete (FIN) frame, masked. */
     RawWsClient sendFrame(int opcode, byte[] payload) throws IOException {
         ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
