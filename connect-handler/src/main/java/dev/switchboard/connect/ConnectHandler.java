@@ -11,6 +11,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
 
 import dev.switchboard.core.ChatService;
+import dev.switchboard.core.Redaction;
 import dev.switchboard.core.auth.AuthenticationException;
 import dev.switchboard.core.auth.Authenticator;
 import dev.switchboard.core.auth.Identity;
@@ -58,7 +59,8 @@ public final class ConnectHandler implements RequestHandler<APIGatewayV2WebSocke
             LOG.info("$connect {} user={} admin={}", connectionId, identity.user(), identity.admin());
             return response(200, "connected");
         } catch (AuthenticationException e) {
-            LOG.info("$connect {} refused {}: {}", connectionId, e.status(), e.getMessage());
+            // The reason quotes the JWT library's message (claims, never the token); redacted all the same.
+            LOG.info("$connect {} refused {}: {}", connectionId, e.status(), Redaction.redact(e.getMessage()));
             return response(e.status(), e.getMessage());
         }
     }

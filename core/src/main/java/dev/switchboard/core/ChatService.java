@@ -25,9 +25,11 @@ import dev.switchboard.core.protocol.ServerFrame;
 import dev.switchboard.core.store.ChatStore;
 import dev.switchboard.core.store.ChatStore.JoinOutcome;
 import dev.switchboard.core.store.ChatStore.SaveOutcome;
+import dev.switchboard.core.store.ChatStore.SendPermit;
 import dev.switchboard.core.store.Connection;
 import dev.switchboard.core.store.Member;
 import dev.switchboard.core.store.Page;
+import dev.switchboard.core.store.SendRate;
 import dev.switchboard.core.store.StoredMessage;
 
 /**
@@ -47,6 +49,7 @@ public final class ChatService {
     private final Clock clock;
     private final MessageIds ids = new MessageIds();
     private final RequestParser parser;
+    private final Optional<SendRate> sendRate;
 
     public ChatService(ChatStore store, FanOut fanOut, Optional<ChunkPublisher> chunks, Config config, Clock clock) {
         this.store = store;
@@ -55,6 +58,7 @@ public final class ChatService {
         this.config = config;
         this.clock = clock;
         this.parser = new RequestParser(config.maxTextLength(), config.historyPageLimit());
+        this.sendRate = config.sendRate();
     }
 
     /** {@code $connect}: registers the connection. Never posts: on AWS the socket is not open yet. */
@@ -79,13 +83,32 @@ public final class ChatService {
         try {
             Request request = parser.parse(body == null ? "" : body);
             action = request.action();
-            Connection connection = store.connection(connectionId).orElseThrow(() -> new ProtocolException(
-                    ErrorCode.NOT_CONNECTED, "this connection is not registered (expired?): reconnect", request.action()));
-            dispatch(connection, request);
+            dispatch(caller(connectionId, request), request);
         } catch (ProtocolException e) {
-            LOG.info("refused {} from {}: {} {}", action, connectionId, e.frame().code(), e.getMessage());
+            // the message may quote what the client sent (an unknown action): redacted in case it is a credential
+            LOG.info("refused {} from {}: {} {}", action, connectionId, e.frame().code(), Redaction.redact(e.getMessage()));
             reply(connectionId, e.frame());
         }
+    }
+
+    /**
+     * The calling connection, read once per frame. For {@code send} and {@code direct} the same
+     * request also takes one send from the connection's rate limit (see
+     * {@link ChatStore#takeSend}); a refused send stores nothing and the connection stays open.
+     */
+    private Connection caller(String connectionId, Request request) {
+        boolean limited = sendRate.isPresent() && (request instanceof Request.Send || request instanceof Request.Direct);
+        SendPermit permit = limited ? store.takeSend(connectionId, sendRate.get())
+                : new SendPermit(store.connection(connectionId), 0);
+        Connection connection = permit.connection().orElseThrow(() -> new ProtocolException(
+                ErrorCode.NOT_CONNECTED, "this connection is not registered (expired?): reconnect", request.action()));
+        if (!permit.allowed()) {
+            SendRate rate = sendRate.get();
+            throw new ProtocolException(ErrorCode.RATE_LIMITED, "sending too fast: at most " + rate.perSecond()
+                    + " messages a second per connection (bursts of " + rate.burst() + "); retry in "
+                    + permit.retryAfterMillis() + " ms", request.action(), permit.retryAfterMillis());
+        }
+        return connection;
     }
 
     private void dispatch(Connection connection, Request request) {

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.switchboard.core.store.SendRate;
+
 /**
  * Everything a function is configured with, read once from its environment: the process
  * environment on Lambda, a map the local cloud resolves from template.yaml, or a map in tests.
@@ -29,7 +31,9 @@ public record Config(
         int messageRetentionDays,
         int maxTextLength,
         int maxRoomsPerConnection,
-        int historyPageLimit) {
+        int historyPageLimit,
+        int sendRatePerSecond,
+        int sendBurst) {
 
     public static final String TABLE = "SWITCHBOARD_TABLE";
     public static final String MANAGEMENT_ENDPOINT = "SWITCHBOARD_MANAGEMENT_ENDPOINT";
@@ -50,6 +54,10 @@ public record Config(
     public static final String MAX_TEXT_LENGTH = "SWITCHBOARD_MAX_TEXT_LENGTH";
     public static final String MAX_ROOMS_PER_CONNECTION = "SWITCHBOARD_MAX_ROOMS_PER_CONNECTION";
     public static final String HISTORY_PAGE_LIMIT = "SWITCHBOARD_HISTORY_PAGE_LIMIT";
+    /** Per-connection limit on {@code send} and {@code direct}: steady rate; 0 turns the limit off. */
+    public static final String SEND_RATE_PER_SECOND = "SWITCHBOARD_SEND_RATE_PER_SECOND";
+    /** Per-connection limit on {@code send} and {@code direct}: how many may come at once. */
+    public static final String SEND_BURST = "SWITCHBOARD_SEND_BURST";
     public static final String REGION = "AWS_REGION";
 
     /** Variables a function cannot start without: the template must set each. */
@@ -58,10 +66,18 @@ public record Config(
     public static final List<String> OPTIONAL = List.of(TOPIC_ARN, DYNAMODB_ENDPOINT, SNS_ENDPOINT, DEV_AUTH,
             JWT_SECRET, JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, PRESENCE_MAX_MEMBERS, FANOUT_CHUNK_SIZE,
             FANOUT_CONCURRENCY, ALL_SHARDS, CONNECTION_TTL_SECONDS, MESSAGE_RETENTION_DAYS, MAX_TEXT_LENGTH,
-            MAX_ROOMS_PER_CONNECTION, HISTORY_PAGE_LIMIT, REGION);
+            MAX_ROOMS_PER_CONNECTION, HISTORY_PAGE_LIMIT, SEND_RATE_PER_SECOND, SEND_BURST, REGION);
 
     /** Reads the configuration; fails naming the variable that is missing or malformed. */
     public static Config fromEnv(Map<String, String> env) {
+        int sendRate = integer(env, SEND_RATE_PER_SECOND, 10);
+        int sendBurst = integer(env, SEND_BURST, 20);
+        if (sendRate < 0) {
+            throw new IllegalStateException("Environment variable " + SEND_RATE_PER_SECOND + " must be 0 (off) or more, got " + sendRate);
+        }
+        if (sendRate > 0 && sendBurst < 1) {
+            throw new IllegalStateException("Environment variable " + SEND_BURST + " must be 1 or more, got " + sendBurst);
+        }
         return new Config(
                 required(env, TABLE),
                 URI.create(stripSlash(required(env, MANAGEMENT_ENDPOINT))),
@@ -85,7 +101,16 @@ public record Config(
                 integer(env, MESSAGE_RETENTION_DAYS, 7),
                 integer(env, MAX_TEXT_LENGTH, 4000),
                 integer(env, MAX_ROOMS_PER_CONNECTION, 50),
-                integer(env, HISTORY_PAGE_LIMIT, 100));
+                integer(env, HISTORY_PAGE_LIMIT, 100),
+                // A person types far below 10 messages a second; a paste of several lines or a client
+                // retrying after a reconnect stays within the burst of 20.
+                sendRate,
+                sendBurst);
+    }
+
+    /** The per-connection limit on {@code send} and {@code direct}; empty when it is off. */
+    public Optional<SendRate> sendRate() {
+        return sendRatePerSecond > 0 ? Optional.of(new SendRate(sendRatePerSecond, sendBurst)) : Optional.empty();
     }
 
     private static String required(Map<String, String> env, String name) {

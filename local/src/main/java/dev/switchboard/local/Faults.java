@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Faults {
   private final AtomicInteger remaining = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong injected = new java.util.concurrent.atomic.AtomicLong();
   private volatile int countStatus;
   private volatile double rate;
   private volatile int rateStatus;
@@ -33,13 +34,20 @@ public final class Faults {
     rate = 0;
   }
 
+  /** How many {@code @connections} calls were answered with an injected fault so far. */
+  public long injected() {
+    return injected.get();
+  }
+
   /** The status to answer instead of serving the call, or 0 to serve it. */
   int next() {
     if (remaining.get() > 0 && remaining.getAndDecrement() > 0) {
+      injected.incrementAndGet();
       return countStatus;
     }
     double r = rate;
     if (r > 0 && ThreadLocalRandom.current().nextDouble() < r) {
+      injected.incrementAndGet();
       return rateStatus;
     }
     return 0;

@@ -98,7 +98,7 @@ final class FunctionRuntime {
       try {
         instance = new Instance();
       } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-        throw new InvocationException("cannot initialise " + def.handlerClass() + ": " + e, e, false);
+        throw new InvocationException(Redaction.redact("cannot initialise " + def.handlerClass() + ": " + e), e, false);
       }
     }
     long deadline = System.currentTimeMillis() + timeoutMillis;
@@ -115,8 +115,10 @@ final class FunctionRuntime {
     } catch (ExecutionException e) {
       idle.offerFirst(instance); // a handler error leaves the sandbox warm, as on Lambda
       Throwable cause = e.getCause() instanceof InvocationTargetException ite ? ite.getCause() : e.getCause();
-      handlerLog.error("{} failed", def.functionName(), cause);
-      throw new InvocationException(String.valueOf(cause), cause, false);
+      // Redacted: an exception can quote the event (Jackson cites its input), and a $connect event
+      // carries the client's token in queryStringParameters / headers.
+      handlerLog.error("{} failed: {}", def.functionName(), Redaction.stackTrace(cause));
+      throw new InvocationException(Redaction.redact(String.valueOf(cause)), cause, false);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       future.cancel(true);

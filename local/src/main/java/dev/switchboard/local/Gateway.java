@@ -122,6 +122,17 @@ public final class Gateway {
   // ------------------------------------------------------------------ handshake and $connect
 
   private Object handshake(ServerUpgradeRequest request, ServerUpgradeResponse response, Callback callback) {
+    try {
+      return connect(request, response, callback);
+    } catch (RuntimeException e) {
+      // Jetty would log this failure with the request URI, ?token= and all: log it redacted instead.
+      LOG.warn("handshake failed: {}", Redaction.stackTrace(e));
+      Response.writeError(request, response, callback, 500);
+      return null;
+    }
+  }
+
+  private Object connect(ServerUpgradeRequest request, ServerUpgradeResponse response, Callback callback) {
     long now = System.currentTimeMillis();
     String id = newId();
     String sourceIp = Request.getRemoteAddr(request);
@@ -174,8 +185,8 @@ public final class Gateway {
           continue;
         }
         int eq = pair.indexOf('=');
-        String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-        String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        String k = decodeQuery(eq < 0 ? pair : pair.substring(0, eq));
+        String v = eq < 0 ? "" : decodeQuery(pair.substring(eq + 1));
         single.addProperty(k, v);
         JsonArray values = multi.has(k) ? multi.getAsJsonArray(k) : new JsonArray();
         values.add(v);
@@ -183,6 +194,15 @@ public final class Gateway {
       }
       event.add("queryStringParameters", single);
       event.add("multiValueQueryStringParameters", multi);
+    }
+  }
+
+  /** A bad % escape is passed on as sent (the function then refuses the value) rather than failing the handshake. */
+  private static String decodeQuery(String s) {
+    try {
+      return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException badEscape) {
+      return s;
     }
   }
 

@@ -41,6 +41,7 @@ public final class LocalCloud implements AutoCloseable {
   private final LocalCloudOptions options;
   private final LocalTemplate template;
   private final DynamoDbLocal dynamoDb;
+  private final DynamoDbFaultProxy dynamoDbFaults;
   private final Server server;
   private final Server snsServer;
   private final Gateway gateway;
@@ -74,13 +75,18 @@ public final class LocalCloud implements AutoCloseable {
       env.put("SWITCHBOARD_JWT_SECRET", options.jwtSecret());
     }
     env.putAll(options.environment());
-    TemplateReader.Context ctx = new TemplateReader.Context(options.stage(), REGION, ACCOUNT, API_ID,
-        "switchboard-local", port, "http://localhost:" + dynamoPort, "http://localhost:" + snsPort,
-        parameters, env);
-    this.template = TemplateReader.read(options.template(), ctx);
-
     this.dynamoDb = DynamoDbLocal.start(dynamoPort, options.dynamoDbData());
     started.add(dynamoDb);
+    // With fault injection the functions reach DynamoDB Local through the proxy; everything else directly.
+    this.dynamoDbFaults = options.dynamoDbFaults() ? DynamoDbFaultProxy.start(URI.create(dynamoDb.endpoint())) : null;
+    if (dynamoDbFaults != null) {
+      started.add(dynamoDbFaults);
+    }
+    String functionsDynamoDb = dynamoDbFaults != null ? dynamoDbFaults.endpoint().toString() : dynamoDb.endpoint();
+    TemplateReader.Context ctx = new TemplateReader.Context(options.stage(), REGION, ACCOUNT, API_ID,
+        "switchboard-local", port, functionsDynamoDb, "http://localhost:" + snsPort,
+        parameters, env);
+    this.template = TemplateReader.read(options.template(), ctx);
     if (template.table() != null) {
       dynamoDb.createTable(template.table(), REGION);
     }
@@ -193,6 +199,16 @@ public final class LocalCloud implements AutoCloseable {
   public LocalTemplate template() { return template; }
   /** Fault injection for {@code @connections}. */
   public Faults faults() { return faults; }
+  /**
+   * Throttling injection between the functions and DynamoDB Local; only with
+   * {@link LocalCloudOptions.Builder#dynamoDbFaults(boolean)}.
+   */
+  public DynamoDbFaultProxy dynamoDbFaults() {
+    if (dynamoDbFaults == null) {
+      throw new IllegalStateException("start the local cloud with LocalCloudOptions.builder().dynamoDbFaults(true)");
+    }
+    return dynamoDbFaults;
+  }
   public int openConnections() { return gateway.openConnections(); }
 
   /** Every endpoint, one per line, for the console. */
@@ -210,6 +226,9 @@ public final class LocalCloud implements AutoCloseable {
     gateway.shutdown(Duration.ofSeconds(15));
     stopQuietly("WebSocket server", server::stop);
     stopQuietly("SNS server", snsServer::stop);
+    if (dynamoDbFaults != null) {
+      stopQuietly("DynamoDB fault proxy", dynamoDbFaults::close);
+    }
     stopQuietly("DynamoDB Local", dynamoDb::close);
     lambdaPool.shutdownNow();
     dispatchPool.shutdownNow();

@@ -22,6 +22,8 @@ import java.util.Map;
  * @param environment extra variables for every function, winning over the template
  * @param throttling enforce the stage's DefaultRouteSettings rate/burst limits (off by default so
  *     local load tests are not capped at the production stage limit)
+ * @param dynamoDbFaults put a {@link DynamoDbFaultProxy} between the functions and DynamoDB Local,
+ *     so tests can make DynamoDB throttle ({@link LocalCloud#dynamoDbFaults()})
  */
 public record LocalCloudOptions(
     Path template,
@@ -37,7 +39,8 @@ public record LocalCloudOptions(
     Duration functionTimeout,
     Duration snsRetryBase,
     Map<String, String> environment,
-    boolean throttling) {
+    boolean throttling,
+    boolean dynamoDbFaults) {
 
   public LocalCloudOptions {
     environment = Map.copyOf(environment);
@@ -63,6 +66,7 @@ public record LocalCloudOptions(
     private Duration snsRetryBase = Duration.ofSeconds(1);
     private Map<String, String> environment = Map.of();
     private boolean throttling;
+    private boolean dynamoDbFaults;
 
     public Builder template(Path v) { template = v; return this; }
     public Builder port(int v) { port = v; return this; }
@@ -78,10 +82,12 @@ public record LocalCloudOptions(
     public Builder snsRetryBase(Duration v) { snsRetryBase = v; return this; }
     public Builder environment(Map<String, String> v) { environment = v; return this; }
     public Builder throttling(boolean v) { throttling = v; return this; }
+    public Builder dynamoDbFaults(boolean v) { dynamoDbFaults = v; return this; }
 
     public LocalCloudOptions build() {
       return new LocalCloudOptions(template, port, dynamoDbPort, snsPort, stage, devAuth, jwtSecret,
-          idleTimeout, maxConnectionAge, dynamoDbData, functionTimeout, snsRetryBase, environment, throttling);
+          idleTimeout, maxConnectionAge, dynamoDbData, functionTimeout, snsRetryBase, environment, throttling,
+          dynamoDbFaults);
     }
   }
 }

@@ -62,6 +62,11 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--throttle", description = "enforce the stage's throttling limits from the template (default off)")
   boolean throttle;
 
+  @Option(names = "--env", paramLabel = "NAME=VALUE",
+      description = "set a variable for every function, winning over the template (repeatable), "
+          + "e.g. --env SWITCHBOARD_SEND_RATE_PER_SECOND=0 for load tests")
+  java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -80,7 +85,8 @@ public final class Main implements Callable<Integer> {
     LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().template(template).port(port).stage(stage)
         .dynamoDbPort(dynamoDbPort).snsPort(snsPort).devAuth(devAuth)
         .jwtSecret(jwtSecret == null || jwtSecret.isBlank() ? null : jwtSecret)
-        .dynamoDbData(dynamoDbData).idleTimeout(idleTimeout).maxConnectionAge(maxAge).throttling(throttle).build());
+        .dynamoDbData(dynamoDbData).idleTimeout(idleTimeout).maxConnectionAge(maxAge).throttling(throttle)
+        .environment(env).build());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping: every open connection gets its $disconnect");

@@ -2,6 +2,7 @@ package dev.switchboard.core.aws;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,6 +12,7 @@ import dev.switchboard.core.store.ChatStore;
 import dev.switchboard.core.store.Connection;
 import dev.switchboard.core.store.Member;
 import dev.switchboard.core.store.Page;
+import dev.switchboard.core.store.SendRate;
 import dev.switchboard.core.store.StoredMessage;
 import software.amazon.awssdk.enhanced.dynamodb.DynamoDbEnhancedClient;
 import software.amazon.awssdk.enhanced.dynamodb.DynamoDbIndex;
@@ -26,6 +28,9 @@ import software.amazon.awssdk.enhanced.dynamodb.model.WriteBatch;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 
 /** {@link ChatStore} on one DynamoDB table (layout in {@link TableItem}), with the enhanced client. */
@@ -34,6 +39,14 @@ public final class DynamoChatStore implements ChatStore {
     private static final Expression NOT_EXISTS = Expression.builder().expression("attribute_not_exists(pk)").build();
     private static final Expression EXISTS = Expression.builder().expression("attribute_exists(pk)").build();
 
+    /** GCRA's theoretical arrival time of the next send (epoch ms), on the connection's META item. */
+    static final String SEND_TAT = "sendTat";
+    /** The connection exists and its TTL has not passed (DynamoDB deletes expired items only eventually). */
+    private static final String LIVE = "attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :nowSec)";
+    private static final int SEND_ATTEMPTS = 5;
+
+    private final DynamoDbClient client;
+    private final String tableName;
     private final DynamoDbEnhancedClient enhanced;
     private final DynamoDbTable<TableItem> table;
     private final DynamoDbIndex<TableItem> byUser;
@@ -43,6 +56,8 @@ public final class DynamoChatStore implements ChatStore {
     private final Clock clock;
 
     public DynamoChatStore(DynamoDbClient client, String tableName, int shards, int messageRetentionDays, Clock clock) {
+        this.client = client;
+        this.tableName = tableName;
         this.enhanced = DynamoDbEnhancedClient.builder().dynamoDbClient(client).build();
         this.table = enhanced.table(tableName, TableItem.SCHEMA);
         this.byUser = table.index(TableItem.BY_USER);
@@ -82,6 +97,67 @@ public final class DynamoChatStore implements ChatStore {
             return Optional.empty();
         }
         return Optional.of(toConnection(item));
+    }
+
+    /**
+     * The send limit is a conditional UpdateItem of the connection's META item that returns the
+     * item, so it replaces the GetItem every frame needs anyway: an allowed send costs one round
+     * trip, as before, and so does a refused one (the failed condition returns the old item). Only
+     * the second and later sends of a burst within the limit take two (the first attempt assumes
+     * the bucket is full). Conditions make it exact under concurrency: two instances handling the
+     * same connection cannot both take the last token. Keeping the state on the connection item
+     * means it disappears with the connection, and a reconnect starts with a full bucket — the
+     * stage throttle bounds how fast anyone can reconnect. Cost: the write is a write unit (plus
+     * one per GSI, both project ALL) where the read was half a read unit.
+     */
+    @Override
+    public SendPermit takeSend(String connectionId, SendRate rate) {
+        Map<String, AttributeValue> key = Map.of("pk", AttributeValue.fromS("CONN#" + connectionId), "sk", AttributeValue.fromS("META"));
+        long interval = rate.intervalMillis();
+        long tolerance = rate.toleranceMillis();
+        Long knownTat = null; // what the last failed attempt saw; null = assume an idle, full bucket
+        Connection connection = null;
+        for (int attempt = 0; attempt < SEND_ATTEMPTS; attempt++) {
+            long now = clock.millis();
+            Map<String, AttributeValue> values = new HashMap<>();
+            values.put(":nowSec", AttributeValue.fromN(Long.toString(now / 1000)));
+            values.put(":now", AttributeValue.fromN(Long.toString(now)));
+            String update;
+            String condition;
+            if (knownTat == null || knownTat <= now) {
+                // bucket full: the next send is due one interval from now
+                update = "SET " + SEND_TAT + " = :next";
+                condition = LIVE + " AND (attribute_not_exists(" + SEND_TAT + ") OR " + SEND_TAT + " <= :now)";
+                values.put(":next", AttributeValue.fromN(Long.toString(now + interval)));
+            } else {
+                // within a burst: one more interval, as long as that stays within the burst
+                update = "SET " + SEND_TAT + " = " + SEND_TAT + " + :interval";
+                condition = LIVE + " AND " + SEND_TAT + " > :now AND " + SEND_TAT + " <= :latest";
+                values.put(":interval", AttributeValue.fromN(Long.toString(interval)));
+                values.put(":latest", AttributeValue.fromN(Long.toString(now + tolerance)));
+            }
+            try {
+                Map<String, AttributeValue> item = client.updateItem(r -> r.tableName(tableName).key(key)
+                        .updateExpression(update).conditionExpression(condition).expressionAttributeValues(values)
+                        .returnValues(ReturnValue.ALL_NEW)
+                        .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)).attributes();
+                return new SendPermit(Optional.of(toConnection(TableItem.SCHEMA.mapToItem(item))), 0);
+            } catch (ConditionalCheckFailedException e) {
+                Map<String, AttributeValue> old = e.hasItem() ? e.item() : Map.of();
+                TableItem item = old.isEmpty() ? null : TableItem.SCHEMA.mapToItem(old);
+                if (item == null || item.expired(now / 1000)) {
+                    return new SendPermit(Optional.empty(), 0);
+                }
+                connection = toConnection(item);
+                knownTat = old.containsKey(SEND_TAT) ? Long.parseLong(old.get(SEND_TAT).n()) : null;
+                if (knownTat != null && knownTat - tolerance > now) {
+                    return new SendPermit(Optional.of(connection), knownTat - tolerance - now);
+                }
+                // else another send of the same connection moved the TAT meanwhile: try again with what it left
+            }
+        }
+        // lost every race to concurrent sends of this same connection: it is sending fast, so refuse this one
+        return new SendPermit(Optional.of(connection), interval);
     }
 
     private static Connection toConnection(TableItem item) {

@@ -59,9 +59,14 @@ public sealed interface ServerFrame {
         }
     }
 
-    record Error(String type, String code, String message, String requestAction) implements ServerFrame {
+    /** {@code retryAfterMs}: only on {@code rate_limited}, when the refused request would pass. */
+    record Error(String type, String code, String message, String requestAction, Long retryAfterMs) implements ServerFrame {
         public Error(ErrorCode code, String message, String requestAction) {
-            this("error", code.wire(), message, requestAction);
+            this("error", code.wire(), message, requestAction, null);
+        }
+
+        public Error(ErrorCode code, String message, String requestAction, long retryAfterMs) {
+            this("error", code.wire(), message, requestAction, retryAfterMs);
         }
     }
 }

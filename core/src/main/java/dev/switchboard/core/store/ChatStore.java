@@ -15,6 +15,13 @@ public interface ChatStore {
 
     Optional<Connection> connection(String connectionId);
 
+    /**
+     * Reads the connection and takes one send from its {@link SendRate} in the same request: what
+     * {@link #connection} returns, plus whether this send is within the limit. The limit's state
+     * lives with the connection, so it holds whichever function instance handles the frame.
+     */
+    SendPermit takeSend(String connectionId, SendRate rate);
+
     /** Deletes the connection and all its memberships; returns the rooms it was in. Idempotent. */
     List<String> removeConnection(String connectionId);
 
@@ -48,5 +55,12 @@ public interface ChatStore {
     enum JoinOutcome { JOINED, ALREADY_MEMBER, TOO_MANY_ROOMS, NO_CONNECTION }
 
     record SaveOutcome(StoredMessage message, boolean duplicate) {
+    }
+
+    /** {@code retryAfterMillis} is 0 when the send may go ahead, else when the next one would. */
+    record SendPermit(Optional<Connection> connection, long retryAfterMillis) {
+        public boolean allowed() {
+            return retryAfterMillis == 0;
+        }
     }
 }

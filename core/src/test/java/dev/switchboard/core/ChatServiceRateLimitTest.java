@@ -1,0 +1,138 @@
+package dev.switchboard.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import dev.switchboard.core.auth.Identity;
+import dev.switchboard.core.aws.DynamoChatStore;
+import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
+import dev.switchboard.core.fanout.FanOut;
+
+/** The send limit as the protocol shows it: error frames, nothing stored, other actions untouched. */
+class ChatServiceRateLimitTest {
+
+    static final String TABLE = "switchboard-chat-rate";
+    static DynamoDbLocalFixture dynamo;
+    static ExecutorService pool = Executors.newFixedThreadPool(4);
+    static final Map<String, List<JsonObject>> posted = new ConcurrentHashMap<>();
+
+    @BeforeAll
+    static void start() {
+        dynamo = new DynamoDbLocalFixture().createTable(TABLE);
+    }
+
+    @AfterAll
+    static void stop() {
+        pool.shutdownNow();
+        dynamo.close();
+    }
+
+    /** A chat service whose clock stands still, so only the burst counts. */
+    static ChatService service(Map<String, String> extra) {
+        Map<String, String> env = new java.util.HashMap<>(Map.of(Config.TABLE, TABLE, Config.MANAGEMENT_ENDPOINT, "http://unused"));
+        env.putAll(extra);
+        Config config = Config.fromEnv(env);
+        Clock clock = Clock.fixed(Instant.ofEpochMilli(1_764_000_000_000L), ZoneOffset.UTC);
+        DynamoChatStore store = new DynamoChatStore(dynamo.client(), TABLE, 4, 7, clock);
+        FanOut fanOut = new FanOut((id, frame) -> {
+            posted.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>())
+                    .add(JsonParser.parseString(new String(frame, StandardCharsets.UTF_8)).getAsJsonObject());
+            return PostStatus.DELIVERED;
+        }, id -> { }, pool, 1, 1);
+        return new ChatService(store, fanOut, Optional.empty(), config, clock);
+    }
+
+    static List<JsonObject> framesOf(String connectionId, String type) {
+        return posted.getOrDefault(connectionId, List.of()).stream()
+                .filter(f -> f.get("type").getAsString().equals(type)).toList();
+    }
+
+    @Test
+    void sendsOverTheBurst_getRateLimitedErrors_areNotStored_andOtherActionsStillWork() {
+        ChatService chat = service(Map.of(Config.SEND_RATE_PER_SECOND, "5", Config.SEND_BURST, "3"));
+        chat.connect("c-ann", new Identity("ann", false), 0);
+        chat.connect("c-ben", new Identity("ben", false), 0);
+        chat.handle("c-ann", "{\"action\":\"join\",\"room\":\"r\"}");
+        chat.handle("c-ben", "{\"action\":\"join\",\"room\":\"r\"}");
+        for (int i = 0; i < 5; i++) {
+            chat.handle("c-ann", "{\"action\":\"send\",\"room\":\"r\",\"text\":\"m" + i + "\",\"clientMsgId\":\"a" + i + "\"}");
+        }
+        assertThat(framesOf("c-ann", "ack")).hasSize(3);
+        List<JsonObject> errors = framesOf("c-ann", "error");
+        assertThat(errors).hasSize(2).allSatisfy(e -> {
+            assertThat(e.get("code").getAsString()).isEqualTo("rate_limited");
+            assertThat(e.get("requestAction").getAsString()).isEqualTo("send");
+            assertThat(e.get("retryAfterMs").getAsLong()).isEqualTo(200); // 5/s: one token per 200 ms
+            assertThat(e.get("message").getAsString()).contains("retry in 200 ms");
+        });
+        assertThat(framesOf("c-ben", "message")).hasSize(3);
+
+        // direct shares the same budget; join, history and ping are not counted
+        chat.handle("c-ann", "{\"action\":\"direct\",\"to\":\"ben\",\"text\":\"psst\"}");
+        assertThat(framesOf("c-ann", "error")).hasSize(3).last()
+                .satisfies(e -> assertThat(e.get("requestAction").getAsString()).isEqualTo("direct"));
+        assertThat(framesOf("c-ben", "direct")).isEmpty();
+        chat.handle("c-ann", "{\"action\":\"ping\"}");
+        chat.handle("c-ann", "{\"action\":\"history\",\"room\":\"r\"}");
+        assertThat(framesOf("c-ann", "pong")).hasSize(1);
+        JsonObject history = framesOf("c-ann", "history").get(0);
+        assertThat(history.getAsJsonArray("messages")).hasSize(3); // the refused sends were not stored
+
+        // the limit is per connection: ben has his own bucket
+        chat.handle("c-ben", "{\"action\":\"send\",\"room\":\"r\",\"text\":\"hi\"}");
+        assertThat(framesOf("c-ben", "ack")).hasSize(1);
+    }
+
+    @Test
+    void rateZero_turnsTheLimitOff() {
+        ChatService chat = service(Map.of(Config.SEND_RATE_PER_SECOND, "0"));
+        chat.connect("c-cat", new Identity("cat", false), 0);
+        chat.handle("c-cat", "{\"action\":\"join\",\"room\":\"free\"}");
+        for (int i = 0; i < 40; i++) {
+            chat.handle("c-cat", "{\"action\":\"send\",\"room\":\"free\",\"text\":\"m" + i + "\"}");
+        }
+        assertThat(framesOf("c-cat", "ack")).hasSize(40);
+        assertThat(framesOf("c-cat", "error")).isEmpty();
+    }
+
+    @Test
+    void anUnregisteredConnection_isToldToReconnect_notRateLimited() {
+        ChatService chat = service(Map.of());
+        chat.handle("c-nobody", "{\"action\":\"send\",\"room\":\"r\",\"text\":\"hi\"}");
+        assertThat(framesOf("c-nobody", "error")).singleElement()
+                .satisfies(e -> assertThat(e.get("code").getAsString()).isEqualTo("not_connected"));
+    }
+
+    @Test
+    void defaults_areTenPerSecondWithBurstsOfTwenty_andBadValuesAreRefused() {
+        Config defaults = Config.fromEnv(Map.of(Config.TABLE, "t", Config.MANAGEMENT_ENDPOINT, "http://x"));
+        assertThat(defaults.sendRate()).get().satisfies(r -> {
+            assertThat(r.perSecond()).isEqualTo(10);
+            assertThat(r.burst()).isEqualTo(20);
+        });
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Config.fromEnv(Map.of(Config.TABLE, "t",
+                Config.MANAGEMENT_ENDPOINT, "http://x", Config.SEND_RATE_PER_SECOND, "-1")))
+                .hasMessageContaining(Config.SEND_RATE_PER_SECOND);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Config.fromEnv(Map.of(Config.TABLE, "t",
+                Config.MANAGEMENT_ENDPOINT, "http://x", Config.SEND_BURST, "0")))
+                .hasMessageContaining(Config.SEND_BURST);
+    }
+}

@@ -1,0 +1,41 @@
+package dev.switchboard.local;
+
+import java.util.regex.Pattern;
+
+/**
+ * Removes credentials from text before it is logged: {@code token=…} in query strings,
+ * {@code Bearer …}, JSON fields named token / access_token / id_token / authorization (as in a
+ * {@code $connect} event's {@code queryStringParameters} and {@code headers}), and anything shaped
+ * like a JWT. A copy of core's {@code dev.switchboard.core.Redaction} (the local cloud does not
+ * depend on core); keep the two alike.
+ */
+final class Redaction {
+
+  static final String REDACTED = "[redacted]";
+
+  private static final Pattern QUERY = Pattern.compile("(?i)((?:^|[?&;\\s,(\\[{])(?:token|access_token|id_token)=)[^&\\s\"'#,)\\]}]+");
+  private static final Pattern BEARER = Pattern.compile("(?i)(bearer\\s+)[A-Za-z0-9._~+/=-]+");
+  private static final Pattern JSON_FIELD = Pattern.compile(
+      "(?i)(\"(?:token|access_token|id_token|authorization)\"\\s*:\\s*\\[?\\s*\")(?:[^\"\\\\]|\\\\.)*\"");
+  private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*");
+
+  private Redaction() {
+  }
+
+  /** A throwable as {@code printStackTrace} renders it, redacted. */
+  static String stackTrace(Throwable t) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    t.printStackTrace(new java.io.PrintWriter(out));
+    return redact(out.toString().stripTrailing());
+  }
+
+  static String redact(String text) {
+    if (text == null || text.isEmpty()) {
+      return text;
+    }
+    String out = JSON_FIELD.matcher(text).replaceAll("$1" + REDACTED + "\"");
+    out = BEARER.matcher(out).replaceAll("$1" + REDACTED);
+    out = QUERY.matcher(out).replaceAll("$1" + REDACTED);
+    return JWT.matcher(out).replaceAll(REDACTED);
+  }
+}

@@ -1,0 +1,147 @@
+package dev.switchboard.tests.e2e;
+
+import static dev.switchboard.tests.e2e.LocalCloudFixture.userUri;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import dev.switchboard.local.LocalCloud;
+import dev.switchboard.local.LocalCloudOptions;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/**
+ * The per-connection send limit through the local cloud: a burst above it gets rate_limited error
+ * frames on an open connection, what was accepted is delivered exactly once and stored, what was
+ * refused is neither, and after the advertised wait the sender gets through again.
+ */
+class RateLimitEndToEndTest {
+
+    /** Low, so that refills during the burst are few and the wait afterwards is short. */
+    static final int RATE = 2;
+    static final int BURST = 5;
+    static final int SENT = 25;
+    static final String ROOM = "rl-room";
+
+    static LocalCloud cloud;
+    static TableProbe table;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cloud = LocalCloud.start(LocalCloudOptions.builder().template(LocalCloudFixture.TEMPLATE)
+                .port(0).dynamoDbPort(0).snsPort(0).devAuth(true)
+                .environment(Map.of("SWITCHBOARD_SEND_RATE_PER_SECOND", Integer.toString(RATE),
+                        "SWITCHBOARD_SEND_BURST", Integer.toString(BURST)))
+                .build());
+        table = new TableProbe(cloud);
+    }
+
+    @AfterAll
+    static void stop() {
+        table.close();
+        cloud.close();
+    }
+
+    static JsonObject parse(String frame) {
+        return JsonParser.parseString(frame).getAsJsonObject();
+    }
+
+    static String type(JsonObject f) {
+        return f.has("type") ? f.get("type").getAsString() : "(none)";
+    }
+
+    @Test
+    void burstAboveTheLimit_isRefusedWithRateLimited_theRestIsDeliveredOnce_andAfterTheWaitSendsWork() throws Exception {
+        try (WsClient sender = WsClient.connect(userUri(cloud, "flooder"));
+             WsClient reader = WsClient.connect(userUri(cloud, "reader"))) {
+            ChatEndToEndTest.join(sender, ROOM, "flooder");
+            ChatEndToEndTest.join(reader, ROOM, "reader");
+            sender.next(f -> ChatEndToEndTest.presence(f, "join", "reader"));
+
+            long started = System.nanoTime();
+            for (int i = 0; i < SENT; i++) {
+                sender.send("{\"action\":\"send\",\"room\":\"" + ROOM + "\",\"text\":\"burst " + i + "\",\"clientMsgId\":\"b-" + i + "\"}");
+            }
+            // one answer per send: an ack or a rate_limited error, nothing else, nothing twice
+            Set<String> ackedIds = new HashSet<>();
+            Set<String> answered = new HashSet<>();
+            List<JsonObject> refusals = new ArrayList<>();
+            while (answered.size() + refusals.size() < SENT) {
+                JsonObject f = sender.next(x -> type(x).equals("ack") || type(x).equals("error"));
+                if (type(f).equals("ack")) {
+                    assertThat(answered.add(f.get("clientMsgId").getAsString())).as("one ack per send").isTrue();
+                    ackedIds.add(f.get("id").getAsString());
+                } else {
+                    refusals.add(f);
+                }
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            System.out.printf("rate limit e2e: %d sent in %.2f s at limit %d/s burst %d: %d acked, %d rate_limited%n",
+                    SENT, seconds, RATE, BURST, ackedIds.size(), refusals.size());
+
+            // the burst passes; beyond it only what refilled meanwhile
+            assertThat(ackedIds.size()).isBetween(BURST, BURST + (int) Math.ceil(seconds * RATE) + 1);
+            assertThat(refusals).isNotEmpty().allSatisfy(e -> {
+                assertThat(e.get("code").getAsString()).isEqualTo("rate_limited");
+                assertThat(e.get("requestAction").getAsString()).isEqualTo("send");
+                assertThat(e.get("retryAfterMs").getAsLong()).isBetween(1L, 1000L / RATE);
+                assertThat(e.get("message").getAsString()).contains("retry in");
+            });
+
+            // the connection stayed open
+            assertThat(sender.closeCode).isNotDone();
+
+            // the reader got exactly the accepted messages, each once
+            List<String> received = new ArrayList<>();
+            for (int i = 0; i < ackedIds.size(); i++) {
+                received.add(reader.nextOfType("message").get("id").getAsString());
+            }
+            assertThat(received).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(ackedIds);
+            assertThat(reader.frames.poll(500, TimeUnit.MILLISECONDS)).as("no more messages").isNull();
+
+            // the table holds exactly the accepted messages, and the sender's connection with its bucket
+            assertThat(table.messageIds(ROOM)).containsExactlyInAnyOrderElementsOf(ackedIds);
+            List<Map<String, AttributeValue>> connections = table.connectionsOf("flooder");
+            assertThat(connections).hasSize(1);
+            assertThat(connections.get(0)).containsKey("sendTat");
+
+            // after the advertised wait, the sender gets through again
+            long wait = refusals.get(refusals.size() - 1).get("retryAfterMs").getAsLong();
+            Thread.sleep(wait + 50);
+            String id = ChatEndToEndTest.send(sender, ROOM, "after the wait", "after-1");
+            assertThat(reader.nextOfType("message").get("id").getAsString()).isEqualTo(id);
+            assertThat(table.messageIds(ROOM)).hasSize(ackedIds.size() + 1).contains(id);
+
+            // other actions were never limited
+            sender.send("{\"action\":\"ping\"}");
+            assertThat(sender.nextOfType("pong")).isNotNull();
+        }
+    }
+
+    @Test
+    void theLimitIsPerConnection_aSecondConnectionOfTheSameUserHasItsOwnBurst() throws Exception {
+        try (WsClient first = WsClient.connect(userUri(cloud, "twin"));
+             WsClient second = WsClient.connect(userUri(cloud, "twin"))) {
+            ChatEndToEndTest.join(first, "rl-twins", "twin");
+            ChatEndToEndTest.join(second, "rl-twins", "twin");
+            for (int i = 0; i < BURST; i++) {
+                ChatEndToEndTest.send(first, "rl-twins", "one " + i, "f-" + i);
+            }
+            for (int i = 0; i < BURST; i++) {
+                ChatEndToEndTest.send(second, "rl-twins", "two " + i, "s-" + i);
+            }
+            assertThat(table.messageIds("rl-twins")).hasSize(2 * BURST);
+        }
+    }
+}

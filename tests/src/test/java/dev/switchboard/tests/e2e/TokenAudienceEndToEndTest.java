@@ -1,0 +1,131 @@
+package dev.switchboard.tests.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+
+import dev.switchboard.local.LocalCloud;
+import dev.switchboard.local.LocalCloudOptions;
+
+/**
+ * $connect with an expected audience and issuer (the template's JwtAudience / JwtIssuer, given to
+ * the functions as SWITCHBOARD_JWT_AUDIENCE / SWITCHBOARD_JWT_ISSUER): a correctly signed token
+ * minted for another audience or by another issuer is refused with 401 and stores nothing.
+ */
+class TokenAudienceEndToEndTest {
+
+    static final String SECRET = "an-audience-test-secret-of-at-least-256-bits!!";
+    static final String AUDIENCE = "switchboard-web";
+    static final String ISSUER = "https://issuer.switchboard.test";
+    static LocalCloud cloud;
+    static TableProbe table;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cloud = LocalCloud.start(LocalCloudOptions.builder().template(LocalCloudFixture.TEMPLATE)
+                .port(0).dynamoDbPort(0).snsPort(0).devAuth(false).jwtSecret(SECRET)
+                .environment(Map.of("SWITCHBOARD_JWT_AUDIENCE", AUDIENCE, "SWITCHBOARD_JWT_ISSUER", ISSUER))
+                .build());
+        table = new TableProbe(cloud);
+    }
+
+    @AfterAll
+    static void stop() {
+        table.close();
+        cloud.close();
+    }
+
+    static String token(String subject, List<String> audience, String issuer) throws Exception {
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(subject)
+                .expirationTime(new Date(System.currentTimeMillis() + 3_600_000));
+        if (audience != null) {
+            claims.audience(audience);
+        }
+        if (issuer != null) {
+            claims.issuer(issuer);
+        }
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
+        jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
+        return jwt.serialize();
+    }
+
+    static URI withToken(String token) {
+        return URI.create(cloud.webSocketUri() + "?token=" + token);
+    }
+
+    static int refusedWith(URI uri) {
+        return WsClient.handshakeStatus(catchThrowable(() -> WsClient.tryConnect(uri).join()));
+    }
+
+    @Test
+    void rightAudienceAndIssuer_isAccepted_andTheConnectionIsStored() throws Exception {
+        try (WsClient client = WsClient.connect(withToken(token("aud-ok", List.of(AUDIENCE), ISSUER)))) {
+            ChatEndToEndTest.join(client, "aud-room", "aud-ok");
+            assertThat(table.connectionsOf("aud-ok")).hasSize(1);
+        }
+    }
+
+    @Test
+    void anAudienceListContainingOurs_isAccepted() throws Exception {
+        try (WsClient client = WsClient.connect(withToken(token("aud-list", List.of("another-app", AUDIENCE), ISSUER)))) {
+            ChatEndToEndTest.join(client, "aud-room", "aud-list");
+        }
+    }
+
+    @Test
+    void wrongAudience_isRefused401_andNothingIsStored() throws Exception {
+        assertThat(refusedWith(withToken(token("aud-wrong", List.of("another-app"), ISSUER)))).isEqualTo(401);
+        assertThat(table.connectionsOf("aud-wrong")).isEmpty();
+    }
+
+    @Test
+    void missingAudience_isRefused401() throws Exception {
+        assertThat(refusedWith(withToken(token("aud-missing", null, ISSUER)))).isEqualTo(401);
+        assertThat(table.connectionsOf("aud-missing")).isEmpty();
+    }
+
+    @Test
+    void wrongOrMissingIssuer_isRefused401_andNothingIsStored() throws Exception {
+        assertThat(refusedWith(withToken(token("iss-wrong", List.of(AUDIENCE), "https://evil.example")))).isEqualTo(401);
+        assertThat(refusedWith(withToken(token("iss-missing", List.of(AUDIENCE), null)))).isEqualTo(401);
+        assertThat(table.connectionsOf("iss-wrong")).isEmpty();
+        assertThat(table.connectionsOf("iss-missing")).isEmpty();
+    }
+
+    @Test
+    void theAuthorizationHeader_isCheckedTheSameWay() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        Throwable refused = catchThrowable(() -> http.newWebSocketBuilder()
+                .header("Authorization", "Bearer " + token("hdr-wrong", List.of("another-app"), ISSUER))
+                .buildAsync(cloud.webSocketUri(), new WebSocket.Listener() { }).get(10, TimeUnit.SECONDS));
+        assertThat(WsClient.handshakeStatus(refused)).isEqualTo(401);
+
+        WebSocket accepted = http.newWebSocketBuilder()
+                .header("Authorization", "Bearer " + token("hdr-ok", List.of(AUDIENCE), ISSUER))
+                .buildAsync(cloud.webSocketUri(), new WebSocket.Listener() { }).get(10, TimeUnit.SECONDS);
+        try {
+            assertThat(table.connectionsOf("hdr-ok")).hasSize(1);
+            assertThat(table.connectionsOf("hdr-wrong")).isEmpty();
+        } finally {
+            accepted.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.switchboard.tests.template;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.switchboard.core.Config;
+
+/** The per-connection send limit is a template parameter, passed to every function, defaults as in Config. */
+class SendRateTemplateTest {
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void sendRateAndBurst_areParametersWithConfigsDefaults_andReachEveryFunction() throws Exception {
+        Map<String, Object> template = CloudFormationYaml.read(Path.of("..", "template.yaml"));
+        Map<String, Object> parameters = (Map<String, Object>) template.get("Parameters");
+        Config defaults = Config.fromEnv(Map.of(Config.TABLE, "t", Config.MANAGEMENT_ENDPOINT, "http://x"));
+
+        Map<String, Object> rate = (Map<String, Object>) parameters.get("SendRatePerSecond");
+        Map<String, Object> burst = (Map<String, Object>) parameters.get("SendBurst");
+        assertThat(rate).containsEntry("Type", "Number").containsEntry("MinValue", 0);
+        assertThat(burst).containsEntry("Type", "Number").containsEntry("MinValue", 1);
+        assertThat(((Number) rate.get("Default")).intValue()).isEqualTo(defaults.sendRatePerSecond());
+        assertThat(((Number) burst.get("Default")).intValue()).isEqualTo(defaults.sendBurst());
+
+        Map<String, Object> variables = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
+                ((Map<String, Object>) template.get("Globals")).get("Function")).get("Environment")).get("Variables");
+        assertThat(variables).containsEntry(Config.SEND_RATE_PER_SECOND, Map.of("Ref", "SendRatePerSecond"))
+                .containsEntry(Config.SEND_BURST, Map.of("Ref", "SendBurst"));
+    }
+}
