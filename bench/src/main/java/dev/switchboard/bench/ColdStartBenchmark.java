@@ -52,7 +52,8 @@ public final class ColdStartBenchmark {
         List<Result> results = new ArrayList<>();
         Path cds = Files.createTempDirectory("switchboard-cds");
         try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().template(template)
-                .port(0).dynamoDbPort(0).snsPort(0).devAuth(true).build())) {
+                .port(0).dynamoDbPort(0).snsPort(0).devAuth(true)
+                .environment(Map.of("SWITCHBOARD_SEND_RATE_PER_SECOND", "0")).build())) {
             FunctionJars jars = new FunctionJars(cloud, repository);
             WebSocketClient client = new WebSocketClient();
             client.start();

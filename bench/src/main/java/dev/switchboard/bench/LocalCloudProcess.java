@@ -36,6 +36,8 @@ final class LocalCloudProcess implements AutoCloseable {
         int snsPort = freePort();
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", jar.toString(), "--dev-auth", "--template", template.toString(),
+                // one sender sends as fast as messages arrive: the per-connection send limit would refuse it
+                "--env", "SWITCHBOARD_SEND_RATE_PER_SECOND=0",
                 "--port", String.valueOf(port), "--dynamodb-port", String.valueOf(freePort()), "--sns-port", String.valueOf(snsPort));
         builder.redirectErrorStream(true);
         Process process = builder.start();

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +31,7 @@ class ChatServiceRateLimitTest {
 
     static final String TABLE = "switchboard-chat-rate";
     static DynamoDbLocalFixture dynamo;
-    static ExecutorService pool = Executors.newFixedThreadPool(4);
+    static ScheduledExecutorService pool = Executors.newSingleThreadScheduledExecutor();
     static final Map<String, List<JsonObject>> posted = new ConcurrentHashMap<>();
 
     @BeforeAll
@@ -55,8 +55,8 @@ class ChatServiceRateLimitTest {
         FanOut fanOut = new FanOut((id, frame) -> {
             posted.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>())
                     .add(JsonParser.parseString(new String(frame, StandardCharsets.UTF_8)).getAsJsonObject());
-            return PostStatus.DELIVERED;
-        }, id -> { }, pool, 1, 1);
+            return java.util.concurrent.CompletableFuture.completedFuture(PostStatus.DELIVERED);
+        }, id -> { }, 8, pool, 1, 1);
         return new ChatService(store, fanOut, Optional.empty(), config, clock);
     }
 
