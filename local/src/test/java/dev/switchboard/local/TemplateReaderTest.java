@@ -33,7 +33,7 @@ class TemplateReaderTest {
     LocalTemplate t = TemplateReader.read(Path.of("../template.yaml"), CONTEXT);
     Map<String, String> env = t.functions().get("ConnectFunction").environment();
     assertThat(env).containsEntry("SWITCHBOARD_TABLE", "switchboard-local-Table")
-        .containsEntry("SWITCHBOARD_TOPIC_ARN", "arn:aws:sns:us-east-1:000000000000:switchboard-local-NotificationsTopic")
+        .doesNotContainKey("SWITCHBOARD_TOPIC_ARN") // only the functions that publish know the topic
         .containsEntry("SWITCHBOARD_MANAGEMENT_ENDPOINT", "http://localhost:8080/local")
         .containsEntry("SWITCHBOARD_DEV_AUTH", "false")
         .containsEntry("SWITCHBOARD_JWT_SECRET", "")
@@ -42,6 +42,10 @@ class TemplateReaderTest {
         .containsEntry("SWITCHBOARD_SNS_ENDPOINT", "http://localhost:9911")
         .containsEntry("AWS_REGION", "us-east-1")
         .containsEntry("AWS_LAMBDA_FUNCTION_NAME", "ConnectFunction");
+    // a function's own Environment merges with Globals key by key
+    assertThat(t.functions().get("MessageFunction").environment())
+        .containsEntry("SWITCHBOARD_TOPIC_ARN", "arn:aws:sns:us-east-1:000000000000:switchboard-local-NotificationsTopic")
+        .containsEntry("SWITCHBOARD_TABLE", "switchboard-local-Table");
     assertThat(t.table().hashKey()).isEqualTo("pk");
     assertThat(t.table().rangeKey()).isEqualTo("sk");
     assertThat(t.table().globalSecondaryIndexes()).extracting(LocalTemplate.Index::name)

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -49,19 +50,21 @@ class FuzzEndToEndTest {
     static final String ROOM = "fuzz-lobby";
     static final Duration BOUND = Duration.ofSeconds(150);
 
+    @RegisterExtension
+    static final LocalCloudExtension local = LocalCloudExtension.devAuth();
+
     static LocalCloud cloud;
     static TableProbe table;
 
     @BeforeAll
     static void start() throws Exception {
-        cloud = LocalCloudFixture.startDevAuth();
+        cloud = local.cloud();
         table = new TableProbe(cloud);
     }
 
     @AfterAll
     static void stop() {
         table.close();
-        cloud.close();
     }
 
     // ------------------------------------------------------------------ the generator

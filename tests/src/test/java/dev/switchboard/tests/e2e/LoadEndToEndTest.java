@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -42,19 +43,21 @@ class LoadEndToEndTest {
     static final Duration SETUP_BOUND = Duration.ofSeconds(120);
     static final Duration DELIVERY_BOUND = Duration.ofSeconds(60);
 
+    @RegisterExtension
+    static final LocalCloudExtension local = LocalCloudExtension.devAuth();
+
     static LocalCloud cloud;
     static TableProbe table;
 
     @BeforeAll
     static void start() throws Exception {
-        cloud = LocalCloudFixture.startDevAuth();
+        cloud = local.cloud();
         table = new TableProbe(cloud);
     }
 
     @AfterAll
     static void stop() {
         table.close();
-        cloud.close();
     }
 
     /** What one user has seen: acks by clientMsgId, messages by id (counted). */

@@ -13,12 +13,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
 import dev.switchboard.local.LocalCloud;
-import dev.switchboard.local.LocalCloudOptions;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
@@ -34,23 +34,23 @@ class RateLimitEndToEndTest {
     static final int SENT = 25;
     static final String ROOM = "rl-room";
 
+    @RegisterExtension
+    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true)
+            .environment(Map.of("SWITCHBOARD_SEND_RATE_PER_SECOND", Integer.toString(RATE),
+                    "SWITCHBOARD_SEND_BURST", Integer.toString(BURST))));
+
     static LocalCloud cloud;
     static TableProbe table;
 
     @BeforeAll
     static void start() throws Exception {
-        cloud = LocalCloud.start(LocalCloudOptions.builder().template(LocalCloudFixture.TEMPLATE)
-                .port(0).dynamoDbPort(0).snsPort(0).devAuth(true)
-                .environment(Map.of("SWITCHBOARD_SEND_RATE_PER_SECOND", Integer.toString(RATE),
-                        "SWITCHBOARD_SEND_BURST", Integer.toString(BURST)))
-                .build());
+        cloud = local.cloud();
         table = new TableProbe(cloud);
     }
 
     @AfterAll
     static void stop() {
         table.close();
-        cloud.close();
     }
 
     static JsonObject parse(String frame) {

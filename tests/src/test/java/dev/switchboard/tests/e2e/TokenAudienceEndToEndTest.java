@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -23,7 +24,6 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 
 import dev.switchboard.local.LocalCloud;
-import dev.switchboard.local.LocalCloudOptions;
 
 /**
  * $connect with an expected audience and issuer (the template's JwtAudience / JwtIssuer, given to
@@ -35,22 +35,22 @@ class TokenAudienceEndToEndTest {
     static final String SECRET = "an-audience-test-secret-of-at-least-256-bits!!";
     static final String AUDIENCE = "switchboard-web";
     static final String ISSUER = "https://issuer.switchboard.test";
+    @RegisterExtension
+    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(false).jwtSecret(SECRET)
+            .environment(Map.of("SWITCHBOARD_JWT_AUDIENCE", AUDIENCE, "SWITCHBOARD_JWT_ISSUER", ISSUER)));
+
     static LocalCloud cloud;
     static TableProbe table;
 
     @BeforeAll
     static void start() throws Exception {
-        cloud = LocalCloud.start(LocalCloudOptions.builder().template(LocalCloudFixture.TEMPLATE)
-                .port(0).dynamoDbPort(0).snsPort(0).devAuth(false).jwtSecret(SECRET)
-                .environment(Map.of("SWITCHBOARD_JWT_AUDIENCE", AUDIENCE, "SWITCHBOARD_JWT_ISSUER", ISSUER))
-                .build());
+        cloud = local.cloud();
         table = new TableProbe(cloud);
     }
 
     @AfterAll
     static void stop() {
         table.close();
-        cloud.close();
     }
 
     static String token(String subject, List<String> audience, String issuer) throws Exception {
