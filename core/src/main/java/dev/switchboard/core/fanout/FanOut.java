@@ -53,42 +53,73 @@ public final class FanOut {
 
     /** Posts {@code frame} to every recipient; blocks until each one is settled. */
     public FanOutResult deliver(List<Member> recipients, byte[] frame) {
-        if (recipients.isEmpty()) {
-            return FanOutResult.NONE;
-        }
-        AtomicInteger delivered = new AtomicInteger();
-        Queue<String> gone = new ConcurrentLinkedQueue<>();
-        CountDownLatch settled = new CountDownLatch(recipients.size());
+        return start(recipients, frame).settle();
+    }
+
+    /**
+     * Starts posting {@code frame} to every recipient and returns at once (unless more than
+     * {@code maxInFlight} posts are outstanding), so the caller can do other work meanwhile, such
+     * as reading the room while its own acknowledgement is on the wire. {@link Delivery#settle()}
+     * waits for the outcome.
+     */
+    public Delivery start(List<Member> recipients, byte[] frame) {
+        Delivery delivery = new Delivery(recipients.size());
         try {
             for (Member recipient : recipients) {
                 slots.acquire();
                 String connectionId = recipient.connectionId();
                 attempt(connectionId, frame, 1).whenComplete((status, error) -> {
                     slots.release();
-                    switch (error != null ? PostStatus.FAILED : status) {
-                        case DELIVERED -> delivered.incrementAndGet();
-                        case GONE -> gone.add(connectionId);
-                        default -> { } // failed: whatever is neither delivered nor gone
-                    }
-                    settled.countDown();
+                    delivery.record(connectionId, error != null ? PostStatus.FAILED : status);
                 });
             }
-            settled.await();
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // what was not started or is unsettled counts as failed
+            Thread.currentThread().interrupt(); // what was not started counts as failed
         }
-        List<String> goneIds = List.copyOf(gone);
-        int deliveredCount = delivered.get();
-        // Cleanup after the posts, off the HTTP client's threads: a store call blocks.
-        for (String connectionId : goneIds) {
-            try {
-                onGone.accept(connectionId);
-            } catch (RuntimeException e) {
-                // TTL removes it later; the delivery outcome stands
-                LOG.warn("could not remove gone connection {}: {}", connectionId, e.toString());
+        return delivery;
+    }
+
+    /** Posts under way; {@link #settle()} once. */
+    public final class Delivery {
+        private final int audience;
+        private final AtomicInteger delivered = new AtomicInteger();
+        private final Queue<String> gone = new ConcurrentLinkedQueue<>();
+        private final CountDownLatch settled;
+
+        private Delivery(int audience) {
+            this.audience = audience;
+            this.settled = new CountDownLatch(audience);
+        }
+
+        private void record(String connectionId, PostStatus status) {
+            switch (status) {
+                case DELIVERED -> delivered.incrementAndGet();
+                case GONE -> gone.add(connectionId);
+                default -> { } // failed: whatever is neither delivered nor gone
             }
+            settled.countDown();
         }
-        return new FanOutResult(deliveredCount, goneIds.size(), recipients.size() - deliveredCount - goneIds.size());
+
+        /** Waits for every post, removes the connections found gone, and counts. */
+        public FanOutResult settle() {
+            try {
+                settled.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // what is unsettled counts as failed
+            }
+            List<String> goneIds = List.copyOf(gone);
+            int deliveredCount = delivered.get();
+            // Cleanup after the posts, on the caller's thread, never on the HTTP client's: a store call blocks.
+            for (String connectionId : goneIds) {
+                try {
+                    onGone.accept(connectionId);
+                } catch (RuntimeException e) {
+                    // TTL removes it later; the delivery outcome stands
+                    LOG.warn("could not remove gone connection {}: {}", connectionId, e.toString());
+                }
+            }
+            return new FanOutResult(deliveredCount, goneIds.size(), audience - deliveredCount - goneIds.size());
+        }
     }
 
     private CompletableFuture<PostStatus> attempt(String connectionId, byte[] frame, int attempt) {
