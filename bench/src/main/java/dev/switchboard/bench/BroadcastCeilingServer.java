@@ -1,6 +1,7 @@
 package dev.switchboard.bench;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -31,6 +32,48 @@ public final class BroadcastCeilingServer implements AutoCloseable {
             container.addMapping("/", (request, response, callback) -> new Endpoint());
         }));
         server.start();
+    }
+
+    /**
+     * Runs the server in its own JVM, as the local cloud runs in its own: prints its URI, then
+     * serves until stdin closes (the parent ending). Keeps the load generator's file descriptors
+     * and CPU apart from the server's, which matters at 10,000 connections.
+     */
+    public static void main(String[] args) throws Exception {
+        try (BroadcastCeilingServer server = new BroadcastCeilingServer()) {
+            System.out.println("ceiling " + server.uri());
+            System.out.flush();
+            while (System.in.read() >= 0) {
+                // until the parent closes our stdin
+            }
+        }
+    }
+
+    /** Starts {@link #main} in a child JVM from the same class path; closing it stops the child. */
+    static Child spawn() throws Exception {
+        String classPath = Path.of(BroadcastCeilingServer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", classPath, BroadcastCeilingServer.class.getName())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        var out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+        for (String line = out.readLine(); line != null; line = out.readLine()) {
+            if (line.startsWith("ceiling ")) {
+                return new Child(process, URI.create(line.substring("ceiling ".length())));
+            }
+        }
+        process.destroyForcibly();
+        throw new IllegalStateException("the ceiling server did not start");
+    }
+
+    /** The ceiling server in its own JVM. */
+    record Child(Process process, URI uri) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            process.getOutputStream().close();
+            if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
     }
 
     public URI uri() {

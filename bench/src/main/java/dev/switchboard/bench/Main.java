@@ -87,7 +87,7 @@ public final class Main implements Callable<Integer> {
                     List<FanoutBenchmark.Result> results = new ArrayList<>();
                     for (int size : members) {
                         int count = size >= 5000 ? Math.min(messages, 5) : messages;
-                        try (BroadcastCeilingServer ceiling = new BroadcastCeilingServer()) {
+                        try (BroadcastCeilingServer.Child ceiling = BroadcastCeilingServer.spawn()) {
                             results.add(fanout.run(Target.ceiling(ceiling.uri()), size, count, timeout));
                         }
                         // a fresh room per run: ids of an earlier run would be acknowledged as duplicates
