@@ -29,22 +29,27 @@ public final class FreshJvm {
         this.runnerClasses = runnerClasses;
     }
 
-    /** Copies the runner's class files out of wherever they were loaded from (a jar, a directory). */
+    /**
+     * Packs the runner's class files (from wherever they were loaded: a jar, a directory) into a
+     * small jar: AppCDS refuses class paths with non-empty directories.
+     */
     public static FreshJvm prepare() throws IOException {
-        Path dir = Files.createTempDirectory("switchboard-runner");
-        for (String name : List.of("FunctionRunner", "FunctionRunner$RunnerContext", "FunctionRunner$RunnerContext$1")) {
-            String resource = "dev/switchboard/local/jar/" + name + ".class";
-            try (InputStream in = FreshJvm.class.getClassLoader().getResourceAsStream(resource)) {
-                if (in == null) {
-                    throw new IOException("runner class " + resource + " not found: rebuild the local module");
+        Path jar = Files.createTempFile("switchboard-runner", ".jar");
+        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+            for (String name : List.of("FunctionRunner", "FunctionRunner$RunnerContext", "FunctionRunner$RunnerContext$1")) {
+                String resource = "dev/switchboard/local/jar/" + name + ".class";
+                try (InputStream in = FreshJvm.class.getClassLoader().getResourceAsStream(resource)) {
+                    if (in == null) {
+                        throw new IOException("runner class " + resource + " not found: rebuild the local module");
+                    }
+                    out.putNextEntry(new java.util.jar.JarEntry(resource));
+                    in.transferTo(out);
+                    out.closeEntry();
                 }
-                Path target = dir.resolve(resource);
-                Files.createDirectories(target.getParent());
-                Files.copy(in, target);
             }
         }
-        dir.toFile().deleteOnExit();
-        return new FreshJvm(dir);
+        jar.toFile().deleteOnExit();
+        return new FreshJvm(jar);
     }
 
     /**
