@@ -29,7 +29,7 @@ public final class Main implements Callable<Integer> {
     static final String END = "<!-- bench:end -->";
 
     @Option(names = "--members", split = ",", defaultValue = "100,1000,10000",
-            description = "Room sizes for the fan-out benchmark (default ${DEFAULT-VALUE}; 10000 needs `ulimit -n` >= 25000).")
+            description = "Room sizes for the fan-out benchmark (default ${DEFAULT-VALUE}; 10000 needs `ulimit -n` of about 12000: each side runs in its own JVM).")
     List<Integer> members;
 
     @Option(names = "--messages", defaultValue = "20",
