@@ -19,15 +19,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
-import dev.switchboard.local.LocalCloud;
 
 /**
  * Attackers send thousands of generated bad frames while honest users chat in a room. Every bad
@@ -53,19 +50,6 @@ class FuzzEndToEndTest {
     @RegisterExtension
     static final LocalCloudExtension local = LocalCloudExtension.devAuth();
 
-    static LocalCloud cloud;
-    static TableProbe table;
-
-    @BeforeAll
-    static void start() throws Exception {
-        cloud = local.cloud();
-        table = new TableProbe(cloud);
-    }
-
-    @AfterAll
-    static void stop() {
-        table.close();
-    }
 
     // ------------------------------------------------------------------ the generator
 
@@ -236,7 +220,7 @@ class FuzzEndToEndTest {
         List<String> problems = new ArrayList<>();
         List<Kind> expected = new ArrayList<>();
         String user = "mallory" + index;
-        try (WsClient main = WsClient.connect(userUri(cloud, user))) {
+        try (WsClient main = WsClient.connect(userUri(local.cloud(), user))) {
             for (int i = 0; i < FRAMES_PER_ATTACKER; i++) {
                 BadFrame frame = generate(random);
                 sent.merge(frame.kind(), 1, Integer::sum);
@@ -291,19 +275,19 @@ class FuzzEndToEndTest {
     static int sendOnThrowawayConnection(BadFrame frame, String user) throws Exception {
         switch (frame.kind()) {
             case BINARY: {
-                try (WsClient client = WsClient.connect(userUri(cloud, user))) {
+                try (WsClient client = WsClient.connect(userUri(local.cloud(), user))) {
                     client.sendBinary(frame.bytes());
                     return client.awaitClose();
                 }
             }
             case OVERSIZE_MESSAGE: {
-                try (WsClient client = WsClient.connect(userUri(cloud, user))) {
+                try (WsClient client = WsClient.connect(userUri(local.cloud(), user))) {
                     client.send(frame.text()); // the JDK client fragments it: each frame is fine, the message is not
                     return client.awaitClose();
                 }
             }
             default: {
-                try (RawWsClient client = RawWsClient.connect(userUri(cloud, user))) {
+                try (RawWsClient client = RawWsClient.connect(userUri(local.cloud(), user))) {
                     client.sendText(frame.bytes());
                     return client.awaitClose();
                 }
@@ -326,7 +310,7 @@ class FuzzEndToEndTest {
         List<WsClient> chatters = new ArrayList<>();
         try {
             for (int c = 0; c < CHATTERS; c++) {
-                WsClient client = WsClient.connect(userUri(cloud, "honest" + c));
+                WsClient client = WsClient.connect(userUri(local.cloud(), "honest" + c));
                 chatters.add(client);
                 ChatEndToEndTest.join(client, ROOM, "honest" + c);
             }
@@ -418,19 +402,19 @@ class FuzzEndToEndTest {
 
                 // the table: exactly the honest messages; the attackers' main connections are still
                 // registered, the connections closed for bad frames are gone ($disconnect ran)
-                assertThat(table.messageIds(ROOM)).containsExactlyInAnyOrderElementsOf(senderOf.keySet());
-                assertThat(table.messages("lobby")).as("nothing an attacker sent was stored").isEmpty();
-                assertThat(table.memberConnections("lobby")).isEmpty();
+                assertThat(local.table().messageIds(ROOM)).containsExactlyInAnyOrderElementsOf(senderOf.keySet());
+                assertThat(local.table().messages("lobby")).as("nothing an attacker sent was stored").isEmpty();
+                assertThat(local.table().memberConnections("lobby")).isEmpty();
                 for (int a = 0; a < ATTACKERS; a++) {
                     String closer = "closer" + a;
-                    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(table.connectionsOf(closer)).isEmpty());
+                    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(local.table().connectionsOf(closer)).isEmpty());
                 }
             } finally {
                 pool.shutdownNow();
             }
 
             // the server is alive: a new connection joins, sends and reads history
-            try (WsClient late = WsClient.connect(userUri(cloud, "latecomer"))) {
+            try (WsClient late = WsClient.connect(userUri(local.cloud(), "latecomer"))) {
                 ChatEndToEndTest.join(late, ROOM, "latecomer");
                 String id = ChatEndToEndTest.send(late, ROOM, "still standing", "late-1");
                 for (WsClient chatter : chatters) {

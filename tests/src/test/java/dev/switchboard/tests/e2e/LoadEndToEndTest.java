@@ -19,20 +19,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
-import dev.switchboard.local.LocalCloud;
 
 /**
  * Many users at once, bounded: 300 connections in 30 rooms (each user in 1-3 of them), every user
  * sending a few messages at the same moment. Every message must be acked, reach every other member
- * of its room exactly once and nobody else, and be in the room's history in the table.
+ * of its room exactly once and nobody else, and be in the room's history in the local.table().
  */
 class LoadEndToEndTest {
 
@@ -46,19 +43,6 @@ class LoadEndToEndTest {
     @RegisterExtension
     static final LocalCloudExtension local = LocalCloudExtension.devAuth();
 
-    static LocalCloud cloud;
-    static TableProbe table;
-
-    @BeforeAll
-    static void start() throws Exception {
-        cloud = local.cloud();
-        table = new TableProbe(cloud);
-    }
-
-    @AfterAll
-    static void stop() {
-        table.close();
-    }
 
     /** What one user has seen: acks by clientMsgId, messages by id (counted). */
     static final class Seen {
@@ -119,7 +103,7 @@ class LoadEndToEndTest {
             for (int from = 0; from < USERS; from += 50) {
                 List<CompletableFuture<WsClient>> batch = new ArrayList<>();
                 for (int u = from; u < Math.min(USERS, from + 50); u++) {
-                    batch.add(WsClient.tryConnect(userUri(cloud, "load" + u)));
+                    batch.add(WsClient.tryConnect(userUri(local.cloud(), "load" + u)));
                 }
                 for (CompletableFuture<WsClient> f : batch) {
                     clients.add(f.get(SETUP_BOUND.toSeconds(), TimeUnit.SECONDS));
@@ -143,7 +127,7 @@ class LoadEndToEndTest {
             }
             long joined = System.nanoTime();
             for (String room : membersOf.keySet()) {
-                assertThat(table.memberConnections(room)).as(room).hasSize(membersOf.get(room).size());
+                assertThat(local.table().memberConnections(room)).as(room).hasSize(membersOf.get(room).size());
             }
 
             // everyone sends at once: message m of user u goes to one of u's rooms
@@ -251,7 +235,7 @@ class LoadEndToEndTest {
             roomOfId.forEach((id, room) -> idsByRoom.computeIfAbsent(room, r -> new HashSet<>()).add(id));
             int stored = 0;
             for (String room : membersOf.keySet()) {
-                List<String> history = table.messageIds(room);
+                List<String> history = local.table().messageIds(room);
                 stored += history.size();
                 assertThat(history).as(room).containsExactlyInAnyOrderElementsOf(idsByRoom.getOrDefault(room, Set.of()));
             }

@@ -29,6 +29,7 @@ public final class LocalCloudExtension implements BeforeAllCallback, AfterAllCal
 
     private final UnaryOperator<LocalCloudOptions.Builder> options;
     private volatile LocalCloud cloud;
+    private volatile TableProbe table;
 
     private LocalCloudExtension(UnaryOperator<LocalCloudOptions.Builder> options) {
         this.options = options;
@@ -57,6 +58,11 @@ public final class LocalCloudExtension implements BeforeAllCallback, AfterAllCal
 
     @Override
     public void afterAll(ExtensionContext context) {
+        TableProbe probe = table;
+        table = null;
+        if (probe != null) {
+            probe.close();
+        }
         LocalCloud running = cloud;
         cloud = null;
         if (running != null) {
@@ -72,6 +78,14 @@ public final class LocalCloudExtension implements BeforeAllCallback, AfterAllCal
                     + "@RegisterExtension field and call cloud() from tests or @BeforeAll/@AfterAll methods");
         }
         return running;
+    }
+
+    /** Reads the cloud's table (made on first use, closed with the cloud). */
+    public synchronized TableProbe table() {
+        if (table == null) {
+            table = new TableProbe(cloud());
+        }
+        return table;
     }
 
     /** The WebSocket URL with {@code ?user=NAME} (dev auth). */

@@ -10,15 +10,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
-import dev.switchboard.local.LocalCloud;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
@@ -39,19 +36,6 @@ class RateLimitEndToEndTest {
             .environment(Map.of("SWITCHBOARD_SEND_RATE_PER_SECOND", Integer.toString(RATE),
                     "SWITCHBOARD_SEND_BURST", Integer.toString(BURST))));
 
-    static LocalCloud cloud;
-    static TableProbe table;
-
-    @BeforeAll
-    static void start() throws Exception {
-        cloud = local.cloud();
-        table = new TableProbe(cloud);
-    }
-
-    @AfterAll
-    static void stop() {
-        table.close();
-    }
 
     static JsonObject parse(String frame) {
         return JsonParser.parseString(frame).getAsJsonObject();
@@ -63,8 +47,8 @@ class RateLimitEndToEndTest {
 
     @Test
     void burstAboveTheLimit_isRefusedWithRateLimited_theRestIsDeliveredOnce_andAfterTheWaitSendsWork() throws Exception {
-        try (WsClient sender = WsClient.connect(userUri(cloud, "flooder"));
-             WsClient reader = WsClient.connect(userUri(cloud, "reader"))) {
+        try (WsClient sender = WsClient.connect(userUri(local.cloud(), "flooder"));
+             WsClient reader = WsClient.connect(userUri(local.cloud(), "reader"))) {
             ChatEndToEndTest.join(sender, ROOM, "flooder");
             ChatEndToEndTest.join(reader, ROOM, "reader");
             sender.next(f -> ChatEndToEndTest.presence(f, "join", "reader"));
@@ -111,8 +95,8 @@ class RateLimitEndToEndTest {
             assertThat(reader.frames.poll(500, TimeUnit.MILLISECONDS)).as("no more messages").isNull();
 
             // the table holds exactly the accepted messages, and the sender's connection with its bucket
-            assertThat(table.messageIds(ROOM)).containsExactlyInAnyOrderElementsOf(ackedIds);
-            List<Map<String, AttributeValue>> connections = table.connectionsOf("flooder");
+            assertThat(local.table().messageIds(ROOM)).containsExactlyInAnyOrderElementsOf(ackedIds);
+            List<Map<String, AttributeValue>> connections = local.table().connectionsOf("flooder");
             assertThat(connections).hasSize(1);
             assertThat(connections.get(0)).containsKey("sendTat");
 
@@ -121,7 +105,7 @@ class RateLimitEndToEndTest {
             Thread.sleep(wait + 50);
             String id = ChatEndToEndTest.send(sender, ROOM, "after the wait", "after-1");
             assertThat(reader.nextOfType("message").get("id").getAsString()).isEqualTo(id);
-            assertThat(table.messageIds(ROOM)).hasSize(ackedIds.size() + 1).contains(id);
+            assertThat(local.table().messageIds(ROOM)).hasSize(ackedIds.size() + 1).contains(id);
 
             // other actions were never limited
             sender.send("{\"action\":\"ping\"}");
@@ -131,8 +115,8 @@ class RateLimitEndToEndTest {
 
     @Test
     void theLimitIsPerConnection_aSecondConnectionOfTheSameUserHasItsOwnBurst() throws Exception {
-        try (WsClient first = WsClient.connect(userUri(cloud, "twin"));
-             WsClient second = WsClient.connect(userUri(cloud, "twin"))) {
+        try (WsClient first = WsClient.connect(userUri(local.cloud(), "twin"));
+             WsClient second = WsClient.connect(userUri(local.cloud(), "twin"))) {
             ChatEndToEndTest.join(first, "rl-twins", "twin");
             ChatEndToEndTest.join(second, "rl-twins", "twin");
             for (int i = 0; i < BURST; i++) {
@@ -141,7 +125,7 @@ class RateLimitEndToEndTest {
             for (int i = 0; i < BURST; i++) {
                 ChatEndToEndTest.send(second, "rl-twins", "two " + i, "s-" + i);
             }
-            assertThat(table.messageIds("rl-twins")).hasSize(2 * BURST);
+            assertThat(local.table().messageIds("rl-twins")).hasSize(2 * BURST);
         }
     }
 }

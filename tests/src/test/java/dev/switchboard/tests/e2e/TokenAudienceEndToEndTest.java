@@ -12,8 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -23,7 +21,6 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 
-import dev.switchboard.local.LocalCloud;
 
 /**
  * $connect with an expected audience and issuer (the template's JwtAudience / JwtIssuer, given to
@@ -39,19 +36,6 @@ class TokenAudienceEndToEndTest {
     static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(false).jwtSecret(SECRET)
             .environment(Map.of("SWITCHBOARD_JWT_AUDIENCE", AUDIENCE, "SWITCHBOARD_JWT_ISSUER", ISSUER)));
 
-    static LocalCloud cloud;
-    static TableProbe table;
-
-    @BeforeAll
-    static void start() throws Exception {
-        cloud = local.cloud();
-        table = new TableProbe(cloud);
-    }
-
-    @AfterAll
-    static void stop() {
-        table.close();
-    }
 
     static String token(String subject, List<String> audience, String issuer) throws Exception {
         JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(subject)
@@ -68,7 +52,7 @@ class TokenAudienceEndToEndTest {
     }
 
     static URI withToken(String token) {
-        return URI.create(cloud.webSocketUri() + "?token=" + token);
+        return URI.create(local.cloud().webSocketUri() + "?token=" + token);
     }
 
     static int refusedWith(URI uri) {
@@ -79,7 +63,7 @@ class TokenAudienceEndToEndTest {
     void rightAudienceAndIssuer_isAccepted_andTheConnectionIsStored() throws Exception {
         try (WsClient client = WsClient.connect(withToken(token("aud-ok", List.of(AUDIENCE), ISSUER)))) {
             ChatEndToEndTest.join(client, "aud-room", "aud-ok");
-            assertThat(table.connectionsOf("aud-ok")).hasSize(1);
+            assertThat(local.table().connectionsOf("aud-ok")).hasSize(1);
         }
     }
 
@@ -93,21 +77,21 @@ class TokenAudienceEndToEndTest {
     @Test
     void wrongAudience_isRefused401_andNothingIsStored() throws Exception {
         assertThat(refusedWith(withToken(token("aud-wrong", List.of("another-app"), ISSUER)))).isEqualTo(401);
-        assertThat(table.connectionsOf("aud-wrong")).isEmpty();
+        assertThat(local.table().connectionsOf("aud-wrong")).isEmpty();
     }
 
     @Test
     void missingAudience_isRefused401() throws Exception {
         assertThat(refusedWith(withToken(token("aud-missing", null, ISSUER)))).isEqualTo(401);
-        assertThat(table.connectionsOf("aud-missing")).isEmpty();
+        assertThat(local.table().connectionsOf("aud-missing")).isEmpty();
     }
 
     @Test
     void wrongOrMissingIssuer_isRefused401_andNothingIsStored() throws Exception {
         assertThat(refusedWith(withToken(token("iss-wrong", List.of(AUDIENCE), "https://evil.example")))).isEqualTo(401);
         assertThat(refusedWith(withToken(token("iss-missing", List.of(AUDIENCE), null)))).isEqualTo(401);
-        assertThat(table.connectionsOf("iss-wrong")).isEmpty();
-        assertThat(table.connectionsOf("iss-missing")).isEmpty();
+        assertThat(local.table().connectionsOf("iss-wrong")).isEmpty();
+        assertThat(local.table().connectionsOf("iss-missing")).isEmpty();
     }
 
     @Test
@@ -115,15 +99,15 @@ class TokenAudienceEndToEndTest {
         HttpClient http = HttpClient.newHttpClient();
         Throwable refused = catchThrowable(() -> http.newWebSocketBuilder()
                 .header("Authorization", "Bearer " + token("hdr-wrong", List.of("another-app"), ISSUER))
-                .buildAsync(cloud.webSocketUri(), new WebSocket.Listener() { }).get(10, TimeUnit.SECONDS));
+                .buildAsync(local.cloud().webSocketUri(), new WebSocket.Listener() { }).get(10, TimeUnit.SECONDS));
         assertThat(WsClient.handshakeStatus(refused)).isEqualTo(401);
 
         WebSocket accepted = http.newWebSocketBuilder()
                 .header("Authorization", "Bearer " + token("hdr-ok", List.of(AUDIENCE), ISSUER))
-                .buildAsync(cloud.webSocketUri(), new WebSocket.Listener() { }).get(10, TimeUnit.SECONDS);
+                .buildAsync(local.cloud().webSocketUri(), new WebSocket.Listener() { }).get(10, TimeUnit.SECONDS);
         try {
-            assertThat(table.connectionsOf("hdr-ok")).hasSize(1);
-            assertThat(table.connectionsOf("hdr-wrong")).isEmpty();
+            assertThat(local.table().connectionsOf("hdr-ok")).hasSize(1);
+            assertThat(local.table().connectionsOf("hdr-wrong")).isEmpty();
         } finally {
             accepted.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
         }
