@@ -88,6 +88,11 @@ public final class LocalCloudExtension implements BeforeAllCallback, AfterAllCal
         return table;
     }
 
+    /** The WebSocket URL with {@code ?token=TOKEN}. */
+    public URI tokenUri(String token) {
+        return URI.create(cloud().webSocketUri() + "?token=" + token);
+    }
+
     /** The WebSocket URL with {@code ?user=NAME} (dev auth). */
     public URI userUri(String user) {
         return LocalCloudFixture.userUri(cloud(), user);

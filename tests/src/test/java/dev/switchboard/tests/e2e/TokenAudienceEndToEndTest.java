@@ -3,7 +3,6 @@ package dev.switchboard.tests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
@@ -51,17 +50,9 @@ class TokenAudienceEndToEndTest {
         return jwt.serialize();
     }
 
-    static URI withToken(String token) {
-        return URI.create(local.cloud().webSocketUri() + "?token=" + token);
-    }
-
-    static int refusedWith(URI uri) {
-        return WsClient.handshakeStatus(catchThrowable(() -> WsClient.tryConnect(uri).join()));
-    }
-
     @Test
     void rightAudienceAndIssuer_isAccepted_andTheConnectionIsStored() throws Exception {
-        try (WsClient client = WsClient.connect(withToken(token("aud-ok", List.of(AUDIENCE), ISSUER)))) {
+        try (WsClient client = WsClient.connect(local.tokenUri(token("aud-ok", List.of(AUDIENCE), ISSUER)))) {
             ChatEndToEndTest.join(client, "aud-room", "aud-ok");
             assertThat(local.table().connectionsOf("aud-ok")).hasSize(1);
         }
@@ -69,27 +60,27 @@ class TokenAudienceEndToEndTest {
 
     @Test
     void anAudienceListContainingOurs_isAccepted() throws Exception {
-        try (WsClient client = WsClient.connect(withToken(token("aud-list", List.of("another-app", AUDIENCE), ISSUER)))) {
+        try (WsClient client = WsClient.connect(local.tokenUri(token("aud-list", List.of("another-app", AUDIENCE), ISSUER)))) {
             ChatEndToEndTest.join(client, "aud-room", "aud-list");
         }
     }
 
     @Test
     void wrongAudience_isRefused401_andNothingIsStored() throws Exception {
-        assertThat(refusedWith(withToken(token("aud-wrong", List.of("another-app"), ISSUER)))).isEqualTo(401);
+        assertThat(WsClient.refusedWith(local.tokenUri(token("aud-wrong", List.of("another-app"), ISSUER)))).isEqualTo(401);
         assertThat(local.table().connectionsOf("aud-wrong")).isEmpty();
     }
 
     @Test
     void missingAudience_isRefused401() throws Exception {
-        assertThat(refusedWith(withToken(token("aud-missing", null, ISSUER)))).isEqualTo(401);
+        assertThat(WsClient.refusedWith(local.tokenUri(token("aud-missing", null, ISSUER)))).isEqualTo(401);
         assertThat(local.table().connectionsOf("aud-missing")).isEmpty();
     }
 
     @Test
     void wrongOrMissingIssuer_isRefused401_andNothingIsStored() throws Exception {
-        assertThat(refusedWith(withToken(token("iss-wrong", List.of(AUDIENCE), "https://evil.example")))).isEqualTo(401);
-        assertThat(refusedWith(withToken(token("iss-missing", List.of(AUDIENCE), null)))).isEqualTo(401);
+        assertThat(WsClient.refusedWith(local.tokenUri(token("iss-wrong", List.of(AUDIENCE), "https://evil.example")))).isEqualTo(401);
+        assertThat(WsClient.refusedWith(local.tokenUri(token("iss-missing", List.of(AUDIENCE), null)))).isEqualTo(401);
         assertThat(local.table().connectionsOf("iss-wrong")).isEmpty();
         assertThat(local.table().connectionsOf("iss-missing")).isEmpty();
     }

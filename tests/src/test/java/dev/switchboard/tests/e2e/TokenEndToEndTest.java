@@ -1,7 +1,6 @@
 package dev.switchboard.tests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -33,29 +32,21 @@ class TokenEndToEndTest {
         return jwt.serialize();
     }
 
-    static URI withToken(String token) {
-        return URI.create(local.cloud().webSocketUri() + "?token=" + token);
-    }
-
-    static int refusedWith(URI uri) {
-        return WsClient.handshakeStatus(catchThrowable(() -> WsClient.tryConnect(uri).join()));
-    }
-
     @Test
     void validToken_connectsAsItsSubject() throws Exception {
-        try (WsClient client = WsClient.connect(withToken(token(SECRET, "tina", 3600)))) {
+        try (WsClient client = WsClient.connect(local.tokenUri(token(SECRET, "tina", 3600)))) {
             ChatEndToEndTest.join(client, "tokens", "tina");
         }
     }
 
     @Test
     void expiredToken_isRefused401() throws Exception {
-        assertThat(refusedWith(withToken(token(SECRET, "tina", -600)))).isEqualTo(401);
+        assertThat(WsClient.refusedWith(local.tokenUri(token(SECRET, "tina", -600)))).isEqualTo(401);
     }
 
     @Test
     void wrongSignature_isRefused401() throws Exception {
-        assertThat(refusedWith(withToken(token("another-secret-that-is-also-at-least-256-bits!!", "tina", 3600)))).isEqualTo(401);
+        assertThat(WsClient.refusedWith(local.tokenUri(token("another-secret-that-is-also-at-least-256-bits!!", "tina", 3600)))).isEqualTo(401);
     }
 
     @Test
@@ -64,18 +55,18 @@ class TokenEndToEndTest {
         String header = b64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8));
         String claims = b64.encodeToString(("{\"sub\":\"mallory\",\"exp\":" + (System.currentTimeMillis() / 1000 + 3600) + "}")
                 .getBytes(StandardCharsets.UTF_8));
-        assertThat(refusedWith(withToken(header + "." + claims + "."))).isEqualTo(401);
+        assertThat(WsClient.refusedWith(local.tokenUri(header + "." + claims + "."))).isEqualTo(401);
     }
 
     @Test
     void missingToken_andDevModeUser_areRefused401() {
-        assertThat(refusedWith(local.cloud().webSocketUri())).isEqualTo(401);
+        assertThat(WsClient.refusedWith(local.cloud().webSocketUri())).isEqualTo(401);
         // dev mode is off: ?user= alone is not an identity
-        assertThat(refusedWith(URI.create(local.cloud().webSocketUri() + "?user=mallory"))).isEqualTo(401);
+        assertThat(WsClient.refusedWith(URI.create(local.cloud().webSocketUri() + "?user=mallory"))).isEqualTo(401);
     }
 
     @Test
     void garbageToken_isRefused401() {
-        assertThat(refusedWith(withToken("not.a.jwt"))).isEqualTo(401);
+        assertThat(WsClient.refusedWith(local.tokenUri("not.a.jwt"))).isEqualTo(401);
     }
 }

@@ -55,6 +55,11 @@ final class WsClient implements AutoCloseable {
         return result;
     }
 
+    /** The HTTP status a refused handshake to {@code uri} got (fails the test if it was not refused). */
+    static int refusedWith(URI uri) {
+        return handshakeStatus(org.assertj.core.api.Assertions.catchThrowable(() -> tryConnect(uri).join()));
+    }
+
     static int handshakeStatus(Throwable error) {
         Throwable cause = error;
         while (cause != null && !(cause instanceof WebSocketHandshakeException)) {
