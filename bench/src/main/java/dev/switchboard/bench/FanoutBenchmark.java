@@ -4,12 +4,9 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 import org.eclipse.jetty.websocket.api.Callback;
@@ -52,37 +49,11 @@ public final class FanoutBenchmark {
         }
         Readiness joined = new Readiness(members);
         List<Session> sessions = new ArrayList<>();
-        AtomicInteger failures = new AtomicInteger();
         try {
             progress.printf("%s: connecting %d members%n", target.name(), members);
-            Semaphore inFlight = new Semaphore(256);
-            List<CompletableFuture<Session>> pending = new ArrayList<>();
-            for (int i = 0; i < members; i++) {
-                inFlight.acquire();
-                int member = i;
-                Member listener = new Member(member, members, receipts, arrived, joined, target);
-                CompletableFuture<Session> connected = client.connect(listener, target.uri("member" + i));
-                connected.whenComplete((s, e) -> {
-                    inFlight.release();
-                    if (e != null) {
-                        failures.incrementAndGet();
-                    }
-                });
-                pending.add(connected);
-                if ((i + 1) % 1000 == 0) {
-                    progress.printf("  connected %d/%d%n", i + 1, members);
-                }
-            }
-            for (CompletableFuture<Session> each : pending) {
-                try {
-                    sessions.add(each.get(60, TimeUnit.SECONDS));
-                } catch (Exception e) {
-                    // counted in failures
-                }
-            }
-            if (failures.get() > 0) {
-                progress.printf("  %d connections failed (check `ulimit -n`)%n", failures.get());
-            }
+            sessions.addAll(Connections.open(client, members, i -> target.uri("member" + i),
+                    i -> new Member(i, members, receipts, arrived, joined, target), progress, "  " + target.name()));
+            int failures = members - sessions.size();
             Session sender = client.connect(new Member(-1, members, receipts, arrived, joined, target),
                     target.uri("sender")).get(30, TimeUnit.SECONDS);
             long joinDeadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
@@ -111,7 +82,7 @@ public final class FanoutBenchmark {
                 completed++;
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            return summarize(target.name(), members, WARM_UP + 1, completed, receipts, sentAt, seconds, failures.get());
+            return summarize(target.name(), members, WARM_UP + 1, completed, receipts, sentAt, seconds, failures);
         } finally {
             sessions.forEach(Session::close);
             client.stop();

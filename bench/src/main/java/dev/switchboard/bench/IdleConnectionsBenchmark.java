@@ -4,11 +4,8 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.client.WebSocketClient;
@@ -46,33 +43,11 @@ public final class IdleConnectionsBenchmark {
         client.start();
         CountDownLatch received = new CountDownLatch(count);
         List<Session> sessions = new ArrayList<>();
-        AtomicInteger failures = new AtomicInteger();
         try {
-            Semaphore inFlight = new Semaphore(256);
-            List<CompletableFuture<Session>> pending = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                inFlight.acquire();
-                CompletableFuture<Session> connected = client.connect(new Listener(received),
-                        java.net.URI.create(cloud.webSocketUri() + "?user=idle" + i));
-                connected.whenComplete((s, e) -> {
-                    inFlight.release();
-                    if (e != null) {
-                        failures.incrementAndGet();
-                    }
-                });
-                pending.add(connected);
-                if ((i + 1) % 2000 == 0) {
-                    progress.printf("idle: connected %d/%d%n", i + 1, count);
-                }
-            }
-            for (CompletableFuture<Session> each : pending) {
-                try {
-                    sessions.add(each.get(60, TimeUnit.SECONDS));
-                } catch (Exception e) {
-                    // counted
-                }
-            }
-            progress.printf("idle: %d connected (%d failed); holding %s%n", sessions.size(), failures.get(), hold);
+            sessions.addAll(Connections.open(client, count, i -> java.net.URI.create(cloud.webSocketUri() + "?user=idle" + i),
+                    i -> new Listener(received), progress, "idle"));
+            int failures = count - sessions.size();
+            progress.printf("idle: %d connected (%d failed); holding %s%n", sessions.size(), failures, hold);
             Thread.sleep(hold.toMillis());
             int open = (int) sessions.stream().filter(Session::isOpen).count();
             double after = cloud.residentMb();
