@@ -2,6 +2,7 @@ package dev.switchboard.tests.e2e;
 
 import static dev.switchboard.tests.e2e.LocalCloudFixture.userUri;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +19,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -167,41 +170,45 @@ class LoadEndToEndTest {
             long deadline = sendStart + DELIVERY_BOUND.toNanos();
             Map<String, Integer> senderOf = new HashMap<>();
             Map<String, String> roomOfId = new HashMap<>();
-            Map<Integer, Set<String>> expected = null;
-            while (true) {
-                for (int u = 0; u < USERS; u++) {
-                    seen.get(u).take(clients.get(u));
-                }
-                int acks = seen.stream().mapToInt(s -> s.ackIds.size()).sum();
-                if (acks == totalMessages && expected == null) {
-                    expected = new HashMap<>();
+            AtomicReference<Map<Integer, Set<String>>> expectedRef = new AtomicReference<>();
+            try {
+                await().atMost(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))
+                        .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100)).until(() -> {
                     for (int u = 0; u < USERS; u++) {
-                        for (Map.Entry<String, String> ack : seen.get(u).ackIds.entrySet()) {
-                            String room = roomOfClientMsg.get(ack.getKey());
-                            senderOf.put(ack.getValue(), u);
-                            roomOfId.put(ack.getValue(), room);
-                            for (int member : membersOf.get(room)) {
-                                if (member != u) {
-                                    expected.computeIfAbsent(member, k -> new HashSet<>()).add(ack.getValue());
+                        seen.get(u).take(clients.get(u));
+                    }
+                    int acks = seen.stream().mapToInt(s -> s.ackIds.size()).sum();
+                    if (acks == totalMessages && expectedRef.get() == null) {
+                        Map<Integer, Set<String>> expected = new HashMap<>();
+                        for (int u = 0; u < USERS; u++) {
+                            for (Map.Entry<String, String> ack : seen.get(u).ackIds.entrySet()) {
+                                String room = roomOfClientMsg.get(ack.getKey());
+                                senderOf.put(ack.getValue(), u);
+                                roomOfId.put(ack.getValue(), room);
+                                for (int member : membersOf.get(room)) {
+                                    if (member != u) {
+                                        expected.computeIfAbsent(member, k -> new HashSet<>()).add(ack.getValue());
+                                    }
                                 }
                             }
                         }
+                        expectedRef.set(expected);
                     }
-                }
-                if (expected != null) {
-                    boolean complete = true;
-                    for (int u = 0; u < USERS && complete; u++) {
-                        complete = seen.get(u).messages.size() >= expected.getOrDefault(u, Set.of()).size();
+                    Map<Integer, Set<String>> expected = expectedRef.get();
+                    if (expected == null) {
+                        return false;
                     }
-                    if (complete) {
-                        break;
+                    for (int u = 0; u < USERS; u++) {
+                        if (seen.get(u).messages.size() < expected.getOrDefault(u, Set.of()).size()) {
+                            return false;
+                        }
                     }
-                }
-                if (System.nanoTime() > deadline) {
-                    break;
-                }
-                Thread.sleep(100);
+                    return true;
+                });
+            } catch (ConditionTimeoutException e) {
+                // not everything arrived within the bound: the assertions below say what is missing
             }
+            Map<Integer, Set<String>> expected = expectedRef.get();
             long delivered = System.nanoTime();
             Thread.sleep(500); // anything extra (a duplicate, a stray) would arrive now
             for (int u = 0; u < USERS; u++) {
