@@ -4,7 +4,6 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,11 +19,6 @@ import dev.switchboard.local.LocalCloud;
 import dev.switchboard.local.LocalCloudOptions;
 import dev.switchboard.local.jar.FreshJvm;
 import dev.switchboard.local.jar.FunctionJars;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * Cold starts: each function's deployable jar in a fresh JVM per sample handles its first event
@@ -65,7 +59,7 @@ public final class ColdStartBenchmark {
                 Session aliceSession = client.connect(alice, URI.create(cloud.webSocketUri() + "?user=alice")).get(10, TimeUnit.SECONDS);
                 aliceSession.sendText("{\"action\":\"join\",\"room\":\"cold\"}", Callback.NOOP);
                 bobSession.sendText("{\"action\":\"join\",\"room\":\"cold\"}", Callback.NOOP);
-                String aliceId = waitForConnectionId(cloud, "alice");
+                String aliceId = jars.connectionIdOf("alice");
                 Thread.sleep(500); // both joins handled
 
                 Variant defaults = new Variant("JVM defaults", List.of(), false);
@@ -140,23 +134,6 @@ public final class ColdStartBenchmark {
         Arrays.sort(sorted);
         return (sorted.length % 2 == 1 ? sorted[sorted.length / 2]
                 : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2.0) / 1e6;
-    }
-
-    private static String waitForConnectionId(LocalCloud cloud, String user) throws InterruptedException {
-        try (DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(cloud.dynamoDbEndpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))).build()) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (System.nanoTime() < deadline) {
-                var items = dynamo.query(r -> r.tableName(cloud.tableName()).indexName("byUser")
-                        .keyConditionExpression("gsi1pk = :u")
-                        .expressionAttributeValues(Map.of(":u", AttributeValue.fromS("USER#" + user)))).items();
-                if (!items.isEmpty()) {
-                    return items.get(0).get("connectionId").s();
-                }
-                Thread.sleep(100);
-            }
-        }
-        throw new IllegalStateException(user + " never appeared in the table");
     }
 
     /** Counts the chat messages a member receives. */

@@ -29,7 +29,7 @@ public final class Main implements Callable<Integer> {
     static final String END = "<!-- bench:end -->";
 
     @Option(names = "--members", split = ",", defaultValue = "100,1000,10000",
-            description = "Room sizes for the fan-out benchmark (default ${DEFAULT-VALUE}; 10000 needs `ulimit -n` of about 12000: each side runs in its own JVM).")
+            description = "Room sizes for the fan-out benchmark (default ${DEFAULT-VALUE}; 0 skips; 10000 needs `ulimit -n` of about 12000: each side runs in its own JVM).")
     List<Integer> members;
 
     @Option(names = "--messages", defaultValue = "20",
@@ -77,6 +77,7 @@ public final class Main implements Callable<Integer> {
         md.append("Run: ").append(machine()).append("  \n");
         md.append("Command: `java -jar bench/target/switchboard-bench.jar").append(arguments()).append("`\n\n");
 
+        members = members.stream().filter(size -> size > 0).toList(); // --members 0 skips the fan-out
         if (!members.isEmpty() || idle > 0) {
             LocalCloudProcess started = url == null
                     ? LocalCloudProcess.start(localJar, template, Files.createTempFile("switchboard-bench-local", ".log")) : null;

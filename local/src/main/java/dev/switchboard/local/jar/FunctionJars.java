@@ -8,6 +8,11 @@ import java.util.List;
 import java.util.Map;
 
 import dev.switchboard.local.LocalCloud;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import dev.switchboard.local.LocalTemplate;
 
 /**
@@ -37,6 +42,32 @@ public final class FunctionJars {
     public Path jar(String function) {
         String module = MODULES.get(function);
         return repository.resolve(module).resolve("target").resolve("switchboard-" + module + "-lambda.jar");
+    }
+
+    /**
+     * The id the gateway gave {@code user}'s one open connection, read from the table (the byUser
+     * index), waiting up to 10 s for {@code $connect} to store it: a fresh JVM's event can then
+     * come from a real, open WebSocket.
+     */
+    public String connectionIdOf(String user) throws InterruptedException {
+        try (DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(cloud.dynamoDbEndpoint())
+                .region(Region.of(cloud.region()))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))).build()) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < deadline) {
+                var items = dynamo.query(r -> r.tableName(cloud.tableName()).indexName("byUser")
+                        .keyConditionExpression("gsi1pk = :u")
+                        .expressionAttributeValues(Map.of(":u", AttributeValue.fromS("USER#" + user)))).items();
+                if (items.size() == 1) {
+                    return items.get(0).get("connectionId").s();
+                }
+                if (items.size() > 1) {
+                    throw new IllegalStateException(user + " has " + items.size() + " connections; expected one");
+                }
+                Thread.sleep(50);
+            }
+        }
+        throw new IllegalStateException(user + "'s connection never appeared in the table");
     }
 
     /** Runs one event through {@code function}'s jar in a fresh JVM with {@code jvmOptions} (and the template's JAVA_TOOL_OPTIONS). */

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -16,10 +14,6 @@ import com.google.gson.JsonObject;
 
 import dev.switchboard.local.jar.FreshJvm;
 import dev.switchboard.local.jar.FunctionJars;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
@@ -33,7 +27,6 @@ class FunctionJarEndToEndTest {
     static final LocalCloudExtension local = LocalCloudExtension.devAuth();
 
     static FunctionJars jars;
-    static DynamoDbClient dynamo;
 
     @BeforeAll
     static void jars() throws Exception {
@@ -42,13 +35,6 @@ class FunctionJarEndToEndTest {
             assertThat(jars.jar(function)).as("built by the reactor before this module's tests").exists();
             assertThat(Files.size(jars.jar(function))).as(function + " jar under 10 MB").isLessThan(10_000_000);
         }
-        dynamo = DynamoDbClient.builder().endpointOverride(local.cloud().dynamoDbEndpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))).build();
-    }
-
-    @AfterAll
-    static void close() {
-        dynamo.close();
     }
 
     @Test
@@ -58,7 +44,7 @@ class FunctionJarEndToEndTest {
             alice.next(f -> f.get("type").getAsString().equals("presence") && f.get("user").getAsString().equals("alice"));
             bob.send("{\"action\":\"join\",\"room\":\"jars\"}");
             bob.next(f -> f.get("type").getAsString().equals("presence") && f.get("user").getAsString().equals("bob"));
-            String aliceId = connectionIdOf("alice");
+            String aliceId = jars.connectionIdOf("alice");
 
             // $default from alice's real connection, handled by the shaded message jar: stored, acked, fanned out
             FreshJvm.Run send = jars.invoke("MessageFunction", List.of(), "default", aliceId,
@@ -68,7 +54,7 @@ class FunctionJarEndToEndTest {
             JsonObject message = bob.next(f -> f.get("type").getAsString().equals("message"));
             assertThat(message.get("text").getAsString()).isEqualTo("from a fresh JVM");
             assertThat(message.get("id").getAsString()).isEqualTo(ack.get("id").getAsString());
-            assertThat(item("ROOMMSG#jars", "MSG#" + ack.get("id").getAsString())).containsKey("text");
+            assertThat(local.table().messageIds("jars")).contains(ack.get("id").getAsString());
 
             // SNS notification to the room, handled by the broadcast jar (same module, other handler)
             FreshJvm.Run notify = jars.invoke("BroadcastFunction", List.of(), "sns", "-",
@@ -80,24 +66,11 @@ class FunctionJarEndToEndTest {
             // $connect and $disconnect for a connection that exists only in the table
             assertThat(jars.invoke("ConnectFunction", List.of(), "connect", "jarConn0000001=", "carol").response())
                     .startsWith("200");
-            assertThat(item("CONN#jarConn0000001=", "META")).containsEntry("user", AttributeValue.fromS("carol"));
+            assertThat(local.table().connectionItems("jarConn0000001=")).singleElement()
+                    .satisfies(meta -> assertThat(meta).containsEntry("user", AttributeValue.fromS("carol")));
             assertThat(jars.invoke("DisconnectFunction", List.of(), "disconnect", "jarConn0000001=", null).response())
                     .startsWith("200");
-            assertThat(item("CONN#jarConn0000001=", "META")).isEmpty();
+            assertThat(local.table().connectionItems("jarConn0000001=")).isEmpty();
         }
     }
-
-    static Map<String, AttributeValue> item(String pk, String sk) {
-        return dynamo.getItem(r -> r.tableName(local.cloud().tableName()).consistentRead(true)
-                .key(Map.of("pk", AttributeValue.fromS(pk), "sk", AttributeValue.fromS(sk)))).item();
-    }
-
-    static String connectionIdOf(String user) {
-        var items = dynamo.query(r -> r.tableName(local.cloud().tableName()).indexName("byUser")
-                .keyConditionExpression("gsi1pk = :u").expressionAttributeValues(Map.of(":u", AttributeValue.fromS("USER#" + user))))
-                .items();
-        assertThat(items).hasSize(1);
-        return items.get(0).get("connectionId").s();
-    }
-
 }
