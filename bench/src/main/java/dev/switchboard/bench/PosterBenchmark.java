@@ -24,6 +24,7 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Callback;
 
 import dev.switchboard.bench.clients.JdkAsyncHttpClient;
+import dev.switchboard.bench.clients.JdkSignedPoster;
 import dev.switchboard.bench.clients.SdkManagementApiPoster;
 import dev.switchboard.core.aws.SignedConnectionsPoster;
 import dev.switchboard.core.fanout.ConnectionPoster;
@@ -89,8 +90,11 @@ public final class PosterBenchmark {
                     () -> new SdkManagementApiPoster(async(endpoint, AwsCrtAsyncHttpClient.builder().maxConcurrency(IN_FLIGHT).build())), results.get(0)));
             results.add(measure("SDK async client, JDK HttpClient", posts, timer,
                     () -> new SdkManagementApiPoster(async(endpoint, new JdkAsyncHttpClient(Duration.ofSeconds(2), Duration.ofSeconds(10), ioThreads))), results.get(0)));
-            results.add(measure("SigV4-signed POST on JDK HttpClient (Switchboard's)", posts, timer,
-                    () -> new SignedConnectionsPoster(endpoint, "us-east-1", CREDENTIALS, ioThreads, Duration.ofSeconds(2), Duration.ofSeconds(10)),
+            results.add(measure("SDK SigV4 signer, JDK HttpClient (Switchboard's until now)", posts, timer,
+                    () -> new JdkSignedPoster(endpoint, "us-east-1", CREDENTIALS, ioThreads, Duration.ofSeconds(2), Duration.ofSeconds(10)),
+                    results.get(0)));
+            results.add(measure("own SigV4, persistent HTTP/1.1, 64 threads (Switchboard's)", posts, timer,
+                    () -> new SignedConnectionsPoster(endpoint, "us-east-1", CREDENTIALS, IN_FLIGHT, Duration.ofSeconds(2), Duration.ofSeconds(10), daemon()),
                     results.get(0)));
         } finally {
             server.stop();

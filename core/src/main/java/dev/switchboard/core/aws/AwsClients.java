@@ -1,7 +1,7 @@
 package dev.switchboard.core.aws;
 
 import java.time.Duration;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
 
 import dev.switchboard.core.Config;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -14,7 +14,7 @@ import software.amazon.awssdk.services.sns.SnsClient;
 
 /**
  * Builds the SDK clients, once per function instance: the UrlConnection HTTP client for DynamoDB
- * and SNS (the lightest that serves sequential calls), the JDK's async HttpClient for the fan-out,
+ * and SNS (the lightest that serves sequential calls), Switchboard's own poster for the fan-out,
  * region from configuration, an endpoint override only when configured (local cloud), and the
  * default credentials chain — never explicit credentials.
  */
@@ -44,9 +44,12 @@ public final class AwsClients {
         return builder.build();
     }
 
-    /** The fan-out's {@code @connections} poster: SigV4 with the SDK's signer and default credentials chain. */
-    public SignedConnectionsPoster connectionsPoster(Executor httpThreads) {
+    /**
+     * The fan-out's {@code @connections} poster: SigV4-signed with the default credentials chain,
+     * one kept-alive connection per post in flight (at most {@code SWITCHBOARD_FANOUT_CONCURRENCY}).
+     */
+    public SignedConnectionsPoster connectionsPoster(ThreadFactory posterThreads) {
         return new SignedConnectionsPoster(config.managementEndpoint(), config.region(), DefaultCredentialsProvider.builder().build(),
-                httpThreads, Duration.ofSeconds(2), Duration.ofSeconds(10));
+                config.fanoutConcurrency(), Duration.ofSeconds(2), Duration.ofSeconds(10), posterThreads);
     }
 }

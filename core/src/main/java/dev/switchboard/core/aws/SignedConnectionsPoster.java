@@ -1,99 +1,189 @@
 package dev.switchboard.core.aws;
 
+import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLSocketFactory;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.switchboard.core.fanout.ConnectionPoster;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.http.ContentStreamProvider;
-import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 /**
- * {@code POST @connections/{id}} as the Management API defines it, signed with the SDK's own SigV4
- * signer (service {@code execute-api}) and sent on the JDK's asynchronous HttpClient.
+ * {@code POST @connections/{id}} as the Management API defines it: SigV4-signed for
+ * {@code execute-api} ({@link ConnectionsSigner}) and sent on persistent HTTP/1.1 connections
+ * ({@link PersistentHttpConnection}), one per poster thread, at most {@code connections} threads.
  *
- * <p>Why not the SDK's {@code ApiGatewayManagementApiClient}: a fan-out makes the same call
- * thousands of times with only the connection id changing, and the SDK's per-request pipeline
- * (interceptors, endpoint rules, auth-scheme selection, marshalling) costs more CPU than the post
- * itself: bench/PosterBenchmark measures this poster at well under the CPU per post of the SDK
- * client on UrlConnection, Netty, the CRT or the JDK client (figures in docs/PERFORMANCE.md).
- * Signing and credentials stay the SDK's. Credentials are resolved per call through the
- * provider (which caches them), so rotated or restored (SnapStart) credentials are picked up.
+ * <p>Why not the SDK's {@code ApiGatewayManagementApiClient}, or the JDK's HttpClient: a fan-out
+ * makes the same call thousands of times with only the connection id changing. The SDK's
+ * per-request pipeline costs more CPU than the post itself, and the JDK client's asynchronous
+ * machinery (plus, on machines with two or fewer CPUs, a new thread for every response it
+ * completes) cost most of what remained; bench/PosterBenchmark measures all of them against this
+ * poster (figures in docs/PERFORMANCE.md). A post here is: sign (two digests and an HMAC, the
+ * signing key and frame hash cached), one write, one read. Credentials still come from the SDK's
+ * provider, resolved per post (it caches them), so rotated or restored (SnapStart) credentials
+ * are picked up.
  */
-public final class SignedConnectionsPoster implements ConnectionPoster {
+public final class SignedConnectionsPoster implements ConnectionPoster, AutoCloseable {
 
-    private final HttpClient http;
-    private final String endpoint;
+    private static final Logger LOG = LoggerFactory.getLogger(SignedConnectionsPoster.class);
+
+    private final String host;
+    private final int port;
+    private final String hostHeader;
+    private final String pathPrefix;
     private final String region;
+    private final SSLSocketFactory tls;
     private final AwsCredentialsProvider credentials;
-    private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
-    private final Duration timeout;
+    private final Clock clock;
+    private final int connectTimeoutMillis;
+    private final int readTimeoutMillis;
+    private final ThreadPoolExecutor threads;
+    /** Each poster thread's signer and connection; signers hold a Mac, connections a socket. */
+    private final ThreadLocal<Lane> lanes;
+    private final Set<PersistentHttpConnection> open = ConcurrentHashMap.newKeySet();
 
-    /** @param endpoint {@code https://{api-id}.execute-api.{region}.amazonaws.com/{stage}} */
-    public SignedConnectionsPoster(URI endpoint, String region, AwsCredentialsProvider credentials, Executor httpThreads,
-                                   Duration connectTimeout, Duration timeout) {
-        String base = endpoint.toString();
-        this.endpoint = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/@connections/";
+    /**
+     * @param endpoint    {@code https://{api-id}.execute-api.{region}.amazonaws.com/{stage}}
+     * @param connections most posts in flight, each on its own thread and connection (started on demand)
+     */
+    public SignedConnectionsPoster(URI endpoint, String region, AwsCredentialsProvider credentials, int connections,
+                                   Duration connectTimeout, Duration readTimeout, ThreadFactory threadFactory) {
+        boolean https = "https".equalsIgnoreCase(endpoint.getScheme());
+        if (!https && !"http".equalsIgnoreCase(endpoint.getScheme())) {
+            throw new IllegalArgumentException("management endpoint must be http(s): " + endpoint);
+        }
+        this.host = endpoint.getHost();
+        int defaultPort = https ? 443 : 80;
+        this.port = endpoint.getPort() < 0 ? defaultPort : endpoint.getPort();
+        this.hostHeader = port == defaultPort ? host : host + ":" + port;
+        String path = endpoint.getRawPath() == null ? "" : endpoint.getRawPath();
+        this.pathPrefix = (path.endsWith("/") ? path.substring(0, path.length() - 1) : path) + "/@connections/";
         this.region = region;
+        this.tls = https ? (SSLSocketFactory) SSLSocketFactory.getDefault() : null;
         this.credentials = credentials;
-        this.timeout = timeout;
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(connectTimeout)
-                .executor(httpThreads)
-                .build();
+        this.clock = Clock.systemUTC();
+        this.connectTimeoutMillis = (int) connectTimeout.toMillis();
+        this.readTimeoutMillis = (int) readTimeout.toMillis();
+        // Threads start one per post in flight up to the bound, then stay, each with its kept-alive connection.
+        this.threads = new ThreadPoolExecutor(connections, connections, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threadFactory);
+        this.lanes = ThreadLocal.withInitial(this::newLane);
     }
 
     @Override
     public CompletableFuture<PostStatus> post(String connectionId, byte[] frame) {
-        HttpRequest request;
+        Post post = new Post(connectionId, frame);
         try {
-            request = signed(connectionId, frame);
-        } catch (RuntimeException e) {
-            // no credentials, bad id: nothing was sent, and another try would fail alike
-            return CompletableFuture.completedFuture(PostStatus.FAILED);
+            threads.execute(post);
+        } catch (RejectedExecutionException e) {
+            post.outcome.complete(PostStatus.FAILED); // closed
         }
-        return http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                .handle((response, failure) -> failure != null ? PostStatus.RETRY : PostStatus.of(response.statusCode()));
+        return post.outcome;
+    }
+
+    private final class Post implements Runnable {
+        final String connectionId;
+        final byte[] frame;
+        final CompletableFuture<PostStatus> outcome = new CompletableFuture<>();
+
+        Post(String connectionId, byte[] frame) {
+            this.connectionId = connectionId;
+            this.frame = frame;
+        }
+
+        @Override
+        public void run() {
+            outcome.complete(postNow(connectionId, frame));
+        }
+    }
+
+    private PostStatus postNow(String connectionId, byte[] frame) {
+        Lane lane = lanes.get();
+        byte[] head;
+        try {
+            head = lane.head(connectionId, frame);
+        } catch (RuntimeException e) {
+            // no credentials: nothing was sent, and another try would fail alike
+            LOG.warn("cannot sign a post to {}: {}", connectionId, e.toString());
+            return PostStatus.FAILED;
+        }
+        try {
+            return PostStatus.of(lane.connection.exchange(head, frame));
+        } catch (IOException e) {
+            return PostStatus.RETRY;
+        }
     }
 
     /** Loads and runs the signing path once without sending anything (SnapStart priming). */
     public void prime() {
-        signed("priming", new byte[] {'{', '}'});
+        new Lane().head("priming", new byte[] {'{', '}'});
     }
 
-    private HttpRequest signed(String connectionId, byte[] frame) {
-        URI uri = URI.create(endpoint + URLEncoder.encode(connectionId, StandardCharsets.UTF_8));
-        SdkHttpRequest unsigned = SdkHttpRequest.builder()
-                .method(SdkHttpMethod.POST)
-                .uri(uri)
-                .putHeader("Content-Type", "application/json")
-                .build();
-        AwsCredentialsIdentity identity = credentials.resolveCredentials();
-        SdkHttpRequest signed = signer.sign(r -> r.identity(identity)
-                .request(unsigned)
-                .payload(ContentStreamProvider.fromByteArrayUnsafe(frame))
-                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "execute-api")
-                .putProperty(AwsV4HttpSigner.REGION_NAME, region)).request();
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(timeout)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(frame));
-        for (Map.Entry<String, List<String>> header : signed.headers().entrySet()) {
-            if (!header.getKey().equalsIgnoreCase("Host")) { // the JDK sets Host itself (same value)
-                header.getValue().forEach(value -> builder.header(header.getKey(), value));
+    /** Stops the poster threads and closes their connections; posts not yet started complete as failed. */
+    @Override
+    public void close() {
+        threads.shutdownNow().forEach(queued -> ((Post) queued).outcome.complete(PostStatus.FAILED));
+        open.forEach(PersistentHttpConnection::close);
+    }
+
+    private Lane newLane() {
+        Lane lane = new Lane();
+        open.add(lane.connection);
+        return lane;
+    }
+
+    /** What one poster thread owns. */
+    private final class Lane {
+        final ConnectionsSigner signer = new ConnectionsSigner(region);
+        final PersistentHttpConnection connection =
+                new PersistentHttpConnection(host, port, tls, connectTimeoutMillis, readTimeoutMillis);
+        final StringBuilder head = new StringBuilder(512);
+
+        byte[] head(String connectionId, byte[] frame) {
+            AwsCredentialsIdentity identity = credentials.resolveCredentials();
+            String path = pathPrefix + encode(connectionId);
+            head.setLength(0);
+            head.append("POST ").append(path).append(" HTTP/1.1\r\n")
+                    .append(signer.signedHeaders(hostHeader, path, frame, clock.instant(), identity))
+                    .append("Content-Length: ").append(frame.length).append("\r\n\r\n");
+            return PersistentHttpConnection.ascii(head.toString());
+        }
+    }
+
+    /** Percent-encodes everything but RFC 3986 unreserved characters (connection ids end in '=' and may hold '+' or '/'). */
+    static String encode(String connectionId) {
+        StringBuilder out = null;
+        byte[] bytes = connectionId.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < bytes.length; i++) {
+            char c = (char) (bytes[i] & 0xff);
+            if (ConnectionsSigner.unreserved(c)) {
+                if (out != null) {
+                    out.append(c);
+                }
+            } else {
+                if (out == null) {
+                    out = new StringBuilder(bytes.length + 8);
+                    for (int j = 0; j < i; j++) {
+                        out.append((char) bytes[j]); // unreserved ASCII so far
+                    }
+                }
+                out.append('%').append("0123456789ABCDEF".charAt((c >> 4) & 0xf)).append("0123456789ABCDEF".charAt(c & 0xf));
             }
         }
-        return builder.build();
+        return out == null ? connectionId : out.toString();
     }
 }

@@ -41,7 +41,7 @@ public final class Switchboard {
         this.store = new DynamoChatStore(clients.dynamoDb(), config.tableName(), config.allShards(),
                 config.messageRetentionDays(), Clock.systemUTC());
         // Daemon threads: a frozen (SnapStart) or ending JVM never waits on them.
-        SignedConnectionsPoster poster = clients.connectionsPoster(Executors.newFixedThreadPool(2, daemon("fanout-http")));
+        SignedConnectionsPoster poster = clients.connectionsPoster(daemon("fanout-post"));
         FanOut fanOut = new FanOut(poster, store::removeConnection, config.fanoutConcurrency(),
                 Executors.newSingleThreadScheduledExecutor(daemon("fanout-retry")), 3, 50);
         Optional<ChunkPublisher> chunks = config.topicArn().map(arn -> new SnsChunkPublisher(clients.sns(), arn));

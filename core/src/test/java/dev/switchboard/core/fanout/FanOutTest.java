@@ -34,7 +34,6 @@ import dev.switchboard.core.store.Member;
 class FanOutTest {
 
     HttpServer server;
-    ExecutorService httpThreads = Executors.newFixedThreadPool(2);
     ScheduledExecutorService retryTimer = Executors.newSingleThreadScheduledExecutor();
     record Received(String method, String rawPath, Map<String, List<String>> headers, byte[] body) {
     }
@@ -88,7 +87,7 @@ class FanOutTest {
     }
 
     FanOut fanOut(Config config, int maxInFlight) {
-        return new FanOut(new AwsClients(config).connectionsPoster(httpThreads), removed::add,
+        return new FanOut(new AwsClients(config).connectionsPoster(Thread::new), removed::add,
                 maxInFlight, retryTimer, 3, 5);
     }
 
@@ -103,7 +102,6 @@ class FanOutTest {
     @AfterEach
     void stop() {
         server.stop(0);
-        httpThreads.shutdownNow();
         retryTimer.shutdownNow();
     }
 
