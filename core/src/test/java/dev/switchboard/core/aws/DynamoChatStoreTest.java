@@ -113,8 +113,15 @@ class DynamoChatStoreTest {
         var second = store.members("big", first.next(), 10);
         assertThat(second.items()).hasSize(10).doesNotContainAnyElementsOf(first.items());
         List<Integer> pages = new ArrayList<>();
-        store.forEachMemberPage("big", 10, page -> pages.add(page.size()));
+        List<dev.switchboard.core.store.Member> streamed = new ArrayList<>();
+        store.forEachMemberPage("big", 10, page -> {
+            pages.add(page.size());
+            streamed.addAll(page);
+        });
         assertThat(pages).containsExactly(10, 10, 5);
+        // the fan-out reads a projection of each item: still every member with connection id and user
+        assertThat(streamed).containsExactlyInAnyOrderElementsOf(store.members("big", null, 25).items())
+                .contains(new dev.switchboard.core.store.Member("P07", "u7"));
         assertThat(store.countMembers("big", 11)).isEqualTo(11);
     }
 }
