@@ -44,9 +44,9 @@ public final class Switchboard {
         SignedConnectionsPoster poster = clients.connectionsPoster(daemon("fanout-post"));
         FanOut fanOut = new FanOut(poster, store::removeConnection, config.fanoutConcurrency(),
                 Executors.newSingleThreadScheduledExecutor(daemon("fanout-retry")), 3, 50);
-        Optional<ChunkPublisher> chunks = config.topicArn().map(arn -> new SnsChunkPublisher(clients.sns(), arn));
-        this.chat = new ChatService(store, fanOut, chunks, config, Clock.systemUTC());
-        this.priming = new Priming(store, poster, config);
+        Optional<SnsChunkPublisher> chunks = config.topicArn().map(arn -> new SnsChunkPublisher(clients::sns, arn));
+        this.chat = new ChatService(store, fanOut, chunks.map(ChunkPublisher.class::cast), config, Clock.systemUTC());
+        this.priming = new Priming(store, poster, chunks, config);
         Core.getGlobalContext().register(priming);
     }
 
@@ -62,17 +62,19 @@ public final class Switchboard {
     /**
      * SnapStart: before the snapshot, run what every first event runs (request parsing, frame
      * encoding, a DynamoDB read, request signing) so restored instances start with those classes
-     * loaded and initialised. Failures are logged, never fatal: priming is an optimisation.
+     * loaded and initialised, and the SNS client built. Failures are logged, never fatal: priming is an optimisation.
      */
     static final class Priming implements Resource {
         private static final Logger LOG = LoggerFactory.getLogger(Priming.class);
         private final ChatStore store;
         private final SignedConnectionsPoster poster;
+        private final Optional<SnsChunkPublisher> chunks;
         private final Config config;
 
-        Priming(ChatStore store, SignedConnectionsPoster poster, Config config) {
+        Priming(ChatStore store, SignedConnectionsPoster poster, Optional<SnsChunkPublisher> chunks, Config config) {
             this.store = store;
             this.poster = poster;
+            this.chunks = chunks;
             this.config = config;
         }
 
@@ -95,6 +97,7 @@ public final class Switchboard {
                 Json.write(new ServerFrame.Message("priming", "01JPRIMING0000000000000000", "priming", "hi", 0L));
                 store.connection("priming"); // a GetItem that finds nothing
                 poster.prime();
+                chunks.ifPresent(SnsChunkPublisher::prime); // built lazily otherwise
                 LOG.info("primed in {} ms", (System.nanoTime() - started) / 1_000_000);
                 return true;
             } catch (RuntimeException e) {
