@@ -36,6 +36,10 @@ public final class Main implements Callable<Integer> {
             description = "Messages per room size, one after another (default ${DEFAULT-VALUE}; rooms of 5,000+ send at most 5).")
     int messages;
 
+    @Option(names = "--load-client", split = ",", defaultValue = "light",
+            description = "TEMPORARY: fan-out load on the light client, Jetty's, or both in turn (light, jetty; default ${DEFAULT-VALUE}).")
+    List<String> loadClients;
+
     @Option(names = "--timeout", defaultValue = "PT30S", description = "Longest wait for one message to reach every member (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
@@ -86,14 +90,20 @@ public final class Main implements Callable<Integer> {
                 if (!members.isEmpty()) {
                     FanoutBenchmark fanout = new FanoutBenchmark(progress);
                     List<FanoutBenchmark.Result> results = new ArrayList<>();
+                    JettyFanoutBenchmark jetty = new JettyFanoutBenchmark(progress);
                     for (int size : members) {
                         int count = size >= 5000 ? Math.min(messages, 5) : messages;
-                        try (BroadcastCeilingServer.Child ceiling = BroadcastCeilingServer.spawn()) {
-                            results.add(fanout.run(Target.ceiling(ceiling.uri()), size, count, timeout));
+                        for (String loadClient : loadClients) {
+                            boolean onJetty = loadClient.equals("jetty");
+                            try (BroadcastCeilingServer.Child ceiling = BroadcastCeilingServer.spawn()) {
+                                results.add(onJetty ? jetty.run(Target.ceiling(ceiling.uri()), size, count, timeout)
+                                        : fanout.run(Target.ceiling(ceiling.uri()), size, count, timeout));
+                            }
+                            // a fresh room per run: ids of an earlier run would be acknowledged as duplicates
+                            String room = "bench-" + size + "-" + Long.toString(System.currentTimeMillis(), 36);
+                            results.add(onJetty ? jetty.run(Target.switchboard(api, room), size, count, timeout)
+                                    : fanout.run(Target.switchboard(api, room), size, count, timeout));
                         }
-                        // a fresh room per run: ids of an earlier run would be acknowledged as duplicates
-                        String room = "bench-" + size + "-" + Long.toString(System.currentTimeMillis(), 36);
-                        results.add(fanout.run(Target.switchboard(api, room), size, count, timeout));
                     }
                     md.append("### Fan-out: last member to receive, Switchboard local cloud vs bare broadcast\n\n")
                             .append(fanoutMarkdown(results)).append('\n');
