@@ -36,10 +36,6 @@ public final class Main implements Callable<Integer> {
             description = "Messages per room size, one after another (default ${DEFAULT-VALUE}; rooms of 5,000+ send at most 5).")
     int messages;
 
-    @Option(names = "--load-client", split = ",", defaultValue = "light",
-            description = "TEMPORARY: fan-out load on the light client, Jetty's, or both in turn (light, jetty; default ${DEFAULT-VALUE}).")
-    List<String> loadClients;
-
     @Option(names = "--timeout", defaultValue = "PT30S", description = "Longest wait for one message to reach every member (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
@@ -90,22 +86,16 @@ public final class Main implements Callable<Integer> {
                 if (!members.isEmpty()) {
                     FanoutBenchmark fanout = new FanoutBenchmark(progress);
                     List<FanoutBenchmark.Result> results = new ArrayList<>();
-                    JettyFanoutBenchmark jetty = new JettyFanoutBenchmark(progress);
                     for (int size : members) {
                         int count = size >= 5000 ? Math.min(messages, 5) : messages;
-                        for (String loadClient : loadClients) {
-                            boolean onJetty = loadClient.equals("jetty");
-                            settle(started, progress);
-                            try (BroadcastCeilingServer.Child ceiling = BroadcastCeilingServer.spawn()) {
-                                results.add(onJetty ? jetty.run(Target.ceiling(ceiling.uri()), size, count, timeout)
-                                        : fanout.run(Target.ceiling(ceiling.uri()), size, count, timeout));
-                            }
-                            // a fresh room per run: ids of an earlier run would be acknowledged as duplicates
-                            String room = "bench-" + size + "-" + Long.toString(System.currentTimeMillis(), 36);
-                            settle(started, progress);
-                            results.add(onJetty ? jetty.run(Target.switchboard(api, room), size, count, timeout)
-                                    : fanout.run(Target.switchboard(api, room), size, count, timeout));
+                        settle(started, progress);
+                        try (BroadcastCeilingServer.Child ceiling = BroadcastCeilingServer.spawn()) {
+                            results.add(fanout.run(Target.ceiling(ceiling.uri()), size, count, timeout));
                         }
+                        // a fresh room per run: ids of an earlier run would be acknowledged as duplicates
+                        String room = "bench-" + size + "-" + Long.toString(System.currentTimeMillis(), 36);
+                        settle(started, progress);
+                        results.add(fanout.run(Target.switchboard(api, room), size, count, timeout));
                     }
                     md.append("### Fan-out: last member to receive, Switchboard local cloud vs bare broadcast\n\n")
                             .append(fanoutMarkdown(results)).append('\n');
