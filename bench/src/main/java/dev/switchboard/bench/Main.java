@@ -136,7 +136,7 @@ public final class Main implements Callable<Integer> {
         if (waited < 0) {
             progress.println("local cloud still busy (or its CPU unknown) after 3 min; measuring anyway");
         } else if (waited > 1) {
-            progress.printf("local cloud quiet after %d s (the previous run's disconnects)%n", waited);
+            progress.printf("waited %d s for the local cloud to go quiet%n", waited);
         }
     }
 
