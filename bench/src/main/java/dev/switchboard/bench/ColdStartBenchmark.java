@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -11,10 +12,9 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import org.eclipse.jetty.websocket.api.Callback;
-import org.eclipse.jetty.websocket.api.Session;
-import org.eclipse.jetty.websocket.client.WebSocketClient;
-
+import dev.switchboard.bench.websocket.LightWebSocketClient;
+import dev.switchboard.bench.websocket.WebSocketConnection;
+import dev.switchboard.bench.websocket.WebSocketListener;
 import dev.switchboard.local.LocalCloud;
 import dev.switchboard.local.LocalCloudOptions;
 import dev.switchboard.local.jar.FreshJvm;
@@ -49,16 +49,16 @@ public final class ColdStartBenchmark {
                 .port(0).dynamoDbPort(0).snsPort(0).devAuth(true)
                 .environment(Map.of("SWITCHBOARD_SEND_RATE_PER_SECOND", "0")).build())) {
             FunctionJars jars = new FunctionJars(cloud, repository);
-            WebSocketClient client = new WebSocketClient();
-            client.start();
-            try {
+            try (LightWebSocketClient client = new LightWebSocketClient(Duration.ofSeconds(10))) {
                 // A real member to fan out to, and the sender's real connection id (from the table).
                 Member bob = new Member();
-                Session bobSession = client.connect(bob, URI.create(cloud.webSocketUri() + "?user=bob")).get(10, TimeUnit.SECONDS);
+                WebSocketConnection bobConnection = client.connect(URI.create(cloud.webSocketUri() + "?user=bob"), bob)
+                        .get(10, TimeUnit.SECONDS);
                 Member alice = new Member();
-                Session aliceSession = client.connect(alice, URI.create(cloud.webSocketUri() + "?user=alice")).get(10, TimeUnit.SECONDS);
-                aliceSession.sendText("{\"action\":\"join\",\"room\":\"cold\"}", Callback.NOOP);
-                bobSession.sendText("{\"action\":\"join\",\"room\":\"cold\"}", Callback.NOOP);
+                WebSocketConnection aliceConnection = client.connect(URI.create(cloud.webSocketUri() + "?user=alice"), alice)
+                        .get(10, TimeUnit.SECONDS);
+                aliceConnection.sendText("{\"action\":\"join\",\"room\":\"cold\"}");
+                bobConnection.sendText("{\"action\":\"join\",\"room\":\"cold\"}");
                 String aliceId = jars.connectionIdOf("alice");
                 Thread.sleep(500); // both joins handled
 
@@ -94,8 +94,6 @@ public final class ColdStartBenchmark {
                 if (bob.messages.getCount() > 0) {
                     throw new IllegalStateException("the member never received a message sent by a fresh JVM: the send path is broken");
                 }
-            } finally {
-                client.stop();
             }
         }
         return results;
@@ -137,11 +135,11 @@ public final class ColdStartBenchmark {
     }
 
     /** Counts the chat messages a member receives. */
-    public static final class Member implements Session.Listener.AutoDemanding {
+    static final class Member implements WebSocketListener {
         final CountDownLatch messages = new CountDownLatch(1);
 
         @Override
-        public void onWebSocketText(String frame) {
+        public void onText(WebSocketConnection connection, String frame, long receivedNanos) {
             if (frame.contains("\"type\":\"message\"")) {
                 messages.countDown();
             }

@@ -4,50 +4,68 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.IntFunction;
 
-import org.eclipse.jetty.websocket.api.Session;
-import org.eclipse.jetty.websocket.client.WebSocketClient;
+import dev.switchboard.bench.websocket.LightWebSocketClient;
+import dev.switchboard.bench.websocket.WebSocketConnection;
+import dev.switchboard.bench.websocket.WebSocketListener;
 
 /** Opens many WebSocket connections with a bounded number of handshakes in flight, reporting progress. */
 final class Connections {
 
     private static final int HANDSHAKES_IN_FLIGHT = 256;
+    /** Past the client's own handshake timeout: a future still pending then is a bug, not a slow server. */
+    private static final long RESULT_WAIT_SECONDS = 120;
 
     private Connections() {
     }
 
     /**
      * Connects client {@code i} to {@code uri.apply(i)} with {@code listener.apply(i)}, for i below
-     * {@code count}; returns the sessions that opened (failures are reported, not thrown).
+     * {@code count}; returns the connections that opened. Failures are counted and reported by
+     * cause, not thrown.
      */
-    static List<Session> open(WebSocketClient client, int count, IntFunction<URI> uri, IntFunction<Object> listener,
-                              PrintStream progress, String label) throws InterruptedException, java.io.IOException {
+    static List<WebSocketConnection> open(LightWebSocketClient client, int count, IntFunction<URI> uri,
+                                          IntFunction<WebSocketListener> listener, PrintStream progress, String label)
+            throws InterruptedException {
         Semaphore inFlight = new Semaphore(HANDSHAKES_IN_FLIGHT);
-        List<CompletableFuture<Session>> pending = new ArrayList<>(count);
+        List<CompletableFuture<WebSocketConnection>> pending = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             inFlight.acquire();
-            CompletableFuture<Session> connected = client.connect(listener.apply(i), uri.apply(i));
-            connected.whenComplete((s, e) -> inFlight.release());
+            CompletableFuture<WebSocketConnection> connected = client.connect(uri.apply(i), listener.apply(i));
+            connected.whenComplete((c, e) -> inFlight.release());
             pending.add(connected);
             if ((i + 1) % 1000 == 0) {
                 progress.printf("%s: connected %d/%d%n", label, i + 1, count);
             }
         }
-        List<Session> sessions = new ArrayList<>(count);
-        for (CompletableFuture<Session> each : pending) {
+        List<WebSocketConnection> connections = new ArrayList<>(count);
+        Map<String, Integer> failures = new TreeMap<>();
+        for (CompletableFuture<WebSocketConnection> each : pending) {
             try {
-                sessions.add(each.get(60, TimeUnit.SECONDS));
-            } catch (Exception e) {
-                // counted below
+                connections.add(each.get(RESULT_WAIT_SECONDS, TimeUnit.SECONDS));
+            } catch (ExecutionException e) {
+                count(failures, String.valueOf(e.getCause()));
+            } catch (TimeoutException e) {
+                count(failures, "no outcome within " + RESULT_WAIT_SECONDS + " s");
             }
         }
-        if (sessions.size() < count) {
-            progress.printf("%s: %d of %d connections failed (check `ulimit -n`)%n", label, count - sessions.size(), count);
+        if (!failures.isEmpty()) {
+            progress.printf("%s: %d of %d connections failed (check `ulimit -n`): %s%n", label,
+                    count - connections.size(), count, failures);
         }
-        return sessions;
+        return connections;
+    }
+
+    /** Counts a failure by cause; past a handful of distinct causes the rest are lumped together. */
+    private static void count(Map<String, Integer> failures, String cause) {
+        failures.merge(failures.size() < 5 || failures.containsKey(cause) ? cause : "other causes", 1, Integer::sum);
     }
 }

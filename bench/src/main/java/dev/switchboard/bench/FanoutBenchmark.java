@@ -9,13 +9,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 
-import org.eclipse.jetty.websocket.api.Callback;
-import org.eclipse.jetty.websocket.api.Session;
-import org.eclipse.jetty.websocket.client.WebSocketClient;
+import dev.switchboard.bench.websocket.LightWebSocketClient;
+import dev.switchboard.bench.websocket.WebSocketConnection;
+import dev.switchboard.bench.websocket.WebSocketListener;
 
 /**
  * N members in one room, one sender sending M messages one after another; for each message, when
  * each member got it. Everything is bounded: connection count, message count and every wait.
+ * Members and sender are connections of one {@link LightWebSocketClient}: it shares the machine with
+ * the server under test, so the less CPU it spends per received message, the less it skews what is measured.
  */
 public final class FanoutBenchmark {
 
@@ -35,10 +37,6 @@ public final class FanoutBenchmark {
     }
 
     public Result run(Target target, int members, int messages, Duration perMessageTimeout) throws Exception {
-        WebSocketClient client = new WebSocketClient();
-        client.setIdleTimeout(Duration.ofMinutes(5));
-        client.setMaxTextMessageSize(256 * 1024);
-        client.start();
         // receipts[m * members + i] = nanoTime member i got message m (0 = not yet)
         int total = WARM_UP + messages;
         AtomicLongArray receipts = new AtomicLongArray((total + 1) * members);
@@ -48,14 +46,13 @@ public final class FanoutBenchmark {
             arrived.add(new CountDownLatch(members));
         }
         Readiness joined = new Readiness(members);
-        List<Session> sessions = new ArrayList<>();
-        try {
+        try (LightWebSocketClient client = new LightWebSocketClient(Duration.ofSeconds(30))) {
             progress.printf("%s: connecting %d members%n", target.name(), members);
-            sessions.addAll(Connections.open(client, members, i -> target.uri("member" + i),
-                    i -> new Member(i, members, receipts, arrived, joined, target), progress, "  " + target.name()));
-            int failures = members - sessions.size();
-            Session sender = client.connect(new Member(-1, members, receipts, arrived, joined, target),
-                    target.uri("sender")).get(30, TimeUnit.SECONDS);
+            List<WebSocketConnection> connections = Connections.open(client, members, i -> target.uri("member" + i),
+                    i -> new Member(i, members, receipts, arrived, joined, target), progress, "  " + target.name());
+            int failures = members - connections.size();
+            WebSocketConnection sender = client.connect(target.uri("sender"),
+                    new Member(-1, members, receipts, arrived, joined, target)).get(30, TimeUnit.SECONDS);
             long joinDeadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
             while (!joined.all() && System.nanoTime() < joinDeadline) {
                 joined.await(Duration.ofSeconds(5));
@@ -65,7 +62,7 @@ public final class FanoutBenchmark {
             // Warm-up: the same path as the measured messages (function instances, HTTP connections, JIT),
             // each message awaited in full so none is still queued when measuring starts.
             for (int m = 1; m <= WARM_UP; m++) {
-                sender.sendText(target.message(TAG + m + "#"), Callback.NOOP);
+                sender.sendText(target.message(TAG + m + "#"));
                 arrived.get(m).await(60, TimeUnit.SECONDS);
             }
             progress.printf("  warmed up with %d messages; measuring %d%n", WARM_UP, messages);
@@ -74,7 +71,7 @@ public final class FanoutBenchmark {
             int completed = 0;
             for (int m = WARM_UP + 1; m <= total; m++) {
                 sentAt[m] = System.nanoTime();
-                sender.sendText(target.message(TAG + m + "#"), Callback.NOOP);
+                sender.sendText(target.message(TAG + m + "#"));
                 if (!arrived.get(m).await(perMessageTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     progress.printf("  message %d: only %d/%d members got it within %s%n", m,
                             members - arrived.get(m).getCount(), members, perMessageTimeout);
@@ -83,9 +80,6 @@ public final class FanoutBenchmark {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             return summarize(target.name(), members, WARM_UP + 1, completed, receipts, sentAt, seconds, failures);
-        } finally {
-            sessions.forEach(Session::close);
-            client.stop();
         }
     }
 
@@ -148,7 +142,8 @@ public final class FanoutBenchmark {
         }
     }
 
-    public static final class Member implements Session.Listener.AutoDemanding {
+    /** A member (or, with index -1, the sender): joins on open, stamps each measured message it receives. */
+    static final class Member implements WebSocketListener {
         private final int index;
         private final int members;
         private final AtomicLongArray receipts;
@@ -169,16 +164,15 @@ public final class FanoutBenchmark {
         }
 
         @Override
-        public void onWebSocketOpen(Session session) {
-            target.memberSetup().forEach(frame -> session.sendText(frame, Callback.NOOP));
+        public void onOpen(WebSocketConnection connection) {
+            target.memberSetup().forEach(connection::sendText);
             if (index >= 0 && target.memberSetup().isEmpty()) {
                 joined.add(index);
             }
         }
 
         @Override
-        public void onWebSocketText(String frame) {
-            long now = System.nanoTime();
+        public void onText(WebSocketConnection connection, String frame, long receivedNanos) {
             if (index < 0) {
                 return; // the sender: acks and its own copies are not deliveries
             }
@@ -194,9 +188,9 @@ public final class FanoutBenchmark {
             try {
                 m = Integer.parseInt(frame, at + TAG.length(), end, 10);
             } catch (RuntimeException e) {
-                return; // not ours; a listener that throws would get its session closed
+                return; // not ours; a listener that throws would get its connection closed
             }
-            if (m < arrived.size() && receipts.compareAndSet(m * members + index, 0, now)) {
+            if (m < arrived.size() && receipts.compareAndSet(m * members + index, 0, receivedNanos)) {
                 arrived.get(m).countDown();
             }
         }

@@ -2,18 +2,18 @@ package dev.switchboard.bench;
 
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
-import org.eclipse.jetty.websocket.api.Session;
-import org.eclipse.jetty.websocket.client.WebSocketClient;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sns.SnsClient;
+
+import dev.switchboard.bench.websocket.LightWebSocketClient;
+import dev.switchboard.bench.websocket.WebSocketConnection;
+import dev.switchboard.bench.websocket.WebSocketListener;
 
 /**
  * K idle connections held by the local cloud: its memory before and after, whether all are still
@@ -38,18 +38,14 @@ public final class IdleConnectionsBenchmark {
     Result run(LocalCloudProcess cloud, int count, Duration hold) throws Exception {
         System.gc();
         double before = cloud.residentMb();
-        WebSocketClient client = new WebSocketClient();
-        client.setIdleTimeout(Duration.ofMinutes(10));
-        client.start();
         CountDownLatch received = new CountDownLatch(count);
-        List<Session> sessions = new ArrayList<>();
-        try {
-            sessions.addAll(Connections.open(client, count, i -> java.net.URI.create(cloud.webSocketUri() + "?user=idle" + i),
-                    i -> new Listener(received), progress, "idle"));
-            int failures = count - sessions.size();
-            progress.printf("idle: %d connected (%d failed); holding %s%n", sessions.size(), failures, hold);
+        try (LightWebSocketClient client = new LightWebSocketClient(Duration.ofSeconds(30))) {
+            List<WebSocketConnection> connections = Connections.open(client, count,
+                    i -> java.net.URI.create(cloud.webSocketUri() + "?user=idle" + i), i -> new Listener(received), progress, "idle");
+            int failures = count - connections.size();
+            progress.printf("idle: %d connected (%d failed); holding %s%n", connections.size(), failures, hold);
             Thread.sleep(hold.toMillis());
-            int open = (int) sessions.stream().filter(Session::isOpen).count();
+            int open = (int) connections.stream().filter(WebSocketConnection::isOpen).count();
             double after = cloud.residentMb();
 
             long start = System.nanoTime();
@@ -62,23 +58,21 @@ public final class IdleConnectionsBenchmark {
             double seconds = (System.nanoTime() - start) / 1e9;
             int got = count - (int) received.getCount();
             progress.printf("idle: %d/%d received the broadcast in %.1f s%n", got, count, seconds);
-            return new Result(count, sessions.size(), open, got, seconds, before, after);
-        } finally {
-            sessions.forEach(Session::close);
-            client.stop();
+            return new Result(count, connections.size(), open, got, seconds, before, after);
         }
     }
 
-    public static final class Listener implements Session.Listener.AutoDemanding {
+    /** Counts its connection once when the broadcast reaches it. */
+    static final class Listener implements WebSocketListener {
         private final CountDownLatch received;
-        private boolean counted;
+        private boolean counted; // the client's one selector thread is the only caller
 
         Listener(CountDownLatch received) {
             this.received = received;
         }
 
         @Override
-        public void onWebSocketText(String frame) {
+        public void onText(WebSocketConnection connection, String frame, long receivedNanos) {
             if (!counted && frame.contains("idle-bench")) {
                 counted = true;
                 received.countDown();

@@ -94,6 +94,37 @@ final class LocalCloudProcess implements AutoCloseable {
         return -1;
     }
 
+    /**
+     * Waits, up to {@code max}, for a second in which the local cloud used under 5% of a core: the
+     * previous run's closed connections each run {@code $disconnect} (with a presence post), which
+     * goes on well after the run and would otherwise load the machine during the next measurement.
+     * Returns the seconds waited, or -1 if the cloud did not go quiet in time or its CPU is unknown.
+     */
+    long awaitQuiet(Duration max) throws InterruptedException {
+        long start = System.nanoTime();
+        long ticks = cpuTicks();
+        while (ticks >= 0 && System.nanoTime() - start < max.toNanos()) {
+            Thread.sleep(1000);
+            long now = cpuTicks();
+            if (now >= 0 && now - ticks <= 5) { // /proc counts 100 ticks a second per core
+                return Duration.ofNanos(System.nanoTime() - start).toSeconds();
+            }
+            ticks = now;
+        }
+        return -1;
+    }
+
+    /** User plus system CPU of the local cloud's JVM in clock ticks (Linux /proc); -1 where unknown. */
+    private long cpuTicks() {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime: fields 14 and 15 of stat
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();

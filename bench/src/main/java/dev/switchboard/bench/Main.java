@@ -88,17 +88,20 @@ public final class Main implements Callable<Integer> {
                     List<FanoutBenchmark.Result> results = new ArrayList<>();
                     for (int size : members) {
                         int count = size >= 5000 ? Math.min(messages, 5) : messages;
+                        settle(started, progress);
                         try (BroadcastCeilingServer.Child ceiling = BroadcastCeilingServer.spawn()) {
                             results.add(fanout.run(Target.ceiling(ceiling.uri()), size, count, timeout));
                         }
                         // a fresh room per run: ids of an earlier run would be acknowledged as duplicates
                         String room = "bench-" + size + "-" + Long.toString(System.currentTimeMillis(), 36);
+                        settle(started, progress);
                         results.add(fanout.run(Target.switchboard(api, room), size, count, timeout));
                     }
                     md.append("### Fan-out: last member to receive, Switchboard local cloud vs bare broadcast\n\n")
                             .append(fanoutMarkdown(results)).append('\n');
                 }
                 if (idle > 0 && started != null) {
+                    settle(started, progress);
                     IdleConnectionsBenchmark.Result r = new IdleConnectionsBenchmark(progress).run(started, idle, idleHold);
                     md.append("### Idle connections held by the local cloud\n\n").append(idleMarkdown(r)).append('\n');
                 }
@@ -122,6 +125,19 @@ public final class Main implements Callable<Integer> {
             progress.println("wrote " + out);
         }
         return 0;
+    }
+
+    /** Before a measurement: lets the local cloud finish the previous run's disconnects (bounded). */
+    private static void settle(LocalCloudProcess cloud, PrintStream progress) throws InterruptedException {
+        if (cloud == null) {
+            return; // --url: not ours to watch
+        }
+        long waited = cloud.awaitQuiet(Duration.ofMinutes(3));
+        if (waited < 0) {
+            progress.println("local cloud still busy (or its CPU unknown) after 3 min; measuring anyway");
+        } else if (waited > 1) {
+            progress.printf("waited %d s for the local cloud to go quiet%n", waited);
+        }
     }
 
     /** Replaces what is between the markers (or appends them with the tables). */
