@@ -28,8 +28,14 @@ public final class FanoutBenchmark {
 
     /** Marks a measured message in the text: {@code msg#<seq>#}; nothing else in a frame contains it. */
     private static final String TAG = "msg#";
-    /** Messages 1..WARM_UP warm up and are not measured. */
-    private static final int WARM_UP = 3;
+    /**
+     * Messages 1..warmUp(members) warm up and are not measured: about 20,000 deliveries (at least 3
+     * messages, at most 20), so both servers' JITs have compiled the delivery path before measuring.
+     * With 3 for every size, a fresh ceiling JVM was measured still half-interpreted (2x its warm figure).
+     */
+    static int warmUp(int members) {
+        return Math.max(3, Math.min(20, 20_000 / Math.max(1, members)));
+    }
     private final PrintStream progress;
 
     public FanoutBenchmark(PrintStream progress) {
@@ -38,7 +44,8 @@ public final class FanoutBenchmark {
 
     public Result run(Target target, int members, int messages, Duration perMessageTimeout) throws Exception {
         // receipts[m * members + i] = nanoTime member i got message m (0 = not yet)
-        int total = WARM_UP + messages;
+        int warmUp = warmUp(members);
+        int total = warmUp + messages;
         AtomicLongArray receipts = new AtomicLongArray((total + 1) * members);
         long[] sentAt = new long[total + 1];
         List<CountDownLatch> arrived = new ArrayList<>();
@@ -61,15 +68,15 @@ public final class FanoutBenchmark {
 
             // Warm-up: the same path as the measured messages (function instances, HTTP connections, JIT),
             // each message awaited in full so none is still queued when measuring starts.
-            for (int m = 1; m <= WARM_UP; m++) {
+            for (int m = 1; m <= warmUp; m++) {
                 sender.sendText(target.message(TAG + m + "#"));
                 arrived.get(m).await(60, TimeUnit.SECONDS);
             }
-            progress.printf("  warmed up with %d messages; measuring %d%n", WARM_UP, messages);
+            progress.printf("  warmed up with %d messages; measuring %d%n", warmUp, messages);
 
             long start = System.nanoTime();
             int completed = 0;
-            for (int m = WARM_UP + 1; m <= total; m++) {
+            for (int m = warmUp + 1; m <= total; m++) {
                 sentAt[m] = System.nanoTime();
                 sender.sendText(target.message(TAG + m + "#"));
                 if (!arrived.get(m).await(perMessageTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -79,7 +86,7 @@ public final class FanoutBenchmark {
                 completed++;
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            return summarize(target.name(), members, WARM_UP + 1, completed, receipts, sentAt, seconds, failures);
+            return summarize(target.name(), members, warmUp + 1, completed, receipts, sentAt, seconds, failures);
         }
     }
 
