@@ -16,16 +16,18 @@ import dev.switchboard.bench.websocket.WebSocketConnection;
 import dev.switchboard.bench.websocket.WebSocketListener;
 
 /**
- * K idle connections held by the local cloud: its memory before and after, whether all are still
+ * K idle connections held by the local cloud: its memory before and after (live heap after a full
+ * GC, and resident memory), whether all are still
  * open after a quiet period, and whether every one receives a broadcast-to-all notification
  * published through SNS (as another system would). Bounded in count and time.
  */
 public final class IdleConnectionsBenchmark {
 
     public record Result(int requested, int connected, int openAfterHold, int receivedBroadcast, double broadcastSeconds,
-                         double residentMbBefore, double residentMbAfter) {
-        double kbPerConnection() {
-            return connected == 0 || residentMbBefore < 0 ? -1 : (residentMbAfter - residentMbBefore) * 1024 / connected;
+                         double residentMbBefore, double residentMbAfter, double heapMbBefore, double heapMbAfter) {
+        /** Live heap per held connection (after full GCs); -1 where unknown. */
+        double heapKbPerConnection() {
+            return connected == 0 || heapMbBefore < 0 || heapMbAfter < 0 ? -1 : (heapMbAfter - heapMbBefore) * 1024 / connected;
         }
     }
 
@@ -36,7 +38,7 @@ public final class IdleConnectionsBenchmark {
     }
 
     Result run(LocalCloudProcess cloud, int count, Duration hold) throws Exception {
-        System.gc();
+        double heapBefore = cloud.heapUsedAfterGcMb();
         double before = cloud.residentMb();
         CountDownLatch received = new CountDownLatch(count);
         try (LightWebSocketClient client = new LightWebSocketClient(Duration.ofSeconds(30))) {
@@ -47,6 +49,7 @@ public final class IdleConnectionsBenchmark {
             Thread.sleep(hold.toMillis());
             int open = (int) connections.stream().filter(WebSocketConnection::isOpen).count();
             double after = cloud.residentMb();
+            double heapAfter = cloud.heapUsedAfterGcMb();
 
             long start = System.nanoTime();
             try (SnsClient sns = SnsClient.builder().endpointOverride(cloud.snsEndpoint()).region(Region.US_EAST_1)
@@ -58,7 +61,7 @@ public final class IdleConnectionsBenchmark {
             double seconds = (System.nanoTime() - start) / 1e9;
             int got = count - (int) received.getCount();
             progress.printf("idle: %d/%d received the broadcast in %.1f s%n", got, count, seconds);
-            return new Result(count, connections.size(), open, got, seconds, before, after);
+            return new Result(count, connections.size(), open, got, seconds, before, after, heapBefore, heapAfter);
         }
     }
 

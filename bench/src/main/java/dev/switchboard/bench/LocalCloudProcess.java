@@ -95,6 +95,34 @@ final class LocalCloudProcess implements AutoCloseable {
     }
 
     /**
+     * Java heap in use by the local cloud right after a full GC it is asked to run ({@code jcmd
+     * GC.run}, then {@code GC.heap_info}), in MB; -1 where jcmd is unavailable. Resident memory
+     * alone says little here: a JVM keeps the heap it grew to in earlier runs.
+     */
+    double heapUsedAfterGcMb() {
+        try {
+            jcmd("GC.run");
+            var used = java.util.regex.Pattern.compile("heap\\s+total \\d+K, used (\\d+)K").matcher(jcmd("GC.heap_info"));
+            return used.find() ? Long.parseLong(used.group(1)) / 1024.0 : -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private String jcmd(String command) throws IOException, InterruptedException {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(process.pid()), command).redirectErrorStream(true).start();
+        String output = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!jcmd.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
+            throw new IOException("jcmd " + command + " failed: " + output);
+        }
+        return output;
+    }
+
+    /**
      * Waits, up to {@code max}, for a second in which the local cloud used under 5% of a core: the
      * previous run's closed connections each run {@code $disconnect} (with a presence post), which
      * goes on well after the run and would otherwise load the machine during the next measurement.

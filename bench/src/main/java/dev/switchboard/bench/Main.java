@@ -198,11 +198,11 @@ public final class Main implements Callable<Integer> {
     }
 
     static String idleMarkdown(IdleConnectionsBenchmark.Result r) {
-        return "| connections asked | connected | open after hold | got the broadcast | broadcast to all took s | local cloud RSS before / after MB | KB per connection |\n"
-                + "| ---: | ---: | ---: | ---: | ---: | --- | ---: |\n"
-                + String.format("| %d | %d | %d | %d | %.1f | %.0f / %.0f | %.1f |%n", r.requested(), r.connected(),
-                r.openAfterHold(), r.receivedBroadcast(), r.broadcastSeconds(), r.residentMbBefore(), r.residentMbAfter(),
-                r.kbPerConnection());
+        return "| connections asked | connected | open after hold | got the broadcast | broadcast to all took s | live heap after GC, before / after MB | heap KB per connection | RSS before / after MB |\n"
+                + "| ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |\n"
+                + String.format("| %d | %d | %d | %d | %.1f | %.0f / %.0f | %.1f | %.0f / %.0f |%n", r.requested(), r.connected(),
+                r.openAfterHold(), r.receivedBroadcast(), r.broadcastSeconds(), r.heapMbBefore(), r.heapMbAfter(),
+                r.heapKbPerConnection(), r.residentMbBefore(), r.residentMbAfter());
     }
 
     static String machine() {
