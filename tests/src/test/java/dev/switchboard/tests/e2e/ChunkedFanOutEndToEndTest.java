@@ -28,6 +28,8 @@ class ChunkedFanOutEndToEndTest {
     static final int MEMBERS = 13;
     static final int MESSAGES = 3;
     static final String ROOM = "chunked";
+    /** What the Broadcast function logs for each chunk it delivered. */
+    static final Pattern CHUNK_LINE = Pattern.compile("sns \\S+ delivered=(\\d+) gone=(\\d+) failed=(\\d+)");
 
     @RegisterExtension
     static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true)
@@ -37,7 +39,7 @@ class ChunkedFanOutEndToEndTest {
     @Test
     void roomLargerThanAChunk_everyMemberGetsEveryMessageOnce_viaSnsChunks() throws Exception {
         List<WsClient> members = new ArrayList<>();
-        try (WsClient sender = WsClient.connect(userUri(local.cloud(), "chunk-sender"))) {
+        try (LogCapture log = new LogCapture(); WsClient sender = WsClient.connect(userUri(local.cloud(), "chunk-sender"))) {
             for (int i = 0; i < MEMBERS; i++) {
                 WsClient member = WsClient.connect(userUri(local.cloud(), "chunk-member" + i));
                 members.add(member);
@@ -45,11 +47,12 @@ class ChunkedFanOutEndToEndTest {
             }
             ChatEndToEndTest.join(sender, ROOM, "chunk-sender");
             int audience = MEMBERS + 1; // the sender is a member too
-            // presence goes out in chunks too: wait until the last join's has reached everyone, then count
+            // presence goes out in chunks too: wait until the last join's has reached everyone and its
+            // chunks are all logged, then count only what the messages add
             for (WsClient member : members) {
                 member.next(f -> ChatEndToEndTest.presence(f, "join", "chunk-sender"));
             }
-            LogCapture log = new LogCapture();
+            int presenceChunks = settled(log, CHUNK_LINE).size();
 
             List<String> sent = new ArrayList<>();
             for (int m = 0; m < MESSAGES; m++) {
@@ -73,7 +76,8 @@ class ChunkedFanOutEndToEndTest {
             // each message: the first page of the room (14 with the sender) posted by the Message function,
             // each further page a chunk delivered by the Broadcast function; the sender gets an ack instead
             int chunksPerMessage = (audience + CHUNK - 1) / CHUNK - 1;
-            List<Matcher> chunkLines = log.matching(Pattern.compile("sns \\S+ delivered=(\\d+) gone=(\\d+) failed=(\\d+)"));
+            List<Matcher> allChunkLines = settled(log, CHUNK_LINE);
+            List<Matcher> chunkLines = allChunkLines.subList(presenceChunks, allChunkLines.size());
             List<Matcher> sendLines = log.matching(Pattern.compile("send \\S+ to " + ROOM + ": delivered=(\\d+) gone=(\\d+) failed=(\\d+)"));
             assertThat(chunkLines).hasSize(chunksPerMessage * MESSAGES);
             assertThat(sendLines).hasSize(MESSAGES);
@@ -87,9 +91,25 @@ class ChunkedFanOutEndToEndTest {
             assertThat(totals).containsEntry("delivered", MEMBERS * MESSAGES).containsEntry("not delivered", 0);
             assertThat(chunkLines.stream().mapToInt(m -> Integer.parseInt(m.group(1))).sum())
                     .as("most of the room went through SNS").isGreaterThanOrEqualTo((audience - CHUNK) * MESSAGES - MESSAGES);
-            log.close();
         } finally {
             members.forEach(WsClient::close);
         }
+    }
+
+    /**
+     * The lines matching once no new one has appeared for half a second (bounded): a chunk's line is
+     * logged after its frames reach the members, so seeing the frames does not mean seeing the line.
+     */
+    static List<Matcher> settled(LogCapture log, Pattern pattern) throws InterruptedException {
+        List<Matcher> lines = log.matching(pattern);
+        for (int i = 0; i < 40; i++) {
+            TimeUnit.MILLISECONDS.sleep(500);
+            List<Matcher> now = log.matching(pattern);
+            if (now.size() == lines.size()) {
+                return now;
+            }
+            lines = now;
+        }
+        return lines;
     }
 }
