@@ -41,6 +41,7 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 public final class SignedConnectionsPoster implements ConnectionPoster, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SignedConnectionsPoster.class);
+    private static final Duration IDLE_THREAD = Duration.ofSeconds(60);
 
     private final String host;
     private final int port;
@@ -54,7 +55,7 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
     private final int readTimeoutMillis;
     private final ThreadPoolExecutor threads;
     /** Each poster thread's signer and connection; signers hold a Mac, connections a socket. */
-    private final ThreadLocal<Lane> lanes;
+    private final ThreadLocal<Lane> lanes = new ThreadLocal<>();
     private final Set<PersistentHttpConnection> open = ConcurrentHashMap.newKeySet();
 
     /**
@@ -63,6 +64,12 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
      */
     public SignedConnectionsPoster(URI endpoint, String region, AwsCredentialsProvider credentials, int connections,
                                    Duration connectTimeout, Duration readTimeout, ThreadFactory threadFactory) {
+        this(endpoint, region, credentials, connections, connectTimeout, readTimeout, threadFactory, IDLE_THREAD);
+    }
+
+    /** @param idleThread how long a poster thread waits for work before it ends, closing its connection */
+    SignedConnectionsPoster(URI endpoint, String region, AwsCredentialsProvider credentials, int connections,
+                            Duration connectTimeout, Duration readTimeout, ThreadFactory threadFactory, Duration idleThread) {
         boolean https = "https".equalsIgnoreCase(endpoint.getScheme());
         if (!https && !"http".equalsIgnoreCase(endpoint.getScheme())) {
             throw new IllegalArgumentException("management endpoint must be http(s): " + endpoint);
@@ -79,9 +86,23 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
         this.clock = Clock.systemUTC();
         this.connectTimeoutMillis = (int) connectTimeout.toMillis();
         this.readTimeoutMillis = (int) readTimeout.toMillis();
-        // Threads start one per post in flight up to the bound, then stay, each with its kept-alive connection.
-        this.threads = new ThreadPoolExecutor(connections, connections, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threadFactory);
-        this.lanes = ThreadLocal.withInitial(this::newLane);
+        // Threads start one per post in flight up to the bound, each with its kept-alive connection; a thread
+        // idle for a minute ends and closes its connection, so a function instance (or a stopped local cloud's)
+        // holds no threads or sockets it does not use.
+        ThreadFactory closingLanes = task -> threadFactory.newThread(() -> {
+            try {
+                task.run();
+            } finally {
+                Lane lane = lanes.get();
+                if (lane != null) {
+                    open.remove(lane.connection);
+                    lane.connection.close();
+                }
+            }
+        });
+        this.threads = new ThreadPoolExecutor(connections, connections, idleThread.toMillis(), TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), closingLanes);
+        this.threads.allowCoreThreadTimeOut(true);
     }
 
     @Override
@@ -113,6 +134,10 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
 
     private PostStatus postNow(String connectionId, byte[] frame) {
         Lane lane = lanes.get();
+        if (lane == null) {
+            lane = newLane();
+            lanes.set(lane);
+        }
         byte[] head;
         try {
             head = lane.head(connectionId, frame);
