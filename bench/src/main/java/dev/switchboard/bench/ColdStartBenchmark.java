@@ -30,7 +30,23 @@ public final class ColdStartBenchmark {
 
     /** Median and spread of one function under one JVM set-up. */
     public record Result(String what, String jvm, long jarBytes, int samples, double medianMs, double minMs, double maxMs,
-                         double vsYardstick) {
+                         double vsYardstick, Phases phases) {
+    }
+
+    /**
+     * Medians of where a cold start's time goes: JVM start to {@code main}, building the handler
+     * (configuration, SDK clients, store, fan-out), handling the first event; -1 where the runner
+     * did not report the phase (the yardstick builds no handler).
+     */
+    public record Phases(double untilMainMs, double buildMs, double firstEventMs) {
+        static Phases of(List<FreshJvm.Run> runs) {
+            if (runs.stream().anyMatch(r -> r.untilMain() == null || r.untilBuilt() == null)) {
+                return new Phases(-1, -1, -1);
+            }
+            return new Phases(median(runs.stream().mapToLong(r -> r.untilMain().toNanos()).toArray()),
+                    median(runs.stream().mapToLong(r -> r.untilBuilt().minus(r.untilMain()).toNanos()).toArray()),
+                    median(runs.stream().mapToLong(r -> r.untilResponse().minus(r.untilBuilt()).toNanos()).toArray()));
+        }
     }
 
     private record Variant(String name, List<String> options, boolean templateToolOptions) {
@@ -64,12 +80,14 @@ public final class ColdStartBenchmark {
 
                 Variant defaults = new Variant("JVM defaults", List.of(), false);
                 Variant c1 = new Variant("C1 only (template JAVA_TOOL_OPTIONS)", List.of(), true);
-                long[] yardstickTimes = sample(samples, i -> jars.invoke("MessageFunction", List.of(), false,
+                List<FreshJvm.Run> yardstickRuns = sample(samples, i -> jars.invoke("MessageFunction", List.of(), false,
                         "baseline-getitem", "-", null));
+                long[] yardstickTimes = untilResponse(yardstickRuns);
                 double yardstick = median(yardstickTimes);
                 results.add(new Result("yardstick: SDK DynamoDB client + one GetItem", defaults.name(),
                         Files.size(jars.jar("MessageFunction")), samples, yardstick,
-                        Arrays.stream(yardstickTimes).min().orElse(0) / 1e6, Arrays.stream(yardstickTimes).max().orElse(0) / 1e6, 1.0));
+                        Arrays.stream(yardstickTimes).min().orElse(0) / 1e6, Arrays.stream(yardstickTimes).max().orElse(0) / 1e6, 1.0,
+                        Phases.of(yardstickRuns)));
                 progress.printf("cold start: yardstick (SDK client + GetItem) median %.0f ms%n", yardstick);
 
                 for (String[] target : new String[][] {
@@ -83,11 +101,12 @@ public final class ColdStartBenchmark {
                     Variant cdsVariant = new Variant("C1 + AppCDS archive", List.of("-XX:SharedArchiveFile=" + archive), true);
                     for (Variant variant : List.of(defaults, c1, cdsVariant)) {
                         int[] n = {0};
-                        long[] times = sample(samples, i -> invoke(jars, function, aliceId, ++n[0], variant));
+                        List<FreshJvm.Run> runs = sample(samples, i -> invoke(jars, function, aliceId, ++n[0], variant));
+                        long[] times = untilResponse(runs);
                         double median = median(times);
                         results.add(new Result(target[1], variant.name(), Files.size(jars.jar(function)), samples, median,
                                 Arrays.stream(times).min().orElse(0) / 1e6, Arrays.stream(times).max().orElse(0) / 1e6,
-                                median / yardstick));
+                                median / yardstick, Phases.of(runs)));
                         progress.printf("cold start: %s, %s: median %.0f ms%n", function, variant.name(), median);
                     }
                 }
@@ -119,12 +138,16 @@ public final class ColdStartBenchmark {
         FreshJvm.Run run(int index) throws Exception;
     }
 
-    private static long[] sample(int samples, Sample sample) throws Exception {
-        long[] nanos = new long[samples];
+    private static List<FreshJvm.Run> sample(int samples, Sample sample) throws Exception {
+        List<FreshJvm.Run> runs = new java.util.ArrayList<>(samples);
         for (int i = 0; i < samples; i++) {
-            nanos[i] = sample.run(i).untilResponse().toNanos();
+            runs.add(sample.run(i));
         }
-        return nanos;
+        return runs;
+    }
+
+    private static long[] untilResponse(List<FreshJvm.Run> runs) {
+        return runs.stream().mapToLong(r -> r.untilResponse().toNanos()).toArray();
     }
 
     private static double median(long[] nanos) {

@@ -19,8 +19,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class FreshJvm {
 
-    /** What one run printed and how long it took (wall, from spawning the process to the response line). */
-    public record Run(String response, Duration untilResponse, String stderr) {
+    /**
+     * What one run printed and how long it took (wall, from spawning the process to the response
+     * line), and when the runner reached {@code main} and had built the handler (null where it did
+     * not say: the yardstick builds no handler).
+     */
+    public record Run(String response, Duration untilResponse, String stderr, Duration untilMain, Duration untilBuilt) {
     }
 
     private final Path runnerClasses;
@@ -89,9 +93,15 @@ public final class FreshJvm {
         watchdog.setDaemon(true);
         watchdog.start();
         String response = null;
+        Duration untilMain = null;
+        Duration untilBuilt = null;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line = out.readLine(); line != null; line = out.readLine()) {
-                if (line.startsWith("RESPONSE ")) {
+                if (line.equals("PHASE MAIN")) {
+                    untilMain = Duration.ofNanos(System.nanoTime() - start);
+                } else if (line.equals("PHASE BUILT")) {
+                    untilBuilt = Duration.ofNanos(System.nanoTime() - start);
+                } else if (line.startsWith("RESPONSE ")) {
                     response = line.substring("RESPONSE ".length());
                     break;
                 }
@@ -105,6 +115,6 @@ public final class FreshJvm {
             throw new IOException(functionJar.getFileName() + " " + handlerClass + " gave no response (exit "
                     + (process.isAlive() ? "none" : process.exitValue()) + "):\n" + errors);
         }
-        return new Run(response, elapsed, errors);
+        return new Run(response, elapsed, errors, untilMain, untilBuilt);
     }
 }

@@ -29,6 +29,7 @@ public final class FunctionRunner {
 
     @SuppressWarnings("unchecked")
     public static void main(String[] args) throws Exception {
+        phase("MAIN"); // the parent times the phases by when these lines arrive
         if (args[0].equals("baseline-getitem")) {
             baselineGetItem();
             return;
@@ -46,10 +47,16 @@ public final class FunctionRunner {
             default -> webSocket(eventType, "$default", "MESSAGE", connectionId, payload, null);
         };
         RequestHandler<Object, Object> handler = (RequestHandler<Object, Object>) type.getConstructor().newInstance();
+        phase("BUILT");
         Object response = handler.handleRequest(event, new RunnerContext(handlerClass));
         System.out.println("RESPONSE " + describe(response));
         System.out.flush();
         System.exit(0); // the SDK's and fan-out's daemon threads must not keep a finished "invocation" alive
+    }
+
+    private static void phase(String name) {
+        System.out.println("PHASE " + name);
+        System.out.flush();
     }
 
     /**
