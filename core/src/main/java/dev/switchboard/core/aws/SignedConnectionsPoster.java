@@ -57,6 +57,7 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
     /** Each poster thread's signer and connection; signers hold a Mac, connections a socket. */
     private final ThreadLocal<Lane> lanes = new ThreadLocal<>();
     private final Set<PersistentHttpConnection> open = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicBoolean signingFailureLogged = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * @param endpoint    {@code https://{api-id}.execute-api.{region}.amazonaws.com/{stage}}
@@ -142,8 +143,10 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
         try {
             head = lane.head(connectionId, frame);
         } catch (RuntimeException e) {
-            // no credentials: nothing was sent, and another try would fail alike
-            LOG.warn("cannot sign a post to {}: {}", connectionId, e.toString());
+            // no credentials: nothing was sent, and another try would fail alike. Said once, not per recipient.
+            if (!signingFailureLogged.getAndSet(true)) {
+                LOG.error("cannot sign @connections posts (further failures not logged): {}", e.toString());
+            }
             return PostStatus.FAILED;
         }
         try {
