@@ -38,8 +38,7 @@ class PersistentHttpConnectionTest {
     }
 
     final List<String> received = new CopyOnWriteArrayList<>();
-    final AtomicInteger accepted = new AtomicInteger();
-    ServerSocket server;
+    LoopbackServer server;
 
     @AfterEach
     void stop() throws IOException {
@@ -49,24 +48,13 @@ class PersistentHttpConnectionTest {
     }
 
     int serve(ServerSocket socket, IntFunction<Answer> script) {
-        server = socket;
         AtomicInteger requests = new AtomicInteger();
-        Thread acceptor = new Thread(() -> {
-            while (!socket.isClosed()) {
-                try {
-                    Socket client = socket.accept();
-                    accepted.incrementAndGet();
-                    Thread connection = new Thread(() -> answer(client, script, requests));
-                    connection.setDaemon(true);
-                    connection.start();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        });
-        acceptor.setDaemon(true);
-        acceptor.start();
-        return socket.getLocalPort();
+        server = new LoopbackServer(socket, client -> answer(client, script, requests));
+        return server.port();
+    }
+
+    int accepted() {
+        return server.accepted.get();
     }
 
     void answer(Socket client, IntFunction<Answer> script, AtomicInteger requests) {
@@ -136,7 +124,7 @@ class PersistentHttpConnectionTest {
 
             assertThat(statuses).containsExactly(200, 410, 429, 204, 200);
         }
-        assertThat(accepted.get()).isEqualTo(1);
+        assertThat(accepted()).isEqualTo(1);
         assertThat(received).hasSize(5);
         assertThat(received.get(3)).startsWith("POST /local/@connections/c3 HTTP/1.1\r\n").endsWith("\r\n\r\n{}");
     }
@@ -153,7 +141,7 @@ class PersistentHttpConnectionTest {
             assertThat(connection.exchange(head("/b"), BODY)).isEqualTo(500);
             assertThat(connection.exchange(head("/c"), BODY)).isEqualTo(200);
         }
-        assertThat(accepted.get()).isEqualTo(3);
+        assertThat(accepted()).isEqualTo(3);
         assertThat(received).hasSize(3);
     }
 
@@ -168,7 +156,7 @@ class PersistentHttpConnectionTest {
 
             assertThat(connection.exchange(head("/second"), BODY)).isEqualTo(200);
         }
-        assertThat(accepted.get()).isEqualTo(2);
+        assertThat(accepted()).isEqualTo(2);
         assertThat(received).hasSize(2); // the dropped connection never got /second
         assertThat(received.get(1)).startsWith("POST /second ");
     }
@@ -185,7 +173,7 @@ class PersistentHttpConnectionTest {
             assertThatThrownBy(() -> connection.exchange(head("/slow"), BODY)).isInstanceOf(SocketTimeoutException.class);
         }
         assertThat(received).hasSize(2);
-        assertThat(accepted.get()).isEqualTo(1);
+        assertThat(accepted()).isEqualTo(1);
     }
 
     @Test

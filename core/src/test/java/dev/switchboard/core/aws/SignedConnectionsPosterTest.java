@@ -26,10 +26,9 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 /** The poster's threads and kept-alive connections: reused while busy, given back when idle. */
 class SignedConnectionsPosterTest {
 
-    final AtomicInteger accepted = new AtomicInteger();
     final AtomicInteger closedByClient = new AtomicInteger();
     final AtomicInteger requests = new AtomicInteger();
-    ServerSocket server;
+    LoopbackServer server;
 
     @AfterEach
     void stop() throws IOException {
@@ -54,15 +53,15 @@ class SignedConnectionsPosterTest {
             }
         }
         assertThat(requests.get()).isEqualTo(100);
-        assertThat(accepted.get()).as("at most one connection per poster thread").isBetween(1, 4);
+        assertThat(server.accepted.get()).as("at most one connection per poster thread").isBetween(1, 4);
         assertThat(closedByClient.get()).isZero();
 
         // idle past the threads' keep-alive: each thread ends and closes its connection
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (closedByClient.get() < accepted.get() && System.nanoTime() < deadline) {
+        while (closedByClient.get() < server.accepted.get() && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
-        assertThat(closedByClient.get()).isEqualTo(accepted.get());
+        assertThat(closedByClient.get()).isEqualTo(server.accepted.get());
 
         // and posting again simply starts over
         assertThat(poster.post("again=", frame).get()).isEqualTo(PostStatus.DELIVERED);
@@ -72,23 +71,8 @@ class SignedConnectionsPosterTest {
 
     /** Answers every request 200 on kept-alive connections; counts connections and their closing by the client. */
     int serve() throws IOException {
-        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(() -> {
-            while (!server.isClosed()) {
-                try {
-                    Socket client = server.accept();
-                    accepted.incrementAndGet();
-                    Thread connection = new Thread(() -> answer(client));
-                    connection.setDaemon(true);
-                    connection.start();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        });
-        acceptor.setDaemon(true);
-        acceptor.start();
-        return server.getLocalPort();
+        server = new LoopbackServer(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), this::answer);
+        return server.port();
     }
 
     void answer(Socket client) {
