@@ -33,6 +33,7 @@ final class ConnectionsSigner {
     private static final DateTimeFormatter AMZ_DATE =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final char[] UPPER_HEX = "0123456789ABCDEF".toCharArray();
 
     private final String region;
     private final Mac hmac;
@@ -107,19 +108,25 @@ final class ConnectionsSigner {
 
     /** SigV4 for services other than S3 encodes the (already encoded) path once more, keeping slashes. */
     private static void appendCanonicalPath(StringBuilder out, String encodedPath) {
-        for (int i = 0; i < encodedPath.length(); i++) {
-            char c = encodedPath.charAt(i);
-            if (c == '/' || unreserved(c)) {
+        percentEncode(out, encodedPath, true);
+    }
+
+    /**
+     * RFC 3986 percent-encoding as SigV4 defines it: every UTF-8 byte that is not unreserved becomes
+     * {@code %XX} (upper-case hex); slashes are kept when {@code keepSlashes}.
+     */
+    static void percentEncode(StringBuilder out, String text, boolean keepSlashes) {
+        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if (unreserved(c) || (keepSlashes && c == '/')) {
                 out.append(c);
             } else {
-                for (byte b : String.valueOf(c).getBytes(StandardCharsets.UTF_8)) {
-                    out.append('%').append(Character.toUpperCase(HEX[(b >> 4) & 0xf])).append(Character.toUpperCase(HEX[b & 0xf]));
-                }
+                out.append('%').append(UPPER_HEX[(b >> 4) & 0xf]).append(UPPER_HEX[b & 0xf]);
             }
         }
     }
 
-    static boolean unreserved(char c) {
+    private static boolean unreserved(char c) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
                 || c == '-' || c == '_' || c == '.' || c == '~';
     }

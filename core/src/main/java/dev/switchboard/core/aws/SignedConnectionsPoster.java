@@ -2,7 +2,6 @@ package dev.switchboard.core.aws;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
@@ -194,24 +193,8 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
 
     /** Percent-encodes everything but RFC 3986 unreserved characters (connection ids end in '=' and may hold '+' or '/'). */
     static String encode(String connectionId) {
-        StringBuilder out = null;
-        byte[] bytes = connectionId.getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < bytes.length; i++) {
-            char c = (char) (bytes[i] & 0xff);
-            if (ConnectionsSigner.unreserved(c)) {
-                if (out != null) {
-                    out.append(c);
-                }
-            } else {
-                if (out == null) {
-                    out = new StringBuilder(bytes.length + 8);
-                    for (int j = 0; j < i; j++) {
-                        out.append((char) bytes[j]); // unreserved ASCII so far
-                    }
-                }
-                out.append('%').append("0123456789ABCDEF".charAt((c >> 4) & 0xf)).append("0123456789ABCDEF".charAt(c & 0xf));
-            }
-        }
-        return out == null ? connectionId : out.toString();
+        StringBuilder out = new StringBuilder(connectionId.length() + 8);
+        ConnectionsSigner.percentEncode(out, connectionId, false);
+        return out.toString();
     }
 }
