@@ -2,6 +2,7 @@ package dev.switchboard.core.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -38,6 +39,7 @@ class PersistentHttpConnectionTest {
     }
 
     final List<String> received = new CopyOnWriteArrayList<>();
+    final AtomicInteger closedByServer = new AtomicInteger();
     LoopbackServer server;
 
     @AfterEach
@@ -71,7 +73,11 @@ class PersistentHttpConnectionTest {
                 out.write(answer.raw().getBytes(StandardCharsets.ISO_8859_1));
                 out.flush();
                 switch (answer.then()) {
-                    case CLOSE -> { return; }
+                    case CLOSE -> {
+                        client.close();
+                        closedByServer.incrementAndGet();
+                        return;
+                    }
                     case HANG -> Thread.sleep(5_000);
                     default -> { }
                 }
@@ -236,15 +242,6 @@ class PersistentHttpConnectionTest {
     }
 
     void awaitServerClosedFirstConnection() {
-        // the server closes right after writing the answer; give its FIN a moment to arrive
-        long deadline = System.nanoTime() + 1_000_000_000L;
-        while (System.nanoTime() < deadline && received.size() < 1) {
-            Thread.onSpinWait();
-        }
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        await().atMost(java.time.Duration.ofSeconds(2)).until(() -> closedByServer.get() == 1);
     }
 }

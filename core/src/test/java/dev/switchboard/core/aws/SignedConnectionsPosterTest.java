@@ -1,6 +1,7 @@
 package dev.switchboard.core.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,11 +58,7 @@ class SignedConnectionsPosterTest {
         assertThat(closedByClient.get()).isZero();
 
         // idle past the threads' keep-alive: each thread ends and closes its connection
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (closedByClient.get() < server.accepted.get() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertThat(closedByClient.get()).isEqualTo(server.accepted.get());
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(closedByClient.get()).isEqualTo(server.accepted.get()));
 
         // and posting again simply starts over
         assertThat(poster.post("again=", frame).get()).isEqualTo(PostStatus.DELIVERED);
