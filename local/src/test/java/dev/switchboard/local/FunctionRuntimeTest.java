@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -45,12 +46,16 @@ class FunctionRuntimeTest {
   void concurrentEvents_runInSeparateInstances() throws Exception {
     FunctionRuntime fn = new FunctionRuntime(def, pool, 0);
     CountingHandler.release = new CountDownLatch(1);
+    CountingHandler.waiting = new CountDownLatch(3);
     ExecutorService callers = Executors.newFixedThreadPool(3);
     try {
       List<Future<String>> calls = List.of(
           callers.submit(() -> fn.invoke("{\"wait\":true}", "a")),
           callers.submit(() -> fn.invoke("{\"wait\":true}", "b")),
           callers.submit(() -> fn.invoke("{\"wait\":true}", "c")));
+      // Release only once all three are inside an instance: released earlier, one call could finish
+      // and hand its warm instance to the third (the flaky "Expected size: 3 but was: 2").
+      assertThat(CountingHandler.waiting.await(20, TimeUnit.SECONDS)).as("three events running at once").isTrue();
       CountingHandler.release.countDown();
       Set<Integer> instances = new HashSet<>();
       for (Future<String> call : calls) {

@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class CountingHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
   private static final AtomicInteger INSTANCES = new AtomicInteger();
   public static volatile CountDownLatch release = new CountDownLatch(0);
+  /** Counted down by each waiting event once it is inside an instance: lets a test know all are busy. */
+  public static volatile CountDownLatch waiting = new CountDownLatch(0);
   private final int instance = INSTANCES.incrementAndGet();
   private int events;
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -25,6 +27,7 @@ public final class CountingHandler implements RequestHandler<Map<String, Object>
     }
     try {
       if (Boolean.TRUE.equals(event.get("wait"))) {
+        waiting.countDown();
         try {
           release.await(20, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
