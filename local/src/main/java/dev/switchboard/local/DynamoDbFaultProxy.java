@@ -196,7 +196,7 @@ public final class DynamoDbFaultProxy implements AutoCloseable {
   private static void reply(HttpExchange exchange, String json) throws IOException {
     byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.0");
-    exchange.getResponseHeaders().set("x-amzn-RequestId", Gateway.newId());
+    exchange.getResponseHeaders().set("x-amzn-RequestId", GatewayEvents.newId());
     exchange.sendResponseHeaders(400, bytes.length);
     try (OutputStream os = exchange.getResponseBody()) {
       os.write(bytes);
