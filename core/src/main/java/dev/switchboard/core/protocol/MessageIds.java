@@ -15,6 +15,26 @@ public final class MessageIds {
     private long randomHigh; // 16 bits
     private long randomLow;  // 64 bits
 
+    /**
+     * Whether {@code value} has the shape of an id this class makes: 26 characters of Crockford's
+     * base32 alphabet (upper case, no I L O U), the first at most {@code 7} (a 48-bit timestamp). Clients
+     * send ids back ({@code history after}); anything else is refused before it reaches a key condition.
+     *
+     * @param value any string, may be null
+     * @return true when it is a well-formed id (it need not exist)
+     */
+    public static boolean isValid(String value) {
+        if (value == null || value.length() != 26 || value.charAt(0) > '7') {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            if (java.util.Arrays.binarySearch(ALPHABET, value.charAt(i)) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public synchronized String next(long nowMillis) {
         long millis = Math.max(nowMillis, lastMillis);
         if (millis == lastMillis) {

@@ -37,7 +37,7 @@ public final class RequestParser {
             case "leave" -> new Request.Leave(room(json, action));
             case "send" -> new Request.Send(room(json, action), text(json, action), clientMsgId(json, action));
             case "direct" -> new Request.Direct(name(json, "to", action), text(json, action), clientMsgId(json, action));
-            case "history" -> new Request.History(room(json, action), optionalString(json, "after", action), limit(json, action));
+            case "history" -> new Request.History(room(json, action), messageId(json, "after", action), limit(json, action));
             case "who" -> new Request.Who(room(json, action), optionalString(json, "after", action));
             case "ping" -> new Request.Ping();
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_ACTION, "unknown action '" + abbreviate(action)
@@ -80,6 +80,17 @@ public final class RequestParser {
                     "field 'text' is " + text.length() + " characters; the limit is " + maxTextLength, action);
         }
         return text;
+    }
+
+    /** An optional message id ({@link MessageIds#isValid}): a 2,000-character {@code after} used to reach DynamoDB and fail there. */
+    private static String messageId(JsonObject json, String field, String action) {
+        String id = optionalString(json, field, action);
+        if (id != null && !MessageIds.isValid(id)) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field '" + field
+                    + "' must be a message id (26 characters like 01KAX3T8Y9ZC4Q2D7N6B5V8M1P, from a message or history frame)"
+                    + " or absent for the newest page", action);
+        }
+        return id;
     }
 
     private static String clientMsgId(JsonObject json, String action) {

@@ -30,6 +30,12 @@ class RequestParserTest {
             "{\"action\":\"history\",\"room\":\"r\",\"limit\":1.5}  | bad_request | history",
             "{\"action\":\"history\",\"room\":\"r\",\"limit\":\"9\"} | bad_request | history",
             "{\"action\":\"history\",\"room\":\"r\",\"after\":5}     | bad_request | history",
+            "{\"action\":\"history\",\"room\":\"r\",\"after\":\"01AB\"} | bad_request | history",
+            "{\"action\":\"history\",\"room\":\"r\",\"after\":\"\"}  | bad_request | history",
+            // lower case, a letter Crockford leaves out (U), a first character past a 48-bit time (8)
+            "{\"action\":\"history\",\"room\":\"r\",\"after\":\"01kax3t8y9zc4q2d7n6b5v8m1p\"} | bad_request | history",
+            "{\"action\":\"history\",\"room\":\"r\",\"after\":\"01KAX3T8Y9ZC4Q2D7N6B5V8M1U\"} | bad_request | history",
+            "{\"action\":\"history\",\"room\":\"r\",\"after\":\"81KAX3T8Y9ZC4Q2D7N6B5V8M1P\"} | bad_request | history",
     })
     void badFrame_mapsToTypedError(String frame, String code, String requestAction) {
         ProtocolException e = catchThrowableOfType(ProtocolException.class, () -> parser.parse(frame));
@@ -37,6 +43,22 @@ class RequestParserTest {
         assertThat(e.frame().code()).isEqualTo(code);
         assertThat(e.frame().requestAction()).isEqualTo(requestAction);
         assertThat(Json.write(e.frame())).startsWith("{\"type\":\"error\",\"code\":\"" + code + "\"");
+    }
+
+    @Test
+    void historyAfter_ofTwoThousandCharacters_isBadRequest_notPassedToTheStore() {
+        ProtocolException e = catchThrowableOfType(ProtocolException.class,
+                () -> parser.parse("{\"action\":\"history\",\"room\":\"r\",\"after\":\"" + "A".repeat(2000) + "\"}"));
+        assertThat(e.frame().code()).isEqualTo("bad_request");
+        assertThat(e.getMessage()).contains("message id");
+    }
+
+    @Test
+    void messageIds_madeByTheGenerator_areValid() {
+        MessageIds ids = new MessageIds();
+        assertThat(MessageIds.isValid(ids.next(System.currentTimeMillis()))).isTrue();
+        assertThat(MessageIds.isValid(ids.next(0))).isTrue();
+        assertThat(MessageIds.isValid(ids.next((1L << 48) - 1))).isTrue();
     }
 
     @Test
@@ -57,8 +79,8 @@ class RequestParserTest {
     void validRequests_parse() {
         assertThat(parser.parse("{\"action\":\"send\",\"room\":\"lobby\",\"text\":\"hi\",\"clientMsgId\":\"c-1\"}"))
                 .isEqualTo(new Request.Send("lobby", "hi", "c-1"));
-        assertThat(parser.parse("{\"action\":\"history\",\"room\":\"lobby\",\"after\":\"01AB\",\"limit\":5}"))
-                .isEqualTo(new Request.History("lobby", "01AB", 5));
+        assertThat(parser.parse("{\"action\":\"history\",\"room\":\"lobby\",\"after\":\"01KAX3T8Y9ZC4Q2D7N6B5V8M1P\",\"limit\":5}"))
+                .isEqualTo(new Request.History("lobby", "01KAX3T8Y9ZC4Q2D7N6B5V8M1P", 5));
         assertThat(parser.parse("{\"action\":\"ping\"}")).isEqualTo(new Request.Ping());
     }
 
