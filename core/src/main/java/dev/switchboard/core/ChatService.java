@@ -241,10 +241,18 @@ public final class ChatService {
         }
     }
 
-    /** A notification from SNS: to a room, a user's connections, or everyone (every shard). */
-    public FanOutResult notify(Notification notification) {
-        long now = clock.millis();
-        byte[] frame = bytes(new ServerFrame.Notification(ids.next(now), notification.title(), notification.body(), now));
+    /**
+     * A notification from SNS: to a room, a user's connections, or everyone (every shard). SNS and
+     * Lambda's asynchronous invocation retry a failed delivery with the same message, so the frame's
+     * id and {@code ts} come from the SNS message: every attempt sends the same frame, and clients
+     * that already have its id drop it (docs/PROTOCOL.md).
+     *
+     * @param snsMessageId the SNS {@code MessageId}, the same on every delivery of one publish
+     * @param publishedAtMillis the SNS {@code Timestamp} (when it was published), ms since the epoch
+     */
+    public FanOutResult notify(Notification notification, String snsMessageId, long publishedAtMillis) {
+        byte[] frame = bytes(new ServerFrame.Notification(MessageIds.derived(publishedAtMillis, snsMessageId),
+                notification.title(), notification.body(), publishedAtMillis));
         if (notification.room() != null) {
             return deliverToRoom(notification.room(), frame, null);
         }

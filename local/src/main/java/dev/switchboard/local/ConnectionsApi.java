@@ -59,7 +59,7 @@ final class ConnectionsApi extends Handler.Abstract {
       return true;
     }
     String id = URLDecoder.decode(rest.substring(1), StandardCharsets.UTF_8);
-    int fault = faults.next();
+    int fault = faults.next(id);
     if (fault != 0) {
       String type = switch (fault) {
         case 410 -> "GoneException";

@@ -56,10 +56,27 @@ public final class BroadcastHandler implements RequestHandler<SNSEvent, Void> {
                     LOG.error("dropped SNS message {}: {}", sns.getMessageId(), e.getMessage());
                     continue;
                 }
-                result = chat.notify(notification);
+                // The SNS publish time, the same on every redelivery (the runtime maps it to joda-time).
+                long publishedAt = sns.getTimestamp() != null ? sns.getTimestamp().getMillis() : System.currentTimeMillis();
+                result = chat.notify(notification, sns.getMessageId(), publishedAt);
             }
             LOG.info("sns {} delivered={} gone={} failed={}", sns.getMessageId(), result.delivered(), result.gone(), result.failed());
+            if (result.failed() > 0) {
+                // Failing the invocation makes Lambda retry it (twice, as an asynchronous invocation) and then
+                // hand the event to the function's on-failure destination, the dead-letter queue in template.yaml.
+                // The retry posts the same frame again: recipients that already have its id drop it.
+                throw new DeliveryFailedException("SNS message " + sns.getMessageId() + ": " + result.failed() + " of "
+                        + result.audience() + " recipients failed after retries; Lambda retries the event, then puts it"
+                        + " in the dead-letter queue (see docs/DEPLOY.md to redrive it)");
+            }
         }
         return null;
+    }
+
+    /** Some recipients of a notification or chunk could not be posted to, even after the fan-out's own retries. */
+    static final class DeliveryFailedException extends RuntimeException {
+        DeliveryFailedException(String message) {
+            super(message);
+        }
     }
 }

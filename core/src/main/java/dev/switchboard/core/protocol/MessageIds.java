@@ -1,5 +1,8 @@
 package dev.switchboard.core.protocol;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 
 /**
@@ -35,6 +38,31 @@ public final class MessageIds {
         return true;
     }
 
+    /**
+     * The id for something that already has an identity of its own (an SNS message id): the same
+     * {@code key} and {@code millis} give the same id on every call, in every process, so a
+     * redelivered SNS message carries the id its first delivery carried and clients drop the repeat.
+     * The 80 bits after the timestamp are the first 80 bits of SHA-256({@code key}).
+     *
+     * @param millis the time part, ms since the epoch (the SNS message's publish time)
+     * @param key any string; different keys give different ids with overwhelming probability
+     * @return a 26-character id that sorts with {@link #next} ids by {@code millis}
+     */
+    public static String derived(long millis, String key) {
+        byte[] hash;
+        try {
+            hash = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM (every Java SE has it)", e);
+        }
+        long high = ((hash[0] & 0xFFL) << 8) | (hash[1] & 0xFFL);
+        long low = 0;
+        for (int i = 2; i < 10; i++) {
+            low = (low << 8) | (hash[i] & 0xFFL);
+        }
+        return encode(millis, high, low);
+    }
+
     public synchronized String next(long nowMillis) {
         long millis = Math.max(nowMillis, lastMillis);
         if (millis == lastMillis) {
@@ -47,15 +75,17 @@ public final class MessageIds {
             randomHigh = random.nextInt(1 << 16);
             randomLow = random.nextLong();
         }
+        return encode(millis, randomHigh, randomLow);
+    }
+
+    /** Crockford base32: 10 digits of the 48-bit time, then the 80 bits (16 high, 64 low) as 16 digits. */
+    private static String encode(long millis, long high, long low) {
         char[] out = new char[26];
         long time = millis;
         for (int i = 9; i >= 0; i--) {
             out[i] = ALPHABET[(int) (time & 31)];
             time >>>= 5;
         }
-        // 80 random bits as 16 base32 digits: high 16 bits then low 64 bits
-        long low = randomLow;
-        long high = randomHigh;
         for (int i = 25; i >= 10; i--) {
             out[i] = ALPHABET[(int) (low & 31)];
             low = (low >>> 5) | ((high & 31) << 59);
