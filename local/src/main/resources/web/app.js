@@ -93,7 +93,11 @@
       case "direct": return addDirect(f);
       case "ack": return confirm(f);
       case "presence": return presence(f);
-      case "history": (f.messages || []).forEach((m) => addMessage(f.room, m, true)); return;
+      case "history":
+        (f.messages || []).forEach((m) => addMessage(f.room, m, true));
+        // a page cut to fit 128 KB (or one of several after a reconnect) names where the rest starts
+        if (f.next) send({ action: "history", room: f.room, after: f.next, limit: 50 });
+        return;
       case "members": return members(f);
       case "notification": return notify(f);
       case "pong": return;

@@ -108,6 +108,11 @@ final class ChatSession implements AutoCloseable {
                 message.addProperty("room", room);
                 deliver(message);
             }
+            if (frame.has("next")) {
+                // the page was cut to fit 128 KB (or is one of several after a reconnect): fetch the rest
+                connection.send("{\"action\":\"history\",\"room\":" + quote(room) + ",\"after\":"
+                        + quote(frame.get("next").getAsString()) + ",\"limit\":100}");
+            }
             return;
         }
         if (type.equals("message")) {

@@ -44,8 +44,21 @@ final class NotifyCommand implements Callable<Integer> {
         boolean all;
     }
 
+    /** The server's limits (core's {@code Notification.MAX_TITLE} / {@code MAX_BODY}): the frame must fit 128 KB. */
+    static final int MAX_TITLE = 200;
+    static final int MAX_BODY = 16_000;
+
     @Override
     public Integer call() throws Exception {
+        // Checked here as well: the server can only drop an oversized notification and log it, long after publish succeeded.
+        if (title.length() > MAX_TITLE) {
+            throw new CliException(ExitCode.USAGE, "--title is " + title.length() + " characters; at most " + MAX_TITLE
+                    + " are delivered (API Gateway's 128 KB message limit): shorten it");
+        }
+        if (body.length() > MAX_BODY) {
+            throw new CliException(ExitCode.USAGE, "--body is " + body.length() + " characters; at most " + MAX_BODY
+                    + " are delivered (API Gateway's 128 KB message limit): shorten it or send a link");
+        }
         JsonObject targetJson = new JsonObject();
         if (target.room != null) {
             targetJson.addProperty("room", target.room);

@@ -16,6 +16,7 @@ import dev.switchboard.core.auth.Identity;
 import dev.switchboard.core.fanout.FanOut;
 import dev.switchboard.core.fanout.FanOutResult;
 import dev.switchboard.core.protocol.ErrorCode;
+import dev.switchboard.core.protocol.HistoryPages;
 import dev.switchboard.core.protocol.Json;
 import dev.switchboard.core.protocol.MessageIds;
 import dev.switchboard.core.protocol.ProtocolException;
@@ -169,6 +170,10 @@ public final class ChatService {
         requireMember(connection, send.room(), "send");
         long now = clock.millis();
         StoredMessage message = new StoredMessage(send.room(), ids.next(now), connection.user(), send.text(), now);
+        // live as a message, later in a history page of its own (the larger frame: it adds a cursor)
+        requireFits(new ServerFrame.Message(message.room(), message.id(), message.from(), message.text(), message.ts()), "send");
+        requireFits(new ServerFrame.History(message.room(), List.of(new ServerFrame.HistoryItem(message.id(), message.from(),
+                message.text(), message.ts())), true, message.id()), "send");
         String idempotencyKey = send.clientMsgId() == null ? null
                 : connection.user() + "#" + send.room() + "#" + send.clientMsgId();
         // Persist before delivering: a crash mid-fan-out loses no message (history has it).
@@ -215,8 +220,10 @@ public final class ChatService {
         }
         long now = clock.millis();
         String id = ids.next(now);
+        ServerFrame.Direct frame = new ServerFrame.Direct(id, connection.user(), direct.text(), now);
+        requireFits(frame, "direct");
         reply(connection.connectionId(), new ServerFrame.Ack(direct.clientMsgId(), id, now));
-        fanOut.deliver(recipients, bytes(new ServerFrame.Direct(id, connection.user(), direct.text(), now)));
+        fanOut.deliver(recipients, bytes(frame));
     }
 
     private void history(Connection connection, Request.History history) {
@@ -224,7 +231,10 @@ public final class ChatService {
         Page<StoredMessage> page = store.history(history.room(), history.after(), history.limit());
         List<ServerFrame.HistoryItem> items = page.items().stream()
                 .map(m -> new ServerFrame.HistoryItem(m.id(), m.from(), m.text(), m.ts())).toList();
-        reply(connection.connectionId(), new ServerFrame.History(history.room(), items, page.more()));
+        // Resuming (after=...) pages forward, so the store's cursor leads to newer messages; the newest
+        // page's "more" means older ones, which no cursor reaches.
+        String next = history.after() != null ? page.next() : null;
+        reply(connection.connectionId(), HistoryPages.fit(history.room(), items, page.more(), next));
     }
 
     private void who(Connection connection, Request.Who who) {
@@ -275,11 +285,34 @@ public final class ChatService {
         return fanOut.deliver(recipients, chunk.frame().getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Answers one connection. A frame over {@link ServerFrame#MAX_BYTES} would be refused by
+     * {@code @connections} (413) and the client would wait for nothing: it gets an error frame instead.
+     */
     private void reply(String connectionId, ServerFrame frame) {
-        fanOut.deliver(List.of(new Member(connectionId, null)), bytes(frame));
+        byte[] bytes = bytes(frame);
+        if (bytes.length > ServerFrame.MAX_BYTES) {
+            LOG.error("a {} frame of {} bytes for {} is over the {} byte message limit: sent an error frame instead",
+                    frame.type(), bytes.length, connectionId, ServerFrame.MAX_BYTES);
+            bytes = bytes(new ServerFrame.Error(ErrorCode.TOO_LARGE, "the answer (" + frame.type() + ", " + bytes.length
+                    + " bytes) is over API Gateway's 128 KB message limit: ask for less", null));
+        }
+        fanOut.deliver(List.of(new Member(connectionId, null)), bytes);
+    }
+
+    /**
+     * Refuses, before anything is stored, a text whose frames would not fit {@link ServerFrame#MAX_BYTES}:
+     * only possible when {@code SWITCHBOARD_MAX_TEXT_LENGTH} is set far above its default.
+     */
+    private static void requireFits(ServerFrame frame, String action) {
+        int size = bytes(frame).length;
+        if (size > ServerFrame.MAX_BYTES) {
+            throw new ProtocolException(ErrorCode.TOO_LARGE, "field 'text' makes a frame of " + size + " bytes; at most "
+                    + ServerFrame.MAX_BYTES + " fit API Gateway's message limit: send a shorter text", action);
+        }
     }
 
     private static byte[] bytes(ServerFrame frame) {
-        return Json.write(frame).getBytes(StandardCharsets.UTF_8);
+        return Json.bytes(frame);
     }
 }

@@ -10,9 +10,36 @@ import dev.switchboard.core.protocol.Names;
 /**
  * A notification published to the SNS topic by another system:
  * {@code {"target":{"room":"lobby"}|{"user":"bob"}|{"all":true},"title":"...","body":"..."}}.
+ *
+ * <p>Title and body are limited ({@link #MAX_TITLE}, {@link #MAX_BODY} characters, counted as UTF-16
+ * code units like JavaScript's {@code length}) so that the {@code notification} frame always fits
+ * API Gateway's 128 KB message limit, whatever the characters: even if gson writes every one as a
+ * six-byte escape the frame stays under 100 KB. A notification over them is refused with
+ * {@link IllegalArgumentException}, never cut: a cut text could change its meaning.
  */
 public record Notification(String room, String user, boolean all, String title, String body) {
 
+    /** Most characters in a title. */
+    public static final int MAX_TITLE = 200;
+    /** Most characters in a body: four chat messages' worth. */
+    public static final int MAX_BODY = 16_000;
+
+    /** @throws IllegalArgumentException when the title or body is over its limit, naming the limit */
+    public Notification {
+        if (title != null && title.length() > MAX_TITLE) {
+            throw new IllegalArgumentException("field 'title' is " + title.length() + " characters; at most " + MAX_TITLE
+                    + " are allowed so the frame fits API Gateway's 128 KB message limit: shorten it");
+        }
+        if (body != null && body.length() > MAX_BODY) {
+            throw new IllegalArgumentException("field 'body' is " + body.length() + " characters; at most " + MAX_BODY
+                    + " are allowed so the frame fits API Gateway's 128 KB message limit: shorten it or send a link");
+        }
+    }
+
+    /**
+     * @param json the SNS message
+     * @throws IllegalArgumentException saying what is wrong: not JSON, no or bad target, no title, over a limit
+     */
     public static Notification parse(String json) {
         JsonObject object;
         try {

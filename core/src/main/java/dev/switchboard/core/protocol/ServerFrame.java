@@ -5,6 +5,15 @@ import java.util.List;
 /** Frames the server sends; each serializes to the JSON of docs/PROTOCOL.md (gson, nulls omitted). */
 public sealed interface ServerFrame {
 
+    /**
+     * The most a frame may hold, in bytes of UTF-8: API Gateway's WebSocket "message payload size"
+     * quota of 128 KB, which also bounds every {@code @connections} post ("Quotas for configuring and
+     * running a WebSocket API in API Gateway",
+     * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html).
+     * A bigger post is refused (413) and the client gets nothing, so the server never sends one.
+     */
+    int MAX_BYTES = 128 * 1024;
+
     String type();
 
     record Ack(String type, String clientMsgId, String id, long ts) implements ServerFrame {
@@ -31,9 +40,14 @@ public sealed interface ServerFrame {
         }
     }
 
-    record History(String type, String room, List<HistoryItem> messages, boolean more) implements ServerFrame {
-        public History(String room, List<HistoryItem> messages, boolean more) {
-            this("history", room, messages, more);
+    /**
+     * {@code more}: the room has messages this page left out. {@code next}: when the newer ones can be
+     * fetched, pass it as {@code after} for the next page (null otherwise); a page cut to fit
+     * {@link #MAX_BYTES} always has it.
+     */
+    record History(String type, String room, List<HistoryItem> messages, boolean more, String next) implements ServerFrame {
+        public History(String room, List<HistoryItem> messages, boolean more, String next) {
+            this("history", room, messages, more, next);
         }
     }
 

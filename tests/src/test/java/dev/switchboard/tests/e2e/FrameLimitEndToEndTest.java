@@ -1,0 +1,93 @@
+package dev.switchboard.tests.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sns.SnsClient;
+
+/**
+ * Every server frame fits API Gateway's 128 KB message limit. The local cloud refuses a bigger
+ * {@code @connections} post with 413 as API Gateway does, so a frame that did not fit would never
+ * arrive: these tests check what does arrive, and its size in bytes.
+ */
+class FrameLimitEndToEndTest {
+
+    static final int MAX_BYTES = 128 * 1024;
+
+    @RegisterExtension
+    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true)
+            // 50 sends in a row: the per-connection send limit is not what this test is about
+            .environment(Map.of("SWITCHBOARD_SEND_RATE_PER_SECOND", "0")));
+    static LogCapture log;
+    static SnsClient sns;
+
+    @BeforeAll
+    static void start() {
+        log = new LogCapture();
+        sns = SnsClient.builder()
+                .endpointOverride(URI.create(String.valueOf(local.cloud().snsEndpoint())))
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
+    }
+
+    @AfterAll
+    static void stop() {
+        sns.close();
+        log.close();
+    }
+
+    /** The next frame of {@code type}, with its size in bytes as it arrived. */
+    record Sized(JsonObject frame, int bytes) {
+    }
+
+    static Sized next(WsClient client, String type) throws InterruptedException {
+        long deadline = System.nanoTime() + WsClient.WAIT.toNanos();
+        while (true) {
+            String raw = client.frames.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            assertThat(raw).as("a %s frame within %s", type, WsClient.WAIT).isNotNull();
+            JsonObject frame = JsonParser.parseString(raw).getAsJsonObject();
+            assertThat(frame.has("type")).as("no gateway error: %s", raw.length() > 200 ? raw.substring(0, 200) : raw).isTrue();
+            if (frame.get("type").getAsString().equals(type)) {
+                return new Sized(frame, raw.getBytes(StandardCharsets.UTF_8).length);
+            }
+        }
+    }
+
+    @Test
+    void a100KbNotification_isRefusedWithAClearLogLine_andTheNextOneIsDelivered() throws Exception {
+        try (WsClient member = WsClient.connect(local.userUri("notified"))) {
+            ChatEndToEndTest.join(member, "alerts", "notified");
+            String big = "{\"target\":{\"room\":\"alerts\"},\"title\":\"Report\",\"body\":\"" + "x".repeat(100 * 1024) + "\"}";
+            String refusedId = sns.publish(b -> b.topicArn(local.cloud().topicArn()).message(big)).messageId();
+            await().atMost(Duration.ofSeconds(30)).until(() -> log.text().contains(refusedId));
+            String line = log.lines().stream().filter(l -> l.contains(refusedId)).findFirst().orElseThrow();
+            assertThat(line).contains("field 'body' is 102400 characters; at most 16000 are allowed")
+                    .contains("shorten it or send a link");
+
+            sns.publish(b -> b.topicArn(local.cloud().topicArn())
+                    .message("{\"target\":{\"room\":\"alerts\"},\"title\":\"Small\",\"body\":\"fits\"}"));
+            // the first notification the member gets is the small one: the big one never came
+            assertThat(next(member, "notification").frame().get("title").getAsString()).isEqualTo("Small");
+        }
+    }
+}
