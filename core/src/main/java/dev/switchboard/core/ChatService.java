@@ -93,20 +93,21 @@ public final class ChatService {
     }
 
     /**
-     * The calling connection, read once per frame. For {@code send} and {@code direct} the same
-     * request also takes one send from the connection's rate limit (see
-     * {@link ChatStore#takeSend}); a refused send stores nothing and the connection stays open.
+     * The calling connection, read once per frame, in the same request that takes one token from
+     * the connection's bucket (see {@link ChatStore#takeSend}): every action counts — join, leave,
+     * history, who and ping as well as send and direct — since each costs table reads or writes. A
+     * refused request stores nothing and the connection stays open. The bucket is per connection;
+     * a user's total is bounded by it times {@link Config#maxConnectionsPerUser()} (docs/SECURITY.md).
      */
     private Connection caller(String connectionId, Request request) {
-        boolean limited = sendRate.isPresent() && (request instanceof Request.Send || request instanceof Request.Direct);
-        SendPermit permit = limited ? store.takeSend(connectionId, sendRate.get())
+        SendPermit permit = sendRate.isPresent() ? store.takeSend(connectionId, sendRate.get())
                 : new SendPermit(store.connection(connectionId), 0);
         Connection connection = permit.connection().orElseThrow(() -> new ProtocolException(
                 ErrorCode.NOT_CONNECTED, "this connection is not registered (expired?): reconnect", request.action()));
         if (!permit.allowed()) {
             SendRate rate = sendRate.get();
-            throw new ProtocolException(ErrorCode.RATE_LIMITED, "sending too fast: at most " + rate.perSecond()
-                    + " messages a second per connection (bursts of " + rate.burst() + "); retry in "
+            throw new ProtocolException(ErrorCode.RATE_LIMITED, "too many requests: at most " + rate.perSecond()
+                    + " a second per connection (bursts of " + rate.burst() + "); retry in "
                     + permit.retryAfterMillis() + " ms", request.action(), permit.retryAfterMillis());
         }
         return connection;
@@ -213,17 +214,39 @@ public final class ChatService {
         return total.get();
     }
 
+    /**
+     * Under {@link DirectPolicy#ANY} the sender gets the same {@code ack} whether the target has
+     * connections or not, so a DM does not reveal who is online.
+     */
     private void direct(Connection connection, Request.Direct direct) {
+        DirectPolicy policy = config.directPolicy();
+        if (policy == DirectPolicy.OFF) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN,
+                    "direct messages are turned off on this server: write in a room instead", "direct");
+        }
         List<Member> recipients = store.connectionsOf(direct.to());
-        if (recipients.isEmpty()) {
-            throw new ProtocolException(ErrorCode.NOT_CONNECTED, "user '" + direct.to() + "' is not connected", "direct");
+        if (policy == DirectPolicy.SHARED_ROOM && !sharesRoom(connection, recipients)) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN, "direct messages here go only to users in a room you are in: join a room '"
+                    + direct.to() + "' is in first", "direct");
         }
         long now = clock.millis();
         String id = ids.next(now);
         ServerFrame.Direct frame = new ServerFrame.Direct(id, connection.user(), direct.text(), now);
         requireFits(frame, "direct");
         reply(connection.connectionId(), new ServerFrame.Ack(direct.clientMsgId(), id, now));
-        fanOut.deliver(recipients, bytes(frame));
+        if (!recipients.isEmpty()) {
+            fanOut.deliver(recipients, bytes(frame));
+        }
+    }
+
+    /** One query for the sender's rooms, one per target connection (a user has at most a few). */
+    private boolean sharesRoom(Connection sender, List<Member> targetConnections) {
+        if (targetConnections.isEmpty()) {
+            return false;
+        }
+        java.util.Set<String> mine = new java.util.HashSet<>(store.roomsOf(sender.connectionId()));
+        return !mine.isEmpty() && targetConnections.stream()
+                .anyMatch(t -> store.roomsOf(t.connectionId()).stream().anyMatch(mine::contains));
     }
 
     private void history(Connection connection, Request.History history) {

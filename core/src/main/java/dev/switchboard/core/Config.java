@@ -33,7 +33,9 @@ public record Config(
         int maxRoomsPerConnection,
         int historyPageLimit,
         int sendRatePerSecond,
-        int sendBurst) {
+        int sendBurst,
+        DirectPolicy directPolicy,
+        int maxConnectionsPerUser) {
 
     public static final String TABLE = "SWITCHBOARD_TABLE";
     public static final String MANAGEMENT_ENDPOINT = "SWITCHBOARD_MANAGEMENT_ENDPOINT";
@@ -54,10 +56,17 @@ public record Config(
     public static final String MAX_TEXT_LENGTH = "SWITCHBOARD_MAX_TEXT_LENGTH";
     public static final String MAX_ROOMS_PER_CONNECTION = "SWITCHBOARD_MAX_ROOMS_PER_CONNECTION";
     public static final String HISTORY_PAGE_LIMIT = "SWITCHBOARD_HISTORY_PAGE_LIMIT";
-    /** Per-connection limit on {@code send} and {@code direct}: steady rate; 0 turns the limit off. */
+    /**
+     * Per-connection token bucket over every action (the name predates that: it once counted only
+     * {@code send} and {@code direct}): steady rate per second; 0 turns the limit off.
+     */
     public static final String SEND_RATE_PER_SECOND = "SWITCHBOARD_SEND_RATE_PER_SECOND";
-    /** Per-connection limit on {@code send} and {@code direct}: how many may come at once. */
+    /** Per-connection token bucket over every action: how many may come at once. */
     public static final String SEND_BURST = "SWITCHBOARD_SEND_BURST";
+    /** {@code any} (default), {@code shared-room} or {@code off}: see {@link DirectPolicy}. */
+    public static final String DIRECT_POLICY = "SWITCHBOARD_DIRECT_POLICY";
+    /** Live connections one user may hold; the handshake of one more is refused with 429. 0 = no cap. */
+    public static final String MAX_CONNECTIONS_PER_USER = "SWITCHBOARD_MAX_CONNECTIONS_PER_USER";
     public static final String REGION = "AWS_REGION";
 
     /** Variables a function cannot start without: the template must set each. */
@@ -66,7 +75,8 @@ public record Config(
     public static final List<String> OPTIONAL = List.of(TOPIC_ARN, DYNAMODB_ENDPOINT, SNS_ENDPOINT, DEV_AUTH,
             JWT_SECRET, JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, PRESENCE_MAX_MEMBERS, FANOUT_CHUNK_SIZE,
             FANOUT_CONCURRENCY, ALL_SHARDS, CONNECTION_TTL_SECONDS, MESSAGE_RETENTION_DAYS, MAX_TEXT_LENGTH,
-            MAX_ROOMS_PER_CONNECTION, HISTORY_PAGE_LIMIT, SEND_RATE_PER_SECOND, SEND_BURST, REGION);
+            MAX_ROOMS_PER_CONNECTION, HISTORY_PAGE_LIMIT, SEND_RATE_PER_SECOND, SEND_BURST, DIRECT_POLICY,
+            MAX_CONNECTIONS_PER_USER, REGION);
 
     /** Reads the configuration; fails naming the variable that is missing or malformed. */
     public static Config fromEnv(Map<String, String> env) {
@@ -77,6 +87,17 @@ public record Config(
         }
         if (sendRate > 0 && sendBurst < 1) {
             throw new IllegalStateException("Environment variable " + SEND_BURST + " must be 1 or more, got " + sendBurst);
+        }
+        DirectPolicy directPolicy;
+        try {
+            directPolicy = optional(env, DIRECT_POLICY).map(DirectPolicy::parse).orElse(DirectPolicy.ANY);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("Environment variable " + DIRECT_POLICY + ": " + e.getMessage());
+        }
+        int maxConnectionsPerUser = integer(env, MAX_CONNECTIONS_PER_USER, 10);
+        if (maxConnectionsPerUser < 0) {
+            throw new IllegalStateException("Environment variable " + MAX_CONNECTIONS_PER_USER
+                    + " must be 0 (no cap) or more, got " + maxConnectionsPerUser);
         }
         return new Config(
                 required(env, TABLE),
@@ -105,10 +126,13 @@ public record Config(
                 // A person types far below 10 messages a second; a paste of several lines or a client
                 // retrying after a reconnect stays within the burst of 20.
                 sendRate,
-                sendBurst);
+                sendBurst,
+                directPolicy,
+                // a person with a phone, a laptop and a few tabs; a script opening hundreds is refused
+                maxConnectionsPerUser);
     }
 
-    /** The per-connection limit on {@code send} and {@code direct}; empty when it is off. */
+    /** The per-connection token bucket over every action; empty when it is off. */
     public Optional<SendRate> sendRate() {
         return sendRatePerSecond > 0 ? Optional.of(new SendRate(sendRatePerSecond, sendBurst)) : Optional.empty();
     }

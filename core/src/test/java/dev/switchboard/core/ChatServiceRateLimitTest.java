@@ -66,16 +66,17 @@ class ChatServiceRateLimitTest {
     }
 
     @Test
-    void sendsOverTheBurst_getRateLimitedErrors_areNotStored_andOtherActionsStillWork() {
-        ChatService chat = service(Map.of(Config.SEND_RATE_PER_SECOND, "5", Config.SEND_BURST, "3"));
+    void sendsOverTheBurst_getRateLimitedErrors_areNotStored() {
+        ChatService chat = service(Map.of(Config.SEND_RATE_PER_SECOND, "5", Config.SEND_BURST, "6"));
         chat.connect("c-ann", new Identity("ann", false), 0);
         chat.connect("c-ben", new Identity("ben", false), 0);
         chat.handle("c-ann", "{\"action\":\"join\",\"room\":\"r\"}");
         chat.handle("c-ben", "{\"action\":\"join\",\"room\":\"r\"}");
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 7; i++) {
             chat.handle("c-ann", "{\"action\":\"send\",\"room\":\"r\",\"text\":\"m" + i + "\",\"clientMsgId\":\"a" + i + "\"}");
         }
-        assertThat(framesOf("c-ann", "ack")).hasSize(3);
+        // the join took one token of six
+        assertThat(framesOf("c-ann", "ack")).hasSize(5);
         List<JsonObject> errors = framesOf("c-ann", "error");
         assertThat(errors).hasSize(2).allSatisfy(e -> {
             assertThat(e.get("code").getAsString()).isEqualTo("rate_limited");
@@ -83,22 +84,42 @@ class ChatServiceRateLimitTest {
             assertThat(e.get("retryAfterMs").getAsLong()).isEqualTo(200); // 5/s: one token per 200 ms
             assertThat(e.get("message").getAsString()).contains("retry in 200 ms");
         });
-        assertThat(framesOf("c-ben", "message")).hasSize(3);
+        assertThat(framesOf("c-ben", "message")).hasSize(5);
 
-        // direct shares the same budget; join, history and ping are not counted
-        chat.handle("c-ann", "{\"action\":\"direct\",\"to\":\"ben\",\"text\":\"psst\"}");
-        assertThat(framesOf("c-ann", "error")).hasSize(3).last()
-                .satisfies(e -> assertThat(e.get("requestAction").getAsString()).isEqualTo("direct"));
-        assertThat(framesOf("c-ben", "direct")).isEmpty();
-        chat.handle("c-ann", "{\"action\":\"ping\"}");
-        chat.handle("c-ann", "{\"action\":\"history\",\"room\":\"r\"}");
-        assertThat(framesOf("c-ann", "pong")).hasSize(1);
-        JsonObject history = framesOf("c-ann", "history").get(0);
-        assertThat(history.getAsJsonArray("messages")).hasSize(3); // the refused sends were not stored
+        // the limit is per connection: ben has his own bucket, and the refused sends were not stored
+        chat.handle("c-ben", "{\"action\":\"history\",\"room\":\"r\"}");
+        assertThat(framesOf("c-ben", "history").get(0).getAsJsonArray("messages")).hasSize(5);
+    }
 
-        // the limit is per connection: ben has his own bucket
-        chat.handle("c-ben", "{\"action\":\"send\",\"room\":\"r\",\"text\":\"hi\"}");
-        assertThat(framesOf("c-ben", "ack")).hasSize(1);
+    @Test
+    void everyAction_takesAToken_joinLeaveHistoryWhoPingAndDirectAreRefusedOnceTheBucketIsEmpty() {
+        ChatService chat = service(Map.of(Config.SEND_RATE_PER_SECOND, "5", Config.SEND_BURST, "2"));
+        chat.connect("c-eve", new Identity("eve", false), 0);
+        chat.connect("c-fay", new Identity("fay", false), 0);
+        chat.handle("c-eve", "{\"action\":\"join\",\"room\":\"q\"}");
+        chat.handle("c-eve", "{\"action\":\"ping\"}");
+        assertThat(framesOf("c-eve", "pong")).hasSize(1);
+        List<String> refused = List.of(
+                "{\"action\":\"ping\"}",
+                "{\"action\":\"join\",\"room\":\"q2\"}",
+                "{\"action\":\"leave\",\"room\":\"q\"}",
+                "{\"action\":\"history\",\"room\":\"q\"}",
+                "{\"action\":\"who\",\"room\":\"q\"}",
+                "{\"action\":\"send\",\"room\":\"q\",\"text\":\"x\"}",
+                "{\"action\":\"direct\",\"to\":\"fay\",\"text\":\"psst\"}");
+        refused.forEach(frame -> chat.handle("c-eve", frame));
+        assertThat(framesOf("c-eve", "error")).extracting(e -> e.get("requestAction").getAsString() + ":" + e.get("code").getAsString())
+                .containsExactly("ping:rate_limited", "join:rate_limited", "leave:rate_limited", "history:rate_limited",
+                        "who:rate_limited", "send:rate_limited", "direct:rate_limited");
+        // nothing of it happened: still one pong, no members frame, no history, no direct, still in q and not in q2
+        assertThat(framesOf("c-eve", "pong")).hasSize(1);
+        assertThat(framesOf("c-eve", "members")).isEmpty();
+        assertThat(framesOf("c-eve", "history")).isEmpty();
+        assertThat(framesOf("c-fay", "direct")).isEmpty();
+        chat.handle("c-fay", "{\"action\":\"join\",\"room\":\"q\"}");
+        chat.handle("c-fay", "{\"action\":\"who\",\"room\":\"q\"}");
+        assertThat(framesOf("c-fay", "members").get(0).getAsJsonArray("users")).extracting(u -> u.getAsString())
+                .containsExactly("eve", "fay");
     }
 
     @Test

@@ -249,6 +249,21 @@ public final class DynamoChatStore implements ChatStore {
     }
 
     @Override
+    public List<String> roomsOf(String connectionId) {
+        long now = now();
+        List<String> rooms = new ArrayList<>();
+        table.query(QueryEnhancedRequest.builder()
+                        .queryConditional(QueryConditional.sortBeginsWith(k -> k.partitionValue("CONN#" + connectionId).sortValue("ROOM#")))
+                        .attributesToProject("room", "expiresAt").build())
+                .items().forEach(item -> {
+                    if (!item.expired(now)) {
+                        rooms.add(item.getRoom());
+                    }
+                });
+        return rooms;
+    }
+
+    @Override
     public int countMembers(String room, int upTo) {
         return countQuery(QueryConditional.sortBeginsWith(k -> k.partitionValue("ROOM#" + room).sortValue("MEMBER#")), upTo);
     }

@@ -32,6 +32,9 @@ public interface ChatStore {
 
     boolean isMember(String connectionId, String room);
 
+    /** The rooms a live connection is in (at most the rooms-per-connection limit); empty when it is gone. */
+    List<String> roomsOf(String connectionId);
+
     /** Members of a room, counted up to {@code upTo} (enough to compare with a cap cheaply). */
     int countMembers(String room, int upTo);
 

@@ -31,4 +31,27 @@ class SendRateTemplateTest {
         assertThat(variables).containsEntry(Config.SEND_RATE_PER_SECOND, Map.of("Ref", "SendRatePerSecond"))
                 .containsEntry(Config.SEND_BURST, Map.of("Ref", "SendBurst"));
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void connectionCapAndDirectPolicy_areParametersWithConfigsDefaults_andReachEveryFunction() throws Exception {
+        Map<String, Object> template = CloudFormationYaml.read(Path.of("..", "template.yaml"));
+        Map<String, Object> parameters = (Map<String, Object>) template.get("Parameters");
+        Config defaults = Config.fromEnv(Map.of(Config.TABLE, "t", Config.MANAGEMENT_ENDPOINT, "http://x"));
+
+        Map<String, Object> cap = (Map<String, Object>) parameters.get("MaxConnectionsPerUser");
+        assertThat(cap).containsEntry("Type", "Number").containsEntry("MinValue", 0);
+        assertThat(((Number) cap.get("Default")).intValue()).isEqualTo(defaults.maxConnectionsPerUser()).isEqualTo(10);
+        Map<String, Object> direct = (Map<String, Object>) parameters.get("DirectPolicy");
+        assertThat(direct).containsEntry("Type", "String").containsEntry("Default", defaults.directPolicy().wire());
+        assertThat((java.util.List<Object>) direct.get("AllowedValues")).containsExactly("any", "shared-room", "off");
+        for (Object value : (java.util.List<Object>) direct.get("AllowedValues")) {
+            assertThat(dev.switchboard.core.DirectPolicy.parse(value.toString()).wire()).isEqualTo(value);
+        }
+
+        Map<String, Object> variables = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
+                ((Map<String, Object>) template.get("Globals")).get("Function")).get("Environment")).get("Variables");
+        assertThat(variables).containsEntry(Config.MAX_CONNECTIONS_PER_USER, Map.of("Ref", "MaxConnectionsPerUser"))
+                .containsEntry(Config.DIRECT_POLICY, Map.of("Ref", "DirectPolicy"));
+    }
 }
