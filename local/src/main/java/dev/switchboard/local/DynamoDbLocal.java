@@ -25,6 +25,12 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
 /** DynamoDB Local as a network server in this JVM, with the template's table created in it. */
 final class DynamoDbLocal implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger("switchboard.dynamodb");
+  /**
+   * sqlite4java logs "SQLite: unknown jar version" through java.util.logging at WARNING on every start:
+   * noise above the ready block that a user cannot act on. Held here because JUL keeps loggers weakly;
+   * its level is set once DynamoDB Local has configured logging (which resets JUL levels).
+   */
+  private static final java.util.logging.Logger SQLITE_LOG = java.util.logging.Logger.getLogger("com.almworks.sqlite4java");
   private final DynamoDBProxyServer server;
   private final int port;
 
@@ -43,6 +49,7 @@ final class DynamoDbLocal implements AutoCloseable {
       args.addAll(List.of("-dbPath", dataDir.toAbsolutePath().toString()));
     }
     DynamoDBProxyServer server = ServerRunner.createServerFromCommandLineArgs(args.toArray(new String[0]));
+    SQLITE_LOG.setLevel(java.util.logging.Level.SEVERE);
     server.start();
     return new DynamoDbLocal(server, port);
   }

@@ -17,7 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code java -jar switchboard-local.jar}: the local cloud from the command line. */
 @Command(name = "switchboard-local", mixinStandardHelpOptions = true, version = "0.1.0",
@@ -26,6 +28,9 @@ import picocli.CommandLine.Option;
     subcommands = Main.Token.class)
 public final class Main implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger("switchboard.local");
+
+  @Spec
+  CommandSpec spec;
 
   @Option(names = "--port", defaultValue = "8080",
       description = "WebSocket API, @connections and chat page (0 = free port; default ${DEFAULT-VALUE})")
@@ -68,19 +73,59 @@ public final class Main implements Callable<Integer> {
   java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(commandLine(new Main()).execute(args));
+  }
+
+  /**
+   * The configured command line: a start-up failure a user can cause (port in use, missing template,
+   * bad flag value, no auth mode) is one line naming what to change, never a stack trace.
+   */
+  static CommandLine commandLine(Main main) {
+    CommandLine commandLine = new CommandLine(main);
+    commandLine.setParameterExceptionHandler((e, args) -> {
+      e.getCommandLine().getErr().println("switchboard-local: " + e.getMessage()
+          + " (see switchboard-local --help)");
+      return 2;
+    });
+    commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      LOG.debug("start-up failed", e);
+      cmd.getErr().println("switchboard-local: " + StartupProblem.describe(e));
+      return 1;
+    });
+    return commandLine;
   }
 
   @Override
   public Integer call() throws Exception {
+    java.io.PrintWriter err = spec.commandLine().getErr();
+    if (!devAuth && (jwtSecret == null || jwtSecret.isBlank()) && !env.containsKey("SWITCHBOARD_JWKS_URL")) {
+      // Without either, the cloud would start and then refuse every connection.
+      err.println("switchboard-local: choose how clients sign in: --dev-auth (insecure, anyone connects as"
+          + " ?user=NAME) or --jwt-secret SECRET / env SWITCHBOARD_JWT_SECRET (clients pass ?token=JWT, see"
+          + " `switchboard-local token --help`)");
+      return 2;
+    }
+    if (jwtSecret != null && !jwtSecret.isBlank() && jwtSecret.getBytes(StandardCharsets.UTF_8).length < 32) {
+      // RFC 7518 section 3.2: an HS256 key must be at least 256 bits; the verifier would refuse every token.
+      err.println("switchboard-local: the JWT secret is " + jwtSecret.getBytes(StandardCharsets.UTF_8).length
+          + " bytes; HS256 needs at least 32 (e.g. export SWITCHBOARD_JWT_SECRET=\"$(openssl rand -base64 32)\")");
+      return 2;
+    }
+    if (!template.toFile().isFile()) {
+      err.println("switchboard-local: template not found: " + template.toAbsolutePath()
+          + " (run from the repository or pass --template PATH)");
+      return 2;
+    }
+    String busy = StartupProblem.busyPort(java.util.Map.of("--port", port, "--dynamodb-port", dynamoDbPort,
+        "--sns-port", snsPort));
+    if (busy != null) {
+      err.println("switchboard-local: " + busy);
+      return 2;
+    }
     if (devAuth) {
       LOG.warn("*************************************************************************");
       LOG.warn("* --dev-auth: INSECURE. Anyone can connect as any user with ?user=NAME. *");
       LOG.warn("*************************************************************************");
-    }
-    if (!template.toFile().isFile()) {
-      System.err.println("template not found: " + template.toAbsolutePath() + " (use --template)");
-      return 2;
     }
     LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().template(template).port(port).stage(stage)
         .dynamoDbPort(dynamoDbPort).snsPort(snsPort).devAuth(devAuth)

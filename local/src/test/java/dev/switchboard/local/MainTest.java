@@ -7,7 +7,14 @@ import com.nimbusds.jwt.SignedJWT;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Date;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 class MainTest {
   private static final String SECRET = "0123456789abcdef0123456789abcdef";
@@ -25,5 +32,65 @@ class MainTest {
   void token_withoutAdmin_hasNoAdminClaim() throws Exception {
     SignedJWT jwt = SignedJWT.parse(Main.token("bob", SECRET, false, Duration.ofHours(1)));
     assertThat(jwt.getJWTClaimsSet().getClaim("admin")).isNull();
+  }
+
+  /** Exit code and standard error of one run of the command line; start-up must fail before serving. */
+  private record Run(int exitCode, String err) {
+  }
+
+  private static Run run(String... args) {
+    StringWriter err = new StringWriter();
+    CommandLine commandLine = Main.commandLine(new Main());
+    commandLine.setErr(new PrintWriter(err, true));
+    int code = commandLine.execute(args);
+    return new Run(code, err.toString());
+  }
+
+  @Test
+  void start_refusesInOneLine_whenNoAuthModeIsChosen(@TempDir Path dir) throws Exception {
+    Path template = java.nio.file.Files.writeString(dir.resolve("template.yaml"), "Resources: {}\n");
+    Run run = run("--template", template.toString(), "--jwt-secret", "");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("--dev-auth").contains("--jwt-secret").doesNotContain("Exception");
+    assertThat(run.err().lines()).hasSize(1);
+  }
+
+  @Test
+  void start_refusesInOneLine_whenTheSecretIsTooShortForHs256(@TempDir Path dir) throws Exception {
+    Path template = java.nio.file.Files.writeString(dir.resolve("template.yaml"), "Resources: {}\n");
+    Run run = run("--template", template.toString(), "--jwt-secret", "short");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("5 bytes").contains("at least 32");
+  }
+
+  @Test
+  void start_namesTheTemplateFlag_whenTheTemplateIsMissing(@TempDir Path dir) {
+    Run run = run("--dev-auth", "--template", dir.resolve("nope.yaml").toString());
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("template not found").contains("--template");
+    assertThat(run.err().lines()).hasSize(1);
+  }
+
+  @Test
+  void start_namesThePortAndItsFlag_whenThePortIsInUse(@TempDir Path dir) throws Exception {
+    Path template = java.nio.file.Files.writeString(dir.resolve("template.yaml"), "Resources: {}\n");
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(0));
+      int port = taken.getLocalPort();
+      Run run = run("--dev-auth", "--template", template.toString(), "--port", "0", "--sns-port", "0",
+          "--dynamodb-port", Integer.toString(port));
+      assertThat(run.exitCode()).isEqualTo(2);
+      assertThat(run.err()).contains("port " + port + " is already in use").contains("--dynamodb-port")
+          .doesNotContain("Exception");
+      assertThat(run.err().lines()).hasSize(1);
+    }
+  }
+
+  @Test
+  void badFlagValue_isOneLinePointingToHelp() {
+    Run run = run("--dev-auth", "--port", "eighty");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("--port").contains("--help");
+    assertThat(run.err().lines()).hasSize(1);
   }
 }
