@@ -150,6 +150,9 @@ class DocsCommandsTest {
         return docs;
     }
 
+    /** A shell loop with no bound: a reader's terminal (and this test) would hang on a lost message. */
+    static final Pattern UNBOUNDED_WAIT = Pattern.compile("(^|[;&|\\s])(until\\s|while\\s+(true|:)\\b)", Pattern.MULTILINE);
+
     static final Pattern FENCE = Pattern.compile("^\\s{0,3}(`{3,}|~{3,})\\s*([^`]*)$");
 
     /** The fenced blocks of one Markdown file (CommonMark fences: a longer fence can contain shorter ones). */
@@ -196,6 +199,10 @@ class DocsCommandsTest {
                                 + " — mark it `" + block.lang() + " runnable` (the docs test runs it) or `"
                                 + block.lang() + " norun: REASON` (see docs/CONTRIBUTING.md)");
                     }
+                    if (UNBOUNDED_WAIT.matcher(String.join("\n", block.commands())).find()) {
+                        problems.add(block.where() + ": an `until`/`while true` loop waits for ever if what it waits for never"
+                                + " comes — bound it (e.g. `for _ in $(seq 150); do ... && break; sleep 0.2; done`)");
+                    }
                     examples.add(new Example(block, null));
                 } else if (block.output()) {
                     Example last = examples.isEmpty() ? null : examples.get(examples.size() - 1);
@@ -223,10 +230,95 @@ class DocsCommandsTest {
         assertThat(examples).as("runnable blocks found").anyMatch(e -> e.command().runnable());
     }
 
+    /**
+     * Every runnable block and every typed wscat session, in the docs' order against one cloud, as a
+     * reader goes through them: what one example leaves behind (a room joined, a clientMsgId used) is
+     * there for the next. Typed sessions are replayed line by line, like a person typing.
+     */
     @TestFactory
     Stream<DynamicTest> runnableBlocks_runAsWritten() throws IOException {
-        List<Example> runnable = examples(new ArrayList<>()).stream().filter(e -> e.command().runnable()).toList();
-        return runnable.stream().map(e -> DynamicTest.dynamicTest(e.name(), () -> runBlock(e)));
+        return examples(new ArrayList<>()).stream()
+                .filter(e -> e.command().runnable() || TypedSession.of(e.command()).isPresent())
+                .map(e -> DynamicTest.dynamicTest(e.name(), () -> {
+                    if (e.command().runnable()) {
+                        runBlock(e);
+                    } else {
+                        replay(e.command(), TypedSession.of(e.command()).orElseThrow());
+                    }
+                }));
+    }
+
+    /**
+     * An interactive block showing a wscat session: {@code wscat -c 'URL'}, then lines typed
+     * ({@code > frame}) and received ({@code < frame}).
+     */
+    record TypedSession(String url, List<String> lines) {
+        static final Pattern WSCAT = Pattern.compile("wscat -c '([^']+)'");
+
+        static java.util.Optional<TypedSession> of(Block block) {
+            if (!block.norun() || !block.marker().contains("interactive")) {
+                return java.util.Optional.empty();
+            }
+            List<String> lines = block.text().lines().map(String::strip)
+                    .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+            Matcher wscat = lines.isEmpty() ? null : WSCAT.matcher(lines.get(0));
+            List<String> rest = lines.isEmpty() ? List.of() : lines.subList(1, lines.size());
+            if (wscat == null || !wscat.matches() || rest.isEmpty()
+                    || !rest.stream().allMatch(l -> l.startsWith("> ") || l.startsWith("< "))) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(new TypedSession(wscat.group(1), rest));
+        }
+    }
+
+    /**
+     * Types each {@code >} line once every {@code <} line shown above it has arrived (a person reads
+     * the answer before typing on); frames not shown (others' presence) are passed over.
+     */
+    void replay(Block block, TypedSession session) throws Exception {
+        LocalCloud cloud = local.cloud();
+        Map<String, Integer> ports = Map.of("8080", cloud.port(), "8000", cloud.dynamoDbEndpoint().getPort(),
+                "9911", cloud.snsEndpoint().getPort());
+        java.util.concurrent.BlockingQueue<String> received = new java.util.concurrent.LinkedBlockingQueue<>();
+        List<String> seen = new ArrayList<>();
+        WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(URI.create(localize(session.url(), ports)), new WebSocket.Listener() {
+                    private final StringBuilder partial = new StringBuilder();
+
+                    @Override
+                    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                        partial.append(data);
+                        if (last) {
+                            received.add(partial.toString());
+                            partial.setLength(0);
+                        }
+                        ws.request(1);
+                        return null;
+                    }
+                }).get(30, TimeUnit.SECONDS);
+        try {
+            for (String line : session.lines()) {
+                String frame = line.substring(2);
+                if (line.startsWith("> ")) {
+                    socket.sendText(frame, true).get(10, TimeUnit.SECONDS);
+                    continue;
+                }
+                Pattern expected = linePattern(frame);
+                long deadline = System.nanoTime() + BLOCK_TIMEOUT.toNanos();
+                String match = null;
+                while (match == null && System.nanoTime() < deadline) {
+                    String next = received.poll(100, TimeUnit.MILLISECONDS);
+                    if (next != null) {
+                        seen.add(next);
+                        match = expected.matcher(next).matches() ? next : null;
+                    }
+                }
+                assertThat(match).as("%s: typed in order, the session shows %s; received: %s",
+                        block.where(), frame, seen).isNotNull();
+            }
+        } finally {
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
+        }
     }
 
     @TestFactory
