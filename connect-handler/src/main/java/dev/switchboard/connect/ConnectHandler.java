@@ -18,13 +18,19 @@ import dev.switchboard.core.auth.Identity;
 import dev.switchboard.core.aws.Switchboard;
 
 /**
- * {@code $connect}: authenticates the handshake and registers the connection. A non-2xx answer
- * fails the handshake with that status and stores nothing. It never posts to the connection:
- * on AWS the socket is not open until this returns (a post would get 410).
+ * The function that verifies tokens, on two routes. {@code $connect}: authenticates the handshake
+ * and registers the connection; a non-2xx answer fails the handshake with that status and stores
+ * nothing; it never posts to the connection: on AWS the socket is not open until this returns (a
+ * post would get 410). {@code refresh} (the route selection expression picks it from
+ * {@code {"action":"refresh","token":JWT}}): replaces the open connection's token and answers it
+ * through {@code @connections} ({@link ChatService#refresh}). Only this function carries the JWT
+ * library, so the chat function stays lighter.
  */
 public final class ConnectHandler implements RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectHandler.class);
+    /** The template's route for {@code {"action":"refresh"}} frames. */
+    static final String REFRESH_ROUTE = "refresh";
 
     private final Authenticator authenticator;
     private final ChatService chat;
@@ -52,11 +58,15 @@ public final class ConnectHandler implements RequestHandler<APIGatewayV2WebSocke
     public APIGatewayV2WebSocketResponse handleRequest(APIGatewayV2WebSocketEvent event, Context context) {
         APIGatewayV2WebSocketEvent.RequestContext request = event.getRequestContext();
         String connectionId = request.getConnectionId();
+        if (REFRESH_ROUTE.equals(request.getRouteKey())) {
+            chat.refresh(connectionId, event.getBody(), authenticator::verify);
+            return response(200, null);
+        }
         try {
             Identity identity = authenticator.authenticate(event.getQueryStringParameters(), event.getHeaders());
             long connectedAt = request.getConnectedAt() > 0 ? request.getConnectedAt() : System.currentTimeMillis();
             chat.connect(connectionId, identity, connectedAt);
-            LOG.info("$connect {} user={} admin={}", connectionId, identity.user(), identity.admin());
+            LOG.info("$connect {} user={} admin={} tokenExp={}", connectionId, identity.user(), identity.admin(), identity.expiresAt());
             return response(200, "connected");
         } catch (AuthenticationException e) {
             // The reason quotes the JWT library's message (claims, never the token); redacted all the same.

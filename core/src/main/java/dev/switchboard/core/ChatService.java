@@ -12,7 +12,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.switchboard.core.auth.AuthenticationException;
 import dev.switchboard.core.auth.Identity;
+import dev.switchboard.core.auth.Permission;
+import dev.switchboard.core.auth.RoomGrants;
+import dev.switchboard.core.auth.TokenVerifier;
 import dev.switchboard.core.fanout.FanOut;
 import dev.switchboard.core.fanout.FanOutResult;
 import dev.switchboard.core.protocol.ErrorCode;
@@ -62,19 +66,76 @@ public final class ChatService {
         this.sendRate = config.sendRate();
     }
 
-    /** {@code $connect}: registers the connection. Never posts: on AWS the socket is not open yet. */
+    /**
+     * {@code $connect}: registers the connection with its token's expiry and room permissions.
+     * Never posts: on AWS the socket is not open yet.
+     */
     public Connection connect(String connectionId, Identity identity, long connectedAtMillis) {
         Connection connection = new Connection(connectionId, identity.user(), identity.admin(), connectedAtMillis,
-                clock.millis() / 1000 + config.connectionTtlSeconds());
+                clock.millis() / 1000 + config.connectionTtlSeconds(), identity.name(), identity.expiresAt(), identity.rooms());
         store.putConnection(connection);
         return connection;
+    }
+
+    /**
+     * The {@code refresh} action (routed to the function that verifies tokens): a fresh token for
+     * the connection's own user replaces its expiry, permissions, admin flag and display name at
+     * once. Rooms the new token no longer grants {@code join} in are left (the connection gets a
+     * {@code presence} leave for each), so nothing more is delivered from them. Answers
+     * {@code refreshed}, or an error frame: {@code unauthorized} (the token is not valid),
+     * {@code forbidden} (another user's token), {@code not_connected}. Works after the old token
+     * expired, until the connection is closed.
+     *
+     * @param body the client's frame, {@code {"action":"refresh","token":"JWT"}}
+     */
+    public void refresh(String connectionId, String body, TokenVerifier verifier) {
+        try {
+            Request request = parser.parse(body == null ? "" : body);
+            if (!(request instanceof Request.Refresh refresh)) {
+                throw new ProtocolException(ErrorCode.BAD_REQUEST, "this route takes only {\"action\":\"refresh\",\"token\":JWT}",
+                        request.action());
+            }
+            Connection current = store.connection(connectionId).orElseThrow(() -> new ProtocolException(
+                    ErrorCode.NOT_CONNECTED, "this connection is no longer registered: reconnect with the new token", "refresh"));
+            Identity identity;
+            try {
+                identity = verifier.verify(refresh.token());
+            } catch (AuthenticationException e) {
+                throw new ProtocolException(ErrorCode.UNAUTHORIZED, "refresh refused: " + e.getMessage()
+                        + "; send a valid token for the same user", "refresh");
+            }
+            if (!identity.user().equals(current.user())) {
+                throw new ProtocolException(ErrorCode.FORBIDDEN, "the token is for another user: a connection's user never "
+                        + "changes; refresh with a token for '" + current.user() + "' or reconnect with the other one", "refresh");
+            }
+            Connection updated = new Connection(connectionId, current.user(), identity.admin(), current.connectedAt(),
+                    current.expiresAt(), identity.name(), identity.expiresAt(), identity.rooms());
+            if (!store.replaceToken(updated)) {
+                throw new ProtocolException(ErrorCode.NOT_CONNECTED, "this connection is no longer registered: reconnect", "refresh");
+            }
+            List<String> left = new ArrayList<>();
+            for (String room : store.rooms(connectionId)) {
+                if (allows(updated, room, Permission.JOIN)) {
+                    store.extendMembership(connectionId, room, identity.expiresAt());
+                } else if (store.leave(connectionId, room)) {
+                    left.add(room);
+                    reply(connectionId, new ServerFrame.Presence(room, "leave", current.user(), updated.name()));
+                    presence(room, "leave", updated, null);
+                }
+            }
+            LOG.info("refresh {} user={} exp={} left={}", connectionId, current.user(), identity.expiresAt(), left);
+            reply(connectionId, new ServerFrame.Refreshed(identity.expiresAt(), left));
+        } catch (ProtocolException e) {
+            LOG.info("refused refresh from {}: {} {}", connectionId, e.frame().code(), Redaction.redact(e.getMessage()));
+            reply(connectionId, e.frame());
+        }
     }
 
     /** {@code $disconnect}: removes the connection and its memberships, tells the (small) rooms. */
     public List<String> disconnect(String connectionId) {
         Optional<Connection> connection = store.connection(connectionId);
         List<String> rooms = store.removeConnection(connectionId);
-        connection.ifPresent(c -> rooms.forEach(room -> presence(room, "leave", c.user(), null)));
+        connection.ifPresent(c -> rooms.forEach(room -> presence(room, "leave", c, null)));
         return rooms;
     }
 
@@ -104,6 +165,10 @@ public final class ChatService {
                 : new SendPermit(store.connection(connectionId), 0);
         Connection connection = permit.connection().orElseThrow(() -> new ProtocolException(
                 ErrorCode.NOT_CONNECTED, "this connection is not registered (expired?): reconnect", request.action()));
+        if (connection.tokenExpired(clock.millis() / 1000, config.tokenLeewaySeconds())) {
+            throw new ProtocolException(ErrorCode.TOKEN_EXPIRED, "the connection's token expired at " + connection.tokenExpiresAt()
+                    + " (epoch s): send {\"action\":\"refresh\",\"token\":NEW_JWT} before the connection is closed", request.action());
+        }
         if (!permit.allowed()) {
             SendRate rate = sendRate.get();
             throw new ProtocolException(ErrorCode.RATE_LIMITED, "too many requests: at most " + rate.perSecond()
@@ -127,20 +192,44 @@ public final class ChatService {
             history(connection, history);
         } else if (request instanceof Request.Who who) {
             who(connection, who);
+        } else if (request instanceof Request.Broadcast broadcast) {
+            broadcast(connection, broadcast);
+        } else if (request instanceof Request.Refresh) {
+            // the template routes refresh to the function that verifies tokens; this one cannot
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "refresh is not routed to its function: the template's "
+                    + "'refresh' route must invoke ConnectFunction", "refresh");
         } else {
             reply(connection.connectionId(), new ServerFrame.Pong());
         }
     }
 
+    /** A public room, or one the connection's token grants {@code permission} in. */
+    private boolean allows(Connection connection, String room, Permission permission) {
+        for (String pattern : config.publicRooms()) {
+            if (RoomGrants.matches(pattern, room)) {
+                return true;
+            }
+        }
+        return connection.rooms().allows(room, permission);
+    }
+
+    private void requirePermission(Connection connection, String room, Permission permission, String action) {
+        if (!allows(connection, room, permission)) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN, "your token does not grant '" + permission.wire() + "' in room '"
+                    + room + "': ask for a token whose '" + config.roomsClaim() + "' claim grants it", action);
+        }
+    }
+
     private void join(Connection connection, String room) {
+        requirePermission(connection, room, Permission.JOIN, "join");
         JoinOutcome outcome = store.join(connection, room, config.maxRoomsPerConnection());
         switch (outcome) {
             case TOO_MANY_ROOMS -> throw new ProtocolException(ErrorCode.TOO_MANY_ROOMS,
                     "a connection may be in at most " + config.maxRoomsPerConnection() + " rooms: leave one first", "join");
             case NO_CONNECTION -> throw new ProtocolException(ErrorCode.NOT_CONNECTED,
                     "this connection is no longer registered: reconnect", "join");
-            case ALREADY_MEMBER -> reply(connection.connectionId(), new ServerFrame.Presence(room, "join", connection.user()));
-            case JOINED -> presence(room, "join", connection.user(), connection.connectionId());
+            case ALREADY_MEMBER -> reply(connection.connectionId(), new ServerFrame.Presence(room, "join", connection.user(), connection.name()));
+            case JOINED -> presence(room, "join", connection, connection.connectionId());
         }
     }
 
@@ -148,16 +237,17 @@ public final class ChatService {
         if (!store.leave(connection.connectionId(), room)) {
             throw new ProtocolException(ErrorCode.NOT_MEMBER, "not a member of '" + room + "'", "leave");
         }
-        reply(connection.connectionId(), new ServerFrame.Presence(room, "leave", connection.user()));
-        presence(room, "leave", connection.user(), null);
+        reply(connection.connectionId(), new ServerFrame.Presence(room, "leave", connection.user(), connection.name()));
+        presence(room, "leave", connection, null);
     }
 
     /**
      * Presence costs a post per member per join, O(members²) to fill a room, so it is sent only
      * while the room is small. {@code alsoTo} (the joiner) always gets it: it confirms the join.
      */
-    private void presence(String room, String event, String user, String alsoTo) {
-        ServerFrame.Presence frame = new ServerFrame.Presence(room, event, user);
+    private void presence(String room, String event, Connection who, String alsoTo) {
+        String user = who.user();
+        ServerFrame.Presence frame = new ServerFrame.Presence(room, event, user, who.name());
         int cap = config.presenceMaxMembers();
         if (store.countMembers(room, cap + 1) <= cap) {
             FanOutResult result = deliverToRoom(room, bytes(frame), null);
@@ -168,6 +258,7 @@ public final class ChatService {
     }
 
     private void send(Connection connection, Request.Send send) {
+        requirePermission(connection, send.room(), Permission.SEND, "send");
         requireMember(connection, send.room(), "send");
         long now = clock.millis();
         StoredMessage message = new StoredMessage(send.room(), ids.next(now), connection.user(), send.text(), now);
@@ -188,7 +279,8 @@ public final class ChatService {
             LOG.info("duplicate send {} from {} acknowledged again, not delivered", send.clientMsgId(), connection.user());
             return;
         }
-        byte[] frame = bytes(new ServerFrame.Message(stored.room(), stored.id(), stored.from(), stored.text(), stored.ts()));
+        byte[] frame = bytes(new ServerFrame.Message(stored.room(), stored.id(), stored.from(), stored.text(), stored.ts(),
+                connection.name()));
         FanOutResult result = deliverToRoom(send.room(), frame, connection.connectionId());
         ack.settle();
         LOG.info("send {} to {}: delivered={} gone={} failed={}", stored.id(), send.room(), result.delivered(), result.gone(), result.failed());
@@ -231,7 +323,7 @@ public final class ChatService {
         }
         long now = clock.millis();
         String id = ids.next(now);
-        ServerFrame.Direct frame = new ServerFrame.Direct(id, connection.user(), direct.text(), now);
+        ServerFrame.Direct frame = new ServerFrame.Direct(id, connection.user(), direct.text(), now, connection.name());
         requireFits(frame, "direct");
         reply(connection.connectionId(), new ServerFrame.Ack(direct.clientMsgId(), id, now));
         if (!recipients.isEmpty()) {
@@ -250,6 +342,7 @@ public final class ChatService {
     }
 
     private void history(Connection connection, Request.History history) {
+        requirePermission(connection, history.room(), Permission.HISTORY, "history");
         requireMember(connection, history.room(), "history");
         Page<StoredMessage> page = store.history(history.room(), history.after(), history.limit());
         List<ServerFrame.HistoryItem> items = page.items().stream()
@@ -261,6 +354,7 @@ public final class ChatService {
     }
 
     private void who(Connection connection, Request.Who who) {
+        requirePermission(connection, who.room(), Permission.JOIN, "who");
         requireMember(connection, who.room(), "who");
         Page<Member> page = store.members(who.room(), who.after(), WHO_PAGE);
         List<String> users = new ArrayList<>(new TreeSet<>(page.items().stream().map(Member::user).toList()));
@@ -275,6 +369,25 @@ public final class ChatService {
     }
 
     /**
+     * The {@code broadcast} action: an admin token's notification, delivered exactly as one
+     * published to SNS ({@link #notify}), answered with an {@code ack} whose {@code id} is the
+     * notification's. Other tokens get {@code forbidden}.
+     */
+    private void broadcast(Connection connection, Request.Broadcast broadcast) {
+        if (!connection.admin()) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN, "broadcast needs an admin token (claim \"admin\": true): "
+                    + "ask for one, or publish to the notifications topic", "broadcast");
+        }
+        long now = clock.millis();
+        String id = ids.next(now);
+        FanOutResult result = deliverNotification(new Notification(broadcast.room(), broadcast.user(), broadcast.all(),
+                broadcast.title(), broadcast.body()), bytes(new ServerFrame.Notification(id, broadcast.title(), broadcast.body(), now)));
+        reply(connection.connectionId(), new ServerFrame.Ack(broadcast.clientMsgId(), id, now));
+        LOG.info("broadcast {} by {} to room={} user={} all={}: delivered={} gone={} failed={}", id, connection.user(),
+                broadcast.room(), broadcast.user(), broadcast.all(), result.delivered(), result.gone(), result.failed());
+    }
+
+    /**
      * A notification from SNS: to a room, a user's connections, or everyone (every shard). SNS and
      * Lambda's asynchronous invocation retry a failed delivery with the same message, so the frame's
      * id and {@code ts} come from the SNS message: every attempt sends the same frame, and clients
@@ -284,8 +397,12 @@ public final class ChatService {
      * @param publishedAtMillis the SNS {@code Timestamp} (when it was published), ms since the epoch
      */
     public FanOutResult notify(Notification notification, String snsMessageId, long publishedAtMillis) {
-        byte[] frame = bytes(new ServerFrame.Notification(MessageIds.derived(publishedAtMillis, snsMessageId),
-                notification.title(), notification.body(), publishedAtMillis));
+        return deliverNotification(notification, bytes(new ServerFrame.Notification(MessageIds.derived(publishedAtMillis, snsMessageId),
+                notification.title(), notification.body(), publishedAtMillis)));
+    }
+
+    /** The notification path SNS and the broadcast action share: room members, a user's connections, or everyone. */
+    private FanOutResult deliverNotification(Notification notification, byte[] frame) {
         if (notification.room() != null) {
             return deliverToRoom(notification.room(), frame, null);
         }

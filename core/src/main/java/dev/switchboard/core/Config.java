@@ -35,7 +35,12 @@ public record Config(
         int sendRatePerSecond,
         int sendBurst,
         DirectPolicy directPolicy,
-        int maxConnectionsPerUser) {
+        int maxConnectionsPerUser,
+        String roomsClaim,
+        List<String> publicRooms,
+        String userClaim,
+        Optional<String> nameClaim,
+        int tokenLeewaySeconds) {
 
     public static final String TABLE = "SWITCHBOARD_TABLE";
     public static final String MANAGEMENT_ENDPOINT = "SWITCHBOARD_MANAGEMENT_ENDPOINT";
@@ -67,6 +72,19 @@ public record Config(
     public static final String DIRECT_POLICY = "SWITCHBOARD_DIRECT_POLICY";
     /** Live connections one user may hold; the handshake of one more is refused with 429. 0 = no cap. */
     public static final String MAX_CONNECTIONS_PER_USER = "SWITCHBOARD_MAX_CONNECTIONS_PER_USER";
+    /** The JWT claim holding the room permissions (docs/PROTOCOL.md, "Room permissions"); default {@code rooms}. */
+    public static final String ROOMS_CLAIM = "SWITCHBOARD_ROOMS_CLAIM";
+    /**
+     * Room patterns anyone connected may join, send to and read ({@code ,}-separated, exact or
+     * {@code prefix*}); unset = {@code lobby}, set but empty = no public room.
+     */
+    public static final String PUBLIC_ROOMS = "SWITCHBOARD_PUBLIC_ROOMS";
+    /** The JWT claim that is the user id; default {@code sub}. Never replaced by another claim. */
+    public static final String USER_CLAIM = "SWITCHBOARD_USER_CLAIM";
+    /** The JWT claim with a display name, sent as {@code name} beside the user id; default {@code name}, empty = none. */
+    public static final String NAME_CLAIM = "SWITCHBOARD_NAME_CLAIM";
+    /** Seconds a connection keeps working after its token's {@code exp} (clock skew, a refresh in flight); default 30. */
+    public static final String TOKEN_LEEWAY_SECONDS = "SWITCHBOARD_TOKEN_LEEWAY_SECONDS";
     public static final String REGION = "AWS_REGION";
 
     /** Variables a function cannot start without: the template must set each. */
@@ -76,7 +94,7 @@ public record Config(
             JWT_SECRET, JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, PRESENCE_MAX_MEMBERS, FANOUT_CHUNK_SIZE,
             FANOUT_CONCURRENCY, ALL_SHARDS, CONNECTION_TTL_SECONDS, MESSAGE_RETENTION_DAYS, MAX_TEXT_LENGTH,
             MAX_ROOMS_PER_CONNECTION, HISTORY_PAGE_LIMIT, SEND_RATE_PER_SECOND, SEND_BURST, DIRECT_POLICY,
-            MAX_CONNECTIONS_PER_USER, REGION);
+            MAX_CONNECTIONS_PER_USER, ROOMS_CLAIM, PUBLIC_ROOMS, USER_CLAIM, NAME_CLAIM, TOKEN_LEEWAY_SECONDS, REGION);
 
     /** Reads the configuration; fails naming the variable that is missing or malformed. */
     public static Config fromEnv(Map<String, String> env) {
@@ -99,6 +117,22 @@ public record Config(
             throw new IllegalStateException("Environment variable " + MAX_CONNECTIONS_PER_USER
                     + " must be 0 (no cap) or more, got " + maxConnectionsPerUser);
         }
+        Optional<URI> jwksUrl = optional(env, JWKS_URL).map(URI::create);
+        if (jwksUrl.isPresent()) {
+            // A JWKS (a Cognito user pool) signs tokens for every app client of the pool, and other
+            // pools' keys are public: without iss and aud any of them would be accepted.
+            for (String name : List.of(JWT_ISSUER, JWT_AUDIENCE)) {
+                if (optional(env, name).isEmpty()) {
+                    throw new IllegalStateException("Environment variable " + name + " is required with " + JWKS_URL
+                            + ": set the template parameter " + (name.equals(JWT_ISSUER) ? "JwtIssuer (the user pool's "
+                            + "https://cognito-idp.REGION.amazonaws.com/POOL_ID)" : "JwtAudience (the app client id)"));
+                }
+            }
+        }
+        int leeway = integer(env, TOKEN_LEEWAY_SECONDS, 30);
+        if (leeway < 0) {
+            throw new IllegalStateException("Environment variable " + TOKEN_LEEWAY_SECONDS + " must be 0 or more, got " + leeway);
+        }
         return new Config(
                 required(env, TABLE),
                 URI.create(stripSlash(required(env, MANAGEMENT_ENDPOINT))),
@@ -108,7 +142,7 @@ public record Config(
                 optional(env, REGION).orElse("us-east-1"),
                 optional(env, DEV_AUTH).map(v -> v.equalsIgnoreCase("true")).orElse(false),
                 optional(env, JWT_SECRET),
-                optional(env, JWKS_URL).map(URI::create),
+                jwksUrl,
                 optional(env, JWT_ISSUER),
                 optional(env, JWT_AUDIENCE),
                 integer(env, PRESENCE_MAX_MEMBERS, 100),
@@ -129,7 +163,27 @@ public record Config(
                 sendBurst,
                 directPolicy,
                 // a person with a phone, a laptop and a few tabs; a script opening hundreds is refused
-                maxConnectionsPerUser);
+                maxConnectionsPerUser,
+                optional(env, ROOMS_CLAIM).orElse("rooms"),
+                publicRooms(env),
+                optional(env, USER_CLAIM).orElse("sub"),
+                env.containsKey(NAME_CLAIM) ? optional(env, NAME_CLAIM) : Optional.of("name"),
+                leeway);
+    }
+
+    private static List<String> publicRooms(Map<String, String> env) {
+        String value = env.get(PUBLIC_ROOMS);
+        if (value == null) {
+            return List.of("lobby");
+        }
+        List<String> patterns = java.util.Arrays.stream(value.split(",")).map(String::trim).filter(p -> !p.isEmpty()).toList();
+        for (String pattern : patterns) {
+            if (!dev.switchboard.core.auth.RoomGrants.isValidPattern(pattern)) {
+                throw new IllegalStateException("Environment variable " + PUBLIC_ROOMS + ": '" + pattern + "' is not "
+                        + dev.switchboard.core.auth.RoomGrants.describePattern() + "; separate patterns with ','");
+            }
+        }
+        return patterns;
     }
 
     /** The per-connection token bucket over every action; empty when it is off. */

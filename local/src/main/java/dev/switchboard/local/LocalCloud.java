@@ -70,6 +70,9 @@ public final class LocalCloud implements AutoCloseable {
     Map<String, String> parameters = new LinkedHashMap<>();
     parameters.put("StageName", options.stage());
     parameters.put("DevAuth", Boolean.toString(options.devAuth()));
+    if (options.publicRooms() != null) {
+      parameters.put("PublicRooms", options.publicRooms());
+    }
     Map<String, String> env = new LinkedHashMap<>();
     if (options.jwtSecret() != null) {
       env.put("SWITCHBOARD_JWT_SECRET", options.jwtSecret());

@@ -22,6 +22,8 @@ import java.util.Map;
  * @param environment extra variables for every function, winning over the template
  * @param throttling enforce the stage's DefaultRouteSettings rate/burst limits (off by default so
  *     local load tests are not capped at the production stage limit)
+ * @param publicRooms sets the template's PublicRooms parameter (comma-separated room patterns
+ *     anyone may use without a rooms claim); null keeps the template's default ({@code lobby})
  * @param dynamoDbFaults put a {@link DynamoDbFaultProxy} between the functions and DynamoDB Local,
  *     so tests can make DynamoDB throttle ({@link LocalCloud#dynamoDbFaults()})
  */
@@ -40,7 +42,8 @@ public record LocalCloudOptions(
     Duration snsRetryBase,
     Map<String, String> environment,
     boolean throttling,
-    boolean dynamoDbFaults) {
+    boolean dynamoDbFaults,
+    String publicRooms) {
 
   public LocalCloudOptions {
     environment = Map.copyOf(environment);
@@ -67,6 +70,7 @@ public record LocalCloudOptions(
     private Map<String, String> environment = Map.of();
     private boolean throttling;
     private boolean dynamoDbFaults;
+    private String publicRooms;
 
     public Builder template(Path v) { template = v; return this; }
     public Builder port(int v) { port = v; return this; }
@@ -83,11 +87,12 @@ public record LocalCloudOptions(
     public Builder environment(Map<String, String> v) { environment = v; return this; }
     public Builder throttling(boolean v) { throttling = v; return this; }
     public Builder dynamoDbFaults(boolean v) { dynamoDbFaults = v; return this; }
+    public Builder publicRooms(String v) { publicRooms = v; return this; }
 
     public LocalCloudOptions build() {
       return new LocalCloudOptions(template, port, dynamoDbPort, snsPort, stage, devAuth, jwtSecret,
           idleTimeout, maxConnectionAge, dynamoDbData, functionTimeout, snsRetryBase, environment, throttling,
-          dynamoDbFaults);
+          dynamoDbFaults, publicRooms);
     }
   }
 }

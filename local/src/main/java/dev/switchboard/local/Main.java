@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -48,8 +49,14 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--template", defaultValue = "template.yaml", description = "SAM template (default ${DEFAULT-VALUE})")
   Path template;
 
-  @Option(names = "--dev-auth", description = "INSECURE: accept ?user=NAME without a token (demos only)")
+  @Option(names = "--dev-auth", description = "INSECURE: accept ?user=NAME without a token (demos only); "
+      + "every room is allowed unless the URL restricts it: ?user=bob&rooms=team-*:join:send,announcements:join:history")
   boolean devAuth;
+
+  @Option(names = "--public-rooms", paramLabel = "PATTERNS",
+      description = "room patterns anyone may join, send to and read without a rooms claim, comma-separated, "
+          + "exact or prefix* ('' = none; default: the template's PublicRooms, lobby)")
+  String publicRooms;
 
   @Option(names = "--jwt-secret", defaultValue = "${env:SWITCHBOARD_JWT_SECRET}",
       description = "HS256 secret for client tokens (default: env SWITCHBOARD_JWT_SECRET)")
@@ -125,13 +132,15 @@ public final class Main implements Callable<Integer> {
     if (devAuth) {
       LOG.warn("*************************************************************************");
       LOG.warn("* --dev-auth: INSECURE. Anyone can connect as any user with ?user=NAME. *");
+      LOG.warn("* A dev user may use EVERY room; restrict one with                      *");
+      LOG.warn("*   ?user=bob&rooms=team-*:join:send,announcements:join:history         *");
       LOG.warn("*************************************************************************");
     }
     LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().template(template).port(port).stage(stage)
         .dynamoDbPort(dynamoDbPort).snsPort(snsPort).devAuth(devAuth)
         .jwtSecret(jwtSecret == null || jwtSecret.isBlank() ? null : jwtSecret)
         .dynamoDbData(dynamoDbData).idleTimeout(idleTimeout).maxConnectionAge(maxAge).throttling(throttle)
-        .environment(env).build());
+        .publicRooms(publicRooms).environment(env).build());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping: every open connection gets its $disconnect");
@@ -148,7 +157,8 @@ public final class Main implements Callable<Integer> {
   }
 
   /** Prints an HS256 token for a user, for wscat and the CLI client. */
-  @Command(name = "token", mixinStandardHelpOptions = true, description = "Print an HS256 JWT (sub=USER, expires in 1 h)")
+  @Command(name = "token", mixinStandardHelpOptions = true,
+      description = "Print an HS256 JWT (sub=USER, expires in 1 h unless --lifetime)")
   static final class Token implements Callable<Integer> {
     @Option(names = "--user", required = true, description = "user id (the sub claim)")
     String user;
@@ -157,27 +167,65 @@ public final class Main implements Callable<Integer> {
         description = "HS256 secret, at least 32 bytes (default: env SWITCHBOARD_JWT_SECRET)")
     String secret;
 
-    @Option(names = "--admin", description = "add the admin claim (may broadcast to everyone)")
+    @Option(names = "--admin", description = "add the admin claim: may use the broadcast action (to a room, a user or everyone)")
     boolean admin;
+
+    @Option(names = "--rooms", paramLabel = "GRANTS",
+        description = "add the rooms claim, in the short form team-*:join:send,announcements:join:history "
+            + "(a pattern alone grants join, send and history); without it the token may use public rooms only")
+    String rooms;
+
+    @Option(names = "--name", description = "add the name claim (display name)")
+    String name;
+
+    @Option(names = "--lifetime", defaultValue = "PT1H", description = "token lifetime, ISO-8601 (default ${DEFAULT-VALUE})")
+    Duration lifetime;
 
     @Override
     public Integer call() {
       try {
-        System.out.println(token(user, secret, admin, Duration.ofHours(1)));
+        System.out.println(token(user, secret, admin, lifetime, rooms == null ? null : roomsClaim(rooms), name));
         return 0;
       } catch (JOSEException e) {
-        System.err.println("cannot sign: " + e.getMessage());
+        System.err.println("cannot sign: " + e.getMessage() + " (the secret must be at least 32 bytes)");
         return 2;
       }
     }
   }
 
+  /**
+   * The rooms claim from its short form ({@code team-*:join:send,lobby}: a pattern alone grants all
+   * three permissions). Not validated here: the functions refuse a bad claim at {@code $connect}
+   * with a 403 naming the problem, as they would a bad claim from any issuer.
+   */
+  static Map<String, java.util.List<String>> roomsClaim(String spec) {
+    Map<String, java.util.List<String>> claim = new java.util.LinkedHashMap<>();
+    for (String entry : spec.split(",")) {
+      String[] parts = entry.trim().split(":");
+      claim.put(parts[0], parts.length == 1 ? java.util.List.of("join", "send", "history")
+          : java.util.List.of(parts).subList(1, parts.length));
+    }
+    return claim;
+  }
+
   static String token(String user, String secret, boolean admin, Duration lifetime) throws JOSEException {
+    return token(user, secret, admin, lifetime, null, null);
+  }
+
+  /** An HS256 token; {@code rooms} (the rooms claim) and {@code name} are left out when null. */
+  static String token(String user, String secret, boolean admin, Duration lifetime, Map<String, java.util.List<String>> rooms,
+      String name) throws JOSEException {
     Instant now = Instant.now();
     JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(user).issueTime(Date.from(now))
         .expirationTime(Date.from(now.plus(lifetime)));
     if (admin) {
       claims.claim("admin", true);
+    }
+    if (rooms != null) {
+      claims.claim("rooms", rooms);
+    }
+    if (name != null) {
+      claims.claim("name", name);
     }
     SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
     jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));

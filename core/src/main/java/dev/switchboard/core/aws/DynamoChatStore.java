@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
+import dev.switchboard.core.auth.RoomGrants;
 import dev.switchboard.core.store.ChatStore;
 import dev.switchboard.core.store.Connection;
 import dev.switchboard.core.store.Member;
@@ -54,8 +55,20 @@ public final class DynamoChatStore implements ChatStore {
     private final int shards;
     private final long messageRetentionSeconds;
     private final Clock clock;
+    private final long tokenLeewaySeconds;
 
+    /** A store whose connections' tokens never stop deliveries (tests that do not need expiry). */
     public DynamoChatStore(DynamoDbClient client, String tableName, int shards, int messageRetentionDays, Clock clock) {
+        this(client, tableName, shards, messageRetentionDays, clock, 0);
+    }
+
+    /**
+     * @param tokenLeewaySeconds recipients whose token expired more than this many seconds ago are
+     *     skipped by every recipient query (room members, a user's connections, every connection)
+     */
+    public DynamoChatStore(DynamoDbClient client, String tableName, int shards, int messageRetentionDays, Clock clock,
+            long tokenLeewaySeconds) {
+        this.tokenLeewaySeconds = tokenLeewaySeconds;
         this.client = client;
         this.tableName = tableName;
         this.enhanced = DynamoDbEnhancedClient.builder().dynamoDbClient(client).build();
@@ -79,6 +92,9 @@ public final class DynamoChatStore implements ChatStore {
         item.setAdmin(connection.admin() ? Boolean.TRUE : null);
         item.setTs(connection.connectedAt());
         item.setExpiresAt(connection.expiresAt());
+        item.setName(connection.name());
+        item.setTokenExp(connection.tokenExpiresAt() > 0 ? connection.tokenExpiresAt() : null);
+        item.setRooms(connection.rooms().toJson());
         item.setGsi1pk("USER#" + connection.user());
         item.setGsi1sk("CONN#" + connection.connectionId());
         item.setGsi2pk("SHARD#" + shardOf(connection.connectionId()));
@@ -162,7 +178,69 @@ public final class DynamoChatStore implements ChatStore {
 
     private static Connection toConnection(TableItem item) {
         return new Connection(item.getConnectionId(), item.getUser(), Boolean.TRUE.equals(item.getAdmin()),
-                item.getTs() == null ? 0 : item.getTs(), item.getExpiresAt() == null ? 0 : item.getExpiresAt());
+                item.getTs() == null ? 0 : item.getTs(), item.getExpiresAt() == null ? 0 : item.getExpiresAt(),
+                item.getName(), item.getTokenExp() == null ? 0 : item.getTokenExp(), RoomGrants.fromJson(item.getRooms()));
+    }
+
+    /** Still a recipient: its TTL has not passed and its token has not expired beyond the leeway. */
+    private boolean receives(TableItem item, long nowSeconds) {
+        return !item.expired(nowSeconds) && !item.tokenExpired(nowSeconds, tokenLeewaySeconds);
+    }
+
+    @Override
+    public boolean replaceToken(Connection connection) {
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":user", AttributeValue.fromS(connection.user()));
+        values.put(":rooms", AttributeValue.fromS(connection.rooms().toJson()));
+        values.put(":admin", AttributeValue.fromBool(connection.admin()));
+        values.put(":exp", AttributeValue.fromN(Long.toString(connection.tokenExpiresAt())));
+        values.put(":nowSec", AttributeValue.fromN(Long.toString(now())));
+        String set = "SET rooms = :rooms, #admin = :admin, tokenExp = :exp";
+        if (connection.name() != null) {
+            values.put(":name", AttributeValue.fromS(connection.name()));
+            set += ", #name = :name";
+        }
+        String update = set + (connection.name() == null ? " REMOVE #name" : "");
+        try {
+            // Only the same user's connection, and only while it lives: a refresh never changes who a connection is.
+            client.updateItem(r -> r.tableName(tableName)
+                    .key(Map.of("pk", AttributeValue.fromS("CONN#" + connection.connectionId()), "sk", AttributeValue.fromS("META")))
+                    .updateExpression(update)
+                    .conditionExpression(LIVE + " AND #user = :user")
+                    .expressionAttributeNames(Map.of("#user", "user", "#admin", "admin", "#name", "name"))
+                    .expressionAttributeValues(values));
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    public List<String> rooms(String connectionId) {
+        List<String> rooms = new ArrayList<>();
+        long now = now();
+        table.query(QueryEnhancedRequest.builder()
+                        .queryConditional(QueryConditional.sortBeginsWith(k -> k.partitionValue("CONN#" + connectionId).sortValue("ROOM#")))
+                        .consistentRead(true).build())
+                .items().forEach(item -> {
+                    if (!item.expired(now)) {
+                        rooms.add(item.getRoom());
+                    }
+                });
+        return rooms;
+    }
+
+    @Override
+    public void extendMembership(String connectionId, String room, long tokenExpiresAt) {
+        try {
+            client.updateItem(r -> r.tableName(tableName)
+                    .key(Map.of("pk", AttributeValue.fromS("ROOM#" + room), "sk", AttributeValue.fromS("MEMBER#" + connectionId)))
+                    .updateExpression("SET tokenExp = :exp")
+                    .conditionExpression("attribute_exists(pk)")
+                    .expressionAttributeValues(Map.of(":exp", AttributeValue.fromN(Long.toString(tokenExpiresAt)))));
+        } catch (ConditionalCheckFailedException e) {
+            // left meanwhile: nothing to extend
+        }
     }
 
     @Override
@@ -205,6 +283,7 @@ public final class DynamoChatStore implements ChatStore {
         member.setUser(connection.user());
         member.setRoom(room);
         member.setExpiresAt(connection.expiresAt());
+        member.setTokenExp(connection.tokenExpiresAt() > 0 ? connection.tokenExpiresAt() : null);
         TableItem reverse = TableItem.of("CONN#" + connection.connectionId(), "ROOM#" + room);
         reverse.setConnectionId(connection.connectionId());
         reverse.setUser(connection.user());
@@ -303,7 +382,7 @@ public final class DynamoChatStore implements ChatStore {
      * What a fan-out reads of each recipient. A room of 1,000 is read for every message: returning
      * half the attributes halves what DynamoDB serialises and the SDK parses and copies per item.
      */
-    private static final String[] FAN_OUT_ATTRIBUTES = {"connectionId", "user", "expiresAt"};
+    private static final String[] FAN_OUT_ATTRIBUTES = {"connectionId", "user", "expiresAt", "tokenExp"};
 
     @Override
     public void forEachMemberPage(String room, int pageSize, Consumer<List<Member>> consumer) {
@@ -312,7 +391,7 @@ public final class DynamoChatStore implements ChatStore {
                 .queryConditional(QueryConditional.sortBeginsWith(k -> k.partitionValue("ROOM#" + room).sortValue("MEMBER#")))
                 .attributesToProject(FAN_OUT_ATTRIBUTES)
                 .limit(pageSize).build())) {
-            List<Member> members = page.items().stream().filter(i -> !i.expired(now))
+            List<Member> members = page.items().stream().filter(i -> receives(i, now))
                     .map(i -> new Member(i.getConnectionId(), i.getUser())).toList();
             if (!members.isEmpty()) {
                 consumer.accept(members);
@@ -327,7 +406,7 @@ public final class DynamoChatStore implements ChatStore {
                 .queryConditional(QueryConditional.keyEqualTo(k -> k.partitionValue("SHARD#" + shard)))
                 .attributesToProject(FAN_OUT_ATTRIBUTES)
                 .limit(pageSize).build())) {
-            List<Member> members = page.items().stream().filter(i -> !i.expired(now))
+            List<Member> members = page.items().stream().filter(i -> receives(i, now))
                     .map(i -> new Member(i.getConnectionId(), i.getUser())).toList();
             if (!members.isEmpty()) {
                 consumer.accept(members);
@@ -341,7 +420,7 @@ public final class DynamoChatStore implements ChatStore {
         List<Member> members = new ArrayList<>();
         for (var page : byUser.query(QueryEnhancedRequest.builder()
                 .queryConditional(QueryConditional.keyEqualTo(k -> k.partitionValue("USER#" + user))).build())) {
-            page.items().stream().filter(i -> !i.expired(now))
+            page.items().stream().filter(i -> receives(i, now))
                     .forEach(i -> members.add(new Member(i.getConnectionId(), i.getUser())));
         }
         return members;

@@ -39,7 +39,7 @@ public final class Switchboard {
         this.config = Config.fromEnv(environment);
         AwsClients clients = new AwsClients(config);
         this.store = new DynamoChatStore(clients.dynamoDb(), config.tableName(), config.allShards(),
-                config.messageRetentionDays(), Clock.systemUTC());
+                config.messageRetentionDays(), Clock.systemUTC(), config.tokenLeewaySeconds());
         // Daemon threads: a frozen (SnapStart) or ending JVM never waits on them.
         SignedConnectionsPoster poster = clients.connectionsPoster(daemon("fanout-post"));
         FanOut fanOut = new FanOut(poster, store::removeConnection, config.fanoutConcurrency(),

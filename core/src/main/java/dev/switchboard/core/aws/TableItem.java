@@ -45,6 +45,9 @@ public final class TableItem {
             .addAttribute(Long.class, a -> a.name("ts").getter(TableItem::getTs).setter(TableItem::setTs))
             .addAttribute(Boolean.class, a -> a.name("admin").getter(TableItem::getAdmin).setter(TableItem::setAdmin))
             .addAttribute(Long.class, a -> a.name("expiresAt").getter(TableItem::getExpiresAt).setter(TableItem::setExpiresAt))
+            .addAttribute(String.class, a -> a.name("name").getter(TableItem::getName).setter(TableItem::setName))
+            .addAttribute(Long.class, a -> a.name("tokenExp").getter(TableItem::getTokenExp).setter(TableItem::setTokenExp))
+            .addAttribute(String.class, a -> a.name("rooms").getter(TableItem::getRooms).setter(TableItem::setRooms))
             .build();
 
     private String pk;
@@ -61,6 +64,12 @@ public final class TableItem {
     private Long ts;
     private Boolean admin;
     private Long expiresAt;
+    /** The token's exp (epoch s) on a connection and on each of its memberships; absent = no expiry. */
+    private Long tokenExp;
+    /** A connection's display name. */
+    private String name;
+    /** A connection's room permissions, {@code RoomGrants.toJson()}. */
+    private String rooms;
 
     static TableItem of(String pk, String sk) {
         TableItem item = new TableItem();
@@ -71,6 +80,11 @@ public final class TableItem {
 
     boolean expired(long nowSeconds) {
         return expiresAt != null && expiresAt <= nowSeconds;
+    }
+
+    /** The item's connection may no longer receive: its token expired more than the leeway ago. */
+    boolean tokenExpired(long nowSeconds, long leewaySeconds) {
+        return tokenExp != null && tokenExp > 0 && tokenExp + leewaySeconds < nowSeconds;
     }
 
     public String getPk() { return pk; }
@@ -101,4 +115,10 @@ public final class TableItem {
     public void setAdmin(Boolean admin) { this.admin = admin; }
     public Long getExpiresAt() { return expiresAt; }
     public void setExpiresAt(Long expiresAt) { this.expiresAt = expiresAt; }
+    public Long getTokenExp() { return tokenExp; }
+    public void setTokenExp(Long tokenExp) { this.tokenExp = tokenExp; }
+    public String getName() { return name; }
+    public void setName(String name) { this.name = name; }
+    public String getRooms() { return rooms; }
+    public void setRooms(String rooms) { this.rooms = rooms; }
 }

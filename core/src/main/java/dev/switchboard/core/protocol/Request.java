@@ -49,4 +49,26 @@ public sealed interface Request {
             return "ping";
         }
     }
+
+    /** A fresh token for the connection's user: replaces its expiry and permissions. */
+    record Refresh(String token) implements Request {
+        public String action() {
+            return "refresh";
+        }
+
+        @Override
+        public String toString() {
+            return "Refresh[token=redacted]"; // never in logs
+        }
+    }
+
+    /**
+     * Admin only: a notification, as SNS publishes them, to a room, a user or everyone.
+     * Exactly one of {@code room}, {@code user}, {@code all} is set.
+     */
+    record Broadcast(String room, String user, boolean all, String title, String body, String clientMsgId) implements Request {
+        public String action() {
+            return "broadcast";
+        }
+    }
 }

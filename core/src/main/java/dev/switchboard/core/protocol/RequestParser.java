@@ -26,7 +26,7 @@ public final class RequestParser {
         JsonElement actionElement = json.get("action");
         if (actionElement == null || actionElement.isJsonNull()) {
             throw new ProtocolException(ErrorCode.UNKNOWN_ACTION,
-                    "field 'action' is required: one of join, leave, send, direct, history, who, ping", null);
+                    "field 'action' is required: one of join, leave, send, direct, history, who, ping, refresh, broadcast", null);
         }
         if (!isString(actionElement)) {
             throw new ProtocolException(ErrorCode.UNKNOWN_ACTION, "field 'action' must be a string", null);
@@ -40,9 +40,47 @@ public final class RequestParser {
             case "history" -> new Request.History(room(json, action), messageId(json, "after", action), limit(json, action));
             case "who" -> new Request.Who(room(json, action), optionalString(json, "after", action));
             case "ping" -> new Request.Ping();
+            case "refresh" -> new Request.Refresh(token(json, action));
+            case "broadcast" -> broadcast(json, action);
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_ACTION, "unknown action '" + abbreviate(action)
-                    + "': use one of join, leave, send, direct, history, who, ping", null);
+                    + "': use one of join, leave, send, direct, history, who, ping, refresh, broadcast", null);
         };
+    }
+
+    private static String token(JsonObject json, String action) {
+        String token = requiredString(json, "token", action);
+        if (token.isBlank() || token.length() > 16_384) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'token' must be a JWT (1-16384 characters)", action);
+        }
+        return token;
+    }
+
+    private Request.Broadcast broadcast(JsonObject json, String action) {
+        JsonElement targetElement = json.get("target");
+        if (targetElement == null || !targetElement.isJsonObject()) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST,
+                    "field 'target' is required: {\"room\":R}, {\"user\":U} or {\"all\":true}", action);
+        }
+        JsonObject target = targetElement.getAsJsonObject();
+        String room = target.has("room") ? name(target, "room", action) : null;
+        String user = target.has("user") ? name(target, "user", action) : null;
+        JsonElement allElement = target.get("all");
+        boolean all = allElement != null && allElement.isJsonPrimitive() && allElement.getAsJsonPrimitive().isBoolean()
+                && allElement.getAsBoolean();
+        if ((room != null ? 1 : 0) + (user != null ? 1 : 0) + (all ? 1 : 0) != 1) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'target' must name exactly one of room, user or all:true", action);
+        }
+        String title = requiredString(json, "title", action);
+        if (title.isBlank()) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'title' must not be empty", action);
+        }
+        String body = optionalString(json, "body", action);
+        int length = title.length() + (body == null ? 0 : body.length());
+        if (length > maxTextLength) {
+            throw new ProtocolException(ErrorCode.TOO_LARGE,
+                    "'title' and 'body' are " + length + " characters together; the limit is " + maxTextLength, action);
+        }
+        return new Request.Broadcast(room, user, all, title, body == null ? "" : body, clientMsgId(json, action));
     }
 
     private static JsonObject object(String frame) {

@@ -22,21 +22,42 @@ public sealed interface ServerFrame {
         }
     }
 
-    record Message(String type, String room, String id, String from, String text, long ts) implements ServerFrame {
+    /** {@code name}: the sender's display name from its token, or null (omitted). */
+    record Message(String type, String room, String id, String from, String text, long ts, String name) implements ServerFrame {
         public Message(String room, String id, String from, String text, long ts) {
-            this("message", room, id, from, text, ts);
+            this("message", room, id, from, text, ts, null);
+        }
+
+        public Message(String room, String id, String from, String text, long ts, String name) {
+            this("message", room, id, from, text, ts, name);
         }
     }
 
-    record Direct(String type, String id, String from, String text, long ts) implements ServerFrame {
-        public Direct(String id, String from, String text, long ts) {
-            this("direct", id, from, text, ts);
+    /** {@code name}: the sender's display name from its token, or null (omitted). */
+    record Direct(String type, String id, String from, String text, long ts, String name) implements ServerFrame {
+        public Direct(String id, String from, String text, long ts, String name) {
+            this("direct", id, from, text, ts, name);
         }
     }
 
-    record Presence(String type, String room, String event, String user) implements ServerFrame {
+    /** {@code name}: the user's display name from its token, or null (omitted). */
+    record Presence(String type, String room, String event, String user, String name) implements ServerFrame {
         public Presence(String room, String event, String user) {
-            this("presence", room, event, user);
+            this("presence", room, event, user, null);
+        }
+
+        public Presence(String room, String event, String user, String name) {
+            this("presence", room, event, user, name);
+        }
+    }
+
+    /**
+     * The answer to {@code refresh}: the new token's expiry (epoch seconds) and the rooms the
+     * connection was taken out of because the new token no longer grants {@code join} there.
+     */
+    record Refreshed(String type, long expiresAt, List<String> left) implements ServerFrame {
+        public Refreshed(long expiresAt, List<String> left) {
+            this("refreshed", expiresAt, left);
         }
     }
 

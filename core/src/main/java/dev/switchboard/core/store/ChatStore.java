@@ -22,6 +22,20 @@ public interface ChatStore {
      */
     SendPermit takeSend(String connectionId, SendRate rate);
 
+    /**
+     * {@code refresh}: replaces the connection's token expiry, permissions, admin flag and display
+     * name, only while the connection lives and belongs to {@code connection.user()}.
+     *
+     * @return false when there is no such live connection of that user (nothing changed)
+     */
+    boolean replaceToken(Connection connection);
+
+    /** The rooms the connection is in (consistent read). */
+    List<String> rooms(String connectionId);
+
+    /** Sets the token expiry (epoch s) on the connection's membership of {@code room}, which fan-outs read; no-op when it left. */
+    void extendMembership(String connectionId, String room, long tokenExpiresAt);
+
     /** Deletes the connection and all its memberships; returns the rooms it was in. Idempotent. */
     List<String> removeConnection(String connectionId);
 

@@ -32,7 +32,7 @@ class TokenAudienceEndToEndTest {
     static final String AUDIENCE = "switchboard-web";
     static final String ISSUER = "https://issuer.switchboard.test";
     @RegisterExtension
-    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(false).jwtSecret(SECRET)
+    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(false).jwtSecret(SECRET).publicRooms("aud-room")
             .environment(Map.of("SWITCHBOARD_JWT_AUDIENCE", AUDIENCE, "SWITCHBOARD_JWT_ISSUER", ISSUER)));
 
 
