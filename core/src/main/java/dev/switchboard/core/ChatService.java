@@ -263,7 +263,7 @@ public final class ChatService {
         long now = clock.millis();
         StoredMessage message = new StoredMessage(send.room(), ids.next(now), connection.user(), send.text(), now);
         // live as a message, later in a history page of its own (the larger frame: it adds a cursor)
-        requireFits(new ServerFrame.Message(message.room(), message.id(), message.from(), message.text(), message.ts()), "send");
+        requireFits(new ServerFrame.Message(message.room(), message.id(), message.from(), message.text(), message.ts(), connection.name()), "send");
         requireFits(new ServerFrame.History(message.room(), List.of(new ServerFrame.HistoryItem(message.id(), message.from(),
                 message.text(), message.ts())), true, message.id()), "send");
         String idempotencyKey = send.clientMsgId() == null ? null
