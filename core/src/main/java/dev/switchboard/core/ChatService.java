@@ -17,6 +17,7 @@ import dev.switchboard.core.auth.Identity;
 import dev.switchboard.core.auth.Permission;
 import dev.switchboard.core.auth.RoomGrants;
 import dev.switchboard.core.auth.TokenVerifier;
+import dev.switchboard.core.fanout.Deadline;
 import dev.switchboard.core.fanout.FanOut;
 import dev.switchboard.core.fanout.FanOutResult;
 import dev.switchboard.core.protocol.ErrorCode;
@@ -55,6 +56,12 @@ public final class ChatService {
     private final MessageIds ids = new MessageIds();
     private final RequestParser parser;
     private final Optional<SendRate> sendRate;
+    /**
+     * The deadline of the invocation this thread is serving ({@link Deadline#NONE} outside one): every
+     * post a call makes is bounded by it, without threading a parameter through every action. Set and
+     * cleared by the public entry points; posts capture it when they start, on the calling thread.
+     */
+    private final ThreadLocal<Deadline> deadline = ThreadLocal.withInitial(() -> Deadline.NONE);
 
     public ChatService(ChatStore store, FanOut fanOut, Optional<ChunkPublisher> chunks, Config config, Clock clock) {
         this.store = store;
@@ -131,16 +138,55 @@ public final class ChatService {
         }
     }
 
-    /** {@code $disconnect}: removes the connection and its memberships, tells the (small) rooms. */
+    /** {@code $disconnect} without a deadline: see {@link #disconnect(String, Deadline)}. */
     public List<String> disconnect(String connectionId) {
-        Optional<Connection> connection = store.connection(connectionId);
-        List<String> rooms = store.removeConnection(connectionId);
-        connection.ifPresent(c -> rooms.forEach(room -> presence(room, "leave", c, null)));
-        return rooms;
+        return disconnect(connectionId, Deadline.NONE);
     }
 
-    /** {@code $default}: one frame from a client. Bad input becomes an error frame to the caller. */
+    /**
+     * {@code $disconnect}: removes the connection and its memberships, tells the (small) rooms.
+     *
+     * @param until when the presence posts must be done by (the invocation's remaining time, see {@link Deadline#forInvocation})
+     */
+    public List<String> disconnect(String connectionId, Deadline until) {
+        deadline.set(until);
+        try {
+            Optional<Connection> connection = store.connection(connectionId);
+            List<String> rooms = store.removeConnection(connectionId);
+            connection.ifPresent(c -> rooms.forEach(room -> presence(room, "leave", c, null)));
+            return rooms;
+        } finally {
+            deadline.remove();
+        }
+    }
+
+    /**
+     * Runs {@code call} (such as {@link #notify} or {@link #deliverChunk}) with every post it makes
+     * bounded by {@code until}: retries stop before it, and what is unanswered then counts as failed.
+     */
+    public <T> T within(Deadline until, java.util.function.Supplier<T> call) {
+        deadline.set(until);
+        try {
+            return call.get();
+        } finally {
+            deadline.remove();
+        }
+    }
+
+    /** {@code $default} without a deadline (tests, tools): see {@link #handle(String, String, Deadline)}. */
     public void handle(String connectionId, String body) {
+        handle(connectionId, body, Deadline.NONE);
+    }
+
+    /**
+     * {@code $default}: one frame from a client. Bad input becomes an error frame to the caller.
+     *
+     * @param until when every post this frame causes must be answered by: retries stop before it and
+     *              what is unanswered then counts as failed (the handler derives it from the Lambda
+     *              {@code Context}'s remaining time, {@link Deadline#forInvocation})
+     */
+    public void handle(String connectionId, String body, Deadline until) {
+        deadline.set(until);
         String action = null;
         try {
             Request request = parser.parse(body == null ? "" : body);
@@ -150,6 +196,8 @@ public final class ChatService {
             // the message may quote what the client sent (an unknown action): redacted in case it is a credential
             LOG.info("refused {} from {}: {} {}", action, connectionId, e.frame().code(), Redaction.redact(e.getMessage()));
             reply(connectionId, e.frame());
+        } finally {
+            deadline.remove();
         }
     }
 
@@ -273,7 +321,7 @@ public final class ChatService {
         StoredMessage stored = saved.message();
         // The acknowledgement travels while the room is read and posted to: one round trip fewer before the members.
         FanOut.Delivery ack = fanOut.start(List.of(new Member(connection.connectionId(), null)),
-                bytes(new ServerFrame.Ack(send.clientMsgId(), stored.id(), stored.ts())));
+                bytes(new ServerFrame.Ack(send.clientMsgId(), stored.id(), stored.ts())), deadline.get());
         if (saved.duplicate()) {
             ack.settle();
             LOG.info("duplicate send {} from {} acknowledged again, not delivered", send.clientMsgId(), connection.user());
@@ -281,8 +329,12 @@ public final class ChatService {
         }
         byte[] frame = bytes(new ServerFrame.Message(stored.room(), stored.id(), stored.from(), stored.text(), stored.ts(),
                 connection.name()));
-        FanOutResult result = deliverToRoom(send.room(), frame, connection.connectionId());
-        ack.settle();
+        FanOutResult result;
+        try {
+            result = deliverToRoom(send.room(), frame, connection.connectionId());
+        } finally {
+            ack.settle(); // also when the room could not be read: the ack's post is answered, a gone sender removed
+        }
         LOG.info("send {} to {}: delivered={} gone={} failed={}", stored.id(), send.room(), result.delivered(), result.gone(), result.failed());
     }
 
@@ -300,7 +352,7 @@ public final class ChatService {
                 chunks.get().publish(new ChunkPublisher.FanOutChunk(
                         recipients.stream().map(Member::connectionId).toList(), new String(frame, StandardCharsets.UTF_8)));
             } else {
-                total.set(total.get().plus(fanOut.deliver(recipients, frame)));
+                total.set(total.get().plus(fanOut.deliver(recipients, frame, deadline.get())));
             }
         });
         return total.get();
@@ -327,7 +379,7 @@ public final class ChatService {
         requireFits(frame, "direct");
         reply(connection.connectionId(), new ServerFrame.Ack(direct.clientMsgId(), id, now));
         if (!recipients.isEmpty()) {
-            fanOut.deliver(recipients, bytes(frame));
+            fanOut.deliver(recipients, bytes(frame), deadline.get());
         }
     }
 
@@ -407,13 +459,13 @@ public final class ChatService {
             return deliverToRoom(notification.room(), frame, null);
         }
         if (notification.user() != null) {
-            return fanOut.deliver(store.connectionsOf(notification.user()), frame);
+            return fanOut.deliver(store.connectionsOf(notification.user()), frame, deadline.get());
         }
         FanOutResult total = FanOutResult.NONE;
         for (int shard = 0; shard < config.allShards(); shard++) {
             AtomicReference<FanOutResult> shardTotal = new AtomicReference<>(FanOutResult.NONE);
             store.forEachConnectionInShard(shard, config.fanoutChunkSize(),
-                    page -> shardTotal.set(shardTotal.get().plus(fanOut.deliver(page, frame))));
+                    page -> shardTotal.set(shardTotal.get().plus(fanOut.deliver(page, frame, deadline.get()))));
             total = total.plus(shardTotal.get());
         }
         return total;
@@ -422,7 +474,7 @@ public final class ChatService {
     /** A chunk of a large fan-out, published by another instance. */
     public FanOutResult deliverChunk(ChunkPublisher.FanOutChunk chunk) {
         List<Member> recipients = chunk.connectionIds().stream().map(id -> new Member(id, null)).toList();
-        return fanOut.deliver(recipients, chunk.frame().getBytes(StandardCharsets.UTF_8));
+        return fanOut.deliver(recipients, chunk.frame().getBytes(StandardCharsets.UTF_8), deadline.get());
     }
 
     /**
@@ -437,7 +489,7 @@ public final class ChatService {
             bytes = bytes(new ServerFrame.Error(ErrorCode.TOO_LARGE, "the answer (" + frame.type() + ", " + bytes.length
                     + " bytes) is over API Gateway's 128 KB message limit: ask for less", null));
         }
-        fanOut.deliver(List.of(new Member(connectionId, null)), bytes);
+        fanOut.deliver(List.of(new Member(connectionId, null)), bytes, deadline.get());
     }
 
     /**

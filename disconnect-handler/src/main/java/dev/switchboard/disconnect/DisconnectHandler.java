@@ -13,6 +13,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketRespons
 import dev.switchboard.core.ChatService;
 import dev.switchboard.core.WebSocketDisconnectEvent;
 import dev.switchboard.core.aws.Switchboard;
+import dev.switchboard.core.fanout.Deadline;
 
 /**
  * {@code $disconnect}: removes the connection and its memberships and tells its rooms. Best effort
@@ -39,7 +40,9 @@ public final class DisconnectHandler implements RequestHandler<WebSocketDisconne
     @Override
     public APIGatewayV2WebSocketResponse handleRequest(WebSocketDisconnectEvent event, Context context) {
         WebSocketDisconnectEvent.RequestContext request = event.getRequestContext();
-        List<String> rooms = chat.disconnect(request.getConnectionId());
+        // the rooms' leave presence is bounded by what is left of this invocation
+        List<String> rooms = chat.disconnect(request.getConnectionId(),
+                context == null ? Deadline.NONE : Deadline.forInvocation(context.getRemainingTimeInMillis()));
         LOG.info("$disconnect {} status={} reason={} rooms={}", request.getConnectionId(),
                 request.getDisconnectStatusCode(), request.getDisconnectReason(), rooms.size());
         APIGatewayV2WebSocketResponse response = new APIGatewayV2WebSocketResponse();

@@ -13,6 +13,7 @@ import dev.switchboard.core.ChatService;
 import dev.switchboard.core.ChunkPublisher;
 import dev.switchboard.core.Notification;
 import dev.switchboard.core.aws.Switchboard;
+import dev.switchboard.core.fanout.Deadline;
 import dev.switchboard.core.fanout.FanOutResult;
 import dev.switchboard.core.protocol.Json;
 
@@ -41,13 +42,17 @@ public final class BroadcastHandler implements RequestHandler<SNSEvent, Void> {
 
     @Override
     public Void handleRequest(SNSEvent event, Context context) {
+        // Posts are retried only while this invocation has time left (60 s in template.yaml); what is
+        // unanswered at the deadline counts as failed, so the invocation ends by itself, not by its timeout.
+        Deadline until = MessageHandler.deadline(context);
         for (SNSEvent.SNSRecord record : event.getRecords()) {
             SNSEvent.SNS sns = record.getSNS();
             SNSEvent.MessageAttribute kind = sns.getMessageAttributes() == null ? null
                     : sns.getMessageAttributes().get(ChunkPublisher.KIND_ATTRIBUTE);
             FanOutResult result;
             if (kind != null && ChunkPublisher.KIND_CHUNK.equals(kind.getValue())) {
-                result = chat.deliverChunk(Json.GSON.fromJson(sns.getMessage(), ChunkPublisher.FanOutChunk.class));
+                ChunkPublisher.FanOutChunk chunk = Json.GSON.fromJson(sns.getMessage(), ChunkPublisher.FanOutChunk.class);
+                result = chat.within(until, () -> chat.deliverChunk(chunk));
             } else {
                 Notification notification;
                 try {
@@ -58,7 +63,7 @@ public final class BroadcastHandler implements RequestHandler<SNSEvent, Void> {
                 }
                 // The SNS publish time, the same on every redelivery (the runtime maps it to joda-time).
                 long publishedAt = sns.getTimestamp() != null ? sns.getTimestamp().getMillis() : System.currentTimeMillis();
-                result = chat.notify(notification, sns.getMessageId(), publishedAt);
+                result = chat.within(until, () -> chat.notify(notification, sns.getMessageId(), publishedAt));
             }
             LOG.info("sns {} delivered={} gone={} failed={}", sns.getMessageId(), result.delivered(), result.gone(), result.failed());
             if (result.failed() > 0) {

@@ -11,6 +11,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketRespons
 
 import dev.switchboard.core.ChatService;
 import dev.switchboard.core.aws.Switchboard;
+import dev.switchboard.core.fanout.Deadline;
 
 /**
  * {@code $default}: every client frame (route selection finds no other route). The chat service
@@ -38,9 +39,15 @@ public final class MessageHandler implements RequestHandler<APIGatewayV2WebSocke
         if (event.isIsBase64Encoded() && body != null) {
             body = new String(Base64.getDecoder().decode(body), StandardCharsets.UTF_8);
         }
-        chat.handle(event.getRequestContext().getConnectionId(), body);
+        // The fan-out is bounded by what is left of this invocation (29 s at most: API Gateway's integration timeout).
+        chat.handle(event.getRequestContext().getConnectionId(), body, deadline(context));
         APIGatewayV2WebSocketResponse response = new APIGatewayV2WebSocketResponse();
         response.setStatusCode(200);
         return response;
+    }
+
+    /** The fan-out deadline from the Lambda context's remaining time; none without a context (a direct call in a test). */
+    static Deadline deadline(Context context) {
+        return context == null ? Deadline.NONE : Deadline.forInvocation(context.getRemainingTimeInMillis());
     }
 }

@@ -128,7 +128,16 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
 
         @Override
         public void run() {
-            outcome.complete(postNow(connectionId, frame));
+            // The future completes whatever happens: a fan-out waits on it (until its deadline) and holds a slot for it.
+            try {
+                outcome.complete(postNow(connectionId, frame));
+            } catch (RuntimeException | Error e) {
+                LOG.warn("post to {} failed unexpectedly: {}", connectionId, e.toString());
+                outcome.complete(PostStatus.FAILED);
+                if (e instanceof Error error) {
+                    throw error;
+                }
+            }
         }
     }
 

@@ -51,30 +51,58 @@ public final class FanOut {
         this.baseBackoffMillis = baseBackoffMillis;
     }
 
-    /** Posts {@code frame} to every recipient; blocks until each one is settled. */
+    /** Posts {@code frame} to every recipient; blocks until each one is settled. Unbounded in time: see {@link #deliver(List, byte[], Deadline)}. */
     public FanOutResult deliver(List<Member> recipients, byte[] frame) {
-        return start(recipients, frame).settle();
+        return deliver(recipients, frame, Deadline.NONE);
+    }
+
+    /**
+     * Posts {@code frame} to every recipient; blocks until each one is settled or the deadline
+     * passes. What is unanswered at the deadline counts as failed.
+     */
+    public FanOutResult deliver(List<Member> recipients, byte[] frame, Deadline deadline) {
+        return start(recipients, frame, deadline).settle();
+    }
+
+    /** {@link #start(List, byte[], Deadline)} without a deadline. */
+    public Delivery start(List<Member> recipients, byte[] frame) {
+        return start(recipients, frame, Deadline.NONE);
     }
 
     /**
      * Starts posting {@code frame} to every recipient and returns at once (unless more than
      * {@code maxInFlight} posts are outstanding), so the caller can do other work meanwhile, such
      * as reading the room while its own acknowledgement is on the wire. {@link Delivery#settle()}
-     * waits for the outcome.
+     * waits for the outcome, until {@code deadline} at most; no retry is scheduled past it.
+     * Never throws: a recipient that could not be started (no free slot before the deadline,
+     * interrupted) is counted as failed.
      */
-    public Delivery start(List<Member> recipients, byte[] frame) {
-        Delivery delivery = new Delivery(recipients.size());
+    public Delivery start(List<Member> recipients, byte[] frame, Deadline deadline) {
+        Delivery delivery = new Delivery(recipients.size(), deadline);
+        int started = 0;
         try {
             for (Member recipient : recipients) {
-                slots.acquire();
+                if (!slots.tryAcquire(deadline.remainingMillis(), TimeUnit.MILLISECONDS)) {
+                    break; // every slot held by a post that has not answered: the rest fail
+                }
+                started++;
                 String connectionId = recipient.connectionId();
-                attempt(connectionId, frame, 1).whenComplete((status, error) -> {
+                CompletableFuture<PostStatus> post;
+                try {
+                    post = attempt(connectionId, frame, 1, deadline);
+                } catch (RuntimeException | Error e) {
+                    post = CompletableFuture.completedFuture(PostStatus.FAILED); // never leaves a slot or the count behind
+                }
+                post.whenComplete((status, error) -> {
                     slots.release();
-                    delivery.record(connectionId, error != null ? PostStatus.FAILED : status);
+                    delivery.record(connectionId, error != null || status == null ? PostStatus.FAILED : status);
                 });
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // what was not started counts as failed
+            Thread.currentThread().interrupt();
+        }
+        for (int i = started; i < recipients.size(); i++) {
+            delivery.record(recipients.get(i).connectionId(), PostStatus.FAILED);
         }
         return delivery;
     }
@@ -82,12 +110,14 @@ public final class FanOut {
     /** Posts under way; {@link #settle()} once. */
     public final class Delivery {
         private final int audience;
+        private final Deadline deadline;
         private final AtomicInteger delivered = new AtomicInteger();
         private final Queue<String> gone = new ConcurrentLinkedQueue<>();
         private final CountDownLatch settled;
 
-        private Delivery(int audience) {
+        private Delivery(int audience, Deadline deadline) {
             this.audience = audience;
+            this.deadline = deadline;
             this.settled = new CountDownLatch(audience);
         }
 
@@ -100,15 +130,20 @@ public final class FanOut {
             settled.countDown();
         }
 
-        /** Waits for every post, removes the connections found gone, and counts. */
+        /**
+         * Waits for every post (until the deadline at most), removes the connections found gone,
+         * and counts; what has not answered by then is failed, and a late answer changes nothing.
+         */
         public FanOutResult settle() {
             try {
-                settled.await();
+                if (!settled.await(deadline.remainingMillis(), TimeUnit.MILLISECONDS)) {
+                    LOG.warn("{} of {} posts unanswered at the deadline: counted as failed", settled.getCount(), audience);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt(); // what is unsettled counts as failed
             }
             List<String> goneIds = List.copyOf(gone);
-            int deliveredCount = delivered.get();
+            int deliveredCount = Math.min(delivered.get(), audience - goneIds.size());
             // Cleanup after the posts, on the caller's thread, never on the HTTP client's: a store call blocks.
             for (String connectionId : goneIds) {
                 try {
@@ -122,25 +157,40 @@ public final class FanOut {
         }
     }
 
-    private CompletableFuture<PostStatus> attempt(String connectionId, byte[] frame, int attempt) {
+    /** One try and, after a 429 / 5xx / I-O error, the next ones; completes, whatever the poster or the timer throws. */
+    private CompletableFuture<PostStatus> attempt(String connectionId, byte[] frame, int attempt, Deadline deadline) {
         CompletableFuture<PostStatus> post;
         try {
             post = poster.post(connectionId, frame);
         } catch (RuntimeException e) {
             LOG.warn("post to {} failed: {}", connectionId, e.toString());
+            post = null;
+        }
+        if (post == null) {
             post = CompletableFuture.completedFuture(PostStatus.RETRY);
         }
         return post.exceptionally(e -> PostStatus.RETRY).thenCompose(status -> {
             if (status != PostStatus.RETRY) {
-                return CompletableFuture.completedFuture(status);
+                return CompletableFuture.completedFuture(status == null ? PostStatus.FAILED : status);
             }
-            if (attempt >= maxAttempts) {
+            long backoff = backoffMillis(attempt);
+            // 429 (a client not reading, or throttling) and 5xx are retried while the deadline allows, then failed.
+            if (attempt >= maxAttempts || backoff >= deadline.remainingMillis()) {
                 return CompletableFuture.completedFuture(PostStatus.FAILED);
             }
             CompletableFuture<PostStatus> retried = new CompletableFuture<>();
-            retryTimer.schedule(() -> attempt(connectionId, frame, attempt + 1)
-                            .whenComplete((s, e) -> retried.complete(e == null ? s : PostStatus.FAILED)),
-                    backoffMillis(attempt), TimeUnit.MILLISECONDS);
+            try {
+                retryTimer.schedule(() -> {
+                    try {
+                        attempt(connectionId, frame, attempt + 1, deadline)
+                                .whenComplete((s, e) -> retried.complete(e == null && s != null ? s : PostStatus.FAILED));
+                    } catch (RuntimeException | Error e) {
+                        retried.complete(PostStatus.FAILED);
+                    }
+                }, backoff, TimeUnit.MILLISECONDS);
+            } catch (RuntimeException e) {
+                retried.complete(PostStatus.FAILED); // the timer was shut down
+            }
             return retried;
         });
     }
