@@ -12,6 +12,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketRespons
 
 import dev.switchboard.core.ChatService;
 import dev.switchboard.core.Redaction;
+import dev.switchboard.core.TooManyConnectionsException;
 import dev.switchboard.core.auth.AuthenticationException;
 import dev.switchboard.core.auth.Authenticator;
 import dev.switchboard.core.auth.Identity;
@@ -68,6 +69,10 @@ public final class ConnectHandler implements RequestHandler<APIGatewayV2WebSocke
             chat.connect(connectionId, identity, connectedAt);
             LOG.info("$connect {} user={} admin={} tokenExp={}", connectionId, identity.user(), identity.admin(), identity.expiresAt());
             return response(200, "connected");
+        } catch (TooManyConnectionsException e) {
+            // 429 as API Gateway's own throttling answers; the client may retry once it closed another connection
+            LOG.info("$connect {} refused 429: {}", connectionId, e.getMessage());
+            return response(429, e.getMessage());
         } catch (AuthenticationException e) {
             // The reason quotes the JWT library's message (claims, never the token); redacted all the same.
             LOG.info("$connect {} refused {}: {}", connectionId, e.status(), Redaction.redact(e.getMessage()));

@@ -76,11 +76,20 @@ public final class ChatService {
     /**
      * {@code $connect}: registers the connection with its token's expiry and room permissions.
      * Never posts: on AWS the socket is not open yet.
+     *
+     * @throws TooManyConnectionsException when the user already holds
+     *     {@link Config#maxConnectionsPerUser()} live connections; nothing is kept then
      */
     public Connection connect(String connectionId, Identity identity, long connectedAtMillis) {
         Connection connection = new Connection(connectionId, identity.user(), identity.admin(), connectedAtMillis,
                 clock.millis() / 1000 + config.connectionTtlSeconds(), identity.name(), identity.expiresAt(), identity.rooms());
         store.putConnection(connection);
+        int cap = config.maxConnectionsPerUser();
+        // stored first, then the slot: a concurrent connect freeing dead slots must see this one alive
+        if (cap > 0 && !store.claimConnectionSlot(identity.user(), connectionId, connection.expiresAt(), cap)) {
+            store.removeConnection(connectionId);
+            throw new TooManyConnectionsException(identity.user(), cap);
+        }
         return connection;
     }
 
@@ -388,9 +397,9 @@ public final class ChatService {
         if (targetConnections.isEmpty()) {
             return false;
         }
-        java.util.Set<String> mine = new java.util.HashSet<>(store.roomsOf(sender.connectionId()));
+        java.util.Set<String> mine = new java.util.HashSet<>(store.rooms(sender.connectionId()));
         return !mine.isEmpty() && targetConnections.stream()
-                .anyMatch(t -> store.roomsOf(t.connectionId()).stream().anyMatch(mine::contains));
+                .anyMatch(t -> store.rooms(t.connectionId()).stream().anyMatch(mine::contains));
     }
 
     private void history(Connection connection, Request.History history) {

@@ -74,6 +74,11 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--throttle", description = "enforce the stage's throttling limits from the template (default off)")
   boolean throttle;
 
+  @Option(names = "--max-connections-per-user", paramLabel = "N",
+      description = "live connections one user may hold, more are refused with 429 (0 = no cap; default: the template's "
+          + "MaxConnectionsPerUser, 10)")
+  Integer maxConnectionsPerUser;
+
   @Option(names = "--env", paramLabel = "NAME=VALUE",
       description = "set a variable for every function, winning over the template (repeatable), "
           + "e.g. --env SWITCHBOARD_SEND_RATE_PER_SECOND=0 for load tests")
@@ -135,6 +140,9 @@ public final class Main implements Callable<Integer> {
       LOG.warn("* A dev user may use EVERY room; restrict one with                      *");
       LOG.warn("*   ?user=bob&rooms=team-*:join:send,announcements:join:history         *");
       LOG.warn("*************************************************************************");
+    }
+    if (maxConnectionsPerUser != null) {
+      env.put("SWITCHBOARD_MAX_CONNECTIONS_PER_USER", Integer.toString(maxConnectionsPerUser));
     }
     LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().template(template).port(port).stage(stage)
         .dynamoDbPort(dynamoDbPort).snsPort(snsPort).devAuth(devAuth)

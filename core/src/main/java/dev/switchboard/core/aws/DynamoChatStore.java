@@ -30,6 +30,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
@@ -243,16 +244,97 @@ public final class DynamoChatStore implements ChatStore {
         }
     }
 
+    /** A user's connection slots: a string set of connection ids on one item per user. */
+    static final String SLOTS = "slots";
+
+    private static Map<String, AttributeValue> slotsKey(String user) {
+        return Map.of("pk", AttributeValue.fromS("USER#" + user), "sk", AttributeValue.fromS("SLOTS"));
+    }
+
+    /**
+     * One conditional {@code UpdateItem} on the user's SLOTS item: {@code ADD} the id to the set
+     * while the set has fewer than {@code cap} ids. Only when it is full: one {@code BatchGetItem}
+     * (consistent) of the slot holders' connection items, a {@code DELETE} of those gone or expired,
+     * and one more try. Chosen over a {@code Select=COUNT} query of the byUser index, which is
+     * eventually consistent and lets two concurrent connects both see room for one. Cost per
+     * connect: one write unit (the item is small and in no index), the same at disconnect.
+     */
+    @Override
+    public boolean claimConnectionSlot(String user, String connectionId, long expiresAtSeconds, int cap) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                client.updateItem(r -> r.tableName(tableName).key(slotsKey(user))
+                        .updateExpression("ADD " + SLOTS + " :id SET expiresAt = :exp")
+                        .conditionExpression("attribute_not_exists(" + SLOTS + ") OR size(" + SLOTS + ") < :cap OR contains("
+                                + SLOTS + ", :idS)")
+                        .expressionAttributeValues(Map.of(":id", AttributeValue.fromSs(List.of(connectionId)),
+                                ":idS", AttributeValue.fromS(connectionId),
+                                ":exp", AttributeValue.fromN(Long.toString(expiresAtSeconds)),
+                                ":cap", AttributeValue.fromN(Integer.toString(cap))))
+                        .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
+                return true;
+            } catch (ConditionalCheckFailedException e) {
+                List<String> held = e.hasItem() && e.item().containsKey(SLOTS) ? e.item().get(SLOTS).ss() : List.of();
+                List<String> dead = deadConnections(held);
+                if (dead.isEmpty()) {
+                    return false;
+                }
+                client.updateItem(r -> r.tableName(tableName).key(slotsKey(user))
+                        .updateExpression("DELETE " + SLOTS + " :dead")
+                        .expressionAttributeValues(Map.of(":dead", AttributeValue.fromSs(dead))));
+            }
+        }
+        return false; // the slots filled again while dead ones were freed: other connects won
+    }
+
+    /** Of these connection ids, those whose connection item is gone or expired (unread keys count as alive). */
+    private List<String> deadConnections(List<String> connectionIds) {
+        long now = now();
+        java.util.Set<String> alive = new java.util.HashSet<>();
+        for (int i = 0; i < connectionIds.size(); i += 100) {
+            List<Map<String, AttributeValue>> keys = connectionIds.subList(i, Math.min(connectionIds.size(), i + 100)).stream()
+                    .map(id -> Map.of("pk", AttributeValue.fromS("CONN#" + id), "sk", AttributeValue.fromS("META"))).toList();
+            var response = client.batchGetItem(r -> r.requestItems(Map.of(tableName, KeysAndAttributes.builder()
+                    .keys(keys).consistentRead(true).projectionExpression("connectionId, expiresAt").build())));
+            response.responses().getOrDefault(tableName, List.of()).forEach(item -> {
+                AttributeValue expires = item.get("expiresAt");
+                if (expires == null || Long.parseLong(expires.n()) > now) {
+                    alive.add(item.get("connectionId").s());
+                }
+            });
+            KeysAndAttributes unread = response.unprocessedKeys().get(tableName);
+            if (unread != null) {
+                unread.keys().forEach(k -> alive.add(k.get("pk").s().substring("CONN#".length())));
+            }
+        }
+        return connectionIds.stream().filter(id -> !alive.contains(id)).toList();
+    }
+
+    private void releaseConnectionSlot(String user, String connectionId) {
+        try {
+            client.updateItem(r -> r.tableName(tableName).key(slotsKey(user))
+                    .updateExpression("DELETE " + SLOTS + " :id")
+                    .conditionExpression("attribute_exists(pk)") // never create the item just to delete from it
+                    .expressionAttributeValues(Map.of(":id", AttributeValue.fromSs(List.of(connectionId)))));
+        } catch (ConditionalCheckFailedException e) {
+            // no slots item: the cap was off when this connection came, or it is freed already
+        }
+    }
+
     @Override
     public List<String> removeConnection(String connectionId) {
         List<Key> deletes = new ArrayList<>();
         List<String> rooms = new ArrayList<>();
+        List<String> users = new ArrayList<>();
         // the connection's own partition: META and one ROOM#r per membership
         table.query(QueryEnhancedRequest.builder()
                         .queryConditional(QueryConditional.keyEqualTo(k -> k.partitionValue("CONN#" + connectionId)))
                         .consistentRead(true).build())
                 .items().forEach(item -> {
                     deletes.add(Key.builder().partitionValue(item.getPk()).sortValue(item.getSk()).build());
+                    if (item.getSk().equals("META") && item.getUser() != null) {
+                        users.add(item.getUser());
+                    }
                     if (item.getSk().startsWith("ROOM#")) {
                         rooms.add(item.getRoom());
                         deletes.add(Key.builder().partitionValue("ROOM#" + item.getRoom()).sortValue("MEMBER#" + connectionId).build());
@@ -265,6 +347,8 @@ public final class DynamoChatStore implements ChatStore {
             // unprocessed items (throttling) are retried one by one: cleanup must not half-happen
             result.unprocessedDeleteItemsForTable(table).forEach(table::deleteItem);
         }
+        // after the connection item is gone, so a concurrent claim sees this slot as dead either way
+        users.forEach(user -> releaseConnectionSlot(user, connectionId));
         return rooms;
     }
 
@@ -325,21 +409,6 @@ public final class DynamoChatStore implements ChatStore {
         TableItem item = table.getItem(r -> r.key(Key.builder().partitionValue("CONN#" + connectionId).sortValue("ROOM#" + room).build())
                 .consistentRead(true));
         return item != null && !item.expired(now());
-    }
-
-    @Override
-    public List<String> roomsOf(String connectionId) {
-        long now = now();
-        List<String> rooms = new ArrayList<>();
-        table.query(QueryEnhancedRequest.builder()
-                        .queryConditional(QueryConditional.sortBeginsWith(k -> k.partitionValue("CONN#" + connectionId).sortValue("ROOM#")))
-                        .attributesToProject("room", "expiresAt").build())
-                .items().forEach(item -> {
-                    if (!item.expired(now)) {
-                        rooms.add(item.getRoom());
-                    }
-                });
-        return rooms;
     }
 
     @Override

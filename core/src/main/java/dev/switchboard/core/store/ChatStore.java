@@ -36,7 +36,18 @@ public interface ChatStore {
     /** Sets the token expiry (epoch s) on the connection's membership of {@code room}, which fan-outs read; no-op when it left. */
     void extendMembership(String connectionId, String room, long tokenExpiresAt);
 
-    /** Deletes the connection and all its memberships; returns the rooms it was in. Idempotent. */
+    /**
+     * Takes one of the user's {@code cap} connection slots for a connection already stored with
+     * {@link #putConnection}. Exact under concurrent connects of one user (a conditional write on one
+     * item per user). When the slots are full, slots whose connection is gone or expired (a
+     * {@code $disconnect} that never came, a {@code 410} cleanup) are freed first, so they cannot
+     * count forever.
+     *
+     * @return false when the user already holds {@code cap} live connections
+     */
+    boolean claimConnectionSlot(String user, String connectionId, long expiresAtSeconds, int cap);
+
+    /** Deletes the connection and all its memberships, and frees its connection slot; returns the rooms it was in. Idempotent. */
     List<String> removeConnection(String connectionId);
 
     JoinOutcome join(Connection connection, String room, int maxRoomsPerConnection);
@@ -45,9 +56,6 @@ public interface ChatStore {
     boolean leave(String connectionId, String room);
 
     boolean isMember(String connectionId, String room);
-
-    /** The rooms a live connection is in (at most the rooms-per-connection limit); empty when it is gone. */
-    List<String> roomsOf(String connectionId);
 
     /** Members of a room, counted up to {@code upTo} (enough to compare with a cap cheaply). */
     int countMembers(String room, int upTo);

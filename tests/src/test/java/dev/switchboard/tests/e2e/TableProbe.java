@@ -63,6 +63,15 @@ final class TableProbe implements AutoCloseable {
         return partition("CONN#" + connectionId);
     }
 
+    /**
+     * Deletes a connection's META item and nothing else, as DynamoDB's TTL does for a connection
+     * whose {@code $disconnect} never came: what it leaves behind must not count forever.
+     */
+    void deleteConnectionItemOnly(String connectionId) {
+        client.deleteItem(r -> r.tableName(table).key(Map.of("pk", AttributeValue.fromS("CONN#" + connectionId),
+                "sk", AttributeValue.fromS("META"))));
+    }
+
     private List<Map<String, AttributeValue>> query(QueryRequest.Builder request) {
         List<Map<String, AttributeValue>> items = new ArrayList<>();
         Map<String, AttributeValue> start = null;
