@@ -28,6 +28,21 @@ class DirectPolicyEndToEndTest {
                 .build());
     }
 
+    /**
+     * Starts a cloud and waits for its first handshake, which builds the connect function's SDK
+     * clients (a cold start once took 10.5 s on the loaded CI machine, past a client's 10 s).
+     */
+    static LocalCloud startWarm(String policy) throws Exception {
+        LocalCloud cloud = start(policy);
+        try {
+            WsClient.tryConnect(LocalCloudFixture.userUri(cloud, "warm-up")).get(60, TimeUnit.SECONDS).close();
+            return cloud;
+        } catch (Exception e) {
+            cloud.close();
+            throw e;
+        }
+    }
+
     static String direct(String to, String clientMsgId) {
         return "{\"action\":\"direct\",\"to\":\"" + to + "\",\"text\":\"psst\",\"clientMsgId\":\"" + clientMsgId + "\"}";
     }
@@ -40,7 +55,7 @@ class DirectPolicyEndToEndTest {
 
     @Test
     void any_answersTheSameAck_whetherTheTargetIsOnlineOrNot_soADmRevealsNoPresence() throws Exception {
-        try (LocalCloud cloud = start("any");
+        try (LocalCloud cloud = startWarm("any");
              WsClient alice = WsClient.connect(LocalCloudFixture.userUri(cloud, "alice"));
              WsClient bob = WsClient.connect(LocalCloudFixture.userUri(cloud, "bob"))) {
             alice.send(direct("bob", "to-online"));
@@ -58,7 +73,7 @@ class DirectPolicyEndToEndTest {
 
     @Test
     void sharedRoom_deliversToAUserInARoomWithTheSender_andRefusesOthersWithForbidden() throws Exception {
-        try (LocalCloud cloud = start("shared-room");
+        try (LocalCloud cloud = startWarm("shared-room");
              WsClient alice = WsClient.connect(LocalCloudFixture.userUri(cloud, "alice"));
              WsClient bob = WsClient.connect(LocalCloudFixture.userUri(cloud, "bob"));
              WsClient carol = WsClient.connect(LocalCloudFixture.userUri(cloud, "carol"))) {
@@ -81,7 +96,7 @@ class DirectPolicyEndToEndTest {
 
     @Test
     void off_refusesEveryDirect_withForbidden_andDeliversNothing() throws Exception {
-        try (LocalCloud cloud = start("off");
+        try (LocalCloud cloud = startWarm("off");
              WsClient alice = WsClient.connect(LocalCloudFixture.userUri(cloud, "alice"));
              WsClient bob = WsClient.connect(LocalCloudFixture.userUri(cloud, "bob"))) {
             alice.send(direct("bob", "off-1"));
