@@ -470,12 +470,21 @@ public final class ChatService {
         if (notification.user() != null) {
             return fanOut.deliver(store.connectionsOf(notification.user()), frame, deadline.get());
         }
+        if (chunks.isPresent()) {
+            // Everyone: one shard chunk per shard of the byShard index, each queried and posted by its own
+            // invocation, so a broadcast to all scales out across instances (DESIGN.md, fan-out 4).
+            String text = new String(frame, StandardCharsets.UTF_8);
+            List<ChunkPublisher.ShardChunk> shards = new ArrayList<>();
+            for (int shard = 0; shard < config.allShards(); shard++) {
+                shards.add(new ChunkPublisher.ShardChunk(shard, text));
+            }
+            chunks.get().publishShards(shards);
+            LOG.info("notification to all handed on as {} shard chunks", shards.size());
+            return FanOutResult.NONE;
+        }
         FanOutResult total = FanOutResult.NONE;
         for (int shard = 0; shard < config.allShards(); shard++) {
-            AtomicReference<FanOutResult> shardTotal = new AtomicReference<>(FanOutResult.NONE);
-            store.forEachConnectionInShard(shard, config.fanoutChunkSize(),
-                    page -> shardTotal.set(shardTotal.get().plus(fanOut.deliver(page, frame, deadline.get()))));
-            total = total.plus(shardTotal.get());
+            total = total.plus(deliverShard(new ChunkPublisher.ShardChunk(shard, new String(frame, StandardCharsets.UTF_8))));
         }
         return total;
     }
@@ -484,6 +493,32 @@ public final class ChatService {
     public FanOutResult deliverChunk(ChunkPublisher.FanOutChunk chunk) {
         List<Member> recipients = chunk.connectionIds().stream().map(id -> new Member(id, null)).toList();
         return fanOut.deliver(recipients, chunk.frame().getBytes(StandardCharsets.UTF_8), deadline.get());
+    }
+
+    /**
+     * One shard of a broadcast to everyone: its connections page by page; the first page is posted
+     * here, every further page handed on as a chunk (as a large room is), so a shard of any size
+     * still spreads across instances.
+     *
+     * @throws IllegalArgumentException when the shard is outside 0 .. allShards-1 (a chunk from
+     *     another deployment's configuration)
+     */
+    public FanOutResult deliverShard(ChunkPublisher.ShardChunk chunk) {
+        if (chunk.shard() < 0 || chunk.shard() >= config.allShards()) {
+            throw new IllegalArgumentException("shard " + chunk.shard() + " is outside 0.." + (config.allShards() - 1)
+                    + ": every function must have the same " + Config.ALL_SHARDS);
+        }
+        byte[] frame = chunk.frame().getBytes(StandardCharsets.UTF_8);
+        AtomicReference<FanOutResult> total = new AtomicReference<>(FanOutResult.NONE);
+        AtomicBoolean firstPage = new AtomicBoolean(true);
+        store.forEachConnectionInShard(chunk.shard(), config.fanoutChunkSize(), page -> {
+            if (!firstPage.getAndSet(false) && chunks.isPresent()) {
+                chunks.get().publish(new ChunkPublisher.FanOutChunk(page.stream().map(Member::connectionId).toList(), chunk.frame()));
+            } else {
+                total.set(total.get().plus(fanOut.deliver(page, frame, deadline.get())));
+            }
+        });
+        return total.get();
     }
 
     /**

@@ -14,7 +14,7 @@ import dev.switchboard.core.store.SendRate;
 public record Config(
         String tableName,
         URI managementEndpoint,
-        Optional<String> topicArn,
+        Optional<String> fanoutTopicArn,
         Optional<URI> dynamoDbEndpoint,
         Optional<URI> snsEndpoint,
         String region,
@@ -44,7 +44,11 @@ public record Config(
 
     public static final String TABLE = "SWITCHBOARD_TABLE";
     public static final String MANAGEMENT_ENDPOINT = "SWITCHBOARD_MANAGEMENT_ENDPOINT";
-    public static final String TOPIC_ARN = "SWITCHBOARD_TOPIC_ARN";
+    /**
+     * The internal SNS topic for chunks of large fan-outs: only Switchboard's functions may publish
+     * to it, and the Broadcast function accepts chunks from it alone (never from the public topic).
+     */
+    public static final String FANOUT_TOPIC_ARN = "SWITCHBOARD_FANOUT_TOPIC_ARN";
     public static final String DYNAMODB_ENDPOINT = "SWITCHBOARD_DYNAMODB_ENDPOINT";
     public static final String SNS_ENDPOINT = "SWITCHBOARD_SNS_ENDPOINT";
     public static final String DEV_AUTH = "SWITCHBOARD_DEV_AUTH";
@@ -90,7 +94,7 @@ public record Config(
     /** Variables a function cannot start without: the template must set each. */
     public static final List<String> REQUIRED = List.of(TABLE, MANAGEMENT_ENDPOINT);
     /** Variables with a default (or off when empty). */
-    public static final List<String> OPTIONAL = List.of(TOPIC_ARN, DYNAMODB_ENDPOINT, SNS_ENDPOINT, DEV_AUTH,
+    public static final List<String> OPTIONAL = List.of(FANOUT_TOPIC_ARN, DYNAMODB_ENDPOINT, SNS_ENDPOINT, DEV_AUTH,
             JWT_SECRET, JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, PRESENCE_MAX_MEMBERS, FANOUT_CHUNK_SIZE,
             FANOUT_CONCURRENCY, ALL_SHARDS, CONNECTION_TTL_SECONDS, MESSAGE_RETENTION_DAYS, MAX_TEXT_LENGTH,
             MAX_ROOMS_PER_CONNECTION, HISTORY_PAGE_LIMIT, SEND_RATE_PER_SECOND, SEND_BURST, DIRECT_POLICY,
@@ -136,7 +140,7 @@ public record Config(
         return new Config(
                 required(env, TABLE),
                 URI.create(stripSlash(required(env, MANAGEMENT_ENDPOINT))),
-                optional(env, TOPIC_ARN),
+                optional(env, FANOUT_TOPIC_ARN),
                 optional(env, DYNAMODB_ENDPOINT).map(URI::create),
                 optional(env, SNS_ENDPOINT).map(URI::create),
                 optional(env, REGION).orElse("us-east-1"),

@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -44,6 +45,7 @@ public final class LocalCloud implements AutoCloseable {
   private final DynamoDbFaultProxy dynamoDbFaults;
   private final Server server;
   private final Server snsServer;
+  private final SqsServer sqs;
   private final Gateway gateway;
   private final Faults faults = new Faults();
   private final ExecutorService lambdaPool;
@@ -115,14 +117,18 @@ public final class LocalCloud implements AutoCloseable {
     server.start();
     started.add(server::stop);
 
-    List<FunctionRuntime> subscribers = new ArrayList<>();
-    template.snsSubscribers().forEach(id -> subscribers.add(functions.get(id)));
+    Map<String, List<FunctionRuntime>> subscribers = new LinkedHashMap<>();
+    for (LocalTemplate.Topic topic : template.topics()) {
+      subscribers.put(topic.arn(), topic.subscribers().stream().map(functions::get).toList());
+    }
+    this.sqs = new SqsServer(template.queues());
     this.snsServer = new Server();
     ServerConnector snsConnector = new ServerConnector(snsServer);
     snsConnector.setPort(snsPort);
     snsServer.addConnector(snsConnector);
-    snsServer.setHandler(new SnsServer(template.topicArn(), subscribers, lambdaPool, scheduler,
-        options.snsRetryBase().toMillis()));
+    // SQS (AWS JSON protocol, X-Amz-Target header) and SNS (Query protocol) share the port.
+    snsServer.setHandler(new Handler.Sequence(sqs, new SnsServer(subscribers, template.asyncInvoke(), sqs,
+        lambdaPool, scheduler, options.snsRetryBase().toMillis())));
     snsServer.start();
     started.add(snsServer::stop);
   }
@@ -195,6 +201,20 @@ public final class LocalCloud implements AutoCloseable {
   public URI dynamoDbEndpoint() { return URI.create(dynamoDb.endpoint()); }
   public URI snsEndpoint() { return URI.create("http://localhost:" + snsPort); }
   public String topicArn() { return template.topicArn(); }
+  /** The local ARN of the template's topic with this logical id (e.g. {@code FanOutTopic}). */
+  public String topicArn(String logicalId) {
+    return template.topics().stream().filter(t -> t.logicalId().equals(logicalId)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("template.yaml has no AWS::SNS::Topic " + logicalId))
+        .arn();
+  }
+  /** SQS (AWS JSON protocol) shares the SNS endpoint's port: use it as the SQS client's endpoint. */
+  public URI sqsEndpoint() { return snsEndpoint(); }
+  /** The URL of the template's queue with this logical id (e.g. {@code BroadcastDeadLetterQueue}). */
+  public String queueUrl(String logicalId) {
+    return template.queues().stream().filter(q -> q.logicalId().equals(logicalId)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("template.yaml has no AWS::SQS::Queue " + logicalId))
+        .url();
+  }
   public URI chatPageUri() { return URI.create("http://localhost:" + port + "/"); }
   public String tableName() { return template.table() == null ? null : template.table().tableName(); }
   public String stage() { return options.stage(); }
@@ -221,6 +241,8 @@ public final class LocalCloud implements AutoCloseable {
         "@connections API  " + connectionsEndpoint() + "/@connections/{connectionId}",
         "DynamoDB          " + dynamoDbEndpoint() + "   table " + tableName(),
         "SNS               " + snsEndpoint() + "   topic " + topicArn(),
+        "SQS               " + sqsEndpoint() + "   queues " + String.join(", ",
+            template.queues().stream().map(LocalTemplate.Queue::url).toList()),
         "Chat page         " + chatPageUri());
   }
 

@@ -15,6 +15,9 @@ import java.util.Map;
  * @param snsSubscribers logical ids of the functions subscribed to the topic
  * @param throttlingRateLimit stage steady-state limit (requests/s), or 0 when not set
  * @param throttlingBurstLimit stage burst limit, or 0 when not set
+ * @param topics every SNS topic with its subscribed functions; the first is {@code topicArn}'s
+ * @param queues every SQS queue (the local SQS endpoint serves them)
+ * @param asyncInvoke function logical id → its asynchronous-invocation settings
  */
 public record LocalTemplate(
     String routeSelectionExpression,
@@ -25,7 +28,24 @@ public record LocalTemplate(
     String topicArn,
     List<String> snsSubscribers,
     double throttlingRateLimit,
-    int throttlingBurstLimit) {
+    int throttlingBurstLimit,
+    List<Topic> topics,
+    List<Queue> queues,
+    Map<String, AsyncInvokeConfig> asyncInvoke) {
+
+  /** An SNS topic: its local ARN and the logical ids of the functions subscribed to it. */
+  public record Topic(String logicalId, String name, String arn, List<String> subscribers) {}
+
+  /** An SQS queue: its local ARN and URL ({@code http://localhost:SNS_PORT/ACCOUNT/NAME}). */
+  public record Queue(String logicalId, String name, String arn, String url) {}
+
+  /**
+   * A function's {@code EventInvokeConfig}.
+   *
+   * @param maximumRetryAttempts retries after a failed asynchronous invocation (Lambda: 0-2, default 2)
+   * @param onFailureDestination ARN the invocation record goes to once the retries failed, or null
+   */
+  public record AsyncInvokeConfig(int maximumRetryAttempts, String onFailureDestination) {}
 
   /** A route: its key, the function behind its integration, and whether it answers the client. */
   public record Route(String routeKey, String functionId, boolean twoWay) {}

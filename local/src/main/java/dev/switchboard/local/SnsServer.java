@@ -2,6 +2,7 @@ package dev.switchboard.local;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -23,24 +24,36 @@ import org.slf4j.LoggerFactory;
 
 /**
  * SNS's {@code Publish} in the AWS Query protocol (form-encoded POST, XML answer) — what SDK v2's
- * SnsClient and {@code aws sns publish} send. Each message is delivered to every subscribed
- * function as an SNS event, asynchronously, retried with backoff when the function fails.
+ * SnsClient and {@code aws sns publish} send — for every topic of the template. Each message is
+ * delivered to every function subscribed to its topic as an SNS event, asynchronously, as Lambda
+ * runs an asynchronous invocation: a failed invocation is retried (the function's
+ * {@code EventInvokeConfig.MaximumRetryAttempts}, default 2) with backoff, and once the retries are
+ * spent an invocation record goes to its {@code OnFailure} destination when that is one of the
+ * template's queues (the record's shape: https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
  */
 final class SnsServer extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger("switchboard.sns");
   private static final String XMLNS = "http://sns.amazonaws.com/doc/2010-03-31/";
-  static final int MAX_ATTEMPTS = 3;
+  /** Lambda's default for asynchronous invocations: the first attempt and two retries. */
+  static final int DEFAULT_RETRIES = 2;
 
-  private final String topicArn;
-  private final List<FunctionRuntime> subscribers;
+  private final Map<String, List<FunctionRuntime>> subscribers;
+  private final Map<String, LocalTemplate.AsyncInvokeConfig> asyncInvoke;
+  private final SqsServer queues;
   private final ExecutorService executor;
   private final ScheduledExecutorService scheduler;
   private final long retryBaseMillis;
 
-  SnsServer(String topicArn, List<FunctionRuntime> subscribers, ExecutorService executor,
-      ScheduledExecutorService scheduler, long retryBaseMillis) {
-    this.topicArn = topicArn;
+  /**
+   * @param subscribers topic ARN → the functions subscribed to it (every topic of the template)
+   * @param asyncInvoke function logical id → its asynchronous-invocation settings
+   * @param queues where on-failure destinations that are queues of the template are
+   */
+  SnsServer(Map<String, List<FunctionRuntime>> subscribers, Map<String, LocalTemplate.AsyncInvokeConfig> asyncInvoke,
+      SqsServer queues, ExecutorService executor, ScheduledExecutorService scheduler, long retryBaseMillis) {
     this.subscribers = subscribers;
+    this.asyncInvoke = asyncInvoke;
+    this.queues = queues;
     this.executor = executor;
     this.scheduler = scheduler;
     this.retryBaseMillis = retryBaseMillis;
@@ -58,7 +71,7 @@ final class SnsServer extends Handler.Abstract {
     switch (action) {
       case "Publish" -> {
         String arn = form.getOrDefault("TopicArn", form.get("TargetArn"));
-        if (arn == null || !arn.equals(topicArn)) {
+        if (arn == null || !subscribers.containsKey(arn)) {
           error(response, callback, 404, "NotFound", "Topic does not exist", requestId);
           return true;
         }
@@ -70,7 +83,7 @@ final class SnsServer extends Handler.Abstract {
         }
         String messageId = UUID.randomUUID().toString();
         String event = event(messageId, arn, form.get("Subject"), message, attributes(form));
-        for (FunctionRuntime fn : subscribers) {
+        for (FunctionRuntime fn : subscribers.get(arn)) {
           executor.execute(() -> deliver(fn, event, messageId, 1));
         }
         xml(response, callback, 200, "<PublishResponse xmlns=\"" + XMLNS + "\"><PublishResult><MessageId>"
@@ -79,7 +92,7 @@ final class SnsServer extends Handler.Abstract {
       }
       case "PublishBatch" -> {
         String arn = form.get("TopicArn");
-        if (arn == null || !arn.equals(topicArn)) {
+        if (arn == null || !subscribers.containsKey(arn)) {
           error(response, callback, 404, "NotFound", "Topic does not exist", requestId);
           return true;
         }
@@ -95,7 +108,7 @@ final class SnsServer extends Handler.Abstract {
           String messageId = UUID.randomUUID().toString();
           String event = event(messageId, arn, entry.get("Subject"), entry.getOrDefault("Message", ""),
               attributes(entry));
-          for (FunctionRuntime fn : subscribers) {
+          for (FunctionRuntime fn : subscribers.get(arn)) {
             executor.execute(() -> deliver(fn, event, messageId, 1));
           }
           ok.append("<member><Id>").append(escape(entry.get("Id"))).append("</Id><MessageId>").append(messageId)
@@ -105,10 +118,14 @@ final class SnsServer extends Handler.Abstract {
             + ok + "</Successful><Failed/></PublishBatchResult><ResponseMetadata><RequestId>" + requestId
             + "</RequestId></ResponseMetadata></PublishBatchResponse>");
       }
-      case "ListTopics" -> xml(response, callback, 200, "<ListTopicsResponse xmlns=\"" + XMLNS
-          + "\"><ListTopicsResult><Topics><member><TopicArn>" + escape(topicArn)
-          + "</TopicArn></member></Topics></ListTopicsResult><ResponseMetadata><RequestId>" + requestId
-          + "</RequestId></ResponseMetadata></ListTopicsResponse>");
+      case "ListTopics" -> {
+        StringBuilder members = new StringBuilder();
+        subscribers.keySet().forEach(arn -> members.append("<member><TopicArn>").append(escape(arn))
+            .append("</TopicArn></member>"));
+        xml(response, callback, 200, "<ListTopicsResponse xmlns=\"" + XMLNS
+            + "\"><ListTopicsResult><Topics>" + members + "</Topics></ListTopicsResult><ResponseMetadata><RequestId>"
+            + requestId + "</RequestId></ResponseMetadata></ListTopicsResponse>");
+      }
       default -> error(response, callback, 400, "InvalidAction",
           "The action " + action + " is not valid for this local endpoint", requestId);
     }
@@ -117,14 +134,16 @@ final class SnsServer extends Handler.Abstract {
 
   private void deliver(FunctionRuntime fn, String event, String messageId, int attempt) {
     long start = System.nanoTime();
+    String requestId = UUID.randomUUID().toString();
     try {
-      fn.invoke(event, UUID.randomUUID().toString());
+      fn.invoke(event, requestId);
       LOG.info("sns {} -> {} {} ms OK", messageId, fn.definition().functionName(),
           (System.nanoTime() - start) / 1_000_000);
     } catch (FunctionRuntime.InvocationException e) {
-      if (attempt >= MAX_ATTEMPTS) {
-        LOG.warn("sns {} -> {} failed {} times, dropped: {}", messageId, fn.definition().functionName(),
-            attempt, e.getMessage());
+      LocalTemplate.AsyncInvokeConfig config = asyncInvoke.getOrDefault(fn.definition().logicalId(),
+          new LocalTemplate.AsyncInvokeConfig(DEFAULT_RETRIES, null));
+      if (attempt > config.maximumRetryAttempts()) {
+        onFailure(fn, config, event, messageId, requestId, attempt, e);
         return;
       }
       long delay = retryBaseMillis << (attempt - 1);
@@ -133,6 +152,51 @@ final class SnsServer extends Handler.Abstract {
       scheduler.schedule(() -> executor.execute(() -> deliver(fn, event, messageId, attempt + 1)),
           delay, TimeUnit.MILLISECONDS);
     }
+  }
+
+  /** The retries are spent: the invocation record goes to the on-failure destination, if there is one here. */
+  private void onFailure(FunctionRuntime fn, LocalTemplate.AsyncInvokeConfig config, String event, String messageId,
+      String requestId, int attempts, FunctionRuntime.InvocationException e) {
+    String destination = config.onFailureDestination();
+    if (destination == null) {
+      LOG.warn("sns {} -> {} failed {} times, dropped (no OnFailure destination in EventInvokeConfig): {}", messageId,
+          fn.definition().functionName(), attempts, e.getMessage());
+      return;
+    }
+    if (!queues.send(destination, invocationRecord(fn, event, requestId, attempts, e))) {
+      LOG.warn("sns {} -> {} failed {} times, dropped: its OnFailure destination {} is not a queue of the template "
+          + "(only SQS destinations are emulated): {}", messageId, fn.definition().functionName(), attempts,
+          destination, e.getMessage());
+      return;
+    }
+    LOG.warn("sns {} -> {} failed {} times, sent to its OnFailure destination {}: {}", messageId,
+        fn.definition().functionName(), attempts, destination, e.getMessage());
+  }
+
+  /** Lambda's asynchronous invocation record for a failure: the event, why it failed, how often it was tried. */
+  private static String invocationRecord(FunctionRuntime fn, String event, String requestId, int attempts,
+      FunctionRuntime.InvocationException e) {
+    JsonObject context = new JsonObject();
+    context.addProperty("requestId", requestId);
+    context.addProperty("functionArn", "arn:aws:lambda:" + LocalCloud.REGION + ":" + LocalCloud.ACCOUNT + ":function:"
+        + fn.definition().functionName() + ":$LATEST");
+    context.addProperty("condition", "RetriesExhausted");
+    context.addProperty("approximateInvokeCount", attempts);
+    JsonObject responseContext = new JsonObject();
+    responseContext.addProperty("statusCode", 200);
+    responseContext.addProperty("executedVersion", "$LATEST");
+    responseContext.addProperty("functionError", "Unhandled");
+    JsonObject error = new JsonObject();
+    error.addProperty("errorMessage", e.getMessage());
+    error.addProperty("errorType", e.getCause() == null ? "Runtime.Unknown" : e.getCause().getClass().getName());
+    JsonObject record = new JsonObject();
+    record.addProperty("version", "1.0");
+    record.addProperty("timestamp", Instant.now().toString());
+    record.add("requestContext", context);
+    record.add("requestPayload", JsonParser.parseString(event));
+    record.add("responseContext", responseContext);
+    record.add("responsePayload", error);
+    return record.toString();
   }
 
   private String event(String messageId, String arn, String subject, String message, Map<String, String[]> attrs) {

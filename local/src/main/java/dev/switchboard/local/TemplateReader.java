@@ -116,8 +116,39 @@ public final class TemplateReader {
     }
     Map<String, LocalTemplate.Route> routes = routes(functions);
     List<String> subscribers = subscribers(functions, topicArn);
+    List<LocalTemplate.Topic> topics = new ArrayList<>();
+    List<LocalTemplate.Queue> queues = new ArrayList<>();
+    for (Map.Entry<String, Map<String, Object>> e : resources.entrySet()) {
+      String id = e.getKey();
+      String type = String.valueOf(e.getValue().get("Type"));
+      if ("AWS::SNS::Topic".equals(type)) {
+        String arn = topicArn(topicName(id));
+        topics.add(new LocalTemplate.Topic(id, topicName(id), arn, subscribers(functions, arn)));
+      } else if ("AWS::SQS::Queue".equals(type)) {
+        queues.add(new LocalTemplate.Queue(id, queueName(id), queueArn(queueName(id)), queueUrl(queueName(id))));
+      }
+    }
+    Map<String, LocalTemplate.AsyncInvokeConfig> asyncInvoke = new LinkedHashMap<>();
+    for (String id : functions.keySet()) {
+      asyncInvoke.put(id, asyncInvokeConfig(merge(globals, properties(id))));
+    }
     return new LocalTemplate(routeSelection, routes, functions, table, topicName, topicArn,
-        subscribers, rate, burst);
+        subscribers, rate, burst, List.copyOf(topics), List.copyOf(queues), Map.copyOf(asyncInvoke));
+  }
+
+  /**
+   * A function's {@code EventInvokeConfig}: how often Lambda retries a failed asynchronous
+   * invocation (0-2, default 2) and where the record of one that still failed goes.
+   * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+   */
+  private LocalTemplate.AsyncInvokeConfig asyncInvokeConfig(Map<String, Object> props) {
+    Map<String, Object> config = castMap(resolve(props.getOrDefault("EventInvokeConfig", Map.of())));
+    Object retries = config.get("MaximumRetryAttempts");
+    Map<String, Object> onFailure = castMap(castMap(config.getOrDefault("DestinationConfig", Map.of()))
+        .getOrDefault("OnFailure", Map.of()));
+    Object destination = onFailure.get("Destination");
+    return new LocalTemplate.AsyncInvokeConfig(retries == null ? 2 : (int) number(retries),
+        destination == null ? null : scalar(destination));
   }
 
   private Map<String, LocalTemplate.Route> routes(Map<String, LocalTemplate.FunctionDef> functions) {
@@ -388,6 +419,7 @@ public final class TemplateReader {
     return switch (String.valueOf(resource.get("Type"))) {
       case "AWS::DynamoDB::Table" -> tableName(name);
       case "AWS::SNS::Topic" -> topicArn(topicName(name));
+      case "AWS::SQS::Queue" -> queueUrl(queueName(name));
       case "AWS::Serverless::Function", "AWS::Lambda::Function" -> functionName(name);
       case "AWS::ApiGatewayV2::Api" -> context.apiId();
       case "AWS::ApiGatewayV2::Stage" -> context.stage();
@@ -406,6 +438,9 @@ public final class TemplateReader {
           "arn:aws:dynamodb:" + context.region() + ":" + context.accountId() + ":table/" + tableName(resource);
       case "AWS::SNS::Topic.TopicName" -> topicName(resource);
       case "AWS::SNS::Topic.TopicArn" -> topicArn(topicName(resource));
+      case "AWS::SQS::Queue.Arn" -> queueArn(queueName(resource));
+      case "AWS::SQS::Queue.QueueName" -> queueName(resource);
+      case "AWS::SQS::Queue.QueueUrl" -> queueUrl(queueName(resource));
       case "AWS::Serverless::Function.Arn", "AWS::Lambda::Function.Arn" -> functionArn(resource);
       case "AWS::ApiGatewayV2::Api.ApiEndpoint" ->
           "wss://" + context.apiId() + ".execute-api." + context.region() + ".amazonaws.com";
@@ -431,6 +466,20 @@ public final class TemplateReader {
   private String topicName(String logicalId) {
     Object name = properties(logicalId).get("TopicName");
     return name != null ? scalar(resolve(name)) : context.stackName() + "-" + logicalId;
+  }
+
+  private String queueName(String logicalId) {
+    Object name = properties(logicalId).get("QueueName");
+    return name != null ? scalar(resolve(name)) : context.stackName() + "-" + logicalId;
+  }
+
+  private String queueArn(String queueName) {
+    return "arn:aws:sqs:" + context.region() + ":" + context.accountId() + ":" + queueName;
+  }
+
+  /** The local SQS endpoint shares the SNS endpoint's port; the path is SQS's own {@code /ACCOUNT/NAME}. */
+  private String queueUrl(String queueName) {
+    return context.snsEndpoint() + "/" + context.accountId() + "/" + queueName;
   }
 
   private String topicArn(String topicName) {

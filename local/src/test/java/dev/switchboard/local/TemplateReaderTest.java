@@ -33,7 +33,7 @@ class TemplateReaderTest {
     LocalTemplate t = TemplateReader.read(Path.of("../template.yaml"), CONTEXT);
     Map<String, String> env = t.functions().get("ConnectFunction").environment();
     assertThat(env).containsEntry("SWITCHBOARD_TABLE", "switchboard-local-Table")
-        .doesNotContainKey("SWITCHBOARD_TOPIC_ARN") // only the functions that publish know the topic
+        .doesNotContainKey("SWITCHBOARD_FANOUT_TOPIC_ARN") // only the functions that publish know the topic
         .containsEntry("SWITCHBOARD_MANAGEMENT_ENDPOINT", "http://localhost:8080/local")
         .containsEntry("SWITCHBOARD_DEV_AUTH", "false")
         .containsEntry("SWITCHBOARD_JWT_SECRET", "")
@@ -44,13 +44,31 @@ class TemplateReaderTest {
         .containsEntry("AWS_LAMBDA_FUNCTION_NAME", "ConnectFunction");
     // a function's own Environment merges with Globals key by key
     assertThat(t.functions().get("MessageFunction").environment())
-        .containsEntry("SWITCHBOARD_TOPIC_ARN", "arn:aws:sns:us-east-1:000000000000:switchboard-local-NotificationsTopic")
+        .containsEntry("SWITCHBOARD_FANOUT_TOPIC_ARN", "arn:aws:sns:us-east-1:000000000000:switchboard-local-FanOutTopic")
         .containsEntry("SWITCHBOARD_TABLE", "switchboard-local-Table");
     assertThat(t.table().hashKey()).isEqualTo("pk");
     assertThat(t.table().rangeKey()).isEqualTo("sk");
     assertThat(t.table().globalSecondaryIndexes()).extracting(LocalTemplate.Index::name)
         .containsExactly("byUser", "byShard");
     assertThat(t.table().ttlAttribute()).isEqualTo("expiresAt");
+  }
+
+  @Test
+  void realTemplate_hasBothTopics_theDeadLetterQueue_andBroadcastsOnFailureDestination() throws Exception {
+    LocalTemplate t = TemplateReader.read(Path.of("../template.yaml"), CONTEXT);
+    assertThat(t.topicArn()).as("the first topic is the public one")
+        .isEqualTo("arn:aws:sns:us-east-1:000000000000:switchboard-local-NotificationsTopic");
+    assertThat(t.topics()).extracting(LocalTemplate.Topic::logicalId, LocalTemplate.Topic::subscribers)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("NotificationsTopic", java.util.List.of("BroadcastFunction")),
+            org.assertj.core.groups.Tuple.tuple("FanOutTopic", java.util.List.of("BroadcastFunction")));
+    assertThat(t.queues()).containsExactly(new LocalTemplate.Queue("BroadcastDeadLetterQueue",
+        "switchboard-local-BroadcastDeadLetterQueue",
+        "arn:aws:sqs:us-east-1:000000000000:switchboard-local-BroadcastDeadLetterQueue",
+        "http://localhost:9911/000000000000/switchboard-local-BroadcastDeadLetterQueue"));
+    assertThat(t.asyncInvoke().get("BroadcastFunction")).isEqualTo(new LocalTemplate.AsyncInvokeConfig(2,
+        "arn:aws:sqs:us-east-1:000000000000:switchboard-local-BroadcastDeadLetterQueue"));
+    assertThat(t.asyncInvoke().get("MessageFunction")).as("Lambda's defaults")
+        .isEqualTo(new LocalTemplate.AsyncInvokeConfig(2, null));
   }
 
   @Test

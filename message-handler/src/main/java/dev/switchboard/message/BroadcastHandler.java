@@ -1,6 +1,7 @@
 package dev.switchboard.message;
 
 import java.util.Map;
+import java.util.Optional;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,26 +19,36 @@ import dev.switchboard.core.fanout.FanOutResult;
 import dev.switchboard.core.protocol.Json;
 
 /**
- * SNS: notifications other systems publish ({@code {"target":...,"title":...,"body":...}}) and the
- * chunks of large fan-outs ({@code switchboard.kind = fanout-chunk}). A malformed notification is
- * logged and dropped: SNS retrying it would not make it valid.
+ * SNS: notifications other systems publish to the public topic
+ * ({@code {"target":...,"title":...,"body":...}}), and the chunks of large fan-outs
+ * ({@code switchboard.kind = fanout-chunk | fanout-shard}) from the internal fan-out topic only
+ * ({@code SWITCHBOARD_FANOUT_TOPIC_ARN}, which only Switchboard's functions may publish to). A chunk
+ * on any other topic is refused: whoever may publish notifications must not be able to post any
+ * frame to any connection. A malformed notification is logged and dropped: SNS retrying it would
+ * not make it valid.
  */
 public final class BroadcastHandler implements RequestHandler<SNSEvent, Void> {
 
     private static final Logger LOG = LoggerFactory.getLogger(BroadcastHandler.class);
 
     private final ChatService chat;
+    private final Optional<String> fanoutTopicArn;
 
     public BroadcastHandler() {
         this(System.getenv());
     }
 
     public BroadcastHandler(Map<String, String> environment) {
-        this(new Switchboard(environment).chat());
+        this(new Switchboard(environment));
     }
 
-    BroadcastHandler(ChatService chat) {
+    private BroadcastHandler(Switchboard switchboard) {
+        this(switchboard.chat(), switchboard.config().fanoutTopicArn());
+    }
+
+    BroadcastHandler(ChatService chat, Optional<String> fanoutTopicArn) {
         this.chat = chat;
+        this.fanoutTopicArn = fanoutTopicArn;
     }
 
     @Override
@@ -49,10 +60,28 @@ public final class BroadcastHandler implements RequestHandler<SNSEvent, Void> {
             SNSEvent.SNS sns = record.getSNS();
             SNSEvent.MessageAttribute kind = sns.getMessageAttributes() == null ? null
                     : sns.getMessageAttributes().get(ChunkPublisher.KIND_ATTRIBUTE);
+            boolean internal = fanoutTopicArn.isPresent() && fanoutTopicArn.get().equals(sns.getTopicArn());
             FanOutResult result;
-            if (kind != null && ChunkPublisher.KIND_CHUNK.equals(kind.getValue())) {
-                ChunkPublisher.FanOutChunk chunk = Json.GSON.fromJson(sns.getMessage(), ChunkPublisher.FanOutChunk.class);
-                result = chat.within(until, () -> chat.deliverChunk(chunk));
+            if (internal) {
+                // Only our functions publish here: a message that is no chunk is a bug, and failing sends it
+                // (after Lambda's retries) to the dead-letter queue, where it can be looked at.
+                String kindValue = kind == null ? null : kind.getValue();
+                if (ChunkPublisher.KIND_CHUNK.equals(kindValue)) {
+                    ChunkPublisher.FanOutChunk chunk = Json.GSON.fromJson(sns.getMessage(), ChunkPublisher.FanOutChunk.class);
+                    result = chat.within(until, () -> chat.deliverChunk(chunk));
+                } else if (ChunkPublisher.KIND_SHARD.equals(kindValue)) {
+                    ChunkPublisher.ShardChunk shard = Json.GSON.fromJson(sns.getMessage(), ChunkPublisher.ShardChunk.class);
+                    result = chat.within(until, () -> chat.deliverShard(shard));
+                } else {
+                    throw new IllegalArgumentException("SNS message " + sns.getMessageId() + " on the fan-out topic has "
+                            + ChunkPublisher.KIND_ATTRIBUTE + "=" + kindValue + "; only " + ChunkPublisher.KIND_CHUNK
+                            + " and " + ChunkPublisher.KIND_SHARD + " are published there (by the Message and Broadcast functions)");
+                }
+            } else if (kind != null) {
+                LOG.warn("refused SNS message {} from {}: {} is accepted only on the internal fan-out topic; publish "
+                        + "notifications as {\"target\":...,\"title\":...} without that attribute", sns.getMessageId(),
+                        sns.getTopicArn(), ChunkPublisher.KIND_ATTRIBUTE);
+                continue;
             } else {
                 Notification notification;
                 try {

@@ -1,5 +1,7 @@
 package dev.switchboard.core.aws;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -7,18 +9,27 @@ import dev.switchboard.core.ChunkPublisher;
 import dev.switchboard.core.protocol.Json;
 import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sns.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sns.model.PublishBatchRequestEntry;
+import software.amazon.awssdk.services.sns.model.PublishBatchResponse;
 
 /**
- * Publishes fan-out chunks to the topic BroadcastHandler is subscribed to. The SNS client is built
- * on the first chunk (or by SnapStart priming), not with the function: most sends go to rooms
- * smaller than a chunk, and building an SDK client is a large part of a cold start.
+ * Publishes fan-out chunks to the internal fan-out topic BroadcastHandler is subscribed to. The SNS
+ * client is built on the first chunk (or by SnapStart priming), not with the function: most sends
+ * go to rooms smaller than a chunk, and building an SDK client is a large part of a cold start.
  */
 public final class SnsChunkPublisher implements ChunkPublisher {
+
+    /** SNS PublishBatch takes at most 10 entries. */
+    static final int BATCH = 10;
 
     private final Supplier<SnsClient> newClient;
     private final String topicArn;
     private volatile SnsClient sns;
 
+    /**
+     * @param newClient builds the SNS client, called once, on first use
+     * @param topicArn the internal fan-out topic ({@code SWITCHBOARD_FANOUT_TOPIC_ARN})
+     */
     public SnsChunkPublisher(Supplier<SnsClient> newClient, String topicArn) {
         this.newClient = newClient;
         this.topicArn = topicArn;
@@ -26,8 +37,38 @@ public final class SnsChunkPublisher implements ChunkPublisher {
 
     @Override
     public void publish(FanOutChunk chunk) {
-        client().publish(r -> r.topicArn(topicArn).message(Json.GSON.toJson(chunk)).messageAttributes(Map.of(KIND_ATTRIBUTE,
-                MessageAttributeValue.builder().dataType("String").stringValue(KIND_CHUNK).build())));
+        client().publish(r -> r.topicArn(topicArn).message(Json.GSON.toJson(chunk)).messageAttributes(kind(KIND_CHUNK)));
+    }
+
+    @Override
+    public void publishShards(List<ShardChunk> shards) {
+        int failed = 0;
+        String firstError = null;
+        for (int from = 0; from < shards.size(); from += BATCH) {
+            List<PublishBatchRequestEntry> entries = new ArrayList<>();
+            for (int i = from; i < Math.min(from + BATCH, shards.size()); i++) {
+                ShardChunk shard = shards.get(i);
+                entries.add(PublishBatchRequestEntry.builder().id("shard-" + shard.shard())
+                        .message(Json.GSON.toJson(shard)).messageAttributes(kind(KIND_SHARD)).build());
+            }
+            PublishBatchResponse response = client().publishBatch(r -> r.topicArn(topicArn).publishBatchRequestEntries(entries));
+            if (response.hasFailed() && !response.failed().isEmpty()) {
+                failed += response.failed().size();
+                if (firstError == null) {
+                    firstError = response.failed().get(0).code() + ": " + response.failed().get(0).message();
+                }
+            }
+        }
+        if (failed > 0) {
+            // The caller's invocation fails and is retried: shards already published go out again, and
+            // recipients drop the repeated frame by its id.
+            throw new IllegalStateException(failed + " of " + shards.size() + " shard chunks were refused by SNS ("
+                    + firstError + "); the invocation fails so that it is retried");
+        }
+    }
+
+    private static Map<String, MessageAttributeValue> kind(String kind) {
+        return Map.of(KIND_ATTRIBUTE, MessageAttributeValue.builder().dataType("String").stringValue(kind).build());
     }
 
     /** Builds the client now (SnapStart priming), so restored instances have it. */

@@ -44,7 +44,7 @@ public final class Switchboard {
         SignedConnectionsPoster poster = clients.connectionsPoster(daemon("fanout-post"));
         FanOut fanOut = new FanOut(poster, store::removeConnection, config.fanoutConcurrency(),
                 Executors.newSingleThreadScheduledExecutor(daemon("fanout-retry")), 3, 50);
-        Optional<SnsChunkPublisher> chunks = config.topicArn().map(arn -> new SnsChunkPublisher(clients::sns, arn));
+        Optional<SnsChunkPublisher> chunks = config.fanoutTopicArn().map(arn -> new SnsChunkPublisher(clients::sns, arn));
         this.chat = new ChatService(store, fanOut, chunks.map(ChunkPublisher.class::cast), config, Clock.systemUTC());
         this.priming = new Priming(store, poster, chunks, config);
         Core.getGlobalContext().register(priming);

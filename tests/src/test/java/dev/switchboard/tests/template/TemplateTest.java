@@ -124,15 +124,57 @@ class TemplateTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void broadcastFunction_isSubscribedToTheTopic_andOnlyMessageAndBroadcastMayPublish() {
+    void broadcastFunction_isSubscribedToBothTopics_andMessageAndBroadcastPublishToTheFanOutTopicOnly() {
         Map<String, Object> events = (Map<String, Object>) properties(functions().get("BroadcastFunction")).get("Events");
-        assertThat(events.values()).anyMatch(e -> "SNS".equals(((Map<String, Object>) e).get("Type"))
-                && Map.of("Ref", "NotificationsTopic").equals(((Map<String, Object>) ((Map<String, Object>) e)
-                        .get("Properties")).get("Topic")));
+        List<Object> subscribed = events.values().stream().filter(e -> "SNS".equals(((Map<String, Object>) e).get("Type")))
+                .map(e -> ((Map<String, Object>) ((Map<String, Object>) e).get("Properties")).get("Topic")).toList();
+        assertThat(subscribed).containsExactlyInAnyOrder(Map.of("Ref", "NotificationsTopic"), Map.of("Ref", "FanOutTopic"));
         functions().forEach((name, function) -> {
-            boolean publishes = String.valueOf(properties(function).get("Policies")).contains("SNSPublishMessagePolicy");
+            String policies = String.valueOf(properties(function).get("Policies"));
+            boolean publishes = policies.contains("SNSPublishMessagePolicy");
             assertThat(publishes).as(name).isEqualTo(name.equals("MessageFunction") || name.equals("BroadcastFunction"));
+            // chunks only: no function publishes to the public topic, which other systems use
+            assertThat(policies).as(name).doesNotContain("NotificationsTopic");
+            if (publishes) {
+                assertThat(policies).as(name).contains("{Fn::GetAtt=[FanOutTopic, TopicName]}");
+                assertThat((Map<String, Object>) ((Map<String, Object>) properties(function).get("Environment")).get("Variables"))
+                        .as(name).containsEntry("SWITCHBOARD_FANOUT_TOPIC_ARN", Map.of("Ref", "FanOutTopic"));
+            }
         });
+        assertThat(globalEnvironment()).as("only the publishers know the fan-out topic").doesNotContainKey("SWITCHBOARD_FANOUT_TOPIC_ARN");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void fanOutTopic_deniesPublishToEveryoneButTheMessageAndBroadcastRoles() {
+        Map<String, Object> policy = properties(resourcesOfType("AWS::SNS::TopicPolicy").values().stream()
+                .filter(p -> List.of(Map.of("Ref", "FanOutTopic")).equals(properties(p).get("Topics")))
+                .findFirst().orElseThrow(() -> new AssertionError("no AWS::SNS::TopicPolicy for FanOutTopic")));
+        List<Map<String, Object>> statements = (List<Map<String, Object>>) ((Map<String, Object>) policy.get("PolicyDocument")).get("Statement");
+        assertThat(statements).anySatisfy(statement -> {
+            assertThat(statement).containsEntry("Effect", "Deny").containsEntry("Principal", "*")
+                    .containsEntry("Action", "sns:Publish").containsEntry("Resource", Map.of("Ref", "FanOutTopic"));
+            Map<String, Object> condition = (Map<String, Object>) ((Map<String, Object>) statement.get("Condition")).get("ArnNotEquals");
+            assertThat((List<Object>) condition.get("aws:PrincipalArn")).containsExactlyInAnyOrder(
+                    Map.of("Fn::GetAtt", List.of("MessageFunctionRole", "Arn")),
+                    Map.of("Fn::GetAtt", List.of("BroadcastFunctionRole", "Arn")));
+        });
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void broadcastFunction_sendsWhatStillFailsAfterLambdasRetries_toItsDeadLetterQueue() {
+        Map<String, Object> invoke = (Map<String, Object>) properties(functions().get("BroadcastFunction")).get("EventInvokeConfig");
+        assertThat(invoke).containsEntry("MaximumRetryAttempts", 2);
+        Map<String, Object> onFailure = (Map<String, Object>) ((Map<String, Object>) invoke.get("DestinationConfig")).get("OnFailure");
+        assertThat(onFailure).containsEntry("Type", "SQS")
+                .containsEntry("Destination", Map.of("Fn::GetAtt", List.of("BroadcastDeadLetterQueue", "Arn")));
+        Map<String, Object> queue = properties(resources.get("BroadcastDeadLetterQueue"));
+        assertThat(((Map<String, Object>) resources.get("BroadcastDeadLetterQueue")).get("Type")).isEqualTo("AWS::SQS::Queue");
+        assertThat(queue).as("14 days to look and redrive").containsEntry("MessageRetentionPeriod", 1209600)
+                .containsEntry("SqsManagedSseEnabled", true);
+        assertThat(String.valueOf(((Map<String, Object>) template.get("Outputs")).get("BroadcastDeadLetterQueueUrl")))
+                .contains("BroadcastDeadLetterQueue");
     }
 
     @Test
