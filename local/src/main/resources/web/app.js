@@ -21,8 +21,13 @@
     el.textContent = text || kind;
   }
 
+  // ?ws=wss://API_ID.execute-api.REGION.amazonaws.com/STAGE points the page at a deployed API (docs/DEPLOY.md);
+  // without it the page talks to the local cloud that serves it.
+  const WS_OVERRIDE = new URLSearchParams(location.search).get("ws");
+
   function url() {
-    const base = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/";
+    const base = WS_OVERRIDE ? WS_OVERRIDE.replace(/\/+$/, "")
+      : (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/";
     return state.token ? base + "?token=" + encodeURIComponent(state.token) : base + "?user=" + encodeURIComponent(state.user);
   }
 
@@ -48,6 +53,7 @@
       setState("connected");
       showApp();
       for (const [name, r] of state.rooms) {
+        if (name === DIRECT) continue;
         send({ action: "join", room: name });
         send(r.lastId ? { action: "history", room: name, after: r.lastId, limit: 50 } : { action: "history", room: name, limit: 50 });
       }
@@ -69,6 +75,13 @@
         return;
       }
       if (!state.wanted) { setState("disconnected"); return; }
+      // A browser never sees the handshake's status: two refusals in a row before the socket opens mean the
+      // server no longer accepts these credentials (a token expired, or it now wants one), not a network blip.
+      state.refusals = opened ? 0 : (state.refusals || 0) + 1;
+      if (state.refusals === 2) {
+        system("Cannot reconnect: the server refuses the connection (a token may have expired, or the server now "
+          + "requires one). Reload the page to sign in again.", true);
+      }
       scheduleReconnect(event.code);
     };
   }
@@ -121,22 +134,30 @@
     if (roomName === state.current) render(item); else if (!fromHistory) { r.unread++; renderRooms(); }
   }
 
+  // Direct messages have their own view; '@' cannot start a room name, so it never collides with one.
+  const DIRECT = "@direct";
+
   function addDirect(m) {
+    const r = room(DIRECT);
+    if (m.id && r.ids.has(m.id)) return;
+    if (m.id) r.ids.add(m.id);
     const item = { kind: "direct", id: m.id, from: m.from, text: m.text, ts: m.ts, mine: false };
-    const r = room(state.current || "lobby");
     r.items.push(item);
-    render(item);
+    if (state.current === DIRECT) render(item); else { r.unread++; renderRooms(); }
     toast("Direct message from " + m.from, m.text);
   }
 
-  const pending = new Map(); // clientMsgId -> element
+  const pending = new Map(); // clientMsgId -> {item, room}
   function confirm(f) {
-    const el = pending.get(f.clientMsgId);
-    if (!el) return;
+    const sent = pending.get(f.clientMsgId);
+    if (!sent) return;
     pending.delete(f.clientMsgId);
-    el.dataset.id = f.id;
-    el.querySelector(".pending")?.remove();
-    const r = state.rooms.get(el.dataset.room);
+    // The item, not only its element: switching rooms re-renders items, and an acked one must stay acked.
+    sent.item.pending = false;
+    sent.item.id = f.id;
+    const el = sent.item.element;
+    if (el) { el.dataset.id = f.id; el.querySelector(".pending")?.remove(); }
+    const r = state.rooms.get(sent.room);
     if (r && f.id) { r.ids.add(f.id); if (!r.lastId || f.id > r.lastId) r.lastId = f.id; }
   }
 
@@ -223,7 +244,7 @@
       const b = document.createElement("button");
       b.type = "button";
       b.setAttribute("aria-current", String(name === state.current));
-      const label = document.createElement("span"); label.textContent = "#" + name;
+      const label = document.createElement("span"); label.textContent = name === DIRECT ? "✉ direct messages" : "#" + name;
       b.append(label);
       if (r.unread) { const badge = document.createElement("span"); badge.className = "badge"; badge.textContent = r.unread; b.append(badge); }
       b.onclick = () => { select(name); $("sidebar").classList.remove("open"); };
@@ -236,8 +257,8 @@
     state.current = name;
     const r = room(name);
     r.unread = 0;
-    $("room-title").textContent = "#" + name;
-    $("message").placeholder = "Message #" + name + " — @name text for a direct message";
+    $("room-title").textContent = name === DIRECT ? "✉ direct messages" : "#" + name;
+    $("message").placeholder = name === DIRECT ? "@name text" : "Message #" + name + " — @name text for a direct message";
     $("messages").replaceChildren();
     r.items.forEach(render);
     $("members-panel").hidden = true;
@@ -258,6 +279,16 @@
     select(name);
   }
 
+  function tokenSubject(token) {
+    try {
+      const payload = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      const claims = JSON.parse(decodeURIComponent(escape(atob(payload))));
+      return typeof claims.sub === "string" ? claims.sub : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
   function showApp() {
     $("login").hidden = true;
     $("app").hidden = false;
@@ -273,8 +304,10 @@
     const token = $("token").value.trim();
     if (!token && !NAME.test(name)) { $("login-error").textContent = "Pick a name: 1–64 letters, digits, '.', '_' or '-'."; return; }
     $("login-error").textContent = "";
-    state.user = name || null;
     state.token = token || null;
+    // With a token the server takes the user id from it, not from the name box: show (and mark as "mine")
+    // the token's subject. Display only; the server verifies the token.
+    state.user = token ? (tokenSubject(token) || name || null) : name;
     const first = $("first-room").value.trim() || "lobby";
     room(first); state.current = first;
     renderRooms(); select(first);
@@ -290,6 +323,7 @@
     if (!text || !state.current) return;
     const clientMsgId = "web-" + Date.now().toString(36) + "-" + (state.seq++);
     const direct = text.match(/^@([A-Za-z0-9_.\-]{1,64})\s+([\s\S]+)$/);
+    if (state.current === DIRECT && !direct) return system("Write @name text to send a direct message.", true);
     const ok = direct
       ? send({ action: "direct", to: direct[1], text: direct[2], clientMsgId })
       : send({ action: "send", room: state.current, text, clientMsgId });
@@ -297,15 +331,17 @@
     input.value = "";
     const item = { kind: direct ? "direct" : "message", from: state.user, text: direct ? "→ " + direct[1] + ": " + direct[2] : text,
                    mine: true, pending: !direct };
-    room(state.current).items.push(item);
-    const el = render(item);
-    if (!direct) { el.dataset.room = state.current; pending.set(clientMsgId, el); }
+    const view = direct ? DIRECT : state.current;
+    room(view).items.push(item);
+    if (view !== state.current) { select(view); return; }
+    render(item);
+    if (!direct) pending.set(clientMsgId, { item, room: state.current });
   });
 
   $("leave").addEventListener("click", () => {
     const name = state.current;
     if (!name) return;
-    send({ action: "leave", room: name });
+    if (name !== DIRECT) send({ action: "leave", room: name });
     state.rooms.delete(name);
     const next = state.rooms.keys().next().value;
     if (next) select(next); else { state.current = null; $("messages").replaceChildren(); renderRooms(); $("room-title").textContent = "No room: join one"; }
@@ -313,7 +349,7 @@
   $("who").addEventListener("click", () => {
     const panel = $("members-panel");
     if (!panel.hidden) { panel.hidden = true; return; }
-    if (state.current) send({ action: "who", room: state.current });
+    if (state.current && state.current !== DIRECT) send({ action: "who", room: state.current });
   });
   $("toggle-rooms").addEventListener("click", () => $("sidebar").classList.toggle("open"));
 

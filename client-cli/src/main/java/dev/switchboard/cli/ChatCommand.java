@@ -29,6 +29,8 @@ import picocli.CommandLine.Spec;
                 "  /join ROOM  /leave [ROOM]  /rooms  /who [ROOM]  /dm USER TEXT  /history [N]  /quit  /help"})
 final class ChatCommand implements Callable<Integer> {
 
+    /** Room and user names, as the server checks them (docs/PROTOCOL.md). */
+    static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,64}");
     static final String HELP = "commands: /join ROOM, /leave [ROOM], /rooms, /who [ROOM], /dm USER TEXT, /history [N], /quit, /help";
 
     @Spec
@@ -105,16 +107,20 @@ final class ChatCommand implements Callable<Integer> {
                     continue;
                 }
                 String[] parts = line.split("\\s+", 3);
+                String rest = line.substring(parts[0].length()).strip();
                 switch (parts[0]) {
                     case "/quit", "/exit" -> {
                         return ExitCode.OK;
                     }
                     case "/join" -> {
-                        if (parts.length < 2) {
+                        if (rest.isEmpty()) {
                             print.accept("-- usage: /join ROOM");
+                        } else if (!NAME.matcher(rest).matches()) {
+                            // the whole argument: "/join bad room!" must not quietly join "bad"
+                            print.accept("-- '" + rest + "' is not a room name: 1-64 of A-Z a-z 0-9 . _ -");
                         } else {
-                            session.join(parts[1]);
-                            current = parts[1];
+                            session.join(rest);
+                            current = rest;
                         }
                     }
                     case "/leave" -> {
@@ -140,15 +146,20 @@ final class ChatCommand implements Callable<Integer> {
                         } else {
                             session.send("{\"action\":\"direct\",\"to\":" + ChatSession.quote(parts[1]) + ",\"text\":"
                                     + ChatSession.quote(parts[2]) + ",\"clientMsgId\":\"" + UUID.randomUUID() + "\"}");
+                            print.accept("-- direct message to " + parts[1] + ": " + parts[2]);
                         }
                     }
                     case "/history" -> {
-                        int n = parts.length > 1 ? Integer.parseInt(parts[1]) : 20;
-                        if (current != null) {
-                            session.send("{\"action\":\"history\",\"room\":" + ChatSession.quote(current) + ",\"limit\":" + n + "}");
+                        if (!rest.matches("\\d{0,3}") || (!rest.isEmpty() && (Integer.parseInt(rest) < 1 || Integer.parseInt(rest) > 100))) {
+                            print.accept("-- usage: /history [N], N from 1 to 100 (default 20)");
+                        } else if (current == null) {
+                            print.accept("-- join a room first: /join ROOM");
+                        } else {
+                            session.history(current, rest.isEmpty() ? 20 : Integer.parseInt(rest));
                         }
                     }
-                    default -> print.accept("-- " + HELP);
+                    case "/help" -> print.accept("-- " + HELP);
+                    default -> print.accept("-- unknown command " + parts[0] + "; " + HELP);
                 }
             }
             return ExitCode.OK;

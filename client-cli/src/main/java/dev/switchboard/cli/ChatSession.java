@@ -27,6 +27,8 @@ final class ChatSession implements AutoCloseable {
     private final Set<String> rooms = new LinkedHashSet<>();
     private final Map<String, String> lastIdByRoom = new HashMap<>();
     private final Set<String> seen = new HashSet<>();
+    /** Rooms whose next history page was asked for by the user: shown whole, even messages already on screen. */
+    private final Set<String> historyAsked = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final boolean initialHistory;
     private volatile Connection connection;
     private volatile boolean closing;
@@ -68,6 +70,12 @@ final class ChatSession implements AutoCloseable {
         return Set.copyOf(rooms);
     }
 
+    /** {@code /history}: the newest {@code limit} messages of the room, printed even if already shown. */
+    void history(String room, int limit) {
+        historyAsked.add(room);
+        connection.send("{\"action\":\"history\",\"room\":" + quote(room) + ",\"limit\":" + limit + "}");
+    }
+
     void send(String json) {
         connection.send(json);
     }
@@ -94,19 +102,20 @@ final class ChatSession implements AutoCloseable {
                 }
                 continue;
             }
-            deliver(frame);
+            deliver(frame, false);
         }
     }
 
-    private void deliver(JsonObject frame) {
+    private void deliver(JsonObject frame, boolean again) {
         String type = frame.has("type") ? frame.get("type").getAsString() : "";
         if (type.equals("history")) {
             String room = frame.get("room").getAsString();
+            boolean asked = historyAsked.remove(room);
             for (JsonElement element : frame.getAsJsonArray("messages")) {
                 JsonObject message = element.getAsJsonObject();
                 message.addProperty("type", "message");
                 message.addProperty("room", room);
-                deliver(message);
+                deliver(message, asked);
             }
             if (frame.has("next")) {
                 // the page was cut to fit 128 KB (or is one of several after a reconnect): fetch the rest
@@ -117,7 +126,7 @@ final class ChatSession implements AutoCloseable {
         }
         if (type.equals("message")) {
             String id = frame.get("id").getAsString();
-            if (!seen.add(id)) {
+            if (!seen.add(id) && !again) {
                 return; // arrived live and again in history around a reconnect
             }
             String room = frame.get("room").getAsString();
@@ -129,11 +138,13 @@ final class ChatSession implements AutoCloseable {
         onFrame.accept(frame);
     }
 
+    /** One status line per attempt: why the last one failed and when the next is. */
     private void reconnect() {
+        String why = "connection lost";
         for (int attempt = 0; !closing; attempt++) {
             long cap = Math.min(30_000, 250L << Math.min(attempt, 7));
             long delay = ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);
-            onStatus.accept(String.format("connection lost; reconnecting in %.1f s", delay / 1000.0));
+            onStatus.accept(String.format("%s; reconnecting in %.1f s", why, delay / 1000.0));
             try {
                 Thread.sleep(delay);
             } catch (InterruptedException e) {
@@ -143,7 +154,7 @@ final class ChatSession implements AutoCloseable {
             try {
                 next.open(endpoint);
             } catch (CliException e) {
-                onStatus.accept(e.getMessage());
+                why = "reconnect attempt " + (attempt + 1) + " failed: " + e.getMessage();
                 continue;
             }
             synchronized (this) {

@@ -73,7 +73,9 @@ final class Connection implements AutoCloseable {
         for (Throwable t = cause; t != null; t = t.getCause()) {
             if (t instanceof WebSocketHandshakeException handshake) {
                 int status = handshake.getResponse().statusCode();
-                String hint = status == 401 ? "the server wants credentials: pass --token JWT (or --user NAME if it runs with dev auth)"
+                boolean tokenSent = endpoint.getRawQuery() != null && endpoint.getRawQuery().contains("token=");
+                String hint = status == 401 && tokenSent ? "the server refused the token (expired, or signed with another secret?): get a fresh one"
+                        : status == 401 ? "the server wants credentials: pass --token JWT (or --user NAME if it runs with dev auth)"
                         : status == 403 ? "the credentials were refused: check the user name or get a fresh token"
                         : "check the URL (stage) and that this is a Switchboard WebSocket API";
                 return new CliException(status == 401 || status == 403 ? ExitCode.REJECTED : ExitCode.UNREACHABLE,

@@ -80,6 +80,11 @@ final class NotifyCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(id);
             return ExitCode.OK;
         } catch (SdkException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("Unable to load credentials")) {
+                // The SDK's message lists every provider of its chain on one very long line.
+                throw new CliException(ExitCode.USAGE, "no AWS credentials found: set AWS_ACCESS_KEY_ID and"
+                        + " AWS_SECRET_ACCESS_KEY or AWS_PROFILE (the local cloud accepts any values, e.g. local / local)");
+            }
             throw new CliException(ExitCode.UNREACHABLE, "SNS publish failed: " + e.getMessage()
                     + " (check --topic-arn, --endpoint-url and AWS credentials: the local cloud accepts any)");
         }

@@ -127,6 +127,37 @@ class CliEndToEndTest {
         assertThat(bob.get()).isZero();
     }
 
+    @Test
+    void chat_commands_sayWhatIsWrong_confirmDirectMessages_andHistoryShowsWhatIsOnScreen() throws Exception {
+        PipedOutputStream keys = new PipedOutputStream();
+        PipedInputStream input = new PipedInputStream(keys);
+        StringWriter out = new StringWriter();
+        CompletableFuture<Integer> chat = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(input))
+                .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(new StringWriter(), true))
+                .execute("chat", "--url", url, "--user", "cleo", "--room", "cmds"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> out.toString().contains("talking in cmds"));
+        type(keys, "said once");
+        await().atMost(Duration.ofSeconds(30)).until(() -> out.toString().contains("cleo: said once"));
+        type(keys, "/join bad room!");
+        type(keys, "/foo");
+        type(keys, "/history abc");
+        type(keys, "/dm nobody-here psst");
+        type(keys, "/history 5");
+        // the page is printed although its message is on screen already: a second "said once"
+        await().atMost(Duration.ofSeconds(30)).until(() -> out.toString().split("said once", -1).length - 1 >= 2);
+        type(keys, "/rooms");
+        await().atMost(Duration.ofSeconds(30)).until(() -> out.toString().contains("-- rooms:"));
+        type(keys, "/quit");
+        assertThat(chat.get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+        String text = out.toString();
+        assertThat(text).contains("'bad room!' is not a room name");
+        assertThat(text).contains("-- unknown command /foo");
+        assertThat(text).contains("-- usage: /history [N]");
+        assertThat(text).contains("-- direct message to nobody-here: psst");
+        // "/join bad room!" must not have joined "bad"
+        assertThat(text.lines().filter(l -> l.startsWith("-- rooms:")).findFirst().orElseThrow()).doesNotContain("bad");
+    }
+
     static void type(PipedOutputStream keys, String line) throws IOException {
         keys.write((line + "\n").getBytes(StandardCharsets.UTF_8));
         keys.flush();
@@ -166,6 +197,11 @@ class CliEndToEndTest {
         Run badUser = run("send", "--url", url, "--user", "not a name!", "--room", "x", "hi");
         assertThat(badUser.exitCode()).isEqualTo(4);
         assertThat(badUser.err()).contains("HTTP 403");
+
+        // a token the server cannot accept (here: garbage; elsewhere expired or signed with another secret)
+        Run badToken = run("send", "--url", url, "--token", "not-a-jwt", "--room", "x", "hi");
+        assertThat(badToken.exitCode()).isEqualTo(4);
+        assertThat(badToken.err()).contains("refused the token").doesNotContain("pass --token");
 
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {

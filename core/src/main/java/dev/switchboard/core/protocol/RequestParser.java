@@ -42,8 +42,10 @@ public final class RequestParser {
             case "ping" -> new Request.Ping();
             case "refresh" -> new Request.Refresh(token(json, action));
             case "broadcast" -> broadcast(json, action);
+            // requestAction echoes the action as sent (cut to 33 characters), so a client can match the
+            // error to its request like any other error frame.
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_ACTION, "unknown action '" + abbreviate(action)
-                    + "': use one of join, leave, send, direct, history, who, ping, refresh, broadcast", null);
+                    + "': use one of join, leave, send, direct, history, who, ping, refresh, broadcast", abbreviate(action));
         };
     }
 

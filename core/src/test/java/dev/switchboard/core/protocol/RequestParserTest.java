@@ -19,7 +19,7 @@ class RequestParserTest {
             "''                                               | bad_json       | ",
             "{}                                               | unknown_action | ",
             "{\"action\":7}                                   | unknown_action | ",
-            "{\"action\":\"dance\"}                           | unknown_action | ",
+            "{\"action\":\"dance\"}                           | unknown_action | dance",
             "{\"action\":\"join\"}                            | bad_request    | join",
             "{\"action\":\"join\",\"room\":42}                | bad_request    | join",
             "{\"action\":\"join\",\"room\":\"a b\"}           | bad_request    | join",

@@ -34,6 +34,7 @@ class BadInputEndToEndTest {
                 Arguments.of("{\"action\":\"send\",\"room\":\"lobby\"}", "bad_request"),
                 Arguments.of("{\"action\":\"send\",\"room\":\"never-joined\",\"text\":\"hi\"}", "not_member"),
                 Arguments.of("{\"action\":\"history\",\"room\":\"never-joined\"}", "not_member"),
+                Arguments.of("{\"action\":\"leave\",\"room\":\"never-joined\"}", "not_member"),
                 Arguments.of("{\"action\":\"direct\",\"text\":\"to nobody\"}", "bad_request"),
                 // a 2,000-character 'after' made the function throw (the key condition failed in DynamoDB)
                 Arguments.of("{\"action\":\"history\",\"room\":\"lobby\",\"after\":\"" + "A".repeat(2000) + "\"}", "bad_request"),

@@ -18,14 +18,17 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-/** Two people in two headless Chromium windows chat through the page the local cloud serves. */
+/** People in headless Chromium windows chat through the page the local cloud serves. */
 class ChatPageBrowserTest {
 
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
 
+    static final String SECRET = "a-browser-test-secret-of-at-least-256-bits!!";
+
+    /** Dev auth for the name form and shareable links, and a JWT secret for the token login. */
     @RegisterExtension
-    static final LocalCloudExtension local = LocalCloudExtension.devAuth();
+    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true).jwtSecret(SECRET));
 
     @BeforeAll
     static void checkBrowser() {
@@ -44,6 +47,14 @@ class ChatPageBrowserTest {
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort().build();
         return new ChromeDriver(service, options);
+    }
+
+    /**
+     * The message box. Not by test id: shown messages carry data-testid="message" too and come first
+     * in the page, so a room with history would hand back a message instead of the box.
+     */
+    static WebElement composer(WebDriver driver) {
+        return driver.findElement(By.id("message"));
     }
 
     static WebElement byTestId(WebDriver driver, String id) {
@@ -69,7 +80,7 @@ class ChatPageBrowserTest {
             new WebDriverWait(alice, Duration.ofSeconds(15))
                     .until(d -> d.findElement(By.id("messages")).getText().contains("bob joined"));
 
-            byTestId(alice, "message").sendKeys("hello from the browser");
+            composer(alice).sendKeys("hello from the browser");
             byTestId(alice, "send").click();
 
             WebElement seen = new WebDriverWait(bob, Duration.ofSeconds(15)).until(d -> d
@@ -83,6 +94,96 @@ class ChatPageBrowserTest {
         } finally {
             alice.quit();
             bob.quit();
+        }
+    }
+
+    static void awaitConnected(WebDriver driver) {
+        new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> byTestId(d, "state").getText().equals("connected"));
+    }
+
+    static WebElement awaitMessage(WebDriver driver, String from, String text) {
+        return awaitShown(driver, from, text, e -> e);
+    }
+
+    /**
+     * Waits for a message element and reads it in one go: the page re-renders a room's list when it
+     * is selected or when history arrives, so an element found earlier may be gone (stale).
+     */
+    static <T> T awaitShown(WebDriver driver, String from, String text, java.util.function.Function<WebElement, T> read) {
+        return new WebDriverWait(driver, Duration.ofSeconds(30))
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(d -> d
+                .findElements(By.cssSelector("[data-testid='message'][data-from='" + from + "']")).stream()
+                .filter(e -> e.getText().contains(text)).findFirst().map(read).orElse(null));
+    }
+
+    static String link(String query) {
+        String page = String.valueOf(local.cloud().chatPageUri());
+        return page + (page.endsWith("/") ? "" : "/") + "?" + query;
+    }
+
+    @Test
+    void ackedMessage_staysAcked_afterSwitchingRooms_andDirectMessages_haveTheirOwnView() {
+        WebDriver carol = browser();
+        WebDriver dan = browser();
+        try {
+            carol.get(link("user=carol&room=page-acks"));
+            dan.get(link("user=dan&room=page-acks"));
+            awaitConnected(carol);
+            awaitConnected(dan);
+
+            composer(carol).sendKeys("acked once");
+            byTestId(carol, "send").click();
+            // acknowledged: the server's id on it and no "sending…" (null while not yet)
+            String id = awaitShown(carol, "carol", "acked once", e -> e.getText().contains("sending")
+                    || e.getAttribute("data-id") == null || e.getAttribute("data-id").isBlank() ? null : e.getAttribute("data-id"));
+
+            // to another room and back: the page re-renders the room from its items
+            byTestId(carol, "room").sendKeys("page-elsewhere");
+            byTestId(carol, "join").click();
+            new WebDriverWait(carol, Duration.ofSeconds(30)).until(d -> d.findElement(By.id("room-title")).getText()
+                    .equals("#page-elsewhere"));
+            carol.findElements(By.cssSelector("#rooms button")).stream()
+                    .filter(b -> b.getText().contains("#page-acks")).findFirst().orElseThrow().click();
+            new WebDriverWait(carol, Duration.ofSeconds(30)).until(d -> d.findElement(By.id("room-title")).getText()
+                    .equals("#page-acks"));
+            // the bug: an acked message showed "sending…" again after switching rooms and back
+            String again = awaitShown(carol, "carol", "acked once", e -> e.getText() + " id=" + e.getAttribute("data-id"));
+            assertThat(again).doesNotContain("sending").endsWith(" id=" + id);
+
+            // dan sends carol a direct message: not in the room she is looking at, but in the DM view
+            composer(dan).sendKeys("@carol psst");
+            byTestId(dan, "send").click();
+            new WebDriverWait(carol, Duration.ofSeconds(30)).until(d -> d.findElements(By.cssSelector("#rooms button"))
+                    .stream().anyMatch(b -> b.getText().contains("direct messages")));
+            assertThat(carol.findElement(By.id("messages")).getText()).doesNotContain("psst");
+            carol.findElements(By.cssSelector("#rooms button")).stream()
+                    .filter(b -> b.getText().contains("direct messages")).findFirst().orElseThrow().click();
+            assertThat(awaitMessage(carol, "dan", "psst").getText()).contains("psst");
+        } finally {
+            carol.quit();
+            dan.quit();
+        }
+    }
+
+    @Test
+    void tokenLogin_showsTheTokensUser_andWsParameter_pointsThePageAtAnotherApi() throws Exception {
+        WebDriver erin = browser();
+        try {
+            // the page is served here but told to use the WebSocket API by URL, as for a deployed stack
+            erin.get(link("ws=" + java.net.URLEncoder.encode(String.valueOf(local.cloud().webSocketUri()),
+                    java.nio.charset.StandardCharsets.UTF_8)));
+            byTestId(erin, "name").sendKeys("typed-name");
+            erin.findElement(By.cssSelector("#token-box summary")).click();
+            erin.findElement(By.id("token")).sendKeys(TokenEndToEndTest.token(SECRET, "erin", 600));
+            byTestId(erin, "connect").click();
+            awaitConnected(erin);
+            // the server takes the user from the token: the page must say so, not the typed name
+            assertThat(erin.findElement(By.id("me")).getText()).isEqualTo("signed in as erin");
+            composer(erin).sendKeys("from the token's user");
+            byTestId(erin, "send").click();
+            assertThat(awaitMessage(erin, "erin", "from the token's user").getAttribute("class")).contains("mine");
+        } finally {
+            erin.quit();
         }
     }
 }
