@@ -236,14 +236,14 @@ public final class LocalCloud implements AutoCloseable {
 
   /** Every endpoint, one per line, for the console. */
   public String describe() {
-    return String.join(System.lineSeparator(),
+    List<String> lines = new ArrayList<>(List.of(
         "WebSocket API     " + webSocketUri(),
         "@connections API  " + connectionsEndpoint() + "/@connections/{connectionId}",
         "DynamoDB          " + dynamoDbEndpoint() + "   table " + tableName(),
-        "SNS               " + snsEndpoint() + "   topic " + topicArn(),
-        "SQS               " + sqsEndpoint() + "   queues " + String.join(", ",
-            template.queues().stream().map(LocalTemplate.Queue::url).toList()),
-        "Chat page         " + chatPageUri());
+        "SNS               " + snsEndpoint() + "   topic " + topicArn()));
+    template.queues().forEach(q -> lines.add("SQS               " + sqsEndpoint() + "   queue " + q.url()));
+    lines.add("Chat page         " + chatPageUri());
+    return String.join(System.lineSeparator(), lines);
   }
 
   @Override

@@ -10,7 +10,7 @@ import java.util.Map;
  * @param template the SAM template to read
  * @param port WebSocket API, {@code @connections} and chat page
  * @param dynamoDbPort DynamoDB Local
- * @param snsPort the SNS Publish endpoint
+ * @param snsPort the SNS endpoint (Query protocol), which also serves the template's SQS queues (JSON protocol)
  * @param stage the stage in {@code /{stage}/@connections}
  * @param devAuth sets the template's DevAuth parameter: INSECURE {@code ?user=NAME} logins
  * @param jwtSecret HS256 secret given to the functions as SWITCHBOARD_JWT_SECRET (null = none)

@@ -43,7 +43,7 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--dynamodb-port", defaultValue = "8000", description = "DynamoDB Local port (default ${DEFAULT-VALUE})")
   int dynamoDbPort;
 
-  @Option(names = "--sns-port", defaultValue = "9911", description = "SNS endpoint port (default ${DEFAULT-VALUE})")
+  @Option(names = "--sns-port", defaultValue = "9911", description = "SNS and SQS endpoint port (default ${DEFAULT-VALUE})")
   int snsPort;
 
   @Option(names = "--template", defaultValue = "template.yaml", description = "SAM template (default ${DEFAULT-VALUE})")
