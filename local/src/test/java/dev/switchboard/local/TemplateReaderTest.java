@@ -15,7 +15,9 @@ class TemplateReaderTest {
   void realTemplate_mapsRoutesToHandlerClasses() throws Exception {
     LocalTemplate t = TemplateReader.read(Path.of("../template.yaml"), CONTEXT);
     assertThat(t.routeSelectionExpression()).isEqualTo("$request.body.action");
-    assertThat(t.routes()).containsOnlyKeys("$connect", "$default", "$disconnect");
+    // refresh is routed to the Connect function: the only one that holds the token secret
+    assertThat(t.routes()).containsOnlyKeys("$connect", "$default", "$disconnect", "refresh");
+    assertThat(t.routes().get("refresh").functionId()).isEqualTo(t.routes().get("$connect").functionId());
     assertThat(t.functions().get(t.routes().get("$connect").functionId()).handlerClass())
         .isEqualTo("dev.switchboard.connect.ConnectHandler");
     assertThat(t.functions().get(t.routes().get("$default").functionId()).handlerClass())
