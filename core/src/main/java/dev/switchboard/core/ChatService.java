@@ -47,6 +47,8 @@ public final class ChatService {
 
     private static final Logger LOG = LoggerFactory.getLogger(ChatService.class);
     private static final int WHO_PAGE = 100;
+    /** {@code who} counts connections up to this many (a COUNT query reads what it counts); more shows as this number. */
+    static final int WHO_COUNT_CAP = 10_000;
 
     private final ChatStore store;
     private final FanOut fanOut;
@@ -56,6 +58,7 @@ public final class ChatService {
     private final MessageIds ids = new MessageIds();
     private final RequestParser parser;
     private final Optional<SendRate> sendRate;
+    private final MemberCursors cursors;
     /**
      * The deadline of the invocation this thread is serving ({@link Deadline#NONE} outside one): every
      * post a call makes is bounded by it, without threading a parameter through every action. Set and
@@ -70,6 +73,7 @@ public final class ChatService {
         this.config = config;
         this.clock = clock;
         this.parser = new RequestParser(config.maxTextLength(), config.historyPageLimit());
+        this.cursors = new MemberCursors(() -> store.sharedKey("who-cursor"));
         this.sendRate = config.sendRate();
     }
 
@@ -417,10 +421,12 @@ public final class ChatService {
     private void who(Connection connection, Request.Who who) {
         requirePermission(connection, who.room(), Permission.JOIN, "who");
         requireMember(connection, who.room(), "who");
-        Page<Member> page = store.members(who.room(), who.after(), WHO_PAGE);
+        String after = who.after() == null ? null : cursors.decode(who.room(), who.after());
+        Page<Member> page = store.members(who.room(), after, WHO_PAGE);
         List<String> users = new ArrayList<>(new TreeSet<>(page.items().stream().map(Member::user).toList()));
-        Integer count = who.after() == null ? store.countMembers(who.room(), 10_000) : null;
-        reply(connection.connectionId(), new ServerFrame.Members(who.room(), users, count, page.next()));
+        Integer count = who.after() == null ? store.countMembers(who.room(), WHO_COUNT_CAP) : null;
+        String next = page.next() == null ? null : cursors.encode(who.room(), page.next());
+        reply(connection.connectionId(), new ServerFrame.Members(who.room(), users, count, next));
     }
 
     private void requireMember(Connection connection, String room, String action) {

@@ -33,6 +33,7 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+import software.amazon.awssdk.services.dynamodb.model.Select;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 
 /** {@link ChatStore} on one DynamoDB table (layout in {@link TableItem}), with the enhanced client. */
@@ -357,8 +358,7 @@ public final class DynamoChatStore implements ChatStore {
         if (isMember(connection.connectionId(), room)) {
             return JoinOutcome.ALREADY_MEMBER;
         }
-        int rooms = countQuery(QueryConditional.sortBeginsWith(k -> k.partitionValue("CONN#" + connection.connectionId())
-                .sortValue("ROOM#")), maxRoomsPerConnection + 1);
+        int rooms = countQuery("CONN#" + connection.connectionId(), "ROOM#", maxRoomsPerConnection + 1);
         if (rooms >= maxRoomsPerConnection) {
             return JoinOutcome.TOO_MANY_ROOMS;
         }
@@ -413,20 +413,61 @@ public final class DynamoChatStore implements ChatStore {
 
     @Override
     public int countMembers(String room, int upTo) {
-        return countQuery(QueryConditional.sortBeginsWith(k -> k.partitionValue("ROOM#" + room).sortValue("MEMBER#")), upTo);
+        return countQuery("ROOM#" + room, "MEMBER#", upTo);
     }
 
-    private int countQuery(QueryConditional condition, int upTo) {
-        long now = now();
+    /**
+     * A {@code Select=COUNT} query: DynamoDB returns how many items matched, not the items, so a
+     * count of 10,000 members moves a few bytes instead of every member's attributes. It still reads
+     * (and is charged for) the items it counts, so it stops at {@code upTo}: {@code Limit} bounds the
+     * items each page evaluates, and the loop ends once enough were counted. Expired items (TTL not yet
+     * applied) are left out by the filter, as every read here does.
+     * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html#DDB-Query-request-Select
+     */
+    private int countQuery(String pk, String skPrefix, int upTo) {
+        Map<String, AttributeValue> values = Map.of(":pk", AttributeValue.fromS(pk), ":sk", AttributeValue.fromS(skPrefix),
+                ":now", AttributeValue.fromN(Long.toString(now())));
         int count = 0;
-        for (var page : table.query(QueryEnhancedRequest.builder().queryConditional(condition).limit(Math.min(upTo, 1000)).build())) {
-            for (TableItem item : page.items()) {
-                if (!item.expired(now) && ++count >= upTo) {
-                    return count;
-                }
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            int limit = Math.min(upTo - count, 1000);
+            var page = client.query(r -> r.tableName(tableName)
+                    .keyConditionExpression("pk = :pk AND begins_with(sk, :sk)")
+                    .filterExpression("attribute_not_exists(expiresAt) OR expiresAt > :now")
+                    .expressionAttributeValues(values)
+                    .select(Select.COUNT).limit(limit).exclusiveStartKey(from));
+            count += page.count();
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null && count < upTo);
+        return Math.min(count, upTo);
+    }
+
+    /**
+     * A 256-bit random key shared by every function instance, kept in the table (item
+     * {@code KEY#name} / {@code KEY}): made by whichever instance needs it first (a conditional put,
+     * so concurrent first uses agree), then read. Whoever can read the table can read it.
+     */
+    @Override
+    public byte[] sharedKey(String name) {
+        Map<String, AttributeValue> key = Map.of("pk", AttributeValue.fromS("KEY#" + name), "sk", AttributeValue.fromS("KEY"));
+        for (int attempt = 0; attempt < 2; attempt++) {
+            Map<String, AttributeValue> item = client.getItem(r -> r.tableName(tableName).key(key).consistentRead(true)).item();
+            if (item != null && item.containsKey("secret")) {
+                return item.get("secret").b().asByteArray();
+            }
+            byte[] fresh = new byte[32];
+            new java.security.SecureRandom().nextBytes(fresh);
+            Map<String, AttributeValue> put = new HashMap<>(key);
+            put.put("secret", AttributeValue.fromB(software.amazon.awssdk.core.SdkBytes.fromByteArray(fresh)));
+            try {
+                client.putItem(r -> r.tableName(tableName).item(put).conditionExpression("attribute_not_exists(pk)"));
+                return fresh;
+            } catch (ConditionalCheckFailedException e) {
+                // another instance made it first: read theirs
             }
         }
-        return count;
+        throw new IllegalStateException("could not read or create the shared key '" + name + "' in table " + tableName);
     }
 
     @Override

@@ -60,6 +60,15 @@ public interface ChatStore {
     /** Members of a room, counted up to {@code upTo} (enough to compare with a cap cheaply). */
     int countMembers(String room, int upTo);
 
+    /**
+     * A secret shared by every function instance (the same bytes wherever it is asked), made on
+     * first use. For values only the server reads back, such as {@code who} cursors.
+     *
+     * @param name which key ({@code [A-Za-z0-9-]}), e.g. {@code who-cursor}
+     * @return 32 random bytes
+     */
+    byte[] sharedKey(String name);
+
     /** One page of members ordered by connection id, starting after {@code afterConnectionId}. */
     Page<Member> members(String room, String afterConnectionId, int pageSize);
 

@@ -124,4 +124,26 @@ class DynamoChatStoreTest {
                 .contains(new dev.switchboard.core.store.Member("P07", "u7"));
         assertThat(store.countMembers("big", 11)).isEqualTo(11);
     }
+
+    @Test
+    void countMembers_isACappedCount_thatLeavesOutExpiredMembers() {
+        for (int i = 0; i < 30; i++) {
+            Connection c = connection(String.format("N%02d", i), "n" + i, i < 4 ? NOW - 1 : NOW + 100);
+            store.putConnection(c);
+            store.join(c, "counted", 10);
+        }
+        // 4 of 30 expired by TTL but not yet deleted by DynamoDB
+        assertThat(store.countMembers("counted", 1000)).isEqualTo(26);
+        assertThat(store.countMembers("counted", 7)).isEqualTo(7);
+        assertThat(store.countMembers("nobody-here", 1000)).isZero();
+    }
+
+    @Test
+    void sharedKey_isMadeOnce_andTheSameForEveryStoreOnTheTable() {
+        DynamoChatStore other = new DynamoChatStore(dynamo.client(), "switchboard-test", 4, 7, Clock.systemUTC());
+        byte[] key = store.sharedKey("test-key");
+        assertThat(key).hasSize(32);
+        assertThat(other.sharedKey("test-key")).isEqualTo(key);
+        assertThat(store.sharedKey("another-key")).isNotEqualTo(key);
+    }
 }
