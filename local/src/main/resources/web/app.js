@@ -8,7 +8,41 @@
   const state = {
     user: null, token: null, socket: null, rooms: new Map(), current: null,
     attempts: 0, reconnectTimer: null, pingTimer: null, wanted: false, seq: 0, everConnected: false,
+    refreshTimer: null,
   };
+
+  // Token refresh hook (docs/LOCAL.md, "Chat page"): a page embedding the chat sets
+  // window.switchboardGetToken to a function returning a fresh JWT (or a promise of one). It is called
+  // a minute before the current token's exp and whenever the server answers token_expired; the new
+  // token is sent as {"action":"refresh"} and used for later reconnects. window.switchboard.refresh(jwt)
+  // sends one at any time. The exp is read only to schedule this; the server verifies every token.
+  function tokenExp(token) {
+    try {
+      return JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).exp || 0;
+    } catch (e) {
+      return 0;
+    }
+  }
+  function scheduleRefresh() {
+    clearTimeout(state.refreshTimer);
+    const exp = state.token ? tokenExp(state.token) : 0;
+    if (!exp || typeof window.switchboardGetToken !== "function") return;
+    state.refreshTimer = setTimeout(requestRefresh, Math.max(1000, exp * 1000 - Date.now() - 60000));
+  }
+  async function requestRefresh() {
+    if (typeof window.switchboardGetToken !== "function") return;
+    try {
+      const token = await window.switchboardGetToken();
+      if (token) refresh(token);
+    } catch (e) {
+      system("Could not get a new token: " + e, true);
+    }
+  }
+  function refresh(token) {
+    state.token = token;
+    send({ action: "refresh", token: token });
+  }
+  window.switchboard = { refresh: refresh };
   // room -> {ids:Set, lastId, unread, items:[]}
   function room(name) {
     if (!state.rooms.has(name)) state.rooms.set(name, { ids: new Set(), lastId: null, unread: 0, items: [] });
@@ -59,6 +93,7 @@
       }
       clearInterval(state.pingTimer);
       state.pingTimer = setInterval(() => send({ action: "ping" }), PING_EVERY_MS);
+      scheduleRefresh();
     };
     socket.onmessage = (event) => {
       let frame;
@@ -114,7 +149,13 @@
       case "members": return members(f);
       case "notification": return notify(f);
       case "pong": return;
-      case "error": return system(errorText(f), true, f.room);
+      case "refreshed":
+        scheduleRefresh();
+        (f.left || []).forEach((name) => system("You no longer have access to #" + name + ".", true, name));
+        return;
+      case "error":
+        if (f.code === "token_expired") requestRefresh();
+        return system(errorText(f), true, f.room);
       default: return;
     }
   }

@@ -81,7 +81,7 @@ final class ChatCommand implements Callable<Integer> {
 
     private int run(Consumer<String> print, LineSource input, boolean colour) throws Exception {
         Render render = new Render(colour);
-        try (ChatSession session = new ChatSession(connection.endpoint(), true, frame -> {
+        try (ChatSession session = new ChatSession(connection::endpoint, connection.renewable() ? connection::currentToken : null, true, frame -> {
             String line = render.line(frame);
             if (line != null) {
                 print.accept(line);
@@ -92,6 +92,9 @@ final class ChatCommand implements Callable<Integer> {
             print.accept("-- connected" + (current == null ? ": /join a room to start" : "; talking in " + current) + " (/help)");
             String line;
             while ((line = input.next()) != null) {
+                if (session.stopped().isDone()) {
+                    return session.stopped().join().exitCode; // the reconnect was refused: said so already
+                }
                 line = line.strip();
                 if (line.isEmpty()) {
                     continue;
@@ -162,7 +165,7 @@ final class ChatCommand implements Callable<Integer> {
                     default -> print.accept("-- unknown command " + parts[0] + "; " + HELP);
                 }
             }
-            return ExitCode.OK;
+            return session.stopped().isDone() ? session.stopped().join().exitCode : ExitCode.OK;
         }
     }
 

@@ -7,6 +7,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -17,11 +22,33 @@ import com.google.gson.JsonObject;
 /**
  * A connection that survives drops: on close it reconnects with exponential backoff and jitter,
  * rejoins its rooms and asks each for {@code history after=<last id seen>}, de-duplicating by id,
- * so every message is shown exactly once across reconnects.
+ * so every message is shown exactly once across reconnects. With a renewable token (a token file
+ * or command) it sends {@code refresh} with a newly read token before the current one expires, and
+ * whenever the server answers {@code token_expired}. A reconnect the server refuses (401/403)
+ * ends the retries: {@link #stopped()} then holds why.
  */
 final class ChatSession implements AutoCloseable {
 
-    private final URI endpoint;
+    /** How the endpoint (with the current token) is found: read again at every connect. */
+    interface Endpoint {
+        URI get() throws CliException;
+    }
+
+    /** Reads the current token again; null when the token cannot be renewed. */
+    interface Tokens {
+        String read() throws CliException;
+    }
+
+    private final Endpoint endpoint;
+    private final Tokens tokens;
+    private final CompletableFuture<CliException> stopped = new CompletableFuture<>();
+    private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "switchboard-refresh");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private volatile long tokenExp;
+    private volatile ScheduledFuture<?> nextRefresh;
     private final Consumer<JsonObject> onFrame;
     private final Consumer<String> onStatus;
     private final Set<String> rooms = new LinkedHashSet<>();
@@ -35,7 +62,13 @@ final class ChatSession implements AutoCloseable {
     private Thread reader;
 
     ChatSession(URI endpoint, boolean initialHistory, Consumer<JsonObject> onFrame, Consumer<String> onStatus) {
+        this(() -> endpoint, null, initialHistory, onFrame, onStatus);
+    }
+
+    /** @param tokens null when the token cannot be read again (no refresh) */
+    ChatSession(Endpoint endpoint, Tokens tokens, boolean initialHistory, Consumer<JsonObject> onFrame, Consumer<String> onStatus) {
         this.endpoint = endpoint;
+        this.tokens = tokens;
         this.initialHistory = initialHistory;
         this.onFrame = onFrame;
         this.onStatus = onStatus;
@@ -44,7 +77,9 @@ final class ChatSession implements AutoCloseable {
     /** Connects (failing with a clear error if the first attempt fails) and joins the rooms. */
     void start(List<String> initialRooms) throws CliException {
         connection = new Connection();
-        connection.open(endpoint);
+        URI uri = endpoint.get();
+        connection.open(uri);
+        scheduleRefresh(tokenOf(uri));
         reader = new Thread(this::read, "switchboard-reader");
         reader.setDaemon(true);
         reader.start();
@@ -106,8 +141,110 @@ final class ChatSession implements AutoCloseable {
         }
     }
 
+    /** Why the session gave up reconnecting (the server refused the credentials); not done while it is working. */
+    CompletableFuture<CliException> stopped() {
+        return stopped;
+    }
+
+    private static String tokenOf(URI uri) {
+        String query = uri.getRawQuery();
+        if (query != null) {
+            for (String pair : query.split("&")) {
+                if (pair.startsWith("token=")) {
+                    return java.net.URLDecoder.decode(pair.substring(6), java.nio.charset.StandardCharsets.UTF_8);
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A JWT's {@code exp} (epoch s), read without verifying it: only to know when to refresh (the
+     * server verifies every token). 0 when it cannot be read.
+     */
+    static long expiry(String token) {
+        try {
+            String[] parts = token.split("\\.");
+            JsonObject claims = com.google.gson.JsonParser.parseString(new String(Base64.getUrlDecoder().decode(parts[1]),
+                    java.nio.charset.StandardCharsets.UTF_8)).getAsJsonObject();
+            return claims.has("exp") ? claims.get("exp").getAsLong() : 0;
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** Plans the next refresh: a quarter of the remaining life before exp, at most a minute before, at least 1 s from now. */
+    private void scheduleRefresh(String token) {
+        if (tokens == null || token == null || closing) {
+            return;
+        }
+        long exp = expiry(token);
+        if (exp == 0) {
+            return;
+        }
+        tokenExp = exp;
+        long left = exp * 1000 - System.currentTimeMillis();
+        long delay = Math.max(1000, left - Math.min(60_000, left / 4));
+        planRefresh(delay);
+    }
+
+    private synchronized void planRefresh(long delayMillis) {
+        if (nextRefresh != null) {
+            nextRefresh.cancel(false);
+        }
+        if (!refresher.isShutdown()) {
+            nextRefresh = refresher.schedule(this::refreshNow, delayMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Reads the token again; sends refresh when it is newer than the current one, else looks again in 5 s. */
+    private void refreshNow() {
+        if (closing || stopped.isDone()) {
+            return;
+        }
+        String token;
+        try {
+            token = tokens.read();
+        } catch (CliException e) {
+            onStatus.accept("cannot read a new token: " + e.getMessage() + "; trying again in 5 s");
+            planRefresh(5000);
+            return;
+        }
+        if (token == null || token.isBlank() || expiry(token) <= tokenExp) {
+            if (!waitingForToken) {
+                waitingForToken = true; // said once per token, not every 5 s
+                onStatus.accept("the token expires soon and no newer one is available yet: put a fresh one where "
+                        + "--token-file/--token-command reads it (looking every 5 s)");
+            }
+            planRefresh(5000);
+            return;
+        }
+        waitingForToken = false;
+        pendingToken = token;
+        try {
+            connection.send("{\"action\":\"refresh\",\"token\":" + quote(token) + "}");
+        } catch (RuntimeException e) {
+            // the socket is closing: the reconnect uses the newly read token anyway; look again soon
+            planRefresh(5000);
+            return;
+        }
+        tokenExp = expiry(token);
+    }
+
+    private volatile String pendingToken;
+    private volatile boolean waitingForToken;
+
     private void deliver(JsonObject frame, boolean again) {
         String type = frame.has("type") ? frame.get("type").getAsString() : "";
+        if (type.equals("refreshed")) {
+            onStatus.accept("token refreshed");
+            scheduleRefresh(pendingToken);
+            return;
+        }
+        if (type.equals("error") && frame.has("code") && frame.get("code").getAsString().equals("token_expired") && tokens != null) {
+            tokenExp = 0; // whatever the last token said, the server holds an expired one: any readable token will do
+            planRefresh(0);
+        }
         if (type.equals("history")) {
             String room = frame.get("room").getAsString();
             boolean asked = historyAsked.remove(room);
@@ -151,9 +288,19 @@ final class ChatSession implements AutoCloseable {
                 return;
             }
             Connection next = new Connection();
+            URI uri;
             try {
-                next.open(endpoint);
+                uri = endpoint.get();
+                next.open(uri);
             } catch (CliException e) {
+                if (e.exitCode == ExitCode.REJECTED || e.exitCode == ExitCode.USAGE) {
+                    // retrying the same refused credentials would never end: stop and say why
+                    onStatus.accept(e.getMessage() + "; stopped reconnecting"
+                            + (tokens == null ? ": start again with a fresh --token (or use --token-file/--token-command)"
+                                    : ": put a valid token where --token-file/--token-command reads it and start again"));
+                    stopped.complete(e);
+                    return;
+                }
                 why = "reconnect attempt " + (attempt + 1) + " failed: " + e.getMessage();
                 continue;
             }
@@ -167,6 +314,7 @@ final class ChatSession implements AutoCloseable {
                 }
             }
             onStatus.accept("reconnected");
+            scheduleRefresh(tokenOf(uri));
             return;
         }
     }
@@ -180,6 +328,7 @@ final class ChatSession implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        refresher.shutdownNow();
         if (connection != null) {
             connection.close();
         }

@@ -40,7 +40,7 @@ final class ListenCommand implements Callable<Integer> {
         Render render = new Render(false);
         AtomicInteger received = new AtomicInteger();
         CountDownLatch done = new CountDownLatch(1);
-        try (ChatSession session = new ChatSession(connection.endpoint(), false, frame -> {
+        try (ChatSession session = new ChatSession(connection::endpoint, connection.renewable() ? connection::currentToken : null, false, frame -> {
             String type = SendCommand.type(frame);
             boolean counted = "message".equals(type) || "direct".equals(type) || "notification".equals(type);
             if (!counted && !"error".equals(type)) {
@@ -55,7 +55,11 @@ final class ListenCommand implements Callable<Integer> {
             }
         }, status -> err.println("switchboard: " + status))) {
             session.start(rooms);
+            session.stopped().thenRun(done::countDown);
             boolean finished = timeout == null ? awaitForever(done) : done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (session.stopped().isDone()) {
+                return session.stopped().join().exitCode;
+            }
             if (!finished && count != null) {
                 err.println("switchboard: " + received.get() + " of " + count + " messages before the timeout");
                 return ExitCode.TIMEOUT;
