@@ -335,20 +335,39 @@ public final class ChatService {
         // The acknowledgement travels while the room is read and posted to: one round trip fewer before the members.
         FanOut.Delivery ack = fanOut.start(List.of(new Member(connection.connectionId(), null)),
                 bytes(new ServerFrame.Ack(send.clientMsgId(), stored.id(), stored.ts())), deadline.get());
-        if (saved.duplicate()) {
+        if (saved.duplicate() && saved.fannedOut()) {
             ack.settle();
             LOG.info("duplicate send {} from {} acknowledged again, not delivered", send.clientMsgId(), connection.user());
             return;
         }
+        // A retry of a send whose fan-out did not finish goes to the whole room again: at least once,
+        // and members that already have the id drop the repeat (docs/PROTOCOL.md, "Delivery guarantee").
         byte[] frame = bytes(new ServerFrame.Message(stored.room(), stored.id(), stored.from(), stored.text(), stored.ts(),
                 connection.name()));
         FanOutResult result;
         try {
             result = deliverToRoom(send.room(), frame, connection.connectionId());
+        } catch (RuntimeException e) {
+            // Stored (history has it), delivered to some members at most: the client's retry delivers it again.
+            LOG.error("send {} to {}: fan-out incomplete{}: {}", stored.id(), send.room(), saved.duplicate() ? " (retry)" : "", e.toString());
+            reply(connection.connectionId(), new ServerFrame.Error(ErrorCode.DELIVERY_INCOMPLETE, "message " + stored.id()
+                    + " is stored but its live delivery did not finish: " + (send.clientMsgId() == null
+                    ? "the room's history has it" : "send it again with clientMsgId '" + send.clientMsgId()
+                    + "' to deliver it again (members drop repeats by id)"), "send"));
+            return;
         } finally {
             ack.settle(); // also when the room could not be read: the ack's post is answered, a gone sender removed
         }
-        LOG.info("send {} to {}: delivered={} gone={} failed={}", stored.id(), send.room(), result.delivered(), result.gone(), result.failed());
+        if (idempotencyKey != null) {
+            try {
+                store.markFannedOut(idempotencyKey);
+            } catch (RuntimeException e) {
+                // unrecorded: a retry would deliver it once more, which clients drop by id
+                LOG.warn("send {}: could not record its fan-out as complete: {}", stored.id(), e.toString());
+            }
+        }
+        LOG.info("send {} to {}: delivered={} gone={} failed={}{}", stored.id(), send.room(), result.delivered(), result.gone(),
+                result.failed(), saved.duplicate() ? " (retry of an incomplete fan-out)" : "");
     }
 
     /**
@@ -359,6 +378,10 @@ public final class ChatService {
         AtomicReference<FanOutResult> total = new AtomicReference<>(FanOutResult.NONE);
         AtomicBoolean firstPage = new AtomicBoolean(true);
         store.forEachMemberPage(room, config.fanoutChunkSize(), page -> {
+            if (deadline.get().passed()) {
+                // members left unread: not a completed fan-out (a send's retry delivers it again)
+                throw new IllegalStateException("the invocation's time for the fan-out ran out before every member was read");
+            }
             List<Member> recipients = exceptConnection == null ? page
                     : page.stream().filter(m -> !m.connectionId().equals(exceptConnection)).toList();
             if (!firstPage.getAndSet(false) && chunks.isPresent()) {

@@ -50,6 +50,11 @@ public final class DynamoDbFaultProxy implements AutoCloseable {
   private final HttpClient client;
   private final URI target;
   private volatile double rate;
+  /** Operation whose calls {@link #failCalls} targets, calls of it still to let through, calls to fail. */
+  private volatile String failOperation;
+  private final AtomicInteger callsToSkip = new AtomicInteger();
+  private final AtomicInteger callsToFail = new AtomicInteger();
+  private volatile boolean failingCall;
   private volatile int throttledAttempts;
   private final AtomicInteger remaining = new AtomicInteger();
   private final AtomicLong requests = new AtomicLong();
@@ -102,10 +107,27 @@ public final class DynamoDbFaultProxy implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Lets the next {@code skip} calls of {@code operation} (e.g. {@code "Query"}, as in the
+   * {@code X-Amz-Target} header) through, then throttles every attempt of the {@code fail} calls
+   * after them, so each fails after the SDK's last retry: a DynamoDB failure at one chosen step of a
+   * handler, such as the second page of a room's members in the middle of a fan-out. A call is
+   * counted at its first attempt; meant for one such call in flight at a time.
+   */
+  public DynamoDbFaultProxy failCalls(String operation, int skip, int fail) {
+    callsToSkip.set(skip);
+    callsToFail.set(fail);
+    failingCall = false;
+    failOperation = operation;
+    return this;
+  }
+
   /** Stops throttling. */
   public void clear() {
     rate = 0;
     remaining.set(0);
+    failOperation = null;
+    callsToFail.set(0);
   }
 
   /** Requests received, throttled ones included. */
@@ -114,6 +136,22 @@ public final class DynamoDbFaultProxy implements AutoCloseable {
   public long throttled() { return throttled.get(); }
   /** Forwarded requests that were an SDK retry (attempt 2 or later). */
   public long retriesForwarded() { return retriesForwarded.get(); }
+
+  private synchronized boolean failsCall(String target, int attempt) {
+    String operation = failOperation;
+    if (operation == null || target == null || !target.endsWith("." + operation)) {
+      return false;
+    }
+    if (attempt == 1) {
+      if (callsToSkip.get() > 0) {
+        callsToSkip.decrementAndGet();
+        failingCall = false;
+      } else {
+        failingCall = callsToFail.get() > 0 && callsToFail.getAndDecrement() > 0;
+      }
+    }
+    return failingCall;
+  }
 
   private boolean shouldThrottle(int attempt) {
     if (remaining.get() > 0 && remaining.getAndDecrement() > 0) {
@@ -131,7 +169,7 @@ public final class DynamoDbFaultProxy implements AutoCloseable {
         body = in.readAllBytes();
       }
       int attempt = attempt(exchange.getRequestHeaders().getFirst("amz-sdk-request"));
-      if (shouldThrottle(attempt)) {
+      if (shouldThrottle(attempt) || failsCall(exchange.getRequestHeaders().getFirst("X-Amz-Target"), attempt)) {
         throttled.incrementAndGet();
         reply(exchange, throttlingError(exchange.getRequestHeaders().getFirst("X-Amz-Target")));
         return;

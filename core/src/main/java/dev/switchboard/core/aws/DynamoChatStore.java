@@ -548,7 +548,7 @@ public final class DynamoChatStore implements ChatStore {
         item.setExpiresAt(expiresAt);
         if (idempotencyKey == null) {
             table.putItem(item);
-            return new SaveOutcome(message, false);
+            return new SaveOutcome(message, false, false);
         }
         TableItem idempotency = TableItem.of("IDEM#" + idempotencyKey, "IDEM");
         idempotency.setMessageId(message.id());
@@ -563,15 +563,40 @@ public final class DynamoChatStore implements ChatStore {
                             .conditionExpression(NOT_EXISTS).build())
                     .addPutItem(table, item)
                     .build());
-            return new SaveOutcome(message, false);
+            return new SaveOutcome(message, false, false);
         } catch (TransactionCanceledException e) {
             if (!conditionFailed(e, 0)) {
                 throw e;
             }
             TableItem first = table.getItem(r -> r.key(Key.builder().partitionValue("IDEM#" + idempotencyKey).sortValue("IDEM").build())
                     .consistentRead(true));
-            return new SaveOutcome(new StoredMessage(first.getRoom(), first.getMessageId(), first.getUser(), message.text(),
-                    first.getTs()), true);
+            boolean fannedOut = Boolean.TRUE.equals(first.getFanOutDone());
+            String text = message.text();
+            if (!fannedOut) {
+                // it will be delivered again: with the text that was stored, whatever this retry carries
+                TableItem stored = table.getItem(r -> r.key(Key.builder().partitionValue("ROOMMSG#" + first.getRoom())
+                        .sortValue("MSG#" + first.getMessageId()).build()).consistentRead(true));
+                text = stored != null ? stored.getText() : text;
+            }
+            return new SaveOutcome(new StoredMessage(first.getRoom(), first.getMessageId(), first.getUser(), text,
+                    first.getTs()), true, fannedOut);
+        }
+    }
+
+    /**
+     * One UpdateItem on the idempotency item, only if it still exists (never creates a stub): an
+     * extra write unit per send with a {@code clientMsgId}, the price of knowing a retry need not be
+     * delivered again.
+     */
+    @Override
+    public void markFannedOut(String idempotencyKey) {
+        try {
+            client.updateItem(r -> r.tableName(tableName)
+                    .key(Map.of("pk", AttributeValue.fromS("IDEM#" + idempotencyKey), "sk", AttributeValue.fromS("IDEM")))
+                    .updateExpression("SET fanOutDone = :done").conditionExpression("attribute_exists(pk)")
+                    .expressionAttributeValues(Map.of(":done", AttributeValue.fromBool(true))));
+        } catch (ConditionalCheckFailedException e) {
+            // expired meanwhile: a retry now is a new send anyway
         }
     }
 

@@ -44,6 +44,8 @@ public final class TableItem {
             .addAttribute(String.class, a -> a.name("text").getter(TableItem::getText).setter(TableItem::setText))
             .addAttribute(Long.class, a -> a.name("ts").getter(TableItem::getTs).setter(TableItem::setTs))
             .addAttribute(Boolean.class, a -> a.name("admin").getter(TableItem::getAdmin).setter(TableItem::setAdmin))
+            // on an IDEM item: the send's fan-out ran to the end (a retry of it is only acknowledged)
+            .addAttribute(Boolean.class, a -> a.name("fanOutDone").getter(TableItem::getFanOutDone).setter(TableItem::setFanOutDone))
             .addAttribute(Long.class, a -> a.name("expiresAt").getter(TableItem::getExpiresAt).setter(TableItem::setExpiresAt))
             .addAttribute(String.class, a -> a.name("name").getter(TableItem::getName).setter(TableItem::setName))
             .addAttribute(Long.class, a -> a.name("tokenExp").getter(TableItem::getTokenExp).setter(TableItem::setTokenExp))
@@ -63,6 +65,7 @@ public final class TableItem {
     private String text;
     private Long ts;
     private Boolean admin;
+    private Boolean fanOutDone;
     private Long expiresAt;
     /** The token's exp (epoch s) on a connection and on each of its memberships; absent = no expiry. */
     private Long tokenExp;
@@ -113,6 +116,8 @@ public final class TableItem {
     public void setTs(Long ts) { this.ts = ts; }
     public Boolean getAdmin() { return admin; }
     public void setAdmin(Boolean admin) { this.admin = admin; }
+    public Boolean getFanOutDone() { return fanOutDone; }
+    public void setFanOutDone(Boolean fanOutDone) { this.fanOutDone = fanOutDone; }
     public Long getExpiresAt() { return expiresAt; }
     public void setExpiresAt(Long expiresAt) { this.expiresAt = expiresAt; }
     public Long getTokenExp() { return tokenExp; }

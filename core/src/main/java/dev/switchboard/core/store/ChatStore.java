@@ -80,15 +80,30 @@ public interface ChatStore {
 
     List<Member> connectionsOf(String user);
 
-    /** Stores the message unless this idempotency key was used before; then returns the first one. */
+    /**
+     * Stores the message unless this idempotency key was used before; then returns the first one
+     * (with its stored text), and whether its fan-out completed ({@link #markFannedOut}).
+     */
     SaveOutcome saveMessage(StoredMessage message, String idempotencyKey);
+
+    /**
+     * Records that the fan-out of the message saved under {@code idempotencyKey} ran to the end:
+     * every member page read and every recipient posted to (or counted failed or gone). A retry of
+     * the send is then acknowledged without being delivered again; until then, a retry delivers it
+     * again (at least once: clients drop repeats by id).
+     */
+    void markFannedOut(String idempotencyKey);
 
     /** Oldest first: the page right after {@code afterId}, or the newest {@code limit} when null. */
     Page<StoredMessage> history(String room, String afterId, int limit);
 
     enum JoinOutcome { JOINED, ALREADY_MEMBER, TOO_MANY_ROOMS, NO_CONNECTION }
 
-    record SaveOutcome(StoredMessage message, boolean duplicate) {
+    /**
+     * @param duplicate true when the idempotency key was used before: {@code message} is the first one
+     * @param fannedOut for a duplicate, whether the first one's fan-out completed
+     */
+    record SaveOutcome(StoredMessage message, boolean duplicate, boolean fannedOut) {
     }
 
     /** {@code retryAfterMillis} is 0 when the send may go ahead, else when the next one would. */
