@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -36,8 +37,20 @@ class DeliveryGuaranteeEndToEndTest {
     static LogCapture log;
 
     @BeforeAll
-    static void start() {
+    static void start() throws Exception {
         log = new LogCapture();
+        warmUp(local);
+    }
+
+    /**
+     * A first handshake and frame, waited for longer than a client's 10 s: they build the connect
+     * and message functions' SDK clients (a cold start took over 10 s on the loaded CI machine).
+     */
+    static void warmUp(LocalCloudExtension cloud) throws Exception {
+        try (WsClient warm = WsClient.tryConnect(cloud.userUri("warm-up")).get(60, TimeUnit.SECONDS)) {
+            warm.send("{\"action\":\"ping\"}");
+            assertThat(warm.frames.poll(60, TimeUnit.SECONDS)).as("pong").contains("pong");
+        }
     }
 
     @AfterAll

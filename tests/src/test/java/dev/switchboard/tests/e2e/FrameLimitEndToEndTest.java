@@ -40,8 +40,9 @@ class FrameLimitEndToEndTest {
     static SnsClient sns;
 
     @BeforeAll
-    static void start() {
+    static void start() throws Exception {
         log = new LogCapture();
+        DeliveryGuaranteeEndToEndTest.warmUp(local);
         sns = SnsClient.builder()
                 .endpointOverride(URI.create(String.valueOf(local.cloud().snsEndpoint())))
                 .region(Region.US_EAST_1)
