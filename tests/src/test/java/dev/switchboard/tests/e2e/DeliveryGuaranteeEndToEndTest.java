@@ -37,7 +37,7 @@ class DeliveryGuaranteeEndToEndTest {
     static LogCapture log;
 
     @BeforeAll
-    static void start() throws Exception {
+    static void start() {
         log = new LogCapture();
         warmUp(local);
     }
@@ -46,21 +46,17 @@ class DeliveryGuaranteeEndToEndTest {
      * A first handshake and frame, waited for longer than a client's 10 s: they build the connect
      * and message functions' SDK clients (a cold start took over 10 s on the loaded CI machine).
      */
-    static void warmUp(LocalCloudExtension cloud) throws Exception {
-        try (WsClient warm = WsClient.tryConnect(cloud.userUri("warm-up")).get(60, TimeUnit.SECONDS)) {
-            warm.send("{\"action\":\"ping\"}");
-            assertThat(warm.frames.poll(60, TimeUnit.SECONDS)).as("pong").contains("pong");
-        }
-    }
-
-    @AfterAll
-    static void stop() {
-        log.close();
-    }
-
-    @AfterEach
-    void clearFaults() {
-        local.cloud().dynamoDbFaults().clear();
+    static void warmUp(LocalCloudExtension cloud) {
+        // a handshake the client gave up on (its 10 s) still warmed the function: try again
+        await().atMost(Duration.ofSeconds(120)).pollDelay(Duration.ZERO).until(() -> {
+            try (WsClient warm = WsClient.tryConnect(cloud.userUri("warm-up")).get(30, TimeUnit.SECONDS)) {
+                warm.send("{\"action\":\"ping\"}");
+                String pong = warm.frames.poll(60, TimeUnit.SECONDS);
+                return pong != null && pong.contains("pong");
+            } catch (java.util.concurrent.ExecutionException e) {
+                return false;
+            }
+        });
     }
 
     static boolean messageWithId(JsonObject f, String id) {
