@@ -9,50 +9,40 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import dev.switchboard.bench.websocket.LightWebSocketClient;
 import dev.switchboard.bench.websocket.WebSocketConnection;
 import dev.switchboard.bench.websocket.WebSocketListener;
+import dev.switchboard.local.InvocationReport;
 import dev.switchboard.local.LocalCloud;
 import dev.switchboard.local.LocalCloudOptions;
-import dev.switchboard.local.jar.FreshJvm;
-import dev.switchboard.local.jar.FunctionJars;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sns.SnsClient;
 
 /**
- * Cold starts: each function's deployable jar in a fresh JVM per sample handles its first event
- * against a local cloud (so the time includes JVM start, class loading, SDK client set-up and the
- * real calls to DynamoDB Local and {@code @connections}). The yardstick in the same run: a fresh
- * JVM that builds an SDK DynamoDB client and makes one GetItem.
+ * Cold starts as Lambda reports them: the local cloud in process mode runs every function instance
+ * as its own JVM on AWS's runtime interface client, on the jar {@code sam build} ships, with the JVM
+ * options the managed runtime derives from {@code MemorySize} and the template's
+ * {@code JAVA_TOOL_OPTIONS}. Before each sample every instance is ended, so the sample's event
+ * starts a new one; its {@code REPORT} gives the Init Duration (process start to the runtime's
+ * first {@code next}: JVM start, class loading, the handler's constructor with its SDK clients) and
+ * the first invocation's Duration (the first event's real calls to DynamoDB Local and
+ * {@code @connections}).
  */
 public final class ColdStartBenchmark {
 
-    /** Median and spread of one function under one JVM set-up. */
-    public record Result(String what, String jvm, long jarBytes, int samples, double medianMs, double minMs, double maxMs,
-                         double vsYardstick, Phases phases) {
-    }
-
-    /**
-     * Medians of where a cold start's time goes: JVM start to {@code main}, building the handler
-     * (configuration, SDK clients, store, fan-out), handling the first event; -1 where the runner
-     * did not report the phase (the yardstick builds no handler).
-     */
-    public record Phases(double untilMainMs, double buildMs, double firstEventMs) {
-        static Phases of(List<FreshJvm.Run> runs) {
-            if (runs.stream().anyMatch(r -> r.untilMain() == null || r.untilBuilt() == null)) {
-                return new Phases(-1, -1, -1);
-            }
-            return new Phases(median(runs.stream().mapToLong(r -> r.untilMain().toNanos()).toArray()),
-                    median(runs.stream().mapToLong(r -> r.untilBuilt().minus(r.untilMain()).toNanos()).toArray()),
-                    median(runs.stream().mapToLong(r -> r.untilResponse().minus(r.untilBuilt()).toNanos()).toArray()));
-        }
-    }
-
-    private record Variant(String name, List<String> options, boolean templateToolOptions) {
+    /** Medians and spread of one function's cold starts. */
+    public record Result(String what, String function, long jarBytes, int samples, double initMedianMs, double initMinMs,
+                         double initMaxMs, double firstDurationMedianMs, long maxMemoryUsedMb) {
     }
 
     private final PrintStream progress;
+    private final Map<String, BlockingQueue<InvocationReport>> reports = new ConcurrentHashMap<>();
 
     public ColdStartBenchmark(PrintStream progress) {
         this.progress = progress;
@@ -60,111 +50,117 @@ public final class ColdStartBenchmark {
 
     public List<Result> run(Path repository, Path template, int samples) throws Exception {
         List<Result> results = new ArrayList<>();
-        Path cds = Files.createTempDirectory("switchboard-cds");
         try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().template(template)
                 .port(0).dynamoDbPort(0).snsPort(0).devAuth(true)
-                .environment(Map.of("SWITCHBOARD_SEND_RATE_PER_SECOND", "0")).build())) {
-            FunctionJars jars = new FunctionJars(cloud, repository);
-            try (LightWebSocketClient client = new LightWebSocketClient(Duration.ofSeconds(10))) {
-                // A real member to fan out to, and the sender's real connection id (from the table).
-                Member bob = new Member();
-                WebSocketConnection bobConnection = client.connect(URI.create(cloud.webSocketUri() + "?user=bob"), bob)
-                        .get(10, TimeUnit.SECONDS);
-                Member alice = new Member();
-                WebSocketConnection aliceConnection = client.connect(URI.create(cloud.webSocketUri() + "?user=alice"), alice)
-                        .get(10, TimeUnit.SECONDS);
-                aliceConnection.sendText("{\"action\":\"join\",\"room\":\"cold\"}");
-                bobConnection.sendText("{\"action\":\"join\",\"room\":\"cold\"}");
-                String aliceId = jars.connectionIdOf("alice");
-                Thread.sleep(500); // both joins handled
-
-                Variant defaults = new Variant("JVM defaults", List.of(), false);
-                Variant c1 = new Variant("C1 only (template JAVA_TOOL_OPTIONS)", List.of(), true);
-                List<FreshJvm.Run> yardstickRuns = sample(samples, i -> jars.invoke("MessageFunction", List.of(), false,
-                        "baseline-getitem", "-", null));
-                long[] yardstickTimes = untilResponse(yardstickRuns);
-                double yardstick = median(yardstickTimes);
-                results.add(new Result("yardstick: SDK DynamoDB client + one GetItem", defaults.name(),
-                        Files.size(jars.jar("MessageFunction")), samples, yardstick,
-                        Arrays.stream(yardstickTimes).min().orElse(0) / 1e6, Arrays.stream(yardstickTimes).max().orElse(0) / 1e6, 1.0,
-                        Phases.of(yardstickRuns)));
-                progress.printf("cold start: yardstick (SDK client + GetItem) median %.0f ms%n", yardstick);
-
-                for (String[] target : new String[][] {
-                        {"MessageFunction", "$default send (store, query, fan-out)"},
-                        {"ConnectFunction", "$connect (dev auth, store)"},
-                        {"DisconnectFunction", "$disconnect (remove, presence)"}}) {
-                    String function = target[0];
-                    Path archive = cds.resolve(function + ".jsa");
-                    // AppCDS: one training run dumps the classes it loaded; later runs map them in.
-                    invoke(jars, function, aliceId, 0, new Variant("train", List.of("-XX:ArchiveClassesAtExit=" + archive), true));
-                    Variant cdsVariant = new Variant("C1 + AppCDS archive", List.of("-XX:SharedArchiveFile=" + archive), true);
-                    for (Variant variant : List.of(defaults, c1, cdsVariant)) {
-                        int[] n = {0};
-                        List<FreshJvm.Run> runs = sample(samples, i -> invoke(jars, function, aliceId, ++n[0], variant));
-                        long[] times = untilResponse(runs);
-                        double median = median(times);
-                        results.add(new Result(target[1], variant.name(), Files.size(jars.jar(function)), samples, median,
-                                Arrays.stream(times).min().orElse(0) / 1e6, Arrays.stream(times).max().orElse(0) / 1e6,
-                                median / yardstick, Phases.of(runs)));
-                        progress.printf("cold start: %s, %s: median %.0f ms%n", function, variant.name(), median);
-                    }
-                }
-                if (bob.messages.getCount() > 0) {
-                    throw new IllegalStateException("the member never received a message sent by a fresh JVM: the send path is broken");
-                }
+                .environment(Map.of("SWITCHBOARD_SEND_RATE_PER_SECOND", "0")).build());
+             LightWebSocketClient client = new LightWebSocketClient(Duration.ofSeconds(30));
+             SnsClient sns = SnsClient.builder().endpointOverride(cloud.snsEndpoint()).region(Region.US_EAST_1).build()) {
+            if (cloud.functionMode() != LocalCloudOptions.FunctionMode.PROCESS) {
+                throw new IllegalStateException("cold starts are measured in process mode only; this platform fell back");
             }
+            // Only cold starts count: a warm invocation's REPORT (or one of an instance ended by
+            // endInstances between its answer and its next request) is not a sample.
+            cloud.addReportListener(r -> {
+                if (r.initDurationMs() != null) {
+                    reports.computeIfAbsent(r.function(), f -> new LinkedBlockingQueue<>()).add(r);
+                }
+            });
+            Member bob = new Member();
+            WebSocketConnection bobConnection = client.connect(URI.create(cloud.webSocketUri() + "?user=bob"), bob)
+                    .get(60, TimeUnit.SECONDS);
+            Member alice = new Member();
+            WebSocketConnection aliceConnection = client.connect(URI.create(cloud.webSocketUri() + "?user=alice"), alice)
+                    .get(60, TimeUnit.SECONDS);
+            // One join after the other, each awaited through the member's own presence event.
+            aliceConnection.sendText("{\"action\":\"join\",\"room\":\"cold\"}");
+            if (!alice.presence.await(2, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("alice's join was never answered");
+            }
+            bobConnection.sendText("{\"action\":\"join\",\"room\":\"cold\"}");
+            if (!bob.presence.await(2, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("bob's join was never answered");
+            }
+
+            List<InvocationReport> send = new ArrayList<>();
+            List<InvocationReport> connect = new ArrayList<>();
+            List<InvocationReport> disconnect = new ArrayList<>();
+            List<InvocationReport> notify = new ArrayList<>();
+            reports.clear(); // the set-up's cold starts are not samples
+            for (int i = 0; i < samples; i++) {
+                cloud.endInstances();
+                bob.messages = new CountDownLatch(1);
+                aliceConnection.sendText("{\"action\":\"send\",\"room\":\"cold\",\"text\":\"cold " + i + "\"}");
+                send.add(next("MessageFunction"));
+                if (!bob.messages.await(60, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("bob never received cold message " + i + ": the send path is broken");
+                }
+
+                cloud.endInstances();
+                WebSocketConnection carol = client.connect(URI.create(cloud.webSocketUri() + "?user=carol" + i), new Member())
+                        .get(60, TimeUnit.SECONDS);
+                connect.add(next("ConnectFunction"));
+
+                cloud.endInstances();
+                carol.close();
+                disconnect.add(next("DisconnectFunction"));
+
+                cloud.endInstances();
+                sns.publish(r -> r.topicArn(cloud.topicArn())
+                        .message("{\"target\":{\"room\":\"cold\"},\"title\":\"cold\",\"body\":\"sample\"}"));
+                notify.add(next("BroadcastFunction"));
+                progress.printf("cold start sample %d: send init %.0f ms, connect %.0f ms, disconnect %.0f ms, sns %.0f ms%n",
+                        i + 1, send.get(i).initDurationMs(), connect.get(i).initDurationMs(),
+                        disconnect.get(i).initDurationMs(), notify.get(i).initDurationMs());
+            }
+            results.add(result("$default send (store, query, fan-out)", "MessageFunction", repository, "message-handler", send));
+            results.add(result("$connect (dev auth, store)", "ConnectFunction", repository, "connect-handler", connect));
+            results.add(result("$disconnect (remove, presence)", "DisconnectFunction", repository, "disconnect-handler", disconnect));
+            results.add(result("SNS notification to a room", "BroadcastFunction", repository, "message-handler", notify));
         }
         return results;
     }
 
-    private FreshJvm.Run invoke(FunctionJars jars, String function, String aliceId, int sample, Variant variant)
-            throws Exception {
-        FreshJvm.Run run = switch (function) {
-            case "MessageFunction" -> jars.invoke(function, variant.options(), variant.templateToolOptions(), "default", aliceId,
-                    "{\"action\":\"send\",\"room\":\"cold\",\"text\":\"cold " + sample + "\"}");
-            case "ConnectFunction" -> jars.invoke(function, variant.options(), variant.templateToolOptions(), "connect",
-                    "coldConn" + sample + "x" + System.nanoTime() % 100000, "carol");
-            default -> jars.invoke(function, variant.options(), variant.templateToolOptions(), "disconnect",
-                    "coldGone" + sample, null);
-        };
-        if (!run.response().startsWith("200")) {
-            throw new IllegalStateException(function + " answered " + run.response() + "\n" + run.stderr());
+    /** The next cold-start REPORT of {@code function} (waits up to 2 min: a cold start on a loaded machine). */
+    private InvocationReport next(String function) throws InterruptedException {
+        InvocationReport report = reports.computeIfAbsent(function, f -> new LinkedBlockingQueue<>())
+                .poll(2, TimeUnit.MINUTES);
+        if (report == null) {
+            throw new IllegalStateException(function + " reported no invocation within 2 minutes");
         }
-        return run;
+        return report;
     }
 
-    private interface Sample {
-        FreshJvm.Run run(int index) throws Exception;
-    }
-
-    private static List<FreshJvm.Run> sample(int samples, Sample sample) throws Exception {
-        List<FreshJvm.Run> runs = new java.util.ArrayList<>(samples);
-        for (int i = 0; i < samples; i++) {
-            runs.add(sample.run(i));
+    private static Result result(String what, String function, Path repository, String module, List<InvocationReport> runs)
+            throws java.io.IOException {
+        if (runs.stream().anyMatch(r -> r.initDurationMs() == null)) {
+            throw new IllegalStateException(function + ": a sample ran on a warm instance; every sample must start a new one");
         }
-        return runs;
+        double[] init = runs.stream().mapToDouble(InvocationReport::initDurationMs).toArray();
+        double[] first = runs.stream().mapToDouble(InvocationReport::durationMs).toArray();
+        Path jar = repository.resolve(module).resolve("target").resolve("switchboard-" + module + "-lambda.jar");
+        return new Result(what, function, Files.size(jar), runs.size(), median(init),
+                Arrays.stream(init).min().orElse(0), Arrays.stream(init).max().orElse(0), median(first),
+                runs.stream().mapToLong(InvocationReport::maxMemoryUsedMb).max().orElse(-1));
     }
 
-    private static long[] untilResponse(List<FreshJvm.Run> runs) {
-        return runs.stream().mapToLong(r -> r.untilResponse().toNanos()).toArray();
-    }
-
-    private static double median(long[] nanos) {
-        long[] sorted = nanos.clone();
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
         Arrays.sort(sorted);
-        return (sorted.length % 2 == 1 ? sorted[sorted.length / 2]
-                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2.0) / 1e6;
+        return sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2.0;
     }
 
     /** Counts the chat messages a member receives. */
     static final class Member implements WebSocketListener {
-        final CountDownLatch messages = new CountDownLatch(1);
+        volatile CountDownLatch messages = new CountDownLatch(1);
+        final CountDownLatch presence = new CountDownLatch(1);
 
         @Override
         public void onText(WebSocketConnection connection, String frame, long receivedNanos) {
             if (frame.contains("\"type\":\"message\"")) {
                 messages.countDown();
+            } else if (frame.contains("\"type\":\"presence\"")) {
+                presence.countDown();
             }
         }
     }

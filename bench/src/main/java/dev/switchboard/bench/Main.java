@@ -51,7 +51,7 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--posts", defaultValue = "20000", description = "Posts per @connections client compared; 0 skips (default ${DEFAULT-VALUE}).")
     int posts;
 
-    @Option(names = "--cold-samples", defaultValue = "5", description = "Fresh JVMs per function and JVM set-up; 0 skips (default ${DEFAULT-VALUE}).")
+    @Option(names = "--cold-samples", defaultValue = "5", description = "Cold starts (new instances) per function; 0 skips (default ${DEFAULT-VALUE}).")
     int coldSamples;
 
     @Option(names = "--idle", defaultValue = "10000", description = "Idle connections to hold; 0 skips (default ${DEFAULT-VALUE}).")
@@ -116,7 +116,7 @@ public final class Main implements Callable<Integer> {
                     .append(posterMarkdown(new PosterBenchmark(progress).run(posts))).append('\n');
         }
         if (coldSamples > 0) {
-            md.append("### Cold start: fresh JVM per sample, deployable jar, first event against the local cloud\n\n")
+            md.append("### Cold start: Init Duration as Lambda reports it (process per instance, runtime interface client, deployable jar)\n\n")
                     .append(coldMarkdown(new ColdStartBenchmark(progress).run(Path.of("."), template, coldSamples))).append('\n');
         }
         spec.commandLine().getOut().println(md);
@@ -188,13 +188,12 @@ public final class Main implements Callable<Integer> {
 
     static String coldMarkdown(List<ColdStartBenchmark.Result> results) {
         StringBuilder md = new StringBuilder();
-        md.append("| first event | JVM | jar MB | samples | median ms | min / max ms | vs yardstick | JVM to main / build handler / first event, median ms |\n");
-        md.append("| --- | --- | ---: | ---: | ---: | --- | ---: | --- |\n");
+        md.append("| first event | function | jar MB | samples | Init Duration median ms | min / max ms | first invocation Duration median ms | Max Memory Used MB |\n");
+        md.append("| --- | --- | ---: | ---: | ---: | --- | ---: | ---: |\n");
         for (ColdStartBenchmark.Result r : results) {
-            ColdStartBenchmark.Phases p = r.phases();
-            String phases = p.untilMainMs() < 0 ? "–" : String.format("%.0f / %.0f / %.0f", p.untilMainMs(), p.buildMs(), p.firstEventMs());
-            md.append(String.format("| %s | %s | %.2f | %d | %.0f | %.0f / %.0f | %.2fx | %s |%n", r.what(), r.jvm(),
-                    r.jarBytes() / 1e6, r.samples(), r.medianMs(), r.minMs(), r.maxMs(), r.vsYardstick(), phases));
+            md.append(String.format("| %s | %s | %.2f | %d | %.0f | %.0f / %.0f | %.0f | %d |%n", r.what(), r.function(),
+                    r.jarBytes() / 1e6, r.samples(), r.initMedianMs(), r.initMinMs(), r.initMaxMs(),
+                    r.firstDurationMedianMs(), r.maxMemoryUsedMb()));
         }
         return md.toString();
     }

@@ -1,6 +1,5 @@
 package dev.switchboard.connect;
 
-import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,14 +35,9 @@ public final class ConnectHandler implements RequestHandler<APIGatewayV2WebSocke
     private final Authenticator authenticator;
     private final ChatService chat;
 
-    /** The Lambda runtime's constructor. */
+    /** The Lambda runtime's constructor: configuration from the process environment. */
     public ConnectHandler() {
-        this(System.getenv());
-    }
-
-    /** The local cloud's: the function's environment as resolved from template.yaml. */
-    public ConnectHandler(Map<String, String> environment) {
-        this(new Switchboard(environment));
+        this(new Switchboard(System.getenv()));
     }
 
     ConnectHandler(Switchboard switchboard) {

@@ -9,14 +9,14 @@ import dev.switchboard.core.store.SendRate;
 
 /**
  * Everything a function is configured with, read once from its environment: the process
- * environment on Lambda, a map the local cloud resolves from template.yaml, or a map in tests.
+ * environment (on Lambda, and in the local cloud, which starts each function instance as a process
+ * with the template's variables), or a map in tests. Service endpoints are not here: the SDK reads
+ * its standard {@code AWS_ENDPOINT_URL_<SERVICE>} variables itself.
  */
 public record Config(
         String tableName,
         URI managementEndpoint,
         Optional<String> fanoutTopicArn,
-        Optional<URI> dynamoDbEndpoint,
-        Optional<URI> snsEndpoint,
         String region,
         boolean devAuth,
         Optional<String> jwtSecret,
@@ -49,8 +49,6 @@ public record Config(
      * to it, and the Broadcast function accepts chunks from it alone (never from the public topic).
      */
     public static final String FANOUT_TOPIC_ARN = "SWITCHBOARD_FANOUT_TOPIC_ARN";
-    public static final String DYNAMODB_ENDPOINT = "SWITCHBOARD_DYNAMODB_ENDPOINT";
-    public static final String SNS_ENDPOINT = "SWITCHBOARD_SNS_ENDPOINT";
     public static final String DEV_AUTH = "SWITCHBOARD_DEV_AUTH";
     public static final String JWT_SECRET = "SWITCHBOARD_JWT_SECRET";
     public static final String JWKS_URL = "SWITCHBOARD_JWKS_URL";
@@ -94,7 +92,6 @@ public record Config(
     /** Variables a function cannot start without: the template must set each. */
     public static final List<String> REQUIRED = List.of(TABLE, MANAGEMENT_ENDPOINT);
     /** Variables with a default (or off when empty). */
-    public static final List<String> OPTIONAL = List.of(FANOUT_TOPIC_ARN, DYNAMODB_ENDPOINT, SNS_ENDPOINT, DEV_AUTH,
             JWT_SECRET, JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, PRESENCE_MAX_MEMBERS, FANOUT_CHUNK_SIZE,
             FANOUT_CONCURRENCY, ALL_SHARDS, CONNECTION_TTL_SECONDS, MESSAGE_RETENTION_DAYS, MAX_TEXT_LENGTH,
             MAX_ROOMS_PER_CONNECTION, HISTORY_PAGE_LIMIT, SEND_RATE_PER_SECOND, SEND_BURST, DIRECT_POLICY,
@@ -141,8 +138,6 @@ public record Config(
                 required(env, TABLE),
                 URI.create(stripSlash(required(env, MANAGEMENT_ENDPOINT))),
                 optional(env, FANOUT_TOPIC_ARN),
-                optional(env, DYNAMODB_ENDPOINT).map(URI::create),
-                optional(env, SNS_ENDPOINT).map(URI::create),
                 optional(env, REGION).orElse("us-east-1"),
                 optional(env, DEV_AUTH).map(v -> v.equalsIgnoreCase("true")).orElse(false),
                 optional(env, JWT_SECRET),

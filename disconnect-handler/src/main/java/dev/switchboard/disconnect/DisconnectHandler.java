@@ -1,7 +1,6 @@
 package dev.switchboard.disconnect;
 
 import java.util.List;
-import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,12 +24,9 @@ public final class DisconnectHandler implements RequestHandler<WebSocketDisconne
 
     private final ChatService chat;
 
+    /** The Lambda runtime's constructor: configuration from the process environment. */
     public DisconnectHandler() {
-        this(System.getenv());
-    }
-
-    public DisconnectHandler(Map<String, String> environment) {
-        this(new Switchboard(environment).chat());
+        this(new Switchboard(System.getenv()).chat());
     }
 
     DisconnectHandler(ChatService chat) {

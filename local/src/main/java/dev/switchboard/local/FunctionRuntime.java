@@ -1,41 +1,15 @@
 package dev.switchboard.local;
 
-import com.amazonaws.services.lambda.runtime.ClientContext;
-import com.amazonaws.services.lambda.runtime.CognitoIdentity;
-import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.LambdaLogger;
-import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
-import com.amazonaws.services.lambda.runtime.serialization.PojoSerializer;
-import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
-import com.amazonaws.services.lambda.runtime.serialization.factories.JacksonFactory;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 /**
- * One Lambda function: a pool of instances, each handling one event at a time and reused between
- * events (so its fields, clients and caches survive like in a warm sandbox); a new instance is
- * created when all are busy. The template's timeout is enforced; a timed-out instance is thrown
- * away as Lambda does. Events pass through aws-lambda-java-serialization like in the Java runtime.
+ * One Lambda function of the template, as the gateway and the SNS endpoint invoke it: an event in
+ * as JSON, the handler's result out as JSON. {@link ProcessRuntime} (the default) runs each instance
+ * as its own process on AWS's runtime interface client; {@link InProcessRuntime} is the in-process
+ * seam (see {@link LocalCloudOptions.FunctionMode}).
  */
-final class FunctionRuntime {
-  private static final Logger LOG = LoggerFactory.getLogger(FunctionRuntime.class);
+interface FunctionRuntime extends AutoCloseable {
 
   /** Why an invocation produced no result. */
-  static final class InvocationException extends Exception {
+  final class InvocationException extends Exception {
     private static final long serialVersionUID = 1L;
     private final boolean timeout;
 
@@ -44,205 +18,26 @@ final class FunctionRuntime {
       this.timeout = timeout;
     }
 
+    /** True when the function ran out of its {@code Timeout}. */
     boolean timeout() {
       return timeout;
     }
   }
 
-  private final LocalTemplate.FunctionDef def;
-  private final ExecutorService executor;
-  private final long timeoutMillis;
-  private final ConcurrentLinkedDeque<Instance> idle = new ConcurrentLinkedDeque<>();
-  private final Logger handlerLog;
-  /**
-   * Concurrent invocations (and so instances) per function. Lambda would scale out to many
-   * sandboxes, but on a laptop each new instance pays a whole cold start (SDK clients, class
-   * loading) on the same few cores: a burst of a thousand connects would spend seconds creating
-   * instances. Events wait for a warm one instead. Override with -Dswitchboard.local.maxInstances.
-   */
-  private final Semaphore concurrency = new Semaphore(Integer.getInteger("switchboard.local.maxInstances",
-      Math.max(4, 2 * Runtime.getRuntime().availableProcessors())), true);
-
-  FunctionRuntime(LocalTemplate.FunctionDef def, ExecutorService executor, long timeoutMillisOverride) {
-    this.def = def;
-    this.executor = executor;
-    this.timeoutMillis = timeoutMillisOverride > 0 ? timeoutMillisOverride : def.timeoutSeconds() * 1000L;
-    this.handlerLog = LoggerFactory.getLogger("lambda." + def.functionName());
-  }
-
-  LocalTemplate.FunctionDef definition() {
-    return def;
-  }
+  /** The template's definition of this function. */
+  LocalTemplate.FunctionDef definition();
 
   /**
    * Invokes the function with an event given as JSON and returns the handler's result as JSON
-   * (null for a void handler or a null result).
+   * (null for a void handler or a null result). Blocks until the result, an error or the timeout.
+   *
+   * @param requestId the invocation's request id (Lambda's {@code Lambda-Runtime-Aws-Request-Id})
+   * @throws InvocationException when the handler threw, timed out, or its instance failed to start
    */
-  String invoke(String eventJson, String requestId) throws InvocationException {
-    try {
-      concurrency.acquire();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InvocationException("interrupted", e, false);
-    }
-    try {
-      return invokeOnInstance(eventJson, requestId);
-    } finally {
-      concurrency.release();
-    }
-  }
+  String invoke(String eventJson, String requestId) throws InvocationException;
 
-  private String invokeOnInstance(String eventJson, String requestId) throws InvocationException {
-    Instance instance = idle.pollFirst();
-    if (instance == null) {
-      try {
-        instance = new Instance();
-      } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-        throw new InvocationException(Redaction.redact("cannot initialise " + def.handlerClass() + ": " + e), e, false);
-      }
-    }
-    long deadline = System.currentTimeMillis() + timeoutMillis;
-    Instance running = instance;
-    Future<String> future = executor.submit(() -> running.call(eventJson, new LocalContext(requestId, deadline)));
-    try {
-      String result = future.get(timeoutMillis, TimeUnit.MILLISECONDS);
-      idle.offerFirst(instance);
-      return result;
-    } catch (TimeoutException e) {
-      future.cancel(true);
-      // Lambda resets a sandbox whose invocation timed out: never reuse this instance.
-      throw new InvocationException("Task timed out after " + timeoutMillis / 1000.0 + " seconds", e, true);
-    } catch (ExecutionException e) {
-      idle.offerFirst(instance); // a handler error leaves the sandbox warm, as on Lambda
-      Throwable cause = e.getCause() instanceof InvocationTargetException ite ? ite.getCause() : e.getCause();
-      // Redacted: an exception can quote the event (Jackson cites its input), and a $connect event
-      // carries the client's token in queryStringParameters / headers.
-      handlerLog.error("{} failed: {}", def.functionName(), Redaction.stackTrace(cause));
-      throw new InvocationException(Redaction.redact(String.valueOf(cause)), cause, false);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      future.cancel(true);
-      throw new InvocationException("interrupted", e, false);
-    }
-  }
-
-  /** One warm sandbox: a handler object and its method. */
-  private final class Instance {
-    private final Object handler;
-    private final Method method;
-    private final boolean stream;
-    private final PojoSerializer<Object> input;
-
-    @SuppressWarnings("unchecked")
-    Instance() throws ReflectiveOperationException {
-      ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
-          ? Thread.currentThread().getContextClassLoader() : FunctionRuntime.class.getClassLoader();
-      Class<?> type = Class.forName(def.handlerClass(), true, loader);
-      Object h;
-      try {
-        Constructor<?> withEnv = type.getConstructor(Map.class);
-        h = withEnv.newInstance(def.environment());
-      } catch (NoSuchMethodException e) {
-        h = type.getConstructor().newInstance();
-      }
-      handler = h;
-      stream = handler instanceof RequestStreamHandler && "handleRequest".equals(def.handlerMethod());
-      Method found = null;
-      for (Method m : type.getMethods()) {
-        if (m.getName().equals(def.handlerMethod()) && !m.isBridge() && m.getParameterCount() >= 1
-            && m.getParameterCount() <= 2 && (found == null || found.getParameterTypes()[0] == Object.class)) {
-          found = m;
-        }
-      }
-      if (found == null) {
-        throw new NoSuchMethodException(def.handlerClass() + "::" + def.handlerMethod());
-      }
-      method = found;
-      input = stream ? null : (PojoSerializer<Object>) serializer(method.getParameterTypes()[0]);
-    }
-
-    String call(String eventJson, Context context) throws Exception {
-      if (stream) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ((RequestStreamHandler) handler).handleRequest(
-            new ByteArrayInputStream(eventJson.getBytes(StandardCharsets.UTF_8)), out, context);
-        return out.size() == 0 ? null : out.toString(StandardCharsets.UTF_8);
-      }
-      Object event = input.fromJson(eventJson);
-      Object result = method.getParameterCount() == 2 ? method.invoke(handler, event, context)
-          : method.invoke(handler, event);
-      if (result == null) {
-        return null;
-      }
-      @SuppressWarnings("unchecked")
-      PojoSerializer<Object> output = (PojoSerializer<Object>) serializer(result.getClass());
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      output.toJson(result, out);
-      return out.toString(StandardCharsets.UTF_8);
-    }
-  }
-
-  private static PojoSerializer<?> serializer(Class<?> type) {
-    if (LambdaEventSerializers.isLambdaSupportedEvent(type.getName())) {
-      return LambdaEventSerializers.serializerFor(type, type.getClassLoader());
-    }
-    return JacksonFactory.getInstance().getSerializer(type);
-  }
-
-  /** The Lambda context of one invocation. */
-  private final class LocalContext implements Context {
-    private final String requestId;
-    private final long deadline;
-
-    LocalContext(String requestId, long deadline) {
-      this.requestId = requestId;
-      this.deadline = deadline;
-    }
-
-    @Override public String getAwsRequestId() { return requestId; }
-    @Override public String getLogGroupName() { return "/aws/lambda/" + def.functionName(); }
-    @Override public String getLogStreamName() { return "local/" + def.functionName(); }
-    @Override public String getFunctionName() { return def.functionName(); }
-    @Override public String getFunctionVersion() { return "1"; }
-
-    @Override
-    public String getInvokedFunctionArn() {
-      return "arn:aws:lambda:" + def.environment().getOrDefault("AWS_REGION", "us-east-1")
-          + ":000000000000:function:" + def.functionName() + ":live";
-    }
-
-    @Override public CognitoIdentity getIdentity() { return null; }
-    @Override public ClientContext getClientContext() { return null; }
-
-    @Override
-    public int getRemainingTimeInMillis() {
-      return (int) Math.max(0, deadline - System.currentTimeMillis());
-    }
-
-    @Override public int getMemoryLimitInMB() { return def.memorySize(); }
-
-    @Override
-    public LambdaLogger getLogger() {
-      return new LambdaLogger() {
-        @Override
-        public void log(String message) {
-          handlerLog.info("{}", message.stripTrailing());
-        }
-
-        @Override
-        public void log(byte[] message) {
-          log(new String(message, StandardCharsets.UTF_8));
-        }
-      };
-    }
-  }
-
+  /** Ends every instance. */
   @Override
-  public String toString() {
-    return def.functionName() + " (" + def.handlerClass() + ")";
-  }
-
-  static void logCold(String fn) {
-    LOG.debug("cold start {}", fn);
+  default void close() {
   }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,10 +54,17 @@ public final class LocalCloud implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final int port;
   private final int snsPort;
+  private final List<FunctionRuntime> functionRuntimes = new ArrayList<>();
+  private final List<java.util.function.Consumer<InvocationReport>> reportListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final LocalCloudOptions.FunctionMode functionMode;
+  private RuntimeApiServer runtimeApi;
+  private RuntimeLibraries runtimeLibraries;
+  private Signals signals;
+  private TaskRoots taskRoots;
 
   private LocalCloud(LocalCloudOptions options, List<AutoCloseable> started) throws Exception {
     this.options = options;
-    setDummyCredentials();
     this.port = options.port() == 0 ? freePort() : options.port();
     this.snsPort = options.snsPort() == 0 ? freePort() : options.snsPort();
     int dynamoPort = options.dynamoDbPort() == 0 ? freePort() : options.dynamoDbPort();
@@ -97,9 +105,27 @@ public final class LocalCloud implements AutoCloseable {
     }
 
     long timeoutOverride = options.functionTimeout() == null ? 0 : options.functionTimeout().toMillis();
-    template.functions().values().forEach(LocalCloud::checkHandlerClass);
+    this.functionMode = functionMode(options, started);
     Map<String, FunctionRuntime> functions = new LinkedHashMap<>();
-    template.functions().forEach((id, def) -> functions.put(id, new FunctionRuntime(def, lambdaPool, timeoutOverride)));
+    if (functionMode == LocalCloudOptions.FunctionMode.PROCESS) {
+      ProcessRuntime.Host host = new ProcessRuntime.Host(runtimeApi, runtimeLibraries, signals, scheduler, REGION, ACCOUNT,
+          report -> reportListeners.forEach(l -> l.accept(report)));
+      for (var entry : template.functions().entrySet()) {
+        Path code = options.functionCode().get(entry.getKey());
+        Path root = code != null ? code.toAbsolutePath() : taskRoots.build(entry.getKey());
+        ProcessRuntime function = new ProcessRuntime(entry.getValue(), root, host, timeoutOverride,
+            ProcessRuntime.DEFAULT_MAX_INSTANCES, options.functionIdleTimeout());
+        functions.put(entry.getKey(), function);
+        if (options.prewarmFunctions()) {
+          function.prewarm();
+        }
+      }
+    } else {
+      template.functions().values().forEach(LocalCloud::checkHandlerClass);
+      template.functions().forEach((id, def) -> functions.put(id, new InProcessRuntime(def, lambdaPool, timeoutOverride)));
+    }
+    functionRuntimes.addAll(functions.values());
+    started.add(() -> functionRuntimes.forEach(FunctionRuntime::close));
 
     this.gateway = new Gateway(template, functions, options.stage(), API_ID, options.idleTimeout(),
         options.maxConnectionAge(), dispatchPool, scheduler, faults, options.throttling());
@@ -150,21 +176,31 @@ public final class LocalCloud implements AutoCloseable {
     }
   }
 
-  /** The SDK's default chain must find something; DynamoDB Local and we ignore the values. */
-  private static void setDummyCredentials() {
-    if (System.getProperty("aws.accessKeyId") == null && System.getenv("AWS_ACCESS_KEY_ID") == null) {
-      System.setProperty("aws.accessKeyId", "local");
-      System.setProperty("aws.secretAccessKey", "local");
+  /**
+   * Process mode needs the runtime interface client's native library for this platform: where the
+   * RIC ships none, the local cloud says so and falls back to in-process mode. Starts what process
+   * mode shares (Runtime API server, runtime libraries, the freezing shell, the task roots).
+   */
+  private LocalCloudOptions.FunctionMode functionMode(LocalCloudOptions options, List<AutoCloseable> started)
+      throws Exception {
+    if (options.functionMode() == LocalCloudOptions.FunctionMode.IN_PROCESS) {
+      LOG.info("functions run in process (--in-process): one JVM, shared static state, never frozen");
+      return LocalCloudOptions.FunctionMode.IN_PROCESS;
     }
-    // Every function instance runs in this one JVM and shares HttpURLConnection's keep-alive cache,
-    // which holds 5 idle connections per host by default: too few for a dozen instances calling
-    // DynamoDB Local at once. (On AWS each instance is its own JVM making one call at a time.)
-    if (System.getProperty("http.maxConnections") == null) {
-      System.setProperty("http.maxConnections", "64");
+    runtimeLibraries = RuntimeLibraries.unpack();
+    started.add(runtimeLibraries);
+    if (runtimeLibraries.nativeLibrary().isEmpty()) {
+      LOG.warn("functions run IN PROCESS, not as Lambda runs them: {}. See docs/LOCAL.md, \"In-process mode\".",
+          runtimeLibraries.nativeProblem());
+      return LocalCloudOptions.FunctionMode.IN_PROCESS;
     }
-    if (System.getProperty("aws.region") == null) {
-      System.setProperty("aws.region", REGION);
-    }
+    runtimeApi = new RuntimeApiServer();
+    started.add(runtimeApi);
+    signals = Signals.start();
+    started.add(signals);
+    taskRoots = TaskRoots.create(options.template());
+    started.add(taskRoots);
+    return LocalCloudOptions.FunctionMode.PROCESS;
   }
 
   /** A missing handler class is reported now rather than at the first event. */
@@ -233,6 +269,25 @@ public final class LocalCloud implements AutoCloseable {
     return dynamoDbFaults;
   }
   public int openConnections() { return gateway.openConnections(); }
+  /**
+   * Calls {@code listener} with every invocation's {@code REPORT} (process mode only), on the thread
+   * that saw the invocation end; it must return quickly.
+   */
+  public void addReportListener(java.util.function.Consumer<InvocationReport> listener) {
+    reportListeners.add(listener);
+  }
+
+  /**
+   * Ends every function instance, as Lambda does after a configuration change: the next event of
+   * each function is a cold start (process mode; in process, nothing to end).
+   */
+  public void endInstances() {
+    functionRuntimes.stream().filter(ProcessRuntime.class::isInstance)
+        .forEach(f -> ((ProcessRuntime) f).endInstances());
+  }
+
+  /** How the functions run: process mode, unless asked otherwise or the platform cannot. */
+  public LocalCloudOptions.FunctionMode functionMode() { return functionMode; }
 
   /** Every endpoint, one per line, for the console. */
   public String describe() {
@@ -255,6 +310,19 @@ public final class LocalCloud implements AutoCloseable {
       stopQuietly("DynamoDB fault proxy", dynamoDbFaults::close);
     }
     stopQuietly("DynamoDB Local", dynamoDb::close);
+    functionRuntimes.forEach(FunctionRuntime::close);
+    if (signals != null) {
+      signals.close();
+    }
+    if (runtimeApi != null) {
+      runtimeApi.close();
+    }
+    if (runtimeLibraries != null) {
+      runtimeLibraries.close();
+    }
+    if (taskRoots != null) {
+      taskRoots.close();
+    }
     lambdaPool.shutdownNow();
     dispatchPool.shutdownNow();
     scheduler.shutdownNow();

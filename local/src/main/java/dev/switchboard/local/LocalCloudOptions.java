@@ -26,6 +26,13 @@ import java.util.Map;
  *     anyone may use without a rooms claim); null keeps the template's default ({@code lobby})
  * @param dynamoDbFaults put a {@link DynamoDbFaultProxy} between the functions and DynamoDB Local,
  *     so tests can make DynamoDB throttle ({@link LocalCloud#dynamoDbFaults()})
+ * @param functionMode how function instances run: {@link FunctionMode#PROCESS} (default, as Lambda)
+ *     or {@link FunctionMode#IN_PROCESS}
+ * @param functionCode task roots by function logical id (a directory of classes and/or {@code lib/*.jar}),
+ *     replacing what the template's Makefile lays out (tests with handlers of their own)
+ * @param functionIdleTimeout a process instance waiting this long for an event is ended (reaped)
+ * @param prewarmFunctions in process mode, start one instance of every function at start-up, so the
+ *     first events do not each wait for a cold start (default on)
  */
 public record LocalCloudOptions(
     Path template,
@@ -43,10 +50,31 @@ public record LocalCloudOptions(
     Map<String, String> environment,
     boolean throttling,
     boolean dynamoDbFaults,
-    String publicRooms) {
+    String publicRooms,
+    FunctionMode functionMode,
+    Map<String, Path> functionCode,
+    Duration functionIdleTimeout,
+    boolean prewarmFunctions) {
+
+  /** How function instances run. */
+  public enum FunctionMode {
+    /**
+     * Each instance is its own process on AWS's runtime interface client and the Lambda Runtime API,
+     * on the code {@code sam build} lays out, frozen between invocations: Lambda's way. The default.
+     */
+    PROCESS,
+    /**
+     * Instances are objects in the local cloud's JVM, built with the handler's no-argument
+     * constructor: shared process, environment and static state, never frozen. For tests whose
+     * handlers record into the test's JVM, and the fallback where the runtime interface client's
+     * native library cannot load.
+     */
+    IN_PROCESS
+  }
 
   public LocalCloudOptions {
     environment = Map.copyOf(environment);
+    functionCode = Map.copyOf(functionCode);
   }
 
   public static Builder builder() {
@@ -71,6 +99,10 @@ public record LocalCloudOptions(
     private boolean throttling;
     private boolean dynamoDbFaults;
     private String publicRooms;
+    private FunctionMode functionMode = FunctionMode.PROCESS;
+    private Map<String, Path> functionCode = Map.of();
+    private Duration functionIdleTimeout = Duration.ofMinutes(5);
+    private boolean prewarmFunctions = true;
 
     public Builder template(Path v) { template = v; return this; }
     public Builder port(int v) { port = v; return this; }
@@ -88,11 +120,15 @@ public record LocalCloudOptions(
     public Builder throttling(boolean v) { throttling = v; return this; }
     public Builder dynamoDbFaults(boolean v) { dynamoDbFaults = v; return this; }
     public Builder publicRooms(String v) { publicRooms = v; return this; }
+    public Builder functionMode(FunctionMode v) { functionMode = v; return this; }
+    public Builder functionCode(Map<String, Path> v) { functionCode = v; return this; }
+    public Builder functionIdleTimeout(Duration v) { functionIdleTimeout = v; return this; }
+    public Builder prewarmFunctions(boolean v) { prewarmFunctions = v; return this; }
 
     public LocalCloudOptions build() {
       return new LocalCloudOptions(template, port, dynamoDbPort, snsPort, stage, devAuth, jwtSecret,
           idleTimeout, maxConnectionAge, dynamoDbData, functionTimeout, snsRetryBase, environment, throttling,
-          dynamoDbFaults, publicRooms);
+          dynamoDbFaults, publicRooms, functionMode, functionCode, functionIdleTimeout, prewarmFunctions);
     }
   }
 }

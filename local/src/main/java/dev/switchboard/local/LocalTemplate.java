@@ -55,6 +55,10 @@ public record LocalTemplate(
    *
    * @param handlerClass e.g. {@code dev.switchboard.connect.ConnectHandler}
    * @param handlerMethod e.g. {@code handleRequest}
+   * @param timeoutSeconds the template's {@code Timeout}
+   * @param memorySize the template's {@code MemorySize}, MB
+   * @param environment the function's environment variables, resolved for this machine
+   * @param reservedConcurrency the template's {@code ReservedConcurrentExecutions}, or -1 when not set
    */
   public record FunctionDef(
       String logicalId,
@@ -63,7 +67,15 @@ public record LocalTemplate(
       String handlerMethod,
       int timeoutSeconds,
       int memorySize,
-      Map<String, String> environment) {}
+      Map<String, String> environment,
+      int reservedConcurrency) {
+
+    /** A function without reserved concurrency. */
+    public FunctionDef(String logicalId, String functionName, String handlerClass, String handlerMethod,
+        int timeoutSeconds, int memorySize, Map<String, String> environment) {
+      this(logicalId, functionName, handlerClass, handlerMethod, timeoutSeconds, memorySize, environment, -1);
+    }
+  }
 
   /** A DynamoDB table's key schema, indexes and TTL attribute. */
   public record TableDef(

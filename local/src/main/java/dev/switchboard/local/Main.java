@@ -79,6 +79,11 @@ public final class Main implements Callable<Integer> {
           + "MaxConnectionsPerUser, 10)")
   Integer maxConnectionsPerUser;
 
+  @Option(names = "--in-process",
+      description = "run functions inside this JVM instead of as one process per instance on AWS's runtime "
+          + "interface client (faster to start; not Lambda's lifecycle: see docs/LOCAL.md)")
+  boolean inProcess;
+
   @Option(names = "--env", paramLabel = "NAME=VALUE",
       description = "set a variable for every function, winning over the template (repeatable), "
           + "e.g. --env SWITCHBOARD_SEND_RATE_PER_SECOND=0 for load tests")
@@ -148,7 +153,9 @@ public final class Main implements Callable<Integer> {
         .dynamoDbPort(dynamoDbPort).snsPort(snsPort).devAuth(devAuth)
         .jwtSecret(jwtSecret == null || jwtSecret.isBlank() ? null : jwtSecret)
         .dynamoDbData(dynamoDbData).idleTimeout(idleTimeout).maxConnectionAge(maxAge).throttling(throttle)
-        .publicRooms(publicRooms).environment(env).build());
+        .publicRooms(publicRooms).environment(env)
+        .functionMode(inProcess ? LocalCloudOptions.FunctionMode.IN_PROCESS : LocalCloudOptions.FunctionMode.PROCESS)
+        .build());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping: every open connection gets its $disconnect");

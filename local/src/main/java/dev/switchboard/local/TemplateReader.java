@@ -247,15 +247,18 @@ public final class TemplateReader {
       }
       env.put(v.getKey(), text);
     }
-    env.put("SWITCHBOARD_DYNAMODB_ENDPOINT", context.dynamoDbEndpoint());
-    env.put("SWITCHBOARD_SNS_ENDPOINT", context.snsEndpoint());
+    // The SDK's own service-specific endpoint variables (AWS SDKs and Tools reference guide,
+    // "Service-specific endpoints"): the functions' code has no endpoint setting of its own.
+    env.put("AWS_ENDPOINT_URL_DYNAMODB", context.dynamoDbEndpoint());
+    env.put("AWS_ENDPOINT_URL_SNS", context.snsEndpoint());
     env.put("AWS_REGION", context.region());
     env.put("AWS_DEFAULT_REGION", context.region());
     env.put("AWS_LAMBDA_FUNCTION_NAME", functionName(id));
     env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(memory));
     env.putAll(context.environmentOverrides());
+    Object reserved = resolve(props.get("ReservedConcurrentExecutions"));
     return new LocalTemplate.FunctionDef(id, functionName(id), handlerClass, method, timeout, memory,
-        Map.copyOf(env));
+        Map.copyOf(env), reserved == null ? -1 : (int) number(reserved));
   }
 
   private LocalTemplate.TableDef table(String id, Map<String, Object> rawProps) {

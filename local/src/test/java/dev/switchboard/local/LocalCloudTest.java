@@ -37,7 +37,7 @@ class LocalCloudTest {
 
   @BeforeAll
   void start() throws Exception {
-    cloud = LocalCloud.start(LocalCloudOptions.builder()
+    cloud = LocalCloud.start(LocalCloudOptions.builder().functionMode(LocalCloudOptions.FunctionMode.IN_PROCESS)
         .template(Path.of("src/test/resources/test-template.yaml"))
         .idleTimeout(Duration.ofSeconds(6))
         .functionTimeout(Duration.ofSeconds(5))
@@ -45,6 +45,7 @@ class LocalCloudTest {
         .build());
     management = ApiGatewayManagementApiClient.builder().endpointOverride(cloud.connectionsEndpoint())
         .region(Region.US_EAST_1).build();
+    dev.switchboard.local.testhandlers.TestMessageHandler.managementEndpoint = cloud.connectionsEndpoint();
   }
 
   @AfterAll
@@ -118,17 +119,6 @@ class LocalCloudTest {
     assertThat(message.has("headers")).isFalse();
     assertThat(message.get("body").getAsString()).isEqualTo("{\"action\":\"hello\"}");
     assertThat(message.get("isBase64Encoded").getAsBoolean()).isFalse();
-  }
-
-  @Test
-  void connectHandler_getsTemplateEnvironmentResolvedLocally() throws Exception {
-    WsClient client = WsClient.connect(uri(""));
-    connectionIdOf(client);
-    JsonObject env = Recorder.ofKind("connect-env").get(0).getAsJsonObject("env");
-    assertThat(env.get("SWITCHBOARD_TABLE").getAsString()).isEqualTo(cloud.tableName());
-    assertThat(env.get("SWITCHBOARD_TOPIC_ARN").getAsString()).isEqualTo(cloud.topicArn());
-    assertThat(env.get("SWITCHBOARD_MANAGEMENT_ENDPOINT").getAsString()).isEqualTo(cloud.connectionsEndpoint().toString());
-    assertThat(env.get("SWITCHBOARD_DYNAMODB_ENDPOINT").getAsString()).isEqualTo(cloud.dynamoDbEndpoint().toString());
   }
 
   @Test

@@ -15,7 +15,7 @@ class PersistenceTest {
   Path data;
 
   private LocalCloudOptions options() {
-    return LocalCloudOptions.builder().template(Path.of("src/test/resources/test-template.yaml"))
+    return LocalCloudOptions.builder().functionMode(LocalCloudOptions.FunctionMode.IN_PROCESS).template(Path.of("src/test/resources/test-template.yaml"))
         .dynamoDbData(data).build();
   }
 

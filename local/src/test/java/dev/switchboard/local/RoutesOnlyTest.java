@@ -18,10 +18,11 @@ class RoutesOnlyTest {
 
   @BeforeAll
   void start() throws Exception {
-    cloud = LocalCloud.start(LocalCloudOptions.builder()
+    cloud = LocalCloud.start(LocalCloudOptions.builder().functionMode(LocalCloudOptions.FunctionMode.IN_PROCESS)
         .template(Path.of("src/test/resources/routes-only-template.yaml"))
         .maxConnectionAge(Duration.ofSeconds(3))
         .build());
+    dev.switchboard.local.testhandlers.TestMessageHandler.managementEndpoint = cloud.connectionsEndpoint();
   }
 
   @AfterAll

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class ShutdownTest {
   @Test
   void close_givesEveryOpenConnectionItsDisconnect() throws Exception {
-    LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder()
+    LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().functionMode(LocalCloudOptions.FunctionMode.IN_PROCESS)
         .template(Path.of("src/test/resources/test-template.yaml")).build());
     WsClient client;
     String id;

@@ -40,8 +40,8 @@ class TemplateReaderTest {
         .containsEntry("SWITCHBOARD_DEV_AUTH", "false")
         .containsEntry("SWITCHBOARD_JWT_SECRET", "")
         .containsEntry("SWITCHBOARD_MESSAGE_RETENTION_DAYS", "7")
-        .containsEntry("SWITCHBOARD_DYNAMODB_ENDPOINT", "http://localhost:8000")
-        .containsEntry("SWITCHBOARD_SNS_ENDPOINT", "http://localhost:9911")
+        .containsEntry("AWS_ENDPOINT_URL_DYNAMODB", "http://localhost:8000")
+        .containsEntry("AWS_ENDPOINT_URL_SNS", "http://localhost:9911")
         .containsEntry("AWS_REGION", "us-east-1")
         .containsEntry("AWS_LAMBDA_FUNCTION_NAME", "ConnectFunction");
     // a function's own Environment merges with Globals key by key

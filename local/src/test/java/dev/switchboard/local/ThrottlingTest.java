@@ -10,8 +10,9 @@ import org.junit.jupiter.api.Test;
 class ThrottlingTest {
   @Test
   void messagesOverStageLimit_getTooManyRequests_andOthersGoThrough() throws Exception {
-    try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder()
+    try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().functionMode(LocalCloudOptions.FunctionMode.IN_PROCESS)
         .template(Path.of("src/test/resources/throttled-template.yaml")).throttling(true).build())) {
+      dev.switchboard.local.testhandlers.TestMessageHandler.managementEndpoint = cloud.connectionsEndpoint();
       WsClient client = WsClient.connect(cloud.webSocketUri()); // takes one token
       for (int i = 0; i < 10; i++) {
         client.send("{\"action\":\"echo\"}");

@@ -1,6 +1,5 @@
 package dev.switchboard.message;
 
-import java.util.Map;
 import java.util.Optional;
 
 import org.slf4j.Logger;
@@ -34,12 +33,9 @@ public final class BroadcastHandler implements RequestHandler<SNSEvent, Void> {
     private final ChatService chat;
     private final Optional<String> fanoutTopicArn;
 
+    /** The Lambda runtime's constructor: configuration from the process environment. */
     public BroadcastHandler() {
-        this(System.getenv());
-    }
-
-    public BroadcastHandler(Map<String, String> environment) {
-        this(new Switchboard(environment));
+        this(new Switchboard(System.getenv()));
     }
 
     private BroadcastHandler(Switchboard switchboard) {

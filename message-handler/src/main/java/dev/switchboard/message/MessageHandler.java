@@ -2,7 +2,6 @@ package dev.switchboard.message;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.Map;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
@@ -21,12 +20,9 @@ public final class MessageHandler implements RequestHandler<APIGatewayV2WebSocke
 
     private final ChatService chat;
 
+    /** The Lambda runtime's constructor: configuration from the process environment. */
     public MessageHandler() {
-        this(System.getenv());
-    }
-
-    public MessageHandler(Map<String, String> environment) {
-        this(new Switchboard(environment).chat());
+        this(new Switchboard(System.getenv()).chat());
     }
 
     MessageHandler(ChatService chat) {

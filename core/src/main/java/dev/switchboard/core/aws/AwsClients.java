@@ -15,8 +15,11 @@ import software.amazon.awssdk.services.sns.SnsClient;
 /**
  * Builds the SDK clients, once per function instance: the UrlConnection HTTP client for DynamoDB
  * and SNS (the lightest that serves sequential calls), Switchboard's own poster for the fan-out,
- * region from configuration, an endpoint override only when configured (local cloud), and the
- * default credentials chain — never explicit credentials.
+ * region from configuration, and the default credentials chain — never explicit credentials. No
+ * endpoint setting of our own: the SDK reads {@code AWS_ENDPOINT_URL_DYNAMODB} /
+ * {@code AWS_ENDPOINT_URL_SNS} (or {@code AWS_ENDPOINT_URL}) from the environment itself, which is how
+ * the local cloud points the functions at DynamoDB Local and its SNS endpoint
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
  */
 public final class AwsClients {
 
@@ -34,14 +37,11 @@ public final class AwsClients {
     public DynamoDbClient dynamoDb() {
         var builder = DynamoDbClient.builder().httpClient(http).region(Region.of(config.region()))
                 .overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD)); // throttling retried with backoff
-        config.dynamoDbEndpoint().ifPresent(builder::endpointOverride);
         return builder.build();
     }
 
     public SnsClient sns() {
-        var builder = SnsClient.builder().httpClient(http).region(Region.of(config.region()));
-        config.snsEndpoint().ifPresent(builder::endpointOverride);
-        return builder.build();
+        return SnsClient.builder().httpClient(http).region(Region.of(config.region())).build();
     }
 
     /**

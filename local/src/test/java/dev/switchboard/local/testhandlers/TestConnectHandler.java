@@ -8,16 +8,9 @@ import java.util.Map;
 
 /** $connect: ?mode=reject → 401, ?mode=throw → exception, ?mode=proto → selects subprotocol "chat". */
 public final class TestConnectHandler implements RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse> {
-  private final Map<String, String> environment;
-
-  public TestConnectHandler(Map<String, String> environment) {
-    this.environment = environment;
-  }
-
   @Override
   public APIGatewayV2WebSocketResponse handleRequest(APIGatewayV2WebSocketEvent event, Context context) {
     Recorder.record("connect", event);
-    Recorder.record("connect-env", Map.of("env", environment));
     Map<String, String> q = event.getQueryStringParameters() == null ? Map.of() : event.getQueryStringParameters();
     APIGatewayV2WebSocketResponse response = new APIGatewayV2WebSocketResponse();
     switch (q.getOrDefault("mode", "")) {

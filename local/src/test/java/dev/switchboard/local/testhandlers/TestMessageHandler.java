@@ -13,15 +13,20 @@ import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagem
 /**
  * Messages: {"action":"boom"} throws, "sleep" outlasts the timeout, "reply" returns a body (two-way
  * route), anything else is echoed to the sender through @connections with the unmodified SDK.
+ * Runs in process (the tests read what it records), so it gets the {@code @connections} endpoint
+ * from the test through {@link #managementEndpoint}, not from an environment of its own.
  */
 public final class TestMessageHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
-  private final ApiGatewayManagementApiClient management;
+  /** Set by the test to the local cloud's {@code connectionsEndpoint()} before any message. */
+  public static volatile URI managementEndpoint;
+  private ApiGatewayManagementApiClient management;
 
-  public TestMessageHandler(Map<String, String> environment) {
-    management = ApiGatewayManagementApiClient.builder()
-        .endpointOverride(URI.create(environment.get("SWITCHBOARD_MANAGEMENT_ENDPOINT")))
-        .region(Region.of(environment.getOrDefault("AWS_REGION", "us-east-1")))
-        .build();
+  private synchronized ApiGatewayManagementApiClient management() {
+    if (management == null) {
+      management = ApiGatewayManagementApiClient.builder().endpointOverride(managementEndpoint)
+          .region(Region.US_EAST_1).build();
+    }
+    return management;
   }
 
   @Override
@@ -56,7 +61,7 @@ public final class TestMessageHandler implements RequestHandler<Map<String, Obje
         echo.addProperty("connectionId", connectionId);
         echo.addProperty("echo", body);
         echo.addProperty("routeKey", String.valueOf(((Map<String, Object>) event.get("requestContext")).get("routeKey")));
-        management.postToConnection(r -> r.connectionId(connectionId).data(SdkBytes.fromUtf8String(echo.toString())));
+        management().postToConnection(r -> r.connectionId(connectionId).data(SdkBytes.fromUtf8String(echo.toString())));
         return Map.of("statusCode", 200);
       }
     }

@@ -23,7 +23,8 @@ import com.google.gson.JsonParser;
  */
 final class WsClient implements AutoCloseable {
 
-    static final Duration WAIT = Duration.ofSeconds(10);
+    /** Long enough for a cold start of a function process on a busy machine (API Gateway waits 29 s). */
+    static final Duration WAIT = Duration.ofSeconds(60);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     final BlockingQueue<String> frames;

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-class FunctionRuntimeTest {
+class InProcessRuntimeTest {
   private final ExecutorService pool = Executors.newCachedThreadPool();
   private final LocalTemplate.FunctionDef def = new LocalTemplate.FunctionDef("Counting", "Counting",
       CountingHandler.class.getName(), "handleRequest", 3, 128, Map.of());
@@ -34,7 +34,7 @@ class FunctionRuntimeTest {
 
   @Test
   void sequentialEvents_reuseOneWarmInstance() throws Exception {
-    FunctionRuntime fn = new FunctionRuntime(def, pool, 0);
+    FunctionRuntime fn = new InProcessRuntime(def, pool, 0);
     JsonObject first = json(fn.invoke("{}", "r1"));
     JsonObject second = json(fn.invoke("{}", "r2"));
     assertThat(second.get("instance").getAsInt()).isEqualTo(first.get("instance").getAsInt());
@@ -44,7 +44,7 @@ class FunctionRuntimeTest {
 
   @Test
   void concurrentEvents_runInSeparateInstances() throws Exception {
-    FunctionRuntime fn = new FunctionRuntime(def, pool, 0);
+    FunctionRuntime fn = new InProcessRuntime(def, pool, 0);
     CountingHandler.release = new CountDownLatch(1);
     CountingHandler.waiting = new CountDownLatch(3);
     ExecutorService callers = Executors.newFixedThreadPool(3);
@@ -69,7 +69,7 @@ class FunctionRuntimeTest {
 
   @Test
   void timeout_failsInvocation_andDiscardsInstance() throws Exception {
-    FunctionRuntime fn = new FunctionRuntime(def, pool, 1000);
+    FunctionRuntime fn = new InProcessRuntime(def, pool, 1000);
     int before = json(fn.invoke("{}", "warm")).get("instance").getAsInt();
     CountingHandler.release = new CountDownLatch(1);
     assertThatThrownBy(() -> fn.invoke("{\"wait\":true}", "slow"))
@@ -81,7 +81,7 @@ class FunctionRuntimeTest {
 
   @Test
   void stockEventPojo_acceptsDisconnectFieldsItDoesNotKnow() throws Exception {
-    FunctionRuntime fn = new FunctionRuntime(new LocalTemplate.FunctionDef("T", "T",
+    FunctionRuntime fn = new InProcessRuntime(new LocalTemplate.FunctionDef("T", "T",
         dev.switchboard.local.testhandlers.TypedHandler.class.getName(), "handleRequest", 3, 128, Map.of()), pool, 0);
     String out = fn.invoke("{\"requestContext\":{\"eventType\":\"DISCONNECT\",\"connectionId\":\"abc=\","
         + "\"disconnectStatusCode\":1001,\"disconnectReason\":\"Going away\"},\"isBase64Encoded\":false}", "r");
@@ -90,7 +90,7 @@ class FunctionRuntimeTest {
 
   @Test
   void missingHandlerClass_failsInvocationClearly() {
-    FunctionRuntime fn = new FunctionRuntime(new LocalTemplate.FunctionDef("X", "X", "no.such.Handler",
+    FunctionRuntime fn = new InProcessRuntime(new LocalTemplate.FunctionDef("X", "X", "no.such.Handler",
         "handleRequest", 3, 128, Map.of()), pool, 0);
     assertThatThrownBy(() -> fn.invoke("{}", "r")).hasMessageContaining("no.such.Handler");
   }
