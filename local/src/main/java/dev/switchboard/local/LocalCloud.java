@@ -107,6 +107,7 @@ public final class LocalCloud implements AutoCloseable {
     long timeoutOverride = options.functionTimeout() == null ? 0 : options.functionTimeout().toMillis();
     this.functionMode = functionMode(options, started);
     Map<String, FunctionRuntime> functions = new LinkedHashMap<>();
+    List<java.util.concurrent.CompletableFuture<Void>> prewarming = new ArrayList<>();
     if (functionMode == LocalCloudOptions.FunctionMode.PROCESS) {
       ProcessRuntime.Host host = new ProcessRuntime.Host(runtimeApi, runtimeLibraries, signals, scheduler, REGION, ACCOUNT,
           report -> reportListeners.forEach(l -> l.accept(report)));
@@ -114,10 +115,10 @@ public final class LocalCloud implements AutoCloseable {
         Path code = options.functionCode().get(entry.getKey());
         Path root = code != null ? code.toAbsolutePath() : taskRoots.build(entry.getKey());
         ProcessRuntime function = new ProcessRuntime(entry.getValue(), root, host, timeoutOverride,
-            ProcessRuntime.DEFAULT_MAX_INSTANCES, options.functionIdleTimeout());
+            ProcessRuntime.DEFAULT_MAX_INSTANCES, options.functionIdleTimeout(), options.functionInitTimeout());
         functions.put(entry.getKey(), function);
         if (options.prewarmFunctions()) {
-          function.prewarm();
+          prewarming.add(function.prewarm());
         }
       }
     } else {
@@ -157,6 +158,8 @@ public final class LocalCloud implements AutoCloseable {
         lambdaPool, scheduler, options.snsRetryBase().toMillis())));
     snsServer.start();
     started.add(snsServer::stop);
+    // "Ready" means the functions' first instances have initialised (each gives up by its own init limit).
+    java.util.concurrent.CompletableFuture.allOf(prewarming.toArray(java.util.concurrent.CompletableFuture[]::new)).join();
   }
 
   /** Starts everything; fails (having stopped what it started) if any part cannot start. */

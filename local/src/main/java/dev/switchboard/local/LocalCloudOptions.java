@@ -31,8 +31,10 @@ import java.util.Map;
  * @param functionCode task roots by function logical id (a directory of classes and/or {@code lib/*.jar}),
  *     replacing what the template's Makefile lays out (tests with handlers of their own)
  * @param functionIdleTimeout a process instance waiting this long for an event is ended (reaped)
- * @param prewarmFunctions in process mode, start one instance of every function at start-up, so the
- *     first events do not each wait for a cold start (default on)
+ * @param prewarmFunctions in process mode, start one instance of every function at start-up (and
+ *     wait for its initialisation), so the first events do not each wait for a cold start (default on)
+ * @param functionInitTimeout how long an instance's initialisation may take, on top of its timeout,
+ *     before it is ended: Lambda's 10 s by default; longer for tests on a machine far slower than Lambda
  */
 public record LocalCloudOptions(
     Path template,
@@ -54,7 +56,8 @@ public record LocalCloudOptions(
     FunctionMode functionMode,
     Map<String, Path> functionCode,
     Duration functionIdleTimeout,
-    boolean prewarmFunctions) {
+    boolean prewarmFunctions,
+    Duration functionInitTimeout) {
 
   /** How function instances run. */
   public enum FunctionMode {
@@ -103,6 +106,7 @@ public record LocalCloudOptions(
     private Map<String, Path> functionCode = Map.of();
     private Duration functionIdleTimeout = Duration.ofMinutes(5);
     private boolean prewarmFunctions = true;
+    private Duration functionInitTimeout = Duration.ofSeconds(10);
 
     public Builder template(Path v) { template = v; return this; }
     public Builder port(int v) { port = v; return this; }
@@ -124,11 +128,13 @@ public record LocalCloudOptions(
     public Builder functionCode(Map<String, Path> v) { functionCode = v; return this; }
     public Builder functionIdleTimeout(Duration v) { functionIdleTimeout = v; return this; }
     public Builder prewarmFunctions(boolean v) { prewarmFunctions = v; return this; }
+    public Builder functionInitTimeout(Duration v) { functionInitTimeout = v; return this; }
 
     public LocalCloudOptions build() {
       return new LocalCloudOptions(template, port, dynamoDbPort, snsPort, stage, devAuth, jwtSecret,
           idleTimeout, maxConnectionAge, dynamoDbData, functionTimeout, snsRetryBase, environment, throttling,
-          dynamoDbFaults, publicRooms, functionMode, functionCode, functionIdleTimeout, prewarmFunctions);
+          dynamoDbFaults, publicRooms, functionMode, functionCode, functionIdleTimeout, prewarmFunctions,
+          functionInitTimeout);
     }
   }
 }

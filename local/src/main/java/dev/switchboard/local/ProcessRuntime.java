@@ -52,7 +52,7 @@ final class ProcessRuntime implements FunctionRuntime {
    * init within the invocation's own timeout, so an instance gets both before it is given up.
    * https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html#runtimes-lifecycle-ib
    */
-  private static final long INIT_LIMIT_MILLIS = 10_000;
+  static final Duration LAMBDA_INIT_LIMIT = Duration.ofSeconds(10);
   /**
    * Instances per function at once when it has no reserved concurrency. Lambda would scale out to
    * many environments, but here each is a JVM paying a whole cold start on the same few cores: a
@@ -70,6 +70,7 @@ final class ProcessRuntime implements FunctionRuntime {
   private final Path taskRoot;
   private final Host host;
   private final long timeoutMillis;
+  private final long initLimitMillis;
   private final Duration idleLimit;
   private final Logger functionLog;
   private final Semaphore concurrency;
@@ -85,13 +86,16 @@ final class ProcessRuntime implements FunctionRuntime {
    * @param timeoutMillisOverride replaces the template's {@code Timeout} when above 0 (tests)
    * @param maxInstances instances at once when the function has no reserved concurrency
    * @param idleLimit an instance idle this long is ended (Lambda reaps idle environments too)
+   * @param initLimit how long initialisation may take before the instance is given up, on top of the
+   *     timeout ({@link #LAMBDA_INIT_LIMIT} as on Lambda; longer where the machine is much slower)
    */
   ProcessRuntime(LocalTemplate.FunctionDef def, Path taskRoot, Host host, long timeoutMillisOverride, int maxInstances,
-                 Duration idleLimit) {
+                 Duration idleLimit, Duration initLimit) {
     this.def = def;
     this.taskRoot = taskRoot;
     this.host = host;
     this.timeoutMillis = timeoutMillisOverride > 0 ? timeoutMillisOverride : def.timeoutSeconds() * 1000L;
+    this.initLimitMillis = initLimit.toMillis() + timeoutMillis;
     this.idleLimit = idleLimit;
     this.functionLog = LoggerFactory.getLogger("lambda." + def.functionName());
     this.reserved = def.reservedConcurrency() >= 0;
@@ -153,14 +157,16 @@ final class ProcessRuntime implements FunctionRuntime {
    * waits for its initialisation instead of starting another): the first events after start-up do
    * not each pay a cold start. Its first REPORT still carries its Init Duration.
    */
-  void prewarm() {
+  CompletableFuture<Void> prewarm() {
     try {
       Instance instance = new Instance(instanceNumbers.incrementAndGet(), null);
       instance.launch();
       all.add(instance);
       warm.offerLast(instance);
+      return instance.initialised;
     } catch (Exception e) {
       functionLog.warn("cannot start an instance ahead of the first event: {}", e.toString());
+      return CompletableFuture.completedFuture(null);
     }
   }
 
@@ -256,6 +262,8 @@ final class ProcessRuntime implements FunctionRuntime {
     private boolean frozen;
     private boolean dead;
     private long idleSinceNanos = Long.MAX_VALUE;
+    /** Completes when initialisation ends: the first {@code next}, or the process's end. */
+    final CompletableFuture<Void> initialised = new CompletableFuture<>();
 
     Instance(int number, Invocation first) {
       this.number = number;
@@ -280,6 +288,7 @@ final class ProcessRuntime implements FunctionRuntime {
       env.putAll(environment(port));
       startedNanos = System.nanoTime();
       process = builder.start();
+      host.signals().register(process.pid());
       String name = def.functionName() + "-" + number;
       pump(process.getInputStream(), name + "-stdout");
       pump(process.getErrorStream(), name + "-stderr");
@@ -291,11 +300,11 @@ final class ProcessRuntime implements FunctionRuntime {
             return;
           }
         }
-        functionLog.error("instance {}: init did not finish within {} ms: ended", number, INIT_LIMIT_MILLIS + timeoutMillis);
-        initError = "{\"errorMessage\":\"Init timed out after " + (INIT_LIMIT_MILLIS + timeoutMillis) / 1000.0
+        functionLog.error("instance {}: init did not finish within {} ms: ended", number, initLimitMillis);
+        initError = "{\"errorMessage\":\"Init timed out after " + (initLimitMillis) / 1000.0
             + " seconds\",\"errorType\":\"Runtime.InitTimeout\"}";
         kill();
-      }, INIT_LIMIT_MILLIS + timeoutMillis, TimeUnit.MILLISECONDS);
+      }, initLimitMillis, TimeUnit.MILLISECONDS);
     }
 
     private void pump(InputStream stream, String threadName) {
@@ -374,6 +383,7 @@ final class ProcessRuntime implements FunctionRuntime {
       synchronized (this) {
         if (initMillis == null) {
           initMillis = (System.nanoTime() - startedNanos) / 1e6;
+          initialised.complete(null);
         }
         Invocation finished = current;
         if (finished != null && finished.answered) {
@@ -491,6 +501,8 @@ final class ProcessRuntime implements FunctionRuntime {
     }
 
     private void exited() {
+      initialised.complete(null);
+      host.signals().unregister(process.pid());
       List<Invocation> lost = new ArrayList<>();
       synchronized (this) {
         dead = true;

@@ -69,7 +69,8 @@ class ProcessRuntimeTest {
         parts[0], parts.length > 1 ? parts[1] : "handleRequest", 3, memoryMb,
         Map.of("SWITCHBOARD_TABLE", "t1", "AWS_ENDPOINT_URL_DYNAMODB", "http://localhost:1"));
     return new ProcessRuntime(def, TASK_ROOT, new ProcessRuntime.Host(api, libraries, signals, scheduler,
-        "us-east-1", "000000000000", REPORTS::add), timeoutMs, 4, Duration.ofMinutes(5));
+        "us-east-1", "000000000000", REPORTS::add), timeoutMs, 4, Duration.ofMinutes(5),
+        ProcessRuntime.LAMBDA_INIT_LIMIT);
   }
 
   private JsonObject invoke(String event) throws FunctionRuntime.InvocationException {

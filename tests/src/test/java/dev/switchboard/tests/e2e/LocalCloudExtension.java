@@ -53,7 +53,8 @@ public final class LocalCloudExtension implements BeforeAllCallback, AfterAllCal
         }
         cloud = LocalCloud.start(options.apply(LocalCloudOptions.builder()
                 .template(LocalCloudFixture.TEMPLATE)
-                .port(0).dynamoDbPort(0).snsPort(0)).build());
+                .port(0).dynamoDbPort(0).snsPort(0)
+                .functionInitTimeout(LocalCloudFixture.INIT_TIMEOUT).functionTimeout(LocalCloudFixture.FUNCTION_TIMEOUT)).build());
     }
 
     @Override
