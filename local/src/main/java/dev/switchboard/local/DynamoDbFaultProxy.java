@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * DynamoDB Local never throttles. This HTTP proxy sits between the functions and DynamoDB Local
- * (their {@code SWITCHBOARD_DYNAMODB_ENDPOINT} points here) and answers a chosen fraction of
+ * (their {@code AWS_ENDPOINT_URL_DYNAMODB} points here) and answers a chosen fraction of
  * requests the way DynamoDB does when it throttles: HTTP 400 with a
  * {@code ProvisionedThroughputExceededException} or {@code ThrottlingException} body, so the SDK's
  * own retry policy is what gets exercised. Everything else is forwarded unchanged.

@@ -23,6 +23,7 @@ class DirectPolicyEndToEndTest {
         return LocalCloud.start(LocalCloudOptions.builder()
                 .template(LocalCloudFixture.TEMPLATE)
                 .port(0).dynamoDbPort(0).snsPort(0)
+                .functionInitTimeout(LocalCloudFixture.INIT_TIMEOUT).functionTimeout(LocalCloudFixture.FUNCTION_TIMEOUT)
                 .devAuth(true)
                 .environment(Map.of("SWITCHBOARD_DIRECT_POLICY", policy))
                 .build());

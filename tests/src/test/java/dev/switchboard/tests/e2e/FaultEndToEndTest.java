@@ -52,7 +52,8 @@ class FaultEndToEndTest {
     static void start() throws Exception {
         log = new LogCapture();
         cloud = LocalCloud.start(LocalCloudOptions.builder().template(LocalCloudFixture.TEMPLATE)
-                .port(0).dynamoDbPort(0).snsPort(0).devAuth(true).dynamoDbFaults(true).build());
+                .port(0).dynamoDbPort(0).snsPort(0)
+                .functionInitTimeout(LocalCloudFixture.INIT_TIMEOUT).functionTimeout(LocalCloudFixture.FUNCTION_TIMEOUT).devAuth(true).dynamoDbFaults(true).build());
         table = new TableProbe(cloud);
     }
 

@@ -50,7 +50,8 @@ class TokenRedactionEndToEndTest {
         String logged;
         try (LogCapture log = new LogCapture();
              LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().template(LocalCloudFixture.TEMPLATE)
-                     .port(0).dynamoDbPort(0).snsPort(0).devAuth(false).jwtSecret(SECRET).dynamoDbFaults(true).publicRooms("redact")
+                     .port(0).dynamoDbPort(0).snsPort(0)
+                .functionInitTimeout(LocalCloudFixture.INIT_TIMEOUT).functionTimeout(LocalCloudFixture.FUNCTION_TIMEOUT).devAuth(false).jwtSecret(SECRET).dynamoDbFaults(true).publicRooms("redact")
                      .environment(java.util.Map.of("SWITCHBOARD_JWT_AUDIENCE", "switchboard-web"))
                      .build())) {
             URI ws = cloud.webSocketUri();
