@@ -92,6 +92,7 @@ public record Config(
     /** Variables a function cannot start without: the template must set each. */
     public static final List<String> REQUIRED = List.of(TABLE, MANAGEMENT_ENDPOINT);
     /** Variables with a default (or off when empty). */
+    public static final List<String> OPTIONAL = List.of(FANOUT_TOPIC_ARN, DEV_AUTH,
             JWT_SECRET, JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, PRESENCE_MAX_MEMBERS, FANOUT_CHUNK_SIZE,
             FANOUT_CONCURRENCY, ALL_SHARDS, CONNECTION_TTL_SECONDS, MESSAGE_RETENTION_DAYS, MAX_TEXT_LENGTH,
             MAX_ROOMS_PER_CONNECTION, HISTORY_PAGE_LIMIT, SEND_RATE_PER_SECOND, SEND_BURST, DIRECT_POLICY,
