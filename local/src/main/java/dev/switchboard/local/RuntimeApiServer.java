@@ -52,7 +52,8 @@ final class RuntimeApiServer implements AutoCloseable {
   private final Map<Integer, ServerConnector> connectors = new ConcurrentHashMap<>();
 
   RuntimeApiServer() throws Exception {
-    QueuedThreadPool threads = new QueuedThreadPool(64, 2);
+    // Each instance's connector holds one selector thread (accepting too: no acceptor threads).
+    QueuedThreadPool threads = new QueuedThreadPool(1024, 2);
     threads.setName("runtime-api");
     threads.setDaemon(true);
     server = new Server(threads);
@@ -67,7 +68,7 @@ final class RuntimeApiServer implements AutoCloseable {
 
   /** Opens a new loopback port for {@code endpoint}; returns the port. */
   int open(Endpoint endpoint) throws Exception {
-    ServerConnector connector = new ServerConnector(server, 1, 1);
+    ServerConnector connector = new ServerConnector(server, 0, 1);
     connector.setHost("127.0.0.1");
     connector.setPort(0);
     // A `next` is held open for as long as the instance waits (frozen) for an event: minutes.
