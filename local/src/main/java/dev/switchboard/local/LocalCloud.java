@@ -203,6 +203,8 @@ public final class LocalCloud implements AutoCloseable {
     started.add(signals);
     taskRoots = TaskRoots.create(options.template());
     started.add(taskRoots);
+    LOG.info("functions run as Lambda runs them: a process per instance on AWS's runtime interface client "
+        + "(--in-process runs them inside this JVM instead)");
     return LocalCloudOptions.FunctionMode.PROCESS;
   }
 
