@@ -21,6 +21,7 @@ final class Signals implements AutoCloseable {
 
   private final Process shell;
   private final OutputStream commands;
+  private boolean closed;
 
   private Signals(Process shell) {
     this.shell = shell;
@@ -74,6 +75,9 @@ final class Signals implements AutoCloseable {
   }
 
   private synchronized void write(String command) {
+    if (closed) {
+      return; // the local cloud is stopping: the shell has killed whatever was still registered
+    }
     try {
       commands.write((command + "\n").getBytes(StandardCharsets.US_ASCII));
       commands.flush();
@@ -84,6 +88,7 @@ final class Signals implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    closed = true;
     try {
       commands.close();
     } catch (IOException e) {
