@@ -142,4 +142,45 @@ class DeliveryGuaranteeEndToEndTest {
             members.forEach(WsClient::close);
         }
     }
+
+    /**
+     * A member whose client stopped reading: API Gateway answers its {@code @connections} posts 429
+     * LimitExceededException at once while its buffer is full (injected here for that one
+     * connection). The sender's ack comes at once, without an error; the others get the message;
+     * the stuck member is retried within the invocation's time, counted as failed, and kept (429 is
+     * not 410: it is not gone).
+     */
+    @Test
+    void aMemberThatStoppedReading_costsTheSenderNothing_andIsCountedFailedNotGone() throws Exception {
+        String room = "slow-room";
+        try (WsClient sender = WsClient.connect(local.userUri("sal"));
+             WsClient quick = WsClient.connect(local.userUri("quick"));
+             WsClient stuck = WsClient.connect(local.userUri("stuck"))) {
+            ChatEndToEndTest.join(sender, room, "sal");
+            ChatEndToEndTest.join(quick, room, "quick");
+            ChatEndToEndTest.join(stuck, room, "stuck");
+            sender.next(f -> ChatEndToEndTest.presence(f, "join", "stuck"));
+            quick.next(f -> ChatEndToEndTest.presence(f, "join", "stuck"));
+            String stuckId = local.table().connectionsOf("stuck").get(0).get("connectionId").s();
+            long injectedBefore = local.cloud().faults().injected();
+            local.cloud().faults().failConnection(stuckId, 429, 1_000);
+            try {
+                long start = System.nanoTime();
+                String id = ChatEndToEndTest.send(sender, room, "anyone there?", "slow-1");
+                long ackMillis = (System.nanoTime() - start) / 1_000_000;
+                assertThat(quick.next(f -> messageWithId(f, id)).get("text").getAsString()).isEqualTo("anyone there?");
+                // the stuck member's posts were tried (and retried) and answered 429
+                await().atMost(Duration.ofSeconds(20)).until(() -> local.cloud().faults().injected() - injectedBefore >= 2);
+                System.out.printf("DeliveryGuaranteeEndToEndTest stuck member: ack after %d ms, %d posts answered 429%n",
+                        ackMillis, local.cloud().faults().injected() - injectedBefore);
+                assertThat(FaultEndToEndTest.drain(sender, Duration.ofMillis(500))).as("no error for the sender")
+                        .noneMatch(f -> !f.has("type") || f.get("type").getAsString().equals("error"));
+                assertThat(FaultEndToEndTest.drain(stuck, Duration.ofMillis(200))).noneMatch(f -> messageWithId(f, id));
+                assertThat(local.table().connectionsOf("stuck")).as("429 is not gone: the connection stays").hasSize(1);
+                assertThat(log.text()).doesNotContain("Task timed out");
+            } finally {
+                local.cloud().faults().clear();
+            }
+        }
+    }
 }
