@@ -303,18 +303,96 @@ public final class ChatService {
     }
 
     /**
-     * Presence costs a post per member per join, O(members²) to fill a room, so it is sent only
-     * while the room is small. {@code alsoTo} (the joiner) always gets it: it confirms the join.
+     * Presence is per user and coalesced. Per user: a room hears {@code join} when a user's first
+     * connection joins and {@code leave} when the last one leaves (a second tab closing is no leave).
+     * Coalesced: one user's presence in one room is announced at most once per
+     * {@link Config#presenceWindowMillis()}; a change inside the window is announced once the window
+     * ends, as the outcome (join then leave then join within it announces nothing more). The
+     * invocation that first finds the window closed waits for its end and announces then; others
+     * return. Presence costs a post per member, O(members²) to fill a room, so it is sent only while
+     * the room is small. {@code alsoTo} (the joiner) always gets its {@code join}: it confirms the join.
+     *
+     * @param event what happened ({@code join} or {@code leave}); what is announced is the user's resulting presence
      */
     private void presence(String room, String event, Connection who, String alsoTo) {
         String user = who.user();
-        ServerFrame.Presence frame = new ServerFrame.Presence(room, event, user, who.name());
-        int cap = config.presenceMaxMembers();
-        if (store.countMembers(room, cap + 1) <= cap) {
-            FanOutResult result = deliverToRoom(room, bytes(frame), null);
-            LOG.debug("presence {} {} in {}: {}", event, user, room, result);
-        } else if (alsoTo != null) {
-            reply(alsoTo, frame);
+        ServerFrame.Presence confirmation = new ServerFrame.Presence(room, event, user, who.name());
+        AtomicBoolean confirmed = new AtomicBoolean(alsoTo == null);
+        Runnable confirm = () -> {
+            if (!confirmed.getAndSet(true)) {
+                reply(alsoTo, confirmation);
+            }
+        };
+        try {
+            if (coalescedPresence(room, who, false, confirm)) {
+                confirmed.set(true);
+            }
+        } finally {
+            confirm.run();
+        }
+    }
+
+    /** @return whether the room (and so the joiner) was sent this user's presence */
+    private boolean coalescedPresence(String room, Connection who, boolean trailing, Runnable beforeWaiting) {
+        String user = who.user();
+        long window = config.presenceWindowMillis();
+        for (int attempt = 0; attempt < 4; attempt++) {
+            Optional<List<Member>> members = store.membersIfAtMost(room, config.presenceMaxMembers());
+            if (members.isEmpty()) {
+                return false; // a big room: no presence, `who` answers
+            }
+            String truth = members.get().stream().anyMatch(m -> user.equals(m.user())) ? "join" : "leave";
+            long now = clock.millis();
+            ChatStore.PresenceState state = store.presenceState(room, user);
+            String last = state == null ? "leave" : state.event();
+            long version = state == null ? 1 : state.version() + 1;
+            long expires = now / 1000 + config.connectionTtlSeconds();
+            boolean windowOpen = state == null || now - state.atMillis() >= window;
+            ChatStore.PresenceState next;
+            boolean announce;
+            if (trailing) {
+                announce = !truth.equals(last);
+                next = new ChatStore.PresenceState(truth, announce ? now : state.atMillis(), false, version);
+            } else if (truth.equals(last)) {
+                return false; // nothing changed for the room (another tab, or the waiter will settle it)
+            } else if (windowOpen) {
+                announce = true;
+                next = new ChatStore.PresenceState(truth, now, state != null && state.pending(), version);
+            } else if (state.pending() && now - state.atMillis() < 2 * window) {
+                return false; // inside the window, and an invocation waits to announce the outcome
+            } else {
+                // inside the window: this invocation waits for its end, then announces the outcome
+                if (!store.replacePresenceState(room, user, state,
+                        new ChatStore.PresenceState(last, state.atMillis(), true, version), expires)) {
+                    continue;
+                }
+                beforeWaiting.run(); // the joiner's confirmation does not wait for the window
+                sleepUntil(state.atMillis() + window);
+                return coalescedPresence(room, who, true, beforeWaiting);
+            }
+            if (!store.replacePresenceState(room, user, state, next, expires)) {
+                continue; // another invocation moved it: decide again on what it left
+            }
+            if (announce) {
+                ServerFrame.Presence frame = new ServerFrame.Presence(room, truth, user, who.name());
+                FanOutResult result = deliverToRoom(room, bytes(frame), null);
+                LOG.debug("presence {} {} in {}: {}", truth, user, room, result);
+                return truth.equals("join");
+            }
+            return false;
+        }
+        LOG.info("presence of {} in {} left as it was: it changed under {} concurrent attempts", user, room, 4);
+        return false;
+    }
+
+    private void sleepUntil(long epochMillis) {
+        long wait = epochMillis - clock.millis();
+        if (wait > 0) {
+            try {
+                Thread.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -36,6 +36,7 @@ public record Config(
         int sendBurst,
         DirectPolicy directPolicy,
         int maxConnectionsPerUser,
+        long presenceWindowMillis,
         String roomsClaim,
         List<String> publicRooms,
         String userClaim,
@@ -74,6 +75,8 @@ public record Config(
     public static final String DIRECT_POLICY = "SWITCHBOARD_DIRECT_POLICY";
     /** Live connections one user may hold; the handshake of one more is refused with 429. 0 = no cap. */
     public static final String MAX_CONNECTIONS_PER_USER = "SWITCHBOARD_MAX_CONNECTIONS_PER_USER";
+    /** One user's presence in one room is announced at most once per this many milliseconds (join/leave flapping). */
+    public static final String PRESENCE_WINDOW_MS = "SWITCHBOARD_PRESENCE_WINDOW_MS";
     /** The JWT claim holding the room permissions (docs/PROTOCOL.md, "Room permissions"); default {@code rooms}. */
     public static final String ROOMS_CLAIM = "SWITCHBOARD_ROOMS_CLAIM";
     /**
@@ -164,6 +167,8 @@ public record Config(
                 directPolicy,
                 // a person with a phone, a laptop and a few tabs; a script opening hundreds is refused
                 maxConnectionsPerUser,
+                // a few seconds: a flapping client costs one presence event per window, a real leave shows soon
+                integer(env, PRESENCE_WINDOW_MS, 3000),
                 optional(env, ROOMS_CLAIM).orElse("rooms"),
                 publicRooms(env),
                 optional(env, USER_CLAIM).orElse("sub"),

@@ -412,6 +412,54 @@ public final class DynamoChatStore implements ChatStore {
     }
 
     @Override
+    public Optional<List<Member>> membersIfAtMost(String room, int cap) {
+        var page = table.query(QueryEnhancedRequest.builder()
+                .queryConditional(QueryConditional.sortBeginsWith(k -> k.partitionValue("ROOM#" + room).sortValue("MEMBER#")))
+                .attributesToProject(FAN_OUT_ATTRIBUTES).consistentRead(true).limit(cap + 1).build()).iterator().next();
+        long now = now();
+        List<Member> members = page.items().stream().filter(i -> !i.expired(now))
+                .map(i -> new Member(i.getConnectionId(), i.getUser())).toList();
+        boolean more = page.lastEvaluatedKey() != null && !page.lastEvaluatedKey().isEmpty();
+        return more || members.size() > cap ? Optional.empty() : Optional.of(members);
+    }
+
+    private static Map<String, AttributeValue> presenceKey(String room, String user) {
+        // a partition of its own: queries of ROOM#r read members only
+        return Map.of("pk", AttributeValue.fromS("PRESENCE#" + room), "sk", AttributeValue.fromS("USER#" + user));
+    }
+
+    @Override
+    public PresenceState presenceState(String room, String user) {
+        Map<String, AttributeValue> item = client.getItem(r -> r.tableName(tableName).key(presenceKey(room, user)).consistentRead(true)).item();
+        if (item == null || item.isEmpty()) {
+            return null;
+        }
+        return new PresenceState(item.get("event").s(), Long.parseLong(item.get("at").n()),
+                item.containsKey("pending") && item.get("pending").bool(), Long.parseLong(item.get("ver").n()));
+    }
+
+    @Override
+    public boolean replacePresenceState(String room, String user, PresenceState expected, PresenceState next, long expiresAtSeconds) {
+        Map<String, AttributeValue> item = new HashMap<>(presenceKey(room, user));
+        item.put("event", AttributeValue.fromS(next.event()));
+        item.put("at", AttributeValue.fromN(Long.toString(next.atMillis())));
+        item.put("pending", AttributeValue.fromBool(next.pending()));
+        item.put("ver", AttributeValue.fromN(Long.toString(next.version())));
+        item.put("expiresAt", AttributeValue.fromN(Long.toString(expiresAtSeconds)));
+        try {
+            if (expected == null) {
+                client.putItem(r -> r.tableName(tableName).item(item).conditionExpression("attribute_not_exists(pk)"));
+            } else {
+                client.putItem(r -> r.tableName(tableName).item(item).conditionExpression("ver = :v")
+                        .expressionAttributeValues(Map.of(":v", AttributeValue.fromN(Long.toString(expected.version())))));
+            }
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    @Override
     public int countMembers(String room, int upTo) {
         return countQuery("ROOM#" + room, "MEMBER#", upTo);
     }

@@ -57,6 +57,31 @@ public interface ChatStore {
 
     boolean isMember(String connectionId, String room);
 
+    /**
+     * The members of a room when it has at most {@code cap} (one strongly consistent query of at
+     * most {@code cap + 1} items); empty when it has more.
+     */
+    Optional<List<Member>> membersIfAtMost(String room, int cap);
+
+    /** What was last announced of one user's presence in one room; null when nothing was. */
+    PresenceState presenceState(String room, String user);
+
+    /**
+     * Replaces the presence state if it is still {@code expected} (null = none yet).
+     *
+     * @return false when another invocation changed it first (read it again)
+     */
+    boolean replacePresenceState(String room, String user, PresenceState expected, PresenceState next, long expiresAtSeconds);
+
+    /**
+     * @param event   the last announced event, {@code join} or {@code leave}
+     * @param atMillis when it was announced (epoch ms)
+     * @param pending an invocation is waiting for the window's end to announce the outcome
+     * @param version increases with every change (for the conditional replace)
+     */
+    record PresenceState(String event, long atMillis, boolean pending, long version) {
+    }
+
     /** Members of a room, counted up to {@code upTo} (enough to compare with a cap cheaply). */
     int countMembers(String room, int upTo);
 
