@@ -65,8 +65,8 @@ class CliEndToEndTest {
     @Test
     void send_thenListenJson_roundTrip() throws Exception {
         CompletableFuture<Run> listening = CompletableFuture.supplyAsync(() ->
-                run("listen", "--url", url, "--user", "lisa", "--room", "cli", "--json", "--count", "2", "--timeout", "PT20S"));
-        await().atMost(Duration.ofSeconds(15)).until(() -> inRoom("cli", "lisa"));
+                run("listen", "--url", url, "--user", "lisa", "--room", "cli", "--json", "--count", "2", "--timeout", "PT120S"));
+        await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("cli", "lisa"));
         Run first = run("send", "--url", url, "--user", "sam", "--room", "cli", "hello", "script");
         Run second = run("send", "--url", url, "--user", "sam", "--room", "cli", "second");
         assertThat(first.exitCode()).as(first.err()).isZero();
@@ -92,8 +92,8 @@ class CliEndToEndTest {
     @Test
     void notify_reachesAListeningClient() throws Exception {
         CompletableFuture<Run> listening = CompletableFuture.supplyAsync(() ->
-                run("listen", "--url", url, "--user", "nina", "--room", "alerts", "--json", "--count", "1", "--timeout", "PT20S"));
-        await().atMost(Duration.ofSeconds(15)).until(() -> inRoom("alerts", "nina"));
+                run("listen", "--url", url, "--user", "nina", "--room", "alerts", "--json", "--count", "1", "--timeout", "PT120S"));
+        await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("alerts", "nina"));
         Run notify = run("notify", "--topic-arn", cloud.topicArn(), "--endpoint-url", cloud.snsEndpoint().toString(),
                 "--user", "nina", "--title", "Invoice paid", "--body", "#1042");
         assertThat(notify.exitCode()).as(notify.err()).isZero();
@@ -173,7 +173,7 @@ class CliEndToEndTest {
             }
         }, statuses::add)) {
             session.start(List.of("resume"));
-            await().atMost(Duration.ofSeconds(15)).until(() -> inRoom("resume", "rita"));
+            await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("resume", "rita"));
             assertThat(run("send", "--url", url, "--user", "sid", "--room", "resume", "m0").exitCode()).isZero();
             await().atMost(Duration.ofSeconds(10)).until(() -> texts.contains("m0"));
             for (int i = 1; i <= 10; i++) {
