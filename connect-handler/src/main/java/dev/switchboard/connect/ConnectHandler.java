@@ -10,7 +10,9 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
 
 import dev.switchboard.core.ChatService;
-import dev.switchboard.core.Redaction;
+import dev.switchboard.core.LogContext;
+import dev.switchboard.core.metrics.InvocationMetrics;
+import dev.switchboard.core.metrics.Metric;
 import dev.switchboard.core.TooManyConnectionsException;
 import dev.switchboard.core.auth.AuthenticationException;
 import dev.switchboard.core.auth.Authenticator;
@@ -34,6 +36,7 @@ public final class ConnectHandler implements RequestHandler<APIGatewayV2WebSocke
 
     private final Authenticator authenticator;
     private final ChatService chat;
+    private final InvocationMetrics metrics;
 
     /** The Lambda runtime's constructor: configuration from the process environment. */
     public ConnectHandler() {
@@ -41,16 +44,32 @@ public final class ConnectHandler implements RequestHandler<APIGatewayV2WebSocke
     }
 
     ConnectHandler(Switchboard switchboard) {
-        this(new Authenticator(switchboard.config()), switchboard.chat());
+        this(new Authenticator(switchboard.config()), switchboard.chat(), switchboard.metrics());
     }
 
     ConnectHandler(Authenticator authenticator, ChatService chat) {
+        this(authenticator, chat, InvocationMetrics.discarding());
+    }
+
+    ConnectHandler(Authenticator authenticator, ChatService chat, InvocationMetrics metrics) {
+        this.metrics = metrics;
         this.authenticator = authenticator;
         this.chat = chat;
     }
 
     @Override
     public APIGatewayV2WebSocketResponse handleRequest(APIGatewayV2WebSocketEvent event, Context context) {
+        LogContext.begin(context == null ? null : context.getAwsRequestId(), context == null ? null : context.getFunctionName(),
+                metrics.begin(), event.getRequestContext().getConnectionId());
+        try {
+            return connect(event);
+        } finally {
+            metrics.flush(context == null ? null : context.getAwsRequestId());
+            LogContext.end();
+        }
+    }
+
+    private APIGatewayV2WebSocketResponse connect(APIGatewayV2WebSocketEvent event) {
         APIGatewayV2WebSocketEvent.RequestContext request = event.getRequestContext();
         String connectionId = request.getConnectionId();
         if (REFRESH_ROUTE.equals(request.getRouteKey())) {
@@ -66,10 +85,12 @@ public final class ConnectHandler implements RequestHandler<APIGatewayV2WebSocke
         } catch (TooManyConnectionsException e) {
             // 429 as API Gateway's own throttling answers; the client may retry once it closed another connection
             LOG.info("$connect {} refused 429: {}", connectionId, e.getMessage());
+            metrics.count(Metric.CONNECTIONS_REFUSED, Metric.REASON, "too_many_connections");
             return response(429, e.getMessage());
         } catch (AuthenticationException e) {
-            // The reason quotes the JWT library's message (claims, never the token); redacted all the same.
-            LOG.info("$connect {} refused {}: {}", connectionId, e.status(), Redaction.redact(e.getMessage()));
+            // The reason quotes the JWT library's message (claims, never the token); the log layout redacts all the same.
+            LOG.info("$connect {} refused {}: {}", connectionId, e.status(), e.getMessage());
+            metrics.count(Metric.CONNECTIONS_REFUSED, Metric.REASON, e.status() == 403 ? "forbidden" : "unauthorized");
             return response(e.status(), e.getMessage());
         }
     }

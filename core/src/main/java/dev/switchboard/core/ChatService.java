@@ -20,6 +20,8 @@ import dev.switchboard.core.auth.TokenVerifier;
 import dev.switchboard.core.fanout.Deadline;
 import dev.switchboard.core.fanout.FanOut;
 import dev.switchboard.core.fanout.FanOutResult;
+import dev.switchboard.core.metrics.InvocationMetrics;
+import dev.switchboard.core.metrics.Metric;
 import dev.switchboard.core.protocol.ErrorCode;
 import dev.switchboard.core.protocol.HistoryPages;
 import dev.switchboard.core.protocol.Json;
@@ -65,8 +67,16 @@ public final class ChatService {
      * cleared by the public entry points; posts capture it when they start, on the calling thread.
      */
     private final ThreadLocal<Deadline> deadline = ThreadLocal.withInitial(() -> Deadline.NONE);
+    private final InvocationMetrics metrics;
 
     public ChatService(ChatStore store, FanOut fanOut, Optional<ChunkPublisher> chunks, Config config, Clock clock) {
+        this(store, fanOut, chunks, config, clock, InvocationMetrics.discarding());
+    }
+
+    /** As above; counts frames, refusals, messages, chunks and notifications into {@code metrics}. */
+    public ChatService(ChatStore store, FanOut fanOut, Optional<ChunkPublisher> chunks, Config config, Clock clock,
+                       InvocationMetrics metrics) {
+        this.metrics = metrics;
         this.store = store;
         this.fanOut = fanOut;
         this.chunks = chunks;
@@ -94,6 +104,7 @@ public final class ChatService {
             store.removeConnection(connectionId);
             throw new TooManyConnectionsException(identity.user(), cap);
         }
+        metrics.count(Metric.CONNECTIONS_OPENED);
         return connection;
     }
 
@@ -146,7 +157,7 @@ public final class ChatService {
             LOG.info("refresh {} user={} exp={} left={}", connectionId, current.user(), identity.expiresAt(), left);
             reply(connectionId, new ServerFrame.Refreshed(identity.expiresAt(), left));
         } catch (ProtocolException e) {
-            LOG.info("refused refresh from {}: {} {}", connectionId, e.frame().code(), Redaction.redact(e.getMessage()));
+            LOG.info("refused refresh from {}: {} {}", connectionId, e.frame().code(), e.getMessage()); // the layout redacts
             reply(connectionId, e.frame());
         }
     }
@@ -167,6 +178,7 @@ public final class ChatService {
             Optional<Connection> connection = store.connection(connectionId);
             List<String> rooms = store.removeConnection(connectionId);
             connection.ifPresent(c -> rooms.forEach(room -> presence(room, "leave", c, null)));
+            metrics.count(Metric.CONNECTIONS_CLOSED);
             return rooms;
         } finally {
             deadline.remove();
@@ -204,10 +216,24 @@ public final class ChatService {
         try {
             Request request = parser.parse(body == null ? "" : body);
             action = request.action();
-            dispatch(caller(connectionId, request), request);
+            // a parsed action is one of ours: a bounded set of dimension values
+            metrics.count(Metric.FRAMES, Metric.ACTION, action);
+            Connection caller = caller(connectionId, request);
+            LogContext.put(LogContext.USER, caller.user());
+            dispatch(caller, request);
         } catch (ProtocolException e) {
-            // the message may quote what the client sent (an unknown action): redacted in case it is a credential
-            LOG.info("refused {} from {}: {} {}", action, connectionId, e.frame().code(), Redaction.redact(e.getMessage()));
+            if (action == null) {
+                metrics.count(Metric.FRAMES, Metric.ACTION, "invalid");
+            }
+            metrics.count(Metric.FRAMES_REFUSED);
+            if (e.frame().code().equals(ErrorCode.RATE_LIMITED.wire())) {
+                metrics.count(Metric.RATE_LIMITED);
+            } else if (e.frame().code().equals(ErrorCode.FORBIDDEN.wire())) {
+                metrics.count(Metric.FORBIDDEN);
+            }
+            // the message may quote what the client sent (an unknown action, a credential): the log layout
+            // redacts and escapes it, here and everywhere
+            LOG.info("refused {} from {}: {} {}", action, connectionId, e.frame().code(), e.getMessage());
             reply(connectionId, e.frame());
         } finally {
             deadline.remove();
@@ -282,6 +308,7 @@ public final class ChatService {
     }
 
     private void join(Connection connection, String room) {
+        LogContext.put(LogContext.ROOM, room);
         requirePermission(connection, room, Permission.JOIN, "join");
         JoinOutcome outcome = store.join(connection, room, config.maxRoomsPerConnection());
         switch (outcome) {
@@ -401,6 +428,7 @@ public final class ChatService {
         requireMember(connection, send.room(), "send");
         long now = clock.millis();
         StoredMessage message = new StoredMessage(send.room(), ids.next(now), connection.user(), send.text(), now);
+        LogContext.put(LogContext.ROOM, send.room());
         // live as a message, later in a history page of its own (the larger frame: it adds a cursor)
         requireFits(new ServerFrame.Message(message.room(), message.id(), message.from(), message.text(), message.ts(), connection.name()), "send");
         requireFits(new ServerFrame.History(message.room(), List.of(new ServerFrame.HistoryItem(message.id(), message.from(),
@@ -410,6 +438,7 @@ public final class ChatService {
         // Persist before delivering: a crash mid-fan-out loses no message (history has it).
         SaveOutcome saved = store.saveMessage(message, idempotencyKey);
         StoredMessage stored = saved.message();
+        LogContext.put(LogContext.MESSAGE_ID, stored.id());
         // The acknowledgement travels while the room is read and posted to: one round trip fewer before the members.
         FanOut.Delivery ack = fanOut.start(List.of(new Member(connection.connectionId(), null)),
                 bytes(new ServerFrame.Ack(send.clientMsgId(), stored.id(), stored.ts())), deadline.get());
@@ -420,6 +449,7 @@ public final class ChatService {
         }
         // A retry of a send whose fan-out did not finish goes to the whole room again: at least once,
         // and members that already have the id drop the repeat (docs/PROTOCOL.md, "Delivery guarantee").
+        metrics.count(Metric.MESSAGES_SENT);
         byte[] frame = bytes(new ServerFrame.Message(stored.room(), stored.id(), stored.from(), stored.text(), stored.ts(),
                 connection.name()));
         FanOutResult result;
@@ -436,6 +466,7 @@ public final class ChatService {
         } finally {
             ack.settle(); // also when the room could not be read: the ack's post is answered, a gone sender removed
         }
+        metrics.fanOutSettled();
         if (idempotencyKey != null) {
             try {
                 store.markFannedOut(idempotencyKey);
@@ -465,6 +496,7 @@ public final class ChatService {
             if (!firstPage.getAndSet(false) && chunks.isPresent()) {
                 chunks.get().publish(new ChunkPublisher.FanOutChunk(
                         recipients.stream().map(Member::connectionId).toList(), new String(frame, StandardCharsets.UTF_8)));
+                metrics.count(Metric.CHUNKS_PUBLISHED);
             } else {
                 total.set(total.get().plus(fanOut.deliver(recipients, frame, deadline.get())));
             }
@@ -492,8 +524,10 @@ public final class ChatService {
         ServerFrame.Direct frame = new ServerFrame.Direct(id, connection.user(), direct.text(), now, connection.name());
         requireFits(frame, "direct");
         reply(connection.connectionId(), new ServerFrame.Ack(direct.clientMsgId(), id, now));
+        metrics.count(Metric.MESSAGES_SENT);
         if (!recipients.isEmpty()) {
             fanOut.deliver(recipients, bytes(frame), deadline.get());
+            metrics.fanOutSettled();
         }
     }
 
@@ -565,8 +599,12 @@ public final class ChatService {
      * @param publishedAtMillis the SNS {@code Timestamp} (when it was published), ms since the epoch
      */
     public FanOutResult notify(Notification notification, String snsMessageId, long publishedAtMillis) {
-        return deliverNotification(notification, bytes(new ServerFrame.Notification(MessageIds.derived(publishedAtMillis, snsMessageId),
-                notification.title(), notification.body(), publishedAtMillis)));
+        metrics.count(Metric.NOTIFICATIONS);
+        FanOutResult result = deliverNotification(notification, bytes(new ServerFrame.Notification(
+                MessageIds.derived(publishedAtMillis, snsMessageId), notification.title(), notification.body(), publishedAtMillis)));
+        metrics.add(Metric.NOTIFICATIONS_DELIVERED, result.delivered());
+        metrics.fanOutSettled();
+        return result;
     }
 
     /** The notification path SNS and the broadcast action share: room members, a user's connections, or everyone. */
@@ -599,7 +637,10 @@ public final class ChatService {
     /** A chunk of a large fan-out, published by another instance. */
     public FanOutResult deliverChunk(ChunkPublisher.FanOutChunk chunk) {
         List<Member> recipients = chunk.connectionIds().stream().map(id -> new Member(id, null)).toList();
-        return fanOut.deliver(recipients, chunk.frame().getBytes(StandardCharsets.UTF_8), deadline.get());
+        FanOutResult result = fanOut.deliver(recipients, chunk.frame().getBytes(StandardCharsets.UTF_8), deadline.get());
+        metrics.count(Metric.CHUNKS_DELIVERED);
+        metrics.fanOutSettled();
+        return result;
     }
 
     /**
@@ -621,6 +662,7 @@ public final class ChatService {
         store.forEachConnectionInShard(chunk.shard(), config.fanoutChunkSize(), page -> {
             if (!firstPage.getAndSet(false) && chunks.isPresent()) {
                 chunks.get().publish(new ChunkPublisher.FanOutChunk(page.stream().map(Member::connectionId).toList(), chunk.frame()));
+                metrics.count(Metric.CHUNKS_PUBLISHED);
             } else {
                 total.set(total.get().plus(fanOut.deliver(page, frame, deadline.get())));
             }

@@ -41,7 +41,9 @@ public record Config(
         List<String> publicRooms,
         String userClaim,
         Optional<String> nameClaim,
-        int tokenLeewaySeconds) {
+        int tokenLeewaySeconds,
+        String metricsNamespace,
+        String serviceName) {
 
     public static final String TABLE = "SWITCHBOARD_TABLE";
     public static final String MANAGEMENT_ENDPOINT = "SWITCHBOARD_MANAGEMENT_ENDPOINT";
@@ -91,6 +93,10 @@ public record Config(
     /** Seconds a connection keeps working after its token's {@code exp} (clock skew, a refresh in flight); default 30. */
     public static final String TOKEN_LEEWAY_SECONDS = "SWITCHBOARD_TOKEN_LEEWAY_SECONDS";
     public static final String REGION = "AWS_REGION";
+    /** CloudWatch namespace of the functions' metrics (Powertools' variable). */
+    public static final String METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE";
+    /** The {@code Service} dimension of every metric (Powertools' variable): the stack name in template.yaml. */
+    public static final String SERVICE_NAME = "POWERTOOLS_SERVICE_NAME";
 
     /** Variables a function cannot start without: the template must set each. */
     public static final List<String> REQUIRED = List.of(TABLE, MANAGEMENT_ENDPOINT);
@@ -99,7 +105,8 @@ public record Config(
             JWT_SECRET, JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, PRESENCE_MAX_MEMBERS, FANOUT_CHUNK_SIZE,
             FANOUT_CONCURRENCY, ALL_SHARDS, CONNECTION_TTL_SECONDS, MESSAGE_RETENTION_DAYS, MAX_TEXT_LENGTH,
             MAX_ROOMS_PER_CONNECTION, HISTORY_PAGE_LIMIT, SEND_RATE_PER_SECOND, SEND_BURST, DIRECT_POLICY,
-            MAX_CONNECTIONS_PER_USER, ROOMS_CLAIM, PUBLIC_ROOMS, USER_CLAIM, NAME_CLAIM, TOKEN_LEEWAY_SECONDS, REGION);
+            MAX_CONNECTIONS_PER_USER, ROOMS_CLAIM, PUBLIC_ROOMS, USER_CLAIM, NAME_CLAIM, TOKEN_LEEWAY_SECONDS, REGION,
+            METRICS_NAMESPACE, SERVICE_NAME);
 
     /** Reads the configuration; fails naming the variable that is missing or malformed. */
     public static Config fromEnv(Map<String, String> env) {
@@ -173,7 +180,9 @@ public record Config(
                 publicRooms(env),
                 optional(env, USER_CLAIM).orElse("sub"),
                 env.containsKey(NAME_CLAIM) ? optional(env, NAME_CLAIM) : Optional.of("name"),
-                leeway);
+                leeway,
+                optional(env, METRICS_NAMESPACE).orElse("Switchboard"),
+                optional(env, SERVICE_NAME).orElse("switchboard"));
     }
 
     private static List<String> publicRooms(Map<String, String> env) {

@@ -10,6 +10,8 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
 
 import dev.switchboard.core.ChatService;
+import dev.switchboard.core.LogContext;
+import dev.switchboard.core.metrics.InvocationMetrics;
 import dev.switchboard.core.WebSocketDisconnectEvent;
 import dev.switchboard.core.aws.Switchboard;
 import dev.switchboard.core.fanout.Deadline;
@@ -23,24 +25,38 @@ public final class DisconnectHandler implements RequestHandler<WebSocketDisconne
     private static final Logger LOG = LoggerFactory.getLogger(DisconnectHandler.class);
 
     private final ChatService chat;
+    private final InvocationMetrics metrics;
 
     /** The Lambda runtime's constructor: configuration from the process environment. */
     public DisconnectHandler() {
-        this(new Switchboard(System.getenv()).chat());
+        this(new Switchboard(System.getenv()));
     }
 
-    DisconnectHandler(ChatService chat) {
+    private DisconnectHandler(Switchboard switchboard) {
+        this(switchboard.chat(), switchboard.metrics());
+    }
+
+    DisconnectHandler(ChatService chat, InvocationMetrics metrics) {
         this.chat = chat;
+        this.metrics = metrics;
     }
 
     @Override
     public APIGatewayV2WebSocketResponse handleRequest(WebSocketDisconnectEvent event, Context context) {
         WebSocketDisconnectEvent.RequestContext request = event.getRequestContext();
-        // the rooms' leave presence is bounded by what is left of this invocation
-        List<String> rooms = chat.disconnect(request.getConnectionId(),
-                context == null ? Deadline.NONE : Deadline.forInvocation(context.getRemainingTimeInMillis()));
-        LOG.info("$disconnect {} status={} reason={} rooms={}", request.getConnectionId(),
-                request.getDisconnectStatusCode(), request.getDisconnectReason(), rooms.size());
+        LogContext.begin(context == null ? null : context.getAwsRequestId(), context == null ? null : context.getFunctionName(),
+                metrics.begin(), request.getConnectionId());
+        try {
+            // the rooms' leave presence is bounded by what is left of this invocation
+            List<String> rooms = chat.disconnect(request.getConnectionId(),
+                    context == null ? Deadline.NONE : Deadline.forInvocation(context.getRemainingTimeInMillis()));
+            // the close reason is the client's text: the log layout escapes it
+            LOG.info("$disconnect {} status={} reason={} rooms={}", request.getConnectionId(),
+                    request.getDisconnectStatusCode(), request.getDisconnectReason(), rooms.size());
+        } finally {
+            metrics.flush(context == null ? null : context.getAwsRequestId());
+            LogContext.end();
+        }
         APIGatewayV2WebSocketResponse response = new APIGatewayV2WebSocketResponse();
         response.setStatusCode(200);
         return response;

@@ -3,6 +3,7 @@ package dev.switchboard.local;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.switchboard.local.metrics.Usage;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,6 +54,8 @@ public final class Gateway {
   private final RouteInvoker invoker;
   private final Map<String, GatewayConnection> connections = new ConcurrentHashMap<>();
   private final TokenBucket throttle;
+  /** Billing units of the traffic (messages received, connection time) for the cost readout. */
+  private volatile Usage usage = new Usage();
 
   Gateway(LocalTemplate template, Map<String, FunctionRuntime> functions, String stage, String apiId,
       Duration idleTimeout, Duration maxAge, ExecutorService dispatch, ScheduledExecutorService scheduler,
@@ -72,6 +75,10 @@ public final class Gateway {
 
   int openConnections() {
     return connections.size();
+  }
+
+  void usage(Usage usage) {
+    this.usage = usage;
   }
 
   /** The handler tree: WebSocket upgrade on any path, else {@code @connections}, else the chat page. */
@@ -104,8 +111,8 @@ public final class Gateway {
     try {
       return connect(request, response, callback);
     } catch (RuntimeException e) {
-      // Jetty would log this failure with the request URI, ?token= and all: log it redacted instead.
-      LOG.warn("handshake failed: {}", Redaction.stackTrace(e));
+      // Logged here rather than by Jetty; the request URI's ?token= is redacted by the layout (logback.xml).
+      LOG.warn("handshake failed", e);
       Response.writeError(request, response, callback, 500);
       return null;
     }
@@ -146,6 +153,7 @@ public final class Gateway {
 
   private void onMessage(GatewayConnection c, String text) {
     long now = System.currentTimeMillis();
+    usage.apiMessage(text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
     String routeKey = selectRoute(text);
     LocalTemplate.Route route = routeKey == null ? null : template.routes().get(routeKey);
     if (route == null) {
@@ -205,6 +213,7 @@ public final class Gateway {
 
   private void onClose(GatewayConnection c, int status, String reason) {
     connections.remove(c.id, c);
+    usage.connectionClosed(c, System.currentTimeMillis());
     if (c.maxAgeTask != null) {
       c.maxAgeTask.cancel(false);
     }
@@ -258,6 +267,7 @@ public final class Gateway {
       super.onWebSocketOpen(session);
       c.session = session;
       gateway.connections.put(c.id, c);
+      gateway.usage.connectionOpened(c, System.currentTimeMillis());
       c.maxAgeTask = gateway.scheduler.schedule(() -> c.close(1001, "Going away"),
           gateway.maxAge.toMillis(), TimeUnit.MILLISECONDS);
     }

@@ -1,5 +1,6 @@
 package dev.switchboard.local;
 
+import dev.switchboard.logging.Redaction;
 import com.amazonaws.services.lambda.runtime.ClientContext;
 import com.amazonaws.services.lambda.runtime.CognitoIdentity;
 import com.amazonaws.services.lambda.runtime.Context;

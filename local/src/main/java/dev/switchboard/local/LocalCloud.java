@@ -1,5 +1,10 @@
 package dev.switchboard.local;
 
+import dev.switchboard.local.metrics.CostReadout;
+import dev.switchboard.local.metrics.EmfCapture;
+import dev.switchboard.local.metrics.MetricsBoard;
+import dev.switchboard.local.metrics.Usage;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -62,6 +67,9 @@ public final class LocalCloud implements AutoCloseable {
   private RuntimeLibraries runtimeLibraries;
   private Signals signals;
   private TaskRoots taskRoots;
+  private final MetricsBoard metrics = new MetricsBoard();
+  private final Usage usage = new Usage();
+  private final CostReadout readout = new CostReadout(usage, metrics);
 
   private LocalCloud(LocalCloudOptions options, List<AutoCloseable> started) throws Exception {
     this.options = options;
@@ -125,11 +133,18 @@ public final class LocalCloud implements AutoCloseable {
       template.functions().values().forEach(LocalCloud::checkHandlerClass);
       template.functions().forEach((id, def) -> functions.put(id, new InProcessRuntime(def, lambdaPool, timeoutOverride)));
     }
+    // Requests and duration for the cost readout, measured around each invocation.
+    functions.replaceAll((id, fn) -> new MeteredRuntime(fn, usage));
+    // The functions' EMF records (stdout, as on Lambda): in process, from System.out; in processes of
+    // their own, from each instance's output (ProcessRuntime hands every line to EmfCapture first).
+    EmfCapture.register(metrics);
+    started.add(() -> EmfCapture.unregister(metrics));
     functionRuntimes.addAll(functions.values());
     started.add(() -> functionRuntimes.forEach(FunctionRuntime::close));
 
     this.gateway = new Gateway(template, functions, options.stage(), API_ID, options.idleTimeout(),
         options.maxConnectionAge(), dispatchPool, scheduler, faults, options.throttling());
+    gateway.usage(usage);
     this.server = new Server();
     HttpConfiguration http = new HttpConfiguration();
     // Every @connections POST carries fresh SigV4 headers (date, signature, invocation id): caching
@@ -139,7 +154,7 @@ public final class LocalCloud implements AutoCloseable {
     ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
     connector.setPort(port);
     server.addConnector(connector);
-    server.setHandler(gateway.handler(server));
+    server.setHandler(new MetricsEndpoint(readout, usage, gateway.handler(server)));
     server.setStopTimeout(2000);
     server.start();
     started.add(server::stop);
@@ -154,8 +169,10 @@ public final class LocalCloud implements AutoCloseable {
     snsConnector.setPort(snsPort);
     snsServer.addConnector(snsConnector);
     // SQS (AWS JSON protocol, X-Amz-Target header) and SNS (Query protocol) share the port.
-    snsServer.setHandler(new Handler.Sequence(sqs, new SnsServer(subscribers, template.asyncInvoke(), sqs,
-        lambdaPool, scheduler, options.snsRetryBase().toMillis())));
+    SnsServer sns = new SnsServer(subscribers, template.asyncInvoke(), sqs,
+        lambdaPool, scheduler, options.snsRetryBase().toMillis());
+    sns.usage(usage);
+    snsServer.setHandler(new Handler.Sequence(sqs, sns));
     snsServer.start();
     started.add(snsServer::stop);
     // "Ready" means the functions' first instances have initialised (each gives up by its own init limit).
@@ -287,12 +304,19 @@ public final class LocalCloud implements AutoCloseable {
    * each function is a cold start (process mode; in process, nothing to end).
    */
   public void endInstances() {
-    functionRuntimes.stream().filter(ProcessRuntime.class::isInstance)
+    functionRuntimes.stream().map(f -> f instanceof MeteredRuntime m ? m.unwrap() : f).filter(ProcessRuntime.class::isInstance)
         .forEach(f -> ((ProcessRuntime) f).endInstances());
   }
 
   /** How the functions run: process mode, unless asked otherwise or the platform cannot. */
   public LocalCloudOptions.FunctionMode functionMode() { return functionMode; }
+  /** The functions' metrics, read from their EMF records. */
+  public MetricsBoard metrics() { return metrics; }
+  /** The AWS billing units of the traffic so far. */
+  public Usage usage() { return usage; }
+  /** Metrics, billing units and their cost; also served as JSON at {@link #metricsUri()}. */
+  public CostReadout readout() { return readout; }
+  public URI metricsUri() { return URI.create("http://localhost:" + port + MetricsEndpoint.PATH); }
 
   /** Every endpoint, one per line, for the console. */
   public String describe() {
@@ -303,6 +327,7 @@ public final class LocalCloud implements AutoCloseable {
         "SNS               " + snsEndpoint() + "   topic " + topicArn()));
     template.queues().forEach(q -> lines.add("SQS               " + sqsEndpoint() + "   queue " + q.url()));
     lines.add("Chat page         " + chatPageUri());
+    lines.add("Metrics and cost  " + metricsUri());
     return String.join(System.lineSeparator(), lines);
   }
 
@@ -328,6 +353,7 @@ public final class LocalCloud implements AutoCloseable {
     if (taskRoots != null) {
       taskRoots.close();
     }
+    EmfCapture.unregister(metrics);
     lambdaPool.shutdownNow();
     dispatchPool.shutdownNow();
     scheduler.shutdownNow();

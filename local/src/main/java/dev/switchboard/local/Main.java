@@ -89,6 +89,11 @@ public final class Main implements Callable<Integer> {
           + "e.g. --env SWITCHBOARD_SEND_RATE_PER_SECOND=0 for load tests")
   java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
 
+  @Option(names = "--metrics-every", defaultValue = "PT10S",
+      description = "print a one-line summary of the functions' metrics and the AWS cost so far this often, when "
+          + "something changed, ISO-8601; PT0S = never (the JSON is at /_local/metrics) (default ${DEFAULT-VALUE})")
+  Duration metricsEvery;
+
   public static void main(String[] args) {
     System.exit(commandLine(new Main()).execute(args));
   }
@@ -167,8 +172,31 @@ public final class Main implements Callable<Integer> {
     System.out.println(cloud.describe());
     System.out.println("Stop with Ctrl-C.");
     System.out.flush();
+    if (!metricsEvery.isZero() && !metricsEvery.isNegative()) {
+      printSummaries(cloud, stopped);
+    }
     stopped.await();
     return 0;
+  }
+
+  /** Every {@code --metrics-every}, the summary line when the functions emitted or the gateway saw something new. */
+  private void printSummaries(LocalCloud cloud, CountDownLatch stopped) {
+    Thread printer = new Thread(() -> {
+      long seen = -1;
+      try {
+        while (!stopped.await(metricsEvery.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+          long now = cloud.metrics().records() + cloud.usage().apiMessages();
+          if (now != seen && now > 0) {
+            seen = now;
+            System.out.println(cloud.readout().summary(System.currentTimeMillis()));
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "metrics-summary");
+    printer.setDaemon(true);
+    printer.start();
   }
 
   /** Prints an HS256 token for a user, for wscat and the CLI client. */

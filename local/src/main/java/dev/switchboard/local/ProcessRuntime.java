@@ -1,5 +1,6 @@
 package dev.switchboard.local;
 
+import dev.switchboard.logging.Redaction;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
@@ -311,7 +312,10 @@ final class ProcessRuntime implements FunctionRuntime {
       Thread reader = new Thread(() -> {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
           for (String line = in.readLine(); line != null; line = in.readLine()) {
-            functionLog.info("{}", line);
+            // an EMF record becomes metrics (as CloudWatch Logs extracts them), not a log line
+            if (!dev.switchboard.local.metrics.EmfCapture.offer(line)) {
+              functionLog.info("{}", line);
+            }
           }
         } catch (IOException e) {
           // the process ended

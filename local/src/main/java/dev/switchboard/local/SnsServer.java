@@ -3,6 +3,7 @@ package dev.switchboard.local;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.switchboard.local.metrics.Usage;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -43,6 +44,12 @@ final class SnsServer extends Handler.Abstract {
   private final ExecutorService executor;
   private final ScheduledExecutorService scheduler;
   private final long retryBaseMillis;
+  /** Publishes for the cost readout. */
+  private volatile Usage usage = new Usage();
+
+  void usage(Usage usage) {
+    this.usage = usage;
+  }
 
   /**
    * @param subscribers topic ARN → the functions subscribed to it (every topic of the template)
@@ -81,6 +88,7 @@ final class SnsServer extends Handler.Abstract {
               "Invalid parameter: Message", requestId);
           return true;
         }
+        usage.snsPublish(message.getBytes(StandardCharsets.UTF_8).length);
         String messageId = UUID.randomUUID().toString();
         String event = event(messageId, arn, form.get("Subject"), message, attributes(form));
         for (FunctionRuntime fn : subscribers.get(arn)) {
@@ -97,6 +105,7 @@ final class SnsServer extends Handler.Abstract {
           return true;
         }
         StringBuilder ok = new StringBuilder();
+        long batchBytes = 0;
         for (int n = 1; form.containsKey("PublishBatchRequestEntries.member." + n + ".Id"); n++) {
           String p = "PublishBatchRequestEntries.member." + n + ".";
           Map<String, String> entry = new LinkedHashMap<>();
@@ -105,6 +114,7 @@ final class SnsServer extends Handler.Abstract {
               entry.put(k.substring(p.length()), v);
             }
           });
+          batchBytes += entry.getOrDefault("Message", "").getBytes(StandardCharsets.UTF_8).length;
           String messageId = UUID.randomUUID().toString();
           String event = event(messageId, arn, entry.get("Subject"), entry.getOrDefault("Message", ""),
               attributes(entry));
@@ -114,6 +124,7 @@ final class SnsServer extends Handler.Abstract {
           ok.append("<member><Id>").append(escape(entry.get("Id"))).append("</Id><MessageId>").append(messageId)
               .append("</MessageId></member>");
         }
+        usage.snsPublish(batchBytes); // one request per 64 KB of the batch's payload
         xml(response, callback, 200, "<PublishBatchResponse xmlns=\"" + XMLNS + "\"><PublishBatchResult><Successful>"
             + ok + "</Successful><Failed/></PublishBatchResult><ResponseMetadata><RequestId>" + requestId
             + "</RequestId></ResponseMetadata></PublishBatchResponse>");

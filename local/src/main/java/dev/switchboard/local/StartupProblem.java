@@ -51,7 +51,7 @@ final class StartupProblem {
       root = root.getCause();
     }
     String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    return "could not start: " + message + " (run with -Dorg.slf4j.simpleLogger.defaultLogLevel=debug"
+    return "could not start: " + message + " (run with -Dswitchboard.log.level=DEBUG"
         + " for details)";
   }
 }

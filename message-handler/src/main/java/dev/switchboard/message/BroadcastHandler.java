@@ -10,6 +10,9 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SNSEvent;
 
 import dev.switchboard.core.ChatService;
+import dev.switchboard.core.LogContext;
+import dev.switchboard.core.metrics.InvocationMetrics;
+import dev.switchboard.core.metrics.Metric;
 import dev.switchboard.core.ChunkPublisher;
 import dev.switchboard.core.Notification;
 import dev.switchboard.core.aws.Switchboard;
@@ -32,6 +35,7 @@ public final class BroadcastHandler implements RequestHandler<SNSEvent, Void> {
 
     private final ChatService chat;
     private final Optional<String> fanoutTopicArn;
+    private final InvocationMetrics metrics;
 
     /** The Lambda runtime's constructor: configuration from the process environment. */
     public BroadcastHandler() {
@@ -39,16 +43,33 @@ public final class BroadcastHandler implements RequestHandler<SNSEvent, Void> {
     }
 
     private BroadcastHandler(Switchboard switchboard) {
-        this(switchboard.chat(), switchboard.config().fanoutTopicArn());
+        this(switchboard.chat(), switchboard.config().fanoutTopicArn(), switchboard.metrics());
     }
 
     BroadcastHandler(ChatService chat, Optional<String> fanoutTopicArn) {
+        this(chat, fanoutTopicArn, InvocationMetrics.discarding());
+    }
+
+    BroadcastHandler(ChatService chat, Optional<String> fanoutTopicArn, InvocationMetrics metrics) {
         this.chat = chat;
         this.fanoutTopicArn = fanoutTopicArn;
+        this.metrics = metrics;
     }
 
     @Override
     public Void handleRequest(SNSEvent event, Context context) {
+        LogContext.begin(context == null ? null : context.getAwsRequestId(), context == null ? null : context.getFunctionName(),
+                metrics.begin(), null);
+        try {
+            handle(event, context);
+        } finally {
+            metrics.flush(context == null ? null : context.getAwsRequestId()); // a failed invocation's metrics too
+            LogContext.end();
+        }
+        return null;
+    }
+
+    private void handle(SNSEvent event, Context context) {
         // Posts are retried only while this invocation has time left (60 s in template.yaml); what is
         // unanswered at the deadline counts as failed, so the invocation ends by itself, not by its timeout.
         Deadline until = MessageHandler.deadline(context);
@@ -84,6 +105,7 @@ public final class BroadcastHandler implements RequestHandler<SNSEvent, Void> {
                     notification = Notification.parse(sns.getMessage());
                 } catch (IllegalArgumentException e) {
                     LOG.error("dropped SNS message {}: {}", sns.getMessageId(), e.getMessage());
+                    metrics.count(Metric.NOTIFICATIONS_DROPPED);
                     continue;
                 }
                 // The SNS publish time, the same on every redelivery (the runtime maps it to joda-time).
@@ -100,7 +122,6 @@ public final class BroadcastHandler implements RequestHandler<SNSEvent, Void> {
                         + " in the dead-letter queue (see docs/DEPLOY.md to redrive it)");
             }
         }
-        return null;
     }
 
     /** Some recipients of a notification or chunk could not be posted to, even after the fan-out's own retries. */

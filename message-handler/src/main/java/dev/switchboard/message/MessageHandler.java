@@ -9,6 +9,8 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
 
 import dev.switchboard.core.ChatService;
+import dev.switchboard.core.LogContext;
+import dev.switchboard.core.metrics.InvocationMetrics;
 import dev.switchboard.core.aws.Switchboard;
 import dev.switchboard.core.fanout.Deadline;
 
@@ -19,24 +21,37 @@ import dev.switchboard.core.fanout.Deadline;
 public final class MessageHandler implements RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse> {
 
     private final ChatService chat;
+    private final InvocationMetrics metrics;
 
     /** The Lambda runtime's constructor: configuration from the process environment. */
     public MessageHandler() {
-        this(new Switchboard(System.getenv()).chat());
+        this(new Switchboard(System.getenv()));
     }
 
-    MessageHandler(ChatService chat) {
+    private MessageHandler(Switchboard switchboard) {
+        this(switchboard.chat(), switchboard.metrics());
+    }
+
+    MessageHandler(ChatService chat, InvocationMetrics metrics) {
         this.chat = chat;
+        this.metrics = metrics;
     }
 
     @Override
     public APIGatewayV2WebSocketResponse handleRequest(APIGatewayV2WebSocketEvent event, Context context) {
-        String body = event.getBody();
-        if (event.isIsBase64Encoded() && body != null) {
-            body = new String(Base64.getDecoder().decode(body), StandardCharsets.UTF_8);
+        LogContext.begin(context == null ? null : context.getAwsRequestId(), context == null ? null : context.getFunctionName(),
+                metrics.begin(), event.getRequestContext().getConnectionId());
+        try {
+            String body = event.getBody();
+            if (event.isIsBase64Encoded() && body != null) {
+                body = new String(Base64.getDecoder().decode(body), StandardCharsets.UTF_8);
+            }
+            // The fan-out is bounded by what is left of this invocation (29 s at most: API Gateway's integration timeout).
+            chat.handle(event.getRequestContext().getConnectionId(), body, deadline(context));
+        } finally {
+            metrics.flush(context == null ? null : context.getAwsRequestId()); // after the last post: never slows a fan-out
+            LogContext.end();
         }
-        // The fan-out is bounded by what is left of this invocation (29 s at most: API Gateway's integration timeout).
-        chat.handle(event.getRequestContext().getConnectionId(), body, deadline(context));
         APIGatewayV2WebSocketResponse response = new APIGatewayV2WebSocketResponse();
         response.setStatusCode(200);
         return response;

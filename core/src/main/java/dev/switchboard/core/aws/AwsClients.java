@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.ThreadFactory;
 
 import dev.switchboard.core.Config;
+import dev.switchboard.core.metrics.InvocationMetrics;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.SdkHttpClient;
@@ -35,8 +36,14 @@ public final class AwsClients {
     }
 
     public DynamoDbClient dynamoDb() {
+        return dynamoDb(InvocationMetrics.discarding());
+    }
+
+    /** As {@link #dynamoDb()}, counting the read and write units each call consumes into {@code metrics}. */
+    public DynamoDbClient dynamoDb(InvocationMetrics metrics) {
         var builder = DynamoDbClient.builder().httpClient(http).region(Region.of(config.region()))
-                .overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD)); // throttling retried with backoff
+                .overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD) // throttling retried with backoff
+                        .addExecutionInterceptor(new ConsumedCapacityInterceptor(metrics)));
         return builder.build();
     }
 

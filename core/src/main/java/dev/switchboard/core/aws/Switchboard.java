@@ -17,6 +17,7 @@ import dev.switchboard.core.ChatService;
 import dev.switchboard.core.ChunkPublisher;
 import dev.switchboard.core.Config;
 import dev.switchboard.core.fanout.FanOut;
+import dev.switchboard.core.metrics.InvocationMetrics;
 import dev.switchboard.core.protocol.Json;
 import dev.switchboard.core.protocol.RequestParser;
 import dev.switchboard.core.protocol.ServerFrame;
@@ -32,20 +33,22 @@ public final class Switchboard {
     private final Config config;
     private final ChatStore store;
     private final ChatService chat;
+    private final InvocationMetrics metrics;
     /** Held here: the CRaC context keeps only weak references to its resources. */
     private final Priming priming;
 
     public Switchboard(Map<String, String> environment) {
         this.config = Config.fromEnv(environment);
+        this.metrics = new InvocationMetrics(new EmfMetricsSink(config.metricsNamespace(), config.serviceName()));
         AwsClients clients = new AwsClients(config);
-        this.store = new DynamoChatStore(clients.dynamoDb(), config.tableName(), config.allShards(),
+        this.store = new DynamoChatStore(clients.dynamoDb(metrics), config.tableName(), config.allShards(),
                 config.messageRetentionDays(), Clock.systemUTC(), config.tokenLeewaySeconds());
         // Daemon threads: a frozen (SnapStart) or ending JVM never waits on them.
         SignedConnectionsPoster poster = clients.connectionsPoster(daemon("fanout-post"));
         FanOut fanOut = new FanOut(poster, store::removeConnection, config.fanoutConcurrency(),
-                Executors.newSingleThreadScheduledExecutor(daemon("fanout-retry")), 3, 50);
+                Executors.newSingleThreadScheduledExecutor(daemon("fanout-retry")), 3, 50, metrics);
         Optional<SnsChunkPublisher> chunks = config.fanoutTopicArn().map(arn -> new SnsChunkPublisher(clients::sns, arn));
-        this.chat = new ChatService(store, fanOut, chunks.map(ChunkPublisher.class::cast), config, Clock.systemUTC());
+        this.chat = new ChatService(store, fanOut, chunks.map(ChunkPublisher.class::cast), config, Clock.systemUTC(), metrics);
         this.priming = new Priming(store, poster, chunks, config);
         Core.getGlobalContext().register(priming);
     }
@@ -122,5 +125,10 @@ public final class Switchboard {
 
     public ChatService chat() {
         return chat;
+    }
+
+    /** This instance's metrics: handlers call {@code begin()} as an event arrives and {@code flush} once it is handled. */
+    public InvocationMetrics metrics() {
+        return metrics;
     }
 }

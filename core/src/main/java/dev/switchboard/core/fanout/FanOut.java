@@ -16,6 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
+import dev.switchboard.core.metrics.InvocationMetrics;
+import dev.switchboard.core.metrics.Metric;
 import dev.switchboard.core.store.Member;
 
 /**
@@ -35,6 +37,7 @@ public final class FanOut {
     private final ScheduledExecutorService retryTimer;
     private final int maxAttempts;
     private final long baseBackoffMillis;
+    private final InvocationMetrics metrics;
 
     /**
      * @param maxInFlight bounds the posts outstanding at once, across deliveries of this instance
@@ -43,6 +46,13 @@ public final class FanOut {
      */
     public FanOut(ConnectionPoster poster, Consumer<String> onGone, int maxInFlight, ScheduledExecutorService retryTimer,
                   int maxAttempts, long baseBackoffMillis) {
+        this(poster, onGone, maxInFlight, retryTimer, maxAttempts, baseBackoffMillis, InvocationMetrics.discarding());
+    }
+
+    /** As above; counts deliveries, gone, failed and retries into {@code metrics} (an increment each, never a wait). */
+    public FanOut(ConnectionPoster poster, Consumer<String> onGone, int maxInFlight, ScheduledExecutorService retryTimer,
+                  int maxAttempts, long baseBackoffMillis, InvocationMetrics metrics) {
+        this.metrics = metrics;
         this.poster = poster;
         this.onGone = onGone;
         this.slots = new Semaphore(maxInFlight);
@@ -153,7 +163,11 @@ public final class FanOut {
                     LOG.warn("could not remove gone connection {}: {}", connectionId, e.toString());
                 }
             }
-            return new FanOutResult(deliveredCount, goneIds.size(), audience - deliveredCount - goneIds.size());
+            FanOutResult result = new FanOutResult(deliveredCount, goneIds.size(), audience - deliveredCount - goneIds.size());
+            metrics.add(Metric.DELIVERIES, result.delivered());
+            metrics.add(Metric.DELIVERIES_GONE, result.gone());
+            metrics.add(Metric.DELIVERIES_FAILED, result.failed());
+            return result;
         }
     }
 
@@ -178,6 +192,7 @@ public final class FanOut {
             if (attempt >= maxAttempts || backoff >= deadline.remainingMillis()) {
                 return CompletableFuture.completedFuture(PostStatus.FAILED);
             }
+            metrics.count(Metric.DELIVERY_RETRIES);
             CompletableFuture<PostStatus> retried = new CompletableFuture<>();
             try {
                 retryTimer.schedule(() -> {

@@ -2,25 +2,28 @@ package dev.switchboard.tests.e2e;
 
 import static dev.switchboard.tests.e2e.LocalCloudFixture.userUri;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonParser;
 
+import dev.switchboard.local.metrics.MetricsBoard;
+
 /**
  * A room larger than one fan-out chunk: the Message function posts the first page itself and
  * publishes every further page to the SNS topic, where Broadcast function instances post them
  * (on AWS in parallel). Every member must get every message exactly once, and the chunks must
- * really have gone through SNS and the Broadcast function.
+ * really have gone through SNS and the Broadcast function: the functions' own metrics
+ * (ChunksPublished, ChunksDelivered, Deliveries), read by the local cloud from their EMF records,
+ * say so.
  */
 class ChunkedFanOutEndToEndTest {
 
@@ -28,8 +31,6 @@ class ChunkedFanOutEndToEndTest {
     static final int MEMBERS = 13;
     static final int MESSAGES = 3;
     static final String ROOM = "chunked";
-    /** What the Broadcast function logs for each chunk it delivered. */
-    static final Pattern CHUNK_LINE = Pattern.compile("sns \\S+ delivered=(\\d+) gone=(\\d+) failed=(\\d+)");
 
     @RegisterExtension
     static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true)
@@ -38,8 +39,9 @@ class ChunkedFanOutEndToEndTest {
 
     @Test
     void roomLargerThanAChunk_everyMemberGetsEveryMessageOnce_viaSnsChunks() throws Exception {
+        MetricsBoard metrics = local.cloud().metrics();
         List<WsClient> members = new ArrayList<>();
-        try (LogCapture log = new LogCapture(); WsClient sender = WsClient.connect(userUri(local.cloud(), "chunk-sender"))) {
+        try (WsClient sender = WsClient.connect(userUri(local.cloud(), "chunk-sender"))) {
             for (int i = 0; i < MEMBERS; i++) {
                 WsClient member = WsClient.connect(userUri(local.cloud(), "chunk-member" + i));
                 members.add(member);
@@ -47,12 +49,12 @@ class ChunkedFanOutEndToEndTest {
             }
             ChatEndToEndTest.join(sender, ROOM, "chunk-sender");
             int audience = MEMBERS + 1; // the sender is a member too
-            // presence goes out in chunks too: wait until the last join's has reached everyone and its
-            // chunks are all logged, then count only what the messages add
+            // presence goes out in chunks too: wait until the last join's has reached everyone and every
+            // chunk published so far is delivered and counted, then count only what the messages add
             for (WsClient member : members) {
                 member.next(f -> ChatEndToEndTest.presence(f, "join", "chunk-sender"));
             }
-            int presenceChunks = settled(log, CHUNK_LINE).size();
+            Map<String, Double> before = settled(metrics);
 
             List<String> sent = new ArrayList<>();
             for (int m = 0; m < MESSAGES; m++) {
@@ -66,50 +68,59 @@ class ChunkedFanOutEndToEndTest {
                 }
                 assertThat(got).containsExactlyInAnyOrderElementsOf(sent);
             }
-            // a quiet second: a chunk delivered twice would show up as a further copy
+            // each message: the first page of the room (14 with the sender) posted by the Message function,
+            // each further page a chunk published to SNS and delivered by the Broadcast function
+            int chunksPerMessage = (audience + CHUNK - 1) / CHUNK - 1;
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                Map<String, Double> added = added(before, metrics);
+                assertThat(added.get("ChunksPublished")).isEqualTo(chunksPerMessage * MESSAGES);
+                assertThat(added.get("ChunksDelivered")).isEqualTo(chunksPerMessage * MESSAGES);
+                assertThat(added.get("MessagesSent")).isEqualTo(MESSAGES);
+                // every member once per message, and the sender's acknowledgement
+                assertThat(added.get("Deliveries")).isEqualTo((MEMBERS + 1) * MESSAGES);
+            });
+            // a quiet second: a chunk delivered twice would show up as a further copy and more deliveries
             TimeUnit.SECONDS.sleep(1);
             for (WsClient member : members) {
                 assertThat(member.frames.stream().map(f -> JsonParser.parseString(f).getAsJsonObject())
                         .filter(f -> f.get("type").getAsString().equals("message"))).as("no second copies").isEmpty();
             }
-
-            // each message: the first page of the room (14 with the sender) posted by the Message function,
-            // each further page a chunk delivered by the Broadcast function; the sender gets an ack instead
-            int chunksPerMessage = (audience + CHUNK - 1) / CHUNK - 1;
-            List<Matcher> allChunkLines = settled(log, CHUNK_LINE);
-            List<Matcher> chunkLines = allChunkLines.subList(presenceChunks, allChunkLines.size());
-            List<Matcher> sendLines = log.matching(Pattern.compile("send \\S+ to " + ROOM + ": delivered=(\\d+) gone=(\\d+) failed=(\\d+)"));
-            assertThat(chunkLines).hasSize(chunksPerMessage * MESSAGES);
-            assertThat(sendLines).hasSize(MESSAGES);
-            Map<String, Integer> totals = new HashMap<>();
-            for (List<Matcher> lines : List.of(chunkLines, sendLines)) {
-                lines.forEach(m -> {
-                    totals.merge("delivered", Integer.parseInt(m.group(1)), Integer::sum);
-                    totals.merge("not delivered", Integer.parseInt(m.group(2)) + Integer.parseInt(m.group(3)), Integer::sum);
-                });
-            }
-            assertThat(totals).containsEntry("delivered", MEMBERS * MESSAGES).containsEntry("not delivered", 0);
-            assertThat(chunkLines.stream().mapToInt(m -> Integer.parseInt(m.group(1))).sum())
-                    .as("most of the room went through SNS").isGreaterThanOrEqualTo((audience - CHUNK) * MESSAGES - MESSAGES);
+            Map<String, Double> added = added(before, metrics);
+            assertThat(added.get("Deliveries")).isEqualTo((MEMBERS + 1) * MESSAGES);
+            assertThat(added.get("DeliveriesGone") + added.get("DeliveriesFailed")).as("not delivered").isZero();
         } finally {
             members.forEach(WsClient::close);
         }
     }
 
+    static final List<String> COUNTED = List.of("ChunksPublished", "ChunksDelivered", "MessagesSent", "Deliveries",
+            "DeliveriesGone", "DeliveriesFailed");
+
     /**
-     * The lines matching once no new one has appeared for half a second (bounded): a chunk's line is
-     * logged after its frames reach the members, so seeing the frames does not mean seeing the line.
+     * The totals once every chunk published has been delivered and no EMF record has arrived for
+     * half a second (bounded): a chunk's metrics are flushed after its frames reach the members.
      */
-    static List<Matcher> settled(LogCapture log, Pattern pattern) throws InterruptedException {
-        List<Matcher> lines = log.matching(pattern);
-        for (int i = 0; i < 40; i++) {
-            TimeUnit.MILLISECONDS.sleep(500);
-            List<Matcher> now = log.matching(pattern);
-            if (now.size() == lines.size()) {
-                return now;
-            }
-            lines = now;
-        }
-        return lines;
+    static Map<String, Double> settled(MetricsBoard metrics) {
+        long[] records = {-1};
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            long now = metrics.records();
+            boolean quiet = now == records[0]
+                    && metrics.total("ChunksPublished") == metrics.total("ChunksDelivered");
+            records[0] = now;
+            return quiet;
+        });
+        return totals(metrics);
+    }
+
+    static Map<String, Double> totals(MetricsBoard metrics) {
+        Map<String, Double> out = new java.util.HashMap<>();
+        COUNTED.forEach(name -> out.put(name, metrics.total(name)));
+        return out;
+    }
+
+    static Map<String, Double> added(Map<String, Double> before, MetricsBoard metrics) {
+        Map<String, Double> out = new java.util.HashMap<>();
+        COUNTED.forEach(name -> out.put(name, metrics.total(name) - before.get(name)));
+        return out;
     }
 }

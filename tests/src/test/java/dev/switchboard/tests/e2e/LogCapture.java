@@ -9,7 +9,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Captures what the local cloud and the handlers log. They log through slf4j-simple, which writes
+ * Captures what the local cloud and the handlers log. They log through logback's console appender, which writes
  * to whatever {@code System.err} is at the time of each line, so a tee on System.err sees every
  * line (still echoed to the real stderr) until {@link #close()}.
  */

@@ -1,4 +1,4 @@
-package dev.switchboard.core;
+package dev.switchboard.logging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,5 +38,21 @@ class RedactionTest {
         assertThat(Redaction.redact(line)).isEqualTo(line);
         assertThat(Redaction.redact("$connect abc= user=tina admin=false")).isEqualTo("$connect abc= user=tina admin=false");
         assertThat(Redaction.redact(null)).isNull();
+    }
+
+    @Test
+    void stackTraces_areRedactedToo() {
+        Exception e = new IllegalStateException("cannot read " + JWT, new RuntimeException("Bearer " + JWT));
+        assertThat(Redaction.stackTrace(e)).contains("IllegalStateException").contains("at dev.switchboard.logging.RedactionTest")
+                .doesNotContain("c2lnbmF0dXJl");
+    }
+
+    @Test
+    void controlAndBidiCharacters_becomeVisibleEscapes_soNoLineCanBeForged() {
+        String out = Redaction.forLog("refused x: c-1\r\nINFO forged\u001b[2J\u202e\u2066\u0085");
+        assertThat(out).doesNotContain("\r").doesNotContain("\n").doesNotContain("\u001b").doesNotContain("\u202e")
+                .doesNotContain("\u0085").isEqualTo("refused x: c-1\\u000d\\u000aINFO forged\\u001b[2J\\u202e\\u2066\\u0085");
+        assertThat(Redaction.neutralise("line one\n\tat Frame", true)).isEqualTo("line one\n\tat Frame");
+        assertThat(Redaction.forLog("plain text, ünïcödé and emoji 🎉 stay")).isEqualTo("plain text, ünïcödé and emoji 🎉 stay");
     }
 }

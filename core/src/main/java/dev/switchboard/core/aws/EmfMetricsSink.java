@@ -1,0 +1,76 @@
+package dev.switchboard.core.aws;
+
+import dev.switchboard.core.metrics.InvocationMetrics;
+import dev.switchboard.core.metrics.Metric;
+import dev.switchboard.core.metrics.MetricsSink;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.cloudwatchlogs.emf.config.EnvironmentConfigurationProvider;
+import software.amazon.cloudwatchlogs.emf.environment.Environments;
+import software.amazon.lambda.powertools.metrics.Metrics;
+import software.amazon.lambda.powertools.metrics.model.DimensionSet;
+import software.amazon.lambda.powertools.metrics.model.MetricUnit;
+import software.amazon.lambda.powertools.metrics.provider.EmfMetricsProvider;
+
+/**
+ * Writes an invocation's metrics as CloudWatch embedded metric format (EMF) records on stdout
+ * with Powertools for AWS Lambda (Java) Metrics, functional API (no AspectJ): Lambda sends stdout
+ * to CloudWatch Logs, which extracts the metrics
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
+ * One record per invocation with dimension {@code Service}; a breakdown
+ * ({@code Frames} by {@code Action}, {@code ConnectionsRefused} by {@code Reason}) is a second record.
+ *
+ * <p>One Powertools {@link Metrics} per function instance rather than the {@code MetricsFactory}
+ * singleton: the local cloud may hold several functions in one JVM.
+ */
+public final class EmfMetricsSink implements MetricsSink {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmfMetricsSink.class);
+
+    private final String namespace;
+    private final String service;
+    private final Metrics metrics;
+
+    /**
+     * @param namespace CloudWatch namespace (POWERTOOLS_METRICS_NAMESPACE)
+     * @param service   value of the {@code Service} dimension (POWERTOOLS_SERVICE_NAME)
+     */
+    public EmfMetricsSink(String namespace, String service) {
+        this.namespace = namespace;
+        this.service = service;
+        // Functions only ever run on Lambda (or the local cloud, which emulates it): skip the EMF
+        // library's probing, which outside Lambda tries EC2 metadata and then a CloudWatch agent on
+        // TCP 25888. The Lambda environment writes each record as one line on stdout.
+        EnvironmentConfigurationProvider.getConfig().setEnvironmentOverride(Environments.Lambda);
+        this.metrics = new EmfMetricsProvider().getMetricsInstance();
+        metrics.setNamespace(namespace);
+        metrics.setDefaultDimensions(DimensionSet.of(Metric.SERVICE, service));
+    }
+
+    @Override
+    public void publish(InvocationMetrics.Snapshot snapshot) {
+        try {
+            for (Map.Entry<Metric, Double> value : snapshot.values().entrySet()) {
+                metrics.addMetric(value.getKey().metricName(), value.getValue(), unit(value.getKey()));
+            }
+            if (snapshot.requestId() != null) {
+                metrics.addMetadata("function_request_id", snapshot.requestId());
+            }
+            metrics.flush();
+            snapshot.breakdown().ifPresent(b -> metrics.flushSingleMetric(b.metric().metricName(),
+                    snapshot.values().getOrDefault(b.metric(), 1.0), unit(b.metric()), namespace,
+                    DimensionSet.of(Metric.SERVICE, service, b.dimension(), b.value())));
+        } catch (RuntimeException e) {
+            // metrics never fail a request
+            LOG.warn("could not write metrics: {}", e.toString());
+        }
+    }
+
+    private static MetricUnit unit(Metric metric) {
+        return switch (metric.unit()) {
+            case COUNT -> MetricUnit.COUNT;
+            case MILLISECONDS -> MetricUnit.MILLISECONDS;
+        };
+    }
+}
