@@ -17,6 +17,15 @@ class ChatEndToEndTest {
     @RegisterExtension
     static final LocalCloudExtension local = LocalCloudExtension.devAuth();
 
+    /**
+     * The first handshake builds the connect function (SDK clients, metrics, its first EMF flush):
+     * over the client's 10 s on a loaded machine, so it is waited for here, up to a minute.
+     */
+    @org.junit.jupiter.api.BeforeAll
+    static void warmUp() throws Exception {
+        WsClient.tryConnect(local.userUri("warm-up")).get(60, java.util.concurrent.TimeUnit.SECONDS).close();
+    }
+
     static boolean presence(JsonObject f, String event, String user) {
         return f.has("type") && f.get("type").getAsString().equals("presence")
                 && f.get("event").getAsString().equals(event) && f.get("user").getAsString().equals(user);
