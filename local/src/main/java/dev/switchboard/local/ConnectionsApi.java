@@ -112,15 +112,19 @@ final class ConnectionsApi extends Handler.Abstract {
     if (gone(c, response, callback)) {
       return;
     }
-    c.session.sendText(new String(body, StandardCharsets.UTF_8), org.eclipse.jetty.websocket.api.Callback.from(
-        () -> {
-          response.setStatus(200);
-          callback.succeeded();
-        },
-        failure -> {
-          LOG.warn("@connections POST {}: write failed, answering 410: {}", c.id, failure.toString());
-          error(response, callback, 410, "GoneException", null);
-        }));
+    // Answered as soon as the message is buffered for the client (or refused), never after
+    // waiting on a client that does not read.
+    switch (c.offer(new String(body, StandardCharsets.UTF_8), body.length)) {
+      case ACCEPTED -> {
+        response.setStatus(200);
+        callback.succeeded();
+      }
+      case FULL -> {
+        LOG.info("@connections POST {}: outbound buffer full ({} bytes unread), 429", c.id, c.outboundBytes());
+        error(response, callback, 429, "LimitExceededException", "Limit exceeded");
+      }
+      case CLOSED -> error(response, callback, 410, "GoneException", null);
+    }
   }
 
   private boolean gone(GatewayConnection c, Response response, Callback callback) {

@@ -1,10 +1,13 @@
 package dev.switchboard.local;
 
+import java.lang.reflect.Field;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -39,9 +42,15 @@ final class DynamoDbLocal implements AutoCloseable {
     this.port = port;
   }
 
-  static DynamoDbLocal start(int port, Path dataDir) throws Exception {
+  /**
+   * Starts DynamoDB Local on {@code host} (null = loopback) and {@code port} (0 = a free one).
+   *
+   * @throws Exception when it cannot start, e.g. the port is in use
+   */
+  static DynamoDbLocal start(String host, int port, Path dataDir) throws Exception {
     // -sharedDb: one database whatever the credentials and region, so the aws CLI, tests and handlers see the same table.
-    List<String> args = new ArrayList<>(List.of("-port", Integer.toString(port), "-disableTelemetry", "-sharedDb"));
+    // The -port given is a placeholder: its listener is replaced below, before it binds.
+    List<String> args = new ArrayList<>(List.of("-port", "8000", "-disableTelemetry", "-sharedDb"));
     if (dataDir == null) {
       args.add("-inMemory");
     } else {
@@ -50,8 +59,29 @@ final class DynamoDbLocal implements AutoCloseable {
     }
     DynamoDBProxyServer server = ServerRunner.createServerFromCommandLineArgs(args.toArray(new String[0]));
     SQLITE_LOG.setLevel(java.util.logging.Level.SEVERE);
+    Server jetty = jettyOf(server);
+    for (Connector c : jetty.getConnectors()) {
+      jetty.removeConnector(c);
+    }
+    LocalListeners.bind(jetty, host, port);
+    jetty.setHandler(LocalListeners.localHostsOnly(host, jetty.getHandler()));
     server.start();
-    return new DynamoDbLocal(server, port);
+    return new DynamoDbLocal(server, LocalListeners.port(jetty));
+  }
+
+  /**
+   * DynamoDB Local has no option for its listen address (only {@code -port}) and binds every
+   * interface; its Jetty server is reached by reflection to bind the local cloud's listeners instead.
+   */
+  private static Server jettyOf(DynamoDBProxyServer server) throws ReflectiveOperationException {
+    for (Field f : DynamoDBProxyServer.class.getDeclaredFields()) {
+      if (Server.class.isAssignableFrom(f.getType())) {
+        f.setAccessible(true);
+        return (Server) f.get(server);
+      }
+    }
+    throw new IllegalStateException("DynamoDB Local " + DynamoDBProxyServer.class.getPackage().getImplementationVersion()
+        + " has no Jetty server field: check DynamoDbLocal.jettyOf after upgrading DynamoDBLocal");
   }
 
   String endpoint() {

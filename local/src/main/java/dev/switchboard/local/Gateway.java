@@ -22,6 +22,7 @@ import org.eclipse.jetty.server.handler.ResourceHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.resource.Resource;
 import org.eclipse.jetty.util.resource.ResourceFactory;
+import org.eclipse.jetty.websocket.api.ExtensionConfig;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.server.ServerUpgradeRequest;
 import org.eclipse.jetty.websocket.server.ServerUpgradeResponse;
@@ -56,10 +57,12 @@ public final class Gateway {
   private final TokenBucket throttle;
   /** Billing units of the traffic (messages received, connection time) for the cost readout. */
   private volatile Usage usage = new Usage();
+  private final boolean serialDispatch;
 
   Gateway(LocalTemplate template, Map<String, FunctionRuntime> functions, String stage, String apiId,
       Duration idleTimeout, Duration maxAge, ExecutorService dispatch, ScheduledExecutorService scheduler,
-      Faults faults, boolean throttling) {
+      Faults faults, boolean throttling, boolean serialDispatch) {
+    this.serialDispatch = serialDispatch;
     this.throttle = throttling && template.throttlingRateLimit() > 0
         ? new TokenBucket(template.throttlingRateLimit(), Math.max(1, template.throttlingBurstLimit())) : null;
     this.template = template;
@@ -121,7 +124,7 @@ public final class Gateway {
   private Object connect(ServerUpgradeRequest request, ServerUpgradeResponse response, Callback callback) {
     long now = System.currentTimeMillis();
     GatewayConnection c = new GatewayConnection(GatewayEvents.newId(), now, Request.getRemoteAddr(request),
-        request.getHeaders().get("User-Agent"), dispatch);
+        request.getHeaders().get("User-Agent"), dispatch, serialDispatch);
     if (throttle != null && !throttle.tryAcquire()) {
       Response.writeError(request, response, callback, 429);
       return null;
@@ -146,7 +149,29 @@ public final class Gateway {
         response.setAcceptedSubProtocol(protocol); // echoed only when $connect returns it
       }
     }
+    keepFrameLimitsUnderCompression(response);
     return new Endpoint(this, c);
+  }
+
+  /**
+   * API Gateway negotiates permessage-deflate (RFC 7692) when the client offers it: it answers
+   * {@code sec-websocket-extensions: permessage-deflate;server_max_window_bits=12} to such an offer
+   * (python-websockets/websockets#1065, where its answer is quoted). Jetty does too, but inflates a
+   * frame into an 8 KB buffer and closes with 1009 when a frame inflates to more, which would halve
+   * the frame limit. The buffers are set to the 32 KB frame quota instead, so compression changes
+   * no limit: a frame may still carry 32 KB of text (one byte less: Jetty fails a buffer it fills
+   * exactly, see docs/LOCAL.md), a message 128 KB.
+   */
+  private static void keepFrameLimitsUnderCompression(ServerUpgradeResponse response) {
+    List<ExtensionConfig> extensions = new ArrayList<>(response.getExtensions());
+    for (ExtensionConfig e : extensions) {
+      if (e.getName().equals("permessage-deflate")) {
+        // Parameters starting with '@' are Jetty's own: they configure the extension and are not sent.
+        e.setParameter("@inflate_buffer_size", MAX_FRAME);
+        e.setParameter("@deflate_buffer_size", MAX_FRAME);
+      }
+    }
+    response.setExtensions(extensions);
   }
 
   // ------------------------------------------------------------------ frames
@@ -252,8 +277,12 @@ public final class Gateway {
     }
   }
 
-  /** Jetty's listener for one connection. Public because Jetty calls the listener through method handles. */
-  public static final class Endpoint extends Session.Listener.AbstractAutoDemanding {
+  /**
+   * Jetty's listener for one connection. It demands each frame itself (no auto-demand), so a
+   * connection with {@link GatewayConnection#MAX_IN_FLIGHT} frames being handled is not read
+   * further. Public because Jetty calls the listener through method handles.
+   */
+  public static final class Endpoint extends Session.Listener.Abstract {
     private final Gateway gateway;
     private final GatewayConnection c;
 
@@ -270,18 +299,31 @@ public final class Gateway {
       gateway.usage.connectionOpened(c, System.currentTimeMillis());
       c.maxAgeTask = gateway.scheduler.schedule(() -> c.close(1001, "Going away"),
           gateway.maxAge.toMillis(), TimeUnit.MILLISECONDS);
+      session.demand();
     }
 
     @Override
     public void onWebSocketText(String message) {
       c.lastActiveAt = System.currentTimeMillis();
-      c.enqueue(() -> gateway.onMessage(c, message));
+      c.dispatchFrame(() -> gateway.onMessage(c, message));
     }
 
     @Override
     public void onWebSocketBinary(ByteBuffer payload, org.eclipse.jetty.websocket.api.Callback callback) {
       callback.succeed();
       getSession().close(1003, "Binary frames are not supported", org.eclipse.jetty.websocket.api.Callback.NOOP);
+    }
+
+    @Override
+    public void onWebSocketPing(ByteBuffer payload) {
+      // A listener that handles pings answers them itself (RFC 6455 5.5.3: same application data).
+      getSession().sendPong(payload, org.eclipse.jetty.websocket.api.Callback.NOOP);
+      c.demand();
+    }
+
+    @Override
+    public void onWebSocketPong(ByteBuffer payload) {
+      c.demand();
     }
 
     @Override

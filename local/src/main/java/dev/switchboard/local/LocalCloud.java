@@ -24,7 +24,6 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,9 +72,24 @@ public final class LocalCloud implements AutoCloseable {
 
   private LocalCloud(LocalCloudOptions options, List<AutoCloseable> started) throws Exception {
     this.options = options;
-    this.port = options.port() == 0 ? freePort() : options.port();
-    this.snsPort = options.snsPort() == 0 ? freePort() : options.snsPort();
-    int dynamoPort = options.dynamoDbPort() == 0 ? freePort() : options.dynamoDbPort();
+    if (options.host() != null) {
+      LOG.warn("listening on {}, not only on this machine's loopback: anyone who can reach it can connect{}",
+          options.host(), options.devAuth() ? " AS ANY USER (--dev-auth)" : "");
+    }
+    // Bound now, so ports of 0 are resolved before the template's endpoints are.
+    this.server = new Server();
+    HttpConfiguration http = new HttpConfiguration();
+    // Every @connections POST carries fresh SigV4 headers (date, signature, invocation id): caching
+    // header values only churns Jetty's per-connection field cache (a fifth of the gateway's CPU in a
+    // 1,000-member fan-out profile), so it is off.
+    http.setHeaderCacheSize(0);
+    LocalListeners.bind(server, options.host(), options.port(), () -> new HttpConnectionFactory(http));
+    started.add(() -> LocalListeners.stop(server));
+    this.port = LocalListeners.port(server);
+    this.snsServer = new Server();
+    LocalListeners.bind(snsServer, options.host(), options.snsPort());
+    started.add(() -> LocalListeners.stop(snsServer));
+    this.snsPort = LocalListeners.port(snsServer);
     lambdaPool = Executors.newCachedThreadPool(daemon("lambda-"));
     // Bounded like Lambda's account concurrency: a burst from thousands of clients queues instead of
     // starting a thread per in-flight event.
@@ -96,7 +110,7 @@ public final class LocalCloud implements AutoCloseable {
       env.put("SWITCHBOARD_JWT_SECRET", options.jwtSecret());
     }
     env.putAll(options.environment());
-    this.dynamoDb = DynamoDbLocal.start(dynamoPort, options.dynamoDbData());
+    this.dynamoDb = DynamoDbLocal.start(options.host(), options.dynamoDbPort(), options.dynamoDbData());
     started.add(dynamoDb);
     // With fault injection the functions reach DynamoDB Local through the proxy; everything else directly.
     this.dynamoDbFaults = options.dynamoDbFaults() ? DynamoDbFaultProxy.start(URI.create(dynamoDb.endpoint())) : null;
@@ -143,38 +157,23 @@ public final class LocalCloud implements AutoCloseable {
     started.add(() -> functionRuntimes.forEach(FunctionRuntime::close));
 
     this.gateway = new Gateway(template, functions, options.stage(), API_ID, options.idleTimeout(),
-        options.maxConnectionAge(), dispatchPool, scheduler, faults, options.throttling());
+        options.maxConnectionAge(), dispatchPool, scheduler, faults, options.throttling(), options.serialDispatch());
     gateway.usage(usage);
-    this.server = new Server();
-    HttpConfiguration http = new HttpConfiguration();
-    // Every @connections POST carries fresh SigV4 headers (date, signature, invocation id): caching
-    // header values only churns Jetty's per-connection field cache (a fifth of the gateway's CPU in a
-    // 1,000-member fan-out profile), so it is off.
-    http.setHeaderCacheSize(0);
-    ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
-    connector.setPort(port);
-    server.addConnector(connector);
-    server.setHandler(new MetricsEndpoint(readout, usage, gateway.handler(server)));
+    server.setHandler(LocalListeners.localHostsOnly(options.host(), new MetricsEndpoint(readout, usage, gateway.handler(server))));
     server.setStopTimeout(2000);
     server.start();
-    started.add(server::stop);
 
     Map<String, List<FunctionRuntime>> subscribers = new LinkedHashMap<>();
     for (LocalTemplate.Topic topic : template.topics()) {
       subscribers.put(topic.arn(), topic.subscribers().stream().map(functions::get).toList());
     }
     this.sqs = new SqsServer(template.queues());
-    this.snsServer = new Server();
-    ServerConnector snsConnector = new ServerConnector(snsServer);
-    snsConnector.setPort(snsPort);
-    snsServer.addConnector(snsConnector);
     // SQS (AWS JSON protocol, X-Amz-Target header) and SNS (Query protocol) share the port.
     SnsServer sns = new SnsServer(subscribers, template.asyncInvoke(), sqs,
         lambdaPool, scheduler, options.snsRetryBase().toMillis());
     sns.usage(usage);
-    snsServer.setHandler(new Handler.Sequence(sqs, sns));
+    snsServer.setHandler(LocalListeners.localHostsOnly(options.host(), new Handler.Sequence(sqs, sns)));
     snsServer.start();
-    started.add(snsServer::stop);
     // "Ready" means the functions' first instances have initialised (each gives up by its own init limit).
     java.util.concurrent.CompletableFuture.allOf(prewarming.toArray(java.util.concurrent.CompletableFuture[]::new)).join();
   }
@@ -232,14 +231,6 @@ public final class LocalCloud implements AutoCloseable {
     } catch (ClassNotFoundException e) {
       LOG.warn("function {}: handler class {} is not on the classpath; its invocations will fail",
           def.logicalId(), def.handlerClass());
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket()) {
-      s.setReuseAddress(true);
-      s.bind(new InetSocketAddress("localhost", 0));
-      return s.getLocalPort();
     }
   }
 

@@ -35,6 +35,10 @@ import java.util.Map;
  *     wait for its initialisation), so the first events do not each wait for a cold start (default on)
  * @param functionInitTimeout how long an instance's initialisation may take, on top of its timeout,
  *     before it is ended: Lambda's 10 s by default; longer for tests on a machine far slower than Lambda
+ * @param host null (the default) listens on loopback only, IPv4 and IPv6; else the address every
+ *     listener binds ({@code 0.0.0.0} = all interfaces: anyone on the network can connect)
+ * @param serialDispatch handle each connection's frames one at a time in arrival order, for
+ *     debugging only: API Gateway runs them concurrently (default off)
  */
 public record LocalCloudOptions(
     Path template,
@@ -57,7 +61,9 @@ public record LocalCloudOptions(
     Map<String, Path> functionCode,
     Duration functionIdleTimeout,
     boolean prewarmFunctions,
-    Duration functionInitTimeout) {
+    Duration functionInitTimeout,
+    boolean serialDispatch,
+    String host) {
 
   /** How function instances run. */
   public enum FunctionMode {
@@ -107,6 +113,8 @@ public record LocalCloudOptions(
     private Duration functionIdleTimeout = Duration.ofMinutes(5);
     private boolean prewarmFunctions = true;
     private Duration functionInitTimeout = Duration.ofSeconds(10);
+    private boolean serialDispatch;
+    private String host;
 
     public Builder template(Path v) { template = v; return this; }
     public Builder port(int v) { port = v; return this; }
@@ -129,12 +137,14 @@ public record LocalCloudOptions(
     public Builder functionIdleTimeout(Duration v) { functionIdleTimeout = v; return this; }
     public Builder prewarmFunctions(boolean v) { prewarmFunctions = v; return this; }
     public Builder functionInitTimeout(Duration v) { functionInitTimeout = v; return this; }
+    public Builder serialDispatch(boolean v) { serialDispatch = v; return this; }
+    public Builder host(String v) { host = v; return this; }
 
     public LocalCloudOptions build() {
       return new LocalCloudOptions(template, port, dynamoDbPort, snsPort, stage, devAuth, jwtSecret,
           idleTimeout, maxConnectionAge, dynamoDbData, functionTimeout, snsRetryBase, environment, throttling,
           dynamoDbFaults, publicRooms, functionMode, functionCode, functionIdleTimeout, prewarmFunctions,
-          functionInitTimeout);
+          functionInitTimeout, serialDispatch, host);
     }
   }
 }

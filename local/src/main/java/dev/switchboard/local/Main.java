@@ -84,6 +84,17 @@ public final class Main implements Callable<Integer> {
           + "interface client (faster to start; not Lambda's lifecycle: see docs/LOCAL.md)")
   boolean inProcess;
 
+  @Option(names = "--host", paramLabel = "ADDRESS",
+      description = "listen on this address instead of loopback only (0.0.0.0 = every interface). "
+          + "Anyone who can reach it can connect (as anyone, with --dev-auth), read the table and post to "
+          + "any connection; prints a warning")
+  String host;
+
+  @Option(names = "--serial-dispatch",
+      description = "handle each connection's frames one at a time, in order (debugging only: API Gateway "
+          + "runs them concurrently, so clients must not depend on order; default off)")
+  boolean serialDispatch;
+
   @Option(names = "--env", paramLabel = "NAME=VALUE",
       description = "set a variable for every function, winning over the template (repeatable), "
           + "e.g. --env SWITCHBOARD_SEND_RATE_PER_SECOND=0 for load tests")
@@ -158,7 +169,7 @@ public final class Main implements Callable<Integer> {
         .dynamoDbPort(dynamoDbPort).snsPort(snsPort).devAuth(devAuth)
         .jwtSecret(jwtSecret == null || jwtSecret.isBlank() ? null : jwtSecret)
         .dynamoDbData(dynamoDbData).idleTimeout(idleTimeout).maxConnectionAge(maxAge).throttling(throttle)
-        .publicRooms(publicRooms).environment(env)
+        .publicRooms(publicRooms).serialDispatch(serialDispatch).host(host).environment(env)
         .functionMode(inProcess ? LocalCloudOptions.FunctionMode.IN_PROCESS : LocalCloudOptions.FunctionMode.PROCESS)
         .build());
     CountDownLatch stopped = new CountDownLatch(1);

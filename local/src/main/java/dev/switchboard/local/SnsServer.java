@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.switchboard.local.metrics.Usage;
+import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -37,6 +38,13 @@ final class SnsServer extends Handler.Abstract {
   private static final String XMLNS = "http://sns.amazonaws.com/doc/2010-03-31/";
   /** Lambda's default for asynchronous invocations: the first attempt and two retries. */
   static final int DEFAULT_RETRIES = 2;
+  /** SNS's message size limit, bytes ("Publish": up to 256 KB of text). */
+  static final int MAX_MESSAGE_BYTES = 262_144;
+  /**
+   * Request body bound, bytes: a 256 KB message form-encoded (up to 3 bytes per byte) plus
+   * attributes and headroom. Larger bodies are refused unread instead of filling the heap.
+   */
+  static final int MAX_REQUEST_BYTES = 1024 * 1024;
 
   private final Map<String, List<FunctionRuntime>> subscribers;
   private final Map<String, LocalTemplate.AsyncInvokeConfig> asyncInvoke;
@@ -68,13 +76,29 @@ final class SnsServer extends Handler.Abstract {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    String requestId = UUID.randomUUID().toString();
+    if (!"POST".equals(request.getMethod())) {
+      // POST only: a GET can be made by any web page (an image tag), a form-encoded POST is what
+      // the AWS SDK and CLI send.
+      response.getHeaders().put("Allow", "POST");
+      error(response, callback, 405, "MethodNotAllowed",
+          "send SNS actions as a form-encoded POST, as the AWS SDK and CLI do", requestId);
+      return true;
+    }
+    long declared = request.getLength();
+    byte[] body;
+    try (InputStream in = Content.Source.asInputStream(request)) {
+      body = declared > MAX_REQUEST_BYTES ? null : in.readNBytes(MAX_REQUEST_BYTES + 1);
+    }
+    if (body == null || body.length > MAX_REQUEST_BYTES) {
+      error(response, callback, 413, "RequestEntityTooLarge", "request body over " + MAX_REQUEST_BYTES
+          + " bytes: an SNS message is at most " + MAX_MESSAGE_BYTES + " bytes", requestId);
+      return true;
+    }
     Map<String, String> form = new LinkedHashMap<>();
     parse(request.getHttpURI().getQuery(), form);
-    if ("POST".equals(request.getMethod())) {
-      parse(Content.Source.asString(request, StandardCharsets.UTF_8), form);
-    }
+    parse(new String(body, StandardCharsets.UTF_8), form);
     String action = form.getOrDefault("Action", "");
-    String requestId = UUID.randomUUID().toString();
     switch (action) {
       case "Publish" -> {
         String arn = form.getOrDefault("TopicArn", form.get("TargetArn"));
@@ -86,6 +110,11 @@ final class SnsServer extends Handler.Abstract {
         if (message == null) {
           error(response, callback, 400, "InvalidParameter",
               "Invalid parameter: Message", requestId);
+          return true;
+        }
+        if (message.getBytes(StandardCharsets.UTF_8).length > MAX_MESSAGE_BYTES) {
+          error(response, callback, 400, "InvalidParameter",
+              "Invalid parameter: Message too long (at most " + MAX_MESSAGE_BYTES + " bytes)", requestId);
           return true;
         }
         usage.snsPublish(message.getBytes(StandardCharsets.UTF_8).length);

@@ -1,0 +1,60 @@
+package dev.switchboard.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Where the local cloud still differs from API Gateway, one test per difference listed in
+ * docs/LOCAL.md ("What still differs"), in the manner of aws-lambda-java-tests'
+ * {@code knownFailureCases()}: each asserts today's differing behaviour, so it fails the day the
+ * gap is closed — then move the row to "emulated" and turn the test around.
+ */
+class KnownGapsTest {
+
+  @Test
+  void knownGap_connectionsApi_acceptsUnsignedRequests() throws Exception {
+    try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder()
+        .template(Path.of("src/test/resources/test-template.yaml")).build())) {
+      WsClient client = WsClient.connect(cloud.webSocketUri());
+      client.send("{\"action\":\"hello\"}");
+      String id = com.google.gson.JsonParser.parseString(client.next()).getAsJsonObject()
+          .get("connectionId").getAsString();
+
+      // No Authorization header at all: API Gateway answers 403 ForbiddenException ("Missing
+      // Authentication Token"); IAM decides who may call @connections. The local cloud checks nothing.
+      HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create(cloud.connectionsEndpoint() + "/@connections/" + id))
+          .POST(HttpRequest.BodyPublishers.ofString("unsigned")).build(), HttpResponse.BodyHandlers.ofString());
+
+      assertThat(answer.statusCode()).isEqualTo(200);
+      assertThat(client.next()).isEqualTo("unsigned");
+    }
+  }
+
+  @Test
+  void knownGap_stageThrottling_isOffByDefault() throws Exception {
+    // The same template as ThrottlingTest (rate 1/s, burst 3), started without .throttling(true):
+    // API Gateway would refuse some of these ten frames with "Too Many Requests".
+    try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder()
+        .template(Path.of("src/test/resources/throttled-template.yaml")).build())) {
+      WsClient client = WsClient.connect(cloud.webSocketUri());
+      for (int i = 0; i < 10; i++) {
+        client.send("{\"action\":\"echo\"}");
+      }
+      List<String> answers = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        answers.add(client.next());
+      }
+
+      assertThat(answers).noneMatch(a -> a.contains("Too Many Requests"));
+    }
+  }
+}
