@@ -9,6 +9,10 @@
     user: null, token: null, socket: null, rooms: new Map(), current: null,
     attempts: 0, reconnectTimer: null, pingTimer: null, wanted: false, seq: 0, everConnected: false,
     refreshTimer: null,
+    // room -> frames to send once its join is confirmed. API Gateway handles a connection's frames
+    // concurrently, in any order (docs/PROTOCOL.md "Order"): a history or send right behind its
+    // join could run first and be refused not_member, so they wait for the confirmation.
+    joining: new Map(),
   };
 
   // Token refresh hook (docs/LOCAL.md, "Chat page"): a page embedding the chat sets
@@ -65,6 +69,19 @@
     return state.token ? base + "?token=" + encodeURIComponent(state.token) : base + "?user=" + encodeURIComponent(state.user);
   }
 
+  // Sends a join; `next` goes out once the joiner's own presence join (the confirmation) arrives.
+  function joinThen(name, next) {
+    state.joining.set(name, [next]);
+    send({ action: "join", room: name });
+  }
+
+  // Sends now, or after the room's join is confirmed when it is still pending.
+  function sendToRoom(name, obj) {
+    const waiting = state.joining.get(name);
+    if (waiting) { waiting.push(obj); return state.socket && state.socket.readyState === WebSocket.OPEN; }
+    return send(obj);
+  }
+
   function send(obj) {
     if (state.socket && state.socket.readyState === WebSocket.OPEN) {
       state.socket.send(JSON.stringify(obj));
@@ -86,10 +103,10 @@
       state.attempts = 0;
       setState("connected");
       showApp();
+      state.joining.clear();
       for (const [name, r] of state.rooms) {
         if (name === DIRECT) continue;
-        send({ action: "join", room: name });
-        send(r.lastId ? { action: "history", room: name, after: r.lastId, limit: 50 } : { action: "history", room: name, limit: 50 });
+        joinThen(name, r.lastId ? { action: "history", room: name, after: r.lastId, limit: 50 } : { action: "history", room: name, limit: 50 });
       }
       clearInterval(state.pingTimer);
       state.pingTimer = setInterval(() => send({ action: "ping" }), PING_EVERY_MS);
@@ -203,6 +220,9 @@
   }
 
   function presence(f) {
+    // Only members receive a room's presence: the first one after our join confirms it.
+    const waiting = f.event === "join" && state.joining.get(f.room);
+    if (waiting) { state.joining.delete(f.room); waiting.forEach(send); }
     const text = f.user + (f.event === "join" ? " joined" : " left");
     const r = room(f.room);
     const item = { kind: "system", text };
@@ -313,10 +333,7 @@
     if (!NAME.test(name)) return system("Room names are 1–64 letters, digits, '.', '_' or '-'.", true);
     const isNew = !state.rooms.has(name);
     room(name);
-    if (isNew) {
-      send({ action: "join", room: name });
-      send({ action: "history", room: name, limit: 50 });
-    }
+    if (isNew) joinThen(name, { action: "history", room: name, limit: 50 });
     select(name);
   }
 
@@ -367,7 +384,7 @@
     if (state.current === DIRECT && !direct) return system("Write @name text to send a direct message.", true);
     const ok = direct
       ? send({ action: "direct", to: direct[1], text: direct[2], clientMsgId })
-      : send({ action: "send", room: state.current, text, clientMsgId });
+      : sendToRoom(state.current, { action: "send", room: state.current, text, clientMsgId });
     if (!ok) return system("Not connected: your message was not sent. It stays in the box; send again once connected.", true);
     input.value = "";
     const item = { kind: direct ? "direct" : "message", from: state.user, text: direct ? "→ " + direct[1] + ": " + direct[2] : text,

@@ -12,8 +12,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 import com.google.gson.JsonElement;
@@ -26,6 +29,12 @@ import com.google.gson.JsonObject;
  * or command) it sends {@code refresh} with a newly read token before the current one expires, and
  * whenever the server answers {@code token_expired}. A reconnect the server refuses (401/403)
  * ends the retries: {@link #stopped()} then holds why.
+ *
+ * <p>API Gateway handles the frames of one connection concurrently, in no guaranteed order
+ * (docs/PROTOCOL.md, "Order"): a {@code history} or {@code send} sent right behind its {@code join}
+ * can run first and be refused {@code not_member}. So a room's history is asked for only once the
+ * join is confirmed (the joiner's own {@code presence} join for that room), and {@link #join}
+ * returns only then, so what the user types next is sent to a room the connection is in.
  */
 final class ChatSession implements AutoCloseable {
 
@@ -56,6 +65,9 @@ final class ChatSession implements AutoCloseable {
     private final Set<String> seen = new HashSet<>();
     /** Rooms whose next history page was asked for by the user: shown whole, even messages already on screen. */
     private final Set<String> historyAsked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Rooms whose join is not confirmed yet, with the history request to send once it is (or null). */
+    private final Map<String, String> historyOnJoin = new HashMap<>();
+    private final Map<String, CompletableFuture<Void>> joining = new HashMap<>();
     private final boolean initialHistory;
     private volatile Connection connection;
     private volatile boolean closing;
@@ -88,12 +100,62 @@ final class ChatSession implements AutoCloseable {
         }
     }
 
-    synchronized void join(String room) {
-        rooms.add(room);
-        connection.send("{\"action\":\"join\",\"room\":" + quote(room) + "}");
-        if (initialHistory) {
-            connection.send("{\"action\":\"history\",\"room\":" + quote(room) + ",\"limit\":20}");
+    /**
+     * Joins a room and waits (up to {@link #JOIN_WAIT}) for the server to confirm it, then asks for
+     * its recent history when this session shows history.
+     */
+    void join(String room) {
+        CompletableFuture<Void> confirmed;
+        synchronized (this) {
+            rooms.add(room);
+            confirmed = sendJoin(connection, room, initialHistory
+                    ? "{\"action\":\"history\",\"room\":" + quote(room) + ",\"limit\":20}" : null);
         }
+        try {
+            confirmed.get(JOIN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            onStatus.accept("no confirmation of joining " + room + " within " + JOIN_WAIT.toSeconds()
+                    + " s; messages to it may be refused until it arrives (try /join " + room + " again)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            onStatus.accept("joining " + room + " failed: " + e.getCause().getMessage());
+        }
+    }
+
+    /** How long {@link #join} waits for the server's confirmation. */
+    static final Duration JOIN_WAIT = Duration.ofSeconds(10);
+
+    /** Sends a join; {@code history} (or null) goes out once the join is confirmed. Holds the lock. */
+    private CompletableFuture<Void> sendJoin(Connection to, String room, String history) {
+        CompletableFuture<Void> confirmed = new CompletableFuture<>();
+        CompletableFuture<Void> previous = joining.put(room, confirmed);
+        if (previous != null) {
+            confirmed.whenComplete((ok, failure) -> previous.complete(null));
+        }
+        historyOnJoin.put(room, history);
+        to.send("{\"action\":\"join\",\"room\":" + quote(room) + "}");
+        return confirmed;
+    }
+
+    /** A presence frame of a room being joined confirms the join: only members receive a room's presence. */
+    private void confirmJoin(JsonObject frame) {
+        if (!"presence".equals(SendCommand.type(frame)) || !"join".equals(SendCommand.str(frame, "event"))) {
+            return;
+        }
+        String room = SendCommand.str(frame, "room");
+        CompletableFuture<Void> confirmed;
+        synchronized (this) {
+            confirmed = joining.remove(room);
+            if (confirmed == null) {
+                return;
+            }
+            String history = historyOnJoin.remove(room);
+            if (history != null) {
+                connection.send(history);
+            }
+        }
+        confirmed.complete(null);
     }
 
     synchronized void leave(String room) {
@@ -235,6 +297,7 @@ final class ChatSession implements AutoCloseable {
     private volatile boolean waitingForToken;
 
     private void deliver(JsonObject frame, boolean again) {
+        confirmJoin(frame);
         String type = frame.has("type") ? frame.get("type").getAsString() : "";
         if (type.equals("refreshed")) {
             onStatus.accept("token refreshed");
@@ -306,10 +369,11 @@ final class ChatSession implements AutoCloseable {
             }
             synchronized (this) {
                 connection = next;
+                historyOnJoin.clear();
                 for (String room : rooms) {
-                    next.send("{\"action\":\"join\",\"room\":" + quote(room) + "}");
                     String after = lastIdByRoom.get(room);
-                    next.send("{\"action\":\"history\",\"room\":" + quote(room)
+                    // Not waited for here (this is the reader thread, which receives the confirmation).
+                    sendJoin(next, room, "{\"action\":\"history\",\"room\":" + quote(room)
                             + (after == null ? "" : ",\"after\":" + quote(after)) + ",\"limit\":100}");
                 }
             }
