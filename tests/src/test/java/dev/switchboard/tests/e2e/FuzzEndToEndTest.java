@@ -234,41 +234,66 @@ class FuzzEndToEndTest {
                     expected.add(frame.kind());
                 }
             }
-            // Answers come in order (one connection's events run one after another): a ping after the
-            // last frame is answered after every error frame.
+            // A connection's frames are handled concurrently (as on API Gateway), so answers come in any
+            // order: collect them all, plus the pong of a final ping, then pair answers with frames.
             main.send("{\"action\":\"ping\"}");
-            int answered = 0;
+            List<String> codes = new ArrayList<>();
+            boolean ponged = false;
             long deadline = System.nanoTime() + BOUND.toNanos();
-            while (true) {
+            while (!ponged || codes.size() < expected.size()) {
                 String raw = main.frames.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 if (raw == null) {
-                    problems.add("no pong within " + BOUND + "; " + answered + " of " + expected.size() + " answered");
+                    problems.add("within " + BOUND + ": " + codes.size() + " of " + expected.size() + " answered, pong "
+                            + (ponged ? "received" : "missing"));
                     break;
                 }
                 JsonObject f = JsonParser.parseString(raw).getAsJsonObject();
                 String type = f.has("type") ? f.get("type").getAsString() : "(gateway) " + f;
-                if (type.equals("pong")) {
-                    break;
-                }
-                if (answered >= expected.size()) {
-                    problems.add("unexpected extra frame " + raw);
-                    continue;
-                }
-                Kind kind = expected.get(answered++);
-                if (!type.equals("error") || !kind.codes.contains(f.get("code").getAsString())) {
-                    problems.add("a " + kind + " frame was answered with " + abbreviate(raw));
+                if (type.equals("pong") && !ponged) {
+                    ponged = true;
+                } else if (!type.equals("error") || !f.has("code")) {
+                    problems.add("a bad frame was answered with " + abbreviate(raw));
                 } else if (!f.has("message") || f.get("message").getAsString().isBlank()) {
                     problems.add("error without a message: " + raw);
+                } else {
+                    codes.add(f.get("code").getAsString());
                 }
             }
+            int answered = codes.size();
             if (answered != expected.size()) {
                 problems.add(answered + " answers for " + expected.size() + " frames");
+            } else if (!pairable(codes, expected)) {
+                problems.add("the error codes " + codes + " cannot each answer a different one of the frames " + expected);
             }
             if (main.closeCode.isDone()) {
                 problems.add("the attacker's main connection was closed");
             }
             return new AttackReport(sent, answered, problems);
         }
+    }
+
+    /**
+     * Whether every answer's code can be paired with a different sent frame whose kind allows that code:
+     * answers arrive in any order. Hall's theorem: for every set S of codes, the answers with a code in S
+     * are no more than the frames whose kind allows some code in S (answers with one code are alike,
+     * so sets of codes are all that need checking).
+     */
+    static boolean pairable(List<String> codes, List<Kind> kinds) {
+        List<String> distinct = codes.stream().distinct().toList();
+        for (int subset = 1; subset < (1 << distinct.size()); subset++) {
+            Set<String> s = new HashSet<>();
+            for (int i = 0; i < distinct.size(); i++) {
+                if ((subset & (1 << i)) != 0) {
+                    s.add(distinct.get(i));
+                }
+            }
+            long answers = codes.stream().filter(s::contains).count();
+            long frames = kinds.stream().filter(k -> k.codes.stream().anyMatch(s::contains)).count();
+            if (answers > frames) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Frames API Gateway refuses by closing: each on a connection of its own. */
