@@ -43,9 +43,32 @@ class CliEndToEndTest {
     static String url;
 
     @BeforeAll
-    static void start() {
+    static void start() throws Exception {
         cloud = local.cloud();
         url = cloud.webSocketUri().toString();
+        warmUp();
+    }
+
+    /**
+     * One connection and one ping before the tests, with generous timeouts: on a loaded 2-core machine
+     * a cold $connect took over 10 s, past the CLI's own connect timeout, and whichever test ran first failed.
+     */
+    static void warmUp() throws Exception {
+        java.util.concurrent.CompletableFuture<Void> pong = new java.util.concurrent.CompletableFuture<>();
+        java.net.http.WebSocket socket = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(java.net.URI.create(url + "?user=cli-warmup"), new java.net.http.WebSocket.Listener() {
+                    @Override
+                    public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket ws, CharSequence data, boolean last) {
+                        if (data.toString().contains("pong")) {
+                            pong.complete(null);
+                        }
+                        ws.request(1);
+                        return null;
+                    }
+                }).get(120, java.util.concurrent.TimeUnit.SECONDS);
+        socket.sendText("{\"action\":\"ping\"}", true).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        pong.get(120, java.util.concurrent.TimeUnit.SECONDS);
+        socket.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "warm").get(30, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     record Run(int exitCode, String out, String err) {
