@@ -68,6 +68,8 @@ final class ChatSession implements AutoCloseable {
     /** Rooms whose join is not confirmed yet, with the history request to send once it is (or null). */
     private final Map<String, String> historyOnJoin = new HashMap<>();
     private final Map<String, CompletableFuture<Void>> joining = new HashMap<>();
+    /** Joins waiting for the history page asked for on confirmation: the join completes with it. */
+    private final Map<String, CompletableFuture<Void>> awaitingHistory = new HashMap<>();
     private final boolean initialHistory;
     private volatile Connection connection;
     private volatile boolean closing;
@@ -101,8 +103,9 @@ final class ChatSession implements AutoCloseable {
     }
 
     /**
-     * Joins a room and waits (up to {@link #JOIN_WAIT}) for the server to confirm it, then asks for
-     * its recent history when this session shows history.
+     * Joins a room and waits (up to {@link #JOIN_WAIT}) for the server to confirm it and, when this
+     * session shows history, for the room's recent history asked for then: what the user does next
+     * (a send, a /history) cannot overtake either.
      */
     void join(String room) {
         CompletableFuture<Void> confirmed;
@@ -152,7 +155,9 @@ final class ChatSession implements AutoCloseable {
             }
             String history = historyOnJoin.remove(room);
             if (history != null) {
+                awaitingHistory.put(room, confirmed);
                 connection.send(history);
+                return;
             }
         }
         confirmed.complete(null);
@@ -310,7 +315,12 @@ final class ChatSession implements AutoCloseable {
         }
         if (type.equals("history")) {
             String room = frame.get("room").getAsString();
-            boolean asked = historyAsked.remove(room);
+            CompletableFuture<Void> joined;
+            synchronized (this) {
+                joined = awaitingHistory.remove(room);
+            }
+            // the page asked for on joining is not the one the user asked for with /history
+            boolean asked = joined == null && historyAsked.remove(room);
             for (JsonElement element : frame.getAsJsonArray("messages")) {
                 JsonObject message = element.getAsJsonObject();
                 message.addProperty("type", "message");
@@ -321,6 +331,9 @@ final class ChatSession implements AutoCloseable {
                 // the page was cut to fit 128 KB (or is one of several after a reconnect): fetch the rest
                 connection.send("{\"action\":\"history\",\"room\":" + quote(room) + ",\"after\":"
                         + quote(frame.get("next").getAsString()) + ",\"limit\":100}");
+            }
+            if (joined != null) {
+                joined.complete(null);
             }
             return;
         }
@@ -370,6 +383,7 @@ final class ChatSession implements AutoCloseable {
             synchronized (this) {
                 connection = next;
                 historyOnJoin.clear();
+                awaitingHistory.clear();
                 for (String room : rooms) {
                     String after = lastIdByRoom.get(room);
                     // Not waited for here (this is the reader thread, which receives the confirmation).
