@@ -21,7 +21,7 @@ class KnownGapsTest {
 
   @Test
   void knownGap_connectionsApi_acceptsUnsignedRequests() throws Exception {
-    try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder()
+    try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().functionMode(LocalCloudOptions.FunctionMode.IN_PROCESS)
         .template(Path.of("src/test/resources/test-template.yaml")).build())) {
       WsClient client = WsClient.connect(cloud.webSocketUri());
       client.send("{\"action\":\"hello\"}");
@@ -43,7 +43,7 @@ class KnownGapsTest {
   void knownGap_stageThrottling_isOffByDefault() throws Exception {
     // The same template as ThrottlingTest (rate 1/s, burst 3), started without .throttling(true):
     // API Gateway would refuse some of these ten frames with "Too Many Requests".
-    try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder()
+    try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().functionMode(LocalCloudOptions.FunctionMode.IN_PROCESS)
         .template(Path.of("src/test/resources/throttled-template.yaml")).build())) {
       WsClient client = WsClient.connect(cloud.webSocketUri());
       for (int i = 0; i < 10; i++) {

@@ -37,7 +37,7 @@ class LocalListenersTest {
 
   @BeforeAll
   void start() throws Exception {
-    cloud = LocalCloud.start(LocalCloudOptions.builder()
+    cloud = LocalCloud.start(LocalCloudOptions.builder().functionMode(LocalCloudOptions.FunctionMode.IN_PROCESS)
         .template(Path.of("src/test/resources/test-template.yaml")).build());
     ports = List.of(cloud.port(), cloud.snsEndpoint().getPort(), cloud.dynamoDbEndpoint().getPort());
   }
