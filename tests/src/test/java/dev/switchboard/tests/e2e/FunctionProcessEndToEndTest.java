@@ -41,11 +41,16 @@ class FunctionProcessEndToEndTest {
     }
 
     @Test
-    void deployableJars_areUnder10MB() throws Exception {
+    /**
+     * The budget was 10 MB until Powertools Metrics (about 3.2 MB) and logback (about 0.9 MB) came in
+     * for metrics and JSON logs (issue 15): 14.1 / 13.1 / 12.3 MB now. What that costs a cold start is
+     * not measured yet; the line keeps the next addition from going unnoticed.
+     */
+    void deployableJars_areUnder15MB() throws Exception {
         for (String module : MODULES.values()) {
             Path jar = Path.of("..", module, "target", "switchboard-" + module + "-lambda.jar");
             assertThat(jar).as("built by the reactor before this module's tests").exists();
-            assertThat(Files.size(jar)).as(module + " jar under 10 MB").isLessThan(10_000_000);
+            assertThat(Files.size(jar)).as(module + " jar under 15 MB").isLessThan(15_000_000);
         }
     }
 
