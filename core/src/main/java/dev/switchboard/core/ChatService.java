@@ -6,6 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -68,6 +72,15 @@ public final class ChatService {
      */
     private final ThreadLocal<Deadline> deadline = ThreadLocal.withInitial(() -> Deadline.NONE);
     private final InvocationMetrics metrics;
+    /**
+     * Reads a room's first page while the message is being written (see {@link #send}). Daemon
+     * threads, created on demand and ended after a minute idle: a frozen or ending JVM never waits.
+     */
+    private final ExecutorService readAhead = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "room-read-ahead");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public ChatService(ChatStore store, FanOut fanOut, Optional<ChunkPublisher> chunks, Config config, Clock clock) {
         this(store, fanOut, chunks, config, clock, InvocationMetrics.discarding());
@@ -402,7 +415,7 @@ public final class ChatService {
             }
             if (announce) {
                 ServerFrame.Presence frame = new ServerFrame.Presence(room, truth, user, who.name());
-                FanOutResult result = deliverToRoom(room, bytes(frame), null);
+                FanOutResult result = deliverToRoom(room, bytes(frame), null, new Page<>(members.get(), null)); // the room as read above: once
                 LOG.debug("presence {} {} in {}: {}", truth, user, room, result);
                 return truth.equals("join");
             }
@@ -423,9 +436,17 @@ public final class ChatService {
         }
     }
 
+    /**
+     * Two DynamoDB round trips before the first member gets the message: the connection's read
+     * (with the send limit), then — at the same time — the one write (membership check, message,
+     * idempotency key: {@link ChatStore#saveMessage}) and the read of the room's first page. Posting
+     * waits for both, so nothing is delivered that was not stored. The room read is eventually
+     * consistent, as it always was: a member whose join lands within a round trip of the send may
+     * miss it live and find it in history.
+     */
     private void send(Connection connection, Request.Send send) {
         requirePermission(connection, send.room(), Permission.SEND, "send");
-        requireMember(connection, send.room(), "send");
+        // membership: checked inside the message's write (saveMessage), not by a read before it
         long now = clock.millis();
         StoredMessage message = new StoredMessage(send.room(), ids.next(now), connection.user(), send.text(), now);
         LogContext.put(LogContext.ROOM, send.room());
@@ -435,13 +456,20 @@ public final class ChatService {
                 message.text(), message.ts())), true, message.id()), "send");
         String idempotencyKey = send.clientMsgId() == null ? null
                 : connection.user() + "#" + send.room() + "#" + send.clientMsgId();
-        // Persist before delivering: a crash mid-fan-out loses no message (history has it).
-        SaveOutcome saved = store.saveMessage(message, idempotencyKey);
+        CompletableFuture<Page<Member>> firstPage = CompletableFuture.supplyAsync(
+                () -> store.recipients(send.room(), null, config.fanoutChunkSize()), readAhead);
+        SaveOutcome saved;
+        try {
+            // Persist before delivering: a crash mid-fan-out loses no message (history has it).
+            saved = store.saveMessage(message, idempotencyKey, connection.connectionId());
+        } catch (ChatStore.NotMemberException e) {
+            throw new ProtocolException(ErrorCode.NOT_MEMBER, "join '" + send.room() + "' first", "send");
+        }
         StoredMessage stored = saved.message();
         LogContext.put(LogContext.MESSAGE_ID, stored.id());
-        // The acknowledgement travels while the room is read and posted to: one round trip fewer before the members.
+        // The acknowledgement travels while the room is posted to.
         FanOut.Delivery ack = fanOut.start(List.of(new Member(connection.connectionId(), null)),
-                bytes(new ServerFrame.Ack(send.clientMsgId(), stored.id(), stored.ts())), deadline.get());
+                bytes(new ServerFrame.Ack(send.clientMsgId(), stored.id(), stored.ts())), deadline.get(), send.room());
         if (saved.duplicate() && saved.fannedOut()) {
             ack.settle();
             LOG.info("duplicate send {} from {} acknowledged again, not delivered", send.clientMsgId(), connection.user());
@@ -454,7 +482,7 @@ public final class ChatService {
                 connection.name()));
         FanOutResult result;
         try {
-            result = deliverToRoom(send.room(), frame, connection.connectionId());
+            result = deliverToRoom(send.room(), frame, connection.connectionId(), join(firstPage));
         } catch (RuntimeException e) {
             // Stored (history has it), delivered to some members at most: the client's retry delivers it again.
             LOG.error("send {} to {}: fan-out incomplete{}: {}", stored.id(), send.room(), saved.duplicate() ? " (retry)" : "", e.toString());
@@ -479,29 +507,58 @@ public final class ChatService {
                 result.failed(), saved.duplicate() ? " (retry of an incomplete fan-out)" : "");
     }
 
+    /** The read-ahead's page, or what it threw, as thrown. */
+    private static Page<Member> join(CompletableFuture<Page<Member>> page) {
+        try {
+            return page.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+    }
+
     /**
-     * Streams the room page by page. The first {@code fanoutChunkSize} recipients are posted here;
-     * when a topic is configured every further page goes to SNS as a chunk for another instance.
+     * Delivers to the room page by page, starting with {@code firstPage} (already read). The first
+     * {@code fanoutChunkSize} recipients are posted here; when a topic is configured every further
+     * page goes to SNS as a chunk for another instance.
      */
-    private FanOutResult deliverToRoom(String room, byte[] frame, String exceptConnection) {
-        AtomicReference<FanOutResult> total = new AtomicReference<>(FanOutResult.NONE);
-        AtomicBoolean firstPage = new AtomicBoolean(true);
-        store.forEachMemberPage(room, config.fanoutChunkSize(), page -> {
-            if (deadline.get().passed()) {
-                // members left unread: not a completed fan-out (a send's retry delivers it again)
-                throw new IllegalStateException("the invocation's time for the fan-out ran out before every member was read");
+    private FanOutResult deliverToRoom(String room, byte[] frame, String exceptConnection, Page<Member> firstPage) {
+        FanOutResult total = FanOutResult.NONE;
+        int size = config.fanoutChunkSize();
+        // a page read for presence may be larger than a chunk: cut it
+        List<Member> first = firstPage.items();
+        List<List<Member>> pages = new ArrayList<>();
+        for (int i = 0; i < first.size(); i += size) {
+            pages.add(first.subList(i, Math.min(first.size(), i + size)));
+        }
+        boolean posted = false;
+        String after = firstPage.next();
+        while (true) {
+            for (List<Member> page : pages) {
+                if (deadline.get().passed()) {
+                    // members left unread: not a completed fan-out (a send's retry delivers it again)
+                    throw new IllegalStateException("the invocation's time for the fan-out ran out before every member was read");
+                }
+                List<Member> recipients = exceptConnection == null ? page
+                        : page.stream().filter(m -> !m.connectionId().equals(exceptConnection)).toList();
+                if (recipients.isEmpty()) {
+                    continue;
+                }
+                if (posted && chunks.isPresent()) {
+                    chunks.get().publish(new ChunkPublisher.FanOutChunk(
+                            recipients.stream().map(Member::connectionId).toList(), new String(frame, StandardCharsets.UTF_8)));
+                    metrics.count(Metric.CHUNKS_PUBLISHED);
+                } else {
+                    total = total.plus(fanOut.deliver(recipients, frame, deadline.get(), room));
+                    posted = true;
+                }
             }
-            List<Member> recipients = exceptConnection == null ? page
-                    : page.stream().filter(m -> !m.connectionId().equals(exceptConnection)).toList();
-            if (!firstPage.getAndSet(false) && chunks.isPresent()) {
-                chunks.get().publish(new ChunkPublisher.FanOutChunk(
-                        recipients.stream().map(Member::connectionId).toList(), new String(frame, StandardCharsets.UTF_8)));
-                metrics.count(Metric.CHUNKS_PUBLISHED);
-            } else {
-                total.set(total.get().plus(fanOut.deliver(recipients, frame, deadline.get())));
+            if (after == null) {
+                return total;
             }
-        });
-        return total.get();
+            Page<Member> next = store.recipients(room, after, size);
+            pages = List.of(next.items());
+            after = next.next();
+        }
     }
 
     /**
@@ -610,7 +667,8 @@ public final class ChatService {
     /** The notification path SNS and the broadcast action share: room members, a user's connections, or everyone. */
     private FanOutResult deliverNotification(Notification notification, byte[] frame) {
         if (notification.room() != null) {
-            return deliverToRoom(notification.room(), frame, null);
+            return deliverToRoom(notification.room(), frame, null,
+                    store.recipients(notification.room(), null, config.fanoutChunkSize()));
         }
         if (notification.user() != null) {
             return fanOut.deliver(store.connectionsOf(notification.user()), frame, deadline.get());

@@ -11,7 +11,7 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.dynamodb.services.local.embedded.DynamoDBEmbedded;
 import software.amazon.dynamodb.services.local.shared.access.AmazonDynamoDBLocal;
 
-/** Embedded DynamoDB Local with the table as template.yaml declares it (keys, both GSIs). */
+/** Embedded DynamoDB Local with the table as template.yaml declares it (keys, both GSIs and their projections). */
 public final class DynamoDbLocalFixture implements AutoCloseable {
 
     private final AmazonDynamoDBLocal local = DynamoDBEmbedded.create();
@@ -40,7 +40,8 @@ public final class DynamoDbLocalFixture implements AutoCloseable {
 
     private static GlobalSecondaryIndex index(String name, String pk, String sk) {
         return GlobalSecondaryIndex.builder().indexName(name).keySchema(key(pk, KeyType.HASH), key(sk, KeyType.RANGE))
-                .projection(p -> p.projectionType(ProjectionType.ALL)).build();
+                .projection(p -> p.projectionType(ProjectionType.INCLUDE).nonKeyAttributes("connectionId", "user", "expiresAt", "tokenExp"))
+                .build();
     }
 
     @Override

@@ -102,7 +102,7 @@ final class DynamoDbLocal implements AutoCloseable {
       List<GlobalSecondaryIndex> indexes = new ArrayList<>();
       for (LocalTemplate.Index i : t.globalSecondaryIndexes()) {
         indexes.add(GlobalSecondaryIndex.builder().indexName(i.name()).keySchema(keys(i.hashKey(), i.rangeKey()))
-            .projection(Projection.builder().projectionType(i.projectionType()).build()).build());
+            .projection(projection(i)).build());
       }
       CreateTableRequest.Builder create = CreateTableRequest.builder().tableName(t.tableName())
           .attributeDefinitions(attributes).keySchema(keys(t.hashKey(), t.rangeKey()))
@@ -125,6 +125,14 @@ final class DynamoDbLocal implements AutoCloseable {
         }
       }
     }
+  }
+
+  private static Projection projection(LocalTemplate.Index index) {
+    Projection.Builder projection = Projection.builder().projectionType(index.projectionType());
+    if (!index.nonKeyAttributes().isEmpty()) {
+      projection.nonKeyAttributes(index.nonKeyAttributes());
+    }
+    return projection.build();
   }
 
   private static List<KeySchemaElement> keys(String hash, String range) {

@@ -86,6 +86,9 @@ public record LocalTemplate(
       List<Index> globalSecondaryIndexes,
       String ttlAttribute) {}
 
-  /** A global secondary index with its projection type. */
-  public record Index(String name, String hashKey, String rangeKey, String projectionType) {}
+  /**
+   * A global secondary index with its projection: type (ALL, KEYS_ONLY, INCLUDE) and, for INCLUDE,
+   * the non-key attributes it copies (empty otherwise).
+   */
+  public record Index(String name, String hashKey, String rangeKey, String projectionType, List<String> nonKeyAttributes) {}
 }

@@ -28,6 +28,9 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 public final class TemplateReader {
 
+  /** Overrides that only replace a variable the template declares for the function, never add it. */
+  private static final java.util.Set<String> SECRETS = java.util.Set.of("SWITCHBOARD_JWT_SECRET");
+
   /** Everything the local cloud decides that the template leaves to AWS. */
   public record Context(
       String stage,
@@ -255,7 +258,13 @@ public final class TemplateReader {
     env.put("AWS_DEFAULT_REGION", context.region());
     env.put("AWS_LAMBDA_FUNCTION_NAME", functionName(id));
     env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(memory));
-    env.putAll(context.environmentOverrides());
+    for (Map.Entry<String, String> override : context.environmentOverrides().entrySet()) {
+      // A secret reaches only the functions the template gives it to, as on AWS (least privilege):
+      // --jwt-secret fills in $connect's SWITCHBOARD_JWT_SECRET, it adds the variable to no other function.
+      if (!SECRETS.contains(override.getKey()) || variables.containsKey(override.getKey())) {
+        env.put(override.getKey(), override.getValue());
+      }
+    }
     Object reserved = resolve(props.get("ReservedConcurrentExecutions"));
     return new LocalTemplate.FunctionDef(id, functionName(id), handlerClass, method, timeout, memory,
         Map.copyOf(env), reserved == null ? -1 : (int) number(reserved));
@@ -273,8 +282,10 @@ public final class TemplateReader {
     for (Object g : castList(props.getOrDefault("GlobalSecondaryIndexes", List.of()))) {
       Map<String, Object> gsi = castMap(g);
       String[] k = keys(gsi.get("KeySchema"));
-      Object projection = castMap(gsi.getOrDefault("Projection", Map.of())).getOrDefault("ProjectionType", "ALL");
-      indexes.add(new LocalTemplate.Index(String.valueOf(gsi.get("IndexName")), k[0], k[1], projection.toString()));
+      Map<String, Object> projection = castMap(gsi.getOrDefault("Projection", Map.of()));
+      List<String> nonKey = castList(projection.getOrDefault("NonKeyAttributes", List.of())).stream().map(String::valueOf).toList();
+      indexes.add(new LocalTemplate.Index(String.valueOf(gsi.get("IndexName")), k[0], k[1],
+          String.valueOf(projection.getOrDefault("ProjectionType", "ALL")), nonKey));
     }
     Map<String, Object> ttl = castMap(props.getOrDefault("TimeToLiveSpecification", Map.of()));
     String ttlAttribute = Boolean.parseBoolean(String.valueOf(ttl.get("Enabled")))

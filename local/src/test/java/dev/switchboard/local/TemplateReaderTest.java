@@ -89,4 +89,28 @@ class TemplateReaderTest {
     assertThat(t.routes().get("reply").twoWay()).isTrue();
     assertThat(t.routes().get("$default").twoWay()).isFalse();
   }
+
+  @Test
+  void jwtSecretOverride_reachesOnlyTheFunctionsTheTemplateGivesItTo() throws Exception {
+    TemplateReader.Context withSecret = new TemplateReader.Context("local", "us-east-1", "000000000000",
+        "localws001", "switchboard-local", 8080, "d", "s", Map.of("StageName", "local"),
+        Map.of("SWITCHBOARD_JWT_SECRET", "0123456789abcdef0123456789abcdef", "SWITCHBOARD_SEND_BURST", "7"));
+    LocalTemplate t = TemplateReader.read(Path.of("../template.yaml"), withSecret);
+    assertThat(t.functions().get("ConnectFunction").environment())
+        .containsEntry("SWITCHBOARD_JWT_SECRET", "0123456789abcdef0123456789abcdef");
+    for (String other : new String[] {"MessageFunction", "BroadcastFunction", "DisconnectFunction"}) {
+      // as on AWS: the template gives the secret to $connect alone; other overrides still reach everyone
+      assertThat(t.functions().get(other).environment()).as(other).doesNotContainKey("SWITCHBOARD_JWT_SECRET")
+          .containsEntry("SWITCHBOARD_SEND_BURST", "7");
+    }
+  }
+
+  @Test
+  void indexProjections_areReadWithTheirNonKeyAttributes() throws Exception {
+    LocalTemplate t = TemplateReader.read(Path.of("../template.yaml"), CONTEXT);
+    assertThat(t.table().globalSecondaryIndexes()).allSatisfy(index -> {
+      assertThat(index.projectionType()).isEqualTo("INCLUDE");
+      assertThat(index.nonKeyAttributes()).containsExactly("connectionId", "user", "expiresAt", "tokenExp");
+    });
+  }
 }

@@ -18,35 +18,36 @@ import dev.switchboard.core.store.StoredMessage;
 import software.amazon.awssdk.enhanced.dynamodb.DynamoDbEnhancedClient;
 import software.amazon.awssdk.enhanced.dynamodb.DynamoDbIndex;
 import software.amazon.awssdk.enhanced.dynamodb.DynamoDbTable;
-import software.amazon.awssdk.enhanced.dynamodb.Expression;
 import software.amazon.awssdk.enhanced.dynamodb.Key;
-import software.amazon.awssdk.enhanced.dynamodb.model.ConditionCheck;
 import software.amazon.awssdk.enhanced.dynamodb.model.QueryConditional;
 import software.amazon.awssdk.enhanced.dynamodb.model.QueryEnhancedRequest;
-import software.amazon.awssdk.enhanced.dynamodb.model.TransactPutItemEnhancedRequest;
-import software.amazon.awssdk.enhanced.dynamodb.model.TransactWriteItemsEnhancedRequest;
 import software.amazon.awssdk.enhanced.dynamodb.model.WriteBatch;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.ConditionCheck;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
+import software.amazon.awssdk.services.dynamodb.model.Delete;
+import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.dynamodb.model.Select;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+import software.amazon.awssdk.services.dynamodb.model.Update;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /** {@link ChatStore} on one DynamoDB table (layout in {@link TableItem}), with the enhanced client. */
 public final class DynamoChatStore implements ChatStore {
-
-    private static final Expression NOT_EXISTS = Expression.builder().expression("attribute_not_exists(pk)").build();
-    private static final Expression EXISTS = Expression.builder().expression("attribute_exists(pk)").build();
 
     /** GCRA's theoretical arrival time of the next send (epoch ms), on the connection's META item. */
     static final String SEND_TAT = "sendTat";
     /** The connection exists and its TTL has not passed (DynamoDB deletes expired items only eventually). */
     private static final String LIVE = "attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :nowSec)";
     private static final int SEND_ATTEMPTS = 5;
+    /** How many rooms the connection is in, on its META item; kept by the join and leave transactions. */
+    static final String ROOM_COUNT = "roomCount";
 
     private final DynamoDbClient client;
     private final String tableName;
@@ -353,55 +354,147 @@ public final class DynamoChatStore implements ChatStore {
         return rooms;
     }
 
+    /**
+     * Connections a fan-out found gone (410), in BatchWriteItem requests of 25 deletes: the META
+     * item (so no direct message, notification or broadcast reaches it again) and, when the
+     * fan-out was to a room, both membership items of that room. Its other memberships are left
+     * to {@code $disconnect}, which API Gateway runs for the same close, to those rooms' own
+     * fan-outs, and to TTL: finding them would cost a query per connection.
+     */
+    @Override
+    public void removeGone(List<String> connectionIds, String room) {
+        List<WriteRequest> deletes = new ArrayList<>();
+        for (String id : connectionIds) {
+            deletes.add(delete(metaKey(id)));
+            if (room != null) {
+                deletes.add(delete(key("ROOM#" + room, "MEMBER#" + id)));
+                deletes.add(delete(key("CONN#" + id, "ROOM#" + room)));
+            }
+        }
+        for (int i = 0; i < deletes.size(); i += 25) {
+            List<WriteRequest> batch = deletes.subList(i, Math.min(deletes.size(), i + 25));
+            // unprocessed items (throttling) go again, a few times: cleanup must not half-happen
+            for (int attempt = 0; attempt < 4 && !batch.isEmpty(); attempt++) {
+                List<WriteRequest> requests = batch;
+                batch = client.batchWriteItem(r -> r.requestItems(Map.of(tableName, requests)))
+                        .unprocessedItems().getOrDefault(tableName, List.of());
+            }
+            if (!batch.isEmpty()) {
+                throw new IllegalStateException(batch.size() + " deletes of gone connections were left unprocessed"
+                        + " after 4 attempts (throttled?): TTL removes them later");
+            }
+        }
+    }
+
+    private static WriteRequest delete(Map<String, AttributeValue> key) {
+        return WriteRequest.builder().deleteRequest(d -> d.key(key)).build();
+    }
+
+    /**
+     * One transaction, so there is no check-then-act race: the connection's META item counts its
+     * rooms ({@value #ROOM_COUNT}) and the update is conditional on the connection being live and
+     * under the limit; both membership items are put only if absent (or expired). Two joins racing
+     * cannot both take the last room, and an expired connection cannot join. A refused join
+     * returns the META item (ReturnValuesOnConditionCheckFailure) to say why, with no extra read.
+     * Connections registered before the count existed start counting from 0.
+     */
     @Override
     public JoinOutcome join(Connection connection, String room, int maxRoomsPerConnection) {
-        if (isMember(connection.connectionId(), room)) {
-            return JoinOutcome.ALREADY_MEMBER;
+        String id = connection.connectionId();
+        Map<String, AttributeValue> values = Map.of(":nowSec", AttributeValue.fromN(Long.toString(now())),
+                ":max", AttributeValue.fromN(Integer.toString(maxRoomsPerConnection)),
+                ":zero", AttributeValue.fromN("0"), ":one", AttributeValue.fromN("1"));
+        Update count = Update.builder().tableName(tableName).key(metaKey(id))
+                .updateExpression("SET " + ROOM_COUNT + " = if_not_exists(" + ROOM_COUNT + ", :zero) + :one")
+                .conditionExpression(LIVE + " AND (attribute_not_exists(" + ROOM_COUNT + ") OR " + ROOM_COUNT + " < :max)")
+                .expressionAttributeValues(values)
+                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD).build();
+        TableItem member = TableItem.of("ROOM#" + room, "MEMBER#" + id);
+        TableItem reverse = TableItem.of("CONN#" + id, "ROOM#" + room);
+        for (TableItem item : List.of(member, reverse)) {
+            item.setConnectionId(id);
+            item.setUser(connection.user());
+            item.setRoom(room);
+            item.setExpiresAt(connection.expiresAt());
         }
-        int rooms = countQuery("CONN#" + connection.connectionId(), "ROOM#", maxRoomsPerConnection + 1);
-        if (rooms >= maxRoomsPerConnection) {
-            return JoinOutcome.TOO_MANY_ROOMS;
-        }
-        TableItem member = TableItem.of("ROOM#" + room, "MEMBER#" + connection.connectionId());
-        member.setConnectionId(connection.connectionId());
-        member.setUser(connection.user());
-        member.setRoom(room);
-        member.setExpiresAt(connection.expiresAt());
         member.setTokenExp(connection.tokenExpiresAt() > 0 ? connection.tokenExpiresAt() : null);
-        TableItem reverse = TableItem.of("CONN#" + connection.connectionId(), "ROOM#" + room);
-        reverse.setConnectionId(connection.connectionId());
-        reverse.setUser(connection.user());
-        reverse.setRoom(room);
-        reverse.setExpiresAt(connection.expiresAt());
         try {
-            // Both directions or neither, and only while the connection still exists: a join racing
-            // its $disconnect must not leave a membership behind.
-            enhanced.transactWriteItems(TransactWriteItemsEnhancedRequest.builder()
-                    .addConditionCheck(table, ConditionCheck.builder()
-                            .key(Key.builder().partitionValue("CONN#" + connection.connectionId()).sortValue("META").build())
-                            .conditionExpression(EXISTS).build())
-                    .addPutItem(table, member)
-                    .addPutItem(table, reverse)
-                    .build());
+            client.transactWriteItems(r -> r.transactItems(
+                    TransactWriteItem.builder().update(count).build(),
+                    TransactWriteItem.builder().put(absentPut(member)).build(),
+                    TransactWriteItem.builder().put(absentPut(reverse)).build()));
             return JoinOutcome.JOINED;
         } catch (TransactionCanceledException e) {
             if (conditionFailed(e, 0)) {
-                return JoinOutcome.NO_CONNECTION;
+                Map<String, AttributeValue> old = e.cancellationReasons().get(0).item();
+                if (old == null || old.isEmpty() || TableItem.SCHEMA.mapToItem(old).expired(now())) {
+                    return JoinOutcome.NO_CONNECTION;
+                }
+            }
+            if (conditionFailed(e, 1) || conditionFailed(e, 2)) {
+                return JoinOutcome.ALREADY_MEMBER;
+            }
+            if (conditionFailed(e, 0)) {
+                return JoinOutcome.TOO_MANY_ROOMS;
             }
             throw e;
         }
     }
 
+    /** A put of a membership item that succeeds only where none is, or only an expired one (TTL not yet run). */
+    private Put absentPut(TableItem item) {
+        return Put.builder().tableName(tableName).item(TableItem.SCHEMA.itemToMap(item, true))
+                .conditionExpression("attribute_not_exists(pk) OR expiresAt <= :nowSec")
+                .expressionAttributeValues(Map.of(":nowSec", AttributeValue.fromN(Long.toString(now())))).build();
+    }
+
+    private static Map<String, AttributeValue> metaKey(String connectionId) {
+        return Map.of("pk", AttributeValue.fromS("CONN#" + connectionId), "sk", AttributeValue.fromS("META"));
+    }
+
+    private static Map<String, AttributeValue> key(String pk, String sk) {
+        return Map.of("pk", AttributeValue.fromS(pk), "sk", AttributeValue.fromS(sk));
+    }
+
+    /**
+     * One transaction: both membership items go, conditional on the membership being there and
+     * live, and the connection's room count goes down with them. Without a META item (the
+     * connection is being removed) the memberships are deleted all the same.
+     */
     @Override
     public boolean leave(String connectionId, String room) {
-        if (!isMember(connectionId, room)) {
-            return false;
+        Map<String, AttributeValue> nowValue = Map.of(":nowSec", AttributeValue.fromN(Long.toString(now())));
+        TransactWriteItem reverse = TransactWriteItem.builder().delete(Delete.builder().tableName(tableName)
+                .key(key("CONN#" + connectionId, "ROOM#" + room)).conditionExpression(LIVE).expressionAttributeValues(nowValue)
+                .build()).build();
+        TransactWriteItem member = TransactWriteItem.builder().delete(Delete.builder().tableName(tableName)
+                .key(key("ROOM#" + room, "MEMBER#" + connectionId)).build()).build();
+        TransactWriteItem count = TransactWriteItem.builder().update(Update.builder().tableName(tableName)
+                .key(metaKey(connectionId)).updateExpression("SET " + ROOM_COUNT + " = " + ROOM_COUNT + " - :one")
+                .conditionExpression("attribute_exists(pk) AND " + ROOM_COUNT + " > :zero")
+                .expressionAttributeValues(Map.of(":one", AttributeValue.fromN("1"), ":zero", AttributeValue.fromN("0")))
+                .build()).build();
+        try {
+            client.transactWriteItems(r -> r.transactItems(reverse, member, count));
+            return true;
+        } catch (TransactionCanceledException e) {
+            if (conditionFailed(e, 0)) {
+                return false;
+            }
+            if (!conditionFailed(e, 2)) {
+                throw e;
+            }
         }
-        enhanced.transactWriteItems(TransactWriteItemsEnhancedRequest.builder()
-                .addDeleteItem(table, Key.builder().partitionValue("ROOM#" + room).sortValue("MEMBER#" + connectionId).build())
-                .addDeleteItem(table, Key.builder().partitionValue("CONN#" + connectionId).sortValue("ROOM#" + room).build())
-                .build());
-        return true;
+        // no META (or no count: registered before it existed): the memberships alone
+        try {
+            client.transactWriteItems(r -> r.transactItems(reverse, member));
+            return true;
+        } catch (TransactionCanceledException e) {
+            if (conditionFailed(e, 0)) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -543,18 +636,33 @@ public final class DynamoChatStore implements ChatStore {
     private static final String[] FAN_OUT_ATTRIBUTES = {"connectionId", "user", "expiresAt", "tokenExp"};
 
     @Override
-    public void forEachMemberPage(String room, int pageSize, Consumer<List<Member>> consumer) {
-        long now = now();
-        for (var page : table.query(QueryEnhancedRequest.builder()
+    public Page<Member> recipients(String room, String afterConnectionId, int pageSize) {
+        QueryEnhancedRequest.Builder request = QueryEnhancedRequest.builder()
                 .queryConditional(QueryConditional.sortBeginsWith(k -> k.partitionValue("ROOM#" + room).sortValue("MEMBER#")))
                 .attributesToProject(FAN_OUT_ATTRIBUTES)
-                .limit(pageSize).build())) {
-            List<Member> members = page.items().stream().filter(i -> receives(i, now))
-                    .map(i -> new Member(i.getConnectionId(), i.getUser())).toList();
-            if (!members.isEmpty()) {
-                consumer.accept(members);
-            }
+                .limit(pageSize);
+        if (afterConnectionId != null) {
+            request.exclusiveStartKey(key("ROOM#" + room, "MEMBER#" + afterConnectionId));
         }
+        var page = table.query(request.build()).iterator().next();
+        long now = now();
+        List<Member> members = page.items().stream().filter(i -> receives(i, now))
+                .map(i -> new Member(i.getConnectionId(), i.getUser())).toList();
+        Map<String, AttributeValue> last = page.lastEvaluatedKey();
+        String next = last == null || last.isEmpty() ? null : last.get("sk").s().substring("MEMBER#".length());
+        return new Page<>(members, next);
+    }
+
+    @Override
+    public void forEachMemberPage(String room, int pageSize, Consumer<List<Member>> consumer) {
+        String after = null;
+        do {
+            Page<Member> page = recipients(room, after, pageSize);
+            if (!page.items().isEmpty()) {
+                consumer.accept(page.items());
+            }
+            after = page.next();
+        } while (after != null);
     }
 
     @Override
@@ -584,8 +692,14 @@ public final class DynamoChatStore implements ChatStore {
         return members;
     }
 
+    /**
+     * One transaction, one round trip: the sender's membership of the room (checked, not written:
+     * a ConditionCheck), the idempotency key (put only if new) and the message. A duplicate's
+     * cancellation returns the first key item (ReturnValuesOnConditionCheckFailure), so a retried
+     * send costs no extra read either.
+     */
     @Override
-    public SaveOutcome saveMessage(StoredMessage message, String idempotencyKey) {
+    public SaveOutcome saveMessage(StoredMessage message, String idempotencyKey, String memberConnectionId) {
         long expiresAt = message.ts() / 1000 + messageRetentionSeconds;
         TableItem item = TableItem.of("ROOMMSG#" + message.room(), "MSG#" + message.id());
         item.setMessageId(message.id());
@@ -594,29 +708,36 @@ public final class DynamoChatStore implements ChatStore {
         item.setText(message.text());
         item.setTs(message.ts());
         item.setExpiresAt(expiresAt);
-        if (idempotencyKey == null) {
-            table.putItem(item);
-            return new SaveOutcome(message, false, false);
+        List<TransactWriteItem> writes = new ArrayList<>();
+        writes.add(TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(tableName)
+                .key(key("CONN#" + memberConnectionId, "ROOM#" + message.room())).conditionExpression(LIVE)
+                .expressionAttributeValues(Map.of(":nowSec", AttributeValue.fromN(Long.toString(now())))).build()).build());
+        writes.add(TransactWriteItem.builder().put(Put.builder().tableName(tableName)
+                .item(TableItem.SCHEMA.itemToMap(item, true)).build()).build());
+        if (idempotencyKey != null) {
+            TableItem idempotency = TableItem.of("IDEM#" + idempotencyKey, "IDEM");
+            idempotency.setMessageId(message.id());
+            idempotency.setRoom(message.room());
+            idempotency.setUser(message.from());
+            idempotency.setTs(message.ts());
+            idempotency.setExpiresAt(expiresAt);
+            writes.add(TransactWriteItem.builder().put(Put.builder().tableName(tableName)
+                    .item(TableItem.SCHEMA.itemToMap(idempotency, true)).conditionExpression("attribute_not_exists(pk)")
+                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD).build()).build());
         }
-        TableItem idempotency = TableItem.of("IDEM#" + idempotencyKey, "IDEM");
-        idempotency.setMessageId(message.id());
-        idempotency.setRoom(message.room());
-        idempotency.setUser(message.from());
-        idempotency.setTs(message.ts());
-        idempotency.setExpiresAt(expiresAt);
         try {
-            // The message and its idempotency key land together or not at all.
-            enhanced.transactWriteItems(TransactWriteItemsEnhancedRequest.builder()
-                    .addPutItem(table, TransactPutItemEnhancedRequest.builder(TableItem.class).item(idempotency)
-                            .conditionExpression(NOT_EXISTS).build())
-                    .addPutItem(table, item)
-                    .build());
+            client.transactWriteItems(r -> r.transactItems(writes));
             return new SaveOutcome(message, false, false);
         } catch (TransactionCanceledException e) {
-            if (!conditionFailed(e, 0)) {
+            if (conditionFailed(e, 0)) {
+                throw new NotMemberException(memberConnectionId, message.room());
+            }
+            if (idempotencyKey == null || !conditionFailed(e, 2)) {
                 throw e;
             }
-            TableItem first = table.getItem(r -> r.key(Key.builder().partitionValue("IDEM#" + idempotencyKey).sortValue("IDEM").build())
+            Map<String, AttributeValue> old = e.cancellationReasons().get(2).item();
+            TableItem first = old != null && !old.isEmpty() ? TableItem.SCHEMA.mapToItem(old)
+                    : table.getItem(r -> r.key(Key.builder().partitionValue("IDEM#" + idempotencyKey).sortValue("IDEM").build())
                     .consistentRead(true));
             boolean fannedOut = Boolean.TRUE.equals(first.getFanOutDone());
             String text = message.text();

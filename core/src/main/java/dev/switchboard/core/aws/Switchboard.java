@@ -45,7 +45,7 @@ public final class Switchboard {
                 config.messageRetentionDays(), Clock.systemUTC(), config.tokenLeewaySeconds());
         // Daemon threads: a frozen (SnapStart) or ending JVM never waits on them.
         SignedConnectionsPoster poster = clients.connectionsPoster(daemon("fanout-post"));
-        FanOut fanOut = new FanOut(poster, store::removeConnection, config.fanoutConcurrency(),
+        FanOut fanOut = new FanOut(poster, gone -> store.removeGone(gone.connectionIds(), gone.room()), config.fanoutConcurrency(),
                 Executors.newSingleThreadScheduledExecutor(daemon("fanout-retry")), 3, 50, metrics);
         Optional<SnsChunkPublisher> chunks = config.fanoutTopicArn().map(arn -> new SnsChunkPublisher(clients::sns, arn));
         this.chat = new ChatService(store, fanOut, chunks.map(ChunkPublisher.class::cast), config, Clock.systemUTC(), metrics);

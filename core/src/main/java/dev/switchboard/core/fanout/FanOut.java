@@ -32,7 +32,7 @@ public final class FanOut {
     private static final Logger LOG = LoggerFactory.getLogger(FanOut.class);
 
     private final ConnectionPoster poster;
-    private final Consumer<String> onGone;
+    private final Consumer<Gone> onGone;
     private final Semaphore slots;
     private final ScheduledExecutorService retryTimer;
     private final int maxAttempts;
@@ -42,9 +42,9 @@ public final class FanOut {
     /**
      * @param maxInFlight bounds the posts outstanding at once, across deliveries of this instance
      * @param retryTimer  runs retries after their backoff (posts themselves never run on it)
-     * @param onGone      called once per connection found gone, to delete it and its memberships
+     * @param onGone      called once per delivery with the connections it found gone, to delete them in one batch
      */
-    public FanOut(ConnectionPoster poster, Consumer<String> onGone, int maxInFlight, ScheduledExecutorService retryTimer,
+    public FanOut(ConnectionPoster poster, Consumer<Gone> onGone, int maxInFlight, ScheduledExecutorService retryTimer,
                   int maxAttempts, long baseBackoffMillis) {
         this(poster, onGone, maxInFlight, retryTimer, maxAttempts, baseBackoffMillis, InvocationMetrics.discarding());
     }
@@ -61,6 +61,10 @@ public final class FanOut {
         this.baseBackoffMillis = baseBackoffMillis;
     }
 
+    /** Connections one delivery found gone (410), and the room it was to (null: not a room's fan-out). */
+    public record Gone(List<String> connectionIds, String room) {
+    }
+
     /** Posts {@code frame} to every recipient; blocks until each one is settled. Unbounded in time: see {@link #deliver(List, byte[], Deadline)}. */
     public FanOutResult deliver(List<Member> recipients, byte[] frame) {
         return deliver(recipients, frame, Deadline.NONE);
@@ -71,7 +75,12 @@ public final class FanOut {
      * passes. What is unanswered at the deadline counts as failed.
      */
     public FanOutResult deliver(List<Member> recipients, byte[] frame, Deadline deadline) {
-        return start(recipients, frame, deadline).settle();
+        return start(recipients, frame, deadline, null).settle();
+    }
+
+    /** {@link #deliver(List, byte[], Deadline)} to members of {@code room}: the gone are removed from it too. */
+    public FanOutResult deliver(List<Member> recipients, byte[] frame, Deadline deadline, String room) {
+        return start(recipients, frame, deadline, room).settle();
     }
 
     /** {@link #start(List, byte[], Deadline)} without a deadline. */
@@ -88,7 +97,12 @@ public final class FanOut {
      * interrupted) is counted as failed.
      */
     public Delivery start(List<Member> recipients, byte[] frame, Deadline deadline) {
-        Delivery delivery = new Delivery(recipients.size(), deadline);
+        return start(recipients, frame, deadline, null);
+    }
+
+    /** {@link #start(List, byte[], Deadline)} to members of {@code room} (null: not a room's fan-out). */
+    public Delivery start(List<Member> recipients, byte[] frame, Deadline deadline, String room) {
+        Delivery delivery = new Delivery(recipients.size(), deadline, room);
         int started = 0;
         try {
             for (Member recipient : recipients) {
@@ -121,13 +135,15 @@ public final class FanOut {
     public final class Delivery {
         private final int audience;
         private final Deadline deadline;
+        private final String room;
         private final AtomicInteger delivered = new AtomicInteger();
         private final Queue<String> gone = new ConcurrentLinkedQueue<>();
         private final CountDownLatch settled;
 
-        private Delivery(int audience, Deadline deadline) {
+        private Delivery(int audience, Deadline deadline, String room) {
             this.audience = audience;
             this.deadline = deadline;
+            this.room = room;
             this.settled = new CountDownLatch(audience);
         }
 
@@ -141,8 +157,8 @@ public final class FanOut {
         }
 
         /**
-         * Waits for every post (until the deadline at most), removes the connections found gone,
-         * and counts; what has not answered by then is failed, and a late answer changes nothing.
+         * Waits for every post (until the deadline at most), removes the connections found gone
+         * (one batch), and counts; what has not answered by then is failed, and a late answer changes nothing.
          */
         public FanOutResult settle() {
             try {
@@ -155,12 +171,12 @@ public final class FanOut {
             List<String> goneIds = List.copyOf(gone);
             int deliveredCount = Math.min(delivered.get(), audience - goneIds.size());
             // Cleanup after the posts, on the caller's thread, never on the HTTP client's: a store call blocks.
-            for (String connectionId : goneIds) {
+            if (!goneIds.isEmpty()) {
                 try {
-                    onGone.accept(connectionId);
+                    onGone.accept(new Gone(goneIds, room));
                 } catch (RuntimeException e) {
-                    // TTL removes it later; the delivery outcome stands
-                    LOG.warn("could not remove gone connection {}: {}", connectionId, e.toString());
+                    // TTL removes them later; the delivery outcome stands
+                    LOG.warn("could not remove {} gone connections: {}", goneIds.size(), e.toString());
                 }
             }
             FanOutResult result = new FanOutResult(deliveredCount, goneIds.size(), audience - deliveredCount - goneIds.size());

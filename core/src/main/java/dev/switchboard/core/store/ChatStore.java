@@ -50,9 +50,22 @@ public interface ChatStore {
     /** Deletes the connection and all its memberships, and frees its connection slot; returns the rooms it was in. Idempotent. */
     List<String> removeConnection(String connectionId);
 
+    /**
+     * Removes connections a fan-out found gone (410) in batches, not a round trip or two each:
+     * each connection, and its membership of {@code room} when the fan-out was to a room (null
+     * otherwise). What is not removed here goes with {@code $disconnect} or TTL. Idempotent.
+     *
+     * @throws RuntimeException when DynamoDB fails or leaves deletes unprocessed after retries
+     */
+    void removeGone(List<String> connectionIds, String room);
+
+    /**
+     * Adds the connection to the room, atomically with the limit on its rooms: no race between
+     * counting and joining, and a connection that is gone or expired cannot join.
+     */
     JoinOutcome join(Connection connection, String room, int maxRoomsPerConnection);
 
-    /** @return false when the connection was not a member */
+    /** @return false when the connection was not a (live) member */
     boolean leave(String connectionId, String room);
 
     boolean isMember(String connectionId, String room);
@@ -97,6 +110,13 @@ public interface ChatStore {
     /** One page of members ordered by connection id, starting after {@code afterConnectionId}. */
     Page<Member> members(String room, String afterConnectionId, int pageSize);
 
+    /**
+     * One page of a room's recipients for a fan-out (connection id and user only), ordered by
+     * connection id, starting after {@code afterConnectionId} (null: from the start). The page may
+     * hold fewer than {@code pageSize} (expired members are skipped) and still have a next one.
+     */
+    Page<Member> recipients(String room, String afterConnectionId, int pageSize);
+
     /** Streams every member of a room, page by page, without loading the room whole. */
     void forEachMemberPage(String room, int pageSize, Consumer<List<Member>> page);
 
@@ -106,10 +126,14 @@ public interface ChatStore {
     List<Member> connectionsOf(String user);
 
     /**
-     * Stores the message unless this idempotency key was used before; then returns the first one
-     * (with its stored text), and whether its fan-out completed ({@link #markFannedOut}).
+     * Stores the message, in one write with the check that {@code memberConnectionId} is a live
+     * member of the message's room, unless the idempotency key (null: none) was used before; then
+     * stores nothing and returns the first message under that key (with its stored text) and
+     * whether its fan-out completed ({@link #markFannedOut}).
+     *
+     * @throws NotMemberException when the connection is not a member of the room; nothing stored
      */
-    SaveOutcome saveMessage(StoredMessage message, String idempotencyKey);
+    SaveOutcome saveMessage(StoredMessage message, String idempotencyKey, String memberConnectionId);
 
     /**
      * Records that the fan-out of the message saved under {@code idempotencyKey} ran to the end:
@@ -121,6 +145,13 @@ public interface ChatStore {
 
     /** Oldest first: the page right after {@code afterId}, or the newest {@code limit} when null. */
     Page<StoredMessage> history(String room, String afterId, int limit);
+
+    /** The connection is not a (live) member of the room it wrote to: join it first. */
+    final class NotMemberException extends RuntimeException {
+        public NotMemberException(String connectionId, String room) {
+            super("connection " + connectionId + " is not a member of '" + room + "': join it first");
+        }
+    }
 
     enum JoinOutcome { JOINED, ALREADY_MEMBER, TOO_MANY_ROOMS, NO_CONNECTION }
 

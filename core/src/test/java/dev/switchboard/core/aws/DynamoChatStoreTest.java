@@ -1,6 +1,7 @@
 package dev.switchboard.core.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.switchboard.core.DynamoDbLocalFixture;
+import dev.switchboard.core.store.ChatStore;
 import dev.switchboard.core.store.ChatStore.JoinOutcome;
 import dev.switchboard.core.store.Connection;
 import dev.switchboard.core.store.Member;
@@ -81,25 +83,121 @@ class DynamoChatStoreTest {
             store.forEachConnectionInShard(shard, 100, all::addAll);
         }
         assertThat(all).extracting(Member::connectionId).doesNotContain("S1");
-        assertThat(store.join(stale, "r", 5)).isEqualTo(JoinOutcome.JOINED); // the item still exists...
-        assertThat(store.members("r", null, 10).items()).extracting(Member::connectionId).doesNotContain("S1"); // ...but is never a recipient
+        // the item still exists, but an expired connection cannot join (the join's condition reads its TTL)...
+        assertThat(store.join(stale, "r", 5)).isEqualTo(JoinOutcome.NO_CONNECTION);
+        assertThat(store.members("r", null, 10).items()).extracting(Member::connectionId).doesNotContain("S1"); // ...nor is a recipient
     }
 
     @Test
     void saveMessage_isIdempotentPerKey_andHistoryResumesAfterAnId() {
+        store.join(connection("H1", "alice", NOW + 100), "h", 10);
         StoredMessage first = new StoredMessage("h", "01A", "alice", "one", NOW * 1000 + 1);
-        assertThat(store.saveMessage(first, "alice#h#c1").duplicate()).isFalse();
-        var retry = store.saveMessage(new StoredMessage("h", "01B", "alice", "one", NOW * 1000 + 2), "alice#h#c1");
+        assertThat(store.saveMessage(first, "alice#h#c1", "H1").duplicate()).isFalse();
+        var retry = store.saveMessage(new StoredMessage("h", "01B", "alice", "one", NOW * 1000 + 2), "alice#h#c1", "H1");
         assertThat(retry.duplicate()).isTrue();
         assertThat(retry.message().id()).isEqualTo("01A");
-        store.saveMessage(new StoredMessage("h", "01C", "alice", "two", NOW * 1000 + 3), "alice#h#c2");
-        store.saveMessage(new StoredMessage("h", "01D", "alice", "three", NOW * 1000 + 4), null);
+        store.saveMessage(new StoredMessage("h", "01C", "alice", "two", NOW * 1000 + 3), "alice#h#c2", "H1");
+        store.saveMessage(new StoredMessage("h", "01D", "alice", "three", NOW * 1000 + 4), null, "H1");
 
         assertThat(store.history("h", null, 10).items()).extracting(StoredMessage::id).containsExactly("01A", "01C", "01D");
         assertThat(store.history("h", "01A", 10).items()).extracting(StoredMessage::id).containsExactly("01C", "01D");
         var newest = store.history("h", null, 2);
         assertThat(newest.items()).extracting(StoredMessage::id).containsExactly("01C", "01D");
         assertThat(newest.more()).isTrue();
+    }
+
+    @Test
+    void saveMessage_fromANonMember_throws_andStoresNothing() {
+        Connection outsider = connection("N1", "nina", NOW + 100);
+        store.join(outsider, "elsewhere", 10);
+        StoredMessage message = new StoredMessage("closed", "01N", "nina", "let me in", NOW * 1000);
+        assertThatThrownBy(() -> store.saveMessage(message, "nina#closed#c1", "N1"))
+                .isInstanceOf(ChatStore.NotMemberException.class).hasMessageContaining("join it first");
+        assertThatThrownBy(() -> store.saveMessage(message, null, "N1")).isInstanceOf(ChatStore.NotMemberException.class);
+        assertThat(store.history("closed", null, 10).items()).isEmpty();
+        // the idempotency key was not taken either: once a member, the same send is stored
+        store.join(outsider, "closed", 10);
+        assertThat(store.saveMessage(message, "nina#closed#c1", "N1").duplicate()).isFalse();
+        // an expired membership (TTL not yet run) is no membership
+        Connection gone = connection("N2", "nick", NOW + 100);
+        store.join(gone, "closed", 10);
+        dynamo.client().updateItem(u -> u.tableName("switchboard-test")
+                .key(java.util.Map.of("pk", AttributeValue.fromS("CONN#N2"), "sk", AttributeValue.fromS("ROOM#closed")))
+                .updateExpression("SET expiresAt = :past").expressionAttributeValues(java.util.Map.of(":past", AttributeValue.fromN(Long.toString(NOW - 1)))));
+        assertThatThrownBy(() -> store.saveMessage(new StoredMessage("closed", "01O", "nick", "late", NOW * 1000), null, "N2"))
+                .isInstanceOf(ChatStore.NotMemberException.class);
+    }
+
+    @Test
+    void concurrentJoins_neverPassTheRoomLimit_andLeaveFreesARoom() throws Exception {
+        Connection racer = connection("R1", "rita", NOW + 100);
+        int limit = 3;
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            var start = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<JoinOutcome>> joins = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                String room = "race" + i;
+                joins.add(pool.submit(() -> {
+                    start.await();
+                    // two transactions on one META item may conflict (TransactionConflict): the client retries
+                    for (int attempt = 0; ; attempt++) {
+                        try {
+                            return store.join(racer, room, limit);
+                        } catch (software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException e) {
+                            if (attempt > 50) {
+                                throw e;
+                            }
+                        }
+                    }
+                }));
+            }
+            start.countDown();
+            List<JoinOutcome> outcomes = new ArrayList<>();
+            for (var join : joins) {
+                outcomes.add(join.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            assertThat(outcomes).filteredOn(o -> o == JoinOutcome.JOINED).hasSize(limit);
+            assertThat(outcomes).filteredOn(o -> o == JoinOutcome.TOO_MANY_ROOMS).hasSize(8 - limit);
+        } finally {
+            pool.shutdownNow();
+        }
+        List<String> joined = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            if (store.isMember("R1", "race" + i)) {
+                joined.add("race" + i);
+            }
+        }
+        assertThat(joined).hasSize(limit);
+        assertThat(store.leave("R1", joined.get(0))).isTrue();
+        assertThat(store.leave("R1", joined.get(0))).as("not a member any more").isFalse();
+        assertThat(store.join(racer, "after-leave", limit)).isEqualTo(JoinOutcome.JOINED);
+        assertThat(store.join(racer, "one-too-many", limit)).isEqualTo(JoinOutcome.TOO_MANY_ROOMS);
+    }
+
+    @Test
+    void removeGone_deletesTheConnections_andTheirMembershipOfTheRoom_inBatches() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 30; i++) { // 30 x 3 deletes: four BatchWriteItem requests
+            Connection c = connection(String.format("GN%02d", i), "g" + i, NOW + 100);
+            store.join(c, "fading", 10);
+            store.join(c, "other", 10);
+            ids.add(c.connectionId());
+        }
+        Connection stays = connection("GS", "stays", NOW + 100);
+        store.join(stays, "fading", 10);
+
+        store.removeGone(ids, "fading");
+
+        assertThat(store.members("fading", null, 100).items()).containsExactly(new Member("GS", "stays"));
+        for (String id : ids) {
+            assertThat(store.connection(id)).isEmpty();
+            assertThat(store.isMember(id, "fading")).isFalse();
+        }
+        assertThat(store.connectionsOf("g7")).isEmpty();
+        // the other room's membership is $disconnect's (or TTL's): it still lists them
+        assertThat(store.members("other", null, 100).items()).hasSize(30);
+        store.removeGone(ids, null); // idempotent
     }
 
     @Test

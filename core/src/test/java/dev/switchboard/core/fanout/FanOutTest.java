@@ -87,7 +87,7 @@ class FanOutTest {
     }
 
     FanOut fanOut(Config config, int maxInFlight) {
-        return new FanOut(new AwsClients(config).connectionsPoster(Thread::new), removed::add,
+        return new FanOut(new AwsClients(config).connectionsPoster(Thread::new), gone -> removed.addAll(gone.connectionIds()),
                 maxInFlight, retryTimer, 3, 5);
     }
 

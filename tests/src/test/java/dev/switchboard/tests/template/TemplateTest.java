@@ -214,6 +214,55 @@ class TemplateTest {
                 .as(name + " must not drop the global variables").doesNotContain("SWITCHBOARD_TABLE: ''"));
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void jwtSecret_reachesOnlyTheConnectFunction() {
+        assertThat(globalEnvironment()).as("Globals give every function their variables").doesNotContainKey("SWITCHBOARD_JWT_SECRET");
+        functions().forEach((name, function) -> {
+            Map<String, Object> environment = (Map<String, Object>) properties(function).get("Environment");
+            Map<String, Object> variables = environment == null ? Map.of() : (Map<String, Object>) environment.get("Variables");
+            assertThat(variables.containsKey("SWITCHBOARD_JWT_SECRET")).as(name).isEqualTo(name.equals("ConnectFunction"));
+        });
+        assertThat(String.valueOf(((Map<String, Object>) ((Map<String, Object>) properties(functions().get("ConnectFunction"))
+                .get("Environment")).get("Variables")).get("SWITCHBOARD_JWT_SECRET")))
+                .as("a dynamic reference, never the secret in a parameter").contains("{{resolve:secretsmanager:${JwtSecretName}}}");
+    }
+
+    @Test
+    void connectAndBroadcast_mayUseOnlyTheTableActionsTheyCall() {
+        // $connect: PutItem registers the connection, GetItem is SnapStart priming's read
+        assertThat(tableActions("ConnectFunction")).containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:PutItem");
+        // Broadcast: queries recipients (room, byUser, byShard), batch-deletes connections found gone, priming's GetItem
+        assertThat(tableActions("BroadcastFunction"))
+                .containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchWriteItem");
+        // only $connect's table access has no index: it never queries
+        assertThat(String.valueOf(statements("ConnectFunction", "dynamodb:").get(0).get("Resource"))).doesNotContain("index");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void topic_isEncryptedAtRest_withTheAwsManagedKeyByDefault() {
+        assertThat(properties(resources.get("NotificationsTopic"))).containsEntry("KmsMasterKeyId", Map.of("Ref", "TopicKmsKeyId"));
+        Map<String, Object> key = (Map<String, Object>) ((Map<String, Object>) template.get("Parameters")).get("TopicKmsKeyId");
+        assertThat(key).containsEntry("Default", "alias/aws/sns");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void indexes_projectOnlyWhatTheirReadersUse_soConnectionUpdatesWriteTheTableAlone() {
+        List<Map<String, Object>> indexes = (List<Map<String, Object>>) properties(resources.get("Table")).get("GlobalSecondaryIndexes");
+        assertThat(indexes).allSatisfy(index -> assertThat((Map<String, Object>) index.get("Projection"))
+                .containsEntry("ProjectionType", "INCLUDE")
+                .containsEntry("NonKeyAttributes", List.of("connectionId", "user", "expiresAt", "tokenExp")));
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<String> tableActions(String function) {
+        List<String> actions = new ArrayList<>();
+        statements(function, "dynamodb:").forEach(statement -> actions.addAll((List<String>) statement.get("Action")));
+        return actions;
+    }
+
     // ------------------------------------------------------------------ helpers
 
     @SuppressWarnings("unchecked")
