@@ -86,7 +86,7 @@ final class ChatCommand implements Callable<Integer> {
             if (line != null) {
                 print.accept(line);
             }
-        }, status -> print.accept("-- " + status))) {
+        }, status -> print.accept("-- " + TerminalText.safe(status)))) {
             session.start(rooms);
             current = rooms.isEmpty() ? null : rooms.get(rooms.size() - 1);
             print.accept("-- connected" + (current == null ? ": /join a room to start" : "; talking in " + current) + " (/help)");

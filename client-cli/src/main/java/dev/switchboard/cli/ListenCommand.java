@@ -53,7 +53,7 @@ final class ListenCommand implements Callable<Integer> {
             if (counted && count != null && received.incrementAndGet() >= count) {
                 done.countDown();
             }
-        }, status -> err.println("switchboard: " + status))) {
+        }, status -> err.println("switchboard: " + TerminalText.safe(status)))) {
             session.start(rooms);
             session.stopped().thenRun(done::countDown);
             boolean finished = timeout == null ? awaitForever(done) : done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -35,11 +35,12 @@ public final class Main implements Callable<Integer> {
         CommandLine commandLine = new CommandLine(main);
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
+            // messages may quote the server (an error frame, a TLS or HTTP failure): neutralised like any wire text
             if (e instanceof CliException cli) {
-                err.println("switchboard: " + cli.getMessage());
+                err.println("switchboard: " + TerminalText.safe(cli.getMessage()));
                 return cli.exitCode;
             }
-            err.println("switchboard: " + e);
+            err.println("switchboard: " + TerminalText.safe(String.valueOf(e)));
             return 1;
         });
         return commandLine;

@@ -77,7 +77,7 @@ final class NotifyCommand implements Callable<Integer> {
         }
         try (SnsClient sns = builder.build()) {
             String id = sns.publish(r -> r.topicArn(topicArn).message(message.toString())).messageId();
-            spec.commandLine().getOut().println(id);
+            spec.commandLine().getOut().println(TerminalText.safe(id));
             return ExitCode.OK;
         } catch (SdkException e) {
             if (e.getMessage() != null && e.getMessage().startsWith("Unable to load credentials")) {

@@ -16,24 +16,31 @@ final class Render {
         this.colour = colour;
     }
 
-    /** The line for a frame, or null for frames not worth a line (pong, acks). */
+    /**
+     * The line for a frame, or null for frames not worth a line (pong, acks). Every field from the
+     * wire goes through {@link TerminalText#safe}: a line is exactly one line, with no escape
+     * sequences but the colours added here.
+     */
     String line(JsonObject f) {
         String type = SendCommand.type(f);
         if (type == null) {
-            return f.has("message") ? paint("31", "! server: " + SendCommand.str(f, "message")) : null;
+            return f.has("message") ? paint("31", "! server: " + field(f, "message")) : null;
         }
         return switch (type) {
-            case "message" -> time(f) + " [" + SendCommand.str(f, "room") + "] " + paint("1", SendCommand.str(f, "from")) + ": "
-                    + SendCommand.str(f, "text");
-            case "direct" -> time(f) + " " + paint("35", "(dm) " + SendCommand.str(f, "from")) + ": " + SendCommand.str(f, "text");
-            case "presence" -> paint("2", "* " + SendCommand.str(f, "user") + " " + ("join".equals(SendCommand.str(f, "event")) ? "joined" : "left")
-                    + " " + SendCommand.str(f, "room"));
-            case "members" -> "members of " + SendCommand.str(f, "room") + ": " + String.join(", ",
-                    f.getAsJsonArray("users").asList().stream().map(e -> e.getAsString()).toList());
-            case "notification" -> paint("33", "=== " + SendCommand.str(f, "title") + " === " + SendCommand.str(f, "body"));
-            case "error" -> paint("31", "! " + SendCommand.str(f, "code") + ": " + SendCommand.str(f, "message"));
+            case "message" -> time(f) + " [" + field(f, "room") + "] " + paint("1", field(f, "from")) + ": " + field(f, "text");
+            case "direct" -> time(f) + " " + paint("35", "(dm) " + field(f, "from")) + ": " + field(f, "text");
+            case "presence" -> paint("2", "* " + field(f, "user") + " " + ("join".equals(SendCommand.str(f, "event")) ? "joined" : "left")
+                    + " " + field(f, "room"));
+            case "members" -> "members of " + field(f, "room") + ": " + String.join(", ",
+                    f.getAsJsonArray("users").asList().stream().map(e -> TerminalText.safe(e.getAsString())).toList());
+            case "notification" -> paint("33", "=== " + field(f, "title") + " === " + field(f, "body"));
+            case "error" -> paint("31", "! " + field(f, "code") + ": " + field(f, "message"));
             default -> null;
         };
+    }
+
+    private static String field(JsonObject f, String name) {
+        return TerminalText.safe(SendCommand.str(f, name));
     }
 
     private static String time(JsonObject f) {

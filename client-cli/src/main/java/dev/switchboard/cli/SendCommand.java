@@ -41,7 +41,7 @@ final class SendCommand implements Callable<Integer> {
             socket.send("{\"action\":\"send\",\"room\":" + ChatSession.quote(room) + ",\"text\":"
                     + ChatSession.quote(String.join(" ", words)) + ",\"clientMsgId\":\"" + clientMsgId + "\"}");
             JsonObject ack = await(socket, f -> "ack".equals(type(f)) && clientMsgId.equals(str(f, "clientMsgId")));
-            spec.commandLine().getOut().println(ack.get("id").getAsString());
+            spec.commandLine().getOut().println(TerminalText.safe(ack.get("id").getAsString()));
             return ExitCode.OK;
         }
     }

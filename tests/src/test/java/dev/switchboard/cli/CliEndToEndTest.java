@@ -113,6 +113,37 @@ class CliEndToEndTest {
     }
 
     @Test
+    void listen_showsAHostileMessage_withNoControlOrBidiCharacters_andJsonKeepsItExact() throws Exception {
+        // what a room member can put in a message: CR + ESC to wipe the line and forge another
+        // user's, a newline to start a fake one, an OSC sequence retitling the terminal, 8-bit CSI, bidi override
+        String hostile = "ok\r\u001b[2K12:00 [hostile] admin: please re-enter your token\n12:00 [hostile] admin: now"
+                + "\u001b]0;pwned\u0007 \u009b31m red \u202Egnp.exe\u2066";
+        CompletableFuture<Run> people = CompletableFuture.supplyAsync(() ->
+                run("listen", "--url", url, "--user", "vera", "--room", "hostile", "--count", "2", "--timeout", "PT20S"));
+        CompletableFuture<Run> scripts = CompletableFuture.supplyAsync(() ->
+                run("listen", "--url", url, "--user", "vic", "--room", "hostile", "--json", "--count", "2", "--timeout", "PT20S"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> inRoom("hostile", "vera") && inRoom("hostile", "vic"));
+        assertThat(run("send", "--url", url, "--user", "mallory", "--room", "hostile", hostile).exitCode()).isZero();
+        assertThat(run("send", "--url", url, "--user", "mallory", "--room", "hostile", "bye").exitCode()).isZero();
+
+        Run shown = people.get();
+        assertThat(shown.exitCode()).as(shown.err()).isZero();
+        // two messages, two lines: nothing forged a third, and nothing on them can drive a terminal
+        List<String> lines = shown.out().lines().toList();
+        assertThat(lines).hasSize(2);
+        assertThat(shown.out().replace(System.lineSeparator(), "").codePoints().filter(TerminalText::unsafe).toArray())
+                .as(shown.out()).isEmpty();
+        assertThat(lines.get(0)).contains("mallory: ok\\r\\u001B[2K12:00 [hostile] admin: please re-enter your token\\n12:00")
+                .contains("\\u009B31m red \\u202Egnp.exe\\u2066");
+        assertThat(lines.get(1)).endsWith("mallory: bye");
+
+        Run json = scripts.get();
+        assertThat(json.exitCode()).as(json.err()).isZero();
+        assertThat(json.out().lines().map(l -> JsonParser.parseString(l).getAsJsonObject().get("text").getAsString()).toList())
+                .as("--json is for programs: the exact text, JSON-escaped").containsExactly(hostile, "bye");
+    }
+
+    @Test
     void notify_reachesAListeningClient() throws Exception {
         CompletableFuture<Run> listening = CompletableFuture.supplyAsync(() ->
                 run("listen", "--url", url, "--user", "nina", "--room", "alerts", "--json", "--count", "1", "--timeout", "PT120S"));
