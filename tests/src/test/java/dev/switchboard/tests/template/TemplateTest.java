@@ -241,8 +241,9 @@ class TemplateTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void topic_isEncryptedAtRest_withTheAwsManagedKeyByDefault() {
-        assertThat(properties(resources.get("NotificationsTopic"))).containsEntry("KmsMasterKeyId", Map.of("Ref", "TopicKmsKeyId"));
+    void topics_areEncryptedAtRest_withTheAwsManagedKeyByDefault() {
+        assertThat(resourcesOfType("AWS::SNS::Topic")).as("every topic: notifications and the internal chunks").containsOnlyKeys("NotificationsTopic", "FanOutTopic")
+                .allSatisfy((name, topic) -> assertThat(properties(topic)).as(name).containsEntry("KmsMasterKeyId", Map.of("Ref", "TopicKmsKeyId")));
         Map<String, Object> key = (Map<String, Object>) ((Map<String, Object>) template.get("Parameters")).get("TopicKmsKeyId");
         assertThat(key).containsEntry("Default", "alias/aws/sns");
     }
