@@ -17,8 +17,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Runs every benchmark (fan-out against the bare broadcast ceiling, @connections clients, cold
- * starts, idle connections) and writes their tables into docs/PERFORMANCE.md between the
+ * Runs every benchmark (fan-out against the bare broadcast ceiling, DynamoDB cost per send,
+ * @connections clients, cold starts, idle connections) and writes their tables into docs/PERFORMANCE.md between the
  * {@code <!-- bench:begin -->} and {@code <!-- bench:end -->} markers, keeping the prose around them.
  */
 @Command(name = "switchboard-bench", mixinStandardHelpOptions = true,
@@ -59,6 +59,10 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--idle-hold", defaultValue = "PT30S", description = "How long the idle connections are held before the broadcast (default ${DEFAULT-VALUE}).")
     Duration idleHold;
+
+    @Option(names = "--send-cost", defaultValue = "100",
+            description = "Room size for the DynamoDB cost of a send and a join (round trips before the first post, capacity units); 0 skips (default ${DEFAULT-VALUE}).")
+    int sendCostMembers;
 
     @Option(names = "--out", description = "Markdown file to write the tables into, between the bench markers (e.g. docs/PERFORMANCE.md).")
     Path out;
@@ -110,6 +114,10 @@ public final class Main implements Callable<Integer> {
                     started.close();
                 }
             }
+        }
+        if (sendCostMembers > 0) {
+            md.append("### DynamoDB per send and per join (ReturnConsumedCapacity, indexes included)\n\n")
+                    .append(sendCostMarkdown(new SendCostBenchmark(progress).run(template, sendCostMembers, 20))).append('\n');
         }
         if (posts > 0) {
             md.append("### @connections client: CPU per post (client and a local endpoint)\n\n")
@@ -173,6 +181,14 @@ public final class Main implements Callable<Integer> {
                     r.firstDelivery().p50Ms(), p.p50Ms(), p.p90Ms(), p.p99Ms(), p.maxMs(), r.deliveriesPerSecond(), ratio));
         }
         return md.toString();
+    }
+
+    static String sendCostMarkdown(SendCostBenchmark.Result r) {
+        return "| members | sends | requests before the first post | round trips before the first post | requests in order (∥ = at the same time) | write units per send, DynamoDB Local / priced | read units per send | requests per join | write units per join, DynamoDB Local / priced |\n"
+                + "| ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |\n"
+                + String.format("| %d | %d | %.0f | %.0f | %s | %.1f / %.1f | %.1f | %.0f | %.1f / %.1f |%n", r.members(), r.sends(),
+                r.requestsBeforeFirstPost(), r.roundTripsBeforeFirstPost(), r.sendRequests(), r.writeUnitsPerSend(),
+                r.pricedWriteUnitsPerSend(), r.readUnitsPerSend(), r.requestsPerJoin(), r.writeUnitsPerJoin(), r.pricedWriteUnitsPerJoin());
     }
 
     static String posterMarkdown(List<PosterBenchmark.Result> results) {

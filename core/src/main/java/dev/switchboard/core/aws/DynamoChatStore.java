@@ -126,8 +126,8 @@ public final class DynamoChatStore implements ChatStore {
      * the bucket is full). Conditions make it exact under concurrency: two instances handling the
      * same connection cannot both take the last token. Keeping the state on the connection item
      * means it disappears with the connection, and a reconnect starts with a full bucket — the
-     * stage throttle bounds how fast anyone can reconnect. Cost: the write is a write unit (plus
-     * one per GSI, both project ALL) where the read was half a read unit.
+     * stage throttle bounds how fast anyone can reconnect. Cost: the write is one write unit where
+     * the read was half a read unit; the indexes do not project the bucket, so they are not written.
      */
     @Override
     public SendPermit takeSend(String connectionId, SendRate rate) {
