@@ -50,7 +50,7 @@ public final class FanOut {
     }
 
     /** As above; counts deliveries, gone, failed and retries into {@code metrics} (an increment each, never a wait). */
-    public FanOut(ConnectionPoster poster, Consumer<String> onGone, int maxInFlight, ScheduledExecutorService retryTimer,
+    public FanOut(ConnectionPoster poster, Consumer<Gone> onGone, int maxInFlight, ScheduledExecutorService retryTimer,
                   int maxAttempts, long baseBackoffMillis, InvocationMetrics metrics) {
         this.metrics = metrics;
         this.poster = poster;
