@@ -47,8 +47,14 @@ class ConnectionCapEndToEndTest {
             first.close();
             assertThat(first.awaitClose()).isEqualTo(1000);
             // $disconnect runs after the close: wait for the slot, never for a fixed time
-            WsClient third = Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> WsClient.tryConnect(local.userUri("capped")).handle((c, e) -> c).get(), c -> c != null);
+            // (a boolean condition: the value-and-predicate form goes through Hamcrest, and an older Hamcrest on the
+            // test classpath made its first mismatch a NoSuchMethodError)
+            java.util.concurrent.atomic.AtomicReference<WsClient> slot = new java.util.concurrent.atomic.AtomicReference<>();
+            Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                slot.set(WsClient.tryConnect(local.userUri("capped")).handle((c, e) -> c).get());
+                return slot.get() != null;
+            });
+            WsClient third = slot.get();
             try (third) {
                 assertWorks(third);
                 assertWorks(second);
