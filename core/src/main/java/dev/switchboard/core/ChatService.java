@@ -544,8 +544,7 @@ public final class ChatService {
                     continue;
                 }
                 if (posted && chunks.isPresent()) {
-                    chunks.get().publish(new ChunkPublisher.FanOutChunk(
-                            recipients.stream().map(Member::connectionId).toList(), new String(frame, StandardCharsets.UTF_8)));
+                    chunks.get().publish(ChunkPublisher.FanOutChunk.of(recipients, new String(frame, StandardCharsets.UTF_8)));
                     metrics.count(Metric.CHUNKS_PUBLISHED);
                 } else {
                     total = total.plus(fanOut.deliver(recipients, frame, deadline.get(), room));
@@ -694,7 +693,7 @@ public final class ChatService {
 
     /** A chunk of a large fan-out, published by another instance. */
     public FanOutResult deliverChunk(ChunkPublisher.FanOutChunk chunk) {
-        List<Member> recipients = chunk.connectionIds().stream().map(id -> new Member(id, null)).toList();
+        List<Member> recipients = chunk.members();
         FanOutResult result = fanOut.deliver(recipients, chunk.frame().getBytes(StandardCharsets.UTF_8), deadline.get());
         metrics.count(Metric.CHUNKS_DELIVERED);
         metrics.fanOutSettled();
@@ -719,7 +718,7 @@ public final class ChatService {
         AtomicBoolean firstPage = new AtomicBoolean(true);
         store.forEachConnectionInShard(chunk.shard(), config.fanoutChunkSize(), page -> {
             if (!firstPage.getAndSet(false) && chunks.isPresent()) {
-                chunks.get().publish(new ChunkPublisher.FanOutChunk(page.stream().map(Member::connectionId).toList(), chunk.frame()));
+                chunks.get().publish(ChunkPublisher.FanOutChunk.of(page, chunk.frame()));
                 metrics.count(Metric.CHUNKS_PUBLISHED);
             } else {
                 total.set(total.get().plus(fanOut.deliver(page, frame, deadline.get())));

@@ -43,7 +43,8 @@ public record Config(
         Optional<String> nameClaim,
         int tokenLeewaySeconds,
         String metricsNamespace,
-        String serviceName) {
+        String serviceName,
+        List<String> regions) {
 
     public static final String TABLE = "SWITCHBOARD_TABLE";
     public static final String MANAGEMENT_ENDPOINT = "SWITCHBOARD_MANAGEMENT_ENDPOINT";
@@ -93,6 +94,13 @@ public record Config(
     /** Seconds a connection keeps working after its token's {@code exp} (clock skew, a refresh in flight); default 30. */
     public static final String TOKEN_LEEWAY_SECONDS = "SWITCHBOARD_TOKEN_LEEWAY_SECONDS";
     public static final String REGION = "AWS_REGION";
+    /**
+     * The regions one stack runs in over one DynamoDB global table ({@code ,}-separated, the
+     * template's ReplicaRegions); unset or empty = this region only. When set, every connection's
+     * items record its region and endpoint ({@link dev.switchboard.core.store.Home}) and fan-outs
+     * post each recipient through its own region's {@code @connections} endpoint.
+     */
+    public static final String REGIONS = "SWITCHBOARD_REGIONS";
     /** CloudWatch namespace of the functions' metrics (Powertools' variable). */
     public static final String METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE";
     /** The {@code Service} dimension of every metric (Powertools' variable): the stack name in template.yaml. */
@@ -106,7 +114,7 @@ public record Config(
             FANOUT_CONCURRENCY, ALL_SHARDS, CONNECTION_TTL_SECONDS, MESSAGE_RETENTION_DAYS, MAX_TEXT_LENGTH,
             MAX_ROOMS_PER_CONNECTION, HISTORY_PAGE_LIMIT, SEND_RATE_PER_SECOND, SEND_BURST, DIRECT_POLICY,
             MAX_CONNECTIONS_PER_USER, ROOMS_CLAIM, PUBLIC_ROOMS, USER_CLAIM, NAME_CLAIM, TOKEN_LEEWAY_SECONDS, REGION,
-            METRICS_NAMESPACE, SERVICE_NAME);
+            METRICS_NAMESPACE, SERVICE_NAME, REGIONS);
 
     /** Reads the configuration; fails naming the variable that is missing or malformed. */
     public static Config fromEnv(Map<String, String> env) {
@@ -182,7 +190,34 @@ public record Config(
                 env.containsKey(NAME_CLAIM) ? optional(env, NAME_CLAIM) : Optional.of("name"),
                 leeway,
                 optional(env, METRICS_NAMESPACE).orElse("Switchboard"),
-                optional(env, SERVICE_NAME).orElse("switchboard"));
+                optional(env, SERVICE_NAME).orElse("switchboard"),
+                regions(env));
+    }
+
+    private static List<String> regions(Map<String, String> env) {
+        List<String> regions = optional(env, REGIONS).map(v -> java.util.Arrays.stream(v.split(","))
+                .map(String::trim).filter(r -> !r.isEmpty()).toList()).orElse(List.of());
+        for (String region : regions) {
+            if (!region.matches("[a-z0-9-]+")) {
+                throw new IllegalStateException("Environment variable " + REGIONS + ": '" + region
+                        + "' is not a region name such as eu-west-1; separate regions with ','");
+            }
+        }
+        if (!regions.isEmpty() && !regions.contains(optional(env, REGION).orElse("us-east-1"))) {
+            throw new IllegalStateException("Environment variable " + REGIONS + " (" + String.join(",", regions)
+                    + ") does not list this function's region " + optional(env, REGION).orElse("us-east-1")
+                    + ": deploy the stack only to regions of the template parameter ReplicaRegions");
+        }
+        return List.copyOf(regions);
+    }
+
+    /**
+     * Where this function's connections live, recorded on their items so other regions can reach
+     * them; empty when the stack runs in one region ({@link #REGIONS} unset).
+     */
+    public Optional<dev.switchboard.core.store.Home> home() {
+        return regions.isEmpty() ? Optional.empty()
+                : Optional.of(new dev.switchboard.core.store.Home(region, managementEndpoint));
     }
 
     private static List<String> publicRooms(Map<String, String> env) {

@@ -5,6 +5,7 @@ import java.util.concurrent.ThreadFactory;
 
 import dev.switchboard.core.Config;
 import dev.switchboard.core.metrics.InvocationMetrics;
+import dev.switchboard.core.store.Home;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.SdkHttpClient;
@@ -56,7 +57,15 @@ public final class AwsClients {
      * one kept-alive connection per post in flight (at most {@code SWITCHBOARD_FANOUT_CONCURRENCY}).
      */
     public SignedConnectionsPoster connectionsPoster(ThreadFactory posterThreads) {
-        return new SignedConnectionsPoster(config.managementEndpoint(), config.region(), DefaultCredentialsProvider.builder().build(),
+        return connectionsPoster(new Home(config.region(), config.managementEndpoint()), posterThreads);
+    }
+
+    /**
+     * As {@link #connectionsPoster(ThreadFactory)}, for the {@code @connections} endpoint of
+     * {@code home}, signed for its region (the fan-out to connections living in another region).
+     */
+    public SignedConnectionsPoster connectionsPoster(Home home, ThreadFactory posterThreads) {
+        return new SignedConnectionsPoster(home.endpoint(), home.region(), DefaultCredentialsProvider.builder().build(),
                 config.fanoutConcurrency(), Duration.ofSeconds(2), Duration.ofSeconds(10), posterThreads);
     }
 }

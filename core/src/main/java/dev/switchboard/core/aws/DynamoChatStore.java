@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 import dev.switchboard.core.auth.RoomGrants;
 import dev.switchboard.core.store.ChatStore;
 import dev.switchboard.core.store.Connection;
+import dev.switchboard.core.store.Home;
 import dev.switchboard.core.store.Member;
 import dev.switchboard.core.store.Page;
 import dev.switchboard.core.store.SendRate;
@@ -59,6 +60,10 @@ public final class DynamoChatStore implements ChatStore {
     private final long messageRetentionSeconds;
     private final Clock clock;
     private final long tokenLeewaySeconds;
+    /** This function's region and endpoint, stamped on the connections it registers; null in one region. */
+    private final Home home;
+    /** What a fan-out reads of each recipient: {@link #FAN_OUT_ATTRIBUTES}, and {@code home} with several regions. */
+    private final String[] fanOutAttributes;
 
     /** A store whose connections' tokens never stop deliveries (tests that do not need expiry). */
     public DynamoChatStore(DynamoDbClient client, String tableName, int shards, int messageRetentionDays, Clock clock) {
@@ -71,6 +76,21 @@ public final class DynamoChatStore implements ChatStore {
      */
     public DynamoChatStore(DynamoDbClient client, String tableName, int shards, int messageRetentionDays, Clock clock,
             long tokenLeewaySeconds) {
+        this(client, tableName, shards, messageRetentionDays, clock, tokenLeewaySeconds, null);
+    }
+
+    /**
+     * @param home this function's region and {@code @connections} endpoint when the stack runs in
+     *     several regions over a global table (null: one region). Connections registered here record
+     *     it, recipients read it back ({@link Member#home()}), and a user's connection cap counts per
+     *     region. The table's indexes must then project {@code home} (template.yaml's global table does).
+     */
+    public DynamoChatStore(DynamoDbClient client, String tableName, int shards, int messageRetentionDays, Clock clock,
+            long tokenLeewaySeconds, Home home) {
+        this.home = home;
+        this.fanOutAttributes = home == null ? FAN_OUT_ATTRIBUTES
+                : java.util.stream.Stream.concat(java.util.Arrays.stream(FAN_OUT_ATTRIBUTES), java.util.stream.Stream.of("home"))
+                        .toArray(String[]::new);
         this.tokenLeewaySeconds = tokenLeewaySeconds;
         this.client = client;
         this.tableName = tableName;
@@ -98,6 +118,7 @@ public final class DynamoChatStore implements ChatStore {
         item.setName(connection.name());
         item.setTokenExp(connection.tokenExpiresAt() > 0 ? connection.tokenExpiresAt() : null);
         item.setRooms(connection.rooms().toJson());
+        item.setHome(home == null ? null : home.toAttribute());
         item.setGsi1pk("USER#" + connection.user());
         item.setGsi1sk("CONN#" + connection.connectionId());
         item.setGsi2pk("SHARD#" + shardOf(connection.connectionId()));
@@ -249,8 +270,14 @@ public final class DynamoChatStore implements ChatStore {
     /** A user's connection slots: a string set of connection ids on one item per user. */
     static final String SLOTS = "slots";
 
-    private static Map<String, AttributeValue> slotsKey(String user) {
-        return Map.of("pk", AttributeValue.fromS("USER#" + user), "sk", AttributeValue.fromS("SLOTS"));
+    /**
+     * One slots item per user, per region with several regions: connects and disconnects in two
+     * regions would otherwise update one item in both, and the global table keeps only the last
+     * write (docs/DEPLOY.md). So the cap holds per region there.
+     */
+    private Map<String, AttributeValue> slotsKey(String user) {
+        return Map.of("pk", AttributeValue.fromS("USER#" + user),
+                "sk", AttributeValue.fromS(home == null ? "SLOTS" : "SLOTS#" + home.region()));
     }
 
     /**
@@ -418,6 +445,8 @@ public final class DynamoChatStore implements ChatStore {
             item.setExpiresAt(connection.expiresAt());
         }
         member.setTokenExp(connection.tokenExpiresAt() > 0 ? connection.tokenExpiresAt() : null);
+        // a join is handled in the joining connection's own region, so this region is its home
+        member.setHome(home == null ? null : home.toAttribute());
         try {
             client.transactWriteItems(r -> r.transactItems(
                     TransactWriteItem.builder().update(count).build(),
@@ -508,10 +537,10 @@ public final class DynamoChatStore implements ChatStore {
     public Optional<List<Member>> membersIfAtMost(String room, int cap) {
         var page = table.query(QueryEnhancedRequest.builder()
                 .queryConditional(QueryConditional.sortBeginsWith(k -> k.partitionValue("ROOM#" + room).sortValue("MEMBER#")))
-                .attributesToProject(FAN_OUT_ATTRIBUTES).consistentRead(true).limit(cap + 1).build()).iterator().next();
+                .attributesToProject(fanOutAttributes).consistentRead(true).limit(cap + 1).build()).iterator().next();
         long now = now();
         List<Member> members = page.items().stream().filter(i -> !i.expired(now))
-                .map(i -> new Member(i.getConnectionId(), i.getUser())).toList();
+                .map(DynamoChatStore::member).toList();
         boolean more = page.lastEvaluatedKey() != null && !page.lastEvaluatedKey().isEmpty();
         return more || members.size() > cap ? Optional.empty() : Optional.of(members);
     }
@@ -623,7 +652,7 @@ public final class DynamoChatStore implements ChatStore {
         var page = table.query(request.build()).iterator().next();
         long now = now();
         List<Member> members = page.items().stream().filter(i -> !i.expired(now))
-                .map(i -> new Member(i.getConnectionId(), i.getUser())).toList();
+                .map(DynamoChatStore::member).toList();
         Map<String, AttributeValue> last = page.lastEvaluatedKey();
         String next = last == null || last.isEmpty() ? null : last.get("sk").s().substring("MEMBER#".length());
         return new Page<>(members, next);
@@ -639,7 +668,7 @@ public final class DynamoChatStore implements ChatStore {
     public Page<Member> recipients(String room, String afterConnectionId, int pageSize) {
         QueryEnhancedRequest.Builder request = QueryEnhancedRequest.builder()
                 .queryConditional(QueryConditional.sortBeginsWith(k -> k.partitionValue("ROOM#" + room).sortValue("MEMBER#")))
-                .attributesToProject(FAN_OUT_ATTRIBUTES)
+                .attributesToProject(fanOutAttributes)
                 .limit(pageSize);
         if (afterConnectionId != null) {
             request.exclusiveStartKey(key("ROOM#" + room, "MEMBER#" + afterConnectionId));
@@ -647,7 +676,7 @@ public final class DynamoChatStore implements ChatStore {
         var page = table.query(request.build()).iterator().next();
         long now = now();
         List<Member> members = page.items().stream().filter(i -> receives(i, now))
-                .map(i -> new Member(i.getConnectionId(), i.getUser())).toList();
+                .map(DynamoChatStore::member).toList();
         Map<String, AttributeValue> last = page.lastEvaluatedKey();
         String next = last == null || last.isEmpty() ? null : last.get("sk").s().substring("MEMBER#".length());
         return new Page<>(members, next);
@@ -670,14 +699,18 @@ public final class DynamoChatStore implements ChatStore {
         long now = now();
         for (var page : byShard.query(QueryEnhancedRequest.builder()
                 .queryConditional(QueryConditional.keyEqualTo(k -> k.partitionValue("SHARD#" + shard)))
-                .attributesToProject(FAN_OUT_ATTRIBUTES)
+                .attributesToProject(fanOutAttributes)
                 .limit(pageSize).build())) {
             List<Member> members = page.items().stream().filter(i -> receives(i, now))
-                    .map(i -> new Member(i.getConnectionId(), i.getUser())).toList();
+                    .map(DynamoChatStore::member).toList();
             if (!members.isEmpty()) {
                 consumer.accept(members);
             }
         }
+    }
+
+    private static Member member(TableItem item) {
+        return new Member(item.getConnectionId(), item.getUser(), Home.parse(item.getHome()));
     }
 
     @Override
@@ -687,7 +720,7 @@ public final class DynamoChatStore implements ChatStore {
         for (var page : byUser.query(QueryEnhancedRequest.builder()
                 .queryConditional(QueryConditional.keyEqualTo(k -> k.partitionValue("USER#" + user))).build())) {
             page.items().stream().filter(i -> receives(i, now))
-                    .forEach(i -> members.add(new Member(i.getConnectionId(), i.getUser())));
+                    .forEach(i -> members.add(member(i)));
         }
         return members;
     }

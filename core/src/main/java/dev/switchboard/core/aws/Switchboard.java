@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
 import dev.switchboard.core.ChatService;
 import dev.switchboard.core.ChunkPublisher;
 import dev.switchboard.core.Config;
+import dev.switchboard.core.fanout.ConnectionPoster;
 import dev.switchboard.core.fanout.FanOut;
+import dev.switchboard.core.fanout.RegionalPoster;
 import dev.switchboard.core.metrics.InvocationMetrics;
 import dev.switchboard.core.protocol.Json;
 import dev.switchboard.core.protocol.RequestParser;
@@ -42,10 +44,13 @@ public final class Switchboard {
         this.metrics = new InvocationMetrics(new EmfMetricsSink(config.metricsNamespace(), config.serviceName()));
         AwsClients clients = new AwsClients(config);
         this.store = new DynamoChatStore(clients.dynamoDb(metrics), config.tableName(), config.allShards(),
-                config.messageRetentionDays(), Clock.systemUTC(), config.tokenLeewaySeconds());
+                config.messageRetentionDays(), Clock.systemUTC(), config.tokenLeewaySeconds(), config.home().orElse(null));
         // Daemon threads: a frozen (SnapStart) or ending JVM never waits on them.
         SignedConnectionsPoster poster = clients.connectionsPoster(daemon("fanout-post"));
-        FanOut fanOut = new FanOut(poster, gone -> store.removeGone(gone.connectionIds(), gone.room()), config.fanoutConcurrency(),
+        // Several regions: each recipient through its own region's endpoint (a poster per region, made on first use).
+        ConnectionPoster posts = config.home().<ConnectionPoster>map(self -> new RegionalPoster(self, poster,
+                home -> clients.connectionsPoster(home, daemon("fanout-post-" + home.region())))).orElse(poster);
+        FanOut fanOut = new FanOut(posts, gone -> store.removeGone(gone.connectionIds(), gone.room()), config.fanoutConcurrency(),
                 Executors.newSingleThreadScheduledExecutor(daemon("fanout-retry")), 3, 50, metrics);
         Optional<SnsChunkPublisher> chunks = config.fanoutTopicArn().map(arn -> new SnsChunkPublisher(clients::sns, arn));
         this.chat = new ChatService(store, fanOut, chunks.map(ChunkPublisher.class::cast), config, Clock.systemUTC(), metrics);

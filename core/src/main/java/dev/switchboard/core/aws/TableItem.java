@@ -17,6 +17,10 @@ import software.amazon.awssdk.enhanced.dynamodb.mapper.StaticTableSchema;
  * ROOMMSG#r        MSG#id         message       -                    -
  * IDEM#u#r#cmid    IDEM           idempotency   -                    -
  * </pre>
+ * With several regions a connection's META and room-member items also carry {@code home} (its
+ * region and endpoint), and a user's slots are one item per region ({@code USER#u / SLOTS#region}):
+ * each is written in one region only, so the global table's last-writer-wins never merges two
+ * regions' writes of one item.
  * The connection's META item also holds what only conditional updates read and write, outside this
  * schema: {@code roomCount} (rooms joined) and {@code sendTat} (the send limit). The indexes project
  * only the keys, {@code connectionId}, {@code user}, {@code expiresAt} and {@code tokenExp} (template.yaml), so
@@ -54,6 +58,7 @@ public final class TableItem {
             .addAttribute(String.class, a -> a.name("name").getter(TableItem::getName).setter(TableItem::setName))
             .addAttribute(Long.class, a -> a.name("tokenExp").getter(TableItem::getTokenExp).setter(TableItem::setTokenExp))
             .addAttribute(String.class, a -> a.name("rooms").getter(TableItem::getRooms).setter(TableItem::setRooms))
+            .addAttribute(String.class, a -> a.name("home").getter(TableItem::getHome).setter(TableItem::setHome))
             .build();
 
     private String pk;
@@ -77,6 +82,12 @@ public final class TableItem {
     private String name;
     /** A connection's room permissions, {@code RoomGrants.toJson()}. */
     private String rooms;
+    /**
+     * On a connection's META and room-member items when the stack runs in several regions: its
+     * region and {@code @connections} endpoint ({@code Home.toAttribute()}); the global table's
+     * indexes project it too. Absent in one region.
+     */
+    private String home;
 
     static TableItem of(String pk, String sk) {
         TableItem item = new TableItem();
@@ -130,4 +141,6 @@ public final class TableItem {
     public void setName(String name) { this.name = name; }
     public String getRooms() { return rooms; }
     public void setRooms(String rooms) { this.rooms = rooms; }
+    public String getHome() { return home; }
+    public void setHome(String home) { this.home = home; }
 }

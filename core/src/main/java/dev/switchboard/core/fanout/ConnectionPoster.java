@@ -2,11 +2,22 @@ package dev.switchboard.core.fanout;
 
 import java.util.concurrent.CompletableFuture;
 
+import dev.switchboard.core.store.Member;
+
 /** Posts one frame to one connection (the API Gateway Management API on AWS), without blocking. */
 public interface ConnectionPoster {
 
     /** Completes with the outcome; never completes exceptionally (I/O failures are {@link PostStatus#RETRY}). */
     CompletableFuture<PostStatus> post(String connectionId, byte[] frame);
+
+    /**
+     * Posts to a recipient wherever it lives. A poster of one endpoint ignores {@link Member#home()}
+     * (every connection is its own region's); {@link RegionalPoster} sends each to its home.
+     * Same contract as {@link #post(String, byte[])}.
+     */
+    default CompletableFuture<PostStatus> post(Member recipient, byte[] frame) {
+        return post(recipient.connectionId(), frame);
+    }
 
     enum PostStatus {
         DELIVERED,

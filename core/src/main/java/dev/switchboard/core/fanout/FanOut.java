@@ -113,7 +113,7 @@ public final class FanOut {
                 String connectionId = recipient.connectionId();
                 CompletableFuture<PostStatus> post;
                 try {
-                    post = attempt(connectionId, frame, 1, deadline);
+                    post = attempt(recipient, frame, 1, deadline);
                 } catch (RuntimeException | Error e) {
                     post = CompletableFuture.completedFuture(PostStatus.FAILED); // never leaves a slot or the count behind
                 }
@@ -188,12 +188,12 @@ public final class FanOut {
     }
 
     /** One try and, after a 429 / 5xx / I-O error, the next ones; completes, whatever the poster or the timer throws. */
-    private CompletableFuture<PostStatus> attempt(String connectionId, byte[] frame, int attempt, Deadline deadline) {
+    private CompletableFuture<PostStatus> attempt(Member recipient, byte[] frame, int attempt, Deadline deadline) {
         CompletableFuture<PostStatus> post;
         try {
-            post = poster.post(connectionId, frame);
+            post = poster.post(recipient, frame);
         } catch (RuntimeException e) {
-            LOG.warn("post to {} failed: {}", connectionId, e.toString());
+            LOG.warn("post to {} failed: {}", recipient.connectionId(), e.toString());
             post = null;
         }
         if (post == null) {
@@ -213,7 +213,7 @@ public final class FanOut {
             try {
                 retryTimer.schedule(() -> {
                     try {
-                        attempt(connectionId, frame, attempt + 1, deadline)
+                        attempt(recipient, frame, attempt + 1, deadline)
                                 .whenComplete((s, e) -> retried.complete(e == null && s != null ? s : PostStatus.FAILED));
                     } catch (RuntimeException | Error e) {
                         retried.complete(PostStatus.FAILED);
