@@ -294,6 +294,14 @@ public final class ChatService {
             who(connection, who);
         } else if (request instanceof Request.Broadcast broadcast) {
             broadcast(connection, broadcast);
+        } else if (request instanceof Request.Typing typing) {
+            typing(connection, typing.room());
+        } else if (request instanceof Request.Read read) {
+            read(connection, read);
+        } else if (request instanceof Request.Edit edit) {
+            replace(connection, edit.room(), edit.id(), edit.text(), edit.clientMsgId(), "edit");
+        } else if (request instanceof Request.Delete delete) {
+            replace(connection, delete.room(), delete.id(), null, delete.clientMsgId(), "delete");
         } else if (request instanceof Request.Refresh) {
             // the template routes refresh to the function that verifies tokens; this one cannot
             throw new ProtocolException(ErrorCode.BAD_REQUEST, "refresh is not routed to its function: the template's "
@@ -324,6 +332,9 @@ public final class ChatService {
         LogContext.put(LogContext.ROOM, room);
         requirePermission(connection, room, Permission.JOIN, "join");
         JoinOutcome outcome = store.join(connection, room, config.maxRoomsPerConnection());
+        if (outcome == JoinOutcome.JOINED || outcome == JoinOutcome.ALREADY_MEMBER) {
+            unread(connection, room); // before the confirmation, so a client has it once the join is confirmed
+        }
         switch (outcome) {
             case TOO_MANY_ROOMS -> throw new ProtocolException(ErrorCode.TOO_MANY_ROOMS,
                     "a connection may be in at most " + config.maxRoomsPerConnection() + " rooms: leave one first", "join");
@@ -332,6 +343,217 @@ public final class ChatService {
             case ALREADY_MEMBER -> reply(connection.connectionId(), new ServerFrame.Presence(room, "join", connection.user(), connection.name()));
             case JOINED -> presence(room, "join", connection, connection.connectionId());
         }
+    }
+
+    /** Unread counts are capped here: a count reads what it counts (see {@link ChatStore#countUnread}). */
+    static final int UNREAD_CAP = 100;
+
+    /**
+     * The joiner's unread count in the room, as an {@code unread} frame — only for a user who has sent
+     * a read receipt there: without one there is no position to count from, and joins of users who
+     * never use receipts cost no count. One GetItem, plus a count query of at most 200 messages.
+     */
+    private void unread(Connection connection, String room) {
+        String lastRead = store.lastRead(room, connection.user());
+        if (lastRead != null) {
+            int count = store.countUnread(room, connection.user(), lastRead, UNREAD_CAP);
+            reply(connection.connectionId(), new ServerFrame.Unread(room, count, lastRead));
+        }
+    }
+
+    /**
+     * {@code typing}: ephemeral — nothing is stored but the coalescing state — and coalesced: one
+     * user's typing in one room reaches the room at most once per {@link Config#presenceWindowMillis()}
+     * (the presence window, 3 s by default), so it never costs more posts than presence does. Only
+     * the leading edge of a burst is announced: typing is an event, not a state that must converge,
+     * and clients keep showing "typing…" for two windows after the last one. The window is kept in
+     * DynamoDB with presence's state item (a conditional write), so it holds across function
+     * instances. Rooms above {@link Config#presenceMaxMembers()} get nothing. No answer to the typer.
+     */
+    private void typing(Connection connection, String room) {
+        requirePermission(connection, room, Permission.SEND, "typing");
+        String subject = "typing#" + connection.user();
+        long now = clock.millis();
+        ChatStore.PresenceState state = store.presenceState(room, subject);
+        if (state != null && now - state.atMillis() < config.presenceWindowMillis()) {
+            return; // announced within the window: this one is folded into it (the cheap path of a burst)
+        }
+        Optional<List<Member>> members = store.membersIfAtMost(room, config.presenceMaxMembers());
+        if (members.isEmpty()) {
+            requireMember(connection, room, "typing"); // a big room: no typing events, but still refuse a non-member
+            return;
+        }
+        if (members.get().stream().noneMatch(m -> m.connectionId().equals(connection.connectionId()))) {
+            throw new ProtocolException(ErrorCode.NOT_MEMBER, "join '" + room + "' first", "typing");
+        }
+        ChatStore.PresenceState next = new ChatStore.PresenceState("typing", now, false, state == null ? 1 : state.version() + 1);
+        if (!store.replacePresenceState(room, subject, state, next, now / 1000 + config.connectionTtlSeconds())) {
+            return; // another invocation of the same burst won the window and announces it
+        }
+        List<Member> others = members.get().stream().filter(m -> !connection.user().equals(m.user())).toList();
+        if (!others.isEmpty()) {
+            FanOutResult result = fanOut.deliver(others, bytes(new ServerFrame.Typing(room, connection.user(), connection.name())),
+                    deadline.get(), room);
+            LOG.debug("typing {} in {}: {}", connection.user(), room, result);
+        }
+    }
+
+    /**
+     * {@code read}: moves the user's read receipt forward (never back), answers the caller with a
+     * {@code receipt} frame of the user's resulting position, and tells the room's other members
+     * (rooms within the presence cap) with a coalesced {@code receipt}: at most one per user and room
+     * per presence window, the last one of a burst always announced when the window ends.
+     */
+    private void read(Connection connection, Request.Read read) {
+        String room = read.room();
+        LogContext.put(LogContext.ROOM, room);
+        requirePermission(connection, room, Permission.JOIN, "read");
+        ChatStore.ReadOutcome outcome = store.recordRead(connection.connectionId(), room, connection.user(), read.id());
+        switch (outcome.status()) {
+            case NOT_MEMBER -> throw new ProtocolException(ErrorCode.NOT_MEMBER, "join '" + room + "' first", "read");
+            case NO_MESSAGE -> throw new ProtocolException(ErrorCode.NOT_FOUND, "room '" + room + "' has no message '" + read.id()
+                    + "' (or its retention ended): send the id of a message or history frame of this room", "read");
+            default -> { }
+        }
+        reply(connection.connectionId(), new ServerFrame.Receipt(room, connection.user(), outcome.lastRead()));
+        if (outcome.status() == ChatStore.ReadStatus.MOVED) {
+            coalescedReceipt(connection, room, false);
+        }
+    }
+
+    /**
+     * The receipt's announcement, coalesced as presence is ({@link #coalescedPresence}): the first
+     * change in a window is announced at once; a change inside the window makes one invocation wait
+     * for its end and announce the position then (the truth, read again), so a burst of receipts
+     * costs the room at most one event per window and the last position is always announced.
+     * State: presence's item under the subject {@code receipt#USER}, with the announced id as its event.
+     */
+    private void coalescedReceipt(Connection who, String room, boolean trailing) {
+        String subject = "receipt#" + who.user();
+        long window = config.presenceWindowMillis();
+        for (int attempt = 0; attempt < 4; attempt++) {
+            Optional<List<Member>> members = store.membersIfAtMost(room, config.presenceMaxMembers());
+            if (members.isEmpty()) {
+                return; // a big room: no receipt events
+            }
+            long now = clock.millis();
+            ChatStore.PresenceState state = store.presenceState(room, subject);
+            String truth = store.lastRead(room, who.user());
+            long version = state == null ? 1 : state.version() + 1;
+            long expires = now / 1000 + config.connectionTtlSeconds();
+            ChatStore.PresenceState next;
+            if (truth == null || (state != null && truth.equals(state.event()))) {
+                if (trailing && state != null && state.pending()) {
+                    // the window's outcome was announced already (by a leading edge): clear the flag
+                    store.replacePresenceState(room, subject, state,
+                            new ChatStore.PresenceState(state.event(), state.atMillis(), false, version), expires);
+                }
+                return;
+            }
+            if (trailing || state == null || now - state.atMillis() >= window) {
+                next = new ChatStore.PresenceState(truth, now, !trailing && state != null && state.pending(), version);
+            } else if (state.pending() && now - state.atMillis() < 2 * window) {
+                return; // inside the window, and an invocation waits to announce the outcome
+            } else {
+                if (!store.replacePresenceState(room, subject, state,
+                        new ChatStore.PresenceState(state.event(), state.atMillis(), true, version), expires)) {
+                    continue;
+                }
+                sleepUntil(state.atMillis() + window);
+                coalescedReceipt(who, room, true);
+                return;
+            }
+            if (!store.replacePresenceState(room, subject, state, next, expires)) {
+                continue; // another invocation moved it: decide again on what it left
+            }
+            List<Member> others = members.get().stream().filter(m -> !m.connectionId().equals(who.connectionId())).toList();
+            if (!others.isEmpty()) {
+                FanOutResult result = fanOut.deliver(others, bytes(new ServerFrame.Receipt(room, who.user(), truth)), deadline.get(), room);
+                LOG.debug("receipt {} {} in {}: {}", who.user(), truth, room, result);
+            }
+            return;
+        }
+        LOG.info("receipt of {} in {} not announced: it changed under {} concurrent attempts", who.user(), room, 4);
+    }
+
+    /**
+     * {@code edit} ({@code text} set) and {@code delete} ({@code text} null) of one's own message:
+     * the same permission ({@code send}) and membership as a send, the same text limits. Idempotent:
+     * an edit to the text the message already has, or a delete of a deleted message, changes nothing
+     * and delivers the current version again (members apply it by id). Answers an {@code ack} whose
+     * {@code id} is the message's and {@code ts} the change's time; the room gets {@code edited} /
+     * {@code deleted} through the same fan-out as a message (chunks for big rooms, at least once).
+     */
+    private void replace(Connection connection, String room, String id, String text, String clientMsgId, String action) {
+        LogContext.put(LogContext.ROOM, room);
+        LogContext.put(LogContext.MESSAGE_ID, id);
+        requirePermission(connection, room, Permission.SEND, action);
+        boolean delete = text == null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            StoredMessage current = store.message(room, id).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND,
+                    "room '" + room + "' has no message '" + id + "' (or its retention ended): use the id of a message, "
+                    + "ack or history frame of this room", action));
+            if (!current.from().equals(connection.user())) {
+                throw new ProtocolException(ErrorCode.FORBIDDEN, "message '" + id + "' is not yours: you may " + action
+                        + " only your own messages", action);
+            }
+            if (current.deleted() && !delete) {
+                throw new ProtocolException(ErrorCode.NOT_FOUND, "message '" + id + "' was deleted: it can no longer be edited; "
+                        + "send a new message instead", action);
+            }
+            StoredMessage result;
+            if (current.deleted() || (!delete && text.equals(current.text()))) {
+                requireMember(connection, room, action);
+                result = current; // a retry, or nothing to change: deliver what is stored again
+            } else {
+                long now = Math.max(clock.millis(), current.editedAt() == null ? current.ts() : current.editedAt() + 1);
+                result = new StoredMessage(room, id, current.from(), text, current.ts(), now, delete);
+                if (!delete) {
+                    requireFits(new ServerFrame.Edited(room, id, current.from(), text, current.ts(), now, connection.name()), action);
+                    requireFits(new ServerFrame.History(room, List.of(new ServerFrame.HistoryItem(id, current.from(), text,
+                            current.ts(), now, null)), true, id), action);
+                }
+                ChatStore.ReplaceOutcome outcome = store.replaceMessage(current, result, connection.connectionId());
+                if (outcome == ChatStore.ReplaceOutcome.NOT_MEMBER) {
+                    throw new ProtocolException(ErrorCode.NOT_MEMBER, "join '" + room + "' first", action);
+                }
+                if (outcome == ChatStore.ReplaceOutcome.CHANGED) {
+                    continue; // edited or deleted meanwhile (another tab): decide again on the latest version
+                }
+            }
+            announceReplacement(connection, result, clientMsgId, action);
+            return;
+        }
+        throw new ProtocolException(ErrorCode.RATE_LIMITED, "message '" + id + "' kept changing under this " + action
+                + " (edited from several connections at once): send it again", action, 100);
+    }
+
+    private void announceReplacement(Connection connection, StoredMessage message, String clientMsgId, String action) {
+        long at = message.editedAt() == null ? message.ts() : message.editedAt();
+        FanOut.Delivery ack = fanOut.start(List.of(new Member(connection.connectionId(), null)),
+                bytes(new ServerFrame.Ack(clientMsgId, message.id(), at)), deadline.get(), message.room());
+        if (message.editedAt() == null) {
+            ack.settle(); // never edited: an edit to the same text changed nothing, there is nothing to announce
+            return;
+        }
+        ServerFrame frame = message.deleted() ? new ServerFrame.Deleted(message.room(), message.id(), message.from(), at)
+                : new ServerFrame.Edited(message.room(), message.id(), message.from(), message.text(), message.ts(), at, connection.name());
+        FanOutResult result;
+        try {
+            result = deliverToRoom(message.room(), bytes(frame), connection.connectionId(),
+                    store.recipients(message.room(), null, config.fanoutChunkSize()));
+        } catch (RuntimeException e) {
+            LOG.error("{} {} in {}: fan-out incomplete: {}", action, message.id(), message.room(), e.toString());
+            reply(connection.connectionId(), new ServerFrame.Error(ErrorCode.DELIVERY_INCOMPLETE, action + " of " + message.id()
+                    + " is stored but its live delivery did not finish: send the same " + action
+                    + " again to deliver it again (members apply it by id)", action));
+            return;
+        } finally {
+            ack.settle();
+        }
+        metrics.fanOutSettled();
+        LOG.info("{} {} in {}: delivered={} gone={} failed={}", action, message.id(), message.room(), result.delivered(),
+                result.gone(), result.failed());
     }
 
     private void leave(Connection connection, String room) {
@@ -602,7 +824,8 @@ public final class ChatService {
         requireMember(connection, history.room(), "history");
         Page<StoredMessage> page = store.history(history.room(), history.after(), history.limit());
         List<ServerFrame.HistoryItem> items = page.items().stream()
-                .map(m -> new ServerFrame.HistoryItem(m.id(), m.from(), m.text(), m.ts())).toList();
+                .map(m -> new ServerFrame.HistoryItem(m.id(), m.from(), m.deleted() ? null : m.text(), m.ts(), m.editedAt(),
+                        m.deleted() ? Boolean.TRUE : null)).toList();
         // Resuming (after=...) pages forward, so the store's cursor leads to newer messages; the newest
         // page's "more" means older ones, which no cursor reaches.
         String next = history.after() != null ? page.next() : null;

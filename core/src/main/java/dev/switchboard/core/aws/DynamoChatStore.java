@@ -778,7 +778,11 @@ public final class DynamoChatStore implements ChatStore {
                 // it will be delivered again: with the text that was stored, whatever this retry carries
                 TableItem stored = table.getItem(r -> r.key(Key.builder().partitionValue("ROOMMSG#" + first.getRoom())
                         .sortValue("MSG#" + first.getMessageId()).build()).consistentRead(true));
-                text = stored != null ? stored.getText() : text;
+                if (stored != null && Boolean.TRUE.equals(stored.getDeleted())) {
+                    fannedOut = true; // deleted by its author since: never delivered again
+                } else if (stored != null && stored.getText() != null) {
+                    text = stored.getText(); // the latest version, if it was edited meanwhile
+                }
             }
             return new SaveOutcome(new StoredMessage(first.getRoom(), first.getMessageId(), first.getUser(), text,
                     first.getTs()), true, fannedOut);
@@ -822,7 +826,7 @@ public final class DynamoChatStore implements ChatStore {
         var page = table.query(request.build()).iterator().next();
         for (TableItem item : page.items()) {
             if (!item.expired(now)) {
-                messages.add(new StoredMessage(room, item.getMessageId(), item.getUser(), item.getText(), item.getTs()));
+                messages.add(toMessage(room, item));
             }
         }
         boolean more = messages.size() > limit;
@@ -837,4 +841,164 @@ public final class DynamoChatStore implements ChatStore {
     }
 
 
+    private static StoredMessage toMessage(String room, TableItem item) {
+        return new StoredMessage(room, item.getMessageId(), item.getUser(), item.getText(), item.getTs() == null ? 0 : item.getTs(),
+                item.getEditedAt(), Boolean.TRUE.equals(item.getDeleted()));
+    }
+
+    @Override
+    public Optional<StoredMessage> message(String room, String id) {
+        TableItem item = table.getItem(r -> r.key(Key.builder().partitionValue("ROOMMSG#" + room).sortValue("MSG#" + id).build())
+                .consistentRead(true));
+        return item == null || item.expired(now()) ? Optional.empty() : Optional.of(toMessage(room, item));
+    }
+
+    /**
+     * One transaction (one round trip, two write units per item, so six): the membership check, the
+     * message's update conditional on it still being {@code current} (optimistic: no lock), and the
+     * earlier version's put. The version item expires with the message (its retention counts from
+     * the send), so no version outlives the message it belongs to.
+     */
+    @Override
+    public ReplaceOutcome replaceMessage(StoredMessage current, StoredMessage next, String memberConnectionId) {
+        long at = next.editedAt();
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":old", AttributeValue.fromS(current.text()));
+        values.put(":at", AttributeValue.fromN(Long.toString(at)));
+        String update;
+        if (next.deleted()) {
+            update = "SET deleted = :true, editedAt = :at REMOVE #text";
+            values.put(":true", AttributeValue.fromBool(true));
+        } else {
+            update = "SET #text = :new, editedAt = :at";
+            values.put(":new", AttributeValue.fromS(next.text()));
+        }
+        TransactWriteItem member = TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(tableName)
+                .key(key("CONN#" + memberConnectionId, "ROOM#" + current.room())).conditionExpression(LIVE)
+                .expressionAttributeValues(Map.of(":nowSec", AttributeValue.fromN(Long.toString(now())))).build()).build();
+        TransactWriteItem message = TransactWriteItem.builder().update(Update.builder().tableName(tableName)
+                .key(key("ROOMMSG#" + current.room(), "MSG#" + current.id()))
+                .updateExpression(update)
+                .conditionExpression("attribute_exists(pk) AND #text = :old AND attribute_not_exists(deleted)")
+                .expressionAttributeNames(Map.of("#text", "text"))
+                .expressionAttributeValues(values).build()).build();
+        TableItem version = TableItem.of("MSGVER#" + current.room(), "MSG#" + current.id() + "#" + String.format("%013d", at));
+        version.setMessageId(current.id());
+        version.setRoom(current.room());
+        version.setUser(current.from());
+        version.setText(current.text());
+        version.setTs(current.ts());
+        version.setEditedAt(current.editedAt());
+        version.setExpiresAt(current.ts() / 1000 + messageRetentionSeconds);
+        TransactWriteItem earlier = TransactWriteItem.builder().put(Put.builder().tableName(tableName)
+                .item(TableItem.SCHEMA.itemToMap(version, true)).build()).build();
+        try {
+            client.transactWriteItems(r -> r.transactItems(member, message, earlier));
+            return ReplaceOutcome.REPLACED;
+        } catch (TransactionCanceledException e) {
+            if (conditionFailed(e, 0)) {
+                return ReplaceOutcome.NOT_MEMBER;
+            }
+            if (conditionFailed(e, 1)) {
+                return ReplaceOutcome.CHANGED;
+            }
+            throw e;
+        }
+    }
+
+    private static Map<String, AttributeValue> readKey(String room, String user) {
+        return key("READ#" + room, "USER#" + user);
+    }
+
+    /**
+     * One consistent BatchGetItem (the membership and the message, one round trip, two read units),
+     * then one conditional UpdateItem: message ids sort by time, so {@code messageId < :id} keeps the
+     * receipt monotonic under any order of concurrent receipts. A receipt that would move it back
+     * returns the item as it is (ReturnValuesOnConditionCheckFailure), with no extra read.
+     */
+    @Override
+    public ReadOutcome recordRead(String memberConnectionId, String room, String user, String messageId) {
+        Map<String, AttributeValue> memberKey = key("CONN#" + memberConnectionId, "ROOM#" + room);
+        Map<String, AttributeValue> messageKey = key("ROOMMSG#" + room, "MSG#" + messageId);
+        var response = client.batchGetItem(r -> r.requestItems(Map.of(tableName, KeysAndAttributes.builder()
+                .keys(memberKey, messageKey).consistentRead(true).projectionExpression("pk, sk, expiresAt").build())));
+        List<Map<String, AttributeValue>> found = new ArrayList<>(response.responses().getOrDefault(tableName, List.of()));
+        KeysAndAttributes unread = response.unprocessedKeys().get(tableName);
+        if (unread != null && !unread.keys().isEmpty()) {
+            // throttled: read what is left one by one rather than refuse a valid receipt
+            for (Map<String, AttributeValue> k : unread.keys()) {
+                Map<String, AttributeValue> item = client.getItem(r -> r.tableName(tableName).key(k).consistentRead(true)).item();
+                if (item != null && !item.isEmpty()) {
+                    found.add(item);
+                }
+            }
+        }
+        long now = now();
+        boolean member = false;
+        boolean message = false;
+        for (Map<String, AttributeValue> item : found) {
+            AttributeValue expires = item.get("expiresAt");
+            if (expires != null && Long.parseLong(expires.n()) <= now) {
+                continue;
+            }
+            member |= item.get("pk").s().equals("CONN#" + memberConnectionId);
+            message |= item.get("pk").s().equals("ROOMMSG#" + room);
+        }
+        if (!member) {
+            return new ReadOutcome(ReadStatus.NOT_MEMBER, null);
+        }
+        if (!message) {
+            return new ReadOutcome(ReadStatus.NO_MESSAGE, null);
+        }
+        try {
+            client.updateItem(r -> r.tableName(tableName).key(readKey(room, user))
+                    .updateExpression("SET messageId = :id, ts = :now, expiresAt = :exp")
+                    .conditionExpression("attribute_not_exists(messageId) OR messageId < :id")
+                    .expressionAttributeValues(Map.of(":id", AttributeValue.fromS(messageId),
+                            ":now", AttributeValue.fromN(Long.toString(clock.millis())),
+                            // kept as long as a message: older receipts point only at expired messages
+                            ":exp", AttributeValue.fromN(Long.toString(now + messageRetentionSeconds))))
+                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
+            return new ReadOutcome(ReadStatus.MOVED, messageId);
+        } catch (ConditionalCheckFailedException e) {
+            String last = e.hasItem() && e.item().containsKey("messageId") ? e.item().get("messageId").s() : messageId;
+            return new ReadOutcome(ReadStatus.NOT_MOVED, last);
+        }
+    }
+
+    @Override
+    public String lastRead(String room, String user) {
+        Map<String, AttributeValue> item = client.getItem(r -> r.tableName(tableName).key(readKey(room, user)).consistentRead(true)).item();
+        return item == null || !item.containsKey("messageId") ? null : item.get("messageId").s();
+    }
+
+    /**
+     * {@code Select=COUNT} queries of the room's messages after {@code afterId}, filtered to others'
+     * messages not deleted and not expired. DynamoDB charges for what it evaluates, not what it
+     * counts, so the query evaluates at most {@code 2 * upTo} items (a few read units at 100).
+     */
+    @Override
+    public int countUnread(String room, String user, String afterId, int upTo) {
+        Map<String, AttributeValue> values = Map.of(":pk", AttributeValue.fromS("ROOMMSG#" + room),
+                ":after", AttributeValue.fromS("MSG#" + (afterId == null ? "" : afterId)),
+                ":me", AttributeValue.fromS(user), ":now", AttributeValue.fromN(Long.toString(now())));
+        int budget = 2 * upTo;
+        int count = 0;
+        int evaluated = 0;
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            int limit = budget - evaluated;
+            var page = client.query(r -> r.tableName(tableName)
+                    .keyConditionExpression("pk = :pk AND sk > :after")
+                    .filterExpression("#user <> :me AND attribute_not_exists(deleted) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)")
+                    .expressionAttributeNames(Map.of("#user", "user"))
+                    .expressionAttributeValues(values)
+                    .select(Select.COUNT).limit(limit).exclusiveStartKey(from));
+            count += page.count();
+            evaluated += page.scannedCount();
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null && count < upTo && evaluated < budget);
+        return start != null && count < upTo ? upTo : Math.min(count, upTo);
+    }
 }

@@ -16,6 +16,9 @@ import software.amazon.awssdk.enhanced.dynamodb.mapper.StaticTableSchema;
  * ROOM#r           MEMBER#id      room member   -                    -
  * ROOMMSG#r        MSG#id         message       -                    -
  * IDEM#u#r#cmid    IDEM           idempotency   -                    -
+ * MSGVER#r         MSG#id#at      an earlier version of an edited or deleted message (at = when replaced, ms)
+ * READ#r           USER#u         the user's read receipt in the room (messageId = last read)
+ * PRESENCE#r       USER#u         coalescing state of u's presence (also typing#u, receipt#u: typing, receipts)
  * </pre>
  * With several regions a connection's META and room-member items also carry {@code home} (its
  * region and endpoint), and a user's slots are one item per region ({@code USER#u / SLOTS#region}):
@@ -54,6 +57,9 @@ public final class TableItem {
             .addAttribute(Boolean.class, a -> a.name("admin").getter(TableItem::getAdmin).setter(TableItem::setAdmin))
             // on an IDEM item: the send's fan-out ran to the end (a retry of it is only acknowledged)
             .addAttribute(Boolean.class, a -> a.name("fanOutDone").getter(TableItem::getFanOutDone).setter(TableItem::setFanOutDone))
+            // on a message: when its text was last replaced (edit) or it was deleted, epoch ms; and whether it was deleted
+            .addAttribute(Long.class, a -> a.name("editedAt").getter(TableItem::getEditedAt).setter(TableItem::setEditedAt))
+            .addAttribute(Boolean.class, a -> a.name("deleted").getter(TableItem::getDeleted).setter(TableItem::setDeleted))
             .addAttribute(Long.class, a -> a.name("expiresAt").getter(TableItem::getExpiresAt).setter(TableItem::setExpiresAt))
             .addAttribute(String.class, a -> a.name("name").getter(TableItem::getName).setter(TableItem::setName))
             .addAttribute(Long.class, a -> a.name("tokenExp").getter(TableItem::getTokenExp).setter(TableItem::setTokenExp))
@@ -76,6 +82,8 @@ public final class TableItem {
     private Boolean admin;
     private Boolean fanOutDone;
     private Long expiresAt;
+    private Long editedAt;
+    private Boolean deleted;
     /** The token's exp (epoch s) on a connection and on each of its memberships; absent = no expiry. */
     private Long tokenExp;
     /** A connection's display name. */
@@ -135,6 +143,10 @@ public final class TableItem {
     public void setFanOutDone(Boolean fanOutDone) { this.fanOutDone = fanOutDone; }
     public Long getExpiresAt() { return expiresAt; }
     public void setExpiresAt(Long expiresAt) { this.expiresAt = expiresAt; }
+    public Long getEditedAt() { return editedAt; }
+    public void setEditedAt(Long editedAt) { this.editedAt = editedAt; }
+    public Boolean getDeleted() { return deleted; }
+    public void setDeleted(Boolean deleted) { this.deleted = deleted; }
     public Long getTokenExp() { return tokenExp; }
     public void setTokenExp(Long tokenExp) { this.tokenExp = tokenExp; }
     public String getName() { return name; }

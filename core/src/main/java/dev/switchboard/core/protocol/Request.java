@@ -71,4 +71,35 @@ public sealed interface Request {
             return "broadcast";
         }
     }
+
+    /**
+     * "I am typing in this room": ephemeral (never stored), announced to the room's other members at
+     * most once per user and room per presence window, and only in rooms within the presence cap.
+     */
+    record Typing(String room) implements Request {
+        public String action() {
+            return "typing";
+        }
+    }
+
+    /** A read receipt: {@code id} (a message of the room) is the last one the user has read there. */
+    record Read(String room, String id) implements Request {
+        public String action() {
+            return "read";
+        }
+    }
+
+    /** Replaces the text of one's own message {@code id} in {@code room}; {@code clientMsgId} may be null. */
+    record Edit(String room, String id, String text, String clientMsgId) implements Request {
+        public String action() {
+            return "edit";
+        }
+    }
+
+    /** Deletes one's own message {@code id} in {@code room} (history keeps a tombstone); {@code clientMsgId} may be null. */
+    record Delete(String room, String id, String clientMsgId) implements Request {
+        public String action() {
+            return "delete";
+        }
+    }
 }

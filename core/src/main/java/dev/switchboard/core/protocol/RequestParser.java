@@ -26,7 +26,7 @@ public final class RequestParser {
         JsonElement actionElement = json.get("action");
         if (actionElement == null || actionElement.isJsonNull()) {
             throw new ProtocolException(ErrorCode.UNKNOWN_ACTION,
-                    "field 'action' is required: one of join, leave, send, direct, history, who, ping, refresh, broadcast", null);
+                    "field 'action' is required: one of join, leave, send, direct, history, who, ping, refresh, broadcast, typing, read, edit, delete", null);
         }
         if (!isString(actionElement)) {
             throw new ProtocolException(ErrorCode.UNKNOWN_ACTION, "field 'action' must be a string", null);
@@ -42,10 +42,15 @@ public final class RequestParser {
             case "ping" -> new Request.Ping();
             case "refresh" -> new Request.Refresh(token(json, action));
             case "broadcast" -> broadcast(json, action);
+            case "typing" -> new Request.Typing(room(json, action));
+            case "read" -> new Request.Read(room(json, action), requiredMessageId(json, "id", action));
+            case "edit" -> new Request.Edit(room(json, action), requiredMessageId(json, "id", action), text(json, action),
+                    clientMsgId(json, action));
+            case "delete" -> new Request.Delete(room(json, action), requiredMessageId(json, "id", action), clientMsgId(json, action));
             // requestAction echoes the action as sent (cut to 33 characters), so a client can match the
             // error to its request like any other error frame.
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_ACTION, "unknown action '" + abbreviate(action)
-                    + "': use one of join, leave, send, direct, history, who, ping, refresh, broadcast", abbreviate(action));
+                    + "': use one of join, leave, send, direct, history, who, ping, refresh, broadcast, typing, read, edit, delete", abbreviate(action));
         };
     }
 
@@ -131,6 +136,12 @@ public final class RequestParser {
                     + " or absent for the newest page", action);
         }
         return id;
+    }
+
+    /** A required message id: {@code read}, {@code edit} and {@code delete} name the message they are about. */
+    private static String requiredMessageId(JsonObject json, String field, String action) {
+        requiredString(json, field, action);
+        return messageId(json, field, action);
     }
 
     private static String clientMsgId(JsonObject json, String action) {

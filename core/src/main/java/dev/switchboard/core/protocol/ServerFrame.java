@@ -72,7 +72,58 @@ public sealed interface ServerFrame {
         }
     }
 
-    record HistoryItem(String id, String from, String text, long ts) {
+    /**
+     * One message of a history page, in its latest version: {@code editedAt} (epoch ms) when it was
+     * edited, null otherwise (omitted); a deleted message is a tombstone: {@code deleted} true, no
+     * {@code text}.
+     */
+    record HistoryItem(String id, String from, String text, long ts, Long editedAt, Boolean deleted) {
+        public HistoryItem(String id, String from, String text, long ts) {
+            this(id, from, text, ts, null, null);
+        }
+    }
+
+    /**
+     * Someone in {@code room} is typing: sent to the room's other members at most once per user and
+     * room per presence window (3 s by default). Show "typing…" for a few seconds after it.
+     */
+    record Typing(String type, String room, String user, String name) implements ServerFrame {
+        public Typing(String room, String user, String name) {
+            this("typing", room, user, name);
+        }
+    }
+
+    /** {@code user} has read {@code room} up to message {@code id} (and everything before it). */
+    record Receipt(String type, String room, String user, String id) implements ServerFrame {
+        public Receipt(String room, String user, String id) {
+            this("receipt", room, user, id);
+        }
+    }
+
+    /**
+     * The answer to {@code join} beside the joiner's presence confirmation: how many messages of
+     * others came after the user's last read one ({@code lastRead}, null when none was read), counted
+     * up to {@code 100}: 100 means at least that many (show "99+").
+     */
+    record Unread(String type, String room, int count, String lastRead) implements ServerFrame {
+        public Unread(String room, int count, String lastRead) {
+            this("unread", room, count, lastRead);
+        }
+    }
+
+    /** Message {@code id} of {@code room} now reads {@code text}, since {@code editedAt} (epoch ms); {@code ts} is unchanged. */
+    record Edited(String type, String room, String id, String from, String text, long ts, long editedAt, String name)
+            implements ServerFrame {
+        public Edited(String room, String id, String from, String text, long ts, long editedAt, String name) {
+            this("edited", room, id, from, text, ts, editedAt, name);
+        }
+    }
+
+    /** Message {@code id} of {@code room} was deleted by its author at {@code deletedAt} (epoch ms). */
+    record Deleted(String type, String room, String id, String from, long deletedAt) implements ServerFrame {
+        public Deleted(String room, String id, String from, long deletedAt) {
+            this("deleted", room, id, from, deletedAt);
+        }
     }
 
     /** {@code next}: pass as {@code after} for the next page; null on the last page. */

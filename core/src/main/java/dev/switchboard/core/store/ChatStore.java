@@ -76,7 +76,11 @@ public interface ChatStore {
      */
     Optional<List<Member>> membersIfAtMost(String room, int cap);
 
-    /** What was last announced of one user's presence in one room; null when nothing was. */
+    /**
+     * What was last announced of one user's presence in one room; null when nothing was. The same
+     * coalescing state serves typing and read receipts, under the subjects {@code typing#USER} and
+     * {@code receipt#USER} ({@code #} is not allowed in user names, so subjects never collide).
+     */
     PresenceState presenceState(String room, String user);
 
     /**
@@ -145,6 +149,51 @@ public interface ChatStore {
 
     /** Oldest first: the page right after {@code afterId}, or the newest {@code limit} when null. */
     Page<StoredMessage> history(String room, String afterId, int limit);
+
+    /**
+     * One message of a room in its latest version (strongly consistent), or empty when there is
+     * none or its retention ended.
+     */
+    Optional<StoredMessage> message(String room, String id);
+
+    /**
+     * Replaces {@code current} (as just read by {@link #message}) with {@code next} — a new text for an
+     * edit, or a tombstone ({@code deleted}, no text) — in one transaction with the check that
+     * {@code memberConnectionId} is a live member of the room, and keeps {@code current}'s text as an
+     * earlier version until the message's retention ends.
+     *
+     * @return {@link ReplaceOutcome#CHANGED} when the message is no longer {@code current} (a
+     *     concurrent edit or delete: read it again); nothing is written unless {@code REPLACED}
+     */
+    ReplaceOutcome replaceMessage(StoredMessage current, StoredMessage next, String memberConnectionId);
+
+    enum ReplaceOutcome { REPLACED, CHANGED, NOT_MEMBER }
+
+    /**
+     * A read receipt: moves {@code user}'s last read message in {@code room} to {@code messageId},
+     * only forward (an older id leaves it where it is), and only when {@code memberConnectionId} is a
+     * live member and the message exists in the room.
+     */
+    ReadOutcome recordRead(String memberConnectionId, String room, String user, String messageId);
+
+    /**
+     * @param status what happened
+     * @param lastRead the user's last read message id after the call (null when none: refused before any receipt)
+     */
+    record ReadOutcome(ReadStatus status, String lastRead) {
+    }
+
+    enum ReadStatus { MOVED, NOT_MOVED, NOT_MEMBER, NO_MESSAGE }
+
+    /** The user's last read message id in the room (strongly consistent), or null when it never sent a receipt there. */
+    String lastRead(String room, String user);
+
+    /**
+     * How many messages of others (not deleted) came after {@code afterId} in the room, counted up to
+     * {@code upTo}. Reads at most {@code 2 * upTo} messages: when those hold fewer than {@code upTo}
+     * of others' messages but more follow, the answer is {@code upTo} ("at least").
+     */
+    int countUnread(String room, String user, String afterId, int upTo);
 
     /** The connection is not a (live) member of the room it wrote to: join it first. */
     final class NotMemberException extends RuntimeException {
