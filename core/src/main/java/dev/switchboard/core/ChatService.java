@@ -572,7 +572,10 @@ public final class ChatService {
      * ends, as the outcome (join then leave then join within it announces nothing more). The
      * invocation that first finds the window closed waits for its end and announces then; others
      * return. Presence costs a post per member, O(members²) to fill a room, so it is sent only while
-     * the room is small. {@code alsoTo} (the joiner) always gets its {@code join}: it confirms the join.
+     * the room is small. {@code alsoTo} (the joiner) gets its {@code join} once, at once, as the
+     * confirmation of its join; announcements about a user go to the other users' connections only
+     * (the user's own other connections were in the room already, so no announcement concerns them),
+     * so a joiner never hears its own join twice when its join is announced at the window's end.
      *
      * @param event what happened ({@code join} or {@code leave}); what is announced is the user's resulting presence
      */
@@ -586,22 +589,20 @@ public final class ChatService {
             }
         };
         try {
-            if (coalescedPresence(room, who, false, confirm)) {
-                confirmed.set(true);
-            }
+            coalescedPresence(room, who, false, confirm);
         } finally {
             confirm.run();
         }
     }
 
-    /** @return whether the room (and so the joiner) was sent this user's presence */
-    private boolean coalescedPresence(String room, Connection who, boolean trailing, Runnable beforeWaiting) {
+    /** Announces {@code who}'s presence to the room's other users if it changed; {@code confirmJoiner} runs before any wait or post. */
+    private void coalescedPresence(String room, Connection who, boolean trailing, Runnable confirmJoiner) {
         String user = who.user();
         long window = config.presenceWindowMillis();
         for (int attempt = 0; attempt < 4; attempt++) {
             Optional<List<Member>> members = store.membersIfAtMost(room, config.presenceMaxMembers());
             if (members.isEmpty()) {
-                return false; // a big room: no presence, `who` answers
+                return; // a big room: no presence, `who` answers
             }
             String truth = members.get().stream().anyMatch(m -> user.equals(m.user())) ? "join" : "leave";
             long now = clock.millis();
@@ -616,35 +617,36 @@ public final class ChatService {
                 announce = !truth.equals(last);
                 next = new ChatStore.PresenceState(truth, announce ? now : state.atMillis(), false, version);
             } else if (truth.equals(last)) {
-                return false; // nothing changed for the room (another tab, or the waiter will settle it)
+                return; // nothing changed for the room (another tab, or the waiter will settle it)
             } else if (windowOpen) {
                 announce = true;
                 next = new ChatStore.PresenceState(truth, now, state != null && state.pending(), version);
             } else if (state.pending() && now - state.atMillis() < 2 * window) {
-                return false; // inside the window, and an invocation waits to announce the outcome
+                return; // inside the window, and an invocation waits to announce the outcome
             } else {
                 // inside the window: this invocation waits for its end, then announces the outcome
                 if (!store.replacePresenceState(room, user, state,
                         new ChatStore.PresenceState(last, state.atMillis(), true, version), expires)) {
                     continue;
                 }
-                beforeWaiting.run(); // the joiner's confirmation does not wait for the window
+                confirmJoiner.run(); // the joiner's confirmation does not wait for the window
                 sleepUntil(state.atMillis() + window);
-                return coalescedPresence(room, who, true, beforeWaiting);
+                coalescedPresence(room, who, true, confirmJoiner);
+                return;
             }
             if (!store.replacePresenceState(room, user, state, next, expires)) {
                 continue; // another invocation moved it: decide again on what it left
             }
             if (announce) {
+                confirmJoiner.run();
                 ServerFrame.Presence frame = new ServerFrame.Presence(room, truth, user, who.name());
-                FanOutResult result = deliverToRoom(room, bytes(frame), null, new Page<>(members.get(), null)); // the room as read above: once
+                List<Member> others = members.get().stream().filter(m -> !user.equals(m.user())).toList();
+                FanOutResult result = deliverToRoom(room, bytes(frame), null, new Page<>(others, null)); // the room as read above: once
                 LOG.debug("presence {} {} in {}: {}", truth, user, room, result);
-                return truth.equals("join");
             }
-            return false;
+            return;
         }
         LOG.info("presence of {} in {} left as it was: it changed under {} concurrent attempts", user, room, 4);
-        return false;
     }
 
     private void sleepUntil(long epochMillis) {

@@ -15,7 +15,8 @@ import com.google.gson.JsonParser;
 /**
  * Presence per user and coalesced, through the local cloud (default window, 3 s): join/leave
  * flapping by one user costs the room at most one presence event per window and ends with the
- * right state; a user's second connection neither joins nor leaves the room again.
+ * right state; a user's second connection neither joins nor leaves the room again; a user who
+ * rejoins inside the window hears its own join once, and the others hear it when the window ends.
  */
 class PresenceEndToEndTest {
 
@@ -85,6 +86,25 @@ class PresenceEndToEndTest {
             assertThat(presenceOf(watcher, "twotabs", WINDOW_MS + 2000)).isEmpty();
             phone.close();
             watcher.next(f -> ChatEndToEndTest.presence(f, "leave", "twotabs"));
+        }
+    }
+
+    @Test
+    void aRejoinInsideTheWindow_confirmsOnce_andIsAnnouncedToTheOthersWhenTheWindowEnds() throws Exception {
+        try (WsClient watcher = WsClient.connect(local.userUri("watcher3"));
+             WsClient alice = WsClient.connect(local.userUri("rejoiner"))) {
+            ChatEndToEndTest.join(watcher, "rejoin-room", "watcher3");
+            ChatEndToEndTest.join(alice, "rejoin-room", "rejoiner");
+            watcher.next(f -> ChatEndToEndTest.presence(f, "join", "rejoiner"));
+            alice.send("{\"action\":\"leave\",\"room\":\"rejoin-room\"}");
+            alice.next(f -> ChatEndToEndTest.presence(f, "leave", "rejoiner"));
+            // the leave is announced (at once, or when the join's window ends): a window opens with it
+            watcher.next(f -> ChatEndToEndTest.presence(f, "leave", "rejoiner"));
+            alice.send("{\"action\":\"join\",\"room\":\"rejoin-room\"}");
+            // her confirmation comes at once; the announcement to the room waits for the window's end and
+            // must not reach her a second time (it did: she heard her own join twice)
+            assertThat(presenceOf(alice, "rejoiner", WINDOW_MS + 2000)).containsExactly("join");
+            watcher.next(f -> ChatEndToEndTest.presence(f, "join", "rejoiner"));
         }
     }
 }
