@@ -77,14 +77,19 @@ public record LocalTemplate(
     }
   }
 
-  /** A DynamoDB table's key schema, indexes and TTL attribute. */
+  /**
+   * A DynamoDB table's key schema, indexes and TTL attribute; for an {@code AWS::DynamoDB::GlobalTable},
+   * the regions of its replicas (empty for a regional table). The local cloud stands one DynamoDB
+   * Local table in for every replica.
+   */
   public record TableDef(
       String tableName,
       Map<String, String> attributeTypes,
       String hashKey,
       String rangeKey,
       List<Index> globalSecondaryIndexes,
-      String ttlAttribute) {}
+      String ttlAttribute,
+      List<String> replicaRegions) {}
 
   /**
    * A global secondary index with its projection: type (ALL, KEYS_ONLY, INCLUDE) and, for INCLUDE,

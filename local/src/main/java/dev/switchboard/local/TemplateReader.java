@@ -53,15 +53,27 @@ public final class TemplateReader {
   private final Map<String, Map<String, Object>> resources;
   private final Map<String, Object> parameters;
   private final Map<String, Object> conditions;
+  /** Resources the template declares under a Condition that is false here. */
+  private final java.util.Set<String> absent;
   private final Context context;
 
   private TemplateReader(Map<String, Object> root, Context context) {
     this.root = root;
     this.context = context;
-    this.resources = new LinkedHashMap<>();
-    castMap(root.getOrDefault("Resources", Map.of())).forEach((k, v) -> resources.put(k, castMap(v)));
     this.parameters = castMap(root.getOrDefault("Parameters", Map.of()));
     this.conditions = castMap(root.getOrDefault("Conditions", Map.of()));
+    this.resources = new LinkedHashMap<>();
+    this.absent = new java.util.HashSet<>();
+    castMap(root.getOrDefault("Resources", Map.of())).forEach((k, v) -> {
+      // A resource whose Condition is false is not created, as CloudFormation does: e.g. the regional
+      // table when the stack runs in several regions, the global table in every region but the first.
+      Object condition = castMap(v).get("Condition");
+      if (condition == null || condition(String.valueOf(condition))) {
+        resources.put(k, castMap(v));
+      } else {
+        absent.add(k);
+      }
+    });
   }
 
   /** Parses and resolves the template at {@code path}. */
@@ -98,7 +110,7 @@ public final class TemplateReader {
             topicArn = topicArn(topicName);
           }
         }
-        case "AWS::DynamoDB::Table" -> {
+        case "AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable" -> {
           if (table == null) {
             table = table(id, props);
           }
@@ -290,7 +302,13 @@ public final class TemplateReader {
     Map<String, Object> ttl = castMap(props.getOrDefault("TimeToLiveSpecification", Map.of()));
     String ttlAttribute = Boolean.parseBoolean(String.valueOf(ttl.get("Enabled")))
         ? String.valueOf(ttl.get("AttributeName")) : null;
-    return new LocalTemplate.TableDef(tableName(id), types, keys[0], keys[1], indexes, ttlAttribute);
+    List<String> replicas = new ArrayList<>();
+    for (Object r : castList(props.getOrDefault("Replicas", List.of()))) {
+      if (r != null) { // an !If that gives AWS::NoValue
+        replicas.add(scalar(castMap(r).get("Region")));
+      }
+    }
+    return new LocalTemplate.TableDef(tableName(id), types, keys[0], keys[1], indexes, ttlAttribute, List.copyOf(replicas));
   }
 
   private static String[] keys(Object keySchema) {
@@ -348,6 +366,11 @@ public final class TemplateReader {
         case "Fn::And": return castList(resolve(arg)).stream().allMatch(TemplateReader::truth);
         case "Fn::Or": return castList(resolve(arg)).stream().anyMatch(TemplateReader::truth);
         case "Condition": return condition(String.valueOf(arg));
+        case "Fn::Split": {
+          List<?> args = castList(arg);
+          String separator = scalar(resolve(args.get(0)));
+          return List.of(scalar(resolve(args.get(1))).split(Pattern.quote(separator), -1));
+        }
         case "Fn::Select": {
           List<?> args = castList(arg);
           return castList(resolve(args.get(1))).get((int) number(resolve(args.get(0))));
@@ -416,11 +439,16 @@ public final class TemplateReader {
       default: break;
     }
     if (parameters.containsKey(name)) {
+      String value;
       if (context.parameterOverrides().containsKey(name)) {
-        return context.parameterOverrides().get(name);
+        value = context.parameterOverrides().get(name);
+      } else {
+        Object def = castMap(parameters.get(name)).get("Default");
+        value = def == null ? "" : scalar(def);
       }
-      Object def = castMap(parameters.get(name)).get("Default");
-      return def == null ? "" : scalar(def);
+      // A list parameter's Ref is the list (an empty value is a list of one empty string, as on AWS).
+      return "CommaDelimitedList".equals(castMap(parameters.get(name)).get("Type"))
+          ? List.of(value.split(",", -1)).stream().map(String::trim).toList() : value;
     }
     if (name.endsWith(".Alias")) {
       String fn = name.substring(0, name.length() - ".Alias".length());
@@ -428,10 +456,12 @@ public final class TemplateReader {
     }
     Map<String, Object> resource = resources.get(name);
     if (resource == null) {
-      throw new IllegalArgumentException("!Ref to unknown parameter or resource: " + name);
+      throw new IllegalArgumentException(absent.contains(name)
+          ? "!Ref to " + name + ", which its Condition leaves out here: guard the reference with the same condition (!If)"
+          : "!Ref to unknown parameter or resource: " + name);
     }
     return switch (String.valueOf(resource.get("Type"))) {
-      case "AWS::DynamoDB::Table" -> tableName(name);
+      case "AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable" -> tableName(name);
       case "AWS::SNS::Topic" -> topicArn(topicName(name));
       case "AWS::SQS::Queue" -> queueUrl(queueName(name));
       case "AWS::Serverless::Function", "AWS::Lambda::Function" -> functionName(name);
