@@ -26,14 +26,17 @@ import dev.switchboard.core.fanout.FanOut;
 import dev.switchboard.core.fanout.FanOutResult;
 import dev.switchboard.core.metrics.InvocationMetrics;
 import dev.switchboard.core.metrics.Metric;
-import dev.switchboard.core.protocol.ErrorCode;
-import dev.switchboard.core.protocol.HistoryPages;
-import dev.switchboard.core.protocol.Json;
-import dev.switchboard.core.protocol.MessageIds;
-import dev.switchboard.core.protocol.ProtocolException;
-import dev.switchboard.core.protocol.Request;
-import dev.switchboard.core.protocol.RequestParser;
-import dev.switchboard.core.protocol.ServerFrame;
+import dev.switchboard.protocol.ErrorCode;
+import dev.switchboard.protocol.FanOutChunk;
+import dev.switchboard.protocol.HistoryPages;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.MessageIds;
+import dev.switchboard.protocol.Notification;
+import dev.switchboard.protocol.ProtocolException;
+import dev.switchboard.protocol.Request;
+import dev.switchboard.protocol.RequestParser;
+import dev.switchboard.protocol.ServerFrame;
+import dev.switchboard.protocol.ShardChunk;
 import dev.switchboard.core.store.ChatStore;
 import dev.switchboard.core.store.ChatStore.JoinOutcome;
 import dev.switchboard.core.store.ChatStore.SaveOutcome;
@@ -768,7 +771,7 @@ public final class ChatService {
                     continue;
                 }
                 if (posted && chunks.isPresent()) {
-                    chunks.get().publish(ChunkPublisher.FanOutChunk.of(recipients, new String(frame, StandardCharsets.UTF_8)));
+                    chunks.get().publish(ChunkPublisher.chunkOf(recipients, new String(frame, StandardCharsets.UTF_8)));
                     metrics.count(Metric.CHUNKS_PUBLISHED);
                 } else {
                     total = total.plus(fanOut.deliver(recipients, frame, deadline.get(), room));
@@ -901,9 +904,9 @@ public final class ChatService {
             // Everyone: one shard chunk per shard of the byShard index, each queried and posted by its own
             // invocation, so a broadcast to all scales out across instances (DESIGN.md, fan-out 4).
             String text = new String(frame, StandardCharsets.UTF_8);
-            List<ChunkPublisher.ShardChunk> shards = new ArrayList<>();
+            List<ShardChunk> shards = new ArrayList<>();
             for (int shard = 0; shard < config.allShards(); shard++) {
-                shards.add(new ChunkPublisher.ShardChunk(shard, text));
+                shards.add(new ShardChunk(shard, text));
             }
             chunks.get().publishShards(shards);
             LOG.info("notification to all handed on as {} shard chunks", shards.size());
@@ -911,14 +914,14 @@ public final class ChatService {
         }
         FanOutResult total = FanOutResult.NONE;
         for (int shard = 0; shard < config.allShards(); shard++) {
-            total = total.plus(deliverShard(new ChunkPublisher.ShardChunk(shard, new String(frame, StandardCharsets.UTF_8))));
+            total = total.plus(deliverShard(new ShardChunk(shard, new String(frame, StandardCharsets.UTF_8))));
         }
         return total;
     }
 
     /** A chunk of a large fan-out, published by another instance. */
-    public FanOutResult deliverChunk(ChunkPublisher.FanOutChunk chunk) {
-        List<Member> recipients = chunk.members();
+    public FanOutResult deliverChunk(FanOutChunk chunk) {
+        List<Member> recipients = ChunkPublisher.recipients(chunk);
         FanOutResult result = fanOut.deliver(recipients, chunk.frame().getBytes(StandardCharsets.UTF_8), deadline.get());
         metrics.count(Metric.CHUNKS_DELIVERED);
         metrics.fanOutSettled();
@@ -933,7 +936,7 @@ public final class ChatService {
      * @throws IllegalArgumentException when the shard is outside 0 .. allShards-1 (a chunk from
      *     another deployment's configuration)
      */
-    public FanOutResult deliverShard(ChunkPublisher.ShardChunk chunk) {
+    public FanOutResult deliverShard(ShardChunk chunk) {
         if (chunk.shard() < 0 || chunk.shard() >= config.allShards()) {
             throw new IllegalArgumentException("shard " + chunk.shard() + " is outside 0.." + (config.allShards() - 1)
                     + ": every function must have the same " + Config.ALL_SHARDS);
@@ -943,7 +946,7 @@ public final class ChatService {
         AtomicBoolean firstPage = new AtomicBoolean(true);
         store.forEachConnectionInShard(chunk.shard(), config.fanoutChunkSize(), page -> {
             if (!firstPage.getAndSet(false) && chunks.isPresent()) {
-                chunks.get().publish(ChunkPublisher.FanOutChunk.of(page, chunk.frame()));
+                chunks.get().publish(ChunkPublisher.chunkOf(page, chunk.frame()));
                 metrics.count(Metric.CHUNKS_PUBLISHED);
             } else {
                 total.set(total.get().plus(fanOut.deliver(page, frame, deadline.get())));

@@ -7,21 +7,16 @@ import java.util.Map;
 
 import dev.switchboard.core.store.Home;
 import dev.switchboard.core.store.Member;
+import dev.switchboard.protocol.FanOutChunk;
+import dev.switchboard.protocol.ShardChunk;
 
 /**
  * Hands part of a large fan-out to another function instance (SNS → BroadcastHandler on AWS), so
  * a room of thousands, or everyone, is delivered by many instances in parallel instead of one
- * looping. Chunks travel on the internal fan-out topic only ({@link Config#FANOUT_TOPIC_ARN}):
+ * looping. The chunks' wire format ({@link FanOutChunk}, {@link ShardChunk}) is the protocol module's. Chunks travel on the internal fan-out topic only ({@link Config#FANOUT_TOPIC_ARN}):
  * a chunk makes any frame reach any connection, so it must never come from outside.
  */
 public interface ChunkPublisher {
-
-    /** SNS message attribute that says which kind of chunk a message is. */
-    String KIND_ATTRIBUTE = "switchboard.kind";
-    /** {@link FanOutChunk}: a frame and the connection ids to post it to. */
-    String KIND_CHUNK = "fanout-chunk";
-    /** {@link ShardChunk}: a frame for every connection of one shard of the byShard index. */
-    String KIND_SHARD = "fanout-shard";
 
     /** Publishes one chunk; throws (the SDK's exception) when SNS refuses it. */
     void publish(FanOutChunk chunk);
@@ -33,52 +28,34 @@ public interface ChunkPublisher {
     void publishShards(List<ShardChunk> shards);
 
     /**
-     * The SNS message body of a chunk: the frame, encoded once, and who gets it.
-     *
-     * @param connectionIds the recipients in the publisher's (and so the delivering function's) region
-     * @param frame the frame, as sent
-     * @param elsewhere with several regions, the recipients living in other regions, by home
-     *     ({@link Home#toAttribute()}, each written once so a chunk of 1,000 stays far below SNS's
-     *     256 KB); null when there are none
+     * A chunk of these members, for {@link #publish}: those with a home recorded (several regions)
+     * travel under it in {@link FanOutChunk#elsewhere()}.
      */
-    record FanOutChunk(List<String> connectionIds, String frame, Map<String, List<String>> elsewhere) {
-
-        /** A chunk whose recipients all live in the publisher's region. */
-        public FanOutChunk(List<String> connectionIds, String frame) {
-            this(connectionIds, frame, null);
-        }
-
-        /** A chunk of these members; those with a home recorded travel under it. */
-        public static FanOutChunk of(List<Member> members, String frame) {
-            List<String> here = new ArrayList<>();
-            Map<String, List<String>> elsewhere = new LinkedHashMap<>();
-            for (Member m : members) {
-                if (m.home() == null) {
-                    here.add(m.connectionId());
-                } else {
-                    elsewhere.computeIfAbsent(m.home().toAttribute(), h -> new ArrayList<>()).add(m.connectionId());
-                }
+    static FanOutChunk chunkOf(List<Member> members, String frame) {
+        List<String> here = new ArrayList<>();
+        Map<String, List<String>> elsewhere = new LinkedHashMap<>();
+        for (Member m : members) {
+            if (m.home() == null) {
+                here.add(m.connectionId());
+            } else {
+                elsewhere.computeIfAbsent(m.home().toAttribute(), h -> new ArrayList<>()).add(m.connectionId());
             }
-            return new FanOutChunk(here, frame, elsewhere.isEmpty() ? null : elsewhere);
         }
-
-        /** The recipients, each with its home (null: the delivering function's region). */
-        public List<Member> members() {
-            List<Member> members = new ArrayList<>();
-            if (connectionIds != null) {
-                connectionIds.forEach(id -> members.add(new Member(id, null)));
-            }
-            if (elsewhere != null) {
-                elsewhere.forEach((home, ids) -> {
-                    Home parsed = Home.parse(home);
-                    ids.forEach(id -> members.add(new Member(id, null, parsed)));
-                });
-            }
-            return members;
-        }
+        return new FanOutChunk(here, frame, elsewhere.isEmpty() ? null : elsewhere);
     }
 
-    /** The SNS message body of a shard chunk: the frame, and the shard (0 .. allShards-1) whose connections get it. */
-    record ShardChunk(int shard, String frame) {
+    /** A chunk's recipients, each with its home (null: the delivering function's region). */
+    static List<Member> recipients(FanOutChunk chunk) {
+        List<Member> members = new ArrayList<>();
+        if (chunk.connectionIds() != null) {
+            chunk.connectionIds().forEach(id -> members.add(new Member(id, null)));
+        }
+        if (chunk.elsewhere() != null) {
+            chunk.elsewhere().forEach((home, ids) -> {
+                Home parsed = Home.parse(home);
+                ids.forEach(id -> members.add(new Member(id, null, parsed)));
+            });
+        }
+        return members;
     }
 }

@@ -11,8 +11,8 @@ import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
-import dev.switchboard.core.protocol.ErrorCode;
-import dev.switchboard.core.protocol.ProtocolException;
+import dev.switchboard.protocol.ErrorCode;
+import dev.switchboard.protocol.ProtocolException;
 
 /**
  * The opaque paging cursor of {@code who} ({@code next} in a {@code members} frame, {@code after} in

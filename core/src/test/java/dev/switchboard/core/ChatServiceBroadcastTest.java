@@ -31,6 +31,9 @@ import dev.switchboard.core.aws.DynamoChatStore;
 import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
 import dev.switchboard.core.fanout.FanOut;
 import dev.switchboard.core.fanout.FanOutResult;
+import dev.switchboard.protocol.FanOutChunk;
+import dev.switchboard.protocol.Notification;
+import dev.switchboard.protocol.ShardChunk;
 
 /**
  * Notifications from SNS: to everyone as one shard chunk per shard, each shard posted page by page
@@ -46,8 +49,8 @@ class ChatServiceBroadcastTest {
     static final ScheduledExecutorService pool = Executors.newSingleThreadScheduledExecutor();
 
     final Map<String, List<JsonObject>> posted = new ConcurrentHashMap<>();
-    final List<ChunkPublisher.FanOutChunk> chunks = new CopyOnWriteArrayList<>();
-    final List<ChunkPublisher.ShardChunk> shards = new CopyOnWriteArrayList<>();
+    final List<FanOutChunk> chunks = new CopyOnWriteArrayList<>();
+    final List<ShardChunk> shards = new CopyOnWriteArrayList<>();
     ChatService chat;
 
     @BeforeAll
@@ -103,8 +106,8 @@ class ChatServiceBroadcastTest {
 
         assertThat(result).isEqualTo(FanOutResult.NONE);
         assertThat(posted).isEmpty();
-        assertThat(shards).extracting(ChunkPublisher.ShardChunk::shard).containsExactly(0, 1, 2, 3);
-        assertThat(shards).extracting(ChunkPublisher.ShardChunk::frame).containsOnly(shards.get(0).frame());
+        assertThat(shards).extracting(ShardChunk::shard).containsExactly(0, 1, 2, 3);
+        assertThat(shards).extracting(ShardChunk::frame).containsOnly(shards.get(0).frame());
         assertThat(shards.get(0).frame()).contains("\"type\":\"notification\"").contains("Maintenance");
     }
 
@@ -112,10 +115,10 @@ class ChatServiceBroadcastTest {
     void everyShard_postsItsFirstPage_andHandsOnTheRest_soEveryConnectionIsReachedOnce() {
         chat.notify(toAll(), "sns-2", 1_764_000_000_000L);
         int delivered = 0;
-        for (ChunkPublisher.ShardChunk shard : new ArrayList<>(shards)) {
+        for (ShardChunk shard : new ArrayList<>(shards)) {
             delivered += chat.deliverShard(shard).delivered();
         }
-        for (ChunkPublisher.FanOutChunk chunk : new ArrayList<>(chunks)) {
+        for (FanOutChunk chunk : new ArrayList<>(chunks)) {
             delivered += chat.deliverChunk(chunk).delivered();
         }
 
@@ -127,7 +130,7 @@ class ChatServiceBroadcastTest {
 
     @Test
     void deliverShard_refusesAShardThisConfigurationDoesNotHave() {
-        assertThatThrownBy(() -> chat.deliverShard(new ChunkPublisher.ShardChunk(SHARDS, "{}")))
+        assertThatThrownBy(() -> chat.deliverShard(new ShardChunk(SHARDS, "{}")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(Config.ALL_SHARDS);
     }
 

@@ -27,7 +27,7 @@ import dev.switchboard.core.auth.Identity;
 import dev.switchboard.core.aws.DynamoChatStore;
 import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
 import dev.switchboard.core.fanout.FanOut;
-import dev.switchboard.core.protocol.ServerFrame;
+import dev.switchboard.protocol.ServerFrame;
 
 /**
  * Every frame the chat service posts fits API Gateway's 128 KB message limit: history pages are cut

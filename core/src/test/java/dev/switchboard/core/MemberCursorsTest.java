@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
-import dev.switchboard.core.protocol.ProtocolException;
+import dev.switchboard.protocol.ProtocolException;
 
 class MemberCursorsTest {
 

@@ -12,7 +12,6 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketRespons
 import dev.switchboard.core.ChatService;
 import dev.switchboard.core.LogContext;
 import dev.switchboard.core.metrics.InvocationMetrics;
-import dev.switchboard.core.WebSocketDisconnectEvent;
 import dev.switchboard.core.aws.Switchboard;
 import dev.switchboard.core.fanout.Deadline;
 

@@ -13,12 +13,12 @@ import dev.switchboard.core.ChatService;
 import dev.switchboard.core.LogContext;
 import dev.switchboard.core.metrics.InvocationMetrics;
 import dev.switchboard.core.metrics.Metric;
-import dev.switchboard.core.ChunkPublisher;
-import dev.switchboard.core.Notification;
+import dev.switchboard.protocol.FanOutChunk;
+import dev.switchboard.protocol.Notification;
+import dev.switchboard.protocol.ShardChunk;
 import dev.switchboard.core.aws.Switchboard;
 import dev.switchboard.core.fanout.Deadline;
 import dev.switchboard.core.fanout.FanOutResult;
-import dev.switchboard.core.protocol.Json;
 
 /**
  * SNS: notifications other systems publish to the public topic
@@ -76,28 +76,28 @@ public final class BroadcastHandler implements RequestHandler<SNSEvent, Void> {
         for (SNSEvent.SNSRecord record : event.getRecords()) {
             SNSEvent.SNS sns = record.getSNS();
             SNSEvent.MessageAttribute kind = sns.getMessageAttributes() == null ? null
-                    : sns.getMessageAttributes().get(ChunkPublisher.KIND_ATTRIBUTE);
+                    : sns.getMessageAttributes().get(FanOutChunk.KIND_ATTRIBUTE);
             boolean internal = fanoutTopicArn.isPresent() && fanoutTopicArn.get().equals(sns.getTopicArn());
             FanOutResult result;
             if (internal) {
                 // Only our functions publish here: a message that is no chunk is a bug, and failing sends it
                 // (after Lambda's retries) to the dead-letter queue, where it can be looked at.
                 String kindValue = kind == null ? null : kind.getValue();
-                if (ChunkPublisher.KIND_CHUNK.equals(kindValue)) {
-                    ChunkPublisher.FanOutChunk chunk = Json.GSON.fromJson(sns.getMessage(), ChunkPublisher.FanOutChunk.class);
+                if (FanOutChunk.KIND.equals(kindValue)) {
+                    FanOutChunk chunk = FanOutChunk.fromJson(sns.getMessage());
                     result = chat.within(until, () -> chat.deliverChunk(chunk));
-                } else if (ChunkPublisher.KIND_SHARD.equals(kindValue)) {
-                    ChunkPublisher.ShardChunk shard = Json.GSON.fromJson(sns.getMessage(), ChunkPublisher.ShardChunk.class);
+                } else if (ShardChunk.KIND.equals(kindValue)) {
+                    ShardChunk shard = ShardChunk.fromJson(sns.getMessage());
                     result = chat.within(until, () -> chat.deliverShard(shard));
                 } else {
                     throw new IllegalArgumentException("SNS message " + sns.getMessageId() + " on the fan-out topic has "
-                            + ChunkPublisher.KIND_ATTRIBUTE + "=" + kindValue + "; only " + ChunkPublisher.KIND_CHUNK
-                            + " and " + ChunkPublisher.KIND_SHARD + " are published there (by the Message and Broadcast functions)");
+                            + FanOutChunk.KIND_ATTRIBUTE + "=" + kindValue + "; only " + FanOutChunk.KIND
+                            + " and " + ShardChunk.KIND + " are published there (by the Message and Broadcast functions)");
                 }
             } else if (kind != null) {
                 LOG.warn("refused SNS message {} from {}: {} is accepted only on the internal fan-out topic; publish "
                         + "notifications as {\"target\":...,\"title\":...} without that attribute", sns.getMessageId(),
-                        sns.getTopicArn(), ChunkPublisher.KIND_ATTRIBUTE);
+                        sns.getTopicArn(), FanOutChunk.KIND_ATTRIBUTE);
                 continue;
             } else {
                 Notification notification;

@@ -21,7 +21,7 @@ import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 
 import dev.switchboard.core.Config;
-import dev.switchboard.core.protocol.Names;
+import dev.switchboard.protocol.Names;
 
 /**
  * Decides who may connect, and who a {@code refresh} token is. JWTs are verified for signature,

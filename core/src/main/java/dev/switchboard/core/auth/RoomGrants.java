@@ -14,7 +14,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 
-import dev.switchboard.core.protocol.Names;
+import dev.switchboard.protocol.Names;
 
 /**
  * The rooms a connection may use and what it may do there, from the token's rooms claim:

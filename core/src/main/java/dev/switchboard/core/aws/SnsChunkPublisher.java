@@ -6,7 +6,8 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import dev.switchboard.core.ChunkPublisher;
-import dev.switchboard.core.protocol.Json;
+import dev.switchboard.protocol.FanOutChunk;
+import dev.switchboard.protocol.ShardChunk;
 import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sns.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sns.model.PublishBatchRequestEntry;
@@ -37,7 +38,7 @@ public final class SnsChunkPublisher implements ChunkPublisher {
 
     @Override
     public void publish(FanOutChunk chunk) {
-        client().publish(r -> r.topicArn(topicArn).message(Json.GSON.toJson(chunk)).messageAttributes(kind(KIND_CHUNK)));
+        client().publish(r -> r.topicArn(topicArn).message(chunk.toJson()).messageAttributes(kind(FanOutChunk.KIND)));
     }
 
     @Override
@@ -49,7 +50,7 @@ public final class SnsChunkPublisher implements ChunkPublisher {
             for (int i = from; i < Math.min(from + BATCH, shards.size()); i++) {
                 ShardChunk shard = shards.get(i);
                 entries.add(PublishBatchRequestEntry.builder().id("shard-" + shard.shard())
-                        .message(Json.GSON.toJson(shard)).messageAttributes(kind(KIND_SHARD)).build());
+                        .message(shard.toJson()).messageAttributes(kind(ShardChunk.KIND)).build());
             }
             PublishBatchResponse response = client().publishBatch(r -> r.topicArn(topicArn).publishBatchRequestEntries(entries));
             if (response.hasFailed() && !response.failed().isEmpty()) {
@@ -68,7 +69,7 @@ public final class SnsChunkPublisher implements ChunkPublisher {
     }
 
     private static Map<String, MessageAttributeValue> kind(String kind) {
-        return Map.of(KIND_ATTRIBUTE, MessageAttributeValue.builder().dataType("String").stringValue(kind).build());
+        return Map.of(FanOutChunk.KIND_ATTRIBUTE, MessageAttributeValue.builder().dataType("String").stringValue(kind).build());
     }
 
     /** Builds the client now (SnapStart priming), so restored instances have it. */

@@ -20,9 +20,9 @@ import dev.switchboard.core.fanout.ConnectionPoster;
 import dev.switchboard.core.fanout.FanOut;
 import dev.switchboard.core.fanout.RegionalPoster;
 import dev.switchboard.core.metrics.InvocationMetrics;
-import dev.switchboard.core.protocol.Json;
-import dev.switchboard.core.protocol.RequestParser;
-import dev.switchboard.core.protocol.ServerFrame;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.RequestParser;
+import dev.switchboard.protocol.ServerFrame;
 import dev.switchboard.core.store.ChatStore;
 
 /**

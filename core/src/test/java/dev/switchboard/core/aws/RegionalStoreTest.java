@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 import dev.switchboard.core.ChunkPublisher;
 import dev.switchboard.core.DynamoDbLocalFixture;
-import dev.switchboard.core.protocol.Json;
 import dev.switchboard.core.store.ChatStore.JoinOutcome;
+import dev.switchboard.protocol.FanOutChunk;
 import dev.switchboard.core.store.Connection;
 import dev.switchboard.core.store.Home;
 import dev.switchboard.core.store.Member;
@@ -94,15 +94,15 @@ class RegionalStoreTest {
     void aChunk_carriesTheHomesOfItsRecipients_throughJson() {
         List<Member> members = List.of(new Member("L1", "x"), new Member("E1", "y", EU), new Member("E2", "z", EU),
                 new Member("U1", "w", US));
-        ChunkPublisher.FanOutChunk chunk = ChunkPublisher.FanOutChunk.of(members, "{\"type\":\"pong\"}");
-        String json = Json.GSON.toJson(chunk);
+        FanOutChunk chunk = ChunkPublisher.chunkOf(members, "{\"type\":\"pong\"}");
+        String json = chunk.toJson();
         // each home once, whatever the number of its recipients
         assertThat(json.split("eu1.execute-api", -1)).hasSize(2);
-        ChunkPublisher.FanOutChunk back = Json.GSON.fromJson(json, ChunkPublisher.FanOutChunk.class);
-        assertThat(back.members()).containsExactlyInAnyOrder(new Member("L1", null), new Member("E1", null, EU),
+        FanOutChunk back = FanOutChunk.fromJson(json);
+        assertThat(ChunkPublisher.recipients(back)).containsExactlyInAnyOrder(new Member("L1", null), new Member("E1", null, EU),
                 new Member("E2", null, EU), new Member("U1", null, US));
         // a chunk of a single-region publisher (no homes) reads as before
-        ChunkPublisher.FanOutChunk old = Json.GSON.fromJson("{\"connectionIds\":[\"a\"],\"frame\":\"f\"}", ChunkPublisher.FanOutChunk.class);
-        assertThat(old.members()).containsExactly(new Member("a", null));
+        FanOutChunk old = FanOutChunk.fromJson("{\"connectionIds\":[\"a\"],\"frame\":\"f\"}");
+        assertThat(ChunkPublisher.recipients(old)).containsExactly(new Member("a", null));
     }
 }

@@ -29,7 +29,7 @@ class ModuleArchitectureTest {
 
     private static final String CORE = "dev.switchboard.core..";
     private static final String CORE_AWS = "dev.switchboard.core.aws..";
-    /** The wire format, wherever it lives: core's protocol package or the protocol module. */
+    /** The wire format: the protocol module (switchboard-protocol). */
     private static final String PROTOCOL = "..protocol..";
     private static final String CONNECT = "dev.switchboard.connect..";
     private static final String MESSAGE = "dev.switchboard.message..";
@@ -58,10 +58,7 @@ class ModuleArchitectureTest {
     static final ArchRule handlers_dependOnlyOnCoreProtocolAndTheLambdaTypes = classes().that()
             .resideInAnyPackage(CONNECT, MESSAGE, DISCONNECT)
             .should(onlyDependOnTheirOwnModuleAnd(CORE, PROTOCOL, "java..", "com.amazonaws.services.lambda.runtime..",
-                    "org.slf4j..", "org.joda.time..",
-                    // BroadcastHandler still reads the fan-out chunk JSON itself: allowed until that format
-                    // moves to the protocol module with its parser (issue 16 item 2), then remove this line
-                    "com.google.gson.."))
+                    "org.slf4j..", "org.joda.time.."))
             .because("handlers stay thin: everything else goes through core (docs/CONTRACTS.md, docs/STYLE.md"
                     + " point 2); SNSEvent's timestamp is a joda-time DateTime");
 

@@ -1,4 +1,4 @@
-package dev.switchboard.core.protocol;
+package dev.switchboard.protocol;
 
 /** A request the server refuses; becomes an error frame, never escapes a handler. */
 public final class ProtocolException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.switchboard.core;
+package dev.switchboard.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 import com.google.gson.JsonObject;
 
-import dev.switchboard.core.protocol.Json;
-import dev.switchboard.core.protocol.ServerFrame;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.ServerFrame;
 
 class NotificationLimitsTest {
 

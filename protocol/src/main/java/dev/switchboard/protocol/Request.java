@@ -1,4 +1,4 @@
-package dev.switchboard.core.protocol;
+package dev.switchboard.protocol;
 
 /** A valid client request, as parsed from one text frame. */
 public sealed interface Request {

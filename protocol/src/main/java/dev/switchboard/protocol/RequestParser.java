@@ -1,4 +1,4 @@
-package dev.switchboard.core.protocol;
+package dev.switchboard.protocol;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;

@@ -1,11 +1,10 @@
-package dev.switchboard.core;
+package dev.switchboard.protocol;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 
-import dev.switchboard.core.protocol.Names;
 
 /**
  * A notification published to the SNS topic by another system:

@@ -1,4 +1,4 @@
-package dev.switchboard.core.protocol;
+package dev.switchboard.protocol;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;

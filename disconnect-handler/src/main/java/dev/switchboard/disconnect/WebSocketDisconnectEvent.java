@@ -1,4 +1,4 @@
-package dev.switchboard.core;
+package dev.switchboard.disconnect;
 
 import java.util.Map;
 

@@ -1,2 +1,2 @@
 /** The wire protocol: requests, server frames, parsing and validation, message ids. */
-package dev.switchboard.core.protocol;
+package dev.switchboard.protocol;

@@ -1,0 +1,28 @@
+package dev.switchboard.protocol;
+
+/**
+ * The SNS message body of a shard chunk on the internal fan-out topic: a frame for every connection of
+ * one write shard of the table's {@code byShard} index (a broadcast to everyone). The message carries
+ * the SNS message attribute {@link FanOutChunk#KIND_ATTRIBUTE} = {@link #KIND}.
+ *
+ * @param shard 0 .. shards-1
+ * @param frame the server frame as JSON text
+ */
+public record ShardChunk(int shard, String frame) {
+
+    /** {@link FanOutChunk#KIND_ATTRIBUTE} value of a {@link ShardChunk}. */
+    public static final String KIND = "fanout-shard";
+
+    /** The SNS message body: this record as JSON ({@code {"shard":3,"frame":"..."}}). */
+    public String toJson() {
+        return Json.GSON.toJson(this);
+    }
+
+    /**
+     * @param json an SNS message body published by {@link #toJson}
+     * @throws com.google.gson.JsonParseException when it is not JSON of this shape
+     */
+    public static ShardChunk fromJson(String json) {
+        return Json.GSON.fromJson(json, ShardChunk.class);
+    }
+}
