@@ -1,6 +1,7 @@
 package dev.switchboard.core;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,6 +56,8 @@ public record Config(
     public static final String FANOUT_TOPIC_ARN = "SWITCHBOARD_FANOUT_TOPIC_ARN";
     public static final String DEV_AUTH = "SWITCHBOARD_DEV_AUTH";
     public static final String JWT_SECRET = "SWITCHBOARD_JWT_SECRET";
+    /** The shortest HS256 secret accepted, in bytes (UTF-8): 256 bits, RFC 7518 section 3.2. */
+    public static final int MIN_JWT_SECRET_BYTES = 32;
     public static final String JWKS_URL = "SWITCHBOARD_JWKS_URL";
     public static final String JWT_ISSUER = "SWITCHBOARD_JWT_ISSUER";
     public static final String JWT_AUDIENCE = "SWITCHBOARD_JWT_AUDIENCE";
@@ -137,6 +140,14 @@ public record Config(
             throw new IllegalStateException("Environment variable " + MAX_CONNECTIONS_PER_USER
                     + " must be 0 (no cap) or more, got " + maxConnectionsPerUser);
         }
+        Optional<String> jwtSecret = optional(env, JWT_SECRET);
+        if (jwtSecret.isPresent() && jwtSecret.get().getBytes(StandardCharsets.UTF_8).length < MIN_JWT_SECRET_BYTES) {
+            // RFC 7518 section 3.2: an HS256 key must be at least as long as the hash (256 bits). Refused here, at
+            // the function's start, rather than by the verifier on every token (nimbus throws KeyLengthException).
+            throw new IllegalStateException("Environment variable " + JWT_SECRET + " is "
+                    + jwtSecret.get().getBytes(StandardCharsets.UTF_8).length + " bytes; HS256 needs at least "
+                    + MIN_JWT_SECRET_BYTES + ": generate one with `openssl rand -base64 32`");
+        }
         Optional<URI> jwksUrl = optional(env, JWKS_URL).map(URI::create);
         if (jwksUrl.isPresent()) {
             // A JWKS (a Cognito user pool) signs tokens for every app client of the pool, and other
@@ -159,7 +170,7 @@ public record Config(
                 optional(env, FANOUT_TOPIC_ARN),
                 optional(env, REGION).orElse("us-east-1"),
                 optional(env, DEV_AUTH).map(v -> v.equalsIgnoreCase("true")).orElse(false),
-                optional(env, JWT_SECRET),
+                jwtSecret,
                 jwksUrl,
                 optional(env, JWT_ISSUER),
                 optional(env, JWT_AUDIENCE),

@@ -3,65 +3,28 @@ package dev.switchboard.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 import dev.switchboard.core.auth.Identity;
-import dev.switchboard.core.aws.DynamoChatStore;
-import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
-import dev.switchboard.core.fanout.FanOut;
 
 /** {@code direct} under each {@link DirectPolicy}, on DynamoDB Local; what the sender learns is the point. */
 class ChatServiceDirectPolicyTest {
 
-    static final String TABLE = "switchboard-direct-policy";
-    static DynamoDbLocalFixture dynamo;
-    static final ScheduledExecutorService pool = Executors.newSingleThreadScheduledExecutor();
-    static final Map<String, List<JsonObject>> posted = new ConcurrentHashMap<>();
-
-    @BeforeAll
-    static void start() {
-        dynamo = new DynamoDbLocalFixture().createTable(TABLE);
-    }
-
-    @AfterAll
-    static void stop() {
-        pool.shutdownNow();
-        dynamo.close();
-    }
+    @RegisterExtension
+    static final ChatServiceFixture fixture = new ChatServiceFixture("switchboard-direct-policy");
 
     static ChatService service(String policy) {
-        Map<String, String> env = new HashMap<>(Map.of(Config.TABLE, TABLE, Config.MANAGEMENT_ENDPOINT, "http://unused",
-                Config.DIRECT_POLICY, policy));
-        Config config = Config.fromEnv(env);
-        DynamoChatStore store = new DynamoChatStore(dynamo.client(), TABLE, 4, 7, Clock.systemUTC());
-        FanOut fanOut = new FanOut((id, frame) -> {
-            posted.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>())
-                    .add(JsonParser.parseString(new String(frame, StandardCharsets.UTF_8)).getAsJsonObject());
-            return CompletableFuture.completedFuture(PostStatus.DELIVERED);
-        }, id -> { }, 8, pool, 1, 1);
-        return new ChatService(store, fanOut, Optional.empty(), config, Clock.systemUTC());
+        return fixture.service(Map.of(Config.DIRECT_POLICY, policy));
     }
 
     static List<JsonObject> framesOf(String connectionId, String type) {
-        return posted.getOrDefault(connectionId, List.of()).stream()
-                .filter(f -> f.get("type").getAsString().equals(type)).toList();
+        return fixture.framesOf(connectionId, type);
     }
 
     static String direct(String to, String clientMsgId) {

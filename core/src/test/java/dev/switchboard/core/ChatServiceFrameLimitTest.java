@@ -2,31 +2,18 @@ package dev.switchboard.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 import dev.switchboard.core.auth.Identity;
-import dev.switchboard.core.aws.DynamoChatStore;
-import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
-import dev.switchboard.core.fanout.FanOut;
 import dev.switchboard.protocol.ServerFrame;
 
 /**
@@ -36,40 +23,20 @@ import dev.switchboard.protocol.ServerFrame;
  */
 class ChatServiceFrameLimitTest {
 
-    static final String TABLE = "switchboard-frame-limit";
     /** 3 bytes in UTF-8, written raw by gson: a 4,000 character text is 12,000 bytes. */
     static final String EURO = "\u20ac";
-    static DynamoDbLocalFixture dynamo;
-    static ScheduledExecutorService pool = Executors.newSingleThreadScheduledExecutor();
-    static final Map<String, List<byte[]>> posted = new ConcurrentHashMap<>();
 
-    @BeforeAll
-    static void start() {
-        dynamo = new DynamoDbLocalFixture().createTable(TABLE);
-    }
-
-    @AfterAll
-    static void stop() {
-        pool.shutdownNow();
-        dynamo.close();
-    }
+    @RegisterExtension
+    static final ChatServiceFixture fixture = new ChatServiceFixture("switchboard-frame-limit");
 
     static ChatService service(Map<String, String> extra) {
-        Map<String, String> env = new HashMap<>(Map.of(Config.TABLE, TABLE, Config.MANAGEMENT_ENDPOINT, "http://unused",
-                Config.SEND_RATE_PER_SECOND, "0"));
+        Map<String, String> env = new HashMap<>(Map.of(Config.SEND_RATE_PER_SECOND, "0"));
         env.putAll(extra);
-        DynamoChatStore store = new DynamoChatStore(dynamo.client(), TABLE, 4, 7, Clock.systemUTC());
-        FanOut fanOut = new FanOut((id, frame) -> {
-            posted.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(frame);
-            return CompletableFuture.completedFuture(PostStatus.DELIVERED);
-        }, id -> { }, 8, pool, 1, 1);
-        return new ChatService(store, fanOut, Optional.empty(), Config.fromEnv(env), Clock.systemUTC());
+        return fixture.service(env);
     }
 
     static List<JsonObject> framesOf(String connectionId, String type) {
-        return posted.getOrDefault(connectionId, List.of()).stream()
-                .map(b -> JsonParser.parseString(new String(b, StandardCharsets.UTF_8)).getAsJsonObject())
-                .filter(f -> f.get("type").getAsString().equals(type)).toList();
+        return fixture.framesOf(connectionId, type);
     }
 
     @Test
@@ -104,7 +71,7 @@ class ChatServiceFrameLimitTest {
         }
         // 50 × 12,000 bytes is 600,000 bytes: at least five pages of at most 131,072
         assertThat(pages).isGreaterThanOrEqualTo(5);
-        assertThat(posted.get("c-reader")).allSatisfy(frame -> assertThat(frame.length).isLessThanOrEqualTo(ServerFrame.MAX_BYTES));
+        assertThat(fixture.posts("c-reader")).allSatisfy(frame -> assertThat(frame.length).isLessThanOrEqualTo(ServerFrame.MAX_BYTES));
         assertThat(received).containsExactlyElementsOf(sent);
     }
 
@@ -131,6 +98,6 @@ class ChatServiceFrameLimitTest {
         assertThat(framesOf("c-big", "ack")).hasSize(1);
         chat.handle("c-big", "{\"action\":\"history\",\"room\":\"huge\"}");
         assertThat(framesOf("c-big", "history").get(1).getAsJsonArray("messages")).hasSize(1);
-        assertThat(posted.get("c-big")).allSatisfy(frame -> assertThat(frame.length).isLessThanOrEqualTo(ServerFrame.MAX_BYTES));
+        assertThat(fixture.posts("c-big")).allSatisfy(frame -> assertThat(frame.length).isLessThanOrEqualTo(ServerFrame.MAX_BYTES));
     }
 }

@@ -2,67 +2,32 @@ package dev.switchboard.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Executors;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 import dev.switchboard.core.auth.Identity;
-import dev.switchboard.core.aws.DynamoChatStore;
-import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
-import dev.switchboard.core.fanout.FanOut;
 
 /** The send limit as the protocol shows it: error frames, nothing stored, other actions untouched. */
 class ChatServiceRateLimitTest {
 
-    static final String TABLE = "switchboard-chat-rate";
-    static DynamoDbLocalFixture dynamo;
-    static ScheduledExecutorService pool = Executors.newSingleThreadScheduledExecutor();
-    static final Map<String, List<JsonObject>> posted = new ConcurrentHashMap<>();
-
-    @BeforeAll
-    static void start() {
-        dynamo = new DynamoDbLocalFixture().createTable(TABLE);
-    }
-
-    @AfterAll
-    static void stop() {
-        pool.shutdownNow();
-        dynamo.close();
-    }
+    @RegisterExtension
+    static final ChatServiceFixture fixture = new ChatServiceFixture("switchboard-chat-rate");
 
     /** A chat service whose clock stands still, so only the burst counts. */
     static ChatService service(Map<String, String> extra) {
-        Map<String, String> env = new java.util.HashMap<>(Map.of(Config.TABLE, TABLE, Config.MANAGEMENT_ENDPOINT, "http://unused"));
-        env.putAll(extra);
-        Config config = Config.fromEnv(env);
-        Clock clock = Clock.fixed(Instant.ofEpochMilli(1_764_000_000_000L), ZoneOffset.UTC);
-        DynamoChatStore store = new DynamoChatStore(dynamo.client(), TABLE, 4, 7, clock);
-        FanOut fanOut = new FanOut((id, frame) -> {
-            posted.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>())
-                    .add(JsonParser.parseString(new String(frame, StandardCharsets.UTF_8)).getAsJsonObject());
-            return java.util.concurrent.CompletableFuture.completedFuture(PostStatus.DELIVERED);
-        }, id -> { }, 8, pool, 1, 1);
-        return new ChatService(store, fanOut, Optional.empty(), config, clock);
+        return fixture.service(extra, Clock.fixed(Instant.ofEpochMilli(1_764_000_000_000L), ZoneOffset.UTC));
     }
 
     static List<JsonObject> framesOf(String connectionId, String type) {
-        return posted.getOrDefault(connectionId, List.of()).stream()
-                .filter(f -> f.get("type").getAsString().equals(type)).toList();
+        return fixture.framesOf(connectionId, type);
     }
 
     @Test

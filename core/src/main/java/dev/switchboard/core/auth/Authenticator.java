@@ -13,6 +13,7 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.source.ImmutableSecret;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.util.DefaultResourceRetriever;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
@@ -45,6 +46,8 @@ public final class Authenticator {
 
     /** Display names longer than this are dropped (they are shown beside every message). */
     static final int MAX_NAME_LENGTH = 64;
+    /** Connect and read timeouts of a JWKS fetch, ms (each; one retry): well within API Gateway's 29 s for $connect. */
+    static final int JWKS_TIMEOUT_MILLIS = 3_000;
 
     private final boolean devAuth;
     private final List<Verifier> verifiers;
@@ -72,8 +75,12 @@ public final class Authenticator {
                 config, false), false)));
         config.jwksUrl().ifPresent(url -> {
             try {
+                // nimbus's default timeouts are 500 ms each: a cold function's first TLS handshake to the JWKS
+                // host can take longer, and the handshake would be refused with 401 for it
+                DefaultResourceRetriever retriever = new DefaultResourceRetriever(JWKS_TIMEOUT_MILLIS, JWKS_TIMEOUT_MILLIS,
+                        JWKSourceBuilder.DEFAULT_HTTP_SIZE_LIMIT);
                 verifiers.add(new Verifier(processor(new JWSVerificationKeySelector<>(Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256),
-                        JWKSourceBuilder.create(url.toURL()).retrying(true).build()), config, true), true));
+                        JWKSourceBuilder.create(url.toURL(), retriever).retrying(true).build()), config, true), true));
             } catch (MalformedURLException e) {
                 throw new IllegalStateException(Config.JWKS_URL + " is not a valid URL: " + url, e);
             }

@@ -2,6 +2,7 @@ package dev.switchboard.core.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -19,11 +20,16 @@ import org.junit.jupiter.api.Test;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
 
@@ -39,12 +45,15 @@ class AuthenticatorTest {
     static final String ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TEST";
     static final String CLIENT = "app-client-1";
     static RSAKey key;
+    static ECKey ecKey;
     static HttpServer jwks;
 
     @BeforeAll
     static void serveJwks() throws Exception {
         key = new RSAKeyGenerator(2048).keyID("k1").generate();
-        byte[] body = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
+        ecKey = new ECKeyGenerator(Curve.P_256).keyID("e1").generate();
+        // the public halves only, as a user pool's jwks.json has them
+        byte[] body = new JWKSet(List.of(key.toPublicJWK(), ecKey.toPublicJWK())).toString().getBytes(StandardCharsets.UTF_8);
         jwks = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         jwks.createContext("/jwks.json", exchange -> {
             exchange.sendResponseHeaders(200, body.length);
@@ -153,5 +162,92 @@ class AuthenticatorTest {
                 .hasMessageContaining("token_use");
         assertThatThrownBy(() -> cognito().verify(rs256(c -> c.claim("token_use", "id").audience(CLIENT).issuer("https://evil.example"))))
                 .isInstanceOf(AuthenticationException.class);
+    }
+
+    static JWTClaimsSet.Builder cognitoIdClaims() {
+        return new JWTClaimsSet.Builder().expirationTime(new Date(System.currentTimeMillis() + 600_000))
+                .issuer(ISSUER).subject("0f1e2d3c-sub").claim("token_use", "id").audience(CLIENT);
+    }
+
+    static int statusOf(Throwable e) {
+        assertThat(e).isInstanceOf(AuthenticationException.class);
+        return ((AuthenticationException) e).status();
+    }
+
+    @Test
+    void es256Token_fromTheJwks_isAccepted() throws Exception {
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("e1").build(), cognitoIdClaims().build());
+        jwt.sign(new ECDSASigner(ecKey));
+        assertThat(cognito().verify(jwt.serialize()).user()).isEqualTo("0f1e2d3c-sub");
+    }
+
+    @Test
+    void tokenSignedWithAKeyNotInTheJwks_isRefused_evenUnderAKnownKeyId() throws Exception {
+        RSAKey stranger = new RSAKeyGenerator(2048).keyID("k1").generate(); // claims to be the pool's key k1
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("k1").build(), cognitoIdClaims().build());
+        jwt.sign(new RSASSASigner(stranger));
+        assertThat(statusOf(catchThrowable(() -> cognito().verify(jwt.serialize())))).isEqualTo(401);
+    }
+
+    /**
+     * Algorithm confusion (RFC 8725 section 2.1): an attacker signs an HS256 token with the RSA public key,
+     * which anyone can fetch from the JWKS, hoping the verifier uses it as an HMAC secret. Each key source
+     * accepts only its own algorithms, so the JWKS never verifies an HS256 token.
+     */
+    @Test
+    void algorithmConfusion_hs256SignedWithTheJwksPublicKey_isRefused() throws Exception {
+        for (byte[] publicKeyAsSecret : List.of(key.toRSAPublicKey().getEncoded(),
+                key.toPublicJWK().toJSONString().getBytes(StandardCharsets.UTF_8))) {
+            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID("k1").build(), cognitoIdClaims().build());
+            jwt.sign(new MACSigner(publicKeyAsSecret));
+            assertThat(statusOf(catchThrowable(() -> cognito().verify(jwt.serialize())))).isEqualTo(401);
+        }
+    }
+
+    /** {@code alg: none} (RFC 7519 section 6): an unsecured token is refused by every key source. */
+    @Test
+    void unsecuredToken_algNone_isRefused() {
+        String hsClaims = new PlainJWT(new JWTClaimsSet.Builder().subject("mallory")
+                .expirationTime(new Date(System.currentTimeMillis() + 600_000)).build()).serialize();
+        String cognitoClaims = new PlainJWT(cognitoIdClaims().build()).serialize();
+        assertThat(hsClaims).endsWith("."); // really an unsecured JWT: header.claims. and no signature
+        Authenticator both = new Authenticator(config(Map.of("SWITCHBOARD_JWT_SECRET", SECRET,
+                "SWITCHBOARD_JWKS_URL", "http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks.json",
+                "SWITCHBOARD_JWT_ISSUER", ISSUER, "SWITCHBOARD_JWT_AUDIENCE", CLIENT)));
+        for (String token : List.of(hsClaims, cognitoClaims)) {
+            assertThat(statusOf(catchThrowable(() -> both.verify(token)))).as(token).isEqualTo(401);
+            assertThat(statusOf(catchThrowable(() -> both.authenticate(Map.of("token", token), Map.of())))).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void hs256Token_withAnotherSecret_orPastItsExpiryAndLeeway_isRefused() throws Exception {
+        Authenticator auth = new Authenticator(config(Map.of("SWITCHBOARD_JWT_SECRET", SECRET)));
+        SignedJWT forged = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder().subject("g")
+                .expirationTime(new Date(System.currentTimeMillis() + 600_000)).build());
+        forged.sign(new MACSigner("another-secret-of-at-least-256-bits-length!".getBytes(StandardCharsets.UTF_8)));
+        assertThat(statusOf(catchThrowable(() -> auth.verify(forged.serialize())))).isEqualTo(401);
+        // the default leeway is 30 s: ten minutes past exp is expired
+        String expired = hs256(c -> c.subject("g").expirationTime(new Date(System.currentTimeMillis() - 600_000)));
+        assertThat(catchThrowable(() -> auth.verify(expired))).hasMessageContaining("xpired");
+    }
+
+    @Test
+    void hs256Token_whenOnlyAJwksIsConfigured_isRefused() throws Exception {
+        assertThat(statusOf(catchThrowable(() -> cognito().verify(hs256(c -> c.subject("h").issuer(ISSUER)
+                .claim("token_use", "id").audience(CLIENT)))))).isEqualTo(401);
+    }
+
+    /** RFC 7518 section 3.2: an HS256 key must be at least 256 bits; a shorter one fails the function's start. */
+    @Test
+    void tooShortHs256Secret_isRefusedAtStartUp_namingTheVariableAndAFix() {
+        String thirtyOneBytes = "x".repeat(Config.MIN_JWT_SECRET_BYTES - 1);
+        assertThatThrownBy(() -> config(Map.of("SWITCHBOARD_JWT_SECRET", thirtyOneBytes)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("SWITCHBOARD_JWT_SECRET").hasMessageContaining("31 bytes")
+                .hasMessageContaining("openssl rand -base64 32");
+        // counted in UTF-8 bytes: 11 three-byte characters are 33 bytes
+        assertThat(config(Map.of("SWITCHBOARD_JWT_SECRET", "\u20ac".repeat(11))).jwtSecret()).isPresent();
+        assertThat(config(Map.of("SWITCHBOARD_JWT_SECRET", "x".repeat(Config.MIN_JWT_SECRET_BYTES))).jwtSecret()).isPresent();
     }
 }
