@@ -30,7 +30,7 @@ final class ListenCommand implements Callable<Integer> {
     boolean json;
     @Option(names = "--count", description = "Exit after this many messages (message, direct, notification).")
     Integer count;
-    @Option(names = "--timeout", description = "Exit after this long, e.g. PT30S (exit code 5 if --count was not reached).")
+    @Option(names = "--timeout", description = "Exit after this long: 30s, 2m, 1h or ISO-8601 such as PT30S (exit code 5 if --count was not reached).")
     Duration timeout;
 
     @Override

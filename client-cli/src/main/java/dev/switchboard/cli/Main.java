@@ -6,9 +6,11 @@ import java.util.concurrent.Callable;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** {@code switchboard}: the command-line client of a Switchboard deployment, on AWS or local. */
-@Command(name = "switchboard", mixinStandardHelpOptions = true, version = "switchboard 0.1.0",
+@Command(name = "switchboard", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Chat, script and push notifications through a Switchboard WebSocket API.",
         subcommands = {ChatCommand.class, SendCommand.class, ListenCommand.class, NotifyCommand.class,
                 CommandLine.HelpCommand.class},
@@ -16,6 +18,9 @@ import picocli.CommandLine.Command;
 public final class Main implements Callable<Integer> {
 
     final InputStream input;
+
+    @Spec
+    CommandSpec spec;
 
     public Main() {
         this(System.in);
@@ -30,9 +35,14 @@ public final class Main implements Callable<Integer> {
         System.exit(commandLine(new Main()).execute(args));
     }
 
-    /** The configured command line: errors become one readable line and an exit code, never a stack trace. */
+    /**
+     * The configured command line: every {@link java.time.Duration} option reads {@code 30s}, {@code 2m},
+     * {@code 1h} as well as ISO-8601 ({@link DurationConverter}); errors become one readable line and an
+     * exit code, never a stack trace.
+     */
     public static CommandLine commandLine(Main main) {
         CommandLine commandLine = new CommandLine(main);
+        commandLine.registerConverter(java.time.Duration.class, new DurationConverter()); // subcommands included
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             // messages may quote the server (an error frame, a TLS or HTTP failure): neutralised like any wire text
@@ -48,7 +58,7 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CommandLine.usage(this, System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
         return ExitCode.USAGE;
     }
 }

@@ -25,7 +25,7 @@ final class SendCommand implements Callable<Integer> {
     ConnectionOptions connection;
     @Option(names = "--room", required = true, description = "Room to send to (joined first).")
     String room;
-    @Option(names = "--timeout", defaultValue = "PT10S", description = "How long to wait for the ack (default ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout", defaultValue = "10s", description = "How long to wait for the ack: 30s, 2m, 1h or ISO-8601 (default ${DEFAULT-VALUE}).")
     Duration timeout;
     @Parameters(arity = "1..*", description = "The text.")
     String[] words;
