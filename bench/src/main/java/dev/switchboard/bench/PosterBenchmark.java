@@ -26,6 +26,7 @@ import org.eclipse.jetty.util.Callback;
 import dev.switchboard.bench.clients.JdkAsyncHttpClient;
 import dev.switchboard.bench.clients.JdkSignedPoster;
 import dev.switchboard.bench.clients.SdkManagementApiPoster;
+import dev.switchboard.bench.clients.legacy.OwnSigV4Poster;
 import dev.switchboard.core.aws.SignedConnectionsPoster;
 import dev.switchboard.core.fanout.ConnectionPoster;
 import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
@@ -36,6 +37,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.client.config.SdkAdvancedAsyncClientOption;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.crt.AwsCrtAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
@@ -75,6 +77,11 @@ public final class PosterBenchmark {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon());
         ExecutorService blockingPool = Executors.newFixedThreadPool(IN_FLIGHT, daemon());
         List<Result> results = new ArrayList<>();
+        // as the functions do (AwsClients): let the JDK keep a connection per post in flight alive, for every
+        // UrlConnection-based client below (the baseline included), not only 5
+        SignedConnectionsPoster.keepAliveConnections(IN_FLIGHT);
+        SdkHttpClient posterHttp = UrlConnectionHttpClient.builder()
+                .connectionTimeout(Duration.ofSeconds(2)).socketTimeout(Duration.ofSeconds(10)).build();
         try {
             ApiGatewayManagementApiClient sync = ApiGatewayManagementApiClient.builder()
                     .httpClient(UrlConnectionHttpClient.create()).region(Region.US_EAST_1).credentialsProvider(CREDENTIALS)
@@ -93,11 +100,15 @@ public final class PosterBenchmark {
             results.add(measure("SDK SigV4 signer, JDK HttpClient (Switchboard's until now)", posts, timer,
                     () -> new JdkSignedPoster(endpoint, "us-east-1", CREDENTIALS, ioThreads, Duration.ofSeconds(2), Duration.ofSeconds(10)),
                     results.get(0)));
-            results.add(measure("own SigV4, persistent HTTP/1.1, 64 threads (Switchboard's)", posts, timer,
-                    () -> new SignedConnectionsPoster(endpoint, "us-east-1", CREDENTIALS, IN_FLIGHT, Duration.ofSeconds(2), Duration.ofSeconds(10), daemon()),
+            results.add(measure("own SigV4, own persistent HTTP/1.1, 64 threads (Switchboard's until issue 16)", posts, timer,
+                    () -> new OwnSigV4Poster(endpoint, "us-east-1", CREDENTIALS, IN_FLIGHT, Duration.ofSeconds(2), Duration.ofSeconds(10), daemon()),
+                    results.get(0)));
+            results.add(measure("SDK SigV4 signer, SDK UrlConnection client, 64 threads (Switchboard's)", posts, timer,
+                    () -> new SignedConnectionsPoster(endpoint, "us-east-1", CREDENTIALS, posterHttp, IN_FLIGHT, daemon()),
                     results.get(0)));
         } finally {
             server.stop();
+            posterHttp.close();
             ioThreads.shutdownNow();
             timer.shutdownNow();
             blockingPool.shutdownNow();

@@ -16,7 +16,7 @@ import software.amazon.awssdk.services.sns.SnsClient;
 
 /**
  * Builds the SDK clients, once per function instance: the UrlConnection HTTP client for DynamoDB
- * and SNS (the lightest that serves sequential calls), Switchboard's own poster for the fan-out,
+ * and SNS (the lightest that serves sequential calls) and the fan-out's {@code @connections} poster,
  * region from configuration, and the default credentials chain — never explicit credentials. No
  * endpoint setting of our own: the SDK reads {@code AWS_ENDPOINT_URL_DYNAMODB} /
  * {@code AWS_ENDPOINT_URL_SNS} (or {@code AWS_ENDPOINT_URL}) from the environment itself, which is how
@@ -30,6 +30,8 @@ public final class AwsClients {
 
     public AwsClients(Config config) {
         this.config = config;
+        // before any request: the JDK reads its keep-alive pool size once (see the poster)
+        SignedConnectionsPoster.keepAliveConnections(config.fanoutConcurrency());
         this.http = UrlConnectionHttpClient.builder()
                 .connectionTimeout(Duration.ofSeconds(2))
                 .socketTimeout(Duration.ofSeconds(10))
@@ -53,8 +55,9 @@ public final class AwsClients {
     }
 
     /**
-     * The fan-out's {@code @connections} poster: SigV4-signed with the default credentials chain,
-     * one kept-alive connection per post in flight (at most {@code SWITCHBOARD_FANOUT_CONCURRENCY}).
+     * The fan-out's {@code @connections} poster: signed by the SDK's SigV4 signer with the default
+     * credentials chain, sent by this instance's UrlConnection client (connect timeout 2 s, read
+     * timeout 10 s), at most {@code SWITCHBOARD_FANOUT_CONCURRENCY} posts in flight on threads from {@code posterThreads}.
      */
     public SignedConnectionsPoster connectionsPoster(ThreadFactory posterThreads) {
         return connectionsPoster(new Home(config.region(), config.managementEndpoint()), posterThreads);
@@ -66,6 +69,6 @@ public final class AwsClients {
      */
     public SignedConnectionsPoster connectionsPoster(Home home, ThreadFactory posterThreads) {
         return new SignedConnectionsPoster(home.endpoint(), home.region(), DefaultCredentialsProvider.builder().build(),
-                config.fanoutConcurrency(), Duration.ofSeconds(2), Duration.ofSeconds(10), posterThreads);
+                http, config.fanoutConcurrency(), posterThreads);
     }
 }

@@ -1,9 +1,13 @@
 package dev.switchboard.core.aws;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,104 +16,138 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-
-import javax.net.ssl.SSLSocketFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.switchboard.core.fanout.ConnectionPoster;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.HttpExecuteRequest;
+import software.amazon.awssdk.http.HttpExecuteResponse;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.SdkHttpResponse;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
+import software.amazon.awssdk.utils.DateUtils;
+import software.amazon.awssdk.utils.http.SdkHttpUtils;
 
 /**
- * {@code POST @connections/{id}} as the Management API defines it: SigV4-signed for
- * {@code execute-api} ({@link ConnectionsSigner}) and sent on persistent HTTP/1.1 connections
- * ({@link PersistentHttpConnection}), one per poster thread, at most {@code connections} threads.
+ * {@code POST @connections/{id}} as the Management API defines it
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html),
+ * built from the SDK's parts: signed by the SDK's SigV4 signer ({@link AwsV4HttpSigner}, service
+ * {@code execute-api}) and sent by an SDK {@link SdkHttpClient} called directly, on at most
+ * {@code connections} poster threads ("lanes"), each running one post at a time.
  *
- * <p>Why not the SDK's {@code ApiGatewayManagementApiClient}, or the JDK's HttpClient: a fan-out
- * makes the same call thousands of times with only the connection id changing. The SDK's
- * per-request pipeline costs more CPU than the post itself, and the JDK client's asynchronous
- * machinery (plus, on machines with two or fewer CPUs, a new thread for every response it
- * completes) cost most of what remained; bench/PosterBenchmark measures all of them against this
- * poster (figures in docs/PERFORMANCE.md). A post here is: sign (two digests and an HMAC, the
- * signing key and frame hash cached), one write, one read. Credentials still come from the SDK's
- * provider, resolved per post (it caches them), so rotated or restored (SnapStart) credentials
+ * <p>Why not the SDK's {@code ApiGatewayManagementApiClient}: a fan-out makes the same call
+ * thousands of times with only the connection id changing, and the service client's per-request
+ * pipeline (interceptors, marshalling, endpoint rules, retries the fan-out does itself) cost more
+ * CPU than the post; bench/PosterBenchmark measures both (docs/PERFORMANCE.md). Credentials come
+ * from the SDK's provider per post (it caches them), so rotated or restored (SnapStart) credentials
  * are picked up.
+ *
+ * <p>Outcomes: 2xx delivered, 410 gone, 429 / 5xx / an I/O error retry, anything else failed
+ * ({@link PostStatus#of}). The body of a 4xx answer other than 410 is logged once per status per
+ * poster (a signing or permission problem must be visible without a log line per recipient); the
+ * log layouts redact credentials. Clock skew is handled as the SDK does: see {@link #skewAdjustment}.
+ * Connections are kept alive by the HTTP client (the UrlConnection client: the JDK's keep-alive
+ * cache, which closes a connection idle for 5 s; see {@link #keepAliveConnections}).
  */
 public final class SignedConnectionsPoster implements ConnectionPoster, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SignedConnectionsPoster.class);
     private static final Duration IDLE_THREAD = Duration.ofSeconds(60);
+    private static final String SERVICE = "execute-api";
+    /** How much of a 4xx answer's body is logged, in characters (API Gateway's messages are one short JSON object). */
+    private static final int LOGGED_BODY_CHARS = 1024;
+    /**
+     * The SDK's threshold for "possibly skewed": software.amazon.awssdk.core.retry.ClockSkew's
+     * CLOCK_SKEW_ADJUST_THRESHOLD (4 minutes). SigV4 requests are valid for 5 minutes either side.
+     */
+    private static final Duration SKEW_THRESHOLD = Duration.ofMinutes(4);
+    /** Error types that always mean a skewed clock (the SDK's AwsErrorCode.DEFINITE_CLOCK_SKEW_ERROR_CODES). */
+    private static final Set<String> DEFINITE_SKEW_ERRORS = Set.of("RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture");
+    /** Error types that may mean a skewed clock (AwsErrorCode.POSSIBLE_CLOCK_SKEW_ERROR_CODES; statuses 401 and 403 alike). */
+    private static final Set<String> POSSIBLE_SKEW_ERRORS = Set.of("InvalidSignatureException", "SignatureDoesNotMatch", "AuthFailure");
 
+    private final String scheme;
     private final String host;
     private final int port;
-    private final String hostHeader;
     private final String pathPrefix;
     private final String region;
-    private final SSLSocketFactory tls;
     private final AwsCredentialsProvider credentials;
+    private final SdkHttpClient http;
     private final Clock clock;
-    private final int connectTimeoutMillis;
-    private final int readTimeoutMillis;
-    private final ThreadPoolExecutor threads;
-    /** Each poster thread's signer and connection; signers hold a Mac, connections a socket. */
-    private final ThreadLocal<Lane> lanes = new ThreadLocal<>();
-    private final Set<PersistentHttpConnection> open = ConcurrentHashMap.newKeySet();
-    private final java.util.concurrent.atomic.AtomicBoolean signingFailureLogged = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
+    private final ThreadPoolExecutor lanes;
+    /** Client clock minus server clock, in seconds, learnt from a skew error; subtracted from the signing time. */
+    private final AtomicLong skewSeconds = new AtomicLong();
+    private final Set<Integer> statusesLogged = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean signingFailureLogged = new AtomicBoolean();
 
     /**
-     * @param endpoint    {@code https://{api-id}.execute-api.{region}.amazonaws.com/{stage}}
-     * @param connections most posts in flight, each on its own thread and connection (started on demand)
+     * @param endpoint    {@code https://{api-id}.execute-api.{region}.amazonaws.com/{stage}} (locally {@code http://127.0.0.1:PORT/{stage}})
+     * @param http        sends the posts; not closed by this poster (its timeouts are the posts' timeouts)
+     * @param connections most posts in flight, each on its own thread (started on demand, ended after 60 s idle)
+     * @throws IllegalArgumentException when the endpoint is neither http nor https
      */
-    public SignedConnectionsPoster(URI endpoint, String region, AwsCredentialsProvider credentials, int connections,
-                                   Duration connectTimeout, Duration readTimeout, ThreadFactory threadFactory) {
-        this(endpoint, region, credentials, connections, connectTimeout, readTimeout, threadFactory, IDLE_THREAD);
+    public SignedConnectionsPoster(URI endpoint, String region, AwsCredentialsProvider credentials, SdkHttpClient http,
+                                   int connections, ThreadFactory threadFactory) {
+        this(endpoint, region, credentials, http, connections, threadFactory, IDLE_THREAD, Clock.systemUTC());
     }
 
-    /** @param idleThread how long a poster thread waits for work before it ends, closing its connection */
-    SignedConnectionsPoster(URI endpoint, String region, AwsCredentialsProvider credentials, int connections,
-                            Duration connectTimeout, Duration readTimeout, ThreadFactory threadFactory, Duration idleThread) {
+    /**
+     * @param idleThread how long a poster thread waits for work before it ends
+     * @param clock      the local clock (tests move it to provoke clock skew)
+     */
+    SignedConnectionsPoster(URI endpoint, String region, AwsCredentialsProvider credentials, SdkHttpClient http,
+                            int connections, ThreadFactory threadFactory, Duration idleThread, Clock clock) {
         boolean https = "https".equalsIgnoreCase(endpoint.getScheme());
         if (!https && !"http".equalsIgnoreCase(endpoint.getScheme())) {
-            throw new IllegalArgumentException("management endpoint must be http(s): " + endpoint);
+            throw new IllegalArgumentException("management endpoint must be http(s), got " + endpoint
+                    + ": set SWITCHBOARD_MANAGEMENT_ENDPOINT to https://{api-id}.execute-api.{region}.amazonaws.com/{stage}");
         }
+        this.scheme = https ? "https" : "http";
         this.host = endpoint.getHost();
-        int defaultPort = https ? 443 : 80;
-        this.port = endpoint.getPort() < 0 ? defaultPort : endpoint.getPort();
-        this.hostHeader = port == defaultPort ? host : host + ":" + port;
+        this.port = endpoint.getPort();
         String path = endpoint.getRawPath() == null ? "" : endpoint.getRawPath();
         this.pathPrefix = (path.endsWith("/") ? path.substring(0, path.length() - 1) : path) + "/@connections/";
         this.region = region;
-        this.tls = https ? (SSLSocketFactory) SSLSocketFactory.getDefault() : null;
         this.credentials = credentials;
-        this.clock = Clock.systemUTC();
-        this.connectTimeoutMillis = (int) connectTimeout.toMillis();
-        this.readTimeoutMillis = (int) readTimeout.toMillis();
-        // Threads start one per post in flight up to the bound, each with its kept-alive connection; a thread
-        // idle for a minute ends and closes its connection, so a function instance (or a stopped local cloud's)
-        // holds no threads or sockets it does not use.
-        ThreadFactory closingLanes = task -> threadFactory.newThread(() -> {
-            try {
-                task.run();
-            } finally {
-                Lane lane = lanes.get();
-                if (lane != null) {
-                    open.remove(lane.connection);
-                    lane.connection.close();
-                }
-            }
-        });
-        this.threads = new ThreadPoolExecutor(connections, connections, idleThread.toMillis(), TimeUnit.MILLISECONDS,
-                new LinkedBlockingQueue<>(), closingLanes);
-        this.threads.allowCoreThreadTimeOut(true);
+        this.http = http;
+        this.clock = clock;
+        // A thread per post in flight up to the bound; one idle for idleThread ends, so a function instance (or a
+        // stopped local cloud) holds no threads it does not use.
+        this.lanes = new ThreadPoolExecutor(connections, connections, idleThread.toMillis(), TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), threadFactory);
+        this.lanes.allowCoreThreadTimeOut(true);
+    }
+
+    /**
+     * Lets the JDK keep up to {@code connections} idle connections per host alive, when nobody chose
+     * otherwise: the UrlConnection client rides on {@code HttpURLConnection}, whose keep-alive cache
+     * keeps 5 per host unless the {@code http.maxConnections} system property says more
+     * (https://docs.oracle.com/en/java/javase/21/docs/api/java.base/java/net/doc-files/net-properties.html),
+     * and a fan-out with 64 posts in flight would otherwise open a new connection (on AWS a TLS
+     * handshake) for most posts. The JDK reads the property once, on the first kept-alive connection,
+     * so call this before the function's first HTTP request. A JVM-wide setting, which a function's
+     * JVM is ours to make; an explicit {@code -Dhttp.maxConnections} wins.
+     */
+    public static void keepAliveConnections(int connections) {
+        if (System.getProperty("http.maxConnections") == null) {
+            System.setProperty("http.maxConnections", Integer.toString(Math.max(5, connections)));
+        }
     }
 
     @Override
     public CompletableFuture<PostStatus> post(String connectionId, byte[] frame) {
         Post post = new Post(connectionId, frame);
         try {
-            threads.execute(post);
+            lanes.execute(post);
         } catch (RejectedExecutionException e) {
             post.outcome.complete(PostStatus.FAILED); // closed
         }
@@ -142,68 +180,155 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
     }
 
     private PostStatus postNow(String connectionId, byte[] frame) {
-        Lane lane = lanes.get();
-        if (lane == null) {
-            lane = newLane();
-            lanes.set(lane);
+        Answer answer = send(connectionId, frame);
+        if (answer != null && answer.skewAdjusted()) {
+            // as the SDK does after adjusting its clock offset: the same request once more, signed with the corrected time
+            answer = send(connectionId, frame);
         }
-        byte[] head;
+        return answer == null ? PostStatus.FAILED : answer.status();
+    }
+
+    /** What one exchange came to; null when nothing could be signed. */
+    private record Answer(PostStatus status, boolean skewAdjusted) {
+    }
+
+    private Answer send(String connectionId, byte[] frame) {
+        SignedRequest signed;
         try {
-            head = lane.head(connectionId, frame);
+            signed = sign(connectionId, frame);
         } catch (RuntimeException e) {
             // no credentials: nothing was sent, and another try would fail alike. Said once, not per recipient.
             if (!signingFailureLogged.getAndSet(true)) {
-                LOG.error("cannot sign @connections posts (further failures not logged): {}", e.toString());
+                LOG.error("cannot sign @connections posts (further failures not logged); check the function's role "
+                        + "or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables: {}", e.toString());
             }
-            return PostStatus.FAILED;
+            return null;
         }
         try {
-            return PostStatus.of(lane.connection.exchange(head, frame));
+            HttpExecuteResponse response = http.prepareRequest(HttpExecuteRequest.builder()
+                    .request(signed.request())
+                    .contentStreamProvider(signed.payload().orElse(null))
+                    .build()).call();
+            int status = response.httpResponse().statusCode();
+            // Read to the end whatever the status: the connection goes back to the keep-alive cache only then.
+            String body = drain(response.responseBody().orElse(null), status / 100 == 4 && status != 410);
+            if (status / 100 != 4 || status == 410) {
+                return new Answer(PostStatus.of(status), false);
+            }
+            String errorType = errorType(response.httpResponse());
+            boolean adjusted = adjustForSkew(status, errorType, response.httpResponse());
+            if (!adjusted && statusesLogged.add(status)) {
+                LOG.warn("@connections answered {} {} (further {} answers from this instance not logged): {}",
+                        status, errorType, status, body);
+            }
+            return new Answer(PostStatus.of(status), adjusted);
         } catch (IOException e) {
-            return PostStatus.RETRY;
+            return new Answer(PostStatus.RETRY, false);
+        }
+    }
+
+    private SignedRequest sign(String connectionId, byte[] frame) {
+        SdkHttpRequest request = SdkHttpRequest.builder()
+                .method(SdkHttpMethod.POST)
+                .protocol(scheme)
+                .host(host)
+                .port(port < 0 ? null : port)
+                .encodedPath(pathPrefix + encode(connectionId))
+                .putHeader("Content-Type", "application/json")
+                .putHeader("Content-Length", Integer.toString(frame.length))
+                .build();
+        Clock signingClock = Clock.offset(clock, Duration.ofSeconds(-skewSeconds.get()));
+        return signer.sign(r -> r
+                .identity(credentials.resolveCredentials())
+                .request(request)
+                .payload(ContentStreamProvider.fromByteArrayUnsafe(frame))
+                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, SERVICE)
+                .putProperty(AwsV4HttpSigner.REGION_NAME, region)
+                .putProperty(AwsV4HttpSigner.SIGNING_CLOCK, signingClock));
+    }
+
+    /**
+     * Learns the clock offset from a refused post, as the SDK does (AwsServiceException.isClockSkewException,
+     * ClockSkewAdjuster in sdk-core): a definite skew error type, or a possible one (or status 401/403)
+     * when the answer's {@code Date} differs from our clock by 4 minutes or more, sets the offset to
+     * our time minus the server's, in whole seconds, for every later post; the refused post is sent
+     * once more. True when the offset changed.
+     */
+    private boolean adjustForSkew(int status, String errorType, SdkHttpResponse response) {
+        Optional<Instant> serverTime = response.firstMatchingHeader("Date").flatMap(SignedConnectionsPoster::parseDate);
+        if (serverTime.isEmpty()) {
+            return false;
+        }
+        Optional<Long> adjustment = skewAdjustment(status, errorType, clock.instant(), skewSeconds.get(), serverTime.get());
+        if (adjustment.isEmpty() || adjustment.get() == skewSeconds.get()) {
+            return false;
+        }
+        long previous = skewSeconds.getAndSet(adjustment.get());
+        LOG.warn("@connections answered {} {} with a server time {} s from ours: signing with that offset from now on",
+                status, errorType, adjustment.get() - previous);
+        return true;
+    }
+
+    /**
+     * The SDK's clock-skew rule, pure: the offset (client minus server, seconds) to sign with from now
+     * on, or empty when the answer does not show a skewed clock.
+     *
+     * @param now           our clock's time, without any offset
+     * @param currentOffset the offset the refused request was signed with
+     */
+    static Optional<Long> skewAdjustment(int status, String errorType, Instant now, long currentOffset, Instant serverTime) {
+        Duration skew = Duration.between(serverTime, now.minusSeconds(currentOffset)); // as signed
+        boolean definite = DEFINITE_SKEW_ERRORS.contains(errorType);
+        boolean possible = POSSIBLE_SKEW_ERRORS.contains(errorType) || status == 401 || status == 403;
+        if (definite || possible && skew.abs().compareTo(SKEW_THRESHOLD) >= 0) {
+            return Optional.of(Duration.between(serverTime, now).getSeconds());
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Instant> parseDate(String date) {
+        try {
+            return Optional.of(DateUtils.parseRfc1123Date(date));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** {@code x-amzn-ErrorType} without the namespace API Gateway may append after a colon; "" when absent. */
+    private static String errorType(SdkHttpResponse response) {
+        String type = response.firstMatchingHeader("x-amzn-ErrorType").orElse("");
+        int colon = type.indexOf(':');
+        return colon < 0 ? type : type.substring(0, colon);
+    }
+
+    /** Reads a response body to its end and closes it; returns its start as text when {@code keep}, else "". */
+    private static String drain(InputStream body, boolean keep) throws IOException {
+        if (body == null) {
+            return "";
+        }
+        try (body) {
+            byte[] all = body.readAllBytes();
+            if (!keep) {
+                return "";
+            }
+            String text = new String(all, StandardCharsets.UTF_8);
+            return text.length() <= LOGGED_BODY_CHARS ? text : text.substring(0, LOGGED_BODY_CHARS) + "…";
         }
     }
 
     /** Loads and runs the signing path once without sending anything (SnapStart priming). */
     public void prime() {
-        new Lane().head("priming", new byte[] {'{', '}'});
+        sign("priming", new byte[] {'{', '}'});
     }
 
-    /** Stops the poster threads and closes their connections; posts not yet started complete as failed. */
+    /** Stops the poster threads; posts not yet started complete as failed. The HTTP client is the caller's to close. */
     @Override
     public void close() {
-        threads.shutdownNow().forEach(queued -> ((Post) queued).outcome.complete(PostStatus.FAILED));
-        open.forEach(PersistentHttpConnection::close);
-    }
-
-    private Lane newLane() {
-        Lane lane = new Lane();
-        open.add(lane.connection);
-        return lane;
-    }
-
-    /** What one poster thread owns. */
-    private final class Lane {
-        final ConnectionsSigner signer = new ConnectionsSigner(region);
-        final PersistentHttpConnection connection =
-                new PersistentHttpConnection(host, port, tls, connectTimeoutMillis, readTimeoutMillis);
-        final StringBuilder head = new StringBuilder(512);
-
-        byte[] head(String connectionId, byte[] frame) {
-            AwsCredentialsIdentity identity = credentials.resolveCredentials();
-            String path = pathPrefix + encode(connectionId);
-            head.setLength(0);
-            head.append("POST ").append(path).append(" HTTP/1.1\r\n")
-                    .append(signer.signedHeaders(hostHeader, path, frame, clock.instant(), identity))
-                    .append("Content-Length: ").append(frame.length).append("\r\n\r\n");
-            return PersistentHttpConnection.ascii(head.toString());
-        }
+        lanes.shutdownNow().forEach(queued -> ((Post) queued).outcome.complete(PostStatus.FAILED));
     }
 
     /** Percent-encodes everything but RFC 3986 unreserved characters (connection ids end in '=' and may hold '+' or '/'). */
     static String encode(String connectionId) {
-        StringBuilder out = new StringBuilder(connectionId.length() + 8);
-        ConnectionsSigner.percentEncode(out, connectionId, false);
-        return out.toString();
+        return SdkHttpUtils.urlEncode(connectionId);
     }
 }

@@ -1,4 +1,4 @@
-package dev.switchboard.core.aws;
+package dev.switchboard.bench.clients.legacy;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -14,6 +14,7 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.identity.spi.AwsSessionCredentialsIdentity;
 
 /**
+ * Bench only: part of the pre-issue-16 poster kept as PosterBenchmark's baseline ({@link OwnSigV4Poster}).
  * AWS Signature Version 4 for {@code POST @connections/{id}} (service {@code execute-api}), the
  * one request a fan-out repeats thousands of times with only the connection id changing.
  *

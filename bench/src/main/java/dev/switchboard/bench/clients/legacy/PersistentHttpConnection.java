@@ -1,4 +1,4 @@
-package dev.switchboard.core.aws;
+package dev.switchboard.bench.clients.legacy;
 
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
@@ -16,6 +16,7 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
+ * Bench only: part of the pre-issue-16 poster kept as PosterBenchmark's baseline ({@link OwnSigV4Poster}).
  * One keep-alive HTTP/1.1 connection to one origin, for requests whose answer only matters by its
  * status code (the response body is read and dropped). Used by one thread at a time; reconnects
  * on demand, honours {@code Connection: close}, reads Content-Length, chunked and
