@@ -90,8 +90,16 @@ final class DynamoDbLocal implements AutoCloseable {
 
   /** Creates the table (keys, on-demand billing, GSIs, TTL) unless a persisted one exists. */
   void createTable(LocalTemplate.TableDef t, String region) {
+    createTable(URI.create(endpoint()), t, region);
+  }
+
+  /**
+   * {@link #createTable(LocalTemplate.TableDef, String)} on the DynamoDB Local at {@code endpoint}: a
+   * global table's replicas are that one table (it runs with -sharedDb, one database whatever the region).
+   */
+  static void createTable(URI endpoint, LocalTemplate.TableDef t, String region) {
     try (DynamoDbClient client = DynamoDbClient.builder()
-        .endpointOverride(URI.create(endpoint()))
+        .endpointOverride(endpoint)
         .region(Region.of(region))
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
         .build()) {

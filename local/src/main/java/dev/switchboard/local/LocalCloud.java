@@ -46,7 +46,9 @@ public final class LocalCloud implements AutoCloseable {
 
   private final LocalCloudOptions options;
   private final LocalTemplate template;
+  /** Null when another cloud's DynamoDB Local is used ({@link LocalCloudOptions#dynamoDbEndpoint()}). */
   private final DynamoDbLocal dynamoDb;
+  private final String dynamoDbEndpoint;
   private final DynamoDbFaultProxy dynamoDbFaults;
   private final Server server;
   private final Server snsServer;
@@ -105,25 +107,34 @@ public final class LocalCloud implements AutoCloseable {
     if (options.publicRooms() != null) {
       parameters.put("PublicRooms", options.publicRooms());
     }
+    if (!options.replicaRegions().isEmpty()) {
+      parameters.put("ReplicaRegions", String.join(",", options.replicaRegions()));
+    }
     Map<String, String> env = new LinkedHashMap<>();
     if (options.jwtSecret() != null) {
       env.put("SWITCHBOARD_JWT_SECRET", options.jwtSecret());
     }
     env.putAll(options.environment());
-    this.dynamoDb = DynamoDbLocal.start(options.host(), options.dynamoDbPort(), options.dynamoDbData());
-    started.add(dynamoDb);
+    // Several regions (LocalRegions): one DynamoDB Local, started once, stands in for every replica.
+    this.dynamoDb = options.dynamoDbEndpoint() != null ? null
+        : DynamoDbLocal.start(options.host(), options.dynamoDbPort(), options.dynamoDbData());
+    if (dynamoDb != null) {
+      started.add(dynamoDb);
+    }
+    this.dynamoDbEndpoint = dynamoDb != null ? dynamoDb.endpoint() : options.dynamoDbEndpoint().toString();
     // With fault injection the functions reach DynamoDB Local through the proxy; everything else directly.
-    this.dynamoDbFaults = options.dynamoDbFaults() ? DynamoDbFaultProxy.start(URI.create(dynamoDb.endpoint())) : null;
+    this.dynamoDbFaults = options.dynamoDbFaults() ? DynamoDbFaultProxy.start(URI.create(dynamoDbEndpoint)) : null;
     if (dynamoDbFaults != null) {
       started.add(dynamoDbFaults);
     }
-    String functionsDynamoDb = dynamoDbFaults != null ? dynamoDbFaults.endpoint().toString() : dynamoDb.endpoint();
-    TemplateReader.Context ctx = new TemplateReader.Context(options.stage(), REGION, ACCOUNT, API_ID,
+    String functionsDynamoDb = dynamoDbFaults != null ? dynamoDbFaults.endpoint().toString() : dynamoDbEndpoint;
+    TemplateReader.Context ctx = new TemplateReader.Context(options.stage(), options.region(), ACCOUNT, options.apiId(),
         "switchboard-local", port, functionsDynamoDb, "http://localhost:" + snsPort,
         parameters, env);
     this.template = TemplateReader.read(options.template(), ctx);
     if (template.table() != null) {
-      dynamoDb.createTable(template.table(), REGION);
+      // the regional table, or the global table in the region whose stack owns it (the first of ReplicaRegions)
+      DynamoDbLocal.createTable(URI.create(dynamoDbEndpoint), template.table(), options.region());
     }
 
     long timeoutOverride = options.functionTimeout() == null ? 0 : options.functionTimeout().toMillis();
@@ -131,7 +142,7 @@ public final class LocalCloud implements AutoCloseable {
     Map<String, FunctionRuntime> functions = new LinkedHashMap<>();
     List<java.util.concurrent.CompletableFuture<Void>> prewarming = new ArrayList<>();
     if (functionMode == LocalCloudOptions.FunctionMode.PROCESS) {
-      ProcessRuntime.Host host = new ProcessRuntime.Host(runtimeApi, runtimeLibraries, signals, scheduler, REGION, ACCOUNT,
+      ProcessRuntime.Host host = new ProcessRuntime.Host(runtimeApi, runtimeLibraries, signals, scheduler, options.region(), ACCOUNT,
           report -> reportListeners.forEach(l -> l.accept(report)));
       for (var entry : template.functions().entrySet()) {
         Path code = options.functionCode().get(entry.getKey());
@@ -156,7 +167,7 @@ public final class LocalCloud implements AutoCloseable {
     functionRuntimes.addAll(functions.values());
     started.add(() -> functionRuntimes.forEach(FunctionRuntime::close));
 
-    this.gateway = new Gateway(template, functions, options.stage(), API_ID, options.idleTimeout(),
+    this.gateway = new Gateway(template, functions, options.stage(), options.apiId(), options.idleTimeout(),
         options.maxConnectionAge(), dispatchPool, scheduler, faults, options.throttling(), options.serialDispatch());
     gateway.usage(usage);
     server.setHandler(LocalListeners.localHostsOnly(options.host(), new MetricsEndpoint(readout, usage, gateway.handler(server))));
@@ -247,7 +258,7 @@ public final class LocalCloud implements AutoCloseable {
   public URI webSocketUri() { return URI.create("ws://localhost:" + port + "/" + options.stage()); }
   /** The management API base, as given to the SDK's {@code endpointOverride}. */
   public URI connectionsEndpoint() { return URI.create("http://localhost:" + port + "/" + options.stage()); }
-  public URI dynamoDbEndpoint() { return URI.create(dynamoDb.endpoint()); }
+  public URI dynamoDbEndpoint() { return URI.create(dynamoDbEndpoint); }
   public URI snsEndpoint() { return URI.create("http://localhost:" + snsPort); }
   public String topicArn() { return template.topicArn(); }
   /** The local ARN of the template's topic with this logical id (e.g. {@code FanOutTopic}). */
@@ -265,9 +276,19 @@ public final class LocalCloud implements AutoCloseable {
         .url();
   }
   public URI chatPageUri() { return URI.create("http://localhost:" + port + "/"); }
-  public String tableName() { return template.table() == null ? null : template.table().tableName(); }
+  /**
+   * The table the functions use: the template's, or, in a region whose stack does not own the
+   * global table, the replica its functions are configured with.
+   */
+  public String tableName() {
+    if (template.table() != null) {
+      return template.table().tableName();
+    }
+    return template.functions().values().stream().map(f -> f.environment().get("SWITCHBOARD_TABLE"))
+        .filter(t -> t != null && !t.isBlank()).findFirst().orElse(null);
+  }
   public String stage() { return options.stage(); }
-  public String region() { return REGION; }
+  public String region() { return options.region(); }
   public LocalTemplate template() { return template; }
   /** Fault injection for {@code @connections}. */
   public Faults faults() { return faults; }
@@ -330,7 +351,9 @@ public final class LocalCloud implements AutoCloseable {
     if (dynamoDbFaults != null) {
       stopQuietly("DynamoDB fault proxy", dynamoDbFaults::close);
     }
-    stopQuietly("DynamoDB Local", dynamoDb::close);
+    if (dynamoDb != null) {
+      stopQuietly("DynamoDB Local", dynamoDb::close);
+    }
     functionRuntimes.forEach(FunctionRuntime::close);
     if (signals != null) {
       signals.close();

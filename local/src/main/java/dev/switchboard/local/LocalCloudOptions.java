@@ -39,6 +39,12 @@ import java.util.Map;
  *     listener binds ({@code 0.0.0.0} = all interfaces: anyone on the network can connect)
  * @param serialDispatch handle each connection's frames one at a time in arrival order, for
  *     debugging only: API Gateway runs them concurrently (default off)
+ * @param region the AWS region this cloud plays (AWS_REGION of its functions, its ARNs); default us-east-1
+ * @param apiId the API id in events and in the management endpoint the template builds; default localws001
+ * @param replicaRegions sets the template's ReplicaRegions: the regions of one global table, this
+ *     one among them (empty = one region, the default). {@link LocalRegions} sets it for each region
+ * @param dynamoDbEndpoint an already running DynamoDB Local to use instead of starting one (null = start
+ *     one); the table is created there when the template declares it in this region
  */
 public record LocalCloudOptions(
     Path template,
@@ -63,7 +69,11 @@ public record LocalCloudOptions(
     boolean prewarmFunctions,
     Duration functionInitTimeout,
     boolean serialDispatch,
-    String host) {
+    String host,
+    String region,
+    String apiId,
+    java.util.List<String> replicaRegions,
+    java.net.URI dynamoDbEndpoint) {
 
   /** How function instances run. */
   public enum FunctionMode {
@@ -84,6 +94,7 @@ public record LocalCloudOptions(
   public LocalCloudOptions {
     environment = Map.copyOf(environment);
     functionCode = Map.copyOf(functionCode);
+    replicaRegions = java.util.List.copyOf(replicaRegions);
   }
 
   public static Builder builder() {
@@ -115,6 +126,10 @@ public record LocalCloudOptions(
     private Duration functionInitTimeout = Duration.ofSeconds(10);
     private boolean serialDispatch;
     private String host;
+    private String region = "us-east-1";
+    private String apiId = "localws001";
+    private java.util.List<String> replicaRegions = java.util.List.of();
+    private java.net.URI dynamoDbEndpoint;
 
     public Builder template(Path v) { template = v; return this; }
     public Builder port(int v) { port = v; return this; }
@@ -139,12 +154,31 @@ public record LocalCloudOptions(
     public Builder functionInitTimeout(Duration v) { functionInitTimeout = v; return this; }
     public Builder serialDispatch(boolean v) { serialDispatch = v; return this; }
     public Builder host(String v) { host = v; return this; }
+    public Builder region(String v) { region = v; return this; }
+    public Builder apiId(String v) { apiId = v; return this; }
+    public Builder replicaRegions(java.util.List<String> v) { replicaRegions = v; return this; }
+    public Builder dynamoDbEndpoint(java.net.URI v) { dynamoDbEndpoint = v; return this; }
+
+    /** A builder holding {@code options}' values, to start from them and change a few. */
+    public static Builder from(LocalCloudOptions o) {
+      Builder b = new Builder();
+      b.template = o.template(); b.port = o.port(); b.dynamoDbPort = o.dynamoDbPort(); b.snsPort = o.snsPort();
+      b.stage = o.stage(); b.devAuth = o.devAuth(); b.jwtSecret = o.jwtSecret(); b.idleTimeout = o.idleTimeout();
+      b.maxConnectionAge = o.maxConnectionAge(); b.dynamoDbData = o.dynamoDbData(); b.functionTimeout = o.functionTimeout();
+      b.snsRetryBase = o.snsRetryBase(); b.environment = o.environment(); b.throttling = o.throttling();
+      b.dynamoDbFaults = o.dynamoDbFaults(); b.publicRooms = o.publicRooms(); b.functionMode = o.functionMode();
+      b.functionCode = o.functionCode(); b.functionIdleTimeout = o.functionIdleTimeout();
+      b.prewarmFunctions = o.prewarmFunctions(); b.functionInitTimeout = o.functionInitTimeout();
+      b.serialDispatch = o.serialDispatch(); b.host = o.host(); b.region = o.region(); b.apiId = o.apiId();
+      b.replicaRegions = o.replicaRegions(); b.dynamoDbEndpoint = o.dynamoDbEndpoint();
+      return b;
+    }
 
     public LocalCloudOptions build() {
       return new LocalCloudOptions(template, port, dynamoDbPort, snsPort, stage, devAuth, jwtSecret,
           idleTimeout, maxConnectionAge, dynamoDbData, functionTimeout, snsRetryBase, environment, throttling,
           dynamoDbFaults, publicRooms, functionMode, functionCode, functionIdleTimeout, prewarmFunctions,
-          functionInitTimeout, serialDispatch, host);
+          functionInitTimeout, serialDispatch, host, region, apiId, replicaRegions, dynamoDbEndpoint);
     }
   }
 }

@@ -100,6 +100,12 @@ public final class Main implements Callable<Integer> {
           + "e.g. --env SWITCHBOARD_SEND_RATE_PER_SECOND=0 for load tests")
   java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
 
+  @Option(names = "--regions", split = ",", paramLabel = "REGION,REGION",
+      description = "run the stack in several regions over one DynamoDB Local standing in for the global table, "
+          + "e.g. us-east-1,eu-west-1: a gateway, functions and SNS endpoint per region, the n-th (from 0) on "
+          + "--port + n and --sns-port + n (default: one region, us-east-1; see docs/LOCAL.md, \"Several regions\")")
+  java.util.List<String> regions = new java.util.ArrayList<>();
+
   @Option(names = "--metrics-every", defaultValue = "PT10S",
       description = "print a one-line summary of the functions' metrics and the AWS cost so far this often, when "
           + "something changed, ISO-8601; PT0S = never (the JSON is at /_local/metrics) (default ${DEFAULT-VALUE})")
@@ -149,8 +155,14 @@ public final class Main implements Callable<Integer> {
           + " (run from the repository or pass --template PATH)");
       return 2;
     }
-    String busy = StartupProblem.busyPort(java.util.Map.of("--port", port, "--dynamodb-port", dynamoDbPort,
-        "--sns-port", snsPort));
+    java.util.Map<String, Integer> ports = new java.util.LinkedHashMap<>(java.util.Map.of("--port", port,
+        "--dynamodb-port", dynamoDbPort, "--sns-port", snsPort));
+    for (int i = 1; i < regions.size(); i++) {
+      // the other regions' listeners, next to the first's
+      ports.put("--port (+" + i + " for " + regions.get(i) + ")", port == 0 ? 0 : port + i);
+      ports.put("--sns-port (+" + i + " for " + regions.get(i) + ")", snsPort == 0 ? 0 : snsPort + i);
+    }
+    String busy = StartupProblem.busyPort(ports);
     if (busy != null) {
       err.println("switchboard-local: " + busy);
       return 2;
@@ -165,13 +177,17 @@ public final class Main implements Callable<Integer> {
     if (maxConnectionsPerUser != null) {
       env.put("SWITCHBOARD_MAX_CONNECTIONS_PER_USER", Integer.toString(maxConnectionsPerUser));
     }
-    LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().template(template).port(port).stage(stage)
+    LocalCloudOptions options = LocalCloudOptions.builder().template(template).port(port).stage(stage)
         .dynamoDbPort(dynamoDbPort).snsPort(snsPort).devAuth(devAuth)
         .jwtSecret(jwtSecret == null || jwtSecret.isBlank() ? null : jwtSecret)
         .dynamoDbData(dynamoDbData).idleTimeout(idleTimeout).maxConnectionAge(maxAge).throttling(throttle)
         .publicRooms(publicRooms).serialDispatch(serialDispatch).host(host).environment(env)
         .functionMode(inProcess ? LocalCloudOptions.FunctionMode.IN_PROCESS : LocalCloudOptions.FunctionMode.PROCESS)
-        .build());
+        .build();
+    if (!regions.isEmpty()) {
+      return runRegions(options);
+    }
+    LocalCloud cloud = LocalCloud.start(options);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping: every open connection gets its $disconnect");
@@ -186,6 +202,30 @@ public final class Main implements Callable<Integer> {
     if (!metricsEvery.isZero() && !metricsEvery.isNegative()) {
       printSummaries(cloud, stopped);
     }
+    stopped.await();
+    return 0;
+  }
+
+  /** {@code --regions}: a cloud per region over one DynamoDB Local, until stopped. */
+  private int runRegions(LocalCloudOptions options) throws Exception {
+    LocalRegions clouds;
+    try {
+      clouds = LocalRegions.start(regions.stream().map(String::trim).toList(), options);
+    } catch (IllegalArgumentException e) {
+      spec.commandLine().getErr().println("switchboard-local: " + e.getMessage());
+      return 2;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("stopping every region: every open connection gets its $disconnect");
+      clouds.close();
+      stopped.countDown();
+    }, "shutdown"));
+    System.out.println();
+    System.out.println("Switchboard local cloud is ready in " + clouds.regions().size() + " regions (stage " + stage + ")");
+    System.out.println(clouds.describe());
+    System.out.println("Stop with Ctrl-C.");
+    System.out.flush();
     stopped.await();
     return 0;
   }

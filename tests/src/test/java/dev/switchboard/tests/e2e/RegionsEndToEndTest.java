@@ -1,0 +1,214 @@
+package dev.switchboard.tests.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+
+import dev.switchboard.local.LocalCloud;
+import dev.switchboard.local.LocalCloudOptions;
+import dev.switchboard.local.LocalRegions;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/**
+ * One stack in two regions over one table (issue 20): the local cloud's {@code --regions
+ * us-east-1,eu-west-1}, real WebSocket clients on each region's gateway, every function as its own
+ * process per region. A room spanning both regions, a user connected in both, history read in the
+ * other region, and one region stopping while the other goes on. Replication lag is not modelled
+ * (docs/LOCAL.md): every region reads every write at once.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RegionsEndToEndTest {
+
+    static final String US = "us-east-1";
+    static final String EU = "eu-west-1";
+    static LocalRegions regions;
+
+    @BeforeAll
+    static void start() throws Exception {
+        regions = LocalRegions.start(List.of(US, EU), LocalCloudOptions.builder()
+                .template(LocalCloudFixture.TEMPLATE)
+                .port(0).dynamoDbPort(0).snsPort(0)
+                .functionInitTimeout(LocalCloudFixture.INIT_TIMEOUT).functionTimeout(LocalCloudFixture.FUNCTION_TIMEOUT)
+                .devAuth(true)
+                .build());
+        for (String region : List.of(US, EU)) {
+            try {
+                // a first handshake per region: its $connect may be slower than a client waits on a loaded machine
+                WsClient.tryConnect(uri(region, "warm-up")).get(60, java.util.concurrent.TimeUnit.SECONDS).close();
+            } catch (Exception slow) {
+                // the invocation runs on; the function is warm either way
+            }
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (regions != null) {
+            regions.close();
+        }
+    }
+
+    static URI uri(String region, String user) {
+        return URI.create(regions.region(region).webSocketUri() + "?user=" + URLEncoder.encode(user, StandardCharsets.UTF_8));
+    }
+
+    static boolean ofType(JsonObject f, String type) {
+        return f.has("type") && f.get("type").getAsString().equals(type);
+    }
+
+    static List<String> ids(JsonObject history) {
+        List<String> ids = new ArrayList<>();
+        for (JsonElement m : history.getAsJsonArray("messages")) {
+            ids.add(m.getAsJsonObject().get("id").getAsString());
+        }
+        return ids;
+    }
+
+    @Test
+    @Order(1)
+    void printedEndpoints_sayWhichRegionEachIs_andEachRegionHasItsOwnGateway() {
+        String described = regions.describe();
+        assertThat(described).contains("[us-east-1]", "[eu-west-1]",
+                String.valueOf(regions.region(US).webSocketUri()), String.valueOf(regions.region(EU).webSocketUri()));
+        assertThat(regions.region(US).port()).isNotEqualTo(regions.region(EU).port());
+        assertThat(regions.region(US).region()).isEqualTo(US);
+        assertThat(regions.region(EU).region()).isEqualTo(EU);
+        assertThat(regions.region(EU).tableName()).isEqualTo(regions.region(US).tableName());
+    }
+
+    @Test
+    @Order(2)
+    void aRoomSpanningBothRegions_deliversEveryMessageToEveryMemberExactlyOnce() throws Exception {
+        String room = "world";
+        try (WsClient alice = WsClient.connect(uri(US, "alice"));
+             WsClient bob = WsClient.connect(uri(EU, "bob"));
+             WsClient carol = WsClient.connect(uri(EU, "carol"))) {
+            ChatEndToEndTest.join(alice, room, "alice");
+            ChatEndToEndTest.join(bob, room, "bob");
+            ChatEndToEndTest.join(carol, room, "carol");
+
+            // each region's memberships record where their connection lives
+            try (TableProbe table = new TableProbe(regions.region(US))) {
+                List<String> homes = table.partition("ROOM#" + room).stream()
+                        .map(i -> i.getOrDefault("home", AttributeValue.fromS("none")).s()).toList();
+                assertThat(homes).hasSize(3).filteredOn(h -> h.startsWith(US + " ")).hasSize(1);
+                assertThat(homes).filteredOn(h -> h.startsWith(EU + " ")).hasSize(2);
+            }
+
+            Map<String, Set<String>> sentBy = Map.of("alice", new HashSet<>(), "bob", new HashSet<>(), "carol", new HashSet<>());
+            for (int i = 0; i < 3; i++) {
+                sentBy.get("alice").add(ChatEndToEndTest.send(alice, room, "from us " + i, "us-" + i));
+                sentBy.get("bob").add(ChatEndToEndTest.send(bob, room, "from eu " + i, "eu-" + i));
+            }
+            // a retried send, in the region it was first sent to, is acknowledged with the first id and not delivered again
+            assertThat(sentBy.get("alice")).contains(ChatEndToEndTest.send(alice, room, "from us 0", "us-0"));
+            // the last one, sent after every other was acknowledged
+            sentBy.get("carol").add(ChatEndToEndTest.send(carol, room, "last", "eu-last"));
+
+            Map<String, WsClient> members = Map.of("alice", alice, "bob", bob, "carol", carol);
+            for (Map.Entry<String, WsClient> member : members.entrySet()) {
+                // everyone else's messages (a room's fan-out leaves out the sender's own connection)
+                Set<String> expected = new HashSet<>();
+                sentBy.forEach((user, ids) -> {
+                    if (!user.equals(member.getKey())) {
+                        expected.addAll(ids);
+                    }
+                });
+                int others = expected.size();
+                List<String> received = new ArrayList<>();
+                while (!expected.isEmpty()) {
+                    JsonObject frame = member.getValue().next(f -> ofType(f, "message"));
+                    received.add(frame.get("id").getAsString());
+                    expected.remove(frame.get("id").getAsString());
+                }
+                assertThat(received).as(member.getKey() + " got each message once").hasSize(others).doesNotHaveDuplicates();
+                assertThat(member.getValue().frames.stream().filter(f -> f.contains("\"type\":\"message\"")))
+                        .as(member.getKey() + ": no repeat after the last").isEmpty();
+            }
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aDirectMessage_reachesTheUsersConnectionsInBothRegions() throws Exception {
+        try (WsClient daveUs = WsClient.connect(uri(US, "dave"));
+             WsClient daveEu = WsClient.connect(uri(EU, "dave"));
+             WsClient erin = WsClient.connect(uri(EU, "erin"))) {
+            // the connections are registered once their handshakes complete ($connect runs during them)
+            erin.send("{\"action\":\"direct\",\"to\":\"dave\",\"text\":\"psst\",\"clientMsgId\":\"d-1\"}");
+            String id = erin.next(f -> ChatEndToEndTest.ackFor(f, "d-1")).get("id").getAsString();
+            for (WsClient dave : List.of(daveUs, daveEu)) {
+                JsonObject direct = dave.next(f -> ofType(f, "direct"));
+                assertThat(direct.get("id").getAsString()).isEqualTo(id);
+                assertThat(direct.get("from").getAsString()).isEqualTo("erin");
+                assertThat(direct.get("text").getAsString()).isEqualTo("psst");
+            }
+        }
+    }
+
+    @Test
+    @Order(4)
+    void historyReadInTheOtherRegion_hasWhatBothRegionsStored() throws Exception {
+        String room = "history-across";
+        List<String> sentIds = new ArrayList<>();
+        try (WsClient frank = WsClient.connect(uri(US, "frank"));
+             WsClient gina = WsClient.connect(uri(EU, "gina"))) {
+            ChatEndToEndTest.join(frank, room, "frank");
+            ChatEndToEndTest.join(gina, room, "gina");
+            for (int i = 0; i < 2; i++) {
+                sentIds.add(ChatEndToEndTest.send(frank, room, "us " + i, "h-us-" + i));
+                sentIds.add(ChatEndToEndTest.send(gina, room, "eu " + i, "h-eu-" + i));
+            }
+        }
+        // gina comes back through the other region and reads the room
+        try (WsClient gina = WsClient.connect(uri(US, "gina"))) {
+            ChatEndToEndTest.join(gina, room, "gina");
+            gina.send("{\"action\":\"history\",\"room\":\"" + room + "\",\"limit\":50}");
+            List<String> ids = ids(gina.nextOfType("history"));
+            // ids are unique across regions and sort in creation order: resuming after one is exact
+            assertThat(ids).containsExactlyElementsOf(sentIds.stream().sorted().toList()).containsExactlyInAnyOrderElementsOf(sentIds);
+            gina.send("{\"action\":\"history\",\"room\":\"" + room + "\",\"after\":\"" + sentIds.get(1) + "\",\"limit\":50}");
+            assertThat(ids(gina.nextOfType("history"))).containsExactlyElementsOf(sentIds.subList(2, sentIds.size()));
+        }
+    }
+
+    @Test
+    @Order(5)
+    void oneRegionStopping_leavesTheOtherServing() throws Exception {
+        String room = "outage";
+        LocalCloud us = regions.region(US);
+        try (WsClient hank = WsClient.connect(uri(US, "hank"));
+             WsClient ivy = WsClient.connect(uri(EU, "ivy"))) {
+            ChatEndToEndTest.join(hank, room, "hank");
+            ChatEndToEndTest.join(ivy, room, "ivy");
+
+            regions.stop(EU);
+            ivy.awaitClose();
+            assertThat(regions.describe()).contains("[eu-west-1] (stopped)");
+
+            // us-east-1 goes on: sends are acknowledged and delivered to its members, new connections come in
+            try (WsClient jack = WsClient.connect(URI.create(us.webSocketUri() + "?user=jack"))) {
+                ChatEndToEndTest.join(jack, room, "jack");
+                String id = ChatEndToEndTest.send(hank, room, "still here", "o-1");
+                assertThat(jack.next(f -> ofType(f, "message")).get("id").getAsString()).isEqualTo(id);
+            }
+        }
+    }
+}
