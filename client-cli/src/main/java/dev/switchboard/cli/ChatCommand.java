@@ -17,6 +17,10 @@ import org.jline.reader.UserInterruptException;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
+import dev.switchboard.protocol.ServerFrame;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -103,8 +107,7 @@ final class ChatCommand implements Callable<Integer> {
                     if (current == null) {
                         print.accept("-- join a room first: /join ROOM");
                     } else {
-                        session.send("{\"action\":\"send\",\"room\":" + ChatSession.quote(current) + ",\"text\":"
-                                + ChatSession.quote(line) + ",\"clientMsgId\":\"" + UUID.randomUUID() + "\"}");
+                        session.send(new Request.Send(current, line, UUID.randomUUID().toString()));
                         print.accept(render.line(ownMessage(line)));
                     }
                     continue;
@@ -140,15 +143,14 @@ final class ChatCommand implements Callable<Integer> {
                     case "/who" -> {
                         String room = parts.length > 1 ? parts[1] : current;
                         if (room != null) {
-                            session.send("{\"action\":\"who\",\"room\":" + ChatSession.quote(room) + "}");
+                            session.send(new Request.Who(room, null));
                         }
                     }
                     case "/dm" -> {
                         if (parts.length < 3) {
                             print.accept("-- usage: /dm USER TEXT");
                         } else {
-                            session.send("{\"action\":\"direct\",\"to\":" + ChatSession.quote(parts[1]) + ",\"text\":"
-                                    + ChatSession.quote(parts[2]) + ",\"clientMsgId\":\"" + UUID.randomUUID() + "\"}");
+                            session.send(new Request.Direct(parts[1], parts[2], UUID.randomUUID().toString()));
                             print.accept("-- direct message to " + parts[1] + ": " + parts[2]);
                         }
                     }
@@ -169,13 +171,9 @@ final class ChatCommand implements Callable<Integer> {
         }
     }
 
+    /** The user's own line as the message frame the others get (no id yet: the ack brings it). */
     private com.google.gson.JsonObject ownMessage(String text) {
-        com.google.gson.JsonObject frame = new com.google.gson.JsonObject();
-        frame.addProperty("type", "message");
-        frame.addProperty("room", current);
-        frame.addProperty("from", connection.user == null ? "me" : connection.user);
-        frame.addProperty("text", text);
-        frame.addProperty("ts", System.currentTimeMillis());
-        return frame;
+        return Json.GSON.toJsonTree(new ServerFrame.Message(current, null, connection.user == null ? "me" : connection.user,
+                text, System.currentTimeMillis())).getAsJsonObject();
     }
 }

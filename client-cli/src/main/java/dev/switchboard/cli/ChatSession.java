@@ -22,6 +22,10 @@ import java.util.function.Consumer;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
+import dev.switchboard.protocol.ServerFrame;
+
 /**
  * A connection that survives drops: on close it reconnects with exponential backoff and jitter,
  * rejoins its rooms and asks each for {@code history after=<last id seen>}, de-duplicating by id,
@@ -66,7 +70,7 @@ final class ChatSession implements AutoCloseable {
     /** Rooms whose next history page was asked for by the user: shown whole, even messages already on screen. */
     private final Set<String> historyAsked = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Rooms whose join is not confirmed yet, with the history request to send once it is (or null). */
-    private final Map<String, String> historyOnJoin = new HashMap<>();
+    private final Map<String, Request.History> historyOnJoin = new HashMap<>();
     private final Map<String, CompletableFuture<Void>> joining = new HashMap<>();
     /** Joins waiting for the history page asked for on confirmation: the join completes with it. */
     private final Map<String, CompletableFuture<Void>> awaitingHistory = new HashMap<>();
@@ -112,7 +116,7 @@ final class ChatSession implements AutoCloseable {
         synchronized (this) {
             rooms.add(room);
             confirmed = sendJoin(connection, room, initialHistory
-                    ? "{\"action\":\"history\",\"room\":" + quote(room) + ",\"limit\":20}" : null);
+                    ? new Request.History(room, null, 20) : null);
         }
         try {
             confirmed.get(JOIN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -130,14 +134,14 @@ final class ChatSession implements AutoCloseable {
     static final Duration JOIN_WAIT = Duration.ofSeconds(10);
 
     /** Sends a join; {@code history} (or null) goes out once the join is confirmed. Holds the lock. */
-    private CompletableFuture<Void> sendJoin(Connection to, String room, String history) {
+    private CompletableFuture<Void> sendJoin(Connection to, String room, Request.History history) {
         CompletableFuture<Void> confirmed = new CompletableFuture<>();
         CompletableFuture<Void> previous = joining.put(room, confirmed);
         if (previous != null) {
             confirmed.whenComplete((ok, failure) -> previous.complete(null));
         }
         historyOnJoin.put(room, history);
-        to.send("{\"action\":\"join\",\"room\":" + quote(room) + "}");
+        to.send(Json.write(new Request.Join(room)));
         return confirmed;
     }
 
@@ -153,10 +157,10 @@ final class ChatSession implements AutoCloseable {
             if (confirmed == null) {
                 return;
             }
-            String history = historyOnJoin.remove(room);
+            Request.History history = historyOnJoin.remove(room);
             if (history != null) {
                 awaitingHistory.put(room, confirmed);
-                connection.send(history);
+                connection.send(Json.write(history));
                 return;
             }
         }
@@ -165,7 +169,7 @@ final class ChatSession implements AutoCloseable {
 
     synchronized void leave(String room) {
         rooms.remove(room);
-        connection.send("{\"action\":\"leave\",\"room\":" + quote(room) + "}");
+        connection.send(Json.write(new Request.Leave(room)));
     }
 
     synchronized Set<String> rooms() {
@@ -175,11 +179,12 @@ final class ChatSession implements AutoCloseable {
     /** {@code /history}: the newest {@code limit} messages of the room, printed even if already shown. */
     void history(String room, int limit) {
         historyAsked.add(room);
-        connection.send("{\"action\":\"history\",\"room\":" + quote(room) + ",\"limit\":" + limit + "}");
+        connection.send(Json.write(new Request.History(room, null, limit)));
     }
 
-    void send(String json) {
-        connection.send(json);
+    /** Sends one request on the current connection. */
+    void send(Request request) {
+        connection.send(Json.write(request));
     }
 
     /** Drops the socket as a network failure would (tests). */
@@ -289,7 +294,7 @@ final class ChatSession implements AutoCloseable {
         waitingForToken = false;
         pendingToken = token;
         try {
-            connection.send("{\"action\":\"refresh\",\"token\":" + quote(token) + "}");
+            connection.send(Json.write(new Request.Refresh(token)));
         } catch (RuntimeException e) {
             // the socket is closing: the reconnect uses the newly read token anyway; look again soon
             planRefresh(5000);
@@ -322,15 +327,13 @@ final class ChatSession implements AutoCloseable {
             // the page asked for on joining is not the one the user asked for with /history
             boolean asked = joined == null && historyAsked.remove(room);
             for (JsonElement element : frame.getAsJsonArray("messages")) {
-                JsonObject message = element.getAsJsonObject();
-                message.addProperty("type", "message");
-                message.addProperty("room", room);
-                deliver(message, asked);
+                ServerFrame.HistoryItem item = Json.GSON.fromJson(element, ServerFrame.HistoryItem.class);
+                deliver(Json.GSON.toJsonTree(new ServerFrame.Message(room, item.id(), item.from(), item.text(), item.ts()))
+                        .getAsJsonObject(), asked);
             }
             if (frame.has("next")) {
                 // the page was cut to fit 128 KB (or is one of several after a reconnect): fetch the rest
-                connection.send("{\"action\":\"history\",\"room\":" + quote(room) + ",\"after\":"
-                        + quote(frame.get("next").getAsString()) + ",\"limit\":100}");
+                connection.send(Json.write(new Request.History(room, frame.get("next").getAsString(), 100)));
             }
             if (joined != null) {
                 joined.complete(null);
@@ -387,20 +390,13 @@ final class ChatSession implements AutoCloseable {
                 for (String room : rooms) {
                     String after = lastIdByRoom.get(room);
                     // Not waited for here (this is the reader thread, which receives the confirmation).
-                    sendJoin(next, room, "{\"action\":\"history\",\"room\":" + quote(room)
-                            + (after == null ? "" : ",\"after\":" + quote(after)) + ",\"limit\":100}");
+                    sendJoin(next, room, new Request.History(room, after, 100));
                 }
             }
             onStatus.accept("reconnected");
             scheduleRefresh(tokenOf(uri));
             return;
         }
-    }
-
-    private static final com.google.gson.Gson GSON = new com.google.gson.Gson();
-
-    static String quote(String value) {
-        return GSON.toJson(value);
     }
 
     @Override

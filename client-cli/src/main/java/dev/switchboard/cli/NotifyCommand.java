@@ -3,7 +3,8 @@ package dev.switchboard.cli;
 import java.net.URI;
 import java.util.concurrent.Callable;
 
-import com.google.gson.JsonObject;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Notification;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -44,9 +45,9 @@ final class NotifyCommand implements Callable<Integer> {
         boolean all;
     }
 
-    /** The server's limits (core's {@code Notification.MAX_TITLE} / {@code MAX_BODY}): the frame must fit 128 KB. */
-    static final int MAX_TITLE = 200;
-    static final int MAX_BODY = 16_000;
+    /** The server's limits: the frame must fit 128 KB. */
+    static final int MAX_TITLE = Notification.MAX_TITLE;
+    static final int MAX_BODY = Notification.MAX_BODY;
 
     @Override
     public Integer call() throws Exception {
@@ -59,24 +60,14 @@ final class NotifyCommand implements Callable<Integer> {
             throw new CliException(ExitCode.USAGE, "--body is " + body.length() + " characters; at most " + MAX_BODY
                     + " are delivered (API Gateway's 128 KB message limit): shorten it or send a link");
         }
-        JsonObject targetJson = new JsonObject();
-        if (target.room != null) {
-            targetJson.addProperty("room", target.room);
-        } else if (target.user != null) {
-            targetJson.addProperty("user", target.user);
-        } else {
-            targetJson.addProperty("all", true);
-        }
-        JsonObject message = new JsonObject();
-        message.add("target", targetJson);
-        message.addProperty("title", title);
-        message.addProperty("body", body);
+        String message = Json.write(new Notification(target.room, target.user, target.room == null && target.user == null,
+                title, body));
         var builder = SnsClient.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.of(region));
         if (endpoint != null) {
             builder.endpointOverride(endpoint);
         }
         try (SnsClient sns = builder.build()) {
-            String id = sns.publish(r -> r.topicArn(topicArn).message(message.toString())).messageId();
+            String id = sns.publish(r -> r.topicArn(topicArn).message(message)).messageId();
             spec.commandLine().getOut().println(TerminalText.safe(id));
             return ExitCode.OK;
         } catch (SdkException e) {

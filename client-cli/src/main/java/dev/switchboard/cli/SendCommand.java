@@ -7,6 +7,9 @@ import java.util.concurrent.TimeUnit;
 
 import com.google.gson.JsonObject;
 
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,11 +38,10 @@ final class SendCommand implements Callable<Integer> {
         String clientMsgId = "cli-" + UUID.randomUUID();
         try (Connection socket = new Connection()) {
             socket.open(connection.endpoint());
-            socket.send("{\"action\":\"join\",\"room\":" + ChatSession.quote(room) + "}");
+            socket.send(Json.write(new Request.Join(room)));
             // On AWS frames of one connection may be handled out of order: wait for the join first.
             await(socket, f -> "presence".equals(type(f)) && "join".equals(str(f, "event")) && room.equals(str(f, "room")));
-            socket.send("{\"action\":\"send\",\"room\":" + ChatSession.quote(room) + ",\"text\":"
-                    + ChatSession.quote(String.join(" ", words)) + ",\"clientMsgId\":\"" + clientMsgId + "\"}");
+            socket.send(Json.write(new Request.Send(room, String.join(" ", words), clientMsgId)));
             JsonObject ack = await(socket, f -> "ack".equals(type(f)) && clientMsgId.equals(str(f, "clientMsgId")));
             spec.commandLine().getOut().println(TerminalText.safe(ack.get("id").getAsString()));
             return ExitCode.OK;
