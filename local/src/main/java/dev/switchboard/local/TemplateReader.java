@@ -1,9 +1,7 @@
 package dev.switchboard.local;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,20 +9,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.AbstractConstruct;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.nodes.MappingNode;
-import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.ScalarNode;
-import org.yaml.snakeyaml.nodes.SequenceNode;
-import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * Reads a SAM / CloudFormation template and resolves it against the local resources: {@code !Ref}
  * of a table gives its name, of a topic its local ARN, of a parameter its default (or an override),
  * and the API Gateway management endpoint is rewritten to this machine.
+ *
+ * <p>Every property of every resource the template creates here (and of {@code Globals}) is resolved
+ * at start-up, whether the local cloud uses it or not: an intrinsic function it cannot resolve
+ * ({@code Fn::ImportValue}, {@code Fn::GetAZs}, a {@code Fn::GetAtt} attribute it does not model, ...)
+ * fails {@link #read} with an {@link IllegalArgumentException} naming the intrinsic, the resource and
+ * the property, instead of reaching a function as a string like {@code "{Fn::FindInMap=[...]}"}.
  */
 public final class TemplateReader {
 
@@ -53,6 +48,7 @@ public final class TemplateReader {
   private final Map<String, Map<String, Object>> resources;
   private final Map<String, Object> parameters;
   private final Map<String, Object> conditions;
+  private final Map<String, Object> mappings;
   /** Resources the template declares under a Condition that is false here. */
   private final java.util.Set<String> absent;
   private final Context context;
@@ -62,6 +58,7 @@ public final class TemplateReader {
     this.context = context;
     this.parameters = castMap(root.getOrDefault("Parameters", Map.of()));
     this.conditions = castMap(root.getOrDefault("Conditions", Map.of()));
+    this.mappings = castMap(root.getOrDefault("Mappings", Map.of()));
     this.resources = new LinkedHashMap<>();
     this.absent = new java.util.HashSet<>();
     castMap(root.getOrDefault("Resources", Map.of())).forEach((k, v) -> {
@@ -76,14 +73,47 @@ public final class TemplateReader {
     });
   }
 
-  /** Parses and resolves the template at {@code path}. */
+  /**
+   * Parses and resolves the template at {@code path}.
+   *
+   * @throws IOException when it cannot be read or is no template
+   * @throws IllegalArgumentException when something in it does not resolve here: the message starts
+   *     with the file, names the resource and property, and says what to change
+   */
   public static LocalTemplate read(Path path, Context context) throws IOException {
-    try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
-      Object loaded = new Yaml(new CloudFormationConstructor()).load(reader);
-      if (!(loaded instanceof Map)) {
-        throw new IOException(path + " is not a CloudFormation template (no top-level mapping)");
+    Map<String, Object> root = CloudFormationYaml.read(path);
+    try {
+      TemplateReader reader = new TemplateReader(root, context);
+      reader.resolveEverything();
+      return reader.build();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Resolves every property of every resource created here and of {@code Globals}, so that one the
+   * local cloud cannot resolve stops it at start-up, named, rather than turning into a wrong value
+   * in a function's environment (or passing unnoticed until a template change makes it matter).
+   */
+  private void resolveEverything() {
+    for (Map.Entry<String, Object> section : castMap(root.getOrDefault("Globals", Map.of())).entrySet()) {
+      for (Map.Entry<String, Object> property : castMap(section.getValue()).entrySet()) {
+        resolveNamed("Globals." + section.getKey(), property.getKey(), property.getValue());
       }
-      return new TemplateReader(castMap(loaded), context).build();
+    }
+    for (String id : resources.keySet()) {
+      for (Map.Entry<String, Object> property : properties(id).entrySet()) {
+        resolveNamed("resource " + id, property.getKey(), property.getValue());
+      }
+    }
+  }
+
+  private void resolveNamed(String where, String property, Object value) {
+    try {
+      resolve(value);
+    } catch (IllegalArgumentException | IndexOutOfBoundsException | ClassCastException e) {
+      throw new IllegalArgumentException(where + ", property " + property + ": " + e.getMessage(), e);
     }
   }
 
@@ -375,7 +405,18 @@ public final class TemplateReader {
           List<?> args = castList(arg);
           return castList(resolve(args.get(1))).get((int) number(resolve(args.get(0))));
         }
-        default: break;
+        case "Fn::FindInMap": {
+          List<?> args = castList(resolve(arg));
+          return findInMap(scalar(args.get(0)), scalar(args.get(1)), scalar(args.get(2)));
+        }
+        case "Fn::Base64":
+          return java.util.Base64.getEncoder().encodeToString(scalar(resolve(arg)).getBytes(StandardCharsets.UTF_8));
+        case "Fn::Length": return castList(resolve(arg)).size();
+        default:
+          if (key.startsWith("Fn::")) {
+            throw new IllegalArgumentException(unresolved(key));
+          }
+          break;
       }
     }
     Map<String, Object> out = new LinkedHashMap<>();
@@ -383,6 +424,33 @@ public final class TemplateReader {
       out.put(String.valueOf(e.getKey()), resolve(e.getValue()));
     }
     return out;
+  }
+
+  /** Why {@code intrinsic} stops the local cloud, and what to do instead. */
+  private static String unresolved(String intrinsic) {
+    String instead = switch (intrinsic) {
+      case "Fn::ImportValue" -> "another stack's export does not exist here: pass the value as a Parameter"
+          + " (--parameter-overrides NAME=VALUE locally)";
+      case "Fn::GetAZs", "Fn::Cidr" -> "there are no VPCs or Availability Zones here: use a Parameter or a literal";
+      case "Fn::Transform" -> "macros do not run here: expand the snippet into the template";
+      default -> "use a Parameter, a Mapping (!FindInMap) or a literal, or teach TemplateReader.resolve it";
+    };
+    return intrinsic + " is not resolved by the local cloud (it would become text, not the value AWS gives): " + instead;
+  }
+
+  /**
+   * {@code Fn::FindInMap} over the template's {@code Mappings}; a missing key fails, as CloudFormation
+   * does (its optional DefaultValue needs the AWS::LanguageExtensions transform, which this template
+   * reader does not run).
+   */
+  private Object findInMap(String map, String topKey, String secondKey) {
+    Map<String, Object> top = castMap(mappings.get(map));
+    Object second = castMap(top.get(topKey)).get(secondKey);
+    if (second == null) {
+      throw new IllegalArgumentException("Fn::FindInMap [" + map + ", " + topKey + ", " + secondKey
+          + "] finds nothing: add that key to Mappings." + map + " (keys now: " + top.keySet() + ")");
+    }
+    return second;
   }
 
   private boolean condition(String name) {
@@ -473,12 +541,19 @@ public final class TemplateReader {
 
   private Object getAtt(String resource, String attribute) {
     Map<String, Object> r = resources.get(resource);
+    if (r == null && "Arn".equals(attribute) && samRoleOf(resource) != null) {
+      // SAM creates <FunctionId>Role for a function without a Role property ("AWS::Serverless::Function",
+      // generated resources: https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-generated-resources-function.html)
+      return "arn:aws:iam::" + context.accountId() + ":role/" + context.stackName() + "-" + resource;
+    }
     if (r == null) {
-      throw new IllegalArgumentException("!GetAtt of unknown resource: " + resource);
+      throw new IllegalArgumentException(absent.contains(resource)
+          ? "!GetAtt of " + resource + ", which its Condition leaves out here: guard the reference with the same condition (!If)"
+          : "!GetAtt of unknown resource: " + resource + " (check the logical id)");
     }
     String type = String.valueOf(r.get("Type"));
     return switch (type + "." + attribute) {
-      case "AWS::DynamoDB::Table.Arn" ->
+      case "AWS::DynamoDB::Table.Arn", "AWS::DynamoDB::GlobalTable.Arn" ->
           "arn:aws:dynamodb:" + context.region() + ":" + context.accountId() + ":table/" + tableName(resource);
       case "AWS::SNS::Topic.TopicName" -> topicName(resource);
       case "AWS::SNS::Topic.TopicArn" -> topicArn(topicName(resource));
@@ -489,8 +564,24 @@ public final class TemplateReader {
       case "AWS::ApiGatewayV2::Api.ApiEndpoint" ->
           "wss://" + context.apiId() + ".execute-api." + context.region() + ".amazonaws.com";
       case "AWS::ApiGatewayV2::Api.ApiId" -> context.apiId();
-      default -> resource + "." + attribute;
+      case "AWS::CloudWatch::Alarm.Arn" -> "arn:aws:cloudwatch:" + context.region() + ":" + context.accountId()
+          + ":alarm:" + nameOf(resource, "AlarmName");
+      case "AWS::IAM::Role.Arn" -> "arn:aws:iam::" + context.accountId() + ":role/" + context.stackName() + "-" + resource;
+      default -> throw new IllegalArgumentException("Fn::GetAtt " + resource + "." + attribute + " (" + type
+          + ") is not resolved by the local cloud (it would become text, not the value AWS gives): add the attribute to"
+          + " TemplateReader.getAtt, or use a Ref or a Parameter");
     };
+  }
+
+  /** The function whose SAM-generated role is {@code logicalId} ({@code <FunctionId>Role}), or null. */
+  private String samRoleOf(String logicalId) {
+    if (!logicalId.endsWith("Role")) {
+      return null;
+    }
+    String function = logicalId.substring(0, logicalId.length() - "Role".length());
+    Map<String, Object> r = resources.get(function);
+    return r != null && "AWS::Serverless::Function".equals(r.get("Type")) && properties(function).get("Role") == null
+        ? function : null;
   }
 
   private String functionArn(String logicalId) {
@@ -514,6 +605,12 @@ public final class TemplateReader {
 
   private String queueName(String logicalId) {
     Object name = properties(logicalId).get("QueueName");
+    return name != null ? scalar(resolve(name)) : context.stackName() + "-" + logicalId;
+  }
+
+  /** The resource's {@code nameProperty}, or the name CloudFormation would generate (stack-logicalId). */
+  private String nameOf(String logicalId, String nameProperty) {
+    Object name = properties(logicalId).get(nameProperty);
     return name != null ? scalar(resolve(name)) : context.stackName() + "-" + logicalId;
   }
 
@@ -571,42 +668,5 @@ public final class TemplateReader {
   @SuppressWarnings("unchecked")
   private static List<Object> castList(Object o) {
     return o instanceof List<?> ? (List<Object>) o : List.of(o);
-  }
-
-  /** Turns the short-form tags ({@code !Ref X}) into their long form ({@code {Ref: X}}). */
-  private static final class CloudFormationConstructor extends SafeConstructor {
-    CloudFormationConstructor() {
-      super(new LoaderOptions());
-      for (String fn : List.of("Ref", "Condition")) {
-        yamlConstructors.put(new Tag("!" + fn), new Intrinsic(fn));
-      }
-      for (String fn : List.of("GetAtt", "Sub", "Join", "If", "Equals", "Not", "And", "Or", "Select",
-          "Split", "FindInMap", "Base64", "GetAZs", "ImportValue", "Cidr")) {
-        yamlConstructors.put(new Tag("!" + fn), new Intrinsic("Fn::" + fn));
-      }
-    }
-
-    private final class Intrinsic extends AbstractConstruct {
-      private final String name;
-
-      Intrinsic(String name) {
-        this.name = name;
-      }
-
-      @Override
-      public Object construct(Node node) {
-        Object value;
-        if (node instanceof ScalarNode s) {
-          value = constructScalar(s);
-        } else if (node instanceof SequenceNode s) {
-          value = constructSequence(s);
-        } else {
-          value = constructMapping((MappingNode) node);
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put(name, value);
-        return m;
-      }
-    }
   }
 }

@@ -1,10 +1,13 @@
 package dev.switchboard.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TemplateReaderTest {
   private static final TemplateReader.Context CONTEXT = new TemplateReader.Context("local", "us-east-1",
@@ -112,5 +115,93 @@ class TemplateReaderTest {
       assertThat(index.projectionType()).isEqualTo("INCLUDE");
       assertThat(index.nonKeyAttributes()).containsExactly("connectionId", "user", "expiresAt", "tokenExp");
     });
+  }
+
+  /** A one-function template whose environment variable X is {@code value} (YAML, indented for the map). */
+  private static Path templateWith(Path dir, String extraSections, String value) throws Exception {
+    Path file = dir.resolve("template.yaml");
+    Files.writeString(file, """
+        Transform: AWS::Serverless-2016-10-31
+        %s
+        Resources:
+          Table:
+            Type: AWS::DynamoDB::Table
+            Properties:
+              KeySchema: [{AttributeName: pk, KeyType: HASH}]
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              Handler: x.Handler
+              Environment:
+                Variables:
+                  X: %s
+        """.formatted(extraSections, value));
+    return file;
+  }
+
+  @Test
+  void realTemplate_resolvesEverywhere_inOneRegionAndInSeveral() throws Exception {
+    for (String regions : new String[] {"", "us-east-1,eu-west-1", "eu-west-1,us-east-1,ap-south-1"}) {
+      TemplateReader.Context context = new TemplateReader.Context("local", "us-east-1", "000000000000",
+          "localws001", "switchboard-local", 8080, "d", "s", Map.of("ReplicaRegions", regions,
+          "AlarmTopicArn", "arn:aws:sns:us-east-1:000000000000:ops"), Map.of());
+      // every property of every resource is resolved at start-up: a failure names what to fix
+      assertThat(TemplateReader.read(Path.of("../template.yaml"), context).functions()).as(regions)
+          .containsKeys("ConnectFunction", "MessageFunction", "BroadcastFunction", "DisconnectFunction");
+    }
+  }
+
+  @Test
+  void anIntrinsicItCannotResolve_failsTheStart_namingIntrinsicResourceAndProperty(@TempDir Path dir) throws Exception {
+    for (String intrinsic : new String[] {"!ImportValue shared-table", "!GetAZs ''", "!Cidr [10.0.0.0/16, 2, 8]"}) {
+      Path template = templateWith(dir, "", intrinsic);
+      String name = "Fn::" + intrinsic.substring(1, intrinsic.indexOf(' '));
+      assertThatThrownBy(() -> TemplateReader.read(template, CONTEXT)).as(intrinsic)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(template.toString())
+          .hasMessageContaining("resource Fn, property Environment")
+          .hasMessageContaining(name + " is not resolved by the local cloud");
+    }
+  }
+
+  @Test
+  void aGetAttOfAnAttributeItDoesNotModel_failsTheStart(@TempDir Path dir) throws Exception {
+    Path template = templateWith(dir, "", "!GetAtt Table.StreamArn");
+    assertThatThrownBy(() -> TemplateReader.read(template, CONTEXT))
+        .hasMessageContaining("resource Fn, property Environment")
+        .hasMessageContaining("Fn::GetAtt Table.StreamArn (AWS::DynamoDB::Table) is not resolved");
+  }
+
+  @Test
+  void anUnresolvableIntrinsic_inAPropertyTheLocalCloudIgnores_failsToo(@TempDir Path dir) throws Exception {
+    Path template = templateWith(dir, "", "plain");
+    Files.writeString(template, Files.readString(template) + """
+          Alarm:
+            Type: AWS::CloudWatch::Alarm
+            Properties:
+              AlarmActions: [!ImportValue ops-topic]
+        """);
+    assertThatThrownBy(() -> TemplateReader.read(template, CONTEXT))
+        .hasMessageContaining("resource Alarm, property AlarmActions: Fn::ImportValue");
+  }
+
+  @Test
+  void findInMap_base64_andSamGeneratedRoles_resolve(@TempDir Path dir) throws Exception {
+    Path template = templateWith(dir, """
+        Mappings:
+          Sizes:
+            us-east-1: {Chunk: 250}
+        """, "!Join ['|', [!FindInMap [Sizes, !Ref 'AWS::Region', Chunk], !Base64 hi, !GetAtt FnRole.Arn]]");
+    LocalTemplate t = TemplateReader.read(template, CONTEXT);
+    assertThat(t.functions().get("Fn").environment())
+        .containsEntry("X", "250|aGk=|arn:aws:iam::000000000000:role/switchboard-local-FnRole");
+
+    Path missing = templateWith(dir, """
+        Mappings:
+          Sizes:
+            eu-west-1: {Chunk: 250}
+        """, "!FindInMap [Sizes, !Ref 'AWS::Region', Chunk]");
+    assertThatThrownBy(() -> TemplateReader.read(missing, CONTEXT))
+        .hasMessageContaining("Fn::FindInMap [Sizes, us-east-1, Chunk] finds nothing: add that key to Mappings.Sizes");
   }
 }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.switchboard.local.LocalTemplate;
 import dev.switchboard.local.TemplateReader;
+import dev.switchboard.local.CloudFormationYaml;
 
 /**
  * template.yaml in its two shapes (issue 20): one region with a regional table, and several regions

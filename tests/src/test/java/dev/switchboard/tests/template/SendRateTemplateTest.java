@@ -8,6 +8,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import dev.switchboard.core.Config;
+import dev.switchboard.local.CloudFormationYaml;
 
 /** The per-connection send limit is a template parameter, passed to every function, defaults as in Config. */
 class SendRateTemplateTest {

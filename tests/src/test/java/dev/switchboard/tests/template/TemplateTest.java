@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 
+import dev.switchboard.local.CloudFormationYaml;
+
 /**
  * Checks template.yaml against the code: the template is what deploys, so a handler renamed in Java
  * or a route without its permission would otherwise only show up as a failed deployment.
