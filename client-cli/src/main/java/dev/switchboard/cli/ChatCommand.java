@@ -30,12 +30,14 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "chat", mixinStandardHelpOptions = true, footer = ExitCode.HELP,
         description = {"Interactive chat. Lines you type go to the current room; commands:",
-                "  /join ROOM  /leave [ROOM]  /rooms  /who [ROOM]  /dm USER TEXT  /history [N]  /quit  /help"})
+                "  /join ROOM  /leave [ROOM]  /rooms  /who [ROOM]  /dm USER TEXT  /history [N]",
+                "  /edit TEXT (your last message in the room)  /delete (it)  /quit  /help"})
 final class ChatCommand implements Callable<Integer> {
 
     /** Room and user names, as the server checks them (docs/PROTOCOL.md). */
     static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,64}");
-    static final String HELP = "commands: /join ROOM, /leave [ROOM], /rooms, /who [ROOM], /dm USER TEXT, /history [N], /quit, /help";
+    static final String HELP = "commands: /join ROOM, /leave [ROOM], /rooms, /who [ROOM], /dm USER TEXT, /history [N], "
+            + "/edit TEXT, /delete, /quit, /help";
 
     @Spec
     CommandSpec spec;
@@ -48,6 +50,9 @@ final class ChatCommand implements Callable<Integer> {
     List<String> rooms = new ArrayList<>();
 
     private String current;
+    /** Room of each send not acknowledged yet, by clientMsgId; then the id of one's last message, by room (for /edit, /delete). */
+    private final java.util.Map<String, String> sending = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, String> lastOwn = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
     public Integer call() throws Exception {
@@ -86,6 +91,12 @@ final class ChatCommand implements Callable<Integer> {
     private int run(Consumer<String> print, LineSource input, boolean colour) throws Exception {
         Render render = new Render(colour);
         try (ChatSession session = new ChatSession(connection::endpoint, connection.renewable() ? connection::currentToken : null, true, frame -> {
+            if ("ack".equals(SendCommand.type(frame)) && frame.has("clientMsgId")) {
+                String room = sending.remove(frame.get("clientMsgId").getAsString());
+                if (room != null) {
+                    lastOwn.put(room, frame.get("id").getAsString());
+                }
+            }
             String line = render.line(frame);
             if (line != null) {
                 print.accept(line);
@@ -107,7 +118,9 @@ final class ChatCommand implements Callable<Integer> {
                     if (current == null) {
                         print.accept("-- join a room first: /join ROOM");
                     } else {
-                        session.send(new Request.Send(current, line, UUID.randomUUID().toString()));
+                        String clientMsgId = UUID.randomUUID().toString();
+                        sending.put(clientMsgId, current);
+                        session.send(new Request.Send(current, line, clientMsgId));
                         print.accept(render.line(ownMessage(line)));
                     }
                     continue;
@@ -161,6 +174,21 @@ final class ChatCommand implements Callable<Integer> {
                             print.accept("-- join a room first: /join ROOM");
                         } else {
                             session.history(current, rest.isEmpty() ? 20 : Integer.parseInt(rest));
+                        }
+                    }
+                    case "/edit", "/delete" -> {
+                        String id = current == null ? null : lastOwn.get(current);
+                        if (id == null) {
+                            print.accept("-- nothing to " + parts[0].substring(1) + ": send a message in this room first");
+                        } else if (parts[0].equals("/edit") && rest.isEmpty()) {
+                            print.accept("-- usage: /edit NEW TEXT (replaces your last message in " + current + ")");
+                        } else if (parts[0].equals("/edit")) {
+                            session.send(new Request.Edit(current, id, rest, null));
+                            print.accept("-- edited your last message in " + current + ": " + rest);
+                        } else {
+                            session.send(new Request.Delete(current, id, null));
+                            lastOwn.remove(current);
+                            print.accept("-- deleted your last message in " + current);
                         }
                     }
                     case "/help" -> print.accept("-- " + HELP);

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "listen", mixinStandardHelpOptions = true, footer = ExitCode.HELP,
-        description = "Print messages, direct messages and notifications as they arrive; reconnects by itself.")
+        description = {"Print messages, direct messages and notifications as they arrive; reconnects by itself.",
+                "Also edits, deletes, typing, read receipts and unread counts (not counted by --count)."})
 final class ListenCommand implements Callable<Integer> {
 
     @Spec
@@ -33,6 +34,9 @@ final class ListenCommand implements Callable<Integer> {
     @Option(names = "--timeout", description = "Exit after this long: 30s, 2m, 1h or ISO-8601 such as PT30S (exit code 5 if --count was not reached).")
     Duration timeout;
 
+    /** Printed besides the counted frames: what changes what was printed, and who is reading and typing. */
+    static final java.util.Set<String> SHOWN = java.util.Set.of("error", "edited", "deleted", "typing", "receipt", "unread");
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -43,11 +47,15 @@ final class ListenCommand implements Callable<Integer> {
         try (ChatSession session = new ChatSession(connection::endpoint, connection.renewable() ? connection::currentToken : null, false, frame -> {
             String type = SendCommand.type(frame);
             boolean counted = "message".equals(type) || "direct".equals(type) || "notification".equals(type);
-            if (!counted && !"error".equals(type)) {
+            if (!counted && !SHOWN.contains(type)) {
                 return;
             }
+            String line = json ? frame.toString() : render.line(frame);
+            if (line == null) {
+                return; // a receipt: only in --json
+            }
             synchronized (out) {
-                out.println(json ? frame.toString() : render.line(frame));
+                out.println(line);
                 out.flush();
             }
             if (counted && count != null && received.incrementAndGet() >= count) {

@@ -27,7 +27,16 @@ final class Render {
             return f.has("message") ? paint("31", "! server: " + field(f, "message")) : null;
         }
         return switch (type) {
-            case "message" -> time(f) + " [" + field(f, "room") + "] " + paint("1", field(f, "from")) + ": " + field(f, "text");
+            // a history item may be a tombstone (deleted) or an edited version
+            case "message" -> f.has("deleted") ? paint("2", time(f) + " [" + field(f, "room") + "] " + field(f, "from") + ": (deleted)")
+                    : time(f) + " [" + field(f, "room") + "] " + paint("1", field(f, "from")) + ": " + field(f, "text")
+                    + (f.has("editedAt") ? paint("2", " (edited)") : "");
+            case "edited" -> time(f) + " [" + field(f, "room") + "] " + paint("1", field(f, "from")) + paint("2", " (edited)") + ": "
+                    + field(f, "text");
+            case "deleted" -> paint("2", "* " + field(f, "from") + " deleted a message in " + field(f, "room"));
+            case "typing" -> paint("2", "* " + field(f, "user") + " is typing in " + field(f, "room") + "…");
+            case "unread" -> paint("2", "* " + (f.get("count").getAsInt() >= 100 ? "99+" : field(f, "count")) + " unread in "
+                    + field(f, "room") + " since you last read");
             case "direct" -> time(f) + " " + paint("35", "(dm) " + field(f, "from")) + ": " + field(f, "text");
             case "presence" -> paint("2", "* " + field(f, "user") + " " + ("join".equals(SendCommand.str(f, "event")) ? "joined" : "left")
                     + " " + field(f, "room"));

@@ -212,6 +212,62 @@ class CliEndToEndTest {
         assertThat(text.lines().filter(l -> l.startsWith("-- rooms:")).findFirst().orElseThrow()).doesNotContain("bad");
     }
 
+    /** Issue 17: /edit and /delete of one's last message, shown in another chat and printed by listen --json. */
+    @Test
+    void chat_editAndDeleteOfTheLastMessage_showInAnotherChat_andListenJsonPrintsThem() throws Exception {
+        StringWriter listened = new StringWriter();
+        CompletableFuture<Integer> listener = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(new ByteArrayInputStream(new byte[0])))
+                .setOut(new PrintWriter(listened, true)).setErr(new PrintWriter(new StringWriter(), true))
+                .execute("listen", "--url", url, "--user", "lena", "--room", "edits", "--json", "--count", "2", "--timeout", "PT120S"));
+        await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("edits", "lena"));
+        PipedOutputStream keys = new PipedOutputStream();
+        PipedInputStream input = new PipedInputStream(keys);
+        StringWriter out = new StringWriter();
+        CompletableFuture<Integer> chat = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(input))
+                .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(new StringWriter(), true))
+                .execute("chat", "--url", url, "--user", "edd", "--room", "edits"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> out.toString().contains("talking in edits"));
+        // the CLI stops waiting for the join's confirmation after 10 s; a cold function instance can take longer
+        await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("edits", "edd"));
+        type(keys, "/edit nothing yet");
+        await().atMost(Duration.ofSeconds(30)).until(() -> out.toString().contains("-- nothing to edit"));
+        type(keys, "helo");
+        await().atMost(Duration.ofSeconds(60)).until(() -> listened.toString().contains("\"text\":\"helo\""));
+        // the ack (which /edit needs) was posted before the listener's copy: /edit finds the message
+        type(keys, "/edit hello");
+        await().atMost(Duration.ofSeconds(60)).until(() -> listened.toString().contains("\"type\":\"edited\""));
+        type(keys, "/delete");
+        await().atMost(Duration.ofSeconds(60)).until(() -> listened.toString().contains("\"type\":\"deleted\""));
+        type(keys, "bye");
+        assertThat(listener.get(120, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+        type(keys, "/quit");
+        assertThat(chat.get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+        List<JsonObject> lines = listened.toString().lines().map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
+        assertThat(lines).extracting(l -> l.get("type").getAsString()).containsSubsequence("message", "edited", "deleted", "message");
+        JsonObject edited = lines.stream().filter(l -> l.get("type").getAsString().equals("edited")).findFirst().orElseThrow();
+        assertThat(edited.get("text").getAsString()).isEqualTo("hello");
+        assertThat(edited.get("id").getAsString()).isEqualTo(lines.get(0).get("id").getAsString());
+        assertThat(out.toString()).contains("-- edited your last message in edits: hello").contains("-- deleted your last message in edits");
+    }
+
+    /** Render: what a person sees of the new events. */
+    @Test
+    void render_showsEditsTombstonesTypingAndUnread() {
+        Render render = new Render(false);
+        JsonObject edited = JsonParser.parseString("{\"type\":\"edited\",\"room\":\"r\",\"id\":\"x\",\"from\":\"ada\","
+                + "\"text\":\"fixed\",\"ts\":0,\"editedAt\":1}").getAsJsonObject();
+        assertThat(render.line(edited)).endsWith("[r] ada (edited): fixed");
+        JsonObject tombstone = JsonParser.parseString("{\"type\":\"message\",\"room\":\"r\",\"id\":\"x\",\"from\":\"ada\","
+                + "\"ts\":0,\"editedAt\":1,\"deleted\":true}").getAsJsonObject();
+        assertThat(render.line(tombstone)).endsWith("[r] ada: (deleted)");
+        assertThat(render.line(JsonParser.parseString("{\"type\":\"typing\",\"room\":\"r\",\"user\":\"bo\"}").getAsJsonObject()))
+                .isEqualTo("* bo is typing in r…");
+        assertThat(render.line(JsonParser.parseString("{\"type\":\"unread\",\"room\":\"r\",\"count\":100}").getAsJsonObject()))
+                .isEqualTo("* 99+ unread in r since you last read");
+        assertThat(render.line(JsonParser.parseString("{\"type\":\"receipt\",\"room\":\"r\",\"user\":\"bo\",\"id\":\"x\"}")
+                .getAsJsonObject())).isNull();
+    }
+
     static void type(PipedOutputStream keys, String line) throws IOException {
         keys.write((line + "\n").getBytes(StandardCharsets.UTF_8));
         keys.flush();
