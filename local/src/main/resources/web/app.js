@@ -47,9 +47,11 @@
     send({ action: "refresh", token: token });
   }
   window.switchboard = { refresh: refresh };
-  // room -> {ids:Set, lastId, unread, items:[]}
+  // room -> {ids:Set, lastId, unread, items:[], typing: Map user->expiry ms, readBy: Map user->message id}
   function room(name) {
-    if (!state.rooms.has(name)) state.rooms.set(name, { ids: new Set(), lastId: null, unread: 0, items: [] });
+    if (!state.rooms.has(name)) {
+      state.rooms.set(name, { ids: new Set(), lastId: null, unread: 0, items: [], typing: new Map(), readBy: new Map() });
+    }
     return state.rooms.get(name);
   }
 
@@ -156,7 +158,7 @@
     switch (f.type) {
       case "message": return addMessage(f.room, f, false);
       case "direct": return addDirect(f);
-      case "ack": return confirm(f);
+      case "ack": return changes.has(f.clientMsgId) ? changed(f) : confirm(f);
       case "presence": return presence(f);
       case "history":
         (f.messages || []).forEach((m) => addMessage(f.room, m, true));
@@ -164,6 +166,10 @@
         if (f.next) send({ action: "history", room: f.room, after: f.next, limit: 50 });
         return;
       case "members": return members(f);
+      case "typing": return typing(f);
+      case "receipt": return receipt(f);
+      case "unread": return unreadCount(f);
+      case "edited": case "deleted": return replaced(f);
       case "notification": return notify(f);
       case "pong": return;
       case "refreshed":
@@ -187,9 +193,113 @@
     const r = room(roomName);
     if (m.id && r.ids.has(m.id)) return; // de-duplicate: history after reconnect may overlap live delivery
     if (m.id) { r.ids.add(m.id); if (!r.lastId || m.id > r.lastId) r.lastId = m.id; }
-    const item = { kind: "message", id: m.id, from: m.from, text: m.text, ts: m.ts, mine: m.from === state.user };
+    const item = { kind: "message", id: m.id, from: m.from, text: m.text, ts: m.ts, mine: m.from === state.user,
+                   editedAt: m.editedAt, deleted: !!m.deleted };
     r.items.push(item);
-    if (roomName === state.current) render(item); else if (!fromHistory) { r.unread++; renderRooms(); }
+    if (r.typing.delete(m.from) && roomName === state.current) renderTyping(); // their message ends their typing
+    if (roomName === state.current) { render(item); markRead(); } else if (!fromHistory) { r.unread++; renderRooms(); }
+  }
+
+  // ---- typing (docs/PROTOCOL.md "Typing"): the server coalesces to one event per 3 s, so send at most that often
+  const TYPING_EVERY_MS = 3000;
+  const TYPING_SHOWN_MS = 6000; // two windows: a user who keeps typing is announced again within that
+  let lastTypingSent = 0;
+  function typingInput() {
+    const name = state.current;
+    if (!name || name === DIRECT || !$("message").value.trim() || $("message").value.startsWith("@")) return;
+    if (Date.now() - lastTypingSent < TYPING_EVERY_MS || state.joining.has(name)) return;
+    lastTypingSent = Date.now();
+    send({ action: "typing", room: name });
+  }
+  function typing(f) {
+    if (f.user === state.user) return;
+    room(f.room).typing.set(f.user, Date.now() + TYPING_SHOWN_MS);
+    if (f.room === state.current) renderTyping();
+    setTimeout(() => { if (f.room === state.current) renderTyping(); }, TYPING_SHOWN_MS + 50);
+  }
+  function renderTyping() {
+    const r = state.current && state.rooms.get(state.current);
+    const now = Date.now();
+    const users = r ? [...r.typing].filter(([, until]) => until > now).map(([u]) => u) : [];
+    $("typing").textContent = users.length === 0 ? "" : users.join(", ") + (users.length === 1 ? " is" : " are") + " typing…";
+  }
+
+  // ---- read receipts (docs/PROTOCOL.md "Read receipts"): the newest message shown, sent at most once a second
+  let readTimer = null;
+  function markRead() {
+    if (readTimer || document.hidden) return;
+    readTimer = setTimeout(() => {
+      readTimer = null;
+      const name = state.current;
+      const r = name && name !== DIRECT && state.rooms.get(name);
+      if (!r || !r.lastId || r.lastId === r.sentRead || state.joining.has(name)) return;
+      r.sentRead = r.lastId;
+      send({ action: "read", room: name, id: r.lastId });
+    }, 1000);
+  }
+  function receipt(f) {
+    if (f.user === state.user) return; // the answer to our own read
+    const r = room(f.room);
+    r.readBy.set(f.user, f.id);
+    if (f.room === state.current) renderReadMarks();
+  }
+  // One "✓ name" per reader, on the last message they read (or the newest shown before it).
+  function renderReadMarks() {
+    const r = state.current && state.rooms.get(state.current);
+    document.querySelectorAll("#messages .read-mark").forEach((el) => el.remove());
+    if (!r) return;
+    const shown = r.items.filter((i) => i.id && i.element && i.kind === "message");
+    for (const [user, id] of r.readBy) {
+      let at = null;
+      for (const i of shown) if (i.id <= id) at = i;
+      if (!at) continue;
+      const mark = document.createElement("span");
+      mark.className = "read-mark"; mark.setAttribute("data-testid", "read-mark"); mark.dataset.user = user;
+      mark.textContent = "✓ " + user;
+      mark.title = user + " has read up to here";
+      at.element.querySelector(".meta").append(mark);
+    }
+  }
+  function unreadCount(f) {
+    if (f.room === state.current) return; // shown now: read
+    room(f.room).unread = f.count;
+    renderRooms();
+  }
+
+  // ---- edit and delete (docs/PROTOCOL.md "Edit and delete")
+  function replaced(f) {
+    const r = room(f.room);
+    const item = r.items.find((i) => i.id === f.id && i.kind === "message");
+    if (!item) return;
+    if (f.type === "deleted") { item.deleted = true; item.text = null; item.editedAt = f.deletedAt; }
+    else { item.text = f.text; item.editedAt = f.editedAt; }
+    if (item.element) fill(item.element, item);
+  }
+  // Our own edits and deletes by clientMsgId: the server tells the other members, and us by the ack.
+  const changes = new Map();
+  function change(obj) {
+    obj.clientMsgId = "web-" + Date.now().toString(36) + "-" + (state.seq++);
+    if (!send(obj)) return system("Not connected: the " + obj.action + " was not sent.", true);
+    changes.set(obj.clientMsgId, obj);
+  }
+  function changed(f) {
+    const c = changes.get(f.clientMsgId);
+    changes.delete(f.clientMsgId);
+    replaced(c.action === "delete" ? { type: "deleted", room: c.room, id: c.id, deletedAt: f.ts }
+      : { type: "edited", room: c.room, id: c.id, text: c.text, editedAt: f.ts });
+  }
+  let editing = null; // {room, id} while the composer edits one of our messages
+  function startEdit(item) {
+    editing = { room: state.current, id: item.id };
+    $("message").value = item.text || "";
+    $("message").placeholder = "Edit your message — Enter saves, Escape cancels";
+    $("message").classList.add("editing");
+    $("message").focus();
+  }
+  function stopEdit() {
+    editing = null;
+    $("message").classList.remove("editing");
+    $("message").placeholder = "Message #" + state.current + " — @name text for a direct message";
   }
 
   // Direct messages have their own view; '@' cannot start a room name, so it never collides with one.
@@ -214,7 +324,7 @@
     sent.item.pending = false;
     sent.item.id = f.id;
     const el = sent.item.element;
-    if (el) { el.dataset.id = f.id; el.querySelector(".pending")?.remove(); }
+    if (el) { el.dataset.id = f.id; el.querySelector(".pending")?.remove(); fill(el, sent.item); }
     const r = state.rooms.get(sent.room);
     if (r && f.id) { r.ids.add(f.id); if (!r.lastId || f.id > r.lastId) r.lastId = f.id; }
   }
@@ -287,14 +397,45 @@
       const when = document.createElement("time"); when.textContent = time(item.ts);
       meta.append(who, when);
       if (item.pending) { const s = document.createElement("span"); s.className = "pending"; s.textContent = "sending…"; meta.append(s); }
-      const text = document.createElement("div"); text.className = "text"; text.textContent = item.text;
+      const text = document.createElement("div"); text.className = "text";
       li.append(meta, text);
       item.element = li;
+      fill(li, item);
     }
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     list.appendChild(li);
     if (atBottom || item.mine) list.scrollTop = list.scrollHeight;
     return li;
+  }
+
+  // The text of a message element with its "edited" marker, a tombstone, and Edit/Delete on one's own.
+  function fill(li, item) {
+    const text = li.querySelector(".text");
+    const meta = li.querySelector(".meta");
+    meta.querySelectorAll(".edited, .actions").forEach((el) => el.remove());
+    li.classList.toggle("deleted", !!item.deleted);
+    if (item.deleted) {
+      text.textContent = "message deleted";
+      text.setAttribute("data-testid", "deleted");
+      return;
+    }
+    text.textContent = item.text;
+    text.removeAttribute("data-testid");
+    if (item.editedAt) {
+      const e = document.createElement("span"); e.className = "edited"; e.setAttribute("data-testid", "edited");
+      e.textContent = "(edited)"; e.title = "edited " + new Date(item.editedAt).toLocaleString();
+      meta.append(e);
+    }
+    if (item.mine && item.kind === "message" && item.id && !item.pending) {
+      const actions = document.createElement("span"); actions.className = "actions";
+      const edit = document.createElement("button"); edit.type = "button"; edit.className = "ghost"; edit.textContent = "Edit";
+      edit.setAttribute("data-testid", "edit"); edit.onclick = () => startEdit(item);
+      const del = document.createElement("button"); del.type = "button"; del.className = "ghost"; del.textContent = "Delete";
+      del.setAttribute("data-testid", "delete");
+      del.onclick = () => change({ action: "delete", room: state.current, id: item.id });
+      actions.append(edit, del);
+      meta.append(actions);
+    }
   }
 
   function renderRooms() {
@@ -307,7 +448,7 @@
       b.setAttribute("aria-current", String(name === state.current));
       const label = document.createElement("span"); label.textContent = name === DIRECT ? "✉ direct messages" : "#" + name;
       b.append(label);
-      if (r.unread) { const badge = document.createElement("span"); badge.className = "badge"; badge.textContent = r.unread; b.append(badge); }
+      if (r.unread) { const badge = document.createElement("span"); badge.className = "badge"; badge.textContent = r.unread >= 100 ? "99+" : r.unread; b.append(badge); }
       b.onclick = () => { select(name); $("sidebar").classList.remove("open"); };
       li.append(b);
       ul.append(li);
@@ -322,6 +463,9 @@
     $("message").placeholder = name === DIRECT ? "@name text" : "Message #" + name + " — @name text for a direct message";
     $("messages").replaceChildren();
     r.items.forEach(render);
+    renderReadMarks();
+    renderTyping();
+    markRead();
     $("members-panel").hidden = true;
     renderRooms();
     const params = new URLSearchParams(location.search);
@@ -379,6 +523,13 @@
     const input = $("message");
     const text = input.value.trim();
     if (!text || !state.current) return;
+    if (editing) {
+      const target = editing;
+      stopEdit();
+      input.value = "";
+      change({ action: "edit", room: target.room, id: target.id, text });
+      return;
+    }
     const clientMsgId = "web-" + Date.now().toString(36) + "-" + (state.seq++);
     const direct = text.match(/^@([A-Za-z0-9_.\-]{1,64})\s+([\s\S]+)$/);
     if (state.current === DIRECT && !direct) return system("Write @name text to send a direct message.", true);
@@ -409,6 +560,9 @@
     if (!panel.hidden) { panel.hidden = true; return; }
     if (state.current && state.current !== DIRECT) send({ action: "who", room: state.current });
   });
+  $("message").addEventListener("input", typingInput);
+  $("message").addEventListener("keydown", (e) => { if (e.key === "Escape" && editing) { stopEdit(); $("message").value = ""; } });
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) markRead(); });
   $("toggle-rooms").addEventListener("click", () => $("sidebar").classList.toggle("open"));
 
   // Shareable link: /?user=NAME&room=ROOM connects at once.
