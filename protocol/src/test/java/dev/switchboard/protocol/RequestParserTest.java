@@ -36,6 +36,13 @@ class RequestParserTest {
             "{\"action\":\"history\",\"room\":\"r\",\"after\":\"01kax3t8y9zc4q2d7n6b5v8m1p\"} | bad_request | history",
             "{\"action\":\"history\",\"room\":\"r\",\"after\":\"01KAX3T8Y9ZC4Q2D7N6B5V8M1U\"} | bad_request | history",
             "{\"action\":\"history\",\"room\":\"r\",\"after\":\"81KAX3T8Y9ZC4Q2D7N6B5V8M1P\"} | bad_request | history",
+            // issue 17: typing, read, edit and delete name a room, and the last three a message id
+            "{\"action\":\"typing\"}                           | bad_request | typing",
+            "{\"action\":\"read\",\"room\":\"r\"}             | bad_request | read",
+            "{\"action\":\"read\",\"room\":\"r\",\"id\":\"nope\"} | bad_request | read",
+            "{\"action\":\"edit\",\"room\":\"r\",\"id\":\"01KAX3T8Y9ZC4Q2D7N6B5V8M1P\"} | bad_request | edit",
+            "{\"action\":\"edit\",\"room\":\"r\",\"id\":\"01KAX3T8Y9ZC4Q2D7N6B5V8M1P\",\"text\":\"  \"} | bad_request | edit",
+            "{\"action\":\"delete\",\"room\":\"r\"}           | bad_request | delete",
     })
     void badFrame_mapsToTypedError(String frame, String code, String requestAction) {
         ProtocolException e = catchThrowableOfType(ProtocolException.class, () -> parser.parse(frame));

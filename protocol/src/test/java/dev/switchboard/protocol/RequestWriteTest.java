@@ -30,7 +30,12 @@ class RequestWriteTest {
                 new Request.Refresh("eyJhbGciOiJIUzI1NiJ9.e30.sig"),
                 new Request.Broadcast("lobby", null, false, "Deploy", "v2", "b-1"),
                 new Request.Broadcast(null, "bob", false, "Invoice", "", null),
-                new Request.Broadcast(null, null, true, "Maintenance", "22:00", "b-2"));
+                new Request.Broadcast(null, null, true, "Maintenance", "22:00", "b-2"),
+                new Request.Typing("lobby"),
+                new Request.Read("lobby", "01KAX3T8Y9ZC4Q2D7N6B5V8M1P"),
+                new Request.Edit("lobby", "01KAX3T8Y9ZC4Q2D7N6B5V8M1P", "fixed", "e-1"),
+                new Request.Edit("lobby", "01KAX3T8Y9ZC4Q2D7N6B5V8M1P", "fixed", null),
+                new Request.Delete("lobby", "01KAX3T8Y9ZC4Q2D7N6B5V8M1P", "d-1"));
         for (Request request : requests) {
             assertThat(parser.parse(Json.write(request))).as(Json.write(request)).isEqualTo(request);
         }

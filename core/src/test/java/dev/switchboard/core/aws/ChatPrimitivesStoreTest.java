@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.switchboard.core.DynamoDbLocalFixture;
-import dev.switchboard.core.protocol.MessageIds;
+import dev.switchboard.protocol.MessageIds;
 import dev.switchboard.core.store.ChatStore.ReadStatus;
 import dev.switchboard.core.store.ChatStore.ReplaceOutcome;
 import dev.switchboard.core.store.Connection;
