@@ -20,4 +20,7 @@ build-BroadcastFunction:
 build-DisconnectFunction:
 	$(call lambda_jar,disconnect-handler)
 
-.PHONY: build-ConnectFunction build-MessageFunction build-BroadcastFunction build-DisconnectFunction
+build-ExpiredConnectionsFunction:
+	$(call lambda_jar,disconnect-handler)
+
+.PHONY: build-ConnectFunction build-MessageFunction build-BroadcastFunction build-DisconnectFunction build-ExpiredConnectionsFunction

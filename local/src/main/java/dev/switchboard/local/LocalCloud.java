@@ -19,6 +19,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
@@ -185,8 +187,62 @@ public final class LocalCloud implements AutoCloseable {
     sns.usage(usage);
     snsServer.setHandler(LocalListeners.localHostsOnly(options.host(), new Handler.Sequence(sqs, sns)));
     snsServer.start();
+    startSchedules(options, functions);
     // "Ready" means the functions' first instances have initialised (each gives up by its own init limit).
     java.util.concurrent.CompletableFuture.allOf(prewarming.toArray(java.util.concurrent.CompletableFuture[]::new)).join();
+  }
+
+  /**
+   * Invokes each enabled {@code Schedule} event's function every period, asynchronously (as
+   * EventBridge does), with EventBridge's "Scheduled Event" JSON. The first run is one period after
+   * start, as a new rule's. Not modelled: EventBridge's retries of a failed asynchronous invocation
+   * (docs/LOCAL.md).
+   */
+  private void startSchedules(LocalCloudOptions options, Map<String, FunctionRuntime> functions) {
+    for (LocalTemplate.Schedule schedule : template.schedules()) {
+      if (!schedule.enabled()) {
+        continue;
+      }
+      long period = (options.schedulePeriod() != null ? options.schedulePeriod() : schedule.rate()).toMillis();
+      FunctionRuntime function = functions.get(schedule.functionId());
+      // A tick while the previous run still runs is skipped: EventBridge would start a second one, but
+      // a short test period on a loaded machine would otherwise start an instance (a JVM) per tick.
+      AtomicBoolean running = new AtomicBoolean();
+      scheduler.scheduleAtFixedRate(() -> {
+        if (!running.compareAndSet(false, true)) {
+          return;
+        }
+        lambdaPool.execute(() -> {
+          String requestId = java.util.UUID.randomUUID().toString();
+          try {
+            function.invoke(scheduledEvent(schedule), requestId);
+          } catch (FunctionRuntime.InvocationException e) {
+            LOG.warn("scheduled {} ({}) failed: {}", schedule.functionId(), schedule.eventName(), e.getMessage());
+          } finally {
+            running.set(false);
+          }
+        });
+      }, period, period, TimeUnit.MILLISECONDS);
+      LOG.info("{} runs every {} s ({} {})", schedule.functionId(), period / 1000, schedule.eventName(),
+          options.schedulePeriod() != null ? "period set by the caller" : "rate from the template");
+    }
+  }
+
+  /** EventBridge's Scheduled Event, as in https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html */
+  private static String scheduledEvent(LocalTemplate.Schedule schedule) {
+    com.google.gson.JsonObject event = new com.google.gson.JsonObject();
+    event.addProperty("version", "0");
+    event.addProperty("id", java.util.UUID.randomUUID().toString());
+    event.addProperty("detail-type", "Scheduled Event");
+    event.addProperty("source", "aws.events");
+    event.addProperty("account", ACCOUNT);
+    event.addProperty("time", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    event.addProperty("region", REGION);
+    com.google.gson.JsonArray resources = new com.google.gson.JsonArray();
+    resources.add("arn:aws:events:" + REGION + ":" + ACCOUNT + ":rule/" + schedule.functionId() + schedule.eventName());
+    event.add("resources", resources);
+    event.add("detail", new com.google.gson.JsonObject());
+    return event.toString();
   }
 
   /** Starts everything; fails (having stopped what it started) if any part cannot start. */

@@ -45,6 +45,8 @@ import java.util.Map;
  *     one among them (empty = one region, the default). {@link LocalRegions} sets it for each region
  * @param dynamoDbEndpoint an already running DynamoDB Local to use instead of starting one (null = start
  *     one); the table is created there when the template declares it in this region
+ * @param schedulePeriod runs every {@code Schedule} event at this period instead of its {@code rate(...)}
+ *     (tests, which cannot wait minutes; null = the template's rate, as EventBridge does)
  */
 public record LocalCloudOptions(
     Path template,
@@ -73,7 +75,8 @@ public record LocalCloudOptions(
     String region,
     String apiId,
     java.util.List<String> replicaRegions,
-    java.net.URI dynamoDbEndpoint) {
+    java.net.URI dynamoDbEndpoint,
+    Duration schedulePeriod) {
 
   /** How function instances run. */
   public enum FunctionMode {
@@ -130,6 +133,7 @@ public record LocalCloudOptions(
     private String apiId = "localws001";
     private java.util.List<String> replicaRegions = java.util.List.of();
     private java.net.URI dynamoDbEndpoint;
+    private Duration schedulePeriod;
 
     public Builder template(Path v) { template = v; return this; }
     public Builder port(int v) { port = v; return this; }
@@ -170,15 +174,16 @@ public record LocalCloudOptions(
       b.functionCode = o.functionCode(); b.functionIdleTimeout = o.functionIdleTimeout();
       b.prewarmFunctions = o.prewarmFunctions(); b.functionInitTimeout = o.functionInitTimeout();
       b.serialDispatch = o.serialDispatch(); b.host = o.host(); b.region = o.region(); b.apiId = o.apiId();
-      b.replicaRegions = o.replicaRegions(); b.dynamoDbEndpoint = o.dynamoDbEndpoint();
+      b.replicaRegions = o.replicaRegions(); b.dynamoDbEndpoint = o.dynamoDbEndpoint(); b.schedulePeriod = o.schedulePeriod();
       return b;
     }
+    public Builder schedulePeriod(Duration v) { schedulePeriod = v; return this; }
 
     public LocalCloudOptions build() {
       return new LocalCloudOptions(template, port, dynamoDbPort, snsPort, stage, devAuth, jwtSecret,
           idleTimeout, maxConnectionAge, dynamoDbData, functionTimeout, snsRetryBase, environment, throttling,
           dynamoDbFaults, publicRooms, functionMode, functionCode, functionIdleTimeout, prewarmFunctions,
-          functionInitTimeout, serialDispatch, host, region, apiId, replicaRegions, dynamoDbEndpoint);
+          functionInitTimeout, serialDispatch, host, region, apiId, replicaRegions, dynamoDbEndpoint, schedulePeriod);
     }
   }
 }

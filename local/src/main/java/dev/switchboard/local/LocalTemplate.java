@@ -18,6 +18,7 @@ import java.util.Map;
  * @param topics every SNS topic with its subscribed functions; the first is {@code topicArn}'s
  * @param queues every SQS queue (the local SQS endpoint serves them)
  * @param asyncInvoke function logical id → its asynchronous-invocation settings
+ * @param schedules the functions' {@code Schedule} events (EventBridge rules)
  */
 public record LocalTemplate(
     String routeSelectionExpression,
@@ -31,7 +32,19 @@ public record LocalTemplate(
     int throttlingBurstLimit,
     List<Topic> topics,
     List<Queue> queues,
-    Map<String, AsyncInvokeConfig> asyncInvoke) {
+    Map<String, AsyncInvokeConfig> asyncInvoke,
+    List<Schedule> schedules) {
+
+  /**
+   * A function's {@code Schedule} event: EventBridge invokes it every {@code rate}
+   * (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-schedule.html).
+   *
+   * @param functionId the function's logical id
+   * @param eventName the event's key under {@code Events} (the rule's name)
+   * @param rate the period of {@code rate(N unit)}
+   * @param enabled the event's {@code Enabled} (default true)
+   */
+  public record Schedule(String functionId, String eventName, java.time.Duration rate, boolean enabled) {}
 
   /** An SNS topic: its local ARN and the logical ids of the functions subscribed to it. */
   public record Topic(String logicalId, String name, String arn, List<String> subscribers) {}

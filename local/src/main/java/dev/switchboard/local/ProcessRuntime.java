@@ -521,7 +521,9 @@ final class ProcessRuntime implements FunctionRuntime {
         current = null;
         queued = null;
         if (pendingCallback != null) {
-          pendingCallback.failed(new IOException("instance ended"));
+          // nobody reads it (the process is gone): answer the long poll quietly, not with a logged stack trace
+          pendingNext.setStatus(410);
+          pendingCallback.succeeded();
           pendingNext = null;
           pendingCallback = null;
         }

@@ -178,7 +178,55 @@ public final class TemplateReader {
       asyncInvoke.put(id, asyncInvokeConfig(merge(globals, properties(id))));
     }
     return new LocalTemplate(routeSelection, routes, functions, table, topicName, topicArn,
-        subscribers, rate, burst, List.copyOf(topics), List.copyOf(queues), Map.copyOf(asyncInvoke));
+        subscribers, rate, burst, List.copyOf(topics), List.copyOf(queues), Map.copyOf(asyncInvoke),
+        schedules(functions));
+  }
+
+  private static final Pattern RATE = Pattern.compile("rate\\(\\s*(\\d+)\\s+(minute|minutes|hour|hours|day|days)\\s*\\)");
+
+  /**
+   * The functions' {@code Schedule} events. Only {@code rate(N unit)} is run locally; a {@code cron(...)}
+   * expression or a {@code ScheduleV2} event fails the start-up by name rather than never firing.
+   * EventBridge's rule: the unit is singular for 1 and plural otherwise
+   * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html).
+   */
+  private List<LocalTemplate.Schedule> schedules(Map<String, LocalTemplate.FunctionDef> functions) {
+    List<LocalTemplate.Schedule> schedules = new ArrayList<>();
+    for (String id : functions.keySet()) {
+      Map<String, Object> events = castMap(properties(id).getOrDefault("Events", Map.of()));
+      for (Map.Entry<String, Object> event : events.entrySet()) {
+        Map<String, Object> ev = castMap(event.getValue());
+        Object type = ev.get("Type");
+        if ("ScheduleV2".equals(type)) {
+          throw new IllegalArgumentException("function " + id + ", event " + event.getKey()
+              + ": ScheduleV2 (EventBridge Scheduler) is not run by the local cloud: use Type: Schedule with rate(...)");
+        }
+        if (!"Schedule".equals(type)) {
+          continue;
+        }
+        Map<String, Object> props = castMap(ev.getOrDefault("Properties", Map.of()));
+        String expression = String.valueOf(resolve(props.get("Schedule"))).strip();
+        Matcher m = RATE.matcher(expression);
+        if (!m.matches()) {
+          throw new IllegalArgumentException("function " + id + ", event " + event.getKey() + ": schedule '" + expression
+              + "' is not run by the local cloud (only rate(N minute|minutes|hour|hours|day|days)): use a rate expression");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2);
+        if (n == 0 || (n == 1) != !unit.endsWith("s")) {
+          throw new IllegalArgumentException("function " + id + ", event " + event.getKey() + ": '" + expression
+              + "' is refused by EventBridge (the value must be positive, the unit singular for 1 and plural otherwise)");
+        }
+        java.time.Duration rate = switch (unit.replaceAll("s$", "")) {
+          case "minute" -> java.time.Duration.ofMinutes(n);
+          case "hour" -> java.time.Duration.ofHours(n);
+          default -> java.time.Duration.ofDays(n);
+        };
+        Object enabled = resolve(props.getOrDefault("Enabled", Boolean.TRUE));
+        schedules.add(new LocalTemplate.Schedule(id, event.getKey(), rate, !"false".equalsIgnoreCase(String.valueOf(enabled))));
+      }
+    }
+    return List.copyOf(schedules);
   }
 
   /**

@@ -204,4 +204,40 @@ class TemplateReaderTest {
     assertThatThrownBy(() -> TemplateReader.read(missing, CONTEXT))
         .hasMessageContaining("Fn::FindInMap [Sizes, us-east-1, Chunk] finds nothing: add that key to Mappings.Sizes");
   }
+
+  @Test
+  void realTemplate_runsTheExpiredConnectionsSweepEveryMinute() throws Exception {
+    LocalTemplate t = TemplateReader.read(Path.of("../template.yaml"), CONTEXT);
+    assertThat(t.schedules()).containsExactly(new LocalTemplate.Schedule("ExpiredConnectionsFunction", "Sweep",
+        java.time.Duration.ofMinutes(1), true));
+    assertThat(t.functions().get("ExpiredConnectionsFunction").handlerClass())
+        .isEqualTo("dev.switchboard.disconnect.ExpiredConnectionsHandler");
+  }
+
+  @Test
+  void scheduleExpressions_rateIsRun_othersFailTheStartUpByName(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    assertThat(schedule(dir, "rate(5 minutes)").schedules().get(0).rate()).isEqualTo(java.time.Duration.ofMinutes(5));
+    assertThat(schedule(dir, "rate(1 hour)").schedules().get(0).rate()).isEqualTo(java.time.Duration.ofHours(1));
+    for (String refused : new String[] {"cron(0 12 * * ? *)", "rate(1 minutes)", "rate(2 minute)", "rate(0 minutes)", "every minute"}) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> schedule(dir, refused))
+          .as(refused).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("function Fn, event Tick").hasMessageContaining(refused);
+    }
+  }
+
+  private static LocalTemplate schedule(Path dir, String expression) throws Exception {
+    Path template = dir.resolve("schedule.yaml");
+    java.nio.file.Files.writeString(template, String.join("\n",
+        "Resources:",
+        "  Fn:",
+        "    Type: AWS::Serverless::Function",
+        "    Properties:",
+        "      Handler: a.B::handleRequest",
+        "      Events:",
+        "        Tick:",
+        "          Type: Schedule",
+        "          Properties:",
+        "            Schedule: " + expression, ""));
+    return TemplateReader.read(template, CONTEXT);
+  }
 }

@@ -19,6 +19,7 @@ import dev.switchboard.core.store.StoredMessage;
 import software.amazon.awssdk.enhanced.dynamodb.DynamoDbEnhancedClient;
 import software.amazon.awssdk.enhanced.dynamodb.DynamoDbIndex;
 import software.amazon.awssdk.enhanced.dynamodb.DynamoDbTable;
+import software.amazon.awssdk.enhanced.dynamodb.Expression;
 import software.amazon.awssdk.enhanced.dynamodb.Key;
 import software.amazon.awssdk.enhanced.dynamodb.model.QueryConditional;
 import software.amazon.awssdk.enhanced.dynamodb.model.QueryEnhancedRequest;
@@ -711,6 +712,22 @@ public final class DynamoChatStore implements ChatStore {
 
     private static Member member(TableItem item) {
         return new Member(item.getConnectionId(), item.getUser(), Home.parse(item.getHome()));
+    }
+
+    /** A Query of one byShard partition with a filter: the read costs the whole shard (projected items, ~100 bytes each). */
+    @Override
+    public void forEachTokenExpiredConnection(int shard, long expiredBeforeSeconds, int pageSize, Consumer<List<String>> consumer) {
+        for (var page : byShard.query(QueryEnhancedRequest.builder()
+                .queryConditional(QueryConditional.keyEqualTo(k -> k.partitionValue("SHARD#" + shard)))
+                .filterExpression(Expression.builder().expression("tokenExp < :cutoff")
+                        .putExpressionValue(":cutoff", AttributeValue.fromN(Long.toString(expiredBeforeSeconds))).build())
+                .attributesToProject(FAN_OUT_ATTRIBUTES)
+                .limit(pageSize).build())) {
+            List<String> ids = page.items().stream().map(TableItem::getConnectionId).toList();
+            if (!ids.isEmpty()) {
+                consumer.accept(ids);
+            }
+        }
     }
 
     @Override

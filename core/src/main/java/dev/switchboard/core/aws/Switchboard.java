@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.switchboard.core.ChatService;
 import dev.switchboard.core.ChunkPublisher;
+import dev.switchboard.core.ExpiredConnectionSweeper;
 import dev.switchboard.core.Config;
 import dev.switchboard.core.fanout.ConnectionPoster;
 import dev.switchboard.core.fanout.FanOut;
@@ -36,13 +37,14 @@ public final class Switchboard {
     private final ChatStore store;
     private final ChatService chat;
     private final InvocationMetrics metrics;
+    private final AwsClients clients;
     /** Held here: the CRaC context keeps only weak references to its resources. */
     private final Priming priming;
 
     public Switchboard(Map<String, String> environment) {
         this.config = Config.fromEnv(environment);
         this.metrics = new InvocationMetrics(new EmfMetricsSink(config.metricsNamespace(), config.serviceName()));
-        AwsClients clients = new AwsClients(config);
+        this.clients = new AwsClients(config);
         this.store = new DynamoChatStore(clients.dynamoDb(metrics), config.tableName(), config.allShards(),
                 config.messageRetentionDays(), Clock.systemUTC(), config.tokenLeewaySeconds(), config.home().orElse(null));
         // Daemon threads: a frozen (SnapStart) or ending JVM never waits on them.
@@ -118,6 +120,15 @@ public final class Switchboard {
     /** Runs the priming work now (tests; SnapStart calls it before the snapshot); true when every step ran. */
     public boolean prime() {
         return priming.prime();
+    }
+
+    /**
+     * The expired-connections sweep (ExpiredConnectionsFunction only: the Management API client and
+     * its {@code closerThreads} are built on this call, not for every function).
+     */
+    public ExpiredConnectionSweeper expiredConnectionSweeper(java.util.concurrent.ExecutorService closerThreads) {
+        return new ExpiredConnectionSweeper(store, chat, new ManagementApiCloser(clients.managementApi(config.managementEndpoint())),
+                closerThreads, config, Clock.systemUTC(), metrics);
     }
 
     public Config config() {

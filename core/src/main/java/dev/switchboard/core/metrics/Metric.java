@@ -12,6 +12,8 @@ public enum Metric {
     CONNECTIONS_REFUSED("ConnectionsRefused", Unit.COUNT),
     /** {@code $disconnect} handled (Disconnect function). */
     CONNECTIONS_CLOSED("ConnectionsClosed", Unit.COUNT),
+    /** Sockets closed by the expired-connections sweep ({@code DeleteConnection} after token exp + leeway). */
+    CONNECTIONS_EXPIRED_CLOSED("ExpiredConnectionsClosed", Unit.COUNT),
     /** Client frames handled by {@code $default}; also broken down by the {@code Action} dimension. */
     FRAMES("Frames", Unit.COUNT),
     /** Frames answered with an error frame (any code, rate_limited and forbidden included). */

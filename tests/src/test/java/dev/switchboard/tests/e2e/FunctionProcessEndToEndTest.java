@@ -33,7 +33,7 @@ class FunctionProcessEndToEndTest {
     /** The Makefile's function → module mapping, for the jar sizes. */
     static final Map<String, String> MODULES = Map.of("ConnectFunction", "connect-handler",
             "MessageFunction", "message-handler", "BroadcastFunction", "message-handler",
-            "DisconnectFunction", "disconnect-handler");
+            "DisconnectFunction", "disconnect-handler", "ExpiredConnectionsFunction", "disconnect-handler");
 
     @BeforeAll
     static void listen() {

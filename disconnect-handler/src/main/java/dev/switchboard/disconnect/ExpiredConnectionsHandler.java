@@ -1,0 +1,68 @@
+package dev.switchboard.disconnect;
+
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+
+import dev.switchboard.core.ExpiredConnectionSweeper;
+import dev.switchboard.core.LogContext;
+import dev.switchboard.core.aws.Switchboard;
+import dev.switchboard.core.fanout.Deadline;
+import dev.switchboard.core.metrics.InvocationMetrics;
+
+/**
+ * The expired-connections sweep, run by an EventBridge schedule (template.yaml:
+ * ExpiredConnectionsFunction, {@code rate(1 minute)}): closes, with the Management API's
+ * {@code DeleteConnection}, every connection whose token expired more than
+ * {@code SWITCHBOARD_TOKEN_LEEWAY_SECONDS} ago (see {@link ExpiredConnectionSweeper}). The event
+ * is EventBridge's "Scheduled Event" JSON
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html); nothing
+ * in it is read. The result is the run's counts, {@link ExpiredConnectionSweeper.SweepResult}.
+ */
+public final class ExpiredConnectionsHandler implements RequestHandler<Map<String, Object>, ExpiredConnectionSweeper.SweepResult> {
+
+    /** DeleteConnection calls in flight at once. */
+    private static final int CLOSERS = 8;
+
+    private final ExpiredConnectionSweeper sweeper;
+    private final InvocationMetrics metrics;
+
+    /** The Lambda runtime's constructor: configuration from the process environment. */
+    public ExpiredConnectionsHandler() {
+        this(new Switchboard(System.getenv()));
+    }
+
+    private ExpiredConnectionsHandler(Switchboard switchboard) {
+        this(switchboard.expiredConnectionSweeper(closers()), switchboard.metrics());
+    }
+
+    ExpiredConnectionsHandler(ExpiredConnectionSweeper sweeper, InvocationMetrics metrics) {
+        this.sweeper = sweeper;
+        this.metrics = metrics;
+    }
+
+    private static ExecutorService closers() {
+        AtomicInteger count = new AtomicInteger();
+        return Executors.newFixedThreadPool(CLOSERS, r -> {
+            Thread thread = new Thread(r, "delete-connection-" + count.incrementAndGet());
+            thread.setDaemon(true); // a frozen or ending runtime never waits on them
+            return thread;
+        });
+    }
+
+    @Override
+    public ExpiredConnectionSweeper.SweepResult handleRequest(Map<String, Object> event, Context context) {
+        LogContext.begin(context == null ? null : context.getAwsRequestId(), context == null ? null : context.getFunctionName(),
+                metrics.begin(), null);
+        try {
+            return sweeper.sweep(context == null ? Deadline.NONE : Deadline.forInvocation(context.getRemainingTimeInMillis()));
+        } finally {
+            metrics.flush(context == null ? null : context.getAwsRequestId());
+            LogContext.end();
+        }
+    }
+}
