@@ -16,6 +16,7 @@ import dev.switchboard.core.metrics.InvocationMetrics;
 import dev.switchboard.core.metrics.Metric;
 import dev.switchboard.core.store.ChatStore;
 import dev.switchboard.core.store.Connection;
+import dev.switchboard.core.store.Member;
 
 /**
  * Closes the sockets of connections whose token expired more than the leeway ago. Such a
@@ -28,7 +29,8 @@ import dev.switchboard.core.store.Connection;
  * socket and invokes {@code $disconnect}, which removes the connection's items and tells its rooms
  * (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html).
  * A connection that API Gateway no longer knows ({@code 410 GoneException}) is removed here, as
- * {@code $disconnect} would have.
+ * {@code $disconnect} would have. Over a global table (several regions) each region's sweep closes
+ * only its own region's connections: a connection id means something only to its own API.
  */
 public final class ExpiredConnectionSweeper {
 
@@ -102,7 +104,10 @@ public final class ExpiredConnectionSweeper {
                 complete = false;
                 break;
             }
-            store.forEachTokenExpiredConnection(shard, cutoff, PAGE_SIZE, ids -> {
+            store.forEachTokenExpiredConnection(shard, cutoff, PAGE_SIZE, members -> {
+                // over a global table every region's connections are listed: each region closes its own
+                List<String> ids = members.stream().filter(m -> m.home() == null || m.home().region().equals(config.region()))
+                        .map(Member::connectionId).toList();
                 counts[0] += ids.size();
                 if (!until.passed()) {
                     closePage(ids, cutoff, until, counts);

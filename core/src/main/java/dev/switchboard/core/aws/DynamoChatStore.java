@@ -716,16 +716,16 @@ public final class DynamoChatStore implements ChatStore {
 
     /** A Query of one byShard partition with a filter: the read costs the whole shard (projected items, ~100 bytes each). */
     @Override
-    public void forEachTokenExpiredConnection(int shard, long expiredBeforeSeconds, int pageSize, Consumer<List<String>> consumer) {
+    public void forEachTokenExpiredConnection(int shard, long expiredBeforeSeconds, int pageSize, Consumer<List<Member>> consumer) {
         for (var page : byShard.query(QueryEnhancedRequest.builder()
                 .queryConditional(QueryConditional.keyEqualTo(k -> k.partitionValue("SHARD#" + shard)))
                 .filterExpression(Expression.builder().expression("tokenExp < :cutoff")
                         .putExpressionValue(":cutoff", AttributeValue.fromN(Long.toString(expiredBeforeSeconds))).build())
-                .attributesToProject(FAN_OUT_ATTRIBUTES)
+                .attributesToProject(fanOutAttributes)
                 .limit(pageSize).build())) {
-            List<String> ids = page.items().stream().map(TableItem::getConnectionId).toList();
-            if (!ids.isEmpty()) {
-                consumer.accept(ids);
+            List<Member> expired = page.items().stream().map(DynamoChatStore::member).toList();
+            if (!expired.isEmpty()) {
+                consumer.accept(expired);
             }
         }
     }

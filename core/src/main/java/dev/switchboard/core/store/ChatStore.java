@@ -128,12 +128,12 @@ public interface ChatStore {
     void forEachConnectionInShard(int shard, int pageSize, Consumer<List<Member>> page);
 
     /**
-     * Streams the ids of the connections of one write shard whose token expired before
+     * Streams the connections of one write shard whose token expired before
      * {@code expiredBeforeSeconds} (epoch seconds; the caller subtracts the leeway). Connections
      * without a token expiry (dev auth) are never returned. Reads the index eventually consistently:
      * a connection refreshed a moment ago may still be returned (the caller re-checks it).
      */
-    void forEachTokenExpiredConnection(int shard, long expiredBeforeSeconds, int pageSize, Consumer<List<String>> page);
+    void forEachTokenExpiredConnection(int shard, long expiredBeforeSeconds, int pageSize, Consumer<List<Member>> page);
 
     List<Member> connectionsOf(String user);
 
