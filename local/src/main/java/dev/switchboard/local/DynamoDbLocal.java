@@ -22,6 +22,7 @@ import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.Projection;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
+import software.amazon.dynamodb.services.local.main.CommandLineInput;
 import software.amazon.dynamodb.services.local.main.ServerRunner;
 import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
 
@@ -57,7 +58,13 @@ final class DynamoDbLocal implements AutoCloseable {
       java.nio.file.Files.createDirectories(dataDir);
       args.addAll(List.of("-dbPath", dataDir.toAbsolutePath().toString()));
     }
-    DynamoDBProxyServer server = ServerRunner.createServerFromCommandLineArgs(args.toArray(new String[0]));
+    // createServerFromCommandLineArgs would print its configuration banner to stdout, above the local
+    // cloud's ready block; it is this, plus that println.
+    CommandLineInput input = new CommandLineInput(args.toArray(new String[0]));
+    if (!input.init()) {
+      throw new IllegalStateException("DynamoDB Local refused its arguments " + args);
+    }
+    DynamoDBProxyServer server = ServerRunner.createServer(input);
     SQLITE_LOG.setLevel(java.util.logging.Level.SEVERE);
     Server jetty = jettyOf(server);
     for (Connector c : jetty.getConnectors()) {

@@ -37,7 +37,7 @@ class TemplateTest {
     void everyFunctionHandler_isARequestHandlerClassOnTheClasspath() throws Exception {
         List<String> handlers = functions().values().stream()
                 .map(f -> (String) properties(f).get("Handler")).collect(Collectors.toList());
-        assertThat(handlers).hasSize(4);
+        assertThat(handlers).hasSize(5);
         for (String handler : handlers) {
             String[] classAndMethod = handler.split("::");
             Class<?> type = Class.forName(classAndMethod[0]);
