@@ -142,8 +142,9 @@ public final class ChatService {
                 throw new ProtocolException(ErrorCode.BAD_REQUEST, "this route takes only {\"action\":\"refresh\",\"token\":JWT}",
                         request.action());
             }
-            Connection current = store.connection(connectionId).orElseThrow(() -> new ProtocolException(
-                    ErrorCode.NOT_CONNECTED, "this connection is no longer registered: reconnect with the new token", "refresh"));
+            // refresh counts against the connection's bucket like every action: a flood of refreshes would
+            // otherwise cost a signature check (and a JWKS fetch) each, unbounded
+            Connection current = permitted(connectionId, "refresh", "reconnect with the new token");
             Identity identity;
             try {
                 identity = verifier.verify(refresh.token());
@@ -264,19 +265,25 @@ public final class ChatService {
      * a user's total is bounded by it times {@link Config#maxConnectionsPerUser()} (docs/SECURITY.md).
      */
     private Connection caller(String connectionId, Request request) {
-        SendPermit permit = sendRate.isPresent() ? store.takeSend(connectionId, sendRate.get())
-                : new SendPermit(store.connection(connectionId), 0);
-        Connection connection = permit.connection().orElseThrow(() -> new ProtocolException(
-                ErrorCode.NOT_CONNECTED, "this connection is not registered (expired?): reconnect", request.action()));
+        Connection connection = permitted(connectionId, request.action(), "reconnect");
         if (connection.tokenExpired(clock.millis() / 1000, config.tokenLeewaySeconds())) {
             throw new ProtocolException(ErrorCode.TOKEN_EXPIRED, "the connection's token expired at " + connection.tokenExpiresAt()
                     + " (epoch s): send {\"action\":\"refresh\",\"token\":NEW_JWT} before the connection is closed", request.action());
         }
+        return connection;
+    }
+
+    /** The connection, having taken a token from its bucket; {@code not_connected} or {@code rate_limited} otherwise. */
+    private Connection permitted(String connectionId, String action, String whatToDoIfGone) {
+        SendPermit permit = sendRate.isPresent() ? store.takeSend(connectionId, sendRate.get())
+                : new SendPermit(store.connection(connectionId), 0);
+        Connection connection = permit.connection().orElseThrow(() -> new ProtocolException(
+                ErrorCode.NOT_CONNECTED, "this connection is not registered (expired?): " + whatToDoIfGone, action));
         if (!permit.allowed()) {
             SendRate rate = sendRate.get();
             throw new ProtocolException(ErrorCode.RATE_LIMITED, "too many requests: at most " + rate.perSecond()
                     + " a second per connection (bursts of " + rate.burst() + "); retry in "
-                    + permit.retryAfterMillis() + " ms", request.action(), permit.retryAfterMillis());
+                    + permit.retryAfterMillis() + " ms", action, permit.retryAfterMillis());
         }
         return connection;
     }

@@ -88,6 +88,24 @@ class ChatServiceRateLimitTest {
     }
 
     @Test
+    void refresh_takesAToken_tooAndARefusedOneNeverReachesTheVerifier() {
+        ChatService chat = service(Map.of(Config.SEND_RATE_PER_SECOND, "5", Config.SEND_BURST, "2"));
+        chat.connect("c-gus", new Identity("gus", false), 0);
+        java.util.concurrent.atomic.AtomicInteger verified = new java.util.concurrent.atomic.AtomicInteger();
+        dev.switchboard.core.auth.TokenVerifier verifier = token -> {
+            verified.incrementAndGet();
+            return new Identity("gus", false);
+        };
+        chat.refresh("c-gus", "{\"action\":\"refresh\",\"token\":\"t1\"}", verifier);
+        chat.handle("c-gus", "{\"action\":\"ping\"}");
+        chat.refresh("c-gus", "{\"action\":\"refresh\",\"token\":\"t2\"}", verifier);
+        assertThat(framesOf("c-gus", "refreshed")).hasSize(1);
+        assertThat(framesOf("c-gus", "error")).extracting(e -> e.get("requestAction").getAsString() + ":" + e.get("code").getAsString())
+                .containsExactly("refresh:rate_limited");
+        assertThat(verified).as("a refused refresh costs no signature check").hasValue(1);
+    }
+
+    @Test
     void rateZero_turnsTheLimitOff() {
         ChatService chat = service(Map.of(Config.SEND_RATE_PER_SECOND, "0"));
         chat.connect("c-cat", new Identity("cat", false), 0);
