@@ -29,6 +29,7 @@ import dev.switchboard.core.metrics.Metric;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.FanOutChunk;
 import dev.switchboard.protocol.HistoryPages;
+import dev.switchboard.protocol.InboxPages;
 import dev.switchboard.protocol.Json;
 import dev.switchboard.protocol.MessageIds;
 import dev.switchboard.protocol.Notification;
@@ -42,6 +43,8 @@ import dev.switchboard.core.store.ChatStore.JoinOutcome;
 import dev.switchboard.core.store.ChatStore.SaveOutcome;
 import dev.switchboard.core.store.ChatStore.SendPermit;
 import dev.switchboard.core.store.Connection;
+import dev.switchboard.core.store.InboxCounts;
+import dev.switchboard.core.store.InboxItem;
 import dev.switchboard.core.store.Member;
 import dev.switchboard.core.store.Page;
 import dev.switchboard.core.store.SendRate;
@@ -312,6 +315,13 @@ public final class ChatService {
             replace(connection, edit.room(), edit.id(), edit.text(), edit.clientMsgId(), "edit");
         } else if (request instanceof Request.Delete delete) {
             replace(connection, delete.room(), delete.id(), null, delete.clientMsgId(), "delete");
+        } else if (request instanceof Request.Inbox inbox) {
+            inbox(connection, inbox);
+        } else if (request instanceof Request.Mark mark) {
+            mark(connection, mark);
+        } else if (request instanceof Request.Badge) {
+            InboxCounts counts = store.inboxCounts(connection.user());
+            reply(connection.connectionId(), new ServerFrame.Badge(counts.unread(), counts.unseen()));
         } else if (request instanceof Request.Refresh) {
             // the template routes refresh to the function that verifies tokens; this one cannot
             throw new ProtocolException(ErrorCode.BAD_REQUEST, "refresh is not routed to its function: the template's "
@@ -811,8 +821,11 @@ public final class ChatService {
         }
         long now = clock.millis();
         String id = ids.next(now);
-        ServerFrame.Direct frame = new ServerFrame.Direct(id, connection.user(), direct.text(), now, connection.name());
+        ServerFrame.Direct frame = new ServerFrame.Direct(id, connection.user(), direct.text(), now, connection.name(), true);
         requireFits(frame, "direct");
+        // stored in the target's inbox before the ack, connected or not: the ack means it is kept
+        store.putInboxItem(direct.to(), InboxItem.direct(id, connection.user(), connection.name(), direct.text(), now),
+                inboxRetainUntil(now));
         reply(connection.connectionId(), new ServerFrame.Ack(direct.clientMsgId(), id, now));
         metrics.count(Metric.MESSAGES_SENT);
         if (!recipients.isEmpty()) {
@@ -873,8 +886,9 @@ public final class ChatService {
         }
         long now = clock.millis();
         String id = ids.next(now);
-        FanOutResult result = deliverNotification(new Notification(broadcast.room(), broadcast.user(), broadcast.all(),
-                broadcast.title(), broadcast.body()), bytes(new ServerFrame.Notification(id, broadcast.title(), broadcast.body(), now)));
+        Notification notification = new Notification(broadcast.room(), broadcast.user(), broadcast.all(),
+                broadcast.title(), broadcast.body());
+        FanOutResult result = deliverNotification(notification, id, now);
         reply(connection.connectionId(), new ServerFrame.Ack(broadcast.clientMsgId(), id, now));
         LOG.info("broadcast {} by {} to room={} user={} all={}: delivered={} gone={} failed={}", id, connection.user(),
                 broadcast.room(), broadcast.user(), broadcast.all(), result.delivered(), result.gone(), result.failed());
@@ -891,14 +905,75 @@ public final class ChatService {
      */
     public FanOutResult notify(Notification notification, String snsMessageId, long publishedAtMillis) {
         metrics.count(Metric.NOTIFICATIONS);
-        FanOutResult result = deliverNotification(notification, bytes(new ServerFrame.Notification(
-                MessageIds.derived(publishedAtMillis, snsMessageId), notification.title(), notification.body(), publishedAtMillis)));
+        FanOutResult result = deliverNotification(notification, MessageIds.derived(publishedAtMillis, snsMessageId), publishedAtMillis);
         metrics.add(Metric.NOTIFICATIONS_DELIVERED, result.delivered());
         metrics.fanOutSettled();
         return result;
     }
 
-    /** The notification path SNS and the broadcast action share: room members, a user's connections, or everyone. */
+    /**
+     * The notification path SNS and the broadcast action share: room members, a user's connections, or
+     * everyone. A notification to one user is stored in their inbox first (whether they are connected or
+     * not), conditionally on its id: a redelivery stores nothing more and is delivered live again.
+     */
+    private FanOutResult deliverNotification(Notification notification, String id, long ts) {
+        if (notification.user() != null) {
+            boolean stored = store.putInboxItem(notification.user(), InboxItem.notification(id, notification.title(),
+                    notification.body(), ts), inboxRetainUntil(ts));
+            if (!stored) {
+                LOG.info("notification {} is in {}'s inbox already (a redelivery): delivered live again", id, notification.user());
+            }
+        }
+        return deliverNotification(notification, bytes(new ServerFrame.Notification(id, notification.title(), notification.body(),
+                ts, notification.user() != null)));
+    }
+
+    /** Until when an inbox item written at {@code tsMillis} is kept (epoch s); the store rounds up to the end of that UTC day. */
+    private long inboxRetainUntil(long tsMillis) {
+        return tsMillis / 1000 + config.inboxRetentionDays() * 86_400L;
+    }
+
+    /**
+     * {@code inbox}: a page of the caller's own inbox, newest first, cut to fit one frame; the first
+     * page carries the counts too.
+     */
+    private void inbox(Connection connection, Request.Inbox inbox) {
+        Page<InboxItem> page = store.inbox(connection.user(), inbox.after(), inbox.limit());
+        List<ServerFrame.InboxEntry> items = page.items().stream().map(i -> new ServerFrame.InboxEntry(i.id(), i.kind(), i.from(),
+                i.name(), i.text(), i.title(), i.body(), i.ts(), i.seen(), i.read())).toList();
+        InboxCounts counts = inbox.after() == null ? store.inboxCounts(connection.user()) : null;
+        reply(connection.connectionId(), InboxPages.fit(items, page.more(), page.next(),
+                counts == null ? null : counts.unread(), counts == null ? null : counts.unseen()));
+    }
+
+    /**
+     * {@code mark}: items of the caller's own inbox become seen or read. Every connection of the user
+     * gets {@code marked} with the counts after it, so a badge cleared in one tab clears in the others;
+     * marking again what is marked already changes nothing and answers the caller alone.
+     */
+    private void mark(Connection connection, Request.Mark mark) {
+        ChatStore.MarkOutcome outcome = store.markInbox(connection.user(), mark.ids(), mark.state());
+        if (!outcome.unknown().isEmpty()) {
+            throw new ProtocolException(ErrorCode.NOT_FOUND, outcome.unknown().size() + " of the ids are not in your inbox "
+                    + "(expired after " + config.inboxRetentionDays() + " days, or never yours): " + String.join(", ",
+                    outcome.unknown().subList(0, Math.min(5, outcome.unknown().size()))) + (outcome.unknown().size() > 5 ? ", ..." : "")
+                    + "; nothing was marked: page your inbox for the current ids and mark those", "mark");
+        }
+        InboxCounts counts = store.inboxCounts(connection.user());
+        ServerFrame.Marked marked = new ServerFrame.Marked(mark.state().wire(), mark.ids(), counts.unread(), counts.unseen());
+        if (outcome.changed().isEmpty()) {
+            reply(connection.connectionId(), marked);
+            return;
+        }
+        // the byUser index is eventually consistent: the caller is added in case it is not in it yet
+        java.util.Map<String, Member> recipients = new java.util.LinkedHashMap<>();
+        recipients.put(connection.connectionId(), new Member(connection.connectionId(), connection.user()));
+        store.connectionsOf(connection.user()).forEach(m -> recipients.putIfAbsent(m.connectionId(), m));
+        fanOut.deliver(List.copyOf(recipients.values()), bytes(marked), deadline.get());
+        LOG.info("mark {} of {} by {}: {} changed, unread={}", mark.state().wire(), mark.ids().size(), connection.user(),
+                outcome.changed().size(), counts.unread());
+    }
+
     private FanOutResult deliverNotification(Notification notification, byte[] frame) {
         if (notification.room() != null) {
             return deliverToRoom(notification.room(), frame, null,

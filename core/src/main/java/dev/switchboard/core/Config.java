@@ -45,7 +45,8 @@ public record Config(
         int tokenLeewaySeconds,
         String metricsNamespace,
         String serviceName,
-        List<String> regions) {
+        List<String> regions,
+        int inboxRetentionDays) {
 
     public static final String TABLE = "SWITCHBOARD_TABLE";
     public static final String MANAGEMENT_ENDPOINT = "SWITCHBOARD_MANAGEMENT_ENDPOINT";
@@ -96,6 +97,11 @@ public record Config(
     public static final String NAME_CLAIM = "SWITCHBOARD_NAME_CLAIM";
     /** Seconds a connection keeps working after its token's {@code exp} (clock skew, a refresh in flight); default 30. */
     public static final String TOKEN_LEEWAY_SECONDS = "SWITCHBOARD_TOKEN_LEEWAY_SECONDS";
+    /**
+     * Days an inbox item (a notification to one user, a direct message) is kept; it expires at the end
+     * of that UTC day. Default 30.
+     */
+    public static final String INBOX_RETENTION_DAYS = "SWITCHBOARD_INBOX_RETENTION_DAYS";
     public static final String REGION = "AWS_REGION";
     /**
      * The regions one stack runs in over one DynamoDB global table ({@code ,}-separated, the
@@ -116,8 +122,8 @@ public record Config(
             JWT_SECRET, JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, PRESENCE_MAX_MEMBERS, FANOUT_CHUNK_SIZE,
             FANOUT_CONCURRENCY, ALL_SHARDS, CONNECTION_TTL_SECONDS, MESSAGE_RETENTION_DAYS, MAX_TEXT_LENGTH,
             MAX_ROOMS_PER_CONNECTION, HISTORY_PAGE_LIMIT, SEND_RATE_PER_SECOND, SEND_BURST, DIRECT_POLICY,
-            MAX_CONNECTIONS_PER_USER, ROOMS_CLAIM, PUBLIC_ROOMS, USER_CLAIM, NAME_CLAIM, TOKEN_LEEWAY_SECONDS, REGION,
-            METRICS_NAMESPACE, SERVICE_NAME, REGIONS);
+            MAX_CONNECTIONS_PER_USER, ROOMS_CLAIM, PUBLIC_ROOMS, USER_CLAIM, NAME_CLAIM, TOKEN_LEEWAY_SECONDS, INBOX_RETENTION_DAYS,
+            REGION, METRICS_NAMESPACE, SERVICE_NAME, REGIONS);
 
     /** Reads the configuration; fails naming the variable that is missing or malformed. */
     public static Config fromEnv(Map<String, String> env) {
@@ -159,6 +165,11 @@ public record Config(
                             + "https://cognito-idp.REGION.amazonaws.com/POOL_ID)" : "JwtAudience (the app client id)"));
                 }
             }
+        }
+        int inboxRetentionDays = integer(env, INBOX_RETENTION_DAYS, 30);
+        if (inboxRetentionDays < 1) {
+            throw new IllegalStateException("Environment variable " + INBOX_RETENTION_DAYS + " must be 1 or more (days), got "
+                    + inboxRetentionDays);
         }
         int leeway = integer(env, TOKEN_LEEWAY_SECONDS, 30);
         if (leeway < 0) {
@@ -202,7 +213,8 @@ public record Config(
                 leeway,
                 optional(env, METRICS_NAMESPACE).orElse("Switchboard"),
                 optional(env, SERVICE_NAME).orElse("switchboard"),
-                regions(env));
+                regions(env),
+                inboxRetentionDays);
     }
 
     private static List<String> regions(Map<String, String> env) {

@@ -102,4 +102,36 @@ public sealed interface Request {
             return "delete";
         }
     }
+
+    /**
+     * A page of the caller's inbox, newest first.
+     *
+     * @param after the {@code next} of the previous page (an item id): the items after it in the
+     *              listing, which are older; null = the newest page
+     * @param limit items per page, 1 to {@link RequestParser#INBOX_PAGE_MAX}
+     */
+    record Inbox(String after, int limit) implements Request {
+        public String action() {
+            return "inbox";
+        }
+    }
+
+    /**
+     * Marks items of the caller's inbox {@code seen} or {@code read}.
+     *
+     * @param ids   1 to {@link RequestParser#MARK_MAX_IDS} distinct item ids
+     * @param state {@code seen} or {@code read}
+     */
+    record Mark(java.util.List<String> ids, InboxState state) implements Request {
+        public String action() {
+            return "mark";
+        }
+    }
+
+    /** The caller's unread and unseen inbox counts (what a badge shows), answered with a {@code badge} frame. */
+    record Badge() implements Request {
+        public String action() {
+            return "badge";
+        }
+    }
 }

@@ -13,6 +13,13 @@ import com.google.gson.JsonPrimitive;
  */
 public final class RequestParser {
 
+    /** Most items an {@code inbox} page may ask for ({@code limit}); a page is also cut to fit 128 KB. */
+    public static final int INBOX_PAGE_MAX = 50;
+    /** Items of an {@code inbox} page when {@code limit} is not given. */
+    public static final int INBOX_PAGE_DEFAULT = 20;
+    /** Most ids one {@code mark} may carry: the ids' updates and their counters fit one DynamoDB transaction (100 actions). */
+    public static final int MARK_MAX_IDS = 50;
+
     private final int maxTextLength;
     private final int historyPageLimit;
 
@@ -26,7 +33,7 @@ public final class RequestParser {
         JsonElement actionElement = json.get("action");
         if (actionElement == null || actionElement.isJsonNull()) {
             throw new ProtocolException(ErrorCode.UNKNOWN_ACTION,
-                    "field 'action' is required: one of join, leave, send, direct, history, who, ping, refresh, broadcast, typing, read, edit, delete", null);
+                    "field 'action' is required: one of join, leave, send, direct, history, who, ping, refresh, broadcast, typing, read, edit, delete, inbox, mark, badge", null);
         }
         if (!isString(actionElement)) {
             throw new ProtocolException(ErrorCode.UNKNOWN_ACTION, "field 'action' must be a string", null);
@@ -47,10 +54,13 @@ public final class RequestParser {
             case "edit" -> new Request.Edit(room(json, action), requiredMessageId(json, "id", action), text(json, action),
                     clientMsgId(json, action));
             case "delete" -> new Request.Delete(room(json, action), requiredMessageId(json, "id", action), clientMsgId(json, action));
+            case "inbox" -> new Request.Inbox(inboxCursor(json, action), inboxLimit(json, action));
+            case "mark" -> mark(json, action);
+            case "badge" -> new Request.Badge();
             // requestAction echoes the action as sent (cut to 33 characters), so a client can match the
             // error to its request like any other error frame.
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_ACTION, "unknown action '" + abbreviate(action)
-                    + "': use one of join, leave, send, direct, history, who, ping, refresh, broadcast, typing, read, edit, delete", abbreviate(action));
+                    + "': use one of join, leave, send, direct, history, who, ping, refresh, broadcast, typing, read, edit, delete, inbox, mark, badge", abbreviate(action));
         };
     }
 
@@ -88,6 +98,56 @@ public final class RequestParser {
                     "'title' and 'body' are " + length + " characters together; the limit is " + maxTextLength, action);
         }
         return new Request.Broadcast(room, user, all, title, body == null ? "" : body, clientMsgId(json, action));
+    }
+
+    /** The inbox cursor: the {@code next} of an inbox frame, which is an item id. */
+    private static String inboxCursor(JsonObject json, String action) {
+        String cursor = optionalString(json, "after", action);
+        if (cursor != null && !MessageIds.isValid(cursor)) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'after' must be the 'next' of an inbox frame (26 characters "
+                    + "like 01KAX3T8Y9ZC4Q2D7N6B5V8M1P), or absent for the newest page", action);
+        }
+        return cursor;
+    }
+
+    private static int inboxLimit(JsonObject json, String action) {
+        JsonElement element = json.get("limit");
+        if (element == null || element.isJsonNull()) {
+            return INBOX_PAGE_DEFAULT;
+        }
+        if (!element.isJsonPrimitive() || !element.getAsJsonPrimitive().isNumber()) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'limit' must be a number from 1 to " + INBOX_PAGE_MAX, action);
+        }
+        double value = element.getAsDouble();
+        if (value != Math.rint(value) || value < 1 || value > INBOX_PAGE_MAX) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'limit' must be a whole number from 1 to " + INBOX_PAGE_MAX
+                    + ": page on with 'after' for more", action);
+        }
+        return (int) value;
+    }
+
+    private static Request.Mark mark(JsonObject json, String action) {
+        JsonElement idsElement = json.get("ids");
+        if (idsElement == null || !idsElement.isJsonArray() || idsElement.getAsJsonArray().isEmpty()) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'ids' is required: an array of 1 to " + MARK_MAX_IDS
+                    + " inbox item ids", action);
+        }
+        java.util.LinkedHashSet<String> ids = new java.util.LinkedHashSet<>();
+        for (JsonElement element : idsElement.getAsJsonArray()) {
+            if (!isString(element) || !MessageIds.isValid(element.getAsString())) {
+                throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'ids' must hold item ids (26 characters like "
+                        + "01KAX3T8Y9ZC4Q2D7N6B5V8M1P, the 'id' of inbox items)", action);
+            }
+            ids.add(element.getAsString());
+        }
+        if (ids.size() > MARK_MAX_IDS) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'ids' has " + ids.size() + " ids; at most " + MARK_MAX_IDS
+                    + " a mark: send the rest in another mark", action);
+        }
+        String stateName = requiredString(json, "state", action);
+        InboxState state = InboxState.parse(stateName).orElseThrow(() ->
+                new ProtocolException(ErrorCode.BAD_REQUEST, "field 'state' must be \"seen\" or \"read\"", action));
+        return new Request.Mark(java.util.List.copyOf(ids), state);
     }
 
     private static JsonObject object(String frame) {

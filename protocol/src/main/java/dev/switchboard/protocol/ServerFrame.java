@@ -33,10 +33,17 @@ public sealed interface ServerFrame {
         }
     }
 
-    /** {@code name}: the sender's display name from its token, or null (omitted). */
-    record Direct(String type, String id, String from, String text, long ts, String name) implements ServerFrame {
+    /**
+     * {@code name}: the sender's display name from its token, or null (omitted). {@code inbox}: true
+     * when the message is also in the recipient's inbox (null: omitted).
+     */
+    record Direct(String type, String id, String from, String text, long ts, String name, Boolean inbox) implements ServerFrame {
         public Direct(String id, String from, String text, long ts, String name) {
-            this("direct", id, from, text, ts, name);
+            this("direct", id, from, text, ts, name, null);
+        }
+
+        public Direct(String id, String from, String text, long ts, String name, boolean inbox) {
+            this("direct", id, from, text, ts, name, inbox ? Boolean.TRUE : null);
         }
     }
 
@@ -133,9 +140,50 @@ public sealed interface ServerFrame {
         }
     }
 
-    record Notification(String type, String id, String title, String body, long ts) implements ServerFrame {
+    /** {@code inbox}: true when the notification is also in the recipient's inbox (null: omitted, live only). */
+    record Notification(String type, String id, String title, String body, long ts, Boolean inbox) implements ServerFrame {
         public Notification(String id, String title, String body, long ts) {
-            this("notification", id, title, body, ts);
+            this("notification", id, title, body, ts, null);
+        }
+
+        public Notification(String id, String title, String body, long ts, boolean inbox) {
+            this("notification", id, title, body, ts, inbox ? Boolean.TRUE : null);
+        }
+    }
+
+    /**
+     * A page of the caller's inbox, newest first. {@code next}: pass as {@code after} for older items
+     * (null on the last page). {@code unread} / {@code unseen}: the counts, on the first page only
+     * (null, omitted, on later ones).
+     */
+    record Inbox(String type, List<InboxEntry> items, boolean more, String next, Long unread, Long unseen) implements ServerFrame {
+        public Inbox(List<InboxEntry> items, boolean more, String next, Long unread, Long unseen) {
+            this("inbox", items, more, next, unread, unseen);
+        }
+    }
+
+    /**
+     * One inbox item. {@code kind} {@code notification} has {@code title} and {@code body};
+     * {@code direct} has {@code from}, {@code text} and maybe {@code name}. Absent fields are omitted.
+     */
+    record InboxEntry(String id, String kind, String from, String name, String text, String title, String body, long ts,
+                      boolean seen, boolean read) {
+    }
+
+    /** The answer to {@code badge}: the caller's inbox counts, items not read and items not seen. */
+    record Badge(String type, long unread, long unseen) implements ServerFrame {
+        public Badge(long unread, long unseen) {
+            this("badge", unread, unseen);
+        }
+    }
+
+    /**
+     * A {@code mark} took effect: to every connection of the user (other tabs clear their badge). {@code ids}: the
+     * ids the mark named, all now in {@code state}; {@code unread} / {@code unseen}: the counts after it.
+     */
+    record Marked(String type, String state, List<String> ids, long unread, long unseen) implements ServerFrame {
+        public Marked(String state, List<String> ids, long unread, long unseen) {
+            this("marked", state, ids, unread, unseen);
         }
     }
 

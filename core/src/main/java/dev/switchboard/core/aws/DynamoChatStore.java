@@ -12,6 +12,9 @@ import dev.switchboard.core.auth.RoomGrants;
 import dev.switchboard.core.store.ChatStore;
 import dev.switchboard.core.store.Connection;
 import dev.switchboard.core.store.Home;
+import dev.switchboard.core.store.InboxCounts;
+import dev.switchboard.core.store.InboxItem;
+import dev.switchboard.protocol.InboxState;
 import dev.switchboard.core.store.Member;
 import dev.switchboard.core.store.Page;
 import dev.switchboard.core.store.SendRate;
@@ -65,6 +68,7 @@ public final class DynamoChatStore implements ChatStore {
     private final Home home;
     /** What a fan-out reads of each recipient: {@link #FAN_OUT_ATTRIBUTES}, and {@code home} with several regions. */
     private final String[] fanOutAttributes;
+    private final DynamoInbox inbox;
 
     /** A store whose connections' tokens never stop deliveries (tests that do not need expiry). */
     public DynamoChatStore(DynamoDbClient client, String tableName, int shards, int messageRetentionDays, Clock clock) {
@@ -102,6 +106,7 @@ public final class DynamoChatStore implements ChatStore {
         this.shards = shards;
         this.messageRetentionSeconds = messageRetentionDays * 86_400L;
         this.clock = clock;
+        this.inbox = new DynamoInbox(client, tableName, clock);
     }
 
     private long now() {
@@ -857,6 +862,11 @@ public final class DynamoChatStore implements ChatStore {
         return new Page<>(messages, next);
     }
 
+    /** See {@link DynamoInbox}: items and per-day counters in the user's INBOX# partition. */
+    @Override
+    public boolean putInboxItem(String user, InboxItem item, long retainUntilSeconds) {
+        return inbox.put(user, item, retainUntilSeconds);
+    }
 
     private static StoredMessage toMessage(String room, TableItem item) {
         return new StoredMessage(room, item.getMessageId(), item.getUser(), item.getText(), item.getTs() == null ? 0 : item.getTs(),
@@ -1017,5 +1027,20 @@ public final class DynamoChatStore implements ChatStore {
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (start != null && count < upTo && evaluated < budget);
         return start != null && count < upTo ? upTo : Math.min(count, upTo);
+    }
+
+    @Override
+    public Page<InboxItem> inbox(String user, String beforeId, int limit) {
+        return inbox.page(user, beforeId, limit);
+    }
+
+    @Override
+    public InboxCounts inboxCounts(String user) {
+        return inbox.counts(user);
+    }
+
+    @Override
+    public MarkOutcome markInbox(String user, List<String> ids, InboxState state) {
+        return inbox.mark(user, ids, state);
     }
 }

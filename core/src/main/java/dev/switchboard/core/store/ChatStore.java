@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
+import dev.switchboard.protocol.InboxState;
+
 /**
  * Connections, room memberships and message history. Every method is a key lookup or a query —
  * never a scan — and every read skips items whose TTL has passed (DynamoDB deletes them only
@@ -202,6 +204,44 @@ public interface ChatStore {
      * of others' messages but more follow, the answer is {@code upTo} ("at least").
      */
     int countUnread(String room, String user, String afterId, int upTo);
+
+    /**
+     * Stores an item in {@code user}'s inbox, unseen and unread, with the user's counts raised in the
+     * same write. Conditional on the id: an item already there (an SNS redelivery of the same
+     * notification) is left as it is and counted once.
+     *
+     * @param retainUntilSeconds the item is kept at least until then (epoch s); it expires (TTL) at the
+     *     end of that UTC day, so the counts can expire with their items by the day
+     * @return false when an item with this id was there already (nothing written)
+     */
+    boolean putInboxItem(String user, InboxItem item, long retainUntilSeconds);
+
+    /**
+     * A page of {@code user}'s inbox, newest first: the newest items, or those older than
+     * {@code beforeId} (null: from the newest). {@code next} is the last item's id when older ones exist.
+     */
+    Page<InboxItem> inbox(String user, String beforeId, int limit);
+
+    /** {@code user}'s unread and unseen counts, strongly consistent (a mark just answered is in them). */
+    InboxCounts inboxCounts(String user);
+
+    /**
+     * Marks items of {@code user}'s own inbox (only theirs: ids are looked up under the user) and
+     * lowers the counts by the items that changed, in one transaction. Idempotent: items already in
+     * the state (or read, when marking seen) change nothing and count nothing. When any id is not in
+     * the inbox (never was, expired, another user's), nothing is changed.
+     *
+     * @param ids at most 50 distinct ids
+     * @return the ids that changed state, or the unknown ids (then nothing changed)
+     */
+    MarkOutcome markInbox(String user, List<String> ids, InboxState state);
+
+    /**
+     * @param changed ids whose state changed with this call (empty: all were marked before)
+     * @param unknown ids not in the user's inbox; when not empty, nothing was changed
+     */
+    record MarkOutcome(List<String> changed, List<String> unknown) {
+    }
 
     /** The connection is not a (live) member of the room it wrote to: join it first. */
     final class NotMemberException extends RuntimeException {

@@ -236,9 +236,10 @@ class TemplateTest {
         // leaving rooms (DeleteItem + UpdateItem in a transaction), 410 cleanup (BatchWriteItem); never a ConditionCheck
         assertThat(tableActions("ConnectFunction")).containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:PutItem",
                 "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:BatchGetItem");
-        // Broadcast: queries recipients (room, byUser, byShard), batch-deletes connections found gone, priming's GetItem
-        assertThat(tableActions("BroadcastFunction"))
-                .containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchWriteItem");
+        // Broadcast: queries recipients (room, byUser, byShard), batch-deletes connections found gone, priming's GetItem,
+        // a user's inbox item and its counter (one transaction of a Put and an Update)
+        assertThat(tableActions("BroadcastFunction")).containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:Query",
+                "dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:UpdateItem");
     }
 
     @Test
