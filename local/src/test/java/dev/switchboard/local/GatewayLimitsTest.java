@@ -86,7 +86,7 @@ class GatewayLimitsTest {
   }
 
   @Test
-  void clientThatStopsReading_gets429_withinASecond_andOthersAreServed() throws Exception {
+  void clientThatStopsReading_gets429_neverAHangingPost_andOthersAreServed() throws Exception {
     StalledClient stalled = StalledClient.connect(cloud.webSocketUri());
     stalled.socket.sendText("{\"action\":\"hello\"}", true).join();
     String id = JsonParser.parseString(stalled.first.poll(20, TimeUnit.SECONDS)).getAsJsonObject()
@@ -104,8 +104,9 @@ class GatewayLimitsTest {
       } catch (LimitExceededException e) {
         refused = e;
       }
-      // Before: after about 2.7 MB every further POST hung.
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+      // Before: after about 2.7 MB every further POST hung. Each POST answers at once (it only buffers), but
+      // a loaded machine may stall any call for a second or more: the bound tells a hang from a slow call.
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
     }
 
     assertThat(refused).as("429 after %d bytes", posted).isNotNull();

@@ -46,29 +46,7 @@ class CliEndToEndTest {
     static void start() throws Exception {
         cloud = local.cloud();
         url = cloud.webSocketUri().toString();
-        warmUp();
-    }
-
-    /**
-     * One connection and one ping before the tests, with generous timeouts: on a loaded 2-core machine
-     * a cold $connect took over 10 s, past the CLI's own connect timeout, and whichever test ran first failed.
-     */
-    static void warmUp() throws Exception {
-        java.util.concurrent.CompletableFuture<Void> pong = new java.util.concurrent.CompletableFuture<>();
-        java.net.http.WebSocket socket = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder()
-                .buildAsync(java.net.URI.create(url + "?user=cli-warmup"), new java.net.http.WebSocket.Listener() {
-                    @Override
-                    public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket ws, CharSequence data, boolean last) {
-                        if (data.toString().contains("pong")) {
-                            pong.complete(null);
-                        }
-                        ws.request(1);
-                        return null;
-                    }
-                }).get(120, java.util.concurrent.TimeUnit.SECONDS);
-        socket.sendText("{\"action\":\"ping\"}", true).get(30, java.util.concurrent.TimeUnit.SECONDS);
-        pong.get(120, java.util.concurrent.TimeUnit.SECONDS);
-        socket.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "warm").get(30, java.util.concurrent.TimeUnit.SECONDS);
+        local.warmUp(); // the CLI gives up on a handshake after 10 s: a cold $connect took 10.6 s here
     }
 
     record Run(int exitCode, String out, String err) {
@@ -122,7 +100,7 @@ class CliEndToEndTest {
                 run("listen", "--url", url, "--user", "vera", "--room", "hostile", "--count", "2", "--timeout", "PT20S"));
         CompletableFuture<Run> scripts = CompletableFuture.supplyAsync(() ->
                 run("listen", "--url", url, "--user", "vic", "--room", "hostile", "--json", "--count", "2", "--timeout", "PT20S"));
-        await().atMost(Duration.ofSeconds(15)).until(() -> inRoom("hostile", "vera") && inRoom("hostile", "vic"));
+        await().atMost(LocalCloudExtension.WAIT).until(() -> inRoom("hostile", "vera") && inRoom("hostile", "vic"));
         assertThat(run("send", "--url", url, "--user", "mallory", "--room", "hostile", hostile).exitCode()).isZero();
         assertThat(run("send", "--url", url, "--user", "mallory", "--room", "hostile", "bye").exitCode()).isZero();
 
@@ -167,11 +145,11 @@ class CliEndToEndTest {
         CompletableFuture<Integer> bob = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(bobInput))
                 .setOut(new PrintWriter(bobOut, true)).setErr(new PrintWriter(new StringWriter(), true))
                 .execute("chat", "--url", url, "--user", "bert", "--room", "tea"));
-        await().atMost(Duration.ofSeconds(15)).until(() -> bobOut.toString().contains("talking in tea"));
+        await().atMost(LocalCloudExtension.WAIT).until(() -> bobOut.toString().contains("talking in tea"));
         type(aliceKeys, "/dm bert psst");
         type(aliceKeys, "/who");
         type(aliceKeys, "hello tea");
-        await().atMost(Duration.ofSeconds(15)).until(() -> bobOut.toString().contains("(dm) ada: psst")
+        await().atMost(LocalCloudExtension.WAIT).until(() -> bobOut.toString().contains("(dm) ada: psst")
                 && bobOut.toString().contains("ada: hello tea"));
         type(aliceKeys, "/quit");
         type(bobKeys, "/quit");
@@ -189,18 +167,18 @@ class CliEndToEndTest {
         CompletableFuture<Integer> chat = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(input))
                 .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(new StringWriter(), true))
                 .execute("chat", "--url", url, "--user", "cleo", "--room", "cmds"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> out.toString().contains("talking in cmds"));
+        await().atMost(LocalCloudExtension.WAIT).until(() -> out.toString().contains("talking in cmds"));
         type(keys, "said once");
-        await().atMost(Duration.ofSeconds(30)).until(() -> out.toString().contains("cleo: said once"));
+        await().atMost(LocalCloudExtension.WAIT).until(() -> out.toString().contains("cleo: said once"));
         type(keys, "/join bad room!");
         type(keys, "/foo");
         type(keys, "/history abc");
         type(keys, "/dm nobody-here psst");
         type(keys, "/history 5");
         // the page is printed although its message is on screen already: a second "said once"
-        await().atMost(Duration.ofSeconds(30)).until(() -> out.toString().split("said once", -1).length - 1 >= 2);
+        await().atMost(LocalCloudExtension.WAIT).until(() -> out.toString().split("said once", -1).length - 1 >= 2);
         type(keys, "/rooms");
-        await().atMost(Duration.ofSeconds(30)).until(() -> out.toString().contains("-- rooms:"));
+        await().atMost(LocalCloudExtension.WAIT).until(() -> out.toString().contains("-- rooms:"));
         type(keys, "/quit");
         assertThat(chat.get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
         String text = out.toString();
@@ -285,14 +263,14 @@ class CliEndToEndTest {
             session.start(List.of("resume"));
             await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("resume", "rita"));
             assertThat(run("send", "--url", url, "--user", "sid", "--room", "resume", "m0").exitCode()).isZero();
-            await().atMost(Duration.ofSeconds(10)).until(() -> texts.contains("m0"));
+            await().atMost(LocalCloudExtension.WAIT).until(() -> texts.contains("m0"));
             for (int i = 1; i <= 10; i++) {
                 assertThat(run("send", "--url", url, "--user", "sid", "--room", "resume", "m" + i).exitCode()).isZero();
                 if (i == 4) {
                     session.dropConnection(); // messages 5.. are sent while rita is away
                 }
             }
-            await().atMost(Duration.ofSeconds(30)).until(() -> texts.size() >= 11);
+            await().atMost(LocalCloudExtension.WAIT).until(() -> texts.size() >= 11);
             assertThat(statuses).contains("reconnected");
             // exactly once each; across the reconnect, live messages may arrive before the missed ones from history
             assertThat(texts).containsExactlyInAnyOrder("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10");

@@ -49,15 +49,10 @@ class CliTokenEndToEndTest {
     static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(false).jwtSecret(SECRET)
             .environment(Map.of("SWITCHBOARD_TOKEN_LEEWAY_SECONDS", "1")));
 
-    /**
-     * The CLI gives up on a handshake after 10 s, and a cold connect function on a loaded 2-core
-     * machine takes about that: warm the functions before a short token's clock starts. The result
-     * is not checked: the instance finishes starting even when this client gave up on it.
-     */
+    /** The CLI gives up on a handshake after 10 s: warm the functions before a short token's clock starts. */
     @BeforeAll
     static void warmUp() throws Exception {
-        CliEndToEndTest.run("send", "--url", local.cloud().webSocketUri().toString(), "--token", token("warm-up", 600),
-                "--room", "lobby", "warming up");
+        local.warmUp(local.tokenUri(token("warm-up", 600)));
     }
 
     static String token(String user, long seconds) throws Exception {
@@ -99,7 +94,7 @@ class CliTokenEndToEndTest {
         String url = local.cloud().webSocketUri().toString();
         CompletableFuture<Run> listening = CompletableFuture.supplyAsync(() -> CliEndToEndTest.run("listen", "--url", url,
                 "--token-file", file.toString(), "--room", "lobby", "--json", "--count", "1", "--timeout", "PT90S"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> memberConnection("lobby", "renew").isPresent());
+        await().atMost(LocalCloudExtension.WAIT).until(() -> memberConnection("lobby", "renew").isPresent());
         Files.writeString(file, token("renew", 600)); // what an identity provider's refresh would write
         String connectionId = memberConnection("lobby", "renew").orElseThrow();
         // the CLI sends refresh by itself, a quarter of the token's life before it ends
@@ -123,7 +118,7 @@ class CliTokenEndToEndTest {
         String url = local.cloud().webSocketUri().toString();
         CompletableFuture<Run> listening = CompletableFuture.supplyAsync(() -> CliEndToEndTest.run("listen", "--url", url,
                 "--token-file", file.toString(), "--room", "lobby", "--timeout", "PT120S"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> memberConnection("lobby", "refused").isPresent());
+        await().atMost(LocalCloudExtension.WAIT).until(() -> memberConnection("lobby", "refused").isPresent());
         Files.writeString(file, "not.a.jwt");
         // the server closes the connection (as API Gateway's DELETE @connections does); the CLI reconnects with the file's token
         String connectionId = memberConnection("lobby", "refused").orElseThrow();

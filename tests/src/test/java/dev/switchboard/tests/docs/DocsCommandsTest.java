@@ -20,7 +20,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -64,24 +63,12 @@ class DocsCommandsTest {
     static Path scratch;
 
     /**
-     * One connection joins a room and leaves, so the functions are warm before the first block: the
+     * One connection and a ping ({@link LocalCloudExtension#warmUp}), so the functions are warm before the first block: the
      * wscat script's timings are a reader's on a running cloud, not a cold start on a loaded machine.
      */
     @BeforeAll
-    static void warmUp() throws Exception {
-        URI uri = URI.create(local.cloud().webSocketUri() + "?user=docs-warmup");
-        CompletableFuture<String> presence = new CompletableFuture<>();
-        WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(uri, new WebSocket.Listener() {
-            @Override
-            public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-                presence.complete(data.toString());
-                ws.request(1);
-                return null;
-            }
-        }).get(60, TimeUnit.SECONDS);
-        socket.sendText("{\"action\":\"join\",\"room\":\"docs-warmup\"}", true).get(10, TimeUnit.SECONDS);
-        assertThat(presence.get(60, TimeUnit.SECONDS)).contains("\"presence\"");
-        socket.sendClose(WebSocket.NORMAL_CLOSURE, "warm").get(10, TimeUnit.SECONDS);
+    static void warmUp() {
+        local.warmUp(URI.create(local.cloud().webSocketUri() + "?user=docs-warmup"));
     }
 
     /** A fenced block: the file, the line of its opening fence, the info string's words, the content. */

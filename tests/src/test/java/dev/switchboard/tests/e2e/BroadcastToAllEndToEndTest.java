@@ -3,8 +3,6 @@ package dev.switchboard.tests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -14,19 +12,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.sns.SnsClient;
 
 /**
  * A notification to everyone goes out as one shard chunk per shard of the byShard index, each
@@ -44,22 +34,6 @@ class BroadcastToAllEndToEndTest {
     static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true).environment(Map.of(
             "SWITCHBOARD_ALL_SHARDS", Integer.toString(SHARDS),
             "SWITCHBOARD_FANOUT_CHUNK_SIZE", Integer.toString(CHUNK))));
-    static SnsClient sns;
-
-    @BeforeAll
-    static void start() {
-        sns = SnsClient.builder()
-                .endpointOverride(URI.create(String.valueOf(local.cloud().snsEndpoint())))
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClient(UrlConnectionHttpClient.create())
-                .build();
-    }
-
-    @AfterAll
-    static void stop() {
-        sns.close();
-    }
 
     @Test
     void notificationToAll_reachesEveryConnectionOnce_throughOneChunkPerShard() throws Exception {
@@ -72,8 +46,7 @@ class BroadcastToAllEndToEndTest {
                 client.nextOfType("pong");
             }
 
-            String messageId = sns.publish(b -> b.topicArn(local.cloud().topicArn())
-                    .message("{\"target\":{\"all\":true},\"title\":\"Maintenance\",\"body\":\"at 22:00 UTC\"}")).messageId();
+            String messageId = local.publish("{\"target\":{\"all\":true},\"title\":\"Maintenance\",\"body\":\"at 22:00 UTC\"}");
 
             Set<String> ids = new HashSet<>();
             for (WsClient client : clients) {
@@ -84,7 +57,7 @@ class BroadcastToAllEndToEndTest {
             assertThat(ids).as("one notification, one id").hasSize(1);
 
             // every delivery line is logged once its posts are done: wait until they account for everyone
-            await().atMost(Duration.ofSeconds(30)).until(() -> delivered(log) >= CLIENTS);
+            await().atMost(WsClient.WAIT).until(() -> delivered(log) >= CLIENTS);
             assertThat(log.matching(Pattern.compile("notification to all handed on as " + SHARDS + " shard chunks")))
                     .hasSize(1);
             List<Matcher> lines = log.matching(DELIVERY_LINE);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -73,22 +72,22 @@ class ChatPageBrowserTest {
             byTestId(alice, "connect").click();
             bob.get(page + (page.endsWith("/") ? "" : "/") + "?user=bob&room=lobby");
             for (WebDriver driver : List.of(alice, bob)) {
-                new WebDriverWait(driver, Duration.ofSeconds(15))
+                new WebDriverWait(driver, LocalCloudExtension.WAIT)
                         .until(d -> byTestId(d, "state").getText().equals("connected"));
             }
             // bob's join reaches alice as presence: both are in the room before alice speaks
-            new WebDriverWait(alice, Duration.ofSeconds(15))
+            new WebDriverWait(alice, LocalCloudExtension.WAIT)
                     .until(d -> d.findElement(By.id("messages")).getText().contains("bob joined"));
 
             composer(alice).sendKeys("hello from the browser");
             byTestId(alice, "send").click();
 
-            WebElement seen = new WebDriverWait(bob, Duration.ofSeconds(15)).until(d -> d
+            WebElement seen = new WebDriverWait(bob, LocalCloudExtension.WAIT).until(d -> d
                     .findElements(By.cssSelector("[data-testid='message'][data-from='alice']")).stream()
                     .filter(e -> e.getText().contains("hello from the browser")).findFirst().orElse(null));
             assertThat(seen.getAttribute("data-id")).isNotBlank();
             // the sender's own copy was acknowledged with the same server id
-            new WebDriverWait(alice, Duration.ofSeconds(15)).until(d -> d
+            new WebDriverWait(alice, LocalCloudExtension.WAIT).until(d -> d
                     .findElements(By.cssSelector("[data-testid='message'][data-id='" + seen.getAttribute("data-id") + "']"))
                     .size() == 1);
         } finally {
@@ -98,7 +97,7 @@ class ChatPageBrowserTest {
     }
 
     static void awaitConnected(WebDriver driver) {
-        new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> byTestId(d, "state").getText().equals("connected"));
+        new WebDriverWait(driver, LocalCloudExtension.WAIT).until(d -> byTestId(d, "state").getText().equals("connected"));
     }
 
     static WebElement awaitMessage(WebDriver driver, String from, String text) {
@@ -110,7 +109,7 @@ class ChatPageBrowserTest {
      * is selected or when history arrives, so an element found earlier may be gone (stale).
      */
     static <T> T awaitShown(WebDriver driver, String from, String text, java.util.function.Function<WebElement, T> read) {
-        return new WebDriverWait(driver, Duration.ofSeconds(30))
+        return new WebDriverWait(driver, LocalCloudExtension.WAIT)
                 .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(d -> d
                 .findElements(By.cssSelector("[data-testid='message'][data-from='" + from + "']")).stream()
                 .filter(e -> e.getText().contains(text)).findFirst().map(read).orElse(null));
@@ -140,11 +139,11 @@ class ChatPageBrowserTest {
             // to another room and back: the page re-renders the room from its items
             byTestId(carol, "room").sendKeys("page-elsewhere");
             byTestId(carol, "join").click();
-            new WebDriverWait(carol, Duration.ofSeconds(30)).until(d -> d.findElement(By.id("room-title")).getText()
+            new WebDriverWait(carol, LocalCloudExtension.WAIT).until(d -> d.findElement(By.id("room-title")).getText()
                     .equals("#page-elsewhere"));
             carol.findElements(By.cssSelector("#rooms button")).stream()
                     .filter(b -> b.getText().contains("#page-acks")).findFirst().orElseThrow().click();
-            new WebDriverWait(carol, Duration.ofSeconds(30)).until(d -> d.findElement(By.id("room-title")).getText()
+            new WebDriverWait(carol, LocalCloudExtension.WAIT).until(d -> d.findElement(By.id("room-title")).getText()
                     .equals("#page-acks"));
             // the bug: an acked message showed "sending…" again after switching rooms and back
             String again = awaitShown(carol, "carol", "acked once", e -> e.getText() + " id=" + e.getAttribute("data-id"));
@@ -154,7 +153,7 @@ class ChatPageBrowserTest {
             composer(dan).sendKeys("@carol psst");
             byTestId(dan, "send").click();
             // the room list is re-rendered as frames arrive (in any order): a button read mid-render is stale
-            new WebDriverWait(carol, Duration.ofSeconds(30)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+            new WebDriverWait(carol, LocalCloudExtension.WAIT).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
                     .until(d -> d.findElements(By.cssSelector("#rooms button"))
                     .stream().anyMatch(b -> b.getText().contains("direct messages")));
             assertThat(carol.findElement(By.id("messages")).getText()).doesNotContain("psst");

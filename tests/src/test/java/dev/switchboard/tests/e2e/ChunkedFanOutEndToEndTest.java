@@ -71,7 +71,7 @@ class ChunkedFanOutEndToEndTest {
             // each message: the first page of the room (14 with the sender) posted by the Message function,
             // each further page a chunk published to SNS and delivered by the Broadcast function
             int chunksPerMessage = (audience + CHUNK - 1) / CHUNK - 1;
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            await().atMost(WsClient.WAIT).untilAsserted(() -> {
                 Map<String, Double> added = added(before, metrics);
                 assertThat(added.get("ChunksPublished")).isEqualTo(chunksPerMessage * MESSAGES);
                 assertThat(added.get("ChunksDelivered")).isEqualTo(chunksPerMessage * MESSAGES);
@@ -102,7 +102,7 @@ class ChunkedFanOutEndToEndTest {
      */
     static Map<String, Double> settled(MetricsBoard metrics) {
         long[] records = {-1};
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
+        await().atMost(WsClient.WAIT).pollInterval(Duration.ofMillis(500)).until(() -> {
             long now = metrics.records();
             boolean quiet = now == records[0]
                     && metrics.total("ChunksPublished") == metrics.total("ChunksDelivered");

@@ -50,7 +50,7 @@ class ConnectionCapEndToEndTest {
             // (a boolean condition: the value-and-predicate form goes through Hamcrest, and an older Hamcrest on the
             // test classpath made its first mismatch a NoSuchMethodError)
             java.util.concurrent.atomic.AtomicReference<WsClient> slot = new java.util.concurrent.atomic.AtomicReference<>();
-            Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            Awaitility.await().atMost(WsClient.WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
                 slot.set(WsClient.tryConnect(local.userUri("capped")).handle((c, e) -> c).get());
                 return slot.get() != null;
             });

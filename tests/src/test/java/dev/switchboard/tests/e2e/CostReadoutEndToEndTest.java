@@ -68,7 +68,7 @@ class CostReadoutEndToEndTest {
             }
             // every member's copy and the sender's acknowledgement, per message, plus the frames sent
             long expectedMessages = MESSAGES + (long) MESSAGES * size;
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+            await().atMost(WsClient.WAIT).untilAsserted(() ->
                     assertThat(cloud.usage().apiMessages() - before.apiMessages).isEqualTo(expectedMessages));
             Snapshot after = settle(cloud);
             assertThat(after.apiMessages - before.apiMessages).as("API Gateway messages billed").isEqualTo(expectedMessages);

@@ -3,7 +3,6 @@ package dev.switchboard.tests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -24,7 +23,6 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sns.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
@@ -40,15 +38,11 @@ class DeadLetterEndToEndTest {
     @RegisterExtension
     static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true).snsRetryBase(Duration.ofMillis(100)));
     static final AwsBasicCredentials DUMMY = AwsBasicCredentials.create("local", "local");
-    static SnsClient sns;
     static SqsClient sqs;
     static String queueUrl;
 
     @BeforeAll
     static void start() {
-        sns = SnsClient.builder().endpointOverride(URI.create(String.valueOf(local.cloud().snsEndpoint())))
-                .region(Region.US_EAST_1).credentialsProvider(StaticCredentialsProvider.create(DUMMY))
-                .httpClient(UrlConnectionHttpClient.create()).build();
         sqs = SqsClient.builder().endpointOverride(local.cloud().sqsEndpoint())
                 .region(Region.US_EAST_1).credentialsProvider(StaticCredentialsProvider.create(DUMMY))
                 .httpClient(UrlConnectionHttpClient.create()).build();
@@ -57,7 +51,6 @@ class DeadLetterEndToEndTest {
 
     @AfterAll
     static void stop() {
-        sns.close();
         sqs.close();
     }
 
@@ -93,8 +86,7 @@ class DeadLetterEndToEndTest {
             gone.nextOfType("pong");
             local.cloud().faults().failConnection(connectionOf("unreachable"), 500, Integer.MAX_VALUE);
 
-            String messageId = sns.publish(b -> b.topicArn(local.cloud().topicArn())
-                    .message("{\"target\":{\"user\":\"unreachable\"},\"title\":\"Invoice paid\",\"body\":\"#1042\"}")).messageId();
+            String messageId = local.publish("{\"target\":{\"user\":\"unreachable\"},\"title\":\"Invoice paid\",\"body\":\"#1042\"}");
 
             Message dead = nextDeadLetter();
             JsonObject record = JsonParser.parseString(dead.body()).getAsJsonObject();
@@ -121,7 +113,7 @@ class DeadLetterEndToEndTest {
             local.cloud().faults().failConnection(connectionId, 500, Integer.MAX_VALUE);
 
             // as the Message function publishes a page of a large room
-            String messageId = sns.publish(b -> b.topicArn(local.cloud().topicArn("FanOutTopic"))
+            String messageId = local.sns().publish(b -> b.topicArn(local.cloud().topicArn("FanOutTopic"))
                     .message("{\"connectionIds\":[\"" + connectionId + "\"],\"frame\":\"{\\\"type\\\":\\\"pong\\\"}\"}")
                     .messageAttributes(Map.of("switchboard.kind",
                             MessageAttributeValue.builder().dataType("String").stringValue("fanout-chunk").build())))

@@ -8,10 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -39,24 +36,7 @@ class DeliveryGuaranteeEndToEndTest {
     @BeforeAll
     static void start() {
         log = new LogCapture();
-        warmUp(local);
-    }
-
-    /**
-     * A first handshake and frame, waited for longer than a client's 10 s: they build the connect
-     * and message functions' SDK clients (a cold start took over 10 s on the loaded CI machine).
-     */
-    static void warmUp(LocalCloudExtension cloud) {
-        // a handshake the client gave up on (its 10 s) still warmed the function: try again
-        await().atMost(Duration.ofSeconds(120)).pollDelay(Duration.ZERO).until(() -> {
-            try (WsClient warm = WsClient.tryConnect(cloud.userUri("warm-up")).get(30, TimeUnit.SECONDS)) {
-                warm.send("{\"action\":\"ping\"}");
-                String pong = warm.frames.poll(60, TimeUnit.SECONDS);
-                return pong != null && pong.contains("pong");
-            } catch (java.util.concurrent.ExecutionException e) {
-                return false;
-            }
-        });
+        local.warmUp();
     }
 
     static boolean messageWithId(JsonObject f, String id) {
@@ -115,7 +95,7 @@ class DeliveryGuaranteeEndToEndTest {
                 JsonObject got = members.get(i).next(f -> messageWithId(f, id));
                 assertThat(got.get("text").getAsString()).isEqualTo("through the storm");
             }
-            await().atMost(Duration.ofSeconds(20)).until(() -> log.text().contains("send " + id + " to " + room + ": delivered="));
+            await().atMost(WsClient.WAIT).until(() -> log.text().contains("send " + id + " to " + room + ": delivered="));
             // every member has it now: the ones the first try missed exactly once, the others once more (dropped by id)
             for (int i = 0; i < MEMBERS; i++) {
                 long more = FaultEndToEndTest.drain(members.get(i), Duration.ofMillis(300)).stream().filter(f -> messageWithId(f, id)).count();
@@ -125,7 +105,7 @@ class DeliveryGuaranteeEndToEndTest {
             // 3. its fan-out completed and was recorded: a third try is acknowledged, not delivered
             sender.send(sendFrame(room, "through the storm", "storm-1"));
             assertThat(sender.next(f -> ChatEndToEndTest.ackFor(f, "storm-1")).get("id").getAsString()).isEqualTo(id);
-            await().atMost(Duration.ofSeconds(20)).until(() -> log.text().contains("duplicate send storm-1 from rex acknowledged again, not delivered"));
+            await().atMost(WsClient.WAIT).until(() -> log.text().contains("duplicate send storm-1 from rex acknowledged again, not delivered"));
             String sentinel = ChatEndToEndTest.send(sender, room, "after the storm", "calm-1");
             for (int i = 0; i < MEMBERS; i++) {
                 List<JsonObject> frames = new ArrayList<>();
@@ -170,7 +150,7 @@ class DeliveryGuaranteeEndToEndTest {
                 long ackMillis = (System.nanoTime() - start) / 1_000_000;
                 assertThat(quick.next(f -> messageWithId(f, id)).get("text").getAsString()).isEqualTo("anyone there?");
                 // the stuck member's posts were tried (and retried) and answered 429
-                await().atMost(Duration.ofSeconds(20)).until(() -> local.cloud().faults().injected() - injectedBefore >= 2);
+                await().atMost(WsClient.WAIT).until(() -> local.cloud().faults().injected() - injectedBefore >= 2);
                 System.out.printf("DeliveryGuaranteeEndToEndTest stuck member: ack after %d ms, %d posts answered 429%n",
                         ackMillis, local.cloud().faults().injected() - injectedBefore);
                 assertThat(FaultEndToEndTest.drain(sender, Duration.ofMillis(500))).as("no error for the sender")

@@ -3,24 +3,15 @@ package dev.switchboard.tests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonObject;
 
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sns.model.MessageAttributeValue;
 
 /**
@@ -32,22 +23,6 @@ class FanOutChannelEndToEndTest {
 
     @RegisterExtension
     static final LocalCloudExtension local = LocalCloudExtension.devAuth();
-    static SnsClient sns;
-
-    @BeforeAll
-    static void start() {
-        sns = SnsClient.builder()
-                .endpointOverride(URI.create(String.valueOf(local.cloud().snsEndpoint())))
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClient(UrlConnectionHttpClient.create())
-                .build();
-    }
-
-    @AfterAll
-    static void stop() {
-        sns.close();
-    }
 
     /** A chunk that would make "mallory" appear to say something in a room, to one connection. */
     static String forgedChunk(String connectionId) {
@@ -56,7 +31,7 @@ class FanOutChannelEndToEndTest {
     }
 
     static String publish(String topicArn, String message, boolean chunkAttribute) {
-        return sns.publish(b -> {
+        return local.sns().publish(b -> {
             b.topicArn(topicArn).message(message);
             if (chunkAttribute) {
                 b.messageAttributes(Map.of("switchboard.kind",
@@ -74,11 +49,11 @@ class FanOutChannelEndToEndTest {
 
             // with the chunk attribute: refused by name
             String attributed = publish(local.cloud().topicArn(), forgedChunk(connectionId), true);
-            await().atMost(Duration.ofSeconds(30)).until(() -> !log.matching(Pattern.compile(
+            await().atMost(WsClient.WAIT).until(() -> !log.matching(Pattern.compile(
                     "refused SNS message " + Pattern.quote(attributed) + " from .*NotificationsTopic")).isEmpty());
             // without it: not a notification either (no target), dropped
             String bare = publish(local.cloud().topicArn(), forgedChunk(connectionId), false);
-            await().atMost(Duration.ofSeconds(30)).until(() -> !log.matching(Pattern.compile(
+            await().atMost(WsClient.WAIT).until(() -> !log.matching(Pattern.compile(
                     "dropped SNS message " + Pattern.quote(bare))).isEmpty());
             // both invocations have finished: anything they had posted would be here already
             assertThat(victim.frames.poll(500, TimeUnit.MILLISECONDS)).as("nothing reached the victim").isNull();

@@ -3,9 +3,7 @@ package dev.switchboard.tests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -16,12 +14,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.sns.SnsClient;
 
 /**
  * Every server frame fits API Gateway's 128 KB message limit. The local cloud refuses a bigger
@@ -37,23 +29,15 @@ class FrameLimitEndToEndTest {
             // 50 sends in a row: the per-connection send limit is not what this test is about
             .environment(Map.of("SWITCHBOARD_SEND_RATE_PER_SECOND", "0")));
     static LogCapture log;
-    static SnsClient sns;
 
     @BeforeAll
     static void start() throws Exception {
         log = new LogCapture();
-        DeliveryGuaranteeEndToEndTest.warmUp(local);
-        sns = SnsClient.builder()
-                .endpointOverride(URI.create(String.valueOf(local.cloud().snsEndpoint())))
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClient(UrlConnectionHttpClient.create())
-                .build();
+        local.warmUp();
     }
 
     @AfterAll
     static void stop() {
-        sns.close();
         log.close();
     }
 
@@ -79,14 +63,13 @@ class FrameLimitEndToEndTest {
         try (WsClient member = WsClient.connect(local.userUri("notified"))) {
             ChatEndToEndTest.join(member, "alerts", "notified");
             String big = "{\"target\":{\"room\":\"alerts\"},\"title\":\"Report\",\"body\":\"" + "x".repeat(100 * 1024) + "\"}";
-            String refusedId = sns.publish(b -> b.topicArn(local.cloud().topicArn()).message(big)).messageId();
-            await().atMost(Duration.ofSeconds(30)).until(() -> log.text().contains(refusedId));
+            String refusedId = local.publish(big);
+            await().atMost(WsClient.WAIT).until(() -> log.text().contains(refusedId));
             String line = log.lines().stream().filter(l -> l.contains(refusedId)).findFirst().orElseThrow();
             assertThat(line).contains("field 'body' is 102400 characters; at most 16000 are allowed")
                     .contains("shorten it or send a link");
 
-            sns.publish(b -> b.topicArn(local.cloud().topicArn())
-                    .message("{\"target\":{\"room\":\"alerts\"},\"title\":\"Small\",\"body\":\"fits\"}"));
+            local.publish("{\"target\":{\"room\":\"alerts\"},\"title\":\"Small\",\"body\":\"fits\"}");
             // the first notification the member gets is the small one: the big one never came
             assertThat(next(member, "notification").frame().get("title").getAsString()).isEqualTo("Small");
         }

@@ -66,17 +66,12 @@ class FunctionProcessEndToEndTest {
             assertThat(bob.next(f -> f.get("type").getAsString().equals("message")).get("text").getAsString())
                     .isEqualTo("from a process");
 
-            try (var sns = software.amazon.awssdk.services.sns.SnsClient.builder()
-                    .endpointOverride(local.cloud().snsEndpoint()).region(software.amazon.awssdk.regions.Region.US_EAST_1)
-                    .build()) {
-                sns.publish(r -> r.topicArn(local.cloud().topicArn())
-                        .message("{\"target\":{\"room\":\"procs\"},\"title\":\"deploy\",\"body\":\"from SNS\"}"));
-            }
+            local.publish("{\"target\":{\"room\":\"procs\"},\"title\":\"deploy\",\"body\":\"from SNS\"}");
             assertThat(bob.next(f -> f.get("type").getAsString().equals("notification")).get("body").getAsString())
                     .isEqualTo("from SNS");
         }
         // Both sockets closed: $disconnect runs for each.
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(REPORTS.stream().map(InvocationReport::function))
+        await().atMost(WsClient.WAIT).untilAsserted(() -> assertThat(REPORTS.stream().map(InvocationReport::function))
                 .contains("ConnectFunction", "MessageFunction", "BroadcastFunction", "DisconnectFunction"));
         for (String function : List.of("ConnectFunction", "MessageFunction", "BroadcastFunction", "DisconnectFunction")) {
             List<InvocationReport> reports = REPORTS.stream().filter(r -> r.function().equals(function)).toList();

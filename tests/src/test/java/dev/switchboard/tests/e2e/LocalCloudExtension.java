@@ -1,6 +1,12 @@
 package dev.switchboard.tests.e2e;
 
+import static org.awaitility.Awaitility.await;
+
 import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -9,6 +15,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 import dev.switchboard.local.LocalCloud;
 import dev.switchboard.local.LocalCloudOptions;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sns.SnsClient;
 
 /**
  * One local cloud per test class, started before the class's {@code @BeforeAll} methods and closed
@@ -19,7 +30,7 @@ import dev.switchboard.local.LocalCloudOptions;
  * static final LocalCloudExtension local = LocalCloudExtension.devAuth();
  * ...
  * WsClient.connect(local.userUri("alice"));
- * local.cloud().topicArn();
+ * local.publish("{\"target\":{\"room\":\"ops\"},\"title\":\"Deploy done\"}");
  * }</pre>
  *
  * Every cloud reads the repository's real template and listens on free ports; {@link #with} changes
@@ -27,9 +38,16 @@ import dev.switchboard.local.LocalCloudOptions;
  */
 public final class LocalCloudExtension implements BeforeAllCallback, AfterAllCallback {
 
+    /**
+     * How long a test waits for anything a function does: long enough for a cold start of a function
+     * process on a loaded 2-core machine (one took 12 s in CI), as every wait of the suite allows.
+     */
+    public static final Duration WAIT = WsClient.WAIT;
+
     private final UnaryOperator<LocalCloudOptions.Builder> options;
     private volatile LocalCloud cloud;
     private volatile TableProbe table;
+    private volatile SnsClient sns;
 
     private LocalCloudExtension(UnaryOperator<LocalCloudOptions.Builder> options) {
         this.options = options;
@@ -64,6 +82,11 @@ public final class LocalCloudExtension implements BeforeAllCallback, AfterAllCal
         if (probe != null) {
             probe.close();
         }
+        SnsClient publisher = sns;
+        sns = null;
+        if (publisher != null) {
+            publisher.close();
+        }
         LocalCloud running = cloud;
         cloud = null;
         if (running != null) {
@@ -87,6 +110,68 @@ public final class LocalCloudExtension implements BeforeAllCallback, AfterAllCal
             table = new TableProbe(cloud());
         }
         return table;
+    }
+
+    /**
+     * An SNS client of the cloud's SNS endpoint (made on first use, closed with the cloud): the unmodified
+     * SDK, as a system publishing notifications on AWS uses it. Any credentials: the endpoint does not check them.
+     */
+    public synchronized SnsClient sns() {
+        if (sns == null) {
+            sns = SnsClient.builder().endpointOverride(cloud().snsEndpoint()).region(Region.US_EAST_1)
+                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                    .httpClient(UrlConnectionHttpClient.create()).build();
+        }
+        return sns;
+    }
+
+    /**
+     * Publishes {@code message} to the public notifications topic, as another system would.
+     *
+     * @return the SNS message id (the notification's id on the wire)
+     */
+    public String publish(String message) {
+        return sns().publish(b -> b.topicArn(cloud().topicArn()).message(message)).messageId();
+    }
+
+    /**
+     * Warms the connect and message functions before a class's tests, as {@code @BeforeAll} does: a
+     * handshake to {@code uri} and a ping, until the pong arrives. A cold function process takes seconds
+     * on a loaded 2-core machine (one $connect took 10.6 s in CI, past the CLI's 10 s connect timeout), so
+     * whichever test ran first used to fail; a handshake the client gave up on still warmed the function,
+     * so it is tried again, for two of {@link #WAIT} at most.
+     *
+     * @param uri a WebSocket URL that gets in ({@link #userUri} with dev auth, {@link #tokenUri} without)
+     */
+    public void warmUp(URI uri) {
+        await().atMost(WAIT.multipliedBy(2)).pollDelay(Duration.ZERO).until(() -> {
+            try (WsClient warm = WsClient.tryConnect(uri).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                warm.send("{\"action\":\"ping\"}");
+                String pong = warm.frames.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                return pong != null && pong.contains("\"pong\"");
+            } catch (ExecutionException | TimeoutException slow) {
+                return false;
+            }
+        });
+    }
+
+    /**
+     * {@link #warmUp(URI)} with {@code connections} dev-auth users at once, so that several instances of the
+     * connect function are warm: a burst of handshakes then waits for none of them to start (an instance
+     * took 69 s to initialise on the loaded machine, past a handshake's {@link #WAIT}).
+     */
+    public void warmUp(int connections) {
+        java.util.List<java.util.concurrent.CompletableFuture<Void>> warming = new java.util.ArrayList<>();
+        for (int i = 0; i < connections; i++) {
+            URI uri = userUri("warm-up-" + i);
+            warming.add(java.util.concurrent.CompletableFuture.runAsync(() -> warmUp(uri)));
+        }
+        warming.forEach(java.util.concurrent.CompletableFuture::join);
+    }
+
+    /** {@link #warmUp(URI)} as the dev-auth user {@code warm-up}. */
+    public void warmUp() {
+        warmUp(userUri("warm-up"));
     }
 
     /** The WebSocket URL with {@code ?token=TOKEN}. */

@@ -2,46 +2,21 @@ package dev.switchboard.tests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonObject;
-
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.sns.SnsClient;
 
 /** Another system publishes to the SNS topic with the unmodified AWS SDK; connected users get it. */
 class NotificationEndToEndTest {
 
     @RegisterExtension
     static final LocalCloudExtension local = LocalCloudExtension.devAuth();
-    static SnsClient sns;
-
-    @BeforeAll
-    static void start() {
-        sns = SnsClient.builder()
-                .endpointOverride(URI.create(String.valueOf(local.cloud().snsEndpoint())))
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClient(UrlConnectionHttpClient.create())
-                .build();
-    }
-
-    @AfterAll
-    static void stop() {
-        sns.close();
-    }
 
     void publish(String message) {
-        sns.publish(b -> b.topicArn(local.cloud().topicArn()).message(message));
+        local.publish(message);
     }
 
     @Test

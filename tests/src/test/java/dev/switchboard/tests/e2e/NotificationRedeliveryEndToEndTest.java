@@ -3,25 +3,16 @@ package dev.switchboard.tests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonObject;
-
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.sns.SnsClient;
 
 /**
  * What happens when a notification cannot be delivered at once: the Broadcast function fails the
@@ -32,22 +23,6 @@ class NotificationRedeliveryEndToEndTest {
 
     @RegisterExtension
     static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true).snsRetryBase(Duration.ofSeconds(2)));
-    static SnsClient sns;
-
-    @BeforeAll
-    static void start() {
-        sns = SnsClient.builder()
-                .endpointOverride(URI.create(String.valueOf(local.cloud().snsEndpoint())))
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClient(UrlConnectionHttpClient.create())
-                .build();
-    }
-
-    @AfterAll
-    static void stop() {
-        sns.close();
-    }
 
     @AfterEach
     void clearFaults() {
@@ -69,10 +44,9 @@ class NotificationRedeliveryEndToEndTest {
             // bob's @connections posts fail until the first invocation has given up on him
             local.cloud().faults().failConnection(connectionOf("bob"), 500, Integer.MAX_VALUE);
 
-            String messageId = sns.publish(b -> b.topicArn(local.cloud().topicArn())
-                    .message("{\"target\":{\"room\":\"" + room + "\"},\"title\":\"Deploy done\",\"body\":\"v2.3\"}")).messageId();
+            String messageId = local.publish("{\"target\":{\"room\":\"" + room + "\"},\"title\":\"Deploy done\",\"body\":\"v2.3\"}");
             Pattern failed = Pattern.compile("sns " + Pattern.quote(messageId) + " delivered=1 gone=0 failed=1");
-            await().atMost(Duration.ofSeconds(30)).until(() -> !log.matching(failed).isEmpty());
+            await().atMost(WsClient.WAIT).until(() -> !log.matching(failed).isEmpty());
             local.cloud().faults().clear(); // before the retry, 2 s after the failure
 
             JsonObject first = ann.nextOfType("notification");
@@ -85,7 +59,7 @@ class NotificationRedeliveryEndToEndTest {
             assertThat(first.get("id").getAsString()).matches("[0-9A-HJKMNP-TV-Z]{26}");
             // an invocation logs its line after its frames have arrived: wait for the second one's
             Pattern attempt = Pattern.compile("sns " + Pattern.quote(messageId) + " (delivered=\\d+ gone=\\d+ failed=\\d+)");
-            await().atMost(Duration.ofSeconds(30)).until(() -> log.matching(attempt).size() >= 2);
+            await().atMost(WsClient.WAIT).until(() -> log.matching(attempt).size() >= 2);
             List<String> attempts = new ArrayList<>();
             log.matching(attempt).forEach(m -> attempts.add(m.group(1)));
             assertThat(attempts).containsExactly("delivered=1 gone=0 failed=1", "delivered=2 gone=0 failed=0");
