@@ -39,6 +39,9 @@ class GatewayLimitsTest {
         .template(Path.of("src/test/resources/test-template.yaml"))
         .functionTimeout(Duration.ofSeconds(20))
         .build());
+    // "hello" is echoed through @connections (without it the handler failed at once with UnknownHost,
+    // which is why the concurrency test below seemed to wait for "sleep")
+    dev.switchboard.local.testhandlers.TestMessageHandler.managementEndpoint = cloud.connectionsEndpoint();
     // No SDK retries: a 429 must be the gateway's first answer, not one after backoff.
     management = ApiGatewayManagementApiClient.builder().endpointOverride(cloud.connectionsEndpoint())
         .region(Region.US_EAST_1)
@@ -119,8 +122,6 @@ class GatewayLimitsTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Disabled("since the in-process runtime change (landed 06:25) 'hello' waits for 'sleep' in "
-      + "IN_PROCESS mode, apparently one instance per function at a time: to be re-checked in PROCESS mode")
   void framesOfOneConnection_runConcurrently_soALaterFrameCanFinishFirst() throws Exception {
     WsClient client = WsClient.connect(cloud.webSocketUri());
     // "sleep" outlasts the 20 s function timeout and ends in an error frame; "hello" is echoed long
