@@ -64,6 +64,10 @@ public final class Main implements Callable<Integer> {
             description = "Room size for the DynamoDB cost of a send and a join (round trips before the first post, capacity units); 0 skips (default ${DEFAULT-VALUE}).")
     int sendCostMembers;
 
+    @Option(names = "--primitives-cost", split = ",",
+            description = "Room sizes for the cost of one typing, receipt, edit and delete (posts, DynamoDB units), e.g. 2,10,100; none by default.")
+    List<Integer> primitivesCost = List.of();
+
     @Option(names = "--out", description = "Markdown file to write the tables into, between the bench markers (e.g. docs/PERFORMANCE.md).")
     Path out;
 
@@ -118,6 +122,10 @@ public final class Main implements Callable<Integer> {
         if (sendCostMembers > 0) {
             md.append("### DynamoDB per send and per join (ReturnConsumedCapacity, indexes included)\n\n")
                     .append(sendCostMarkdown(new SendCostBenchmark(progress).run(template, sendCostMembers, 20))).append('\n');
+        }
+        if (!primitivesCost.isEmpty()) {
+            md.append("### Typing, receipts, edit and delete: posts and DynamoDB units per event\n\n")
+                    .append(primitivesMarkdown(new PrimitivesCostBenchmark(progress).run(template, primitivesCost))).append('\n');
         }
         if (posts > 0) {
             md.append("### @connections client: CPU per post (client and a local endpoint)\n\n")
@@ -189,6 +197,16 @@ public final class Main implements Callable<Integer> {
                 + String.format("| %d | %d | %.0f | %.0f | %s | %.1f / %.1f | %.1f | %.0f | %.1f / %.1f |%n", r.members(), r.sends(),
                 r.requestsBeforeFirstPost(), r.roundTripsBeforeFirstPost(), r.sendRequests(), r.writeUnitsPerSend(),
                 r.pricedWriteUnitsPerSend(), r.readUnitsPerSend(), r.requestsPerJoin(), r.writeUnitsPerJoin(), r.pricedWriteUnitsPerJoin());
+    }
+
+    static String primitivesMarkdown(List<PrimitivesCostBenchmark.Row> rows) {
+        StringBuilder md = new StringBuilder("| event | members | @connections posts | DynamoDB requests | write units, DynamoDB Local / priced | read units |\n"
+                + "| --- | ---: | ---: | ---: | ---: | ---: |\n");
+        for (PrimitivesCostBenchmark.Row r : rows) {
+            md.append(String.format("| %s | %d | %d | %d | %.1f / %.1f | %.1f |%n", r.event(), r.members(), r.posts(), r.requests(),
+                    r.writeUnits(), r.pricedWriteUnits(), r.readUnits()));
+        }
+        return md.toString();
     }
 
     static String posterMarkdown(List<PosterBenchmark.Result> results) {
