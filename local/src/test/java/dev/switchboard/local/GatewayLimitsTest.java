@@ -57,7 +57,7 @@ class GatewayLimitsTest {
 
   private static String connectionIdOf(WsClient client) throws InterruptedException {
     client.send("{\"action\":\"hello\"}");
-    return JsonParser.parseString(client.next()).getAsJsonObject().get("connectionId").getAsString();
+    return JsonParser.parseString(client.nextText()).getAsJsonObject().get("connectionId").getAsString();
   }
 
   @Test
@@ -72,7 +72,7 @@ class GatewayLimitsTest {
     management.postToConnection(r -> r.connectionId(id).data(SdkBytes.fromUtf8String(big)));
 
     // Before: 410 GoneException for anything over 32 KB, and the message never arrived.
-    assertThat(client.next()).isEqualTo(big);
+    assertThat(client.nextText()).isEqualTo(big);
   }
 
   @Test
@@ -83,7 +83,7 @@ class GatewayLimitsTest {
 
     management.postToConnection(r -> r.connectionId(id).data(SdkBytes.fromUtf8String(max)));
 
-    assertThat(client.next()).hasSize(131_072);
+    assertThat(client.nextText()).hasSize(131_072);
     assertThatThrownBy(() -> management.postToConnection(r -> r.connectionId(id)
         .data(SdkBytes.fromUtf8String(max + "m")))).isInstanceOf(PayloadTooLargeException.class);
   }
@@ -117,7 +117,7 @@ class GatewayLimitsTest {
     WsClient other = WsClient.connect(cloud.webSocketUri());
     String otherId = connectionIdOf(other);
     management.postToConnection(r -> r.connectionId(otherId).data(SdkBytes.fromUtf8String("still served")));
-    assertThat(other.next()).isEqualTo("still served");
+    assertThat(other.nextText()).isEqualTo("still served");
     stalled.socket.abort();
   }
 
@@ -129,8 +129,8 @@ class GatewayLimitsTest {
     client.send("{\"action\":\"sleep\"}");
     client.send("{\"action\":\"hello\"}");
 
-    String first = client.next();
-    String second = client.next();
+    String first = client.nextText();
+    String second = client.nextText();
 
     // In order, one at a time (the old behaviour), the error frame of "sleep" would come first.
     assertThat(first).contains("\"routeKey\":\"$default\"").contains("hello");

@@ -25,7 +25,7 @@ class KnownGapsTest {
         .template(Path.of("src/test/resources/test-template.yaml")).build())) {
       WsClient client = WsClient.connect(cloud.webSocketUri());
       client.send("{\"action\":\"hello\"}");
-      String id = com.google.gson.JsonParser.parseString(client.next()).getAsJsonObject()
+      String id = com.google.gson.JsonParser.parseString(client.nextText()).getAsJsonObject()
           .get("connectionId").getAsString();
 
       // No Authorization header at all: API Gateway answers 403 ForbiddenException ("Missing
@@ -35,7 +35,7 @@ class KnownGapsTest {
           .POST(HttpRequest.BodyPublishers.ofString("unsigned")).build(), HttpResponse.BodyHandlers.ofString());
 
       assertThat(answer.statusCode()).isEqualTo(200);
-      assertThat(client.next()).isEqualTo("unsigned");
+      assertThat(client.nextText()).isEqualTo("unsigned");
     }
   }
 
@@ -51,7 +51,7 @@ class KnownGapsTest {
       }
       List<String> answers = new ArrayList<>();
       for (int i = 0; i < 10; i++) {
-        answers.add(client.next());
+        answers.add(client.nextText());
       }
 
       assertThat(answers).noneMatch(a -> a.contains("Too Many Requests"));

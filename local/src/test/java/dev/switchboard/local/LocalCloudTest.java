@@ -56,7 +56,7 @@ class LocalCloudTest {
 
   private String connectionIdOf(WsClient client) throws InterruptedException {
     client.send("{\"action\":\"hello\"}");
-    return JsonParser.parseString(client.next()).getAsJsonObject().get("connectionId").getAsString();
+    return JsonParser.parseString(client.nextText()).getAsJsonObject().get("connectionId").getAsString();
   }
 
   private URI uri(String query) {
@@ -67,7 +67,7 @@ class LocalCloudTest {
   void message_routedToDefault_andEchoedThroughConnectionsApi() throws Exception {
     WsClient client = WsClient.connect(uri("user=alice"));
     client.send("{\"action\":\"hello\",\"text\":\"hi\"}");
-    JsonObject echo = JsonParser.parseString(client.next()).getAsJsonObject();
+    JsonObject echo = JsonParser.parseString(client.nextText()).getAsJsonObject();
     assertThat(echo.get("routeKey").getAsString()).isEqualTo("$default");
     assertThat(echo.get("echo").getAsString()).isEqualTo("{\"action\":\"hello\",\"text\":\"hi\"}");
     assertThat(echo.get("connectionId").getAsString()).matches("[A-Za-z0-9_-]{15}=");
@@ -77,7 +77,7 @@ class LocalCloudTest {
   void nonJsonFrame_goesToDefault() throws Exception {
     WsClient client = WsClient.connect(uri(""));
     client.send("not json at all");
-    JsonObject echo = JsonParser.parseString(client.next()).getAsJsonObject();
+    JsonObject echo = JsonParser.parseString(client.nextText()).getAsJsonObject();
     assertThat(echo.get("echo").getAsString()).isEqualTo("not json at all");
     assertThat(echo.get("routeKey").getAsString()).isEqualTo("$default");
   }
@@ -86,7 +86,7 @@ class LocalCloudTest {
   void twoWayRoute_sendsHandlerBodyBack() throws Exception {
     WsClient client = WsClient.connect(uri(""));
     client.send("{\"action\":\"reply\"}");
-    assertThat(client.next()).isEqualTo("reply:{\"action\":\"reply\"}");
+    assertThat(client.nextText()).isEqualTo("reply:{\"action\":\"reply\"}");
   }
 
   @Test
@@ -151,7 +151,7 @@ class LocalCloudTest {
     WsClient client = WsClient.connect(uri(""));
     String id = connectionIdOf(client);
     client.send("{\"action\":\"boom\"}");
-    JsonObject error = JsonParser.parseString(client.next()).getAsJsonObject();
+    JsonObject error = JsonParser.parseString(client.nextText()).getAsJsonObject();
     assertThat(error.get("message").getAsString()).isEqualTo("Internal server error");
     assertThat(error.get("connectionId").getAsString()).isEqualTo(id);
     assertThat(error.get("requestId").getAsString()).isNotBlank();
@@ -162,7 +162,7 @@ class LocalCloudTest {
   void timedOutHandler_givesInternalServerError() throws Exception {
     WsClient client = WsClient.connect(uri(""));
     client.send("{\"action\":\"sleep\"}");
-    assertThat(client.next()).contains("\"message\": \"Internal server error\"");
+    assertThat(client.nextText()).contains("\"message\": \"Internal server error\"");
   }
 
   @Test
@@ -174,11 +174,11 @@ class LocalCloudTest {
     assertThat(info.lastActiveAt()).isAfterOrEqualTo(info.connectedAt());
     assertThat(info.identity().userAgent()).isEqualTo("switchboard-test");
     management.postToConnection(r -> r.connectionId(id).data(SdkBytes.fromUtf8String("pushed")));
-    assertThat(client.next()).isEqualTo("pushed");
+    assertThat(client.nextText()).isEqualTo("pushed");
     assertThatThrownBy(() -> management.postToConnection(r -> r.connectionId(id)
         .data(SdkBytes.fromByteArray(new byte[131073])))).isInstanceOf(PayloadTooLargeException.class);
     management.deleteConnection(r -> r.connectionId(id));
-    assertThat(client.closeCode()).isEqualTo(1000);
+    assertThat(client.awaitClose()).isEqualTo(1000);
     await().atMost(Duration.ofSeconds(10)).until(() -> Recorder.find("disconnect", id).isPresent());
     assertThatThrownBy(() -> management.postToConnection(r -> r.connectionId(id).data(SdkBytes.fromUtf8String("x"))))
         .isInstanceOf(GoneException.class);
@@ -206,7 +206,7 @@ class LocalCloudTest {
     }
     java.util.Set<String> received = new java.util.HashSet<>();
     for (int i = 0; i < 200; i++) {
-      received.add(client.next());
+      received.add(client.nextText());
     }
     assertThat(received).hasSize(200);
   }
@@ -220,7 +220,7 @@ class LocalCloudTest {
         .isInstanceOf(LimitExceededException.class);
     cloud.faults().clear();
     management.postToConnection(r -> r.connectionId(id).data(SdkBytes.fromUtf8String("after")));
-    assertThat(client.next()).isEqualTo("after");
+    assertThat(client.nextText()).isEqualTo("after");
   }
 
   @Test
@@ -252,7 +252,7 @@ class LocalCloudTest {
   void binaryFrame_closes1003() throws Exception {
     WsClient client = WsClient.connect(uri(""));
     client.socket.sendBinary(ByteBuffer.wrap(new byte[] {1, 2, 3}), true).join();
-    assertThat(client.closeCode()).isEqualTo(1003);
+    assertThat(client.awaitClose()).isEqualTo(1003);
   }
 
   @Test
@@ -289,14 +289,14 @@ class LocalCloudTest {
       client.socket.sendText(fragment, false).join();
     }
     client.socket.sendText(fragment, true);
-    assertThat(client.closeCode()).isEqualTo(1009);
+    assertThat(client.awaitClose()).isEqualTo(1009);
   }
 
   @Test
   void idleConnection_isClosed_andDisconnected() throws Exception {
     WsClient client = WsClient.connect(uri(""));
     String id = connectionIdOf(client);
-    assertThat(client.closeCode()).isEqualTo(1001);
+    assertThat(client.awaitClose()).isEqualTo(1001);
     await().atMost(Duration.ofSeconds(10)).until(() -> Recorder.find("disconnect", id).isPresent());
   }
 

@@ -34,7 +34,7 @@ class RoutesOnlyTest {
   void noConnectRoute_acceptsConnection_andRoutesByAction() throws Exception {
     WsClient client = WsClient.connect(cloud.webSocketUri());
     client.send("{\"action\":\"echo\"}");
-    JsonObject echo = JsonParser.parseString(client.next()).getAsJsonObject();
+    JsonObject echo = JsonParser.parseString(client.nextText()).getAsJsonObject();
     assertThat(echo.get("routeKey").getAsString()).isEqualTo("echo");
   }
 
@@ -42,20 +42,20 @@ class RoutesOnlyTest {
   void unknownActionWithoutDefault_getsForbidden_andSocketStaysOpen() throws Exception {
     WsClient client = WsClient.connect(cloud.webSocketUri());
     client.send("{\"action\":\"nope\"}");
-    JsonObject forbidden = JsonParser.parseString(client.next()).getAsJsonObject();
+    JsonObject forbidden = JsonParser.parseString(client.nextText()).getAsJsonObject();
     assertThat(forbidden.get("message").getAsString()).isEqualTo("Forbidden");
     assertThat(forbidden.get("connectionId").getAsString()).matches("[A-Za-z0-9_-]{15}=");
     assertThat(forbidden.get("requestId").getAsString()).isNotBlank();
     client.send("not json");
-    assertThat(client.next()).contains("\"message\": \"Forbidden\"");
+    assertThat(client.nextText()).contains("\"message\": \"Forbidden\"");
     client.send("{\"action\":\"echo\"}");
-    assertThat(client.next()).contains("\"routeKey\":\"echo\"");
+    assertThat(client.nextText()).contains("\"routeKey\":\"echo\"");
   }
 
   @Test
   void connection_isClosedAtMaximumAge() throws Exception {
     WsClient client = WsClient.connect(cloud.webSocketUri());
-    assertThat(client.closeCode()).isEqualTo(1001);
+    assertThat(client.awaitClose()).isEqualTo(1001);
   }
 
   @Test

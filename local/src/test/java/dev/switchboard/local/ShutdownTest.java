@@ -16,7 +16,7 @@ class ShutdownTest {
     try {
       client = WsClient.connect(cloud.webSocketUri());
       client.send("{\"action\":\"hello\"}");
-      id = com.google.gson.JsonParser.parseString(client.next()).getAsJsonObject().get("connectionId").getAsString();
+      id = com.google.gson.JsonParser.parseString(client.nextText()).getAsJsonObject().get("connectionId").getAsString();
     } finally {
       cloud.close();
     }
@@ -24,6 +24,6 @@ class ShutdownTest {
     assertThat(Recorder.find("disconnect", id)).isPresent();
     assertThat(Recorder.find("disconnect", id).orElseThrow().getAsJsonObject("requestContext")
         .get("disconnectStatusCode").getAsInt()).isEqualTo(1001);
-    assertThat(client.closeCode()).isEqualTo(1001);
+    assertThat(client.awaitClose()).isEqualTo(1001);
   }
 }

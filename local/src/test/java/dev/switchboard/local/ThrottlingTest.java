@@ -19,7 +19,7 @@ class ThrottlingTest {
       }
       List<String> answers = new ArrayList<>();
       for (int i = 0; i < 10; i++) {
-        answers.add(client.next());
+        answers.add(client.nextText());
       }
       assertThat(answers).anyMatch(a -> a.contains("\"message\": \"Too Many Requests\""));
       assertThat(answers).anyMatch(a -> a.contains("\"routeKey\":\"echo\""));

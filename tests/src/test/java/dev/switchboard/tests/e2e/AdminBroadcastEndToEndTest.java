@@ -13,6 +13,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonObject;
 
+import dev.switchboard.local.WsClient;
+
 /**
  * The {@code broadcast} action: an admin token reaches a room, a user or everyone with the same
  * {@code notification} frame an SNS publish produces; any other token is refused.

@@ -14,6 +14,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import com.google.gson.JsonObject;
 
+import dev.switchboard.local.WsClient;
+
 /**
  * Bad input gets a clear error and loses nothing: each bad frame is answered, the connection (or,
  * for frames API Gateway itself refuses, only that connection) survives, and others keep chatting.

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
+import dev.switchboard.local.WsClient;
+
 /**
  * A notification to everyone goes out as one shard chunk per shard of the byShard index, each
  * queried and posted by its own Broadcast invocation (and a shard larger than a fan-out chunk hands

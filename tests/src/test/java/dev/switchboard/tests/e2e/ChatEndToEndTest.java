@@ -11,6 +11,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
+import dev.switchboard.local.WsClient;
+
 /** A whole chat through the real handlers, the local cloud and real WebSocket clients. */
 class ChatEndToEndTest {
 

@@ -18,6 +18,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
+import dev.switchboard.local.WsClient;
+
 /**
  * Issue 17 items 2-4 through the local cloud and real WebSocket clients: edit and delete (live, in
  * history, refused on someone else's message, through the chunked fan-out of a big room), typing

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import com.google.gson.JsonParser;
 
 import dev.switchboard.local.metrics.MetricsBoard;
+import dev.switchboard.local.WsClient;
 
 /**
  * A room larger than one fan-out chunk: the Message function posts the first page itself and

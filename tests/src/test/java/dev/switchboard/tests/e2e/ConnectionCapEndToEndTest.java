@@ -13,6 +13,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import dev.switchboard.local.WsClient;
+
 /**
  * The per-user connection cap ({@code SWITCHBOARD_MAX_CONNECTIONS_PER_USER}, template
  * {@code MaxConnectionsPerUser}) through the local cloud: the handshake above it fails with HTTP 429,

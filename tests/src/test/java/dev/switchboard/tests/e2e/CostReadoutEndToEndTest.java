@@ -22,6 +22,7 @@ import com.google.gson.JsonParser;
 
 import dev.switchboard.local.LocalCloud;
 import dev.switchboard.local.metrics.CostReadout;
+import dev.switchboard.local.WsClient;
 
 /**
  * The local cloud's cost readout for real traffic: messages sent to rooms of 2 and 100 members

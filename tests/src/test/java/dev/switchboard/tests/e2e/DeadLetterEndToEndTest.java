@@ -28,6 +28,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
+import dev.switchboard.local.WsClient;
+
 /**
  * A notification or fan-out chunk that still fails after Lambda's asynchronous retries lands in the
  * Broadcast function's dead-letter queue (its EventInvokeConfig OnFailure destination in

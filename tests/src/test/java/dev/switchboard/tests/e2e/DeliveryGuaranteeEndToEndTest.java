@@ -15,6 +15,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonObject;
 
+import dev.switchboard.local.WsClient;
+
 /**
  * The delivery guarantee of docs/PROTOCOL.md under failure: at-least-once live delivery to the
  * members connected when a message was stored, ids to drop repeats, history as the record. DynamoDB

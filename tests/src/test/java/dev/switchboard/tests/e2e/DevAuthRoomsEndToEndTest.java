@@ -9,6 +9,8 @@ import java.net.URI;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import dev.switchboard.local.WsClient;
+
 /** Dev auth grants every room, unless the URL restricts a dev user with {@code ?rooms=}. */
 class DevAuthRoomsEndToEndTest {
 

@@ -11,6 +11,7 @@ import com.google.gson.JsonObject;
 
 import dev.switchboard.local.LocalCloud;
 import dev.switchboard.local.LocalCloudOptions;
+import dev.switchboard.local.WsClient;
 
 /**
  * {@code direct} under each policy of {@code SWITCHBOARD_DIRECT_POLICY} (template parameter

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import dev.switchboard.local.WsClient;
+
 /**
  * The template's ExpiredConnectionsFunction, run by its {@code Schedule} event (here every 10 s instead
  * of every minute), closes the socket of a connection whose token expired (exp + a 1 s leeway) with

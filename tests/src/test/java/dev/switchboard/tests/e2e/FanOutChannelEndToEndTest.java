@@ -14,6 +14,8 @@ import com.google.gson.JsonObject;
 
 import software.amazon.awssdk.services.sns.model.MessageAttributeValue;
 
+import dev.switchboard.local.WsClient;
+
 /**
  * Fan-out chunks make any frame reach any connection, so they travel on the internal fan-out topic
  * (FanOutTopic, which only Switchboard's functions may publish to on AWS) and the Broadcast function

@@ -25,6 +25,7 @@ import com.google.gson.JsonParser;
 
 import dev.switchboard.local.DynamoDbFaultProxy;
 import dev.switchboard.local.LocalCloud;
+import dev.switchboard.local.WsClient;
 
 /**
  * Failures of the services behind the handlers, injected in the local cloud: {@code @connections}

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
+import dev.switchboard.local.WsClient;
+
 /**
  * Every server frame fits API Gateway's 128 KB message limit. The local cloud refuses a bigger
  * {@code @connections} post with 413 as API Gateway does, so a frame that did not fit would never

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.switchboard.local.InvocationReport;
 import dev.switchboard.local.LocalCloudOptions;
+import dev.switchboard.local.WsClient;
 
 /**
  * Every function of the template runs the way Lambda runs it: its own processes on AWS's runtime

@@ -25,6 +25,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
+import dev.switchboard.local.WsClient;
+
 
 /**
  * Attackers send thousands of generated bad frames while honest users chat in a room. Every bad

@@ -25,6 +25,8 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sns.SnsClient;
 
+import dev.switchboard.local.WsClient;
+
 /**
  * Nothing missed while offline (issue 17, item 1): notifications to one user and direct messages
  * wait in the user's inbox; marks reach every connection of the user; counts follow; an SNS

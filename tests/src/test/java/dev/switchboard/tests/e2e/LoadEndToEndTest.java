@@ -30,6 +30,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
+import dev.switchboard.local.WsClient;
+
 
 /**
  * Many users at once, bounded: 300 connections in 30 rooms (each user in 1-3 of them), every user

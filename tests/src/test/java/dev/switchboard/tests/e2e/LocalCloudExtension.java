@@ -15,6 +15,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 import dev.switchboard.local.LocalCloud;
 import dev.switchboard.local.LocalCloudOptions;
+import dev.switchboard.local.WsClient;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;

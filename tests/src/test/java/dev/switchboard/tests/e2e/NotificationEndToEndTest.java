@@ -9,6 +9,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonObject;
 
+import dev.switchboard.local.WsClient;
+
 /** Another system publishes to the SNS topic with the unmodified AWS SDK; connected users get it. */
 class NotificationEndToEndTest {
 

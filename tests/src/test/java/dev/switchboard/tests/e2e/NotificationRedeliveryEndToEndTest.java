@@ -14,6 +14,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonObject;
 
+import dev.switchboard.local.WsClient;
+
 /**
  * What happens when a notification cannot be delivered at once: the Broadcast function fails the
  * invocation, SNS → Lambda's asynchronous retry delivers the same SNS message again, and the frame

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
+import dev.switchboard.local.WsClient;
+
 /**
  * Presence per user and coalesced, through the local cloud (default window, 3 s): join/leave
  * flapping by one user costs the room at most one presence event per window and ends with the

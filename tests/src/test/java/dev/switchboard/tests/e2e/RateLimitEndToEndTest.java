@@ -18,6 +18,8 @@ import com.google.gson.JsonParser;
 
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
+import dev.switchboard.local.WsClient;
+
 /**
  * The per-connection send limit through the local cloud: a burst above it gets rate_limited error
  * frames on an open connection, what was accepted is delivered exactly once and stored, what was

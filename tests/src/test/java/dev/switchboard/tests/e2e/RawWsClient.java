@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.concurrent.ThreadLocalRandom;
 
+import dev.switchboard.local.WsClient;
+
 /**
  * A WebSocket client on a plain socket, for what well-behaved clients (the JDK's) refuse to send:
  * text frames that are not UTF-8, a single frame over API Gateway's 32 KB, frames with any opcode.

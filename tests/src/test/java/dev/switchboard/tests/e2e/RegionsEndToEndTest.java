@@ -24,6 +24,7 @@ import com.google.gson.JsonObject;
 import dev.switchboard.local.LocalCloud;
 import dev.switchboard.local.LocalCloudOptions;
 import dev.switchboard.local.LocalRegions;
+import dev.switchboard.local.WsClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**

@@ -20,6 +20,8 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 
+import dev.switchboard.local.WsClient;
+
 /**
  * Room permissions from the token's rooms claim, in JWT mode with real WebSocket clients: each
  * permission allowed and refused for each action that reads or writes a room, public patterns, and

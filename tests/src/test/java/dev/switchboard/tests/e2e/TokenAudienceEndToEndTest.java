@@ -20,6 +20,8 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 
+import dev.switchboard.local.WsClient;
+
 
 /**
  * $connect with an expected audience and issuer (the template's JwtAudience / JwtIssuer, given to

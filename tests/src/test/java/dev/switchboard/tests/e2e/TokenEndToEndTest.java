@@ -16,6 +16,8 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 
+import dev.switchboard.local.WsClient;
+
 /** $connect with HS256 JWT auth (dev mode off): only a valid, unexpired, properly signed token gets in. */
 class TokenEndToEndTest {
 

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonObject;
 
+import dev.switchboard.local.WsClient;
+
 /**
  * A token's lifetime bounds its connection, and {@code refresh} replaces the token: JWT mode, real
  * WebSocket clients, tokens minted with a few seconds of life and a leeway of 1 s so the test waits

@@ -22,6 +22,7 @@ import com.nimbusds.jwt.SignedJWT;
 
 import dev.switchboard.local.LocalCloud;
 import dev.switchboard.local.LocalCloudOptions;
+import dev.switchboard.local.WsClient;
 
 /**
  * Tokens never reach the logs. Everything the local cloud, Jetty and the handlers log (slf4j-simple

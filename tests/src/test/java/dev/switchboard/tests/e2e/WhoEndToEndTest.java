@@ -17,6 +17,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
+import dev.switchboard.local.WsClient;
+
 /**
  * {@code who} in a room larger than one page (100): the count comes with the first page, and the
  * paging cursor is opaque — it holds none of the members' connection ids, and a connection id (what
