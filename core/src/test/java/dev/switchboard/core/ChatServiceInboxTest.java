@@ -9,26 +9,15 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 import dev.switchboard.core.auth.Identity;
-import dev.switchboard.core.aws.DynamoChatStore;
-import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
-import dev.switchboard.core.fanout.FanOut;
 import dev.switchboard.protocol.Notification;
 import dev.switchboard.protocol.ServerFrame;
 
@@ -38,39 +27,18 @@ import dev.switchboard.protocol.ServerFrame;
  */
 class ChatServiceInboxTest {
 
-    static final String TABLE = "switchboard-inbox";
     /** Publish times near now: items older than the retention (2 days here) are expired. */
     static final long NOW = System.currentTimeMillis();
-    static DynamoDbLocalFixture dynamo;
-    static final ScheduledExecutorService pool = Executors.newSingleThreadScheduledExecutor();
-    static final Map<String, List<JsonObject>> posted = new ConcurrentHashMap<>();
 
-    @BeforeAll
-    static void start() {
-        dynamo = new DynamoDbLocalFixture().createTable(TABLE);
-    }
-
-    @AfterAll
-    static void stop() {
-        pool.shutdownNow();
-        dynamo.close();
-    }
+    @RegisterExtension
+    static final ChatServiceFixture fixture = new ChatServiceFixture("switchboard-inbox");
 
     static ChatService service(Clock clock) {
-        Config config = Config.fromEnv(Map.of(Config.TABLE, TABLE, Config.MANAGEMENT_ENDPOINT, "http://unused",
-                Config.INBOX_RETENTION_DAYS, "2", Config.SEND_RATE_PER_SECOND, "0"));
-        DynamoChatStore store = new DynamoChatStore(dynamo.client(), TABLE, 4, 7, clock);
-        FanOut fanOut = new FanOut((id, frame) -> {
-            posted.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>())
-                    .add(JsonParser.parseString(new String(frame, StandardCharsets.UTF_8)).getAsJsonObject());
-            return CompletableFuture.completedFuture(PostStatus.DELIVERED);
-        }, id -> { }, 8, pool, 1, 1);
-        return new ChatService(store, fanOut, Optional.empty(), config, clock);
+        return fixture.service(Map.of(Config.INBOX_RETENTION_DAYS, "2", Config.SEND_RATE_PER_SECOND, "0"), clock);
     }
 
     static List<JsonObject> framesOf(String connectionId, String type) {
-        return posted.getOrDefault(connectionId, List.of()).stream()
-                .filter(f -> f.get("type").getAsString().equals(type)).toList();
+        return fixture.framesOf(connectionId, type);
     }
 
     static JsonObject last(String connectionId, String type) {
