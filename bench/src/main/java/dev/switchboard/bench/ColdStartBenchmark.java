@@ -15,7 +15,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import dev.switchboard.bench.websocket.LightWebSocketClient;
+import dev.switchboard.bench.websocket.LoadClient;
+import dev.switchboard.bench.websocket.NettyWebSocketClient;
 import dev.switchboard.bench.websocket.WebSocketConnection;
 import dev.switchboard.bench.websocket.WebSocketListener;
 import dev.switchboard.local.InvocationReport;
@@ -53,7 +54,7 @@ public final class ColdStartBenchmark {
         try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().template(template)
                 .port(0).dynamoDbPort(0).snsPort(0).devAuth(true)
                 .environment(Map.of("SWITCHBOARD_SEND_RATE_PER_SECOND", "0")).build());
-             LightWebSocketClient client = new LightWebSocketClient(Duration.ofSeconds(30));
+             LoadClient client = new NettyWebSocketClient(Duration.ofSeconds(30));
              SnsClient sns = SnsClient.builder().endpointOverride(cloud.snsEndpoint()).region(Region.US_EAST_1).build()) {
             if (cloud.functionMode() != LocalCloudOptions.FunctionMode.PROCESS) {
                 throw new IllegalStateException("cold starts are measured in process mode only; this platform fell back");

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntFunction;
 
-import dev.switchboard.bench.websocket.LightWebSocketClient;
+import dev.switchboard.bench.websocket.LoadClient;
 import dev.switchboard.bench.websocket.WebSocketConnection;
 import dev.switchboard.bench.websocket.WebSocketListener;
 
@@ -32,7 +32,7 @@ final class Connections {
      * {@code count}; returns the connections that opened. Failures are counted and reported by
      * cause, not thrown.
      */
-    static List<WebSocketConnection> open(LightWebSocketClient client, int count, IntFunction<URI> uri,
+    static List<WebSocketConnection> open(LoadClient client, int count, IntFunction<URI> uri,
                                           IntFunction<WebSocketListener> listener, PrintStream progress, String label)
             throws InterruptedException {
         Semaphore inFlight = new Semaphore(HANDSHAKES_IN_FLIGHT);

@@ -8,16 +8,19 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Function;
 
-import dev.switchboard.bench.websocket.LightWebSocketClient;
+import dev.switchboard.bench.websocket.LoadClient;
+import dev.switchboard.bench.websocket.NettyWebSocketClient;
 import dev.switchboard.bench.websocket.WebSocketConnection;
 import dev.switchboard.bench.websocket.WebSocketListener;
 
 /**
  * N members in one room, one sender sending M messages one after another; for each message, when
  * each member got it. Everything is bounded: connection count, message count and every wait.
- * Members and sender are connections of one {@link LightWebSocketClient}: it shares the machine with
- * the server under test, so the less CPU it spends per received message, the less it skews what is measured.
+ * Members and sender are connections of one load client ({@link NettyWebSocketClient}: Netty's WebSocket
+ * client on one event loop): it shares the machine with the server under test, so the less CPU it spends
+ * per received message, the less it skews what is measured.
  */
 public final class FanoutBenchmark {
 
@@ -38,8 +41,17 @@ public final class FanoutBenchmark {
     }
     private final PrintStream progress;
 
+    private final Function<Duration, LoadClient> clients;
+
+    /** Measures with {@link NettyWebSocketClient}. */
     public FanoutBenchmark(PrintStream progress) {
+        this(progress, NettyWebSocketClient::new);
+    }
+
+    /** @param clients builds the load client from its handshake timeout */
+    public FanoutBenchmark(PrintStream progress, Function<Duration, LoadClient> clients) {
         this.progress = progress;
+        this.clients = clients;
     }
 
     public Result run(Target target, int members, int messages, Duration perMessageTimeout) throws Exception {
@@ -53,7 +65,7 @@ public final class FanoutBenchmark {
             arrived.add(new CountDownLatch(members));
         }
         Readiness joined = new Readiness(members);
-        try (LightWebSocketClient client = new LightWebSocketClient(Duration.ofSeconds(30))) {
+        try (LoadClient client = clients.apply(Duration.ofSeconds(30))) {
             progress.printf("%s: connecting %d members%n", target.name(), members);
             List<WebSocketConnection> connections = Connections.open(client, members, i -> target.uri("member" + i),
                     i -> new Member(i, members, receipts, arrived, joined, target), progress, "  " + target.name());

@@ -11,7 +11,8 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sns.SnsClient;
 
-import dev.switchboard.bench.websocket.LightWebSocketClient;
+import dev.switchboard.bench.websocket.LoadClient;
+import dev.switchboard.bench.websocket.NettyWebSocketClient;
 import dev.switchboard.bench.websocket.WebSocketConnection;
 import dev.switchboard.bench.websocket.WebSocketListener;
 
@@ -41,7 +42,7 @@ public final class IdleConnectionsBenchmark {
         double heapBefore = cloud.heapUsedAfterGcMb();
         double before = cloud.residentMb();
         CountDownLatch received = new CountDownLatch(count);
-        try (LightWebSocketClient client = new LightWebSocketClient(Duration.ofSeconds(30))) {
+        try (LoadClient client = new NettyWebSocketClient(Duration.ofSeconds(30))) {
             List<WebSocketConnection> connections = Connections.open(client, count,
                     i -> java.net.URI.create(cloud.webSocketUri() + "?user=idle" + i), i -> new Listener(received), progress, "idle");
             int failures = count - connections.size();

@@ -13,7 +13,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import dev.switchboard.bench.websocket.LightWebSocketClient;
+import dev.switchboard.bench.websocket.NettyWebSocketClient;
 import dev.switchboard.bench.websocket.WebSocketConnection;
 
 class ConnectionsTest {
@@ -26,7 +26,7 @@ class ConnectionsTest {
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (BroadcastCeilingServer server = new BroadcastCeilingServer();
-             LightWebSocketClient client = new LightWebSocketClient(Duration.ofSeconds(5))) {
+             NettyWebSocketClient client = new NettyWebSocketClient(Duration.ofSeconds(5))) {
             List<WebSocketConnection> opened = Connections.open(client, 20, i -> i % 5 == 0 ? nobodyListens : server.uri(),
                     i -> (connection, text, at) -> { }, new PrintStream(out, true, StandardCharsets.UTF_8), "test");
 

@@ -7,7 +7,7 @@ public final class HandshakeFailedException extends IOException {
 
     private final int status;
 
-    HandshakeFailedException(int status, String message) {
+    public HandshakeFailedException(int status, String message) {
         super(message);
         this.status = status;
     }

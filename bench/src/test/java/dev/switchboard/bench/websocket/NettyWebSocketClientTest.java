@@ -3,10 +3,12 @@ package dev.switchboard.bench.websocket;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -14,6 +16,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -23,11 +26,11 @@ import org.junit.jupiter.api.Test;
 
 import dev.switchboard.bench.BroadcastCeilingServer;
 
-/** The light client against real servers: Jetty's WebSocket server, and raw sockets for broken upgrades. */
-class LightWebSocketClientTest {
+/** The load client (Netty's WebSocket client) against real servers: Jetty's WebSocket server, and raw sockets for broken upgrades. */
+class NettyWebSocketClientTest {
 
     private static ScriptedServer server;
-    private LightWebSocketClient client;
+    private NettyWebSocketClient client;
 
     @BeforeAll
     static void startServer() throws Exception {
@@ -41,7 +44,7 @@ class LightWebSocketClientTest {
 
     @BeforeEach
     void startClient() throws Exception {
-        client = new LightWebSocketClient(Duration.ofSeconds(5));
+        client = new NettyWebSocketClient(Duration.ofSeconds(5));
     }
 
     @AfterEach
@@ -178,13 +181,13 @@ class LightWebSocketClientTest {
     @Test
     void upgradeWithAWrongAccept_isAFailedConnect_whileTheRightOneConnects() throws Exception {
         try (OneShotHttpServer wrong = new OneShotHttpServer(head -> switchingProtocols(
-                UpgradeHandshake.expectedAccept("dGhlIHNhbXBsZSBub25jZQ==")))) {
+                expectedAccept("dGhlIHNhbXBsZSBub25jZQ==")))) {
             assertThatThrownBy(() -> client.connect(wrong.uri(), new Recorder()).get(5, TimeUnit.SECONDS))
-                    .cause().isInstanceOf(HandshakeFailedException.class).hasMessageContaining("Sec-WebSocket-Accept");
+                    .cause().isInstanceOf(HandshakeFailedException.class).hasMessageContaining("Invalid challenge");
         }
         // the same server with the accept derived from the key it got: the only difference
         try (OneShotHttpServer right = new OneShotHttpServer(head -> switchingProtocols(
-                UpgradeHandshake.expectedAccept(OneShotHttpServer.header(head, "Sec-WebSocket-Key"))))) {
+                expectedAccept(OneShotHttpServer.header(head, "Sec-WebSocket-Key"))))) {
             WebSocketConnection connection = client.connect(right.uri(), new Recorder()).get(5, TimeUnit.SECONDS);
             assertThat(connection.isOpen()).isTrue();
             connection.close(); // the raw server hangs up on the close frame, so nothing waits for a reply
@@ -193,19 +196,30 @@ class LightWebSocketClientTest {
 
     @Test
     void serverThatNeverAnswersTheUpgrade_failsTheConnectAfterTheTimeout() throws Exception {
-        try (LightWebSocketClient impatient = new LightWebSocketClient(Duration.ofMillis(300));
+        try (NettyWebSocketClient impatient = new NettyWebSocketClient(Duration.ofMillis(300));
              OneShotHttpServer silent = new OneShotHttpServer(head -> null)) {
             long start = System.nanoTime();
             assertThatThrownBy(() -> impatient.connect(silent.uri(), new Recorder()).get(5, TimeUnit.SECONDS))
-                    .cause().isInstanceOf(SocketTimeoutException.class);
+                    .cause().isInstanceOf(TimeoutException.class);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
         }
     }
 
     @Test
-    void nonLoopbackHost_isRefusedWithoutConnecting() {
-        assertThatThrownBy(() -> client.connect(URI.create("ws://192.0.2.1/"), new Recorder()).get(1, TimeUnit.SECONDS))
-                .cause().isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loopback");
+    void notAWsUri_isRefusedWithoutConnecting() {
+        assertThatThrownBy(() -> client.connect(URI.create("http://127.0.0.1/"), new Recorder()).get(1, TimeUnit.SECONDS))
+                .cause().isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ws://");
+    }
+
+    /** Sec-WebSocket-Accept for a key (RFC 6455 section 4.2.2): what a server that understood the upgrade answers. */
+    static String expectedAccept(String key) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-1")
+                    .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII));
+            return Base64.getEncoder().encodeToString(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private WebSocketConnection connect(URI uri, Recorder recorder) throws Exception {
