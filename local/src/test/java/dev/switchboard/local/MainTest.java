@@ -93,4 +93,33 @@ class MainTest {
     assertThat(run.err()).contains("--port").contains("--help");
     assertThat(run.err().lines()).hasSize(1);
   }
+
+  @Test
+  void regions_thatAreNotRegionNamesOrRepeat_areRefusedInOneLine_beforeAnythingStarts(@TempDir Path dir) throws Exception {
+    Path template = java.nio.file.Files.writeString(dir.resolve("template.yaml"), "Resources: {}\n");
+    for (String[] regions : new String[][] {{"us-east-1,Mars"}, {"us-east-1,us-east-1"}}) {
+      Run run = run("--dev-auth", "--template", template.toString(), "--port", "0", "--sns-port", "0",
+          "--dynamodb-port", "0", "--regions", regions[0]);
+      assertThat(run.exitCode()).as(regions[0]).isEqualTo(2);
+      assertThat(run.err()).as(regions[0]).containsAnyOf("is not an AWS region name", "different regions")
+          .doesNotContain("Exception");
+      assertThat(run.err().lines()).hasSize(1);
+    }
+  }
+
+  @Test
+  void regions_nameTheNextRegionsPorts_whenOneIsInUse(@TempDir Path dir) throws Exception {
+    Path template = java.nio.file.Files.writeString(dir.resolve("template.yaml"), "Resources: {}\n");
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(0));
+      int port = taken.getLocalPort();
+      org.junit.jupiter.api.Assumptions.assumeTrue(StartupProblem.busyPort(java.util.Map.of("--port", port - 1)) == null,
+          "the port below the taken one must be free for this test");
+      // eu-west-1, the second region, would listen on --port + 1
+      Run run = run("--dev-auth", "--template", template.toString(), "--port", Integer.toString(port - 1),
+          "--sns-port", "0", "--dynamodb-port", "0", "--regions", "us-east-1,eu-west-1");
+      assertThat(run.exitCode()).isEqualTo(2);
+      assertThat(run.err()).contains("port " + port + " is already in use").contains("eu-west-1");
+    }
+  }
 }

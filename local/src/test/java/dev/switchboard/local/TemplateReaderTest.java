@@ -240,4 +240,62 @@ class TemplateReaderTest {
         "            Schedule: " + expression, ""));
     return TemplateReader.read(template, CONTEXT);
   }
+
+  @Test
+  void conditions_leaveOutResources_listParametersSplit_andARefToALeftOutResourceSaysWhy(
+      @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path template = java.nio.file.Files.writeString(dir.resolve("template.yaml"), """
+        Parameters:
+          Regions: { Type: CommaDelimitedList, Default: '' }
+        Conditions:
+          Several: !Not [!Equals [!Join ['', !Ref Regions], '']]
+          One: !Equals [!Join ['', !Ref Regions], '']
+          Second: !Not [!Equals [!Select [1, !Split [',', !Join [',', [!Join [',', !Ref Regions], '', '']]]], '']]
+        Resources:
+          Table:
+            Type: AWS::DynamoDB::Table
+            Condition: One
+            Properties:
+              KeySchema: [{ AttributeName: pk, KeyType: HASH }]
+          Global:
+            Type: AWS::DynamoDB::GlobalTable
+            Condition: Several
+            Properties:
+              TableName: global-chat
+              KeySchema: [{ AttributeName: pk, KeyType: HASH }]
+              Replicas:
+                - Region: !Select [0, !Ref Regions]
+                - !If [Second, { Region: !Select [1, !Ref Regions] }, !Ref AWS::NoValue]
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              Handler: a.B::handleRequest
+              Environment:
+                Variables:
+                  TABLE: !If [Several, global-chat, !Ref Table]
+                  REGIONS: !Join [',', !Ref Regions]
+        """);
+    LocalTemplate one = TemplateReader.read(template, CONTEXT);
+    assertThat(one.table().tableName()).isEqualTo("switchboard-local-Table");
+    assertThat(one.table().replicaRegions()).isEmpty();
+    assertThat(one.functions().get("Fn").environment()).containsEntry("TABLE", "switchboard-local-Table").containsEntry("REGIONS", "");
+
+    LocalTemplate two = TemplateReader.read(template, withParameters(Map.of("Regions", "us-east-1, eu-west-1")));
+    assertThat(two.table().tableName()).isEqualTo("global-chat");
+    assertThat(two.table().replicaRegions()).containsExactly("us-east-1", "eu-west-1");
+    assertThat(two.functions().get("Fn").environment()).containsEntry("TABLE", "global-chat")
+        .containsEntry("REGIONS", "us-east-1,eu-west-1");
+    assertThat(TemplateReader.read(template, withParameters(Map.of("Regions", "us-east-1"))).table().replicaRegions())
+        .containsExactly("us-east-1");
+
+    Path unguarded = java.nio.file.Files.writeString(dir.resolve("unguarded.yaml"),
+        java.nio.file.Files.readString(template).replace("!If [Several, global-chat, !Ref Table]", "!Ref Table"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> TemplateReader.read(unguarded, withParameters(Map.of("Regions", "a-b-1"))))
+        .hasMessageContaining("Table").hasMessageContaining("Condition");
+  }
+
+  private static TemplateReader.Context withParameters(Map<String, String> parameters) {
+    return new TemplateReader.Context(CONTEXT.stage(), CONTEXT.region(), CONTEXT.accountId(), CONTEXT.apiId(),
+        CONTEXT.stackName(), CONTEXT.httpPort(), CONTEXT.dynamoDbEndpoint(), CONTEXT.snsEndpoint(), parameters, Map.of());
+  }
 }
