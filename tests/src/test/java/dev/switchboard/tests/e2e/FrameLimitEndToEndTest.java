@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -57,6 +59,45 @@ class FrameLimitEndToEndTest {
             if (frame.get("type").getAsString().equals(type)) {
                 return new Sized(frame, raw.getBytes(StandardCharsets.UTF_8).length);
             }
+        }
+    }
+
+    @Test
+    void history_ofFiftyMaximumLengthMessages_arrivesInPagesThatEachFit() throws Exception {
+        String room = "long-reads";
+        // 4,000 characters (the default limit) of 3 bytes each: 12 KB per message, 600 KB for 50
+        String text = "\u20ac".repeat(4000);
+        List<String> sent = new ArrayList<>();
+        try (WsClient writer = WsClient.connect(local.userUri("writer"))) {
+            ChatEndToEndTest.join(writer, room, "writer");
+            for (int i = 0; i < 50; i++) {
+                sent.add(ChatEndToEndTest.send(writer, room, text, "long-" + i));
+            }
+        }
+        try (WsClient reader = WsClient.connect(local.userUri("reader"))) {
+            ChatEndToEndTest.join(reader, room, "reader");
+            // what a joining client asks first (the chat page asks for 50)
+            reader.send("{\"action\":\"history\",\"room\":\"" + room + "\",\"limit\":50}");
+            List<String> received = new ArrayList<>();
+            List<Integer> sizes = new ArrayList<>();
+            while (true) {
+                Sized page = next(reader, "history");
+                sizes.add(page.bytes());
+                page.frame().getAsJsonArray("messages").forEach(m -> {
+                    assertThat(m.getAsJsonObject().get("text").getAsString()).isEqualTo(text);
+                    received.add(m.getAsJsonObject().get("id").getAsString());
+                });
+                if (!page.frame().has("next")) {
+                    assertThat(page.frame().get("more").getAsBoolean()).isFalse();
+                    break;
+                }
+                assertThat(page.frame().get("more").getAsBoolean()).isTrue();
+                reader.send("{\"action\":\"history\",\"room\":\"" + room + "\",\"after\":\""
+                        + page.frame().get("next").getAsString() + "\",\"limit\":50}");
+            }
+            System.out.println("FrameLimitEndToEndTest history page sizes (bytes): " + sizes);
+            assertThat(sizes).hasSizeGreaterThanOrEqualTo(5).allSatisfy(size -> assertThat(size).isLessThanOrEqualTo(MAX_BYTES));
+            assertThat(received).as("every message once, oldest first").containsExactlyElementsOf(sent);
         }
     }
 
