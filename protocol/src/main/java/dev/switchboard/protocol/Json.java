@@ -6,6 +6,8 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import com.google.gson.JsonSerializer;
 
 /**
  * The one gson instance our code uses (thread-safe, built once), and the writers of the wire format:
@@ -15,6 +17,10 @@ import com.google.gson.JsonObject;
 public final class Json {
 
     public static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+    /** {@link #GSON} for requests: enums go out as their wire names ({@code "state":"read"}), as the parser reads them. */
+    private static final Gson REQUEST_GSON = GSON.newBuilder()
+            .registerTypeAdapter(InboxState.class, (JsonSerializer<InboxState>) (state, type, context) -> new JsonPrimitive(state.wire()))
+            .create();
 
     private Json() {
     }
@@ -41,7 +47,7 @@ public final class Json {
             json.addProperty("body", broadcast.body());
             json.addProperty("clientMsgId", broadcast.clientMsgId());
         } else {
-            for (Map.Entry<String, JsonElement> field : GSON.toJsonTree(request).getAsJsonObject().entrySet()) {
+            for (Map.Entry<String, JsonElement> field : REQUEST_GSON.toJsonTree(request).getAsJsonObject().entrySet()) {
                 json.add(field.getKey(), field.getValue());
             }
         }

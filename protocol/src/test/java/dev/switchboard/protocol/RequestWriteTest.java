@@ -35,10 +35,19 @@ class RequestWriteTest {
                 new Request.Read("lobby", "01KAX3T8Y9ZC4Q2D7N6B5V8M1P"),
                 new Request.Edit("lobby", "01KAX3T8Y9ZC4Q2D7N6B5V8M1P", "fixed", "e-1"),
                 new Request.Edit("lobby", "01KAX3T8Y9ZC4Q2D7N6B5V8M1P", "fixed", null),
-                new Request.Delete("lobby", "01KAX3T8Y9ZC4Q2D7N6B5V8M1P", "d-1"));
+                new Request.Delete("lobby", "01KAX3T8Y9ZC4Q2D7N6B5V8M1P", "d-1"),
+                new Request.Badge(),
+                new Request.Mark(List.of("01KAX3T8Y9ZC4Q2D7N6B5V8M1P", "01KAX3T8Y9ZC4Q2D7N6B5V8M1Q"), InboxState.READ),
+                new Request.Mark(List.of("01KAX3T8Y9ZC4Q2D7N6B5V8M1P"), InboxState.SEEN));
         for (Request request : requests) {
             assertThat(parser.parse(Json.write(request))).as(Json.write(request)).isEqualTo(request);
         }
+    }
+
+    @Test
+    void anEnum_goesOutAsItsWireName() {
+        assertThat(Json.write(new Request.Mark(List.of("01KAX3T8Y9ZC4Q2D7N6B5V8M1P"), InboxState.READ)))
+                .contains("\"state\":\"read\"");
     }
 
     @Test
