@@ -113,6 +113,8 @@
       clearInterval(state.pingTimer);
       state.pingTimer = setInterval(() => send({ action: "ping" }), PING_EVERY_MS);
       scheduleRefresh();
+      // what waited while offline: the newest inbox page carries the counts for the badge
+      send({ action: "inbox", limit: 20 });
     };
     socket.onmessage = (event) => {
       let frame;
@@ -157,7 +159,7 @@
     }
     switch (f.type) {
       case "message": return addMessage(f.room, f, false);
-      case "direct": return addDirect(f);
+      case "direct": inboxLive(f, "direct"); return addDirect(f);
       case "ack": return changes.has(f.clientMsgId) ? changed(f) : confirm(f);
       case "presence": return presence(f);
       case "history":
@@ -170,7 +172,10 @@
       case "receipt": return receipt(f);
       case "unread": return unreadCount(f);
       case "edited": case "deleted": return replaced(f);
-      case "notification": return notify(f);
+      case "notification": inboxLive(f, "notification"); return notify(f);
+      case "inbox": return inboxPage(f);
+      case "badge": return setBadge(f.unread);
+      case "marked": return inboxMarked(f);
       case "pong": return;
       case "refreshed":
         scheduleRefresh();
@@ -357,6 +362,66 @@
     li.append(b, p);
     $("notifications").prepend(li);
     toast(f.title || "Notification", f.body || "");
+  }
+
+  // ---------------------------------------------------------------- inbox (docs/PROTOCOL.md, "Inbox")
+  // Notifications to this user and direct messages wait in the inbox while the user is away. The badge
+  // shows the server's unread count; a mark in any tab reaches every tab as "marked", so all clear.
+  const inbox = new Map(); // id -> {id, kind, from, text, title, body, ts, read}
+
+  function setBadge(unread) {
+    const badge = $("inbox-badge");
+    badge.textContent = unread > 99 ? "99+" : String(unread);
+    badge.hidden = !unread;
+    badge.dataset.unread = String(unread || 0);
+  }
+
+  function inboxPage(f) {
+    (f.items || []).forEach((i) => inbox.set(i.id, Object.assign(inbox.get(i.id) || {}, i)));
+    if (typeof f.unread === "number") setBadge(f.unread);
+    renderInbox();
+  }
+
+  // A live frame that says it is also in the inbox: a new unread item (repeats dropped by id).
+  function inboxLive(f, kind) {
+    if (!f.inbox || !f.id || inbox.has(f.id)) return;
+    inbox.set(f.id, { id: f.id, kind, from: f.from, text: f.text, title: f.title, body: f.body, ts: f.ts, seen: false, read: false });
+    const badge = $("inbox-badge");
+    setBadge(Number(badge.dataset.unread || 0) + 1);
+    renderInbox();
+  }
+
+  function inboxMarked(f) {
+    (f.ids || []).forEach((id) => {
+      const item = inbox.get(id);
+      if (item) { item.seen = true; if (f.state === "read") item.read = true; }
+    });
+    setBadge(f.unread);
+    renderInbox();
+  }
+
+  function inboxMarkRead(ids) {
+    for (let i = 0; i < ids.length; i += 50) send({ action: "mark", state: "read", ids: ids.slice(i, i + 50) });
+  }
+
+  function renderInbox() {
+    const list = $("inbox");
+    list.replaceChildren();
+    [...inbox.values()].sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, 50).forEach((i) => {
+      const li = document.createElement("li");
+      li.className = i.read ? "read" : "unread";
+      li.setAttribute("data-testid", "inbox-item");
+      li.dataset.id = i.id;
+      li.dataset.read = String(!!i.read);
+      const b = document.createElement("strong");
+      b.textContent = i.kind === "direct" ? "✉ " + (i.from || "") : (i.title || "Notification");
+      const p = document.createElement("div");
+      p.textContent = i.kind === "direct" ? (i.text || "") : (i.body || "");
+      li.append(b, p);
+      li.title = "Mark as read";
+      li.onclick = () => { if (!i.read) inboxMarkRead([i.id]); };
+      list.append(li);
+    });
   }
 
   function toast(title, body) {
@@ -563,6 +628,7 @@
   $("message").addEventListener("input", typingInput);
   $("message").addEventListener("keydown", (e) => { if (e.key === "Escape" && editing) { stopEdit(); $("message").value = ""; } });
   document.addEventListener("visibilitychange", () => { if (!document.hidden) markRead(); });
+  $("inbox-read").addEventListener("click", () => inboxMarkRead([...inbox.values()].filter((i) => !i.read).map((i) => i.id)));
   $("toggle-rooms").addEventListener("click", () => $("sidebar").classList.toggle("open"));
 
   // Shareable link: /?user=NAME&room=ROOM connects at once.

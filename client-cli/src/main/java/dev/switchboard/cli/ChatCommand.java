@@ -30,14 +30,14 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "chat", mixinStandardHelpOptions = true, footer = ExitCode.HELP,
         description = {"Interactive chat. Lines you type go to the current room; commands:",
-                "  /join ROOM  /leave [ROOM]  /rooms  /who [ROOM]  /dm USER TEXT  /history [N]",
+                "  /join ROOM  /leave [ROOM]  /rooms  /who [ROOM]  /dm USER TEXT  /history [N]  /inbox [N]",
                 "  /edit TEXT (your last message in the room)  /delete (it)  /quit  /help"})
 final class ChatCommand implements Callable<Integer> {
 
     /** Room and user names, as the server checks them (docs/PROTOCOL.md). */
     static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,64}");
     static final String HELP = "commands: /join ROOM, /leave [ROOM], /rooms, /who [ROOM], /dm USER TEXT, /history [N], "
-            + "/edit TEXT, /delete, /quit, /help";
+            + "/inbox [N], /edit TEXT, /delete, /quit, /help";
 
     @Spec
     CommandSpec spec;
@@ -90,7 +90,17 @@ final class ChatCommand implements Callable<Integer> {
 
     private int run(Consumer<String> print, LineSource input, boolean colour) throws Exception {
         Render render = new Render(colour);
+        // the inbox page's handler marks what it showed as read, through the session it is a handler of
+        java.util.concurrent.atomic.AtomicReference<ChatSession> self = new java.util.concurrent.atomic.AtomicReference<>();
         try (ChatSession session = new ChatSession(connection::endpoint, connection.renewable() ? connection::currentToken : null, true, frame -> {
+            if ("inbox".equals(SendCommand.type(frame))) {
+                InboxView.lines(frame).forEach(print);
+                Request.Mark mark = InboxView.markRead(frame);
+                if (mark != null && self.get() != null) {
+                    self.get().send(mark);
+                }
+                return;
+            }
             if ("ack".equals(SendCommand.type(frame)) && frame.has("clientMsgId")) {
                 String room = sending.remove(frame.get("clientMsgId").getAsString());
                 if (room != null) {
@@ -102,7 +112,9 @@ final class ChatCommand implements Callable<Integer> {
                 print.accept(line);
             }
         }, status -> print.accept("-- " + TerminalText.safe(status)))) {
+            self.set(session);
             session.start(rooms);
+            session.send(new Request.Badge()); // what waited while offline: "-- inbox: N unread"
             current = rooms.isEmpty() ? null : rooms.get(rooms.size() - 1);
             print.accept("-- connected" + (current == null ? ": /join a room to start" : "; talking in " + current) + " (/help)");
             String line;
@@ -189,6 +201,14 @@ final class ChatCommand implements Callable<Integer> {
                             session.send(new Request.Delete(current, id, null));
                             lastOwn.remove(current);
                             print.accept("-- deleted your last message in " + current);
+                        }
+                    }
+                    case "/inbox" -> {
+                        if (!rest.matches("\\d{0,2}") || (!rest.isEmpty() && (Integer.parseInt(rest) < 1 || Integer.parseInt(rest) > 50))) {
+                            print.accept("-- usage: /inbox [N], N from 1 to 50 (default 10): shows your newest notifications and "
+                                    + "direct messages and marks them read");
+                        } else {
+                            session.send(new Request.Inbox(null, rest.isEmpty() ? 10 : Integer.parseInt(rest)));
                         }
                     }
                     case "/help" -> print.accept("-- " + HELP);

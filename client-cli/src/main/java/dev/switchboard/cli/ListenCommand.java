@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "listen", mixinStandardHelpOptions = true, footer = ExitCode.HELP,
         description = {"Print messages, direct messages and notifications as they arrive; reconnects by itself.",
-                "Also edits, deletes, typing, read receipts and unread counts (not counted by --count)."})
+                "Also edits, deletes, typing, read receipts, unread counts and inbox marks (not counted by --count)."})
 final class ListenCommand implements Callable<Integer> {
 
     @Spec
@@ -35,7 +35,7 @@ final class ListenCommand implements Callable<Integer> {
     Duration timeout;
 
     /** Printed besides the counted frames: what changes what was printed, and who is reading and typing. */
-    static final java.util.Set<String> SHOWN = java.util.Set.of("error", "edited", "deleted", "typing", "receipt", "unread");
+    static final java.util.Set<String> SHOWN = java.util.Set.of("error", "edited", "deleted", "typing", "receipt", "unread", "marked");
 
     @Override
     public Integer call() throws Exception {

@@ -44,6 +44,9 @@ final class Render {
                     f.getAsJsonArray("users").asList().stream().map(e -> TerminalText.safe(e.getAsString())).toList());
             case "notification" -> paint("33", "=== " + field(f, "title") + " === " + field(f, "body"));
             case "error" -> paint("31", "! " + field(f, "code") + ": " + field(f, "message"));
+            // the inbox's counts: on connect (badge) and after a mark from any of the user's connections
+            case "badge", "marked" -> f.has("unread") && f.get("unread").getAsLong() > 0
+                    ? paint("33", "-- inbox: " + f.get("unread").getAsLong() + " unread (/inbox)") : "-- inbox: all read";
             default -> null;
         };
     }

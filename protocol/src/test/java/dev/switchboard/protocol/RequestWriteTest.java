@@ -38,7 +38,9 @@ class RequestWriteTest {
                 new Request.Delete("lobby", "01KAX3T8Y9ZC4Q2D7N6B5V8M1P", "d-1"),
                 new Request.Badge(),
                 new Request.Mark(List.of("01KAX3T8Y9ZC4Q2D7N6B5V8M1P", "01KAX3T8Y9ZC4Q2D7N6B5V8M1Q"), InboxState.READ),
-                new Request.Mark(List.of("01KAX3T8Y9ZC4Q2D7N6B5V8M1P"), InboxState.SEEN));
+                new Request.Mark(List.of("01KAX3T8Y9ZC4Q2D7N6B5V8M1P"), InboxState.SEEN),
+                new Request.Inbox(null, 20),
+                new Request.Inbox("01KAX3T8Y9ZC4Q2D7N6B5V8M1P", 50));
         for (Request request : requests) {
             assertThat(parser.parse(Json.write(request))).as(Json.write(request)).isEqualTo(request);
         }

@@ -187,4 +187,38 @@ class ChatPageBrowserTest {
             erin.quit();
         }
     }
+
+    /** The inbox badge's count, 0 while it is hidden (read in one go: the badge is re-rendered as frames arrive). */
+    static int badge(WebDriver driver) {
+        WebElement badge = byTestId(driver, "inbox-badge");
+        return badge.isDisplayed() ? Integer.parseInt(badge.getText()) : 0;
+    }
+
+    @Test
+    void directMessageToAnOfflineUser_waitsInTheInbox_andReadingItInOneTabClearsTheBadgeInTheOther() throws Exception {
+        try (WsClient gus = WsClient.connect(local.userUri("gus"))) {
+            gus.send("{\"action\":\"direct\",\"to\":\"hana\",\"text\":\"while you were away\",\"clientMsgId\":\"page-dm\"}");
+            gus.next(f -> ChatEndToEndTest.ackFor(f, "page-dm")); // stored: hana is not connected
+        }
+        WebDriver tab1 = browser();
+        WebDriver tab2 = browser();
+        try {
+            tab1.get(link("user=hana&room=page-inbox"));
+            tab2.get(link("user=hana&room=page-inbox"));
+            for (WebDriver tab : List.of(tab1, tab2)) {
+                awaitConnected(tab);
+                new WebDriverWait(tab, Duration.ofSeconds(30)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                        .until(d -> badge(d) == 1 && byTestId(d, "inbox").getText().contains("while you were away"));
+            }
+            byTestId(tab1, "inbox-read").click();
+            // the mark reaches both tabs as "marked": the badge clears in the one that did nothing too
+            for (WebDriver tab : List.of(tab1, tab2)) {
+                new WebDriverWait(tab, Duration.ofSeconds(30)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                        .until(d -> badge(d) == 0 && d.findElements(By.cssSelector("[data-testid='inbox-item'][data-read='true']")).size() == 1);
+            }
+        } finally {
+            tab1.quit();
+            tab2.quit();
+        }
+    }
 }
