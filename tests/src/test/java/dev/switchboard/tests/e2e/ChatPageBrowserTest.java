@@ -17,6 +17,8 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
+import dev.switchboard.local.WsClient;
+
 /** People in headless Chromium windows chat through the page the local cloud serves. */
 class ChatPageBrowserTest {
 
@@ -207,13 +209,13 @@ class ChatPageBrowserTest {
             tab2.get(link("user=hana&room=page-inbox"));
             for (WebDriver tab : List.of(tab1, tab2)) {
                 awaitConnected(tab);
-                new WebDriverWait(tab, Duration.ofSeconds(30)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                new WebDriverWait(tab, LocalCloudExtension.WAIT).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
                         .until(d -> badge(d) == 1 && byTestId(d, "inbox").getText().contains("while you were away"));
             }
             byTestId(tab1, "inbox-read").click();
             // the mark reaches both tabs as "marked": the badge clears in the one that did nothing too
             for (WebDriver tab : List.of(tab1, tab2)) {
-                new WebDriverWait(tab, Duration.ofSeconds(30)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                new WebDriverWait(tab, LocalCloudExtension.WAIT).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
                         .until(d -> badge(d) == 0 && d.findElements(By.cssSelector("[data-testid='inbox-item'][data-read='true']")).size() == 1);
             }
         } finally {
