@@ -21,10 +21,10 @@ import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 /**
- * Switchboard's previous {@code @connections} poster, kept for comparison in PosterBenchmark: the
+ * An earlier Switchboard {@code @connections} poster, kept for comparison in PosterBenchmark: the
  * SDK's SigV4 signer per request and the JDK's asynchronous HttpClient. The fan-out now uses
- * {@code dev.switchboard.core.aws.SignedConnectionsPoster} (own signer with cached key and frame
- * hash, persistent HTTP/1.1 connections on poster threads).
+ * {@code dev.switchboard.core.aws.SignedConnectionsPoster} (the SDK's signer and its UrlConnection
+ * client on poster threads); the one in between is {@code clients.legacy.OwnSigV4Poster}.
  */
 public final class JdkSignedPoster implements ConnectionPoster {
 
