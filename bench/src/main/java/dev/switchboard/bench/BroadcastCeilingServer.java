@@ -4,7 +4,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.websocket.api.Callback;
@@ -51,11 +50,21 @@ public final class BroadcastCeilingServer implements AutoCloseable {
 
     /** Starts {@link #main} in a child JVM from the same class path; closing it stops the child. */
     static Child spawn() throws Exception {
-        String classPath = Path.of(BroadcastCeilingServer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classPath, BroadcastCeilingServer.class.getName())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        var out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+        String classPath = Path.of(BroadcastCeilingServer.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toURI())
+                .toString();
+        Process process = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        classPath,
+                        BroadcastCeilingServer.class.getName())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        var out = new java.io.BufferedReader(
+                new java.io.InputStreamReader(process.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
         for (String line = out.readLine(); line != null; line = out.readLine()) {
             if (line.startsWith("ceiling ")) {
                 return new Child(process, URI.create(line.substring("ceiling ".length())));

@@ -1,5 +1,12 @@
 package dev.switchboard.bench;
 
+import dev.switchboard.bench.websocket.LoadClient;
+import dev.switchboard.bench.websocket.NettyWebSocketClient;
+import dev.switchboard.bench.websocket.WebSocketConnection;
+import dev.switchboard.bench.websocket.WebSocketListener;
+import dev.switchboard.local.InvocationReport;
+import dev.switchboard.local.LocalCloud;
+import dev.switchboard.local.LocalCloudOptions;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
@@ -14,14 +21,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-
-import dev.switchboard.bench.websocket.LoadClient;
-import dev.switchboard.bench.websocket.NettyWebSocketClient;
-import dev.switchboard.bench.websocket.WebSocketConnection;
-import dev.switchboard.bench.websocket.WebSocketListener;
-import dev.switchboard.local.InvocationReport;
-import dev.switchboard.local.LocalCloud;
-import dev.switchboard.local.LocalCloudOptions;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sns.SnsClient;
 
@@ -38,9 +37,16 @@ import software.amazon.awssdk.services.sns.SnsClient;
 public final class ColdStartBenchmark {
 
     /** Medians and spread of one function's cold starts. */
-    public record Result(String what, String function, long jarBytes, int samples, double initMedianMs, double initMinMs,
-                         double initMaxMs, double firstDurationMedianMs, long maxMemoryUsedMb) {
-    }
+    public record Result(
+            String what,
+            String function,
+            long jarBytes,
+            int samples,
+            double initMedianMs,
+            double initMinMs,
+            double initMaxMs,
+            double firstDurationMedianMs,
+            long maxMemoryUsedMb) {}
 
     private final PrintStream progress;
     private final Map<String, BlockingQueue<InvocationReport>> reports = new ConcurrentHashMap<>();
@@ -51,26 +57,37 @@ public final class ColdStartBenchmark {
 
     public List<Result> run(Path repository, Path template, int samples) throws Exception {
         List<Result> results = new ArrayList<>();
-        try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().template(template)
-                .port(0).dynamoDbPort(0).snsPort(0).devAuth(true)
-                .environment(Map.of("SWITCHBOARD_SEND_RATE_PER_SECOND", "0")).build());
-             LoadClient client = new NettyWebSocketClient(Duration.ofSeconds(30));
-             SnsClient sns = SnsClient.builder().endpointOverride(cloud.snsEndpoint()).region(Region.US_EAST_1).build()) {
+        try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder()
+                        .template(template)
+                        .port(0)
+                        .dynamoDbPort(0)
+                        .snsPort(0)
+                        .devAuth(true)
+                        .environment(Map.of("SWITCHBOARD_SEND_RATE_PER_SECOND", "0"))
+                        .build());
+                LoadClient client = new NettyWebSocketClient(Duration.ofSeconds(30));
+                SnsClient sns = SnsClient.builder()
+                        .endpointOverride(cloud.snsEndpoint())
+                        .region(Region.US_EAST_1)
+                        .build()) {
             if (cloud.functionMode() != LocalCloudOptions.FunctionMode.PROCESS) {
-                throw new IllegalStateException("cold starts are measured in process mode only; this platform fell back");
+                throw new IllegalStateException(
+                        "cold starts are measured in process mode only; this platform fell back");
             }
             // Only cold starts count: a warm invocation's REPORT (or one of an instance ended by
             // endInstances between its answer and its next request) is not a sample.
             cloud.addReportListener(r -> {
                 if (r.initDurationMs() != null) {
-                    reports.computeIfAbsent(r.function(), f -> new LinkedBlockingQueue<>()).add(r);
+                    reports.computeIfAbsent(r.function(), f -> new LinkedBlockingQueue<>())
+                            .add(r);
                 }
             });
             Member bob = new Member();
             WebSocketConnection bobConnection = client.connect(URI.create(cloud.webSocketUri() + "?user=bob"), bob)
                     .get(60, TimeUnit.SECONDS);
             Member alice = new Member();
-            WebSocketConnection aliceConnection = client.connect(URI.create(cloud.webSocketUri() + "?user=alice"), alice)
+            WebSocketConnection aliceConnection = client.connect(
+                            URI.create(cloud.webSocketUri() + "?user=alice"), alice)
                     .get(60, TimeUnit.SECONDS);
             // One join after the other, each awaited through the member's own presence event.
             aliceConnection.sendText("{\"action\":\"join\",\"room\":\"cold\"}");
@@ -93,11 +110,13 @@ public final class ColdStartBenchmark {
                 aliceConnection.sendText("{\"action\":\"send\",\"room\":\"cold\",\"text\":\"cold " + i + "\"}");
                 send.add(next("MessageFunction"));
                 if (!bob.messages.await(60, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("bob never received cold message " + i + ": the send path is broken");
+                    throw new IllegalStateException(
+                            "bob never received cold message " + i + ": the send path is broken");
                 }
 
                 cloud.endInstances();
-                WebSocketConnection carol = client.connect(URI.create(cloud.webSocketUri() + "?user=carol" + i), new Member())
+                WebSocketConnection carol = client.connect(
+                                URI.create(cloud.webSocketUri() + "?user=carol" + i), new Member())
                         .get(60, TimeUnit.SECONDS);
                 connect.add(next("ConnectFunction"));
 
@@ -109,14 +128,26 @@ public final class ColdStartBenchmark {
                 sns.publish(r -> r.topicArn(cloud.topicArn())
                         .message("{\"target\":{\"room\":\"cold\"},\"title\":\"cold\",\"body\":\"sample\"}"));
                 notify.add(next("BroadcastFunction"));
-                progress.printf("cold start sample %d: send init %.0f ms, connect %.0f ms, disconnect %.0f ms, sns %.0f ms%n",
-                        i + 1, send.get(i).initDurationMs(), connect.get(i).initDurationMs(),
-                        disconnect.get(i).initDurationMs(), notify.get(i).initDurationMs());
+                progress.printf(
+                        "cold start sample %d: send init %.0f ms, connect %.0f ms, disconnect %.0f ms, sns %.0f ms%n",
+                        i + 1,
+                        send.get(i).initDurationMs(),
+                        connect.get(i).initDurationMs(),
+                        disconnect.get(i).initDurationMs(),
+                        notify.get(i).initDurationMs());
             }
-            results.add(result("$default send (store, query, fan-out)", "MessageFunction", repository, "message-handler", send));
-            results.add(result("$connect (dev auth, store)", "ConnectFunction", repository, "connect-handler", connect));
-            results.add(result("$disconnect (remove, presence)", "DisconnectFunction", repository, "disconnect-handler", disconnect));
-            results.add(result("SNS notification to a room", "BroadcastFunction", repository, "message-handler", notify));
+            results.add(result(
+                    "$default send (store, query, fan-out)", "MessageFunction", repository, "message-handler", send));
+            results.add(
+                    result("$connect (dev auth, store)", "ConnectFunction", repository, "connect-handler", connect));
+            results.add(result(
+                    "$disconnect (remove, presence)",
+                    "DisconnectFunction",
+                    repository,
+                    "disconnect-handler",
+                    disconnect));
+            results.add(
+                    result("SNS notification to a room", "BroadcastFunction", repository, "message-handler", notify));
         }
         return results;
     }
@@ -131,23 +162,34 @@ public final class ColdStartBenchmark {
         return report;
     }
 
-    private static Result result(String what, String function, Path repository, String module, List<InvocationReport> runs)
+    private static Result result(
+            String what, String function, Path repository, String module, List<InvocationReport> runs)
             throws java.io.IOException {
         if (runs.stream().anyMatch(r -> r.initDurationMs() == null)) {
-            throw new IllegalStateException(function + ": a sample ran on a warm instance; every sample must start a new one");
+            throw new IllegalStateException(
+                    function + ": a sample ran on a warm instance; every sample must start a new one");
         }
-        double[] init = runs.stream().mapToDouble(InvocationReport::initDurationMs).toArray();
+        double[] init =
+                runs.stream().mapToDouble(InvocationReport::initDurationMs).toArray();
         double[] first = runs.stream().mapToDouble(InvocationReport::durationMs).toArray();
         Path jar = repository.resolve(module).resolve("target").resolve("switchboard-" + module + "-lambda.jar");
-        return new Result(what, function, Files.size(jar), runs.size(), median(init),
-                Arrays.stream(init).min().orElse(0), Arrays.stream(init).max().orElse(0), median(first),
+        return new Result(
+                what,
+                function,
+                Files.size(jar),
+                runs.size(),
+                median(init),
+                Arrays.stream(init).min().orElse(0),
+                Arrays.stream(init).max().orElse(0),
+                median(first),
                 runs.stream().mapToLong(InvocationReport::maxMemoryUsedMb).max().orElse(-1));
     }
 
     private static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
-        return sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+        return sorted.length % 2 == 1
+                ? sorted[sorted.length / 2]
                 : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2.0;
     }
 

@@ -1,5 +1,8 @@
 package dev.switchboard.bench;
 
+import dev.switchboard.bench.websocket.LoadClient;
+import dev.switchboard.bench.websocket.WebSocketConnection;
+import dev.switchboard.bench.websocket.WebSocketListener;
 import java.io.PrintStream;
 import java.net.URI;
 import java.util.ArrayList;
@@ -13,10 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntFunction;
 
-import dev.switchboard.bench.websocket.LoadClient;
-import dev.switchboard.bench.websocket.WebSocketConnection;
-import dev.switchboard.bench.websocket.WebSocketListener;
-
 /** Opens many WebSocket connections with a bounded number of handshakes in flight, reporting progress. */
 final class Connections {
 
@@ -24,16 +23,20 @@ final class Connections {
     /** Past the client's own handshake timeout: a future still pending then is a bug, not a slow server. */
     private static final long RESULT_WAIT_SECONDS = 120;
 
-    private Connections() {
-    }
+    private Connections() {}
 
     /**
      * Connects client {@code i} to {@code uri.apply(i)} with {@code listener.apply(i)}, for i below
      * {@code count}; returns the connections that opened. Failures are counted and reported by
      * cause, not thrown.
      */
-    static List<WebSocketConnection> open(LoadClient client, int count, IntFunction<URI> uri,
-                                          IntFunction<WebSocketListener> listener, PrintStream progress, String label)
+    static List<WebSocketConnection> open(
+            LoadClient client,
+            int count,
+            IntFunction<URI> uri,
+            IntFunction<WebSocketListener> listener,
+            PrintStream progress,
+            String label)
             throws InterruptedException {
         Semaphore inFlight = new Semaphore(HANDSHAKES_IN_FLIGHT);
         List<CompletableFuture<WebSocketConnection>> pending = new ArrayList<>(count);
@@ -58,8 +61,9 @@ final class Connections {
             }
         }
         if (!failures.isEmpty()) {
-            progress.printf("%s: %d of %d connections failed (check `ulimit -n`): %s%n", label,
-                    count - connections.size(), count, failures);
+            progress.printf(
+                    "%s: %d of %d connections failed (check `ulimit -n`): %s%n",
+                    label, count - connections.size(), count, failures);
         }
         return connections;
     }

@@ -1,5 +1,9 @@
 package dev.switchboard.bench;
 
+import dev.switchboard.bench.websocket.LoadClient;
+import dev.switchboard.bench.websocket.NettyWebSocketClient;
+import dev.switchboard.bench.websocket.WebSocketConnection;
+import dev.switchboard.bench.websocket.WebSocketListener;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,11 +13,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Function;
-
-import dev.switchboard.bench.websocket.LoadClient;
-import dev.switchboard.bench.websocket.NettyWebSocketClient;
-import dev.switchboard.bench.websocket.WebSocketConnection;
-import dev.switchboard.bench.websocket.WebSocketListener;
 
 /**
  * N members in one room, one sender sending M messages one after another; for each message, when
@@ -25,9 +24,15 @@ import dev.switchboard.bench.websocket.WebSocketListener;
 public final class FanoutBenchmark {
 
     /** Figures of one run; latencies in ms from the sender's send call to a member's receipt. */
-    public record Result(String target, int members, int messages, Stats perRecipient, Stats firstDelivery,
-                         Stats lastDelivery, double deliveriesPerSecond, int connectFailures) {
-    }
+    public record Result(
+            String target,
+            int members,
+            int messages,
+            Stats perRecipient,
+            Stats firstDelivery,
+            Stats lastDelivery,
+            double deliveriesPerSecond,
+            int connectFailures) {}
 
     /** Marks a measured message in the text: {@code msg#<seq>#}; nothing else in a frame contains it. */
     private static final String TAG = "msg#";
@@ -39,6 +44,7 @@ public final class FanoutBenchmark {
     static int warmUp(int members) {
         return Math.max(3, Math.min(20, 20_000 / Math.max(1, members)));
     }
+
     private final PrintStream progress;
 
     private final Function<Duration, LoadClient> clients;
@@ -67,11 +73,17 @@ public final class FanoutBenchmark {
         Readiness joined = new Readiness(members);
         try (LoadClient client = clients.apply(Duration.ofSeconds(30))) {
             progress.printf("%s: connecting %d members%n", target.name(), members);
-            List<WebSocketConnection> connections = Connections.open(client, members, i -> target.uri("member" + i),
-                    i -> new Member(i, members, receipts, arrived, joined, target), progress, "  " + target.name());
+            List<WebSocketConnection> connections = Connections.open(
+                    client,
+                    members,
+                    i -> target.uri("member" + i),
+                    i -> new Member(i, members, receipts, arrived, joined, target),
+                    progress,
+                    "  " + target.name());
             int failures = members - connections.size();
-            WebSocketConnection sender = client.connect(target.uri("sender"),
-                    new Member(-1, members, receipts, arrived, joined, target)).get(30, TimeUnit.SECONDS);
+            WebSocketConnection sender = client.connect(
+                            target.uri("sender"), new Member(-1, members, receipts, arrived, joined, target))
+                    .get(30, TimeUnit.SECONDS);
             long joinDeadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
             while (!joined.all() && System.nanoTime() < joinDeadline) {
                 joined.await(Duration.ofSeconds(5));
@@ -92,8 +104,9 @@ public final class FanoutBenchmark {
                 sentAt[m] = System.nanoTime();
                 sender.sendText(target.message(TAG + m + "#"));
                 if (!arrived.get(m).await(perMessageTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    progress.printf("  message %d: only %d/%d members got it within %s%n", m,
-                            members - arrived.get(m).getCount(), members, perMessageTimeout);
+                    progress.printf(
+                            "  message %d: only %d/%d members got it within %s%n",
+                            m, members - arrived.get(m).getCount(), members, perMessageTimeout);
                 }
                 completed++;
             }
@@ -103,8 +116,15 @@ public final class FanoutBenchmark {
     }
 
     /** Figures of messages {@code from .. from + messages - 1}. */
-    static Result summarize(String target, int members, int from, int messages, AtomicLongArray receipts, long[] sentAt,
-                            double seconds, int failures) {
+    static Result summarize(
+            String target,
+            int members,
+            int from,
+            int messages,
+            AtomicLongArray receipts,
+            long[] sentAt,
+            double seconds,
+            int failures) {
         long[] all = new long[messages * members];
         long[] first = new long[messages];
         long[] last = new long[messages];
@@ -125,8 +145,15 @@ public final class FanoutBenchmark {
             first[m - from] = min == Long.MAX_VALUE ? 0 : min;
             last[m - from] = max;
         }
-        return new Result(target, members, messages, Stats.of(java.util.Arrays.copyOf(all, n)), Stats.of(first),
-                Stats.of(last), n / seconds, failures);
+        return new Result(
+                target,
+                members,
+                messages,
+                Stats.of(java.util.Arrays.copyOf(all, n)),
+                Stats.of(first),
+                Stats.of(last),
+                n / seconds,
+                failures);
     }
 
     /** Which members have seen a warm-up message. */
@@ -171,8 +198,13 @@ public final class FanoutBenchmark {
         private final Target target;
         private final String user;
 
-        Member(int index, int members, AtomicLongArray receipts, List<CountDownLatch> arrived, Readiness joined,
-               Target target) {
+        Member(
+                int index,
+                int members,
+                AtomicLongArray receipts,
+                List<CountDownLatch> arrived,
+                Readiness joined,
+                Target target) {
             this.index = index;
             this.members = members;
             this.receipts = receipts;
@@ -214,5 +246,4 @@ public final class FanoutBenchmark {
             }
         }
     }
-
 }

@@ -1,20 +1,18 @@
 package dev.switchboard.bench;
 
+import dev.switchboard.bench.websocket.LoadClient;
+import dev.switchboard.bench.websocket.NettyWebSocketClient;
+import dev.switchboard.bench.websocket.WebSocketConnection;
+import dev.switchboard.bench.websocket.WebSocketListener;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sns.SnsClient;
-
-import dev.switchboard.bench.websocket.LoadClient;
-import dev.switchboard.bench.websocket.NettyWebSocketClient;
-import dev.switchboard.bench.websocket.WebSocketConnection;
-import dev.switchboard.bench.websocket.WebSocketListener;
 
 /**
  * K idle connections held by the local cloud: its memory before and after (live heap after a full
@@ -24,11 +22,21 @@ import dev.switchboard.bench.websocket.WebSocketListener;
  */
 public final class IdleConnectionsBenchmark {
 
-    public record Result(int requested, int connected, int openAfterHold, int receivedBroadcast, double broadcastSeconds,
-                         double residentMbBefore, double residentMbAfter, double heapMbBefore, double heapMbAfter) {
+    public record Result(
+            int requested,
+            int connected,
+            int openAfterHold,
+            int receivedBroadcast,
+            double broadcastSeconds,
+            double residentMbBefore,
+            double residentMbAfter,
+            double heapMbBefore,
+            double heapMbAfter) {
         /** Live heap per held connection (after full GCs); -1 where unknown. */
         double heapKbPerConnection() {
-            return connected == 0 || heapMbBefore < 0 || heapMbAfter < 0 ? -1 : (heapMbAfter - heapMbBefore) * 1024 / connected;
+            return connected == 0 || heapMbBefore < 0 || heapMbAfter < 0
+                    ? -1
+                    : (heapMbAfter - heapMbBefore) * 1024 / connected;
         }
     }
 
@@ -43,18 +51,27 @@ public final class IdleConnectionsBenchmark {
         double before = cloud.residentMb();
         CountDownLatch received = new CountDownLatch(count);
         try (LoadClient client = new NettyWebSocketClient(Duration.ofSeconds(30))) {
-            List<WebSocketConnection> connections = Connections.open(client, count,
-                    i -> java.net.URI.create(cloud.webSocketUri() + "?user=idle" + i), i -> new Listener(received), progress, "idle");
+            List<WebSocketConnection> connections = Connections.open(
+                    client,
+                    count,
+                    i -> java.net.URI.create(cloud.webSocketUri() + "?user=idle" + i),
+                    i -> new Listener(received),
+                    progress,
+                    "idle");
             int failures = count - connections.size();
             progress.printf("idle: %d connected (%d failed); holding %s%n", connections.size(), failures, hold);
             Thread.sleep(hold.toMillis());
-            int open = (int) connections.stream().filter(WebSocketConnection::isOpen).count();
+            int open = (int)
+                    connections.stream().filter(WebSocketConnection::isOpen).count();
             double after = cloud.residentMb();
             double heapAfter = cloud.heapUsedAfterGcMb();
 
             long start = System.nanoTime();
-            try (SnsClient sns = SnsClient.builder().endpointOverride(cloud.snsEndpoint()).region(Region.US_EAST_1)
-                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))).build()) {
+            try (SnsClient sns = SnsClient.builder()
+                    .endpointOverride(cloud.snsEndpoint())
+                    .region(Region.US_EAST_1)
+                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                    .build()) {
                 sns.publish(r -> r.topicArn(cloud.topicArn())
                         .message("{\"target\":{\"all\":true},\"title\":\"idle-bench\",\"body\":\"to everyone\"}"));
             }

@@ -34,29 +34,44 @@ final class LocalCloudProcess implements AutoCloseable {
         }
         int port = freePort();
         int snsPort = freePort();
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar.toString(), "--dev-auth", "--template", template.toString(),
+        ProcessBuilder builder = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                jar.toString(),
+                "--dev-auth",
+                "--template",
+                template.toString(),
                 // one sender sends as fast as messages arrive: the per-connection send limit would refuse it
-                "--env", "SWITCHBOARD_SEND_RATE_PER_SECOND=0",
-                "--port", String.valueOf(port), "--dynamodb-port", String.valueOf(freePort()), "--sns-port", String.valueOf(snsPort));
+                "--env",
+                "SWITCHBOARD_SEND_RATE_PER_SECOND=0",
+                "--port",
+                String.valueOf(port),
+                "--dynamodb-port",
+                String.valueOf(freePort()),
+                "--sns-port",
+                String.valueOf(snsPort));
         builder.redirectErrorStream(true);
         Process process = builder.start();
         CompletableFuture<Void> ready = new CompletableFuture<>();
-        Thread pump = new Thread(() -> {
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-                 var logFile = Files.newBufferedWriter(log)) {
-                for (String line = out.readLine(); line != null; line = out.readLine()) {
-                    logFile.write(line);
-                    logFile.newLine();
-                    if (line.contains("Stop with Ctrl-C")) {
-                        ready.complete(null);
+        Thread pump = new Thread(
+                () -> {
+                    try (BufferedReader out = new BufferedReader(
+                                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                            var logFile = Files.newBufferedWriter(log)) {
+                        for (String line = out.readLine(); line != null; line = out.readLine()) {
+                            logFile.write(line);
+                            logFile.newLine();
+                            if (line.contains("Stop with Ctrl-C")) {
+                                ready.complete(null);
+                            }
+                        }
+                        ready.completeExceptionally(
+                                new IOException("the local cloud exited before it was ready; see " + log));
+                    } catch (IOException e) {
+                        ready.completeExceptionally(e);
                     }
-                }
-                ready.completeExceptionally(new IOException("the local cloud exited before it was ready; see " + log));
-            } catch (IOException e) {
-                ready.completeExceptionally(e);
-            }
-        }, "local-cloud-log");
+                },
+                "local-cloud-log");
         pump.setDaemon(true);
         pump.start();
         try {
@@ -102,7 +117,8 @@ final class LocalCloudProcess implements AutoCloseable {
     double heapUsedAfterGcMb() {
         try {
             jcmd("GC.run");
-            var used = java.util.regex.Pattern.compile("heap\\s+total \\d+K, used (\\d+)K").matcher(jcmd("GC.heap_info"));
+            var used = java.util.regex.Pattern.compile("heap\\s+total \\d+K, used (\\d+)K")
+                    .matcher(jcmd("GC.heap_info"));
             return used.find() ? Long.parseLong(used.group(1)) / 1024.0 : -1;
         } catch (IOException | RuntimeException e) {
             return -1;
@@ -113,8 +129,12 @@ final class LocalCloudProcess implements AutoCloseable {
     }
 
     private String jcmd(String command) throws IOException, InterruptedException {
-        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                String.valueOf(process.pid()), command).redirectErrorStream(true).start();
+        Process jcmd = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                        String.valueOf(process.pid()),
+                        command)
+                .redirectErrorStream(true)
+                .start();
         String output = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         if (!jcmd.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
             throw new IOException("jcmd " + command + " failed: " + output);
@@ -166,5 +186,4 @@ final class LocalCloudProcess implements AutoCloseable {
             process.destroyForcibly();
         }
     }
-
 }

@@ -11,7 +11,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,54 +20,96 @@ import picocli.CommandLine.Option;
  * @connections clients, cold starts, idle connections) and writes their tables into docs/PERFORMANCE.md between the
  * {@code <!-- bench:begin -->} and {@code <!-- bench:end -->} markers, keeping the prose around them.
  */
-@Command(name = "switchboard-bench", mixinStandardHelpOptions = true,
+@Command(
+        name = "switchboard-bench",
+        mixinStandardHelpOptions = true,
         description = "Switchboard's benchmarks; prints figures and ratios against baselines measured in the same run.")
 public final class Main implements Callable<Integer> {
 
     static final String BEGIN = "<!-- bench:begin -->";
     static final String END = "<!-- bench:end -->";
 
-    @Option(names = "--members", split = ",", defaultValue = "100,1000,10000",
-            description = "Room sizes for the fan-out benchmark (default ${DEFAULT-VALUE}; 0 skips; 10000 needs `ulimit -n` of about 12000: each side runs in its own JVM).")
+    @Option(
+            names = "--members",
+            split = ",",
+            defaultValue = "100,1000,10000",
+            description =
+                    "Room sizes for the fan-out benchmark (default ${DEFAULT-VALUE}; 0 skips; 10000 needs `ulimit -n` of about 12000: each side runs in its own JVM).")
     List<Integer> members;
 
-    @Option(names = "--messages", defaultValue = "20",
-            description = "Messages per room size, one after another (default ${DEFAULT-VALUE}; rooms of 5,000+ send at most 5).")
+    @Option(
+            names = "--messages",
+            defaultValue = "20",
+            description =
+                    "Messages per room size, one after another (default ${DEFAULT-VALUE}; rooms of 5,000+ send at most 5).")
     int messages;
 
-    @Option(names = "--timeout", defaultValue = "PT30S", description = "Longest wait for one message to reach every member (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--timeout",
+            defaultValue = "PT30S",
+            description = "Longest wait for one message to reach every member (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
-    @Option(names = "--url", description = "Use this running local cloud (started with --dev-auth) instead of starting one; no memory figures then.")
+    @Option(
+            names = "--url",
+            description =
+                    "Use this running local cloud (started with --dev-auth) instead of starting one; no memory figures then.")
     URI url;
 
-    @Option(names = "--local-jar", defaultValue = "local/target/switchboard-local.jar", description = "Local cloud to start (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--local-jar",
+            defaultValue = "local/target/switchboard-local.jar",
+            description = "Local cloud to start (default ${DEFAULT-VALUE}).")
     Path localJar;
 
-    @Option(names = "--template", defaultValue = "template.yaml", description = "SAM template (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--template",
+            defaultValue = "template.yaml",
+            description = "SAM template (default ${DEFAULT-VALUE}).")
     Path template;
 
-    @Option(names = "--posts", defaultValue = "20000", description = "Posts per @connections client compared; 0 skips (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--posts",
+            defaultValue = "20000",
+            description = "Posts per @connections client compared; 0 skips (default ${DEFAULT-VALUE}).")
     int posts;
 
-    @Option(names = "--cold-samples", defaultValue = "5", description = "Cold starts (new instances) per function; 0 skips (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--cold-samples",
+            defaultValue = "5",
+            description = "Cold starts (new instances) per function; 0 skips (default ${DEFAULT-VALUE}).")
     int coldSamples;
 
-    @Option(names = "--idle", defaultValue = "10000", description = "Idle connections to hold; 0 skips (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--idle",
+            defaultValue = "10000",
+            description = "Idle connections to hold; 0 skips (default ${DEFAULT-VALUE}).")
     int idle;
 
-    @Option(names = "--idle-hold", defaultValue = "PT30S", description = "How long the idle connections are held before the broadcast (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--idle-hold",
+            defaultValue = "PT30S",
+            description = "How long the idle connections are held before the broadcast (default ${DEFAULT-VALUE}).")
     Duration idleHold;
 
-    @Option(names = "--send-cost", defaultValue = "100",
-            description = "Room size for the DynamoDB cost of a send and a join (round trips before the first post, capacity units); 0 skips (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--send-cost",
+            defaultValue = "100",
+            description =
+                    "Room size for the DynamoDB cost of a send and a join (round trips before the first post, capacity units); 0 skips (default ${DEFAULT-VALUE}).")
     int sendCostMembers;
 
-    @Option(names = "--primitives-cost", split = ",",
-            description = "Room sizes for the cost of one typing, receipt, edit and delete (posts, DynamoDB units), e.g. 2,10,100; none by default.")
+    @Option(
+            names = "--primitives-cost",
+            split = ",",
+            description =
+                    "Room sizes for the cost of one typing, receipt, edit and delete (posts, DynamoDB units), e.g. 2,10,100; none by default.")
     List<Integer> primitivesCost = List.of();
 
-    @Option(names = "--out", description = "Markdown file to write the tables into, between the bench markers (e.g. docs/PERFORMANCE.md).")
+    @Option(
+            names = "--out",
+            description =
+                    "Markdown file to write the tables into, between the bench markers (e.g. docs/PERFORMANCE.md).")
     Path out;
 
     @CommandLine.Spec
@@ -83,12 +124,16 @@ public final class Main implements Callable<Integer> {
         PrintStream progress = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
         StringBuilder md = new StringBuilder();
         md.append("Run: ").append(machine()).append("  \n");
-        md.append("Command: `java -jar bench/target/switchboard-bench.jar").append(arguments()).append("`\n\n");
+        md.append("Command: `java -jar bench/target/switchboard-bench.jar")
+                .append(arguments())
+                .append("`\n\n");
 
         members = members.stream().filter(size -> size > 0).toList(); // --members 0 skips the fan-out
         if (!members.isEmpty() || idle > 0) {
             LocalCloudProcess started = url == null
-                    ? LocalCloudProcess.start(localJar, template, Files.createTempFile("switchboard-bench-local", ".log")) : null;
+                    ? LocalCloudProcess.start(
+                            localJar, template, Files.createTempFile("switchboard-bench-local", ".log"))
+                    : null;
             try {
                 URI api = url != null ? url : started.webSocketUri();
                 if (!members.isEmpty()) {
@@ -106,12 +151,16 @@ public final class Main implements Callable<Integer> {
                         results.add(fanout.run(Target.switchboard(api, room), size, count, timeout));
                     }
                     md.append("### Fan-out: last member to receive, Switchboard local cloud vs bare broadcast\n\n")
-                            .append(fanoutMarkdown(results)).append('\n');
+                            .append(fanoutMarkdown(results))
+                            .append('\n');
                 }
                 if (idle > 0 && started != null) {
                     settle(started, progress);
-                    IdleConnectionsBenchmark.Result r = new IdleConnectionsBenchmark(progress).run(started, idle, idleHold);
-                    md.append("### Idle connections held by the local cloud\n\n").append(idleMarkdown(r)).append('\n');
+                    IdleConnectionsBenchmark.Result r =
+                            new IdleConnectionsBenchmark(progress).run(started, idle, idleHold);
+                    md.append("### Idle connections held by the local cloud\n\n")
+                            .append(idleMarkdown(r))
+                            .append('\n');
                 }
             } finally {
                 if (started != null) {
@@ -121,19 +170,24 @@ public final class Main implements Callable<Integer> {
         }
         if (sendCostMembers > 0) {
             md.append("### DynamoDB per send and per join (ReturnConsumedCapacity, indexes included)\n\n")
-                    .append(sendCostMarkdown(new SendCostBenchmark(progress).run(template, sendCostMembers, 20))).append('\n');
+                    .append(sendCostMarkdown(new SendCostBenchmark(progress).run(template, sendCostMembers, 20)))
+                    .append('\n');
         }
         if (!primitivesCost.isEmpty()) {
             md.append("### Typing, receipts, edit and delete: posts and DynamoDB units per event\n\n")
-                    .append(primitivesMarkdown(new PrimitivesCostBenchmark(progress).run(template, primitivesCost))).append('\n');
+                    .append(primitivesMarkdown(new PrimitivesCostBenchmark(progress).run(template, primitivesCost)))
+                    .append('\n');
         }
         if (posts > 0) {
             md.append("### @connections client: CPU per post (client and a local endpoint)\n\n")
-                    .append(posterMarkdown(new PosterBenchmark(progress).run(posts))).append('\n');
+                    .append(posterMarkdown(new PosterBenchmark(progress).run(posts)))
+                    .append('\n');
         }
         if (coldSamples > 0) {
-            md.append("### Cold start: Init Duration as Lambda reports it (process per instance, runtime interface client, deployable jar)\n\n")
-                    .append(coldMarkdown(new ColdStartBenchmark(progress).run(Path.of("."), template, coldSamples))).append('\n');
+            md.append(
+                            "### Cold start: Init Duration as Lambda reports it (process per instance, runtime interface client, deployable jar)\n\n")
+                    .append(coldMarkdown(new ColdStartBenchmark(progress).run(Path.of("."), template, coldSamples)))
+                    .append('\n');
         }
         spec.commandLine().getOut().println(md);
         if (out != null) {
@@ -162,7 +216,8 @@ public final class Main implements Callable<Integer> {
         int begin = doc.indexOf(BEGIN);
         int end = doc.indexOf(END);
         String block = BEGIN + "\n" + tables + END;
-        doc = begin >= 0 && end > begin ? doc.substring(0, begin) + block + doc.substring(end + END.length())
+        doc = begin >= 0 && end > begin
+                ? doc.substring(0, begin) + block + doc.substring(end + END.length())
                 : doc + "\n" + block + "\n";
         Files.writeString(file, doc);
     }
@@ -174,19 +229,35 @@ public final class Main implements Callable<Integer> {
 
     static String fanoutMarkdown(List<FanoutBenchmark.Result> results) {
         StringBuilder md = new StringBuilder();
-        md.append("| target | members | messages | last member p50 ms | last member p99 ms | first member p50 ms | per-recipient p50 / p90 / p99 / max ms | deliveries/s | last p50, p99 vs ceiling |\n");
+        md.append(
+                "| target | members | messages | last member p50 ms | last member p99 ms | first member p50 ms | per-recipient p50 / p90 / p99 / max ms | deliveries/s | last p50, p99 vs ceiling |\n");
         md.append("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n");
         FanoutBenchmark.Result ceiling = null;
         for (FanoutBenchmark.Result r : results) {
             if (r.target().contains("ceiling")) {
                 ceiling = r;
             }
-            String ratio = ceiling == null || r == ceiling ? "1.0x, 1.0x" : String.format("%.1fx, %.1fx",
-                    r.lastDelivery().p50Ms() / ceiling.lastDelivery().p50Ms(), r.lastDelivery().p99Ms() / ceiling.lastDelivery().p99Ms());
+            String ratio = ceiling == null || r == ceiling
+                    ? "1.0x, 1.0x"
+                    : String.format(
+                            "%.1fx, %.1fx",
+                            r.lastDelivery().p50Ms() / ceiling.lastDelivery().p50Ms(),
+                            r.lastDelivery().p99Ms() / ceiling.lastDelivery().p99Ms());
             Stats p = r.perRecipient();
-            md.append(String.format("| %s | %d | %d | %.1f | %.1f | %.1f | %.1f / %.1f / %.1f / %.1f | %.0f | %s |%n",
-                    r.target(), r.members(), r.messages(), r.lastDelivery().p50Ms(), r.lastDelivery().p99Ms(),
-                    r.firstDelivery().p50Ms(), p.p50Ms(), p.p90Ms(), p.p99Ms(), p.maxMs(), r.deliveriesPerSecond(), ratio));
+            md.append(String.format(
+                    "| %s | %d | %d | %.1f | %.1f | %.1f | %.1f / %.1f / %.1f / %.1f | %.0f | %s |%n",
+                    r.target(),
+                    r.members(),
+                    r.messages(),
+                    r.lastDelivery().p50Ms(),
+                    r.lastDelivery().p99Ms(),
+                    r.firstDelivery().p50Ms(),
+                    p.p50Ms(),
+                    p.p90Ms(),
+                    p.p99Ms(),
+                    p.maxMs(),
+                    r.deliveriesPerSecond(),
+                    ratio));
         }
         return md.toString();
     }
@@ -194,17 +265,35 @@ public final class Main implements Callable<Integer> {
     static String sendCostMarkdown(SendCostBenchmark.Result r) {
         return "| members | sends | requests before the first post | round trips before the first post | requests in order (∥ = at the same time) | write units per send, DynamoDB Local / priced | read units per send | requests per join | write units per join, DynamoDB Local / priced |\n"
                 + "| ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |\n"
-                + String.format("| %d | %d | %.0f | %.0f | %s | %.1f / %.1f | %.1f | %.0f | %.1f / %.1f |%n", r.members(), r.sends(),
-                r.requestsBeforeFirstPost(), r.roundTripsBeforeFirstPost(), r.sendRequests(), r.writeUnitsPerSend(),
-                r.pricedWriteUnitsPerSend(), r.readUnitsPerSend(), r.requestsPerJoin(), r.writeUnitsPerJoin(), r.pricedWriteUnitsPerJoin());
+                + String.format(
+                        "| %d | %d | %.0f | %.0f | %s | %.1f / %.1f | %.1f | %.0f | %.1f / %.1f |%n",
+                        r.members(),
+                        r.sends(),
+                        r.requestsBeforeFirstPost(),
+                        r.roundTripsBeforeFirstPost(),
+                        r.sendRequests(),
+                        r.writeUnitsPerSend(),
+                        r.pricedWriteUnitsPerSend(),
+                        r.readUnitsPerSend(),
+                        r.requestsPerJoin(),
+                        r.writeUnitsPerJoin(),
+                        r.pricedWriteUnitsPerJoin());
     }
 
     static String primitivesMarkdown(List<PrimitivesCostBenchmark.Row> rows) {
-        StringBuilder md = new StringBuilder("| event | members | @connections posts | DynamoDB requests | write units, DynamoDB Local / priced | read units |\n"
-                + "| --- | ---: | ---: | ---: | ---: | ---: |\n");
+        StringBuilder md = new StringBuilder(
+                "| event | members | @connections posts | DynamoDB requests | write units, DynamoDB Local / priced | read units |\n"
+                        + "| --- | ---: | ---: | ---: | ---: | ---: |\n");
         for (PrimitivesCostBenchmark.Row r : rows) {
-            md.append(String.format("| %s | %d | %d | %d | %.1f / %.1f | %.1f |%n", r.event(), r.members(), r.posts(), r.requests(),
-                    r.writeUnits(), r.pricedWriteUnits(), r.readUnits()));
+            md.append(String.format(
+                    "| %s | %d | %d | %d | %.1f / %.1f | %.1f |%n",
+                    r.event(),
+                    r.members(),
+                    r.posts(),
+                    r.requests(),
+                    r.writeUnits(),
+                    r.pricedWriteUnits(),
+                    r.readUnits()));
         }
         return md.toString();
     }
@@ -214,20 +303,30 @@ public final class Main implements Callable<Integer> {
         md.append("| @connections client | posts | CPU µs per post | wall µs per post | CPU vs baseline |\n");
         md.append("| --- | ---: | ---: | ---: | ---: |\n");
         for (PosterBenchmark.Result r : results) {
-            md.append(String.format("| %s | %d | %.1f | %.1f | %.2fx |%n", r.client(), r.posts(), r.cpuMicrosPerPost(),
-                    r.wallMicrosPerPost(), r.vsBaselineCpu()));
+            md.append(String.format(
+                    "| %s | %d | %.1f | %.1f | %.2fx |%n",
+                    r.client(), r.posts(), r.cpuMicrosPerPost(), r.wallMicrosPerPost(), r.vsBaselineCpu()));
         }
         return md.toString();
     }
 
     static String coldMarkdown(List<ColdStartBenchmark.Result> results) {
         StringBuilder md = new StringBuilder();
-        md.append("| first event | function | jar MB | samples | Init Duration median ms | min / max ms | first invocation Duration median ms | Max Memory Used MB |\n");
+        md.append(
+                "| first event | function | jar MB | samples | Init Duration median ms | min / max ms | first invocation Duration median ms | Max Memory Used MB |\n");
         md.append("| --- | --- | ---: | ---: | ---: | --- | ---: | ---: |\n");
         for (ColdStartBenchmark.Result r : results) {
-            md.append(String.format("| %s | %s | %.2f | %d | %.0f | %.0f / %.0f | %.0f | %d |%n", r.what(), r.function(),
-                    r.jarBytes() / 1e6, r.samples(), r.initMedianMs(), r.initMinMs(), r.initMaxMs(),
-                    r.firstDurationMedianMs(), r.maxMemoryUsedMb()));
+            md.append(String.format(
+                    "| %s | %s | %.2f | %d | %.0f | %.0f / %.0f | %.0f | %d |%n",
+                    r.what(),
+                    r.function(),
+                    r.jarBytes() / 1e6,
+                    r.samples(),
+                    r.initMedianMs(),
+                    r.initMinMs(),
+                    r.initMaxMs(),
+                    r.firstDurationMedianMs(),
+                    r.maxMemoryUsedMb()));
         }
         return md.toString();
     }
@@ -235,15 +334,28 @@ public final class Main implements Callable<Integer> {
     static String idleMarkdown(IdleConnectionsBenchmark.Result r) {
         return "| connections asked | connected | open after hold | got the broadcast | broadcast to all took s | live heap after GC, before / after MB | heap KB per connection | RSS before / after MB |\n"
                 + "| ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |\n"
-                + String.format("| %d | %d | %d | %d | %.1f | %.0f / %.0f | %.1f | %.0f / %.0f |%n", r.requested(), r.connected(),
-                r.openAfterHold(), r.receivedBroadcast(), r.broadcastSeconds(), r.heapMbBefore(), r.heapMbAfter(),
-                r.heapKbPerConnection(), r.residentMbBefore(), r.residentMbAfter());
+                + String.format(
+                        "| %d | %d | %d | %d | %.1f | %.0f / %.0f | %.1f | %.0f / %.0f |%n",
+                        r.requested(),
+                        r.connected(),
+                        r.openAfterHold(),
+                        r.receivedBroadcast(),
+                        r.broadcastSeconds(),
+                        r.heapMbBefore(),
+                        r.heapMbAfter(),
+                        r.heapKbPerConnection(),
+                        r.residentMbBefore(),
+                        r.residentMbAfter());
     }
 
     static String machine() {
-        return String.format("%s, %d cores, %s %s, Java %s (%s)",
+        return String.format(
+                "%s, %d cores, %s %s, Java %s (%s)",
                 ZonedDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE),
-                Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"), System.getProperty("os.version"),
-                System.getProperty("java.version"), ManagementFactory.getRuntimeMXBean().getVmName());
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.name"),
+                System.getProperty("os.version"),
+                System.getProperty("java.version"),
+                ManagementFactory.getRuntimeMXBean().getVmName());
     }
 }

@@ -1,5 +1,15 @@
 package dev.switchboard.bench;
 
+import dev.switchboard.bench.clients.JdkAsyncHttpClient;
+import dev.switchboard.bench.clients.JdkSignedPoster;
+import dev.switchboard.bench.clients.SdkManagementApiPoster;
+import dev.switchboard.bench.clients.legacy.OwnSigV4Poster;
+import dev.switchboard.core.aws.SignedConnectionsPoster;
+import dev.switchboard.core.fanout.ConnectionPoster;
+import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
+import dev.switchboard.core.fanout.FanOut;
+import dev.switchboard.core.fanout.FanOutResult;
+import dev.switchboard.core.store.Member;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -12,7 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
-
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -20,19 +30,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Callback;
-
-import dev.switchboard.bench.clients.JdkAsyncHttpClient;
-import dev.switchboard.bench.clients.JdkSignedPoster;
-import dev.switchboard.bench.clients.SdkManagementApiPoster;
-import dev.switchboard.bench.clients.legacy.OwnSigV4Poster;
-import dev.switchboard.core.aws.SignedConnectionsPoster;
-import dev.switchboard.core.fanout.ConnectionPoster;
-import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
-import dev.switchboard.core.fanout.FanOut;
-import dev.switchboard.core.fanout.FanOutResult;
-import dev.switchboard.core.store.Member;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
@@ -57,8 +55,8 @@ import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagem
  */
 public final class PosterBenchmark {
 
-    public record Result(String client, int posts, double cpuMicrosPerPost, double wallMicrosPerPost, double vsBaselineCpu) {
-    }
+    public record Result(
+            String client, int posts, double cpuMicrosPerPost, double wallMicrosPerPost, double vsBaselineCpu) {}
 
     private static final int IN_FLIGHT = 64;
     private static final StaticCredentialsProvider CREDENTIALS =
@@ -72,7 +70,8 @@ public final class PosterBenchmark {
 
     public List<Result> run(int posts) throws Exception {
         Server server = endpoint();
-        URI endpoint = URI.create("http://127.0.0.1:" + ((ServerConnector) server.getConnectors()[0]).getLocalPort() + "/local");
+        URI endpoint = URI.create(
+                "http://127.0.0.1:" + ((ServerConnector) server.getConnectors()[0]).getLocalPort() + "/local");
         ExecutorService ioThreads = Executors.newFixedThreadPool(2, daemon());
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon());
         ExecutorService blockingPool = Executors.newFixedThreadPool(IN_FLIGHT, daemon());
@@ -81,30 +80,89 @@ public final class PosterBenchmark {
         // UrlConnection-based client below (the baseline included), not only 5
         SignedConnectionsPoster.keepAliveConnections(IN_FLIGHT);
         SdkHttpClient posterHttp = UrlConnectionHttpClient.builder()
-                .connectionTimeout(Duration.ofSeconds(2)).socketTimeout(Duration.ofSeconds(10)).build();
+                .connectionTimeout(Duration.ofSeconds(2))
+                .socketTimeout(Duration.ofSeconds(10))
+                .build();
         try {
             ApiGatewayManagementApiClient sync = ApiGatewayManagementApiClient.builder()
-                    .httpClient(UrlConnectionHttpClient.create()).region(Region.US_EAST_1).credentialsProvider(CREDENTIALS)
-                    .endpointOverride(endpoint).overrideConfiguration(o -> o.retryStrategy(DefaultRetryStrategy.doNotRetry())).build();
-            results.add(measure("SDK sync client, UrlConnection, 64 threads (baseline)", posts, timer, () -> (id, frame) ->
-                    CompletableFuture.supplyAsync(() -> {
-                        sync.postToConnection(r -> r.connectionId(id).data(SdkBytes.fromByteArrayUnsafe(frame)));
-                        return PostStatus.DELIVERED;
-                    }, blockingPool).exceptionally(e -> PostStatus.FAILED), null));
-            results.add(measure("SDK async client, Netty", posts, timer,
-                    () -> new SdkManagementApiPoster(async(endpoint, NettyNioAsyncHttpClient.builder().maxConcurrency(IN_FLIGHT).build())), results.get(0)));
-            results.add(measure("SDK async client, AWS CRT", posts, timer,
-                    () -> new SdkManagementApiPoster(async(endpoint, AwsCrtAsyncHttpClient.builder().maxConcurrency(IN_FLIGHT).build())), results.get(0)));
-            results.add(measure("SDK async client, JDK HttpClient", posts, timer,
-                    () -> new SdkManagementApiPoster(async(endpoint, new JdkAsyncHttpClient(Duration.ofSeconds(2), Duration.ofSeconds(10), ioThreads))), results.get(0)));
-            results.add(measure("SDK SigV4 signer, JDK HttpClient (Switchboard's until now)", posts, timer,
-                    () -> new JdkSignedPoster(endpoint, "us-east-1", CREDENTIALS, ioThreads, Duration.ofSeconds(2), Duration.ofSeconds(10)),
+                    .httpClient(UrlConnectionHttpClient.create())
+                    .region(Region.US_EAST_1)
+                    .credentialsProvider(CREDENTIALS)
+                    .endpointOverride(endpoint)
+                    .overrideConfiguration(o -> o.retryStrategy(DefaultRetryStrategy.doNotRetry()))
+                    .build();
+            results.add(measure(
+                    "SDK sync client, UrlConnection, 64 threads (baseline)",
+                    posts,
+                    timer,
+                    () -> (id, frame) -> CompletableFuture.supplyAsync(
+                                    () -> {
+                                        sync.postToConnection(
+                                                r -> r.connectionId(id).data(SdkBytes.fromByteArrayUnsafe(frame)));
+                                        return PostStatus.DELIVERED;
+                                    },
+                                    blockingPool)
+                            .exceptionally(e -> PostStatus.FAILED),
+                    null));
+            results.add(measure(
+                    "SDK async client, Netty",
+                    posts,
+                    timer,
+                    () -> new SdkManagementApiPoster(async(
+                            endpoint,
+                            NettyNioAsyncHttpClient.builder()
+                                    .maxConcurrency(IN_FLIGHT)
+                                    .build())),
                     results.get(0)));
-            results.add(measure("own SigV4, own persistent HTTP/1.1, 64 threads (Switchboard's until issue 16)", posts, timer,
-                    () -> new OwnSigV4Poster(endpoint, "us-east-1", CREDENTIALS, IN_FLIGHT, Duration.ofSeconds(2), Duration.ofSeconds(10), daemon()),
+            results.add(measure(
+                    "SDK async client, AWS CRT",
+                    posts,
+                    timer,
+                    () -> new SdkManagementApiPoster(async(
+                            endpoint,
+                            AwsCrtAsyncHttpClient.builder()
+                                    .maxConcurrency(IN_FLIGHT)
+                                    .build())),
                     results.get(0)));
-            results.add(measure("SDK SigV4 signer, SDK UrlConnection client, 64 threads (Switchboard's)", posts, timer,
-                    () -> new SignedConnectionsPoster(endpoint, "us-east-1", CREDENTIALS, posterHttp, IN_FLIGHT, daemon()),
+            results.add(measure(
+                    "SDK async client, JDK HttpClient",
+                    posts,
+                    timer,
+                    () -> new SdkManagementApiPoster(async(
+                            endpoint,
+                            new JdkAsyncHttpClient(Duration.ofSeconds(2), Duration.ofSeconds(10), ioThreads))),
+                    results.get(0)));
+            results.add(measure(
+                    "SDK SigV4 signer, JDK HttpClient (Switchboard's until now)",
+                    posts,
+                    timer,
+                    () -> new JdkSignedPoster(
+                            endpoint,
+                            "us-east-1",
+                            CREDENTIALS,
+                            ioThreads,
+                            Duration.ofSeconds(2),
+                            Duration.ofSeconds(10)),
+                    results.get(0)));
+            results.add(measure(
+                    "own SigV4, own persistent HTTP/1.1, 64 threads (Switchboard's until issue 16)",
+                    posts,
+                    timer,
+                    () -> new OwnSigV4Poster(
+                            endpoint,
+                            "us-east-1",
+                            CREDENTIALS,
+                            IN_FLIGHT,
+                            Duration.ofSeconds(2),
+                            Duration.ofSeconds(10),
+                            daemon()),
+                    results.get(0)));
+            results.add(measure(
+                    "SDK SigV4 signer, SDK UrlConnection client, 64 threads (Switchboard's)",
+                    posts,
+                    timer,
+                    () -> new SignedConnectionsPoster(
+                            endpoint, "us-east-1", CREDENTIALS, posterHttp, IN_FLIGHT, daemon()),
                     results.get(0)));
         } finally {
             server.stop();
@@ -117,17 +175,27 @@ public final class PosterBenchmark {
     }
 
     private static ApiGatewayManagementApiAsyncClient async(URI endpoint, SdkAsyncHttpClient http) {
-        return ApiGatewayManagementApiAsyncClient.builder().httpClient(http).region(Region.US_EAST_1).credentialsProvider(CREDENTIALS)
-                .endpointOverride(endpoint).overrideConfiguration(o -> o.retryStrategy(DefaultRetryStrategy.doNotRetry()))
-                .asyncConfiguration(a -> a.advancedOption(SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR, Runnable::run))
+        return ApiGatewayManagementApiAsyncClient.builder()
+                .httpClient(http)
+                .region(Region.US_EAST_1)
+                .credentialsProvider(CREDENTIALS)
+                .endpointOverride(endpoint)
+                .overrideConfiguration(o -> o.retryStrategy(DefaultRetryStrategy.doNotRetry()))
+                .asyncConfiguration(
+                        a -> a.advancedOption(SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR, Runnable::run))
                 .build();
     }
 
-    private Result measure(String name, int posts, ScheduledExecutorService timer, Supplier<ConnectionPoster> poster,
-                           Result baseline) {
-        FanOut fanOut = new FanOut(poster.get(), id -> { }, IN_FLIGHT, timer, 1, 10);
-        byte[] frame = "{\"type\":\"message\",\"room\":\"bench\",\"id\":\"01JABCDEFGHJKMNPQRSTVWXYZ0\",\"from\":\"alice\",\"text\":\"hello\",\"ts\":1764000000000}"
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    private Result measure(
+            String name,
+            int posts,
+            ScheduledExecutorService timer,
+            Supplier<ConnectionPoster> poster,
+            Result baseline) {
+        FanOut fanOut = new FanOut(poster.get(), id -> {}, IN_FLIGHT, timer, 1, 10);
+        byte[] frame =
+                "{\"type\":\"message\",\"room\":\"bench\",\"id\":\"01JABCDEFGHJKMNPQRSTVWXYZ0\",\"from\":\"alice\",\"text\":\"hello\",\"ts\":1764000000000}"
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
         progress.printf("poster: %s: warming up%n", name);
         fanOut.deliver(recipients(posts / 2), frame);
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();

@@ -1,5 +1,15 @@
 package dev.switchboard.bench;
 
+import dev.switchboard.bench.SendCostBenchmark.Call;
+import dev.switchboard.bench.SendCostBenchmark.CallRecorder;
+import dev.switchboard.core.ChatService;
+import dev.switchboard.core.Config;
+import dev.switchboard.core.auth.Identity;
+import dev.switchboard.core.aws.DynamoChatStore;
+import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
+import dev.switchboard.core.fanout.FanOut;
+import dev.switchboard.local.LocalCloud;
+import dev.switchboard.local.LocalCloudOptions;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -11,17 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import dev.switchboard.bench.SendCostBenchmark.Call;
-import dev.switchboard.bench.SendCostBenchmark.CallRecorder;
-import dev.switchboard.core.ChatService;
-import dev.switchboard.core.Config;
-import dev.switchboard.core.auth.Identity;
-import dev.switchboard.core.aws.DynamoChatStore;
-import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
-import dev.switchboard.core.fanout.FanOut;
-import dev.switchboard.local.LocalCloud;
-import dev.switchboard.local.LocalCloudOptions;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -40,9 +39,14 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 public final class PrimitivesCostBenchmark {
 
     /** One event in a room of {@code members}: posts (answers to the caller included), requests, units. */
-    public record Row(String event, int members, int posts, int requests, double writeUnits, double pricedWriteUnits,
-                      double readUnits) {
-    }
+    public record Row(
+            String event,
+            int members,
+            int posts,
+            int requests,
+            double writeUnits,
+            double pricedWriteUnits,
+            double readUnits) {}
 
     private final PrintStream progress;
 
@@ -53,23 +57,49 @@ public final class PrimitivesCostBenchmark {
     public List<Row> run(Path template, List<Integer> sizes) throws Exception {
         CallRecorder recorder = new CallRecorder();
         List<Row> rows = new ArrayList<>();
-        try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().template(template)
-                .port(0).dynamoDbPort(0).snsPort(0).devAuth(true).build());
-             DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(cloud.dynamoDbEndpoint())
-                     .region(Region.of(cloud.region())).httpClient(UrlConnectionHttpClient.create())
-                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                     .overrideConfiguration(o -> o.addExecutionInterceptor(recorder)).build()) {
+        try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder()
+                        .template(template)
+                        .port(0)
+                        .dynamoDbPort(0)
+                        .snsPort(0)
+                        .devAuth(true)
+                        .build());
+                DynamoDbClient dynamo = DynamoDbClient.builder()
+                        .endpointOverride(cloud.dynamoDbEndpoint())
+                        .region(Region.of(cloud.region()))
+                        .httpClient(UrlConnectionHttpClient.create())
+                        .credentialsProvider(
+                                StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                        .overrideConfiguration(o -> o.addExecutionInterceptor(recorder))
+                        .build()) {
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
             try {
                 AtomicInteger posts = new AtomicInteger();
-                FanOut fanOut = new FanOut((connectionId, frame) -> {
-                    posts.incrementAndGet();
-                    return CompletableFuture.completedFuture(PostStatus.DELIVERED);
-                }, gone -> { }, 64, timer, 1, 10);
-                Config config = Config.fromEnv(Map.of(Config.TABLE, cloud.tableName(), Config.MANAGEMENT_ENDPOINT, "http://unused",
-                        Config.SEND_RATE_PER_SECOND, "1000", Config.SEND_BURST, "1000"));
-                DynamoChatStore store = new DynamoChatStore(dynamo, cloud.tableName(), config.allShards(),
-                        config.messageRetentionDays(), Clock.systemUTC());
+                FanOut fanOut = new FanOut(
+                        (connectionId, frame) -> {
+                            posts.incrementAndGet();
+                            return CompletableFuture.completedFuture(PostStatus.DELIVERED);
+                        },
+                        gone -> {},
+                        64,
+                        timer,
+                        1,
+                        10);
+                Config config = Config.fromEnv(Map.of(
+                        Config.TABLE,
+                        cloud.tableName(),
+                        Config.MANAGEMENT_ENDPOINT,
+                        "http://unused",
+                        Config.SEND_RATE_PER_SECOND,
+                        "1000",
+                        Config.SEND_BURST,
+                        "1000"));
+                DynamoChatStore store = new DynamoChatStore(
+                        dynamo,
+                        cloud.tableName(),
+                        config.allShards(),
+                        config.messageRetentionDays(),
+                        Clock.systemUTC());
                 ChatService chat = new ChatService(store, fanOut, Optional.empty(), config, Clock.systemUTC());
                 for (int size : sizes) {
                     String room = "prims-" + size;
@@ -80,20 +110,52 @@ public final class PrimitivesCostBenchmark {
                     }
                     String author = room + "-member-0";
                     String reader = room + "-member-1";
-                    chat.handle(author, "{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + "x".repeat(100)
-                            + "\",\"clientMsgId\":\"m\"}");
+                    chat.handle(
+                            author,
+                            "{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + "x".repeat(100)
+                                    + "\",\"clientMsgId\":\"m\"}");
                     String id = store.history(room, null, 1).items().get(0).id();
-                    rows.add(measure("typing (announced)", size, recorder, posts,
+                    rows.add(measure(
+                            "typing (announced)",
+                            size,
+                            recorder,
+                            posts,
                             () -> chat.handle(author, "{\"action\":\"typing\",\"room\":\"" + room + "\"}")));
-                    rows.add(measure("typing (inside the window)", size, recorder, posts,
+                    rows.add(measure(
+                            "typing (inside the window)",
+                            size,
+                            recorder,
+                            posts,
                             () -> chat.handle(author, "{\"action\":\"typing\",\"room\":\"" + room + "\"}")));
-                    rows.add(measure("read (announced)", size, recorder, posts,
-                            () -> chat.handle(reader, "{\"action\":\"read\",\"room\":\"" + room + "\",\"id\":\"" + id + "\"}")));
-                    rows.add(measure("edit", size, recorder, posts, () -> chat.handle(author, "{\"action\":\"edit\",\"room\":\""
-                            + room + "\",\"id\":\"" + id + "\",\"text\":\"" + "y".repeat(100) + "\"}")));
-                    rows.add(measure("delete", size, recorder, posts,
-                            () -> chat.handle(author, "{\"action\":\"delete\",\"room\":\"" + room + "\",\"id\":\"" + id + "\"}")));
-                    rows.add(measure("join with an unread count", size, recorder, posts,
+                    rows.add(measure(
+                            "read (announced)",
+                            size,
+                            recorder,
+                            posts,
+                            () -> chat.handle(
+                                    reader, "{\"action\":\"read\",\"room\":\"" + room + "\",\"id\":\"" + id + "\"}")));
+                    rows.add(measure(
+                            "edit",
+                            size,
+                            recorder,
+                            posts,
+                            () -> chat.handle(
+                                    author,
+                                    "{\"action\":\"edit\",\"room\":\"" + room + "\",\"id\":\"" + id + "\",\"text\":\""
+                                            + "y".repeat(100) + "\"}")));
+                    rows.add(measure(
+                            "delete",
+                            size,
+                            recorder,
+                            posts,
+                            () -> chat.handle(
+                                    author,
+                                    "{\"action\":\"delete\",\"room\":\"" + room + "\",\"id\":\"" + id + "\"}")));
+                    rows.add(measure(
+                            "join with an unread count",
+                            size,
+                            recorder,
+                            posts,
                             () -> chat.handle(reader, "{\"action\":\"join\",\"room\":\"" + room + "\"}")));
                 }
                 return rows;
@@ -108,8 +170,14 @@ public final class PrimitivesCostBenchmark {
         posts.set(0);
         action.run();
         List<Call> calls = recorder.calls();
-        Row row = new Row(event, members, posts.get(), calls.size(), calls.stream().mapToDouble(Call::writeUnits).sum(),
-                calls.stream().mapToDouble(Call::pricedWriteUnits).sum(), calls.stream().mapToDouble(Call::readUnits).sum());
+        Row row = new Row(
+                event,
+                members,
+                posts.get(),
+                calls.size(),
+                calls.stream().mapToDouble(Call::writeUnits).sum(),
+                calls.stream().mapToDouble(Call::pricedWriteUnits).sum(),
+                calls.stream().mapToDouble(Call::readUnits).sum());
         progress.printf("primitives cost: %s%n", row);
         return row;
     }

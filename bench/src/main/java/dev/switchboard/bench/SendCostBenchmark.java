@@ -1,5 +1,13 @@
 package dev.switchboard.bench;
 
+import dev.switchboard.core.ChatService;
+import dev.switchboard.core.Config;
+import dev.switchboard.core.auth.Identity;
+import dev.switchboard.core.aws.DynamoChatStore;
+import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
+import dev.switchboard.core.fanout.FanOut;
+import dev.switchboard.local.LocalCloud;
+import dev.switchboard.local.LocalCloudOptions;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -13,15 +21,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
-
-import dev.switchboard.core.ChatService;
-import dev.switchboard.core.Config;
-import dev.switchboard.core.auth.Identity;
-import dev.switchboard.core.aws.DynamoChatStore;
-import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
-import dev.switchboard.core.fanout.FanOut;
-import dev.switchboard.local.LocalCloud;
-import dev.switchboard.local.LocalCloudOptions;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkRequest;
@@ -72,17 +71,30 @@ public final class SendCostBenchmark {
      * charges 2 write units per item per started KB (every item here is under 1 KB); a
      * ConditionCheck is counted like a written item, which makes that column an upper bound.
      */
-    public record Result(int members, int sends, double requestsBeforeFirstPost, double roundTripsBeforeFirstPost,
-                         double writeUnitsPerSend, double pricedWriteUnitsPerSend, double readUnitsPerSend, String sendRequests,
-                         double requestsPerJoin, double writeUnitsPerJoin, double pricedWriteUnitsPerJoin) {
-    }
+    public record Result(
+            int members,
+            int sends,
+            double requestsBeforeFirstPost,
+            double roundTripsBeforeFirstPost,
+            double writeUnitsPerSend,
+            double pricedWriteUnitsPerSend,
+            double readUnitsPerSend,
+            String sendRequests,
+            double requestsPerJoin,
+            double writeUnitsPerJoin,
+            double pricedWriteUnitsPerJoin) {}
 
     /**
      * One DynamoDB request: operation, when it was on the wire (System.nanoTime), what it consumed
      * as reported, and its write units as priced (differs for transactions only).
      */
-    record Call(String operation, long startNanos, long endNanos, double writeUnits, double pricedWriteUnits, double readUnits) {
-    }
+    record Call(
+            String operation,
+            long startNanos,
+            long endNanos,
+            double writeUnits,
+            double pricedWriteUnits,
+            double readUnits) {}
 
     private final PrintStream progress;
 
@@ -92,27 +104,53 @@ public final class SendCostBenchmark {
 
     public Result run(Path template, int members, int sends) throws Exception {
         CallRecorder recorder = new CallRecorder();
-        try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().template(template)
-                .port(0).dynamoDbPort(0).snsPort(0).devAuth(true).build());
-             DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(cloud.dynamoDbEndpoint())
-                     .region(Region.of(cloud.region())).httpClient(UrlConnectionHttpClient.create())
-                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                     .overrideConfiguration(o -> o.addExecutionInterceptor(recorder)).build()) {
+        try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder()
+                        .template(template)
+                        .port(0)
+                        .dynamoDbPort(0)
+                        .snsPort(0)
+                        .devAuth(true)
+                        .build());
+                DynamoDbClient dynamo = DynamoDbClient.builder()
+                        .endpointOverride(cloud.dynamoDbEndpoint())
+                        .region(Region.of(cloud.region()))
+                        .httpClient(UrlConnectionHttpClient.create())
+                        .credentialsProvider(
+                                StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                        .overrideConfiguration(o -> o.addExecutionInterceptor(recorder))
+                        .build()) {
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
             try {
                 String sender = "sender-connection";
                 AtomicLong firstMemberPost = new AtomicLong();
-                FanOut fanOut = new FanOut((connectionId, frame) -> {
-                    if (!connectionId.equals(sender)) {
-                        firstMemberPost.compareAndSet(0, System.nanoTime());
-                    }
-                    return CompletableFuture.completedFuture(PostStatus.DELIVERED);
-                }, gone -> { }, 64, timer, 1, 10);
+                FanOut fanOut = new FanOut(
+                        (connectionId, frame) -> {
+                            if (!connectionId.equals(sender)) {
+                                firstMemberPost.compareAndSet(0, System.nanoTime());
+                            }
+                            return CompletableFuture.completedFuture(PostStatus.DELIVERED);
+                        },
+                        gone -> {},
+                        64,
+                        timer,
+                        1,
+                        10);
                 // the deployed send limit's path (a conditional update per send), with room for the bench's pace
-                Config config = Config.fromEnv(Map.of(Config.TABLE, cloud.tableName(), Config.MANAGEMENT_ENDPOINT, "http://unused",
-                        Config.SEND_RATE_PER_SECOND, "1000", Config.SEND_BURST, "1000"));
-                DynamoChatStore store = new DynamoChatStore(dynamo, cloud.tableName(), config.allShards(),
-                        config.messageRetentionDays(), Clock.systemUTC());
+                Config config = Config.fromEnv(Map.of(
+                        Config.TABLE,
+                        cloud.tableName(),
+                        Config.MANAGEMENT_ENDPOINT,
+                        "http://unused",
+                        Config.SEND_RATE_PER_SECOND,
+                        "1000",
+                        Config.SEND_BURST,
+                        "1000"));
+                DynamoChatStore store = new DynamoChatStore(
+                        dynamo,
+                        cloud.tableName(),
+                        config.allShards(),
+                        config.messageRetentionDays(),
+                        Clock.systemUTC());
                 ChatService chat = new ChatService(store, fanOut, Optional.empty(), config, Clock.systemUTC());
                 String room = "cost";
                 List<Double> joinRequests = new ArrayList<>();
@@ -126,7 +164,8 @@ public final class SendCostBenchmark {
                     List<Call> calls = recorder.calls();
                     joinRequests.add((double) calls.size());
                     joinWrites.add(calls.stream().mapToDouble(Call::writeUnits).sum());
-                    joinPriced.add(calls.stream().mapToDouble(Call::pricedWriteUnits).sum());
+                    joinPriced.add(
+                            calls.stream().mapToDouble(Call::pricedWriteUnits).sum());
                 }
                 chat.connect(sender, new Identity("sender", false), System.currentTimeMillis());
                 chat.handle(sender, "{\"action\":\"join\",\"room\":\"" + room + "\"}");
@@ -141,24 +180,48 @@ public final class SendCostBenchmark {
                 for (int i = 0; i < sends; i++) {
                     recorder.clear();
                     firstMemberPost.set(0);
-                    chat.handle(sender, "{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + text
-                            + "\",\"clientMsgId\":\"cost-" + i + "\"}");
+                    chat.handle(
+                            sender,
+                            "{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + text
+                                    + "\",\"clientMsgId\":\"cost-" + i + "\"}");
                     long first = firstMemberPost.get();
                     if (first == 0) {
                         throw new IllegalStateException("send " + i + " reached no member: the bench's room is broken");
                     }
-                    List<Call> before = recorder.calls().stream().filter(c -> c.startNanos() < first).toList();
+                    List<Call> before = recorder.calls().stream()
+                            .filter(c -> c.startNanos() < first)
+                            .toList();
                     requests.add((double) before.size());
                     roundTrips.add((double) roundTrips(before));
-                    writes.add(recorder.calls().stream().mapToDouble(Call::writeUnits).sum());
-                    priced.add(recorder.calls().stream().mapToDouble(Call::pricedWriteUnits).sum());
-                    reads.add(recorder.calls().stream().mapToDouble(Call::readUnits).sum());
+                    writes.add(recorder.calls().stream()
+                            .mapToDouble(Call::writeUnits)
+                            .sum());
+                    priced.add(recorder.calls().stream()
+                            .mapToDouble(Call::pricedWriteUnits)
+                            .sum());
+                    reads.add(recorder.calls().stream()
+                            .mapToDouble(Call::readUnits)
+                            .sum());
                     sequence = describe(before);
                 }
-                Result result = new Result(members, sends, median(requests), median(roundTrips), median(writes), median(priced),
-                        median(reads), sequence, median(joinRequests), median(joinWrites), median(joinPriced));
-                progress.printf("send cost: %.0f requests, %.0f round trips before the first post (%s), %.1f / %.1f write units per send%n",
-                        result.requestsBeforeFirstPost(), result.roundTripsBeforeFirstPost(), sequence, result.writeUnitsPerSend(),
+                Result result = new Result(
+                        members,
+                        sends,
+                        median(requests),
+                        median(roundTrips),
+                        median(writes),
+                        median(priced),
+                        median(reads),
+                        sequence,
+                        median(joinRequests),
+                        median(joinWrites),
+                        median(joinPriced));
+                progress.printf(
+                        "send cost: %.0f requests, %.0f round trips before the first post (%s), %.1f / %.1f write units per send%n",
+                        result.requestsBeforeFirstPost(),
+                        result.roundTripsBeforeFirstPost(),
+                        sequence,
+                        result.writeUnitsPerSend(),
                         result.pricedWriteUnitsPerSend());
                 return result;
             } finally {
@@ -169,7 +232,9 @@ public final class SendCostBenchmark {
 
     /** Requests that overlap in time are one round trip; the rest follow one another. */
     static int roundTrips(List<Call> calls) {
-        List<Call> sorted = calls.stream().sorted(Comparator.comparingLong(Call::startNanos)).toList();
+        List<Call> sorted = calls.stream()
+                .sorted(Comparator.comparingLong(Call::startNanos))
+                .toList();
         int trips = 0;
         long end = Long.MIN_VALUE;
         for (Call call : sorted) {
@@ -185,7 +250,9 @@ public final class SendCostBenchmark {
 
     /** e.g. "UpdateItem → TransactWriteItems ∥ Query": ∥ joins requests that overlapped. */
     static String describe(List<Call> calls) {
-        List<Call> sorted = calls.stream().sorted(Comparator.comparingLong(Call::startNanos)).toList();
+        List<Call> sorted = calls.stream()
+                .sorted(Comparator.comparingLong(Call::startNanos))
+                .toList();
         StringBuilder text = new StringBuilder();
         long end = Long.MIN_VALUE;
         for (Call call : sorted) {
@@ -210,7 +277,8 @@ public final class SendCostBenchmark {
      */
     static final class CallRecorder implements ExecutionInterceptor {
         private static final ExecutionAttribute<Long> STARTED = new ExecutionAttribute<>("switchboard.bench.started");
-        private static final ExecutionAttribute<Integer> TRANSACT_ITEMS = new ExecutionAttribute<>("switchboard.bench.transactItems");
+        private static final ExecutionAttribute<Integer> TRANSACT_ITEMS =
+                new ExecutionAttribute<>("switchboard.bench.transactItems");
         private final List<Call> calls = new CopyOnWriteArrayList<>();
 
         void clear() {
@@ -276,7 +344,9 @@ public final class SendCostBenchmark {
             } else if (response instanceof BatchWriteItemResponse r) {
                 consumed.addAll(r.consumedCapacity());
             }
-            double units = consumed.stream().mapToDouble(c -> c.capacityUnits() == null ? 0 : c.capacityUnits()).sum();
+            double units = consumed.stream()
+                    .mapToDouble(c -> c.capacityUnits() == null ? 0 : c.capacityUnits())
+                    .sum();
             Integer transactItems = attributes.getAttribute(TRANSACT_ITEMS);
             double priced = transactItems != null ? 2.0 * transactItems : write ? units : 0;
             record(attributes, write ? units : 0, priced, write ? 0 : units);
@@ -287,11 +357,17 @@ public final class SendCostBenchmark {
             record(attributes, 0, 0, 0);
         }
 
-        private void record(ExecutionAttributes attributes, double writeUnits, double pricedWriteUnits, double readUnits) {
+        private void record(
+                ExecutionAttributes attributes, double writeUnits, double pricedWriteUnits, double readUnits) {
             Long started = attributes.getAttribute(STARTED);
             long now = System.nanoTime();
-            calls.add(new Call(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME), started == null ? now : started, now,
-                    writeUnits, pricedWriteUnits, readUnits));
+            calls.add(new Call(
+                    attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME),
+                    started == null ? now : started,
+                    now,
+                    writeUnits,
+                    pricedWriteUnits,
+                    readUnits));
         }
 
         private static void add(List<ConsumedCapacity> consumed, ConsumedCapacity capacity) {

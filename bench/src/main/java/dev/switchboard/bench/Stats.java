@@ -11,7 +11,11 @@ public record Stats(long count, double p50Ms, double p90Ms, double p99Ms, double
         }
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
-        return new Stats(sorted.length, ms(rank(sorted, 50)), ms(rank(sorted, 90)), ms(rank(sorted, 99)),
+        return new Stats(
+                sorted.length,
+                ms(rank(sorted, 50)),
+                ms(rank(sorted, 90)),
+                ms(rank(sorted, 99)),
                 ms(sorted[sorted.length - 1]));
     }
 

@@ -59,12 +59,14 @@ public interface Target {
             }
 
             public boolean confirmsJoin(String frame, String user) {
-                return frame.contains("\"presence\"") && frame.contains("\"event\":\"join\"")
+                return frame.contains("\"presence\"")
+                        && frame.contains("\"event\":\"join\"")
                         && frame.contains("\"user\":\"" + user + "\"");
             }
 
             public String message(String tag) {
-                return "{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + tag + "\",\"clientMsgId\":\"" + tag + "\"}";
+                return "{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + tag + "\",\"clientMsgId\":\""
+                        + tag + "\"}";
             }
         };
     }

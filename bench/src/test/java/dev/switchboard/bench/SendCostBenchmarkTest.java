@@ -2,11 +2,9 @@ package dev.switchboard.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
 import dev.switchboard.bench.SendCostBenchmark.Call;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class SendCostBenchmarkTest {
 
@@ -16,14 +14,18 @@ class SendCostBenchmarkTest {
 
     @Test
     void roundTrips_countRequestsThatOverlapAsOne() {
-        List<Call> calls = List.of(call("UpdateItem", 0, 10), call("Query", 12, 30), call("TransactWriteItems", 11, 25));
+        List<Call> calls =
+                List.of(call("UpdateItem", 0, 10), call("Query", 12, 30), call("TransactWriteItems", 11, 25));
         assertThat(SendCostBenchmark.roundTrips(calls)).isEqualTo(2);
         assertThat(SendCostBenchmark.describe(calls)).isEqualTo("UpdateItem → TransactWriteItems ∥ Query");
     }
 
     @Test
     void roundTrips_countRequestsOneAfterAnotherEach() {
-        List<Call> calls = List.of(call("UpdateItem", 0, 10), call("GetItem", 10, 20), call("TransactWriteItems", 21, 30),
+        List<Call> calls = List.of(
+                call("UpdateItem", 0, 10),
+                call("GetItem", 10, 20),
+                call("TransactWriteItems", 21, 30),
                 call("Query", 31, 40));
         assertThat(SendCostBenchmark.roundTrips(calls)).isEqualTo(4);
         assertThat(SendCostBenchmark.describe(calls)).isEqualTo("UpdateItem → GetItem → TransactWriteItems → Query");

@@ -3,7 +3,6 @@ package dev.switchboard.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.stream.LongStream;
-
 import org.junit.jupiter.api.Test;
 
 class StatsTest {
@@ -22,7 +21,8 @@ class StatsTest {
 
     @Test
     void percentiles_ignoreInputOrder_andHandleOneSample() {
-        assertThat(Stats.of(new long[] {3_000_000, 1_000_000, 2_000_000}).p50Ms()).isEqualTo(2.0);
+        assertThat(Stats.of(new long[] {3_000_000, 1_000_000, 2_000_000}).p50Ms())
+                .isEqualTo(2.0);
         assertThat(Stats.of(new long[] {7_000_000}).p99Ms()).isEqualTo(7.0);
         assertThat(Stats.of(new long[0]).count()).isZero();
     }

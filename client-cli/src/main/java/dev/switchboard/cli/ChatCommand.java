@@ -1,5 +1,8 @@
 package dev.switchboard.cli;
 
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
+import dev.switchboard.protocol.ServerFrame;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -9,18 +12,12 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
-
-import dev.switchboard.protocol.Json;
-import dev.switchboard.protocol.Request;
-import dev.switchboard.protocol.ServerFrame;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,30 +25,39 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "chat", mixinStandardHelpOptions = true, footer = ExitCode.HELP,
-        description = {"Interactive chat. Lines you type go to the current room; commands:",
-                "  /join ROOM  /leave [ROOM]  /rooms  /who [ROOM]  /dm USER TEXT  /history [N]  /inbox [N]",
-                "  /edit TEXT (your last message in the room)  /delete (it)  /quit  /help"})
+@Command(
+        name = "chat",
+        mixinStandardHelpOptions = true,
+        footer = ExitCode.HELP,
+        description = {
+            "Interactive chat. Lines you type go to the current room; commands:",
+            "  /join ROOM  /leave [ROOM]  /rooms  /who [ROOM]  /dm USER TEXT  /history [N]  /inbox [N]",
+            "  /edit TEXT (your last message in the room)  /delete (it)  /quit  /help"
+        })
 final class ChatCommand implements Callable<Integer> {
 
     /** Room and user names, as the server checks them (docs/PROTOCOL.md). */
     static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
     static final String HELP = "commands: /join ROOM, /leave [ROOM], /rooms, /who [ROOM], /dm USER TEXT, /history [N], "
             + "/inbox [N], /edit TEXT, /delete, /quit, /help";
 
     @Spec
     CommandSpec spec;
+
     @ParentCommand
     Main main;
 
     @Mixin
     ConnectionOptions connection;
+
     @Option(names = "--room", description = "Room(s) to join at start; the last is the current room.")
     List<String> rooms = new ArrayList<>();
 
     private String current;
     /** Room of each send not acknowledged yet, by clientMsgId; then the id of one's last message, by room (for /edit, /delete). */
     private final java.util.Map<String, String> sending = new java.util.concurrent.ConcurrentHashMap<>();
+
     private final java.util.Map<String, String> lastOwn = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
@@ -62,22 +68,28 @@ final class ChatCommand implements Callable<Integer> {
             try (Terminal term = TerminalBuilder.builder().system(true).build()) {
                 LineReader reader = LineReaderBuilder.builder().terminal(term).build();
                 // printAbove keeps what is being typed intact while messages arrive
-                return run(line -> reader.printAbove(line), () -> {
-                    try {
-                        return reader.readLine(prompt());
-                    } catch (UserInterruptException | EndOfFileException e) {
-                        return null;
-                    }
-                }, true);
+                return run(
+                        line -> reader.printAbove(line),
+                        () -> {
+                            try {
+                                return reader.readLine(prompt());
+                            } catch (UserInterruptException | EndOfFileException e) {
+                                return null;
+                            }
+                        },
+                        true);
             }
         }
         BufferedReader reader = new BufferedReader(new InputStreamReader(main.input, StandardCharsets.UTF_8));
-        return run(line -> {
-            synchronized (out) {
-                out.println(line);
-                out.flush();
-            }
-        }, reader::readLine, false);
+        return run(
+                line -> {
+                    synchronized (out) {
+                        out.println(line);
+                        out.flush();
+                    }
+                },
+                reader::readLine,
+                false);
     }
 
     private String prompt() {
@@ -91,32 +103,39 @@ final class ChatCommand implements Callable<Integer> {
     private int run(Consumer<String> print, LineSource input, boolean colour) throws Exception {
         Render render = new Render(colour);
         // the inbox page's handler marks what it showed as read, through the session it is a handler of
-        java.util.concurrent.atomic.AtomicReference<ChatSession> self = new java.util.concurrent.atomic.AtomicReference<>();
-        try (ChatSession session = new ChatSession(connection::endpoint, connection.renewable() ? connection::currentToken : null, true, frame -> {
-            if ("inbox".equals(SendCommand.type(frame))) {
-                InboxView.lines(frame).forEach(print);
-                Request.Mark mark = InboxView.markRead(frame);
-                if (mark != null && self.get() != null) {
-                    self.get().send(mark);
-                }
-                return;
-            }
-            if ("ack".equals(SendCommand.type(frame)) && frame.has("clientMsgId")) {
-                String room = sending.remove(frame.get("clientMsgId").getAsString());
-                if (room != null) {
-                    lastOwn.put(room, frame.get("id").getAsString());
-                }
-            }
-            String line = render.line(frame);
-            if (line != null) {
-                print.accept(line);
-            }
-        }, status -> print.accept("-- " + TerminalText.safe(status)))) {
+        java.util.concurrent.atomic.AtomicReference<ChatSession> self =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        try (ChatSession session = new ChatSession(
+                connection::endpoint,
+                connection.renewable() ? connection::currentToken : null,
+                true,
+                frame -> {
+                    if ("inbox".equals(SendCommand.type(frame))) {
+                        InboxView.lines(frame).forEach(print);
+                        Request.Mark mark = InboxView.markRead(frame);
+                        if (mark != null && self.get() != null) {
+                            self.get().send(mark);
+                        }
+                        return;
+                    }
+                    if ("ack".equals(SendCommand.type(frame)) && frame.has("clientMsgId")) {
+                        String room = sending.remove(frame.get("clientMsgId").getAsString());
+                        if (room != null) {
+                            lastOwn.put(room, frame.get("id").getAsString());
+                        }
+                    }
+                    String line = render.line(frame);
+                    if (line != null) {
+                        print.accept(line);
+                    }
+                },
+                status -> print.accept("-- " + TerminalText.safe(status)))) {
             self.set(session);
             session.start(rooms);
             session.send(new Request.Badge()); // what waited while offline: "-- inbox: N unread"
             current = rooms.isEmpty() ? null : rooms.get(rooms.size() - 1);
-            print.accept("-- connected" + (current == null ? ": /join a room to start" : "; talking in " + current) + " (/help)");
+            print.accept("-- connected" + (current == null ? ": /join a room to start" : "; talking in " + current)
+                    + " (/help)");
             String line;
             while ((line = input.next()) != null) {
                 if (session.stopped().isDone()) {
@@ -163,8 +182,9 @@ final class ChatCommand implements Callable<Integer> {
                             }
                         }
                     }
-                    case "/rooms" -> print.accept("-- rooms: " + String.join(", ", session.rooms())
-                            + (current == null ? "" : " (current: " + current + ")"));
+                    case "/rooms" ->
+                        print.accept("-- rooms: " + String.join(", ", session.rooms())
+                                + (current == null ? "" : " (current: " + current + ")"));
                     case "/who" -> {
                         String room = parts.length > 1 ? parts[1] : current;
                         if (room != null) {
@@ -175,12 +195,14 @@ final class ChatCommand implements Callable<Integer> {
                         if (parts.length < 3) {
                             print.accept("-- usage: /dm USER TEXT");
                         } else {
-                            session.send(new Request.Direct(parts[1], parts[2], UUID.randomUUID().toString()));
+                            session.send(new Request.Direct(
+                                    parts[1], parts[2], UUID.randomUUID().toString()));
                             print.accept("-- direct message to " + parts[1] + ": " + parts[2]);
                         }
                     }
                     case "/history" -> {
-                        if (!rest.matches("\\d{0,3}") || (!rest.isEmpty() && (Integer.parseInt(rest) < 1 || Integer.parseInt(rest) > 100))) {
+                        if (!rest.matches("\\d{0,3}")
+                                || (!rest.isEmpty() && (Integer.parseInt(rest) < 1 || Integer.parseInt(rest) > 100))) {
                             print.accept("-- usage: /history [N], N from 1 to 100 (default 20)");
                         } else if (current == null) {
                             print.accept("-- join a room first: /join ROOM");
@@ -191,7 +213,8 @@ final class ChatCommand implements Callable<Integer> {
                     case "/edit", "/delete" -> {
                         String id = current == null ? null : lastOwn.get(current);
                         if (id == null) {
-                            print.accept("-- nothing to " + parts[0].substring(1) + ": send a message in this room first");
+                            print.accept(
+                                    "-- nothing to " + parts[0].substring(1) + ": send a message in this room first");
                         } else if (parts[0].equals("/edit") && rest.isEmpty()) {
                             print.accept("-- usage: /edit NEW TEXT (replaces your last message in " + current + ")");
                         } else if (parts[0].equals("/edit")) {
@@ -204,9 +227,11 @@ final class ChatCommand implements Callable<Integer> {
                         }
                     }
                     case "/inbox" -> {
-                        if (!rest.matches("\\d{0,2}") || (!rest.isEmpty() && (Integer.parseInt(rest) < 1 || Integer.parseInt(rest) > 50))) {
-                            print.accept("-- usage: /inbox [N], N from 1 to 50 (default 10): shows your newest notifications and "
-                                    + "direct messages and marks them read");
+                        if (!rest.matches("\\d{0,2}")
+                                || (!rest.isEmpty() && (Integer.parseInt(rest) < 1 || Integer.parseInt(rest) > 50))) {
+                            print.accept(
+                                    "-- usage: /inbox [N], N from 1 to 50 (default 10): shows your newest notifications and "
+                                            + "direct messages and marks them read");
                         } else {
                             session.send(new Request.Inbox(null, rest.isEmpty() ? 10 : Integer.parseInt(rest)));
                         }
@@ -221,7 +246,13 @@ final class ChatCommand implements Callable<Integer> {
 
     /** The user's own line as the message frame the others get (no id yet: the ack brings it). */
     private com.google.gson.JsonObject ownMessage(String text) {
-        return Json.GSON.toJsonTree(new ServerFrame.Message(current, null, connection.user == null ? "me" : connection.user,
-                text, System.currentTimeMillis())).getAsJsonObject();
+        return Json.GSON
+                .toJsonTree(new ServerFrame.Message(
+                        current,
+                        null,
+                        connection.user == null ? "me" : connection.user,
+                        text,
+                        System.currentTimeMillis()))
+                .getAsJsonObject();
     }
 }

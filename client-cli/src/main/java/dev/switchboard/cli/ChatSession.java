@@ -1,30 +1,28 @@
 package dev.switchboard.cli;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
+import dev.switchboard.protocol.ServerFrame;
 import java.net.URI;
+import java.time.Duration;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.time.Duration;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-
-import dev.switchboard.protocol.Json;
-import dev.switchboard.protocol.Request;
-import dev.switchboard.protocol.ServerFrame;
 
 /**
  * A connection that survives drops: on close it reconnects with exponential backoff and jitter,
@@ -71,9 +69,11 @@ final class ChatSession implements AutoCloseable {
     private final Set<String> historyAsked = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Rooms whose join is not confirmed yet, with the history request to send once it is (or null). */
     private final Map<String, Request.History> historyOnJoin = new HashMap<>();
+
     private final Map<String, CompletableFuture<Void>> joining = new HashMap<>();
     /** Joins waiting for the history page asked for on confirmation: the join completes with it. */
     private final Map<String, CompletableFuture<Void>> awaitingHistory = new HashMap<>();
+
     private final boolean initialHistory;
     private volatile Connection connection;
     private volatile boolean closing;
@@ -84,7 +84,12 @@ final class ChatSession implements AutoCloseable {
     }
 
     /** @param tokens null when the token cannot be read again (no refresh) */
-    ChatSession(Endpoint endpoint, Tokens tokens, boolean initialHistory, Consumer<JsonObject> onFrame, Consumer<String> onStatus) {
+    ChatSession(
+            Endpoint endpoint,
+            Tokens tokens,
+            boolean initialHistory,
+            Consumer<JsonObject> onFrame,
+            Consumer<String> onStatus) {
         this.endpoint = endpoint;
         this.tokens = tokens;
         this.initialHistory = initialHistory;
@@ -115,8 +120,7 @@ final class ChatSession implements AutoCloseable {
         CompletableFuture<Void> confirmed;
         synchronized (this) {
             rooms.add(room);
-            confirmed = sendJoin(connection, room, initialHistory
-                    ? new Request.History(room, null, 20) : null);
+            confirmed = sendJoin(connection, room, initialHistory ? new Request.History(room, null, 20) : null);
         }
         try {
             confirmed.get(JOIN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -237,8 +241,9 @@ final class ChatSession implements AutoCloseable {
     static long expiry(String token) {
         try {
             String[] parts = token.split("\\.");
-            JsonObject claims = com.google.gson.JsonParser.parseString(new String(Base64.getUrlDecoder().decode(parts[1]),
-                    java.nio.charset.StandardCharsets.UTF_8)).getAsJsonObject();
+            JsonObject claims = com.google.gson.JsonParser.parseString(new String(
+                            Base64.getUrlDecoder().decode(parts[1]), java.nio.charset.StandardCharsets.UTF_8))
+                    .getAsJsonObject();
             return claims.has("exp") ? claims.get("exp").getAsLong() : 0;
         } catch (RuntimeException e) {
             return 0;
@@ -314,7 +319,10 @@ final class ChatSession implements AutoCloseable {
             scheduleRefresh(pendingToken);
             return;
         }
-        if (type.equals("error") && frame.has("code") && frame.get("code").getAsString().equals("token_expired") && tokens != null) {
+        if (type.equals("error")
+                && frame.has("code")
+                && frame.get("code").getAsString().equals("token_expired")
+                && tokens != null) {
             tokenExp = 0; // whatever the last token said, the server holds an expired one: any readable token will do
             planRefresh(0);
         }
@@ -328,12 +336,17 @@ final class ChatSession implements AutoCloseable {
             boolean asked = joined == null && historyAsked.remove(room);
             for (JsonElement element : frame.getAsJsonArray("messages")) {
                 ServerFrame.HistoryItem item = Json.GSON.fromJson(element, ServerFrame.HistoryItem.class);
-                deliver(Json.GSON.toJsonTree(new ServerFrame.Message(room, item.id(), item.from(), item.text(), item.ts()))
-                        .getAsJsonObject(), asked);
+                deliver(
+                        Json.GSON
+                                .toJsonTree(
+                                        new ServerFrame.Message(room, item.id(), item.from(), item.text(), item.ts()))
+                                .getAsJsonObject(),
+                        asked);
             }
             if (frame.has("next")) {
                 // the page was cut to fit 128 KB (or is one of several after a reconnect): fetch the rest
-                connection.send(Json.write(new Request.History(room, frame.get("next").getAsString(), 100)));
+                connection.send(
+                        Json.write(new Request.History(room, frame.get("next").getAsString(), 100)));
             }
             if (joined != null) {
                 joined.complete(null);
@@ -374,9 +387,11 @@ final class ChatSession implements AutoCloseable {
             } catch (CliException e) {
                 if (e.exitCode == ExitCode.REJECTED || e.exitCode == ExitCode.USAGE) {
                     // retrying the same refused credentials would never end: stop and say why
-                    onStatus.accept(e.getMessage() + "; stopped reconnecting"
-                            + (tokens == null ? ": start again with a fresh --token (or use --token-file/--token-command)"
-                                    : ": put a valid token where --token-file/--token-command reads it and start again"));
+                    onStatus.accept(
+                            e.getMessage() + "; stopped reconnecting"
+                                    + (tokens == null
+                                            ? ": start again with a fresh --token (or use --token-file/--token-command)"
+                                            : ": put a valid token where --token-file/--token-command reads it and start again"));
                     stopped.complete(e);
                     return;
                 }

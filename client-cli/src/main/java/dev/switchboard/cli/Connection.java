@@ -1,5 +1,7 @@
 package dev.switchboard.cli;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -17,11 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
 import javax.net.ssl.SSLException;
-
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 /**
  * One WebSocket to a Switchboard deployment (the JDK's client). Frames land in a queue; a closed
@@ -30,7 +28,8 @@ import com.google.gson.JsonParser;
 final class Connection implements AutoCloseable {
 
     static final JsonObject CLOSED = new JsonObject();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
     private volatile WebSocket socket;
@@ -41,13 +40,20 @@ final class Connection implements AutoCloseable {
         try {
             uri = URI.create(url);
         } catch (IllegalArgumentException e) {
-            throw new CliException(ExitCode.UNREACHABLE, "'" + url + "' is not a valid URL: use ws://localhost:8080/local or wss://API_ID.execute-api.REGION.amazonaws.com/STAGE");
+            throw new CliException(
+                    ExitCode.UNREACHABLE,
+                    "'" + url
+                            + "' is not a valid URL: use ws://localhost:8080/local or wss://API_ID.execute-api.REGION.amazonaws.com/STAGE");
         }
-        if (uri.getScheme() == null || !(uri.getScheme().equals("ws") || uri.getScheme().equals("wss")) || uri.getHost() == null) {
-            throw new CliException(ExitCode.UNREACHABLE, "'" + url + "' is not a WebSocket URL: it must start with ws:// or wss://");
+        if (uri.getScheme() == null
+                || !(uri.getScheme().equals("ws") || uri.getScheme().equals("wss"))
+                || uri.getHost() == null) {
+            throw new CliException(
+                    ExitCode.UNREACHABLE, "'" + url + "' is not a WebSocket URL: it must start with ws:// or wss://");
         }
         if ((token == null || token.isBlank()) && (user == null || user.isBlank())) {
-            throw new CliException(ExitCode.USAGE, "say who you are: --user NAME (servers with dev auth) or --token JWT");
+            throw new CliException(
+                    ExitCode.USAGE, "say who you are: --user NAME (servers with dev auth) or --token JWT");
         }
         String credential = token != null && !token.isBlank()
                 ? "token=" + URLEncoder.encode(token, StandardCharsets.UTF_8)
@@ -57,13 +63,17 @@ final class Connection implements AutoCloseable {
 
     void open(URI endpoint) throws CliException {
         try {
-            socket = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-                    .buildAsync(endpoint, new Listener()).get(15, TimeUnit.SECONDS);
+            socket = HTTP.newWebSocketBuilder()
+                    .connectTimeout(Duration.ofSeconds(10))
+                    .buildAsync(endpoint, new Listener())
+                    .get(15, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException(ExitCode.UNREACHABLE, "interrupted while connecting");
         } catch (TimeoutException e) {
-            throw new CliException(ExitCode.UNREACHABLE, "no answer from " + safe(endpoint) + " within 15 s: check the URL and your network");
+            throw new CliException(
+                    ExitCode.UNREACHABLE,
+                    "no answer from " + safe(endpoint) + " within 15 s: check the URL and your network");
         } catch (ExecutionException e) {
             throw explain(endpoint, e.getCause());
         }
@@ -73,26 +83,37 @@ final class Connection implements AutoCloseable {
         for (Throwable t = cause; t != null; t = t.getCause()) {
             if (t instanceof WebSocketHandshakeException handshake) {
                 int status = handshake.getResponse().statusCode();
-                boolean tokenSent = endpoint.getRawQuery() != null && endpoint.getRawQuery().contains("token=");
-                String hint = status == 401 && tokenSent ? "the server refused the token (expired, or signed with another secret?): get a fresh one"
-                        : status == 401 ? "the server wants credentials: pass --token JWT (or --user NAME if it runs with dev auth)"
-                        : status == 403 ? "the credentials were refused: check the user name or get a fresh token"
-                        : "check the URL (stage) and that this is a Switchboard WebSocket API";
-                return new CliException(status == 401 || status == 403 ? ExitCode.REJECTED : ExitCode.UNREACHABLE,
+                boolean tokenSent =
+                        endpoint.getRawQuery() != null && endpoint.getRawQuery().contains("token=");
+                String hint = status == 401 && tokenSent
+                        ? "the server refused the token (expired, or signed with another secret?): get a fresh one"
+                        : status == 401
+                                ? "the server wants credentials: pass --token JWT (or --user NAME if it runs with dev auth)"
+                                : status == 403
+                                        ? "the credentials were refused: check the user name or get a fresh token"
+                                        : "check the URL (stage) and that this is a Switchboard WebSocket API";
+                return new CliException(
+                        status == 401 || status == 403 ? ExitCode.REJECTED : ExitCode.UNREACHABLE,
                         "the server refused the connection (HTTP " + status + "): " + hint);
             }
             if (t instanceof ConnectException) {
-                return new CliException(ExitCode.UNREACHABLE, "nothing is listening at " + safe(endpoint)
-                        + ": is the server running? (local: bin/switchboard-local --dev-auth)");
+                return new CliException(
+                        ExitCode.UNREACHABLE,
+                        "nothing is listening at " + safe(endpoint)
+                                + ": is the server running? (local: bin/switchboard-local --dev-auth)");
             }
             if (t instanceof SSLException) {
-                return new CliException(ExitCode.UNREACHABLE, "TLS failed with " + safe(endpoint) + ": " + t.getMessage()
-                        + " (use ws:// for the local cloud, wss:// for AWS)");
+                return new CliException(
+                        ExitCode.UNREACHABLE,
+                        "TLS failed with " + safe(endpoint) + ": " + t.getMessage()
+                                + " (use ws:// for the local cloud, wss:// for AWS)");
             }
             if (t instanceof HttpConnectTimeoutException || t instanceof HttpTimeoutException) {
                 return new CliException(ExitCode.UNREACHABLE, "timed out connecting to " + safe(endpoint));
             }
-            if (t instanceof IOException && t.getMessage() != null && t.getMessage().contains("UnresolvedAddress")) {
+            if (t instanceof IOException
+                    && t.getMessage() != null
+                    && t.getMessage().contains("UnresolvedAddress")) {
                 return new CliException(ExitCode.UNREACHABLE, "unknown host in " + safe(endpoint));
             }
         }
@@ -101,7 +122,8 @@ final class Connection implements AutoCloseable {
 
     /** The endpoint without its query: tokens never reach the terminal. */
     static String safe(URI endpoint) {
-        return endpoint.getScheme() + "://" + endpoint.getAuthority() + (endpoint.getPath() == null ? "" : endpoint.getPath());
+        return endpoint.getScheme() + "://" + endpoint.getAuthority()
+                + (endpoint.getPath() == null ? "" : endpoint.getPath());
     }
 
     void send(String json) {
@@ -123,7 +145,10 @@ final class Connection implements AutoCloseable {
     @Override
     public void close() {
         if (socket != null && !socket.isOutputClosed()) {
-            socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").orTimeout(2, TimeUnit.SECONDS).exceptionally(e -> null).join();
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye")
+                    .orTimeout(2, TimeUnit.SECONDS)
+                    .exceptionally(e -> null)
+                    .join();
         }
     }
 
@@ -158,5 +183,4 @@ final class Connection implements AutoCloseable {
             frames.add(CLOSED);
         }
     }
-
 }

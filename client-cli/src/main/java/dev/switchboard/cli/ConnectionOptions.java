@@ -6,28 +6,38 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-
 import picocli.CommandLine.Option;
 
 /** Where to connect and as whom: a picocli mixin shared by chat, send and listen. */
 final class ConnectionOptions {
 
-    @Option(names = "--url", defaultValue = "${env:SWITCHBOARD_URL}", required = true,
-            description = "WebSocket URL (env SWITCHBOARD_URL), e.g. ws://localhost:8080/local or wss://API_ID.execute-api.REGION.amazonaws.com/prod")
+    @Option(
+            names = "--url",
+            defaultValue = "${env:SWITCHBOARD_URL}",
+            required = true,
+            description =
+                    "WebSocket URL (env SWITCHBOARD_URL), e.g. ws://localhost:8080/local or wss://API_ID.execute-api.REGION.amazonaws.com/prod")
     String url;
 
     @Option(names = "--user", description = "User name, for servers with dev auth (?user=NAME).")
     String user;
 
-    @Option(names = "--token", defaultValue = "${env:SWITCHBOARD_TOKEN}", description = "JWT (env SWITCHBOARD_TOKEN), sent as ?token=.")
+    @Option(
+            names = "--token",
+            defaultValue = "${env:SWITCHBOARD_TOKEN}",
+            description = "JWT (env SWITCHBOARD_TOKEN), sent as ?token=.")
     String token;
 
-    @Option(names = "--token-file", paramLabel = "PATH",
+    @Option(
+            names = "--token-file",
+            paramLabel = "PATH",
             description = "Read the JWT from this file, again at every reconnect and before the token expires: "
                     + "replace the file's content with a fresh token and the connection refreshes itself.")
     Path tokenFile;
 
-    @Option(names = "--token-command", paramLabel = "CMD",
+    @Option(
+            names = "--token-command",
+            paramLabel = "CMD",
             description = "Run CMD (with sh -c) for a JWT on its standard output, again at every reconnect and "
                     + "before the token expires (e.g. a script that asks your identity provider).")
     String tokenCommand;
@@ -54,12 +64,16 @@ final class ConnectionOptions {
 
     private String runTokenCommand() throws CliException {
         try {
-            Process process = new ProcessBuilder("sh", "-c", tokenCommand).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Process process = new ProcessBuilder("sh", "-c", tokenCommand)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
             byte[] out = process.getInputStream().readAllBytes();
             if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
                 process.destroyForcibly();
-                throw new CliException(ExitCode.REJECTED, "--token-command failed (exit " + (process.isAlive() ? "timeout" : process.exitValue())
-                        + "): fix the command so it prints a JWT");
+                throw new CliException(
+                        ExitCode.REJECTED,
+                        "--token-command failed (exit " + (process.isAlive() ? "timeout" : process.exitValue())
+                                + "): fix the command so it prints a JWT");
             }
             return new String(out, StandardCharsets.UTF_8).strip();
         } catch (IOException e) {

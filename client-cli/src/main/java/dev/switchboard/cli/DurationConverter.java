@@ -5,7 +5,6 @@ import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -44,6 +43,7 @@ final class DurationConverter implements ITypeConverter<Duration> {
         } catch (DateTimeParseException e) {
             // fall through to the message below
         }
-        throw new TypeConversionException("'" + value + "' is not a duration: write it like 500ms, 30s, 2m, 1h or PT1M30S");
+        throw new TypeConversionException(
+                "'" + value + "' is not a duration: write it like 500ms, 30s, 2m, 1h or PT1M30S");
     }
 }

@@ -12,6 +12,5 @@ final class ExitCode {
     static final String HELP = "%nExit codes: 0 ok, 2 usage error, 3 server unreachable (URL, network, TLS), "
             + "4 handshake rejected (401/403: user or token), 5 no answer in time, 6 the server answered with an error frame.";
 
-    private ExitCode() {
-    }
+    private ExitCode() {}
 }

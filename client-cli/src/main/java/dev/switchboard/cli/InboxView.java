@@ -1,17 +1,15 @@
 package dev.switchboard.cli;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import dev.switchboard.protocol.InboxState;
+import dev.switchboard.protocol.Request;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-
-import dev.switchboard.protocol.InboxState;
-import dev.switchboard.protocol.Request;
 
 /**
  * The chat command's {@code /inbox}: an {@code inbox} frame as lines (newest first, unread ones
@@ -20,10 +18,10 @@ import dev.switchboard.protocol.Request;
  */
 final class InboxView {
 
-    private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("MM-dd HH:mm").withZone(ZoneId.systemDefault());
+    private static final DateTimeFormatter WHEN =
+            DateTimeFormatter.ofPattern("MM-dd HH:mm").withZone(ZoneId.systemDefault());
 
-    private InboxView() {
-    }
+    private InboxView() {}
 
     /** One line per item, then one saying whether older ones exist. */
     static List<String> lines(JsonObject inbox) {
@@ -38,7 +36,9 @@ final class InboxView {
         for (JsonElement element : items) {
             JsonObject item = element.getAsJsonObject();
             String mark = item.has("read") && item.get("read").getAsBoolean() ? " " : "*";
-            String when = item.has("ts") ? WHEN.format(Instant.ofEpochMilli(item.get("ts").getAsLong())) : "--";
+            String when = item.has("ts")
+                    ? WHEN.format(Instant.ofEpochMilli(item.get("ts").getAsLong()))
+                    : "--";
             String what = "direct".equals(SendCommand.str(item, "kind"))
                     ? "(dm) " + safe(item, "from") + ": " + safe(item, "text")
                     : "=== " + safe(item, "title") + " === " + safe(item, "body");

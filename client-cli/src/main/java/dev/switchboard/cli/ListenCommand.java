@@ -7,17 +7,20 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "listen", mixinStandardHelpOptions = true, footer = ExitCode.HELP,
-        description = {"Print messages, direct messages and notifications as they arrive; reconnects by itself.",
-                "Also edits, deletes, typing, read receipts, unread counts and inbox marks (not counted by --count)."})
+@Command(
+        name = "listen",
+        mixinStandardHelpOptions = true,
+        footer = ExitCode.HELP,
+        description = {
+            "Print messages, direct messages and notifications as they arrive; reconnects by itself.",
+            "Also edits, deletes, typing, read receipts, unread counts and inbox marks (not counted by --count)."
+        })
 final class ListenCommand implements Callable<Integer> {
 
     @Spec
@@ -25,17 +28,25 @@ final class ListenCommand implements Callable<Integer> {
 
     @Mixin
     ConnectionOptions connection;
+
     @Option(names = "--room", required = true, description = "Room(s) to join; repeat for several.")
     List<String> rooms;
+
     @Option(names = "--json", description = "One JSON object per line (for jq and scripts).")
     boolean json;
+
     @Option(names = "--count", description = "Exit after this many messages (message, direct, notification).")
     Integer count;
-    @Option(names = "--timeout", description = "Exit after this long: 30s, 2m, 1h or ISO-8601 such as PT30S (exit code 5 if --count was not reached).")
+
+    @Option(
+            names = "--timeout",
+            description =
+                    "Exit after this long: 30s, 2m, 1h or ISO-8601 such as PT30S (exit code 5 if --count was not reached).")
     Duration timeout;
 
     /** Printed besides the counted frames: what changes what was printed, and who is reading and typing. */
-    static final java.util.Set<String> SHOWN = java.util.Set.of("error", "edited", "deleted", "typing", "receipt", "unread", "marked");
+    static final java.util.Set<String> SHOWN =
+            java.util.Set.of("error", "edited", "deleted", "typing", "receipt", "unread", "marked");
 
     @Override
     public Integer call() throws Exception {
@@ -44,27 +55,33 @@ final class ListenCommand implements Callable<Integer> {
         Render render = new Render(false);
         AtomicInteger received = new AtomicInteger();
         CountDownLatch done = new CountDownLatch(1);
-        try (ChatSession session = new ChatSession(connection::endpoint, connection.renewable() ? connection::currentToken : null, false, frame -> {
-            String type = SendCommand.type(frame);
-            boolean counted = "message".equals(type) || "direct".equals(type) || "notification".equals(type);
-            if (!counted && !SHOWN.contains(type)) {
-                return;
-            }
-            String line = json ? frame.toString() : render.line(frame);
-            if (line == null) {
-                return; // a receipt: only in --json
-            }
-            synchronized (out) {
-                out.println(line);
-                out.flush();
-            }
-            if (counted && count != null && received.incrementAndGet() >= count) {
-                done.countDown();
-            }
-        }, status -> err.println("switchboard: " + TerminalText.safe(status)))) {
+        try (ChatSession session = new ChatSession(
+                connection::endpoint,
+                connection.renewable() ? connection::currentToken : null,
+                false,
+                frame -> {
+                    String type = SendCommand.type(frame);
+                    boolean counted = "message".equals(type) || "direct".equals(type) || "notification".equals(type);
+                    if (!counted && !SHOWN.contains(type)) {
+                        return;
+                    }
+                    String line = json ? frame.toString() : render.line(frame);
+                    if (line == null) {
+                        return; // a receipt: only in --json
+                    }
+                    synchronized (out) {
+                        out.println(line);
+                        out.flush();
+                    }
+                    if (counted && count != null && received.incrementAndGet() >= count) {
+                        done.countDown();
+                    }
+                },
+                status -> err.println("switchboard: " + TerminalText.safe(status)))) {
             session.start(rooms);
             session.stopped().thenRun(done::countDown);
-            boolean finished = timeout == null ? awaitForever(done) : done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            boolean finished =
+                    timeout == null ? awaitForever(done) : done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (session.stopped().isDone()) {
                 return session.stopped().join().exitCode;
             }
@@ -80,5 +97,4 @@ final class ListenCommand implements Callable<Integer> {
         done.await();
         return true;
     }
-
 }

@@ -3,17 +3,24 @@ package dev.switchboard.cli;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code switchboard}: the command-line client of a Switchboard deployment, on AWS or local. */
-@Command(name = "switchboard", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(
+        name = "switchboard",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = "Chat, script and push notifications through a Switchboard WebSocket API.",
-        subcommands = {ChatCommand.class, SendCommand.class, ListenCommand.class, NotifyCommand.class,
-                CommandLine.HelpCommand.class},
+        subcommands = {
+            ChatCommand.class,
+            SendCommand.class,
+            ListenCommand.class,
+            NotifyCommand.class,
+            CommandLine.HelpCommand.class
+        },
         footer = ExitCode.HELP)
 public final class Main implements Callable<Integer> {
 

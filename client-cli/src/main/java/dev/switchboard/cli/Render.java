@@ -1,15 +1,15 @@
 package dev.switchboard.cli;
 
+import com.google.gson.JsonObject;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 
-import com.google.gson.JsonObject;
-
 /** One line per frame, for people; colour only when asked (a real terminal). */
 final class Render {
 
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneId.systemDefault());
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneId.systemDefault());
     private final boolean colour;
 
     Render(boolean colour) {
@@ -28,25 +28,41 @@ final class Render {
         }
         return switch (type) {
             // a history item may be a tombstone (deleted) or an edited version
-            case "message" -> f.has("deleted") ? paint("2", time(f) + " [" + field(f, "room") + "] " + field(f, "from") + ": (deleted)")
-                    : time(f) + " [" + field(f, "room") + "] " + paint("1", field(f, "from")) + ": " + field(f, "text")
-                    + (f.has("editedAt") ? paint("2", " (edited)") : "");
-            case "edited" -> time(f) + " [" + field(f, "room") + "] " + paint("1", field(f, "from")) + paint("2", " (edited)") + ": "
-                    + field(f, "text");
+            case "message" ->
+                f.has("deleted")
+                        ? paint("2", time(f) + " [" + field(f, "room") + "] " + field(f, "from") + ": (deleted)")
+                        : time(f) + " [" + field(f, "room") + "] " + paint("1", field(f, "from")) + ": "
+                                + field(f, "text") + (f.has("editedAt") ? paint("2", " (edited)") : "");
+            case "edited" ->
+                time(f) + " [" + field(f, "room") + "] " + paint("1", field(f, "from")) + paint("2", " (edited)") + ": "
+                        + field(f, "text");
             case "deleted" -> paint("2", "* " + field(f, "from") + " deleted a message in " + field(f, "room"));
             case "typing" -> paint("2", "* " + field(f, "user") + " is typing in " + field(f, "room") + "…");
-            case "unread" -> paint("2", "* " + (f.get("count").getAsInt() >= 100 ? "99+" : field(f, "count")) + " unread in "
-                    + field(f, "room") + " since you last read");
+            case "unread" ->
+                paint(
+                        "2",
+                        "* " + (f.get("count").getAsInt() >= 100 ? "99+" : field(f, "count")) + " unread in "
+                                + field(f, "room") + " since you last read");
             case "direct" -> time(f) + " " + paint("35", "(dm) " + field(f, "from")) + ": " + field(f, "text");
-            case "presence" -> paint("2", "* " + field(f, "user") + " " + ("join".equals(SendCommand.str(f, "event")) ? "joined" : "left")
-                    + " " + field(f, "room"));
-            case "members" -> "members of " + field(f, "room") + ": " + String.join(", ",
-                    f.getAsJsonArray("users").asList().stream().map(e -> TerminalText.safe(e.getAsString())).toList());
+            case "presence" ->
+                paint(
+                        "2",
+                        "* " + field(f, "user") + " " + ("join".equals(SendCommand.str(f, "event")) ? "joined" : "left")
+                                + " " + field(f, "room"));
+            case "members" ->
+                "members of " + field(f, "room") + ": "
+                        + String.join(
+                                ", ",
+                                f.getAsJsonArray("users").asList().stream()
+                                        .map(e -> TerminalText.safe(e.getAsString()))
+                                        .toList());
             case "notification" -> paint("33", "=== " + field(f, "title") + " === " + field(f, "body"));
             case "error" -> paint("31", "! " + field(f, "code") + ": " + field(f, "message"));
             // the inbox's counts: on connect (badge) and after a mark from any of the user's connections
-            case "badge", "marked" -> f.has("unread") && f.get("unread").getAsLong() > 0
-                    ? paint("33", "-- inbox: " + f.get("unread").getAsLong() + " unread (/inbox)") : "-- inbox: all read";
+            case "badge", "marked" ->
+                f.has("unread") && f.get("unread").getAsLong() > 0
+                        ? paint("33", "-- inbox: " + f.get("unread").getAsLong() + " unread (/inbox)")
+                        : "-- inbox: all read";
             default -> null;
         };
     }

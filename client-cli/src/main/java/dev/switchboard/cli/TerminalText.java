@@ -14,8 +14,7 @@ package dev.switchboard.cli;
  */
 final class TerminalText {
 
-    private TerminalText() {
-    }
+    private TerminalText() {}
 
     /**
      * @param text characters from the wire (null passes through as null)
@@ -48,6 +47,10 @@ final class TerminalText {
     }
 
     private static boolean bidi(int c) {
-        return c == 0x061C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+        return c == 0x061C
+                || c == 0x200E
+                || c == 0x200F
+                || (c >= 0x202A && c <= 0x202E)
+                || (c >= 0x2066 && c <= 0x2069);
     }
 }

@@ -16,8 +16,10 @@ final class VersionProvider implements IVersionProvider {
 
     /** The version lines for a manifest's {@code Implementation-Version} (null: not run from the jar). */
     static String[] version(String implementationVersion) {
-        return new String[] {implementationVersion == null
-                ? "switchboard (version unknown: not run from switchboard-cli.jar)"
-                : "switchboard " + implementationVersion};
+        return new String[] {
+            implementationVersion == null
+                    ? "switchboard (version unknown: not run from switchboard-cli.jar)"
+                    : "switchboard " + implementationVersion
+        };
     }
 }

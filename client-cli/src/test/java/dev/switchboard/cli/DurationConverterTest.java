@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-
 import picocli.CommandLine.TypeConversionException;
 
 class DurationConverterTest {
@@ -17,16 +15,16 @@ class DurationConverterTest {
 
     @ParameterizedTest
     @CsvSource({
-            "30s, PT30S",
-            "2m, PT2M",
-            "1h, PT1H",
-            "500ms, PT0.5S",
-            "0s, PT0S",
-            "10S, PT10S",
-            "' 90s ', PT1M30S",
-            "PT30S, PT30S",
-            "PT1M30S, PT1M30S",
-            "pt2m, PT2M",
+        "30s, PT30S",
+        "2m, PT2M",
+        "1h, PT1H",
+        "500ms, PT0.5S",
+        "0s, PT0S",
+        "10S, PT10S",
+        "' 90s ', PT1M30S",
+        "PT30S, PT30S",
+        "PT1M30S, PT1M30S",
+        "pt2m, PT2M",
     })
     void convert_readsUnitsAndIso8601(String text, String expected) {
         assertThat(converter.convert(text)).isEqualTo(Duration.parse(expected));

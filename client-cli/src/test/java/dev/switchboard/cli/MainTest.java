@@ -6,9 +6,7 @@ import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
-
 import org.junit.jupiter.api.Test;
-
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
@@ -20,30 +18,40 @@ class MainTest {
 
     CommandLine commandLine() {
         return Main.commandLine(new Main(new ByteArrayInputStream(new byte[0])))
-                .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true));
+                .setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(err, true));
     }
 
     @Test
     void durationOptions_ofEverySubcommand_acceptUnitsAndIso8601() {
-        ParseResult send = commandLine().parseArgs("send", "--url", "ws://127.0.0.1:9/local", "--room", "r", "--timeout", "2m", "hi");
-        assertThat(send.subcommand().matchedOptionValue("--timeout", Duration.ZERO)).isEqualTo(Duration.ofMinutes(2));
+        ParseResult send = commandLine()
+                .parseArgs("send", "--url", "ws://127.0.0.1:9/local", "--room", "r", "--timeout", "2m", "hi");
+        assertThat(send.subcommand().matchedOptionValue("--timeout", Duration.ZERO))
+                .isEqualTo(Duration.ofMinutes(2));
 
-        ParseResult listen = commandLine().parseArgs("listen", "--url", "ws://127.0.0.1:9/local", "--room", "r", "--timeout", "PT45S");
-        assertThat(listen.subcommand().matchedOptionValue("--timeout", Duration.ZERO)).isEqualTo(Duration.ofSeconds(45));
+        ParseResult listen = commandLine()
+                .parseArgs("listen", "--url", "ws://127.0.0.1:9/local", "--room", "r", "--timeout", "PT45S");
+        assertThat(listen.subcommand().matchedOptionValue("--timeout", Duration.ZERO))
+                .isEqualTo(Duration.ofSeconds(45));
     }
 
     @Test
     void sendTimeout_defaultsToTenSeconds() {
         ParseResult send = commandLine().parseArgs("send", "--url", "ws://127.0.0.1:9/local", "--room", "r", "hi");
-        assertThat((Duration) send.subcommand().commandSpec().findOption("--timeout").getValue()).isEqualTo(Duration.ofSeconds(10));
+        assertThat((Duration)
+                        send.subcommand().commandSpec().findOption("--timeout").getValue())
+                .isEqualTo(Duration.ofSeconds(10));
     }
 
     @Test
     void badDuration_isAUsageError_withTheAcceptedForms_notAStackTrace() {
-        int code = commandLine().execute("listen", "--url", "ws://127.0.0.1:9/local", "--room", "r", "--timeout", "10sec");
+        int code =
+                commandLine().execute("listen", "--url", "ws://127.0.0.1:9/local", "--room", "r", "--timeout", "10sec");
 
         assertThat(code).isEqualTo(CommandLine.ExitCode.USAGE);
-        assertThat(err.toString()).contains("--timeout").contains("'10sec' is not a duration: write it like 500ms, 30s, 2m, 1h or PT1M30S")
+        assertThat(err.toString())
+                .contains("--timeout")
+                .contains("'10sec' is not a duration: write it like 500ms, 30s, 2m, 1h or PT1M30S")
                 .doesNotContain("Exception");
         assertThat(out.toString()).isEmpty();
     }
@@ -53,17 +61,22 @@ class MainTest {
         int code = commandLine().execute();
 
         assertThat(code).isEqualTo(ExitCode.USAGE);
-        assertThat(out.toString()).startsWith("Usage: switchboard").contains("chat").contains("notify");
+        assertThat(out.toString())
+                .startsWith("Usage: switchboard")
+                .contains("chat")
+                .contains("notify");
         assertThat(err.toString()).isEmpty();
     }
 
     @Test
     void version_comesFromTheManifest_andSaysSoWhenThereIsNone() {
         assertThat(VersionProvider.version("1.2.3")).containsExactly("switchboard 1.2.3");
-        assertThat(VersionProvider.version(null)).containsExactly("switchboard (version unknown: not run from switchboard-cli.jar)");
+        assertThat(VersionProvider.version(null))
+                .containsExactly("switchboard (version unknown: not run from switchboard-cli.jar)");
 
         // run from classes here: no manifest, and --version prints that through the command line's writer
         assertThat(commandLine().execute("--version")).isZero();
-        assertThat(out.toString()).isEqualToIgnoringNewLines("switchboard (version unknown: not run from switchboard-cli.jar)");
+        assertThat(out.toString())
+                .isEqualToIgnoringNewLines("switchboard (version unknown: not run from switchboard-cli.jar)");
     }
 }

@@ -2,9 +2,8 @@ package dev.switchboard.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.Test;
-
 import com.google.gson.JsonObject;
+import org.junit.jupiter.api.Test;
 
 class TerminalTextTest {
 
@@ -12,8 +11,11 @@ class TerminalTextTest {
     void safe_writesControlAndBidiCharactersAsVisibleEscapes() {
         assertThat(TerminalText.safe("a\rb\nc\td")).isEqualTo("a\\rb\\nc\\td");
         assertThat(TerminalText.safe("\u001b[2K\u001b]0;owned\u0007")).isEqualTo("\\u001B[2K\\u001B]0;owned\\u0007");
-        assertThat(TerminalText.safe("x\u009b31my\u007f")).as("8-bit CSI and DEL").isEqualTo("x\\u009B31my\\u007F");
-        assertThat(TerminalText.safe("\u202Etxt.exe\u2066\u2069\u200F\u061C")).isEqualTo("\\u202Etxt.exe\\u2066\\u2069\\u200F\\u061C");
+        assertThat(TerminalText.safe("x\u009b31my\u007f"))
+                .as("8-bit CSI and DEL")
+                .isEqualTo("x\\u009B31my\\u007F");
+        assertThat(TerminalText.safe("\u202Etxt.exe\u2066\u2069\u200F\u061C"))
+                .isEqualTo("\\u202Etxt.exe\\u2066\\u2069\\u200F\\u061C");
         assertThat(TerminalText.safe("line\u2028sep")).isEqualTo("line\\u2028sep");
     }
 
@@ -35,8 +37,14 @@ class TerminalTextTest {
         for (boolean colour : new boolean[] {false, true}) {
             String line = new Render(colour).line(frame);
             String withoutOurColours = line.replaceAll("\u001b\\[[0-9]+m", "");
-            assertThat(withoutOurColours.codePoints().filter(TerminalText::unsafe).toArray()).as("colour=%s: %s", colour, line).isEmpty();
-            assertThat(withoutOurColours).contains("mallory\\r\\u001B[2K12:00 [lobby] admin")
+            assertThat(withoutOurColours
+                            .codePoints()
+                            .filter(TerminalText::unsafe)
+                            .toArray())
+                    .as("colour=%s: %s", colour, line)
+                    .isEmpty();
+            assertThat(withoutOurColours)
+                    .contains("mallory\\r\\u001B[2K12:00 [lobby] admin")
                     .contains("hi\\n12:00 [lobby] admin: send me your token\\u202E");
         }
     }

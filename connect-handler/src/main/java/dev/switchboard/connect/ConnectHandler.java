@@ -1,23 +1,20 @@
 package dev.switchboard.connect;
 
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
-
 import dev.switchboard.core.ChatService;
 import dev.switchboard.core.LogContext;
-import dev.switchboard.core.metrics.InvocationMetrics;
-import dev.switchboard.core.metrics.Metric;
 import dev.switchboard.core.TooManyConnectionsException;
 import dev.switchboard.core.auth.AuthenticationException;
 import dev.switchboard.core.auth.Authenticator;
 import dev.switchboard.core.auth.Identity;
 import dev.switchboard.core.aws.Switchboard;
+import dev.switchboard.core.metrics.InvocationMetrics;
+import dev.switchboard.core.metrics.Metric;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The function that verifies tokens, on two routes. {@code $connect}: authenticates the handshake
@@ -59,8 +56,11 @@ public final class ConnectHandler implements RequestHandler<APIGatewayV2WebSocke
 
     @Override
     public APIGatewayV2WebSocketResponse handleRequest(APIGatewayV2WebSocketEvent event, Context context) {
-        LogContext.begin(context == null ? null : context.getAwsRequestId(), context == null ? null : context.getFunctionName(),
-                metrics.begin(), event.getRequestContext().getConnectionId());
+        LogContext.begin(
+                context == null ? null : context.getAwsRequestId(),
+                context == null ? null : context.getFunctionName(),
+                metrics.begin(),
+                event.getRequestContext().getConnectionId());
         try {
             return connect(event);
         } finally {
@@ -80,7 +80,12 @@ public final class ConnectHandler implements RequestHandler<APIGatewayV2WebSocke
             Identity identity = authenticator.authenticate(event.getQueryStringParameters(), event.getHeaders());
             long connectedAt = request.getConnectedAt() > 0 ? request.getConnectedAt() : System.currentTimeMillis();
             chat.connect(connectionId, identity, connectedAt);
-            LOG.info("$connect {} user={} admin={} tokenExp={}", connectionId, identity.user(), identity.admin(), identity.expiresAt());
+            LOG.info(
+                    "$connect {} user={} admin={} tokenExp={}",
+                    connectionId,
+                    identity.user(),
+                    identity.admin(),
+                    identity.expiresAt());
             return response(200, "connected");
         } catch (TooManyConnectionsException e) {
             // 429 as API Gateway's own throttling answers; the client may retry once it closed another connection
@@ -88,7 +93,8 @@ public final class ConnectHandler implements RequestHandler<APIGatewayV2WebSocke
             metrics.count(Metric.CONNECTIONS_REFUSED, Metric.REASON, "too_many_connections");
             return response(429, e.getMessage());
         } catch (AuthenticationException e) {
-            // The reason quotes the JWT library's message (claims, never the token); the log layout redacts all the same.
+            // The reason quotes the JWT library's message (claims, never the token); the log layout redacts all the
+            // same.
             LOG.info("$connect {} refused {}: {}", connectionId, e.status(), e.getMessage());
             metrics.count(Metric.CONNECTIONS_REFUSED, Metric.REASON, e.status() == 403 ? "forbidden" : "unauthorized");
             return response(e.status(), e.getMessage());

@@ -2,20 +2,17 @@ package dev.switchboard.connect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.HashMap;
-import java.util.Map;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
-
 import dev.switchboard.core.ChatService;
 import dev.switchboard.core.ChatServiceFixture;
 import dev.switchboard.core.Config;
 import dev.switchboard.core.auth.Authenticator;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code $connect} from an event as API Gateway sends it: {@code events/connect/apigw_websocket_event.json},
@@ -32,7 +29,8 @@ class ConnectHandlerEventTest {
 
     static ConnectHandler handler(Map<String, String> env) {
         ChatService chat = fixture.service(env);
-        Map<String, String> all = new HashMap<>(Map.of(Config.TABLE, "unused", Config.MANAGEMENT_ENDPOINT, "http://unused"));
+        Map<String, String> all =
+                new HashMap<>(Map.of(Config.TABLE, "unused", Config.MANAGEMENT_ENDPOINT, "http://unused"));
         all.putAll(env);
         return new ConnectHandler(new Authenticator(Config.fromEnv(all)), chat);
     }
@@ -50,11 +48,13 @@ class ConnectHandlerEventTest {
     @Test
     void aHandshakeWithoutAToken_isRefusedWith401_andNothingIsStored() {
         APIGatewayV2WebSocketEvent event = EventLoader.loadEvent(FIXTURE, APIGatewayV2WebSocketEvent.class);
-        APIGatewayV2WebSocketResponse response = handler(Map.of(Config.JWT_SECRET, "x".repeat(32)))
-                .handleRequest(event, null);
+        APIGatewayV2WebSocketResponse response =
+                handler(Map.of(Config.JWT_SECRET, "x".repeat(32))).handleRequest(event, null);
         assertThat(response.getStatusCode()).isEqualTo(401);
         assertThat(response.getBody()).contains("token is required");
-        assertThat(fixture.posts("abc123=")).as("$connect never posts: the socket is not open yet").isEmpty();
+        assertThat(fixture.posts("abc123="))
+                .as("$connect never posts: the socket is not open yet")
+                .isEmpty();
     }
 
     @Test

@@ -1,21 +1,5 @@
 package dev.switchboard.core;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import dev.switchboard.core.auth.AuthenticationException;
 import dev.switchboard.core.auth.Identity;
 import dev.switchboard.core.auth.Permission;
@@ -26,6 +10,17 @@ import dev.switchboard.core.fanout.FanOut;
 import dev.switchboard.core.fanout.FanOutResult;
 import dev.switchboard.core.metrics.InvocationMetrics;
 import dev.switchboard.core.metrics.Metric;
+import dev.switchboard.core.store.ChatStore;
+import dev.switchboard.core.store.ChatStore.JoinOutcome;
+import dev.switchboard.core.store.ChatStore.SaveOutcome;
+import dev.switchboard.core.store.ChatStore.SendPermit;
+import dev.switchboard.core.store.Connection;
+import dev.switchboard.core.store.InboxCounts;
+import dev.switchboard.core.store.InboxItem;
+import dev.switchboard.core.store.Member;
+import dev.switchboard.core.store.Page;
+import dev.switchboard.core.store.SendRate;
+import dev.switchboard.core.store.StoredMessage;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.FanOutChunk;
 import dev.switchboard.protocol.HistoryPages;
@@ -38,17 +33,20 @@ import dev.switchboard.protocol.Request;
 import dev.switchboard.protocol.RequestParser;
 import dev.switchboard.protocol.ServerFrame;
 import dev.switchboard.protocol.ShardChunk;
-import dev.switchboard.core.store.ChatStore;
-import dev.switchboard.core.store.ChatStore.JoinOutcome;
-import dev.switchboard.core.store.ChatStore.SaveOutcome;
-import dev.switchboard.core.store.ChatStore.SendPermit;
-import dev.switchboard.core.store.Connection;
-import dev.switchboard.core.store.InboxCounts;
-import dev.switchboard.core.store.InboxItem;
-import dev.switchboard.core.store.Member;
-import dev.switchboard.core.store.Page;
-import dev.switchboard.core.store.SendRate;
-import dev.switchboard.core.store.StoredMessage;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The chat protocol, independent of Lambda and of AWS: the handlers adapt events to these calls.
@@ -77,6 +75,7 @@ public final class ChatService {
      * cleared by the public entry points; posts capture it when they start, on the calling thread.
      */
     private final ThreadLocal<Deadline> deadline = ThreadLocal.withInitial(() -> Deadline.NONE);
+
     private final InvocationMetrics metrics;
     /**
      * Reads a room's first page while the message is being written (see {@link #send}). Daemon
@@ -93,8 +92,13 @@ public final class ChatService {
     }
 
     /** As above; counts frames, refusals, messages, chunks and notifications into {@code metrics}. */
-    public ChatService(ChatStore store, FanOut fanOut, Optional<ChunkPublisher> chunks, Config config, Clock clock,
-                       InvocationMetrics metrics) {
+    public ChatService(
+            ChatStore store,
+            FanOut fanOut,
+            Optional<ChunkPublisher> chunks,
+            Config config,
+            Clock clock,
+            InvocationMetrics metrics) {
         this.metrics = metrics;
         this.store = store;
         this.fanOut = fanOut;
@@ -114,8 +118,15 @@ public final class ChatService {
      *     {@link Config#maxConnectionsPerUser()} live connections; nothing is kept then
      */
     public Connection connect(String connectionId, Identity identity, long connectedAtMillis) {
-        Connection connection = new Connection(connectionId, identity.user(), identity.admin(), connectedAtMillis,
-                clock.millis() / 1000 + config.connectionTtlSeconds(), identity.name(), identity.expiresAt(), identity.rooms());
+        Connection connection = new Connection(
+                connectionId,
+                identity.user(),
+                identity.admin(),
+                connectedAtMillis,
+                clock.millis() / 1000 + config.connectionTtlSeconds(),
+                identity.name(),
+                identity.expiresAt(),
+                identity.rooms());
         store.putConnection(connection);
         int cap = config.maxConnectionsPerUser();
         // stored first, then the slot: a concurrent connect freeing dead slots must see this one alive
@@ -142,7 +153,9 @@ public final class ChatService {
         try {
             Request request = parser.parse(body == null ? "" : body);
             if (!(request instanceof Request.Refresh refresh)) {
-                throw new ProtocolException(ErrorCode.BAD_REQUEST, "this route takes only {\"action\":\"refresh\",\"token\":JWT}",
+                throw new ProtocolException(
+                        ErrorCode.BAD_REQUEST,
+                        "this route takes only {\"action\":\"refresh\",\"token\":JWT}",
                         request.action());
             }
             // refresh counts against the connection's bucket like every action: a flood of refreshes would
@@ -152,17 +165,31 @@ public final class ChatService {
             try {
                 identity = verifier.verify(refresh.token());
             } catch (AuthenticationException e) {
-                throw new ProtocolException(ErrorCode.UNAUTHORIZED, "refresh refused: " + e.getMessage()
-                        + "; send a valid token for the same user", "refresh");
+                throw new ProtocolException(
+                        ErrorCode.UNAUTHORIZED,
+                        "refresh refused: " + e.getMessage() + "; send a valid token for the same user",
+                        "refresh");
             }
             if (!identity.user().equals(current.user())) {
-                throw new ProtocolException(ErrorCode.FORBIDDEN, "the token is for another user: a connection's user never "
-                        + "changes; refresh with a token for '" + current.user() + "' or reconnect with the other one", "refresh");
+                throw new ProtocolException(
+                        ErrorCode.FORBIDDEN,
+                        "the token is for another user: a connection's user never "
+                                + "changes; refresh with a token for '" + current.user()
+                                + "' or reconnect with the other one",
+                        "refresh");
             }
-            Connection updated = new Connection(connectionId, current.user(), identity.admin(), current.connectedAt(),
-                    current.expiresAt(), identity.name(), identity.expiresAt(), identity.rooms());
+            Connection updated = new Connection(
+                    connectionId,
+                    current.user(),
+                    identity.admin(),
+                    current.connectedAt(),
+                    current.expiresAt(),
+                    identity.name(),
+                    identity.expiresAt(),
+                    identity.rooms());
             if (!store.replaceToken(updated)) {
-                throw new ProtocolException(ErrorCode.NOT_CONNECTED, "this connection is no longer registered: reconnect", "refresh");
+                throw new ProtocolException(
+                        ErrorCode.NOT_CONNECTED, "this connection is no longer registered: reconnect", "refresh");
             }
             List<String> left = new ArrayList<>();
             for (String room : store.rooms(connectionId)) {
@@ -177,7 +204,11 @@ public final class ChatService {
             LOG.info("refresh {} user={} exp={} left={}", connectionId, current.user(), identity.expiresAt(), left);
             reply(connectionId, new ServerFrame.Refreshed(identity.expiresAt(), left));
         } catch (ProtocolException e) {
-            LOG.info("refused refresh from {}: {} {}", connectionId, e.frame().code(), e.getMessage()); // the layout redacts
+            LOG.info(
+                    "refused refresh from {}: {} {}",
+                    connectionId,
+                    e.frame().code(),
+                    e.getMessage()); // the layout redacts
             reply(connectionId, e.frame());
         }
     }
@@ -253,7 +284,8 @@ public final class ChatService {
             }
             // the message may quote what the client sent (an unknown action, a credential): the log layout
             // redacts and escapes it, here and everywhere
-            LOG.info("refused {} from {}: {} {}", action, connectionId, e.frame().code(), e.getMessage());
+            LOG.info(
+                    "refused {} from {}: {} {}", action, connectionId, e.frame().code(), e.getMessage());
             reply(connectionId, e.frame());
         } finally {
             deadline.remove();
@@ -270,23 +302,34 @@ public final class ChatService {
     private Connection caller(String connectionId, Request request) {
         Connection connection = permitted(connectionId, request.action(), "reconnect");
         if (connection.tokenExpired(clock.millis() / 1000, config.tokenLeewaySeconds())) {
-            throw new ProtocolException(ErrorCode.TOKEN_EXPIRED, "the connection's token expired at " + connection.tokenExpiresAt()
-                    + " (epoch s): send {\"action\":\"refresh\",\"token\":NEW_JWT} before the connection is closed", request.action());
+            throw new ProtocolException(
+                    ErrorCode.TOKEN_EXPIRED,
+                    "the connection's token expired at " + connection.tokenExpiresAt()
+                            + " (epoch s): send {\"action\":\"refresh\",\"token\":NEW_JWT} before the connection is closed",
+                    request.action());
         }
         return connection;
     }
 
     /** The connection, having taken a token from its bucket; {@code not_connected} or {@code rate_limited} otherwise. */
     private Connection permitted(String connectionId, String action, String whatToDoIfGone) {
-        SendPermit permit = sendRate.isPresent() ? store.takeSend(connectionId, sendRate.get())
+        SendPermit permit = sendRate.isPresent()
+                ? store.takeSend(connectionId, sendRate.get())
                 : new SendPermit(store.connection(connectionId), 0);
-        Connection connection = permit.connection().orElseThrow(() -> new ProtocolException(
-                ErrorCode.NOT_CONNECTED, "this connection is not registered (expired?): " + whatToDoIfGone, action));
+        Connection connection = permit.connection()
+                .orElseThrow(() -> new ProtocolException(
+                        ErrorCode.NOT_CONNECTED,
+                        "this connection is not registered (expired?): " + whatToDoIfGone,
+                        action));
         if (!permit.allowed()) {
             SendRate rate = sendRate.get();
-            throw new ProtocolException(ErrorCode.RATE_LIMITED, "too many requests: at most " + rate.perSecond()
-                    + " a second per connection (bursts of " + rate.burst() + "); retry in "
-                    + permit.retryAfterMillis() + " ms", action, permit.retryAfterMillis());
+            throw new ProtocolException(
+                    ErrorCode.RATE_LIMITED,
+                    "too many requests: at most " + rate.perSecond()
+                            + " a second per connection (bursts of " + rate.burst() + "); retry in "
+                            + permit.retryAfterMillis() + " ms",
+                    action,
+                    permit.retryAfterMillis());
         }
         return connection;
     }
@@ -324,8 +367,11 @@ public final class ChatService {
             reply(connection.connectionId(), new ServerFrame.Badge(counts.unread(), counts.unseen()));
         } else if (request instanceof Request.Refresh) {
             // the template routes refresh to the function that verifies tokens; this one cannot
-            throw new ProtocolException(ErrorCode.BAD_REQUEST, "refresh is not routed to its function: the template's "
-                    + "'refresh' route must invoke ConnectFunction", "refresh");
+            throw new ProtocolException(
+                    ErrorCode.BAD_REQUEST,
+                    "refresh is not routed to its function: the template's "
+                            + "'refresh' route must invoke ConnectFunction",
+                    "refresh");
         } else {
             reply(connection.connectionId(), new ServerFrame.Pong());
         }
@@ -343,8 +389,11 @@ public final class ChatService {
 
     private void requirePermission(Connection connection, String room, Permission permission, String action) {
         if (!allows(connection, room, permission)) {
-            throw new ProtocolException(ErrorCode.FORBIDDEN, "your token does not grant '" + permission.wire() + "' in room '"
-                    + room + "': ask for a token whose '" + config.roomsClaim() + "' claim grants it", action);
+            throw new ProtocolException(
+                    ErrorCode.FORBIDDEN,
+                    "your token does not grant '" + permission.wire() + "' in room '" + room
+                            + "': ask for a token whose '" + config.roomsClaim() + "' claim grants it",
+                    action);
         }
     }
 
@@ -356,11 +405,18 @@ public final class ChatService {
             unread(connection, room); // before the confirmation, so a client has it once the join is confirmed
         }
         switch (outcome) {
-            case TOO_MANY_ROOMS -> throw new ProtocolException(ErrorCode.TOO_MANY_ROOMS,
-                    "a connection may be in at most " + config.maxRoomsPerConnection() + " rooms: leave one first", "join");
-            case NO_CONNECTION -> throw new ProtocolException(ErrorCode.NOT_CONNECTED,
-                    "this connection is no longer registered: reconnect", "join");
-            case ALREADY_MEMBER -> reply(connection.connectionId(), new ServerFrame.Presence(room, "join", connection.user(), connection.name()));
+            case TOO_MANY_ROOMS ->
+                throw new ProtocolException(
+                        ErrorCode.TOO_MANY_ROOMS,
+                        "a connection may be in at most " + config.maxRoomsPerConnection() + " rooms: leave one first",
+                        "join");
+            case NO_CONNECTION ->
+                throw new ProtocolException(
+                        ErrorCode.NOT_CONNECTED, "this connection is no longer registered: reconnect", "join");
+            case ALREADY_MEMBER ->
+                reply(
+                        connection.connectionId(),
+                        new ServerFrame.Presence(room, "join", connection.user(), connection.name()));
             case JOINED -> presence(room, "join", connection, connection.connectionId());
         }
     }
@@ -406,14 +462,20 @@ public final class ChatService {
         if (members.get().stream().noneMatch(m -> m.connectionId().equals(connection.connectionId()))) {
             throw new ProtocolException(ErrorCode.NOT_MEMBER, "join '" + room + "' first", "typing");
         }
-        ChatStore.PresenceState next = new ChatStore.PresenceState("typing", now, false, state == null ? 1 : state.version() + 1);
+        ChatStore.PresenceState next =
+                new ChatStore.PresenceState("typing", now, false, state == null ? 1 : state.version() + 1);
         if (!store.replacePresenceState(room, subject, state, next, now / 1000 + config.connectionTtlSeconds())) {
             return; // another invocation of the same burst won the window and announces it
         }
-        List<Member> others = members.get().stream().filter(m -> !connection.user().equals(m.user())).toList();
+        List<Member> others = members.get().stream()
+                .filter(m -> !connection.user().equals(m.user()))
+                .toList();
         if (!others.isEmpty()) {
-            FanOutResult result = fanOut.deliver(others, bytes(new ServerFrame.Typing(room, connection.user(), connection.name())),
-                    deadline.get(), room);
+            FanOutResult result = fanOut.deliver(
+                    others,
+                    bytes(new ServerFrame.Typing(room, connection.user(), connection.name())),
+                    deadline.get(),
+                    room);
             LOG.debug("typing {} in {}: {}", connection.user(), room, result);
         }
     }
@@ -431,9 +493,13 @@ public final class ChatService {
         ChatStore.ReadOutcome outcome = store.recordRead(connection.connectionId(), room, connection.user(), read.id());
         switch (outcome.status()) {
             case NOT_MEMBER -> throw new ProtocolException(ErrorCode.NOT_MEMBER, "join '" + room + "' first", "read");
-            case NO_MESSAGE -> throw new ProtocolException(ErrorCode.NOT_FOUND, "room '" + room + "' has no message '" + read.id()
-                    + "' (or its retention ended): send the id of a message or history frame of this room", "read");
-            default -> { }
+            case NO_MESSAGE ->
+                throw new ProtocolException(
+                        ErrorCode.NOT_FOUND,
+                        "room '" + room + "' has no message '" + read.id()
+                                + "' (or its retention ended): send the id of a message or history frame of this room",
+                        "read");
+            default -> {}
         }
         reply(connection.connectionId(), new ServerFrame.Receipt(room, connection.user(), outcome.lastRead()));
         if (outcome.status() == ChatStore.ReadStatus.MOVED) {
@@ -465,8 +531,12 @@ public final class ChatService {
             if (truth == null || (state != null && truth.equals(state.event()))) {
                 if (trailing && state != null && state.pending()) {
                     // the window's outcome was announced already (by a leading edge): clear the flag
-                    store.replacePresenceState(room, subject, state,
-                            new ChatStore.PresenceState(state.event(), state.atMillis(), false, version), expires);
+                    store.replacePresenceState(
+                            room,
+                            subject,
+                            state,
+                            new ChatStore.PresenceState(state.event(), state.atMillis(), false, version),
+                            expires);
                 }
                 return;
             }
@@ -475,8 +545,12 @@ public final class ChatService {
             } else if (state.pending() && now - state.atMillis() < 2 * window) {
                 return; // inside the window, and an invocation waits to announce the outcome
             } else {
-                if (!store.replacePresenceState(room, subject, state,
-                        new ChatStore.PresenceState(state.event(), state.atMillis(), true, version), expires)) {
+                if (!store.replacePresenceState(
+                        room,
+                        subject,
+                        state,
+                        new ChatStore.PresenceState(state.event(), state.atMillis(), true, version),
+                        expires)) {
                     continue;
                 }
                 sleepUntil(state.atMillis() + window);
@@ -486,9 +560,12 @@ public final class ChatService {
             if (!store.replacePresenceState(room, subject, state, next, expires)) {
                 continue; // another invocation moved it: decide again on what it left
             }
-            List<Member> others = members.get().stream().filter(m -> !m.connectionId().equals(who.connectionId())).toList();
+            List<Member> others = members.get().stream()
+                    .filter(m -> !m.connectionId().equals(who.connectionId()))
+                    .toList();
             if (!others.isEmpty()) {
-                FanOutResult result = fanOut.deliver(others, bytes(new ServerFrame.Receipt(room, who.user(), truth)), deadline.get(), room);
+                FanOutResult result = fanOut.deliver(
+                        others, bytes(new ServerFrame.Receipt(room, who.user(), truth)), deadline.get(), room);
                 LOG.debug("receipt {} {} in {}: {}", who.user(), truth, room, result);
             }
             return;
@@ -504,22 +581,31 @@ public final class ChatService {
      * {@code id} is the message's and {@code ts} the change's time; the room gets {@code edited} /
      * {@code deleted} through the same fan-out as a message (chunks for big rooms, at least once).
      */
-    private void replace(Connection connection, String room, String id, String text, String clientMsgId, String action) {
+    private void replace(
+            Connection connection, String room, String id, String text, String clientMsgId, String action) {
         LogContext.put(LogContext.ROOM, room);
         LogContext.put(LogContext.MESSAGE_ID, id);
         requirePermission(connection, room, Permission.SEND, action);
         boolean delete = text == null;
         for (int attempt = 0; attempt < 3; attempt++) {
-            StoredMessage current = store.message(room, id).orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND,
-                    "room '" + room + "' has no message '" + id + "' (or its retention ended): use the id of a message, "
-                    + "ack or history frame of this room", action));
+            StoredMessage current = store.message(room, id)
+                    .orElseThrow(() -> new ProtocolException(
+                            ErrorCode.NOT_FOUND,
+                            "room '" + room + "' has no message '" + id
+                                    + "' (or its retention ended): use the id of a message, "
+                                    + "ack or history frame of this room",
+                            action));
             if (!current.from().equals(connection.user())) {
-                throw new ProtocolException(ErrorCode.FORBIDDEN, "message '" + id + "' is not yours: you may " + action
-                        + " only your own messages", action);
+                throw new ProtocolException(
+                        ErrorCode.FORBIDDEN,
+                        "message '" + id + "' is not yours: you may " + action + " only your own messages",
+                        action);
             }
             if (current.deleted() && !delete) {
-                throw new ProtocolException(ErrorCode.NOT_FOUND, "message '" + id + "' was deleted: it can no longer be edited; "
-                        + "send a new message instead", action);
+                throw new ProtocolException(
+                        ErrorCode.NOT_FOUND,
+                        "message '" + id + "' was deleted: it can no longer be edited; " + "send a new message instead",
+                        action);
             }
             StoredMessage result;
             if (current.deleted() || (!delete && text.equals(current.text()))) {
@@ -529,9 +615,18 @@ public final class ChatService {
                 long now = Math.max(clock.millis(), current.editedAt() == null ? current.ts() : current.editedAt() + 1);
                 result = new StoredMessage(room, id, current.from(), text, current.ts(), now, delete);
                 if (!delete) {
-                    requireFits(new ServerFrame.Edited(room, id, current.from(), text, current.ts(), now, connection.name()), action);
-                    requireFits(new ServerFrame.History(room, List.of(new ServerFrame.HistoryItem(id, current.from(), text,
-                            current.ts(), now, null)), true, id), action);
+                    requireFits(
+                            new ServerFrame.Edited(
+                                    room, id, current.from(), text, current.ts(), now, connection.name()),
+                            action);
+                    requireFits(
+                            new ServerFrame.History(
+                                    room,
+                                    List.of(new ServerFrame.HistoryItem(
+                                            id, current.from(), text, current.ts(), now, null)),
+                                    true,
+                                    id),
+                            action);
                 }
                 ChatStore.ReplaceOutcome outcome = store.replaceMessage(current, result, connection.connectionId());
                 if (outcome == ChatStore.ReplaceOutcome.NOT_MEMBER) {
@@ -544,36 +639,65 @@ public final class ChatService {
             announceReplacement(connection, result, clientMsgId, action);
             return;
         }
-        throw new ProtocolException(ErrorCode.RATE_LIMITED, "message '" + id + "' kept changing under this " + action
-                + " (edited from several connections at once): send it again", action, 100);
+        throw new ProtocolException(
+                ErrorCode.RATE_LIMITED,
+                "message '" + id + "' kept changing under this " + action
+                        + " (edited from several connections at once): send it again",
+                action,
+                100);
     }
 
     private void announceReplacement(Connection connection, StoredMessage message, String clientMsgId, String action) {
         long at = message.editedAt() == null ? message.ts() : message.editedAt();
-        FanOut.Delivery ack = fanOut.start(List.of(new Member(connection.connectionId(), null)),
-                bytes(new ServerFrame.Ack(clientMsgId, message.id(), at)), deadline.get(), message.room());
+        FanOut.Delivery ack = fanOut.start(
+                List.of(new Member(connection.connectionId(), null)),
+                bytes(new ServerFrame.Ack(clientMsgId, message.id(), at)),
+                deadline.get(),
+                message.room());
         if (message.editedAt() == null) {
             ack.settle(); // never edited: an edit to the same text changed nothing, there is nothing to announce
             return;
         }
-        ServerFrame frame = message.deleted() ? new ServerFrame.Deleted(message.room(), message.id(), message.from(), at)
-                : new ServerFrame.Edited(message.room(), message.id(), message.from(), message.text(), message.ts(), at, connection.name());
+        ServerFrame frame = message.deleted()
+                ? new ServerFrame.Deleted(message.room(), message.id(), message.from(), at)
+                : new ServerFrame.Edited(
+                        message.room(),
+                        message.id(),
+                        message.from(),
+                        message.text(),
+                        message.ts(),
+                        at,
+                        connection.name());
         FanOutResult result;
         try {
-            result = deliverToRoom(message.room(), bytes(frame), connection.connectionId(),
+            result = deliverToRoom(
+                    message.room(),
+                    bytes(frame),
+                    connection.connectionId(),
                     store.recipients(message.room(), null, config.fanoutChunkSize()));
         } catch (RuntimeException e) {
             LOG.error("{} {} in {}: fan-out incomplete: {}", action, message.id(), message.room(), e.toString());
-            reply(connection.connectionId(), new ServerFrame.Error(ErrorCode.DELIVERY_INCOMPLETE, action + " of " + message.id()
-                    + " is stored but its live delivery did not finish: send the same " + action
-                    + " again to deliver it again (members apply it by id)", action));
+            reply(
+                    connection.connectionId(),
+                    new ServerFrame.Error(
+                            ErrorCode.DELIVERY_INCOMPLETE,
+                            action + " of " + message.id()
+                                    + " is stored but its live delivery did not finish: send the same " + action
+                                    + " again to deliver it again (members apply it by id)",
+                            action));
             return;
         } finally {
             ack.settle();
         }
         metrics.fanOutSettled();
-        LOG.info("{} {} in {}: delivered={} gone={} failed={}", action, message.id(), message.room(), result.delivered(),
-                result.gone(), result.failed());
+        LOG.info(
+                "{} {} in {}: delivered={} gone={} failed={}",
+                action,
+                message.id(),
+                message.room(),
+                result.delivered(),
+                result.gone(),
+                result.failed());
     }
 
     private void leave(Connection connection, String room) {
@@ -645,8 +769,12 @@ public final class ChatService {
                 return; // inside the window, and an invocation waits to announce the outcome
             } else {
                 // inside the window: this invocation waits for its end, then announces the outcome
-                if (!store.replacePresenceState(room, user, state,
-                        new ChatStore.PresenceState(last, state.atMillis(), true, version), expires)) {
+                if (!store.replacePresenceState(
+                        room,
+                        user,
+                        state,
+                        new ChatStore.PresenceState(last, state.atMillis(), true, version),
+                        expires)) {
                     continue;
                 }
                 confirmJoiner.run(); // the joiner's confirmation does not wait for the window
@@ -660,8 +788,11 @@ public final class ChatService {
             if (announce) {
                 confirmJoiner.run();
                 ServerFrame.Presence frame = new ServerFrame.Presence(room, truth, user, who.name());
-                List<Member> others = members.get().stream().filter(m -> !user.equals(m.user())).toList();
-                FanOutResult result = deliverToRoom(room, bytes(frame), null, new Page<>(others, null)); // the room as read above: once
+                List<Member> others = members.get().stream()
+                        .filter(m -> !user.equals(m.user()))
+                        .toList();
+                FanOutResult result = deliverToRoom(
+                        room, bytes(frame), null, new Page<>(others, null)); // the room as read above: once
                 LOG.debug("presence {} {} in {}: {}", truth, user, room, result);
             }
             return;
@@ -695,11 +826,20 @@ public final class ChatService {
         StoredMessage message = new StoredMessage(send.room(), ids.next(now), connection.user(), send.text(), now);
         LogContext.put(LogContext.ROOM, send.room());
         // live as a message, later in a history page of its own (the larger frame: it adds a cursor)
-        requireFits(new ServerFrame.Message(message.room(), message.id(), message.from(), message.text(), message.ts(), connection.name()), "send");
-        requireFits(new ServerFrame.History(message.room(), List.of(new ServerFrame.HistoryItem(message.id(), message.from(),
-                message.text(), message.ts())), true, message.id()), "send");
-        String idempotencyKey = send.clientMsgId() == null ? null
-                : connection.user() + "#" + send.room() + "#" + send.clientMsgId();
+        requireFits(
+                new ServerFrame.Message(
+                        message.room(), message.id(), message.from(), message.text(), message.ts(), connection.name()),
+                "send");
+        requireFits(
+                new ServerFrame.History(
+                        message.room(),
+                        List.of(new ServerFrame.HistoryItem(
+                                message.id(), message.from(), message.text(), message.ts())),
+                        true,
+                        message.id()),
+                "send");
+        String idempotencyKey =
+                send.clientMsgId() == null ? null : connection.user() + "#" + send.room() + "#" + send.clientMsgId();
         CompletableFuture<Page<Member>> firstPage = CompletableFuture.supplyAsync(
                 () -> store.recipients(send.room(), null, config.fanoutChunkSize()), readAhead);
         SaveOutcome saved;
@@ -712,28 +852,46 @@ public final class ChatService {
         StoredMessage stored = saved.message();
         LogContext.put(LogContext.MESSAGE_ID, stored.id());
         // The acknowledgement travels while the room is posted to.
-        FanOut.Delivery ack = fanOut.start(List.of(new Member(connection.connectionId(), null)),
-                bytes(new ServerFrame.Ack(send.clientMsgId(), stored.id(), stored.ts())), deadline.get(), send.room());
+        FanOut.Delivery ack = fanOut.start(
+                List.of(new Member(connection.connectionId(), null)),
+                bytes(new ServerFrame.Ack(send.clientMsgId(), stored.id(), stored.ts())),
+                deadline.get(),
+                send.room());
         if (saved.duplicate() && saved.fannedOut()) {
             ack.settle();
-            LOG.info("duplicate send {} from {} acknowledged again, not delivered", send.clientMsgId(), connection.user());
+            LOG.info(
+                    "duplicate send {} from {} acknowledged again, not delivered",
+                    send.clientMsgId(),
+                    connection.user());
             return;
         }
         // A retry of a send whose fan-out did not finish goes to the whole room again: at least once,
         // and members that already have the id drop the repeat (docs/PROTOCOL.md, "Delivery guarantee").
         metrics.count(Metric.MESSAGES_SENT);
-        byte[] frame = bytes(new ServerFrame.Message(stored.room(), stored.id(), stored.from(), stored.text(), stored.ts(),
-                connection.name()));
+        byte[] frame = bytes(new ServerFrame.Message(
+                stored.room(), stored.id(), stored.from(), stored.text(), stored.ts(), connection.name()));
         FanOutResult result;
         try {
             result = deliverToRoom(send.room(), frame, connection.connectionId(), join(firstPage));
         } catch (RuntimeException e) {
             // Stored (history has it), delivered to some members at most: the client's retry delivers it again.
-            LOG.error("send {} to {}: fan-out incomplete{}: {}", stored.id(), send.room(), saved.duplicate() ? " (retry)" : "", e.toString());
-            reply(connection.connectionId(), new ServerFrame.Error(ErrorCode.DELIVERY_INCOMPLETE, "message " + stored.id()
-                    + " is stored but its live delivery did not finish: " + (send.clientMsgId() == null
-                    ? "the room's history has it" : "send it again with clientMsgId '" + send.clientMsgId()
-                    + "' to deliver it again (members drop repeats by id)"), "send"));
+            LOG.error(
+                    "send {} to {}: fan-out incomplete{}: {}",
+                    stored.id(),
+                    send.room(),
+                    saved.duplicate() ? " (retry)" : "",
+                    e.toString());
+            reply(
+                    connection.connectionId(),
+                    new ServerFrame.Error(
+                            ErrorCode.DELIVERY_INCOMPLETE,
+                            "message " + stored.id()
+                                    + " is stored but its live delivery did not finish: "
+                                    + (send.clientMsgId() == null
+                                            ? "the room's history has it"
+                                            : "send it again with clientMsgId '" + send.clientMsgId()
+                                                    + "' to deliver it again (members drop repeats by id)"),
+                            "send"));
             return;
         } finally {
             ack.settle(); // also when the room could not be read: the ack's post is answered, a gone sender removed
@@ -747,8 +905,14 @@ public final class ChatService {
                 LOG.warn("send {}: could not record its fan-out as complete: {}", stored.id(), e.toString());
             }
         }
-        LOG.info("send {} to {}: delivered={} gone={} failed={}{}", stored.id(), send.room(), result.delivered(), result.gone(),
-                result.failed(), saved.duplicate() ? " (retry of an incomplete fan-out)" : "");
+        LOG.info(
+                "send {} to {}: delivered={} gone={} failed={}{}",
+                stored.id(),
+                send.room(),
+                result.delivered(),
+                result.gone(),
+                result.failed(),
+                saved.duplicate() ? " (retry of an incomplete fan-out)" : "");
     }
 
     /** The read-ahead's page, or what it threw, as thrown. */
@@ -780,10 +944,14 @@ public final class ChatService {
             for (List<Member> page : pages) {
                 if (deadline.get().passed()) {
                     // members left unread: not a completed fan-out (a send's retry delivers it again)
-                    throw new IllegalStateException("the invocation's time for the fan-out ran out before every member was read");
+                    throw new IllegalStateException(
+                            "the invocation's time for the fan-out ran out before every member was read");
                 }
-                List<Member> recipients = exceptConnection == null ? page
-                        : page.stream().filter(m -> !m.connectionId().equals(exceptConnection)).toList();
+                List<Member> recipients = exceptConnection == null
+                        ? page
+                        : page.stream()
+                                .filter(m -> !m.connectionId().equals(exceptConnection))
+                                .toList();
                 if (recipients.isEmpty()) {
                     continue;
                 }
@@ -811,20 +979,28 @@ public final class ChatService {
     private void direct(Connection connection, Request.Direct direct) {
         DirectPolicy policy = config.directPolicy();
         if (policy == DirectPolicy.OFF) {
-            throw new ProtocolException(ErrorCode.FORBIDDEN,
-                    "direct messages are turned off on this server: write in a room instead", "direct");
+            throw new ProtocolException(
+                    ErrorCode.FORBIDDEN,
+                    "direct messages are turned off on this server: write in a room instead",
+                    "direct");
         }
         List<Member> recipients = store.connectionsOf(direct.to());
         if (policy == DirectPolicy.SHARED_ROOM && !sharesRoom(connection, recipients)) {
-            throw new ProtocolException(ErrorCode.FORBIDDEN, "direct messages here go only to users in a room you are in: join a room '"
-                    + direct.to() + "' is in first", "direct");
+            throw new ProtocolException(
+                    ErrorCode.FORBIDDEN,
+                    "direct messages here go only to users in a room you are in: join a room '" + direct.to()
+                            + "' is in first",
+                    "direct");
         }
         long now = clock.millis();
         String id = ids.next(now);
-        ServerFrame.Direct frame = new ServerFrame.Direct(id, connection.user(), direct.text(), now, connection.name(), true);
+        ServerFrame.Direct frame =
+                new ServerFrame.Direct(id, connection.user(), direct.text(), now, connection.name(), true);
         requireFits(frame, "direct");
         // stored in the target's inbox before the ack, connected or not: the ack means it is kept
-        store.putInboxItem(direct.to(), InboxItem.direct(id, connection.user(), connection.name(), direct.text(), now),
+        store.putInboxItem(
+                direct.to(),
+                InboxItem.direct(id, connection.user(), connection.name(), direct.text(), now),
                 inboxRetainUntil(now));
         reply(connection.connectionId(), new ServerFrame.Ack(direct.clientMsgId(), id, now));
         metrics.count(Metric.MESSAGES_SENT);
@@ -840,8 +1016,9 @@ public final class ChatService {
             return false;
         }
         java.util.Set<String> mine = new java.util.HashSet<>(store.rooms(sender.connectionId()));
-        return !mine.isEmpty() && targetConnections.stream()
-                .anyMatch(t -> store.rooms(t.connectionId()).stream().anyMatch(mine::contains));
+        return !mine.isEmpty()
+                && targetConnections.stream()
+                        .anyMatch(t -> store.rooms(t.connectionId()).stream().anyMatch(mine::contains));
     }
 
     private void history(Connection connection, Request.History history) {
@@ -849,8 +1026,14 @@ public final class ChatService {
         requireMember(connection, history.room(), "history");
         Page<StoredMessage> page = store.history(history.room(), history.after(), history.limit());
         List<ServerFrame.HistoryItem> items = page.items().stream()
-                .map(m -> new ServerFrame.HistoryItem(m.id(), m.from(), m.deleted() ? null : m.text(), m.ts(), m.editedAt(),
-                        m.deleted() ? Boolean.TRUE : null)).toList();
+                .map(m -> new ServerFrame.HistoryItem(
+                        m.id(),
+                        m.from(),
+                        m.deleted() ? null : m.text(),
+                        m.ts(),
+                        m.editedAt(),
+                        m.deleted() ? Boolean.TRUE : null))
+                .toList();
         // Resuming (after=...) pages forward, so the store's cursor leads to newer messages; the newest
         // page's "more" means older ones, which no cursor reaches.
         String next = history.after() != null ? page.next() : null;
@@ -862,7 +1045,8 @@ public final class ChatService {
         requireMember(connection, who.room(), "who");
         String after = who.after() == null ? null : cursors.decode(who.room(), who.after());
         Page<Member> page = store.members(who.room(), after, WHO_PAGE);
-        List<String> users = new ArrayList<>(new TreeSet<>(page.items().stream().map(Member::user).toList()));
+        List<String> users = new ArrayList<>(
+                new TreeSet<>(page.items().stream().map(Member::user).toList()));
         Integer count = who.after() == null ? store.countMembers(who.room(), WHO_COUNT_CAP) : null;
         String next = page.next() == null ? null : cursors.encode(who.room(), page.next());
         reply(connection.connectionId(), new ServerFrame.Members(who.room(), users, count, next));
@@ -881,17 +1065,28 @@ public final class ChatService {
      */
     private void broadcast(Connection connection, Request.Broadcast broadcast) {
         if (!connection.admin()) {
-            throw new ProtocolException(ErrorCode.FORBIDDEN, "broadcast needs an admin token (claim \"admin\": true): "
-                    + "ask for one, or publish to the notifications topic", "broadcast");
+            throw new ProtocolException(
+                    ErrorCode.FORBIDDEN,
+                    "broadcast needs an admin token (claim \"admin\": true): "
+                            + "ask for one, or publish to the notifications topic",
+                    "broadcast");
         }
         long now = clock.millis();
         String id = ids.next(now);
-        Notification notification = new Notification(broadcast.room(), broadcast.user(), broadcast.all(),
-                broadcast.title(), broadcast.body());
+        Notification notification = new Notification(
+                broadcast.room(), broadcast.user(), broadcast.all(), broadcast.title(), broadcast.body());
         FanOutResult result = deliverNotification(notification, id, now);
         reply(connection.connectionId(), new ServerFrame.Ack(broadcast.clientMsgId(), id, now));
-        LOG.info("broadcast {} by {} to room={} user={} all={}: delivered={} gone={} failed={}", id, connection.user(),
-                broadcast.room(), broadcast.user(), broadcast.all(), result.delivered(), result.gone(), result.failed());
+        LOG.info(
+                "broadcast {} by {} to room={} user={} all={}: delivered={} gone={} failed={}",
+                id,
+                connection.user(),
+                broadcast.room(),
+                broadcast.user(),
+                broadcast.all(),
+                result.delivered(),
+                result.gone(),
+                result.failed());
     }
 
     /**
@@ -905,7 +1100,8 @@ public final class ChatService {
      */
     public FanOutResult notify(Notification notification, String snsMessageId, long publishedAtMillis) {
         metrics.count(Metric.NOTIFICATIONS);
-        FanOutResult result = deliverNotification(notification, MessageIds.derived(publishedAtMillis, snsMessageId), publishedAtMillis);
+        FanOutResult result = deliverNotification(
+                notification, MessageIds.derived(publishedAtMillis, snsMessageId), publishedAtMillis);
         metrics.add(Metric.NOTIFICATIONS_DELIVERED, result.delivered());
         metrics.fanOutSettled();
         return result;
@@ -918,14 +1114,21 @@ public final class ChatService {
      */
     private FanOutResult deliverNotification(Notification notification, String id, long ts) {
         if (notification.user() != null) {
-            boolean stored = store.putInboxItem(notification.user(), InboxItem.notification(id, notification.title(),
-                    notification.body(), ts), inboxRetainUntil(ts));
+            boolean stored = store.putInboxItem(
+                    notification.user(),
+                    InboxItem.notification(id, notification.title(), notification.body(), ts),
+                    inboxRetainUntil(ts));
             if (!stored) {
-                LOG.info("notification {} is in {}'s inbox already (a redelivery): delivered live again", id, notification.user());
+                LOG.info(
+                        "notification {} is in {}'s inbox already (a redelivery): delivered live again",
+                        id,
+                        notification.user());
             }
         }
-        return deliverNotification(notification, bytes(new ServerFrame.Notification(id, notification.title(), notification.body(),
-                ts, notification.user() != null)));
+        return deliverNotification(
+                notification,
+                bytes(new ServerFrame.Notification(
+                        id, notification.title(), notification.body(), ts, notification.user() != null)));
     }
 
     /** Until when an inbox item written at {@code tsMillis} is kept (epoch s); the store rounds up to the end of that UTC day. */
@@ -939,11 +1142,20 @@ public final class ChatService {
      */
     private void inbox(Connection connection, Request.Inbox inbox) {
         Page<InboxItem> page = store.inbox(connection.user(), inbox.after(), inbox.limit());
-        List<ServerFrame.InboxEntry> items = page.items().stream().map(i -> new ServerFrame.InboxEntry(i.id(), i.kind(), i.from(),
-                i.name(), i.text(), i.title(), i.body(), i.ts(), i.seen(), i.read())).toList();
+        List<ServerFrame.InboxEntry> items = page.items().stream()
+                .map(i -> new ServerFrame.InboxEntry(
+                        i.id(), i.kind(), i.from(), i.name(), i.text(), i.title(), i.body(), i.ts(), i.seen(),
+                        i.read()))
+                .toList();
         InboxCounts counts = inbox.after() == null ? store.inboxCounts(connection.user()) : null;
-        reply(connection.connectionId(), InboxPages.fit(items, page.more(), page.next(),
-                counts == null ? null : counts.unread(), counts == null ? null : counts.unseen()));
+        reply(
+                connection.connectionId(),
+                InboxPages.fit(
+                        items,
+                        page.more(),
+                        page.next(),
+                        counts == null ? null : counts.unread(),
+                        counts == null ? null : counts.unseen()));
     }
 
     /**
@@ -954,13 +1166,24 @@ public final class ChatService {
     private void mark(Connection connection, Request.Mark mark) {
         ChatStore.MarkOutcome outcome = store.markInbox(connection.user(), mark.ids(), mark.state());
         if (!outcome.unknown().isEmpty()) {
-            throw new ProtocolException(ErrorCode.NOT_FOUND, outcome.unknown().size() + " of the ids are not in your inbox "
-                    + "(expired after " + config.inboxRetentionDays() + " days, or never yours): " + String.join(", ",
-                    outcome.unknown().subList(0, Math.min(5, outcome.unknown().size()))) + (outcome.unknown().size() > 5 ? ", ..." : "")
-                    + "; nothing was marked: page your inbox for the current ids and mark those", "mark");
+            throw new ProtocolException(
+                    ErrorCode.NOT_FOUND,
+                    outcome.unknown().size() + " of the ids are not in your inbox "
+                            + "(expired after " + config.inboxRetentionDays() + " days, or never yours): "
+                            + String.join(
+                                    ", ",
+                                    outcome.unknown()
+                                            .subList(
+                                                    0,
+                                                    Math.min(
+                                                            5, outcome.unknown().size())))
+                            + (outcome.unknown().size() > 5 ? ", ..." : "")
+                            + "; nothing was marked: page your inbox for the current ids and mark those",
+                    "mark");
         }
         InboxCounts counts = store.inboxCounts(connection.user());
-        ServerFrame.Marked marked = new ServerFrame.Marked(mark.state().wire(), mark.ids(), counts.unread(), counts.unseen());
+        ServerFrame.Marked marked =
+                new ServerFrame.Marked(mark.state().wire(), mark.ids(), counts.unread(), counts.unseen());
         if (outcome.changed().isEmpty()) {
             reply(connection.connectionId(), marked);
             return;
@@ -970,13 +1193,21 @@ public final class ChatService {
         recipients.put(connection.connectionId(), new Member(connection.connectionId(), connection.user()));
         store.connectionsOf(connection.user()).forEach(m -> recipients.putIfAbsent(m.connectionId(), m));
         fanOut.deliver(List.copyOf(recipients.values()), bytes(marked), deadline.get());
-        LOG.info("mark {} of {} by {}: {} changed, unread={}", mark.state().wire(), mark.ids().size(), connection.user(),
-                outcome.changed().size(), counts.unread());
+        LOG.info(
+                "mark {} of {} by {}: {} changed, unread={}",
+                mark.state().wire(),
+                mark.ids().size(),
+                connection.user(),
+                outcome.changed().size(),
+                counts.unread());
     }
 
     private FanOutResult deliverNotification(Notification notification, byte[] frame) {
         if (notification.room() != null) {
-            return deliverToRoom(notification.room(), frame, null,
+            return deliverToRoom(
+                    notification.room(),
+                    frame,
+                    null,
                     store.recipients(notification.room(), null, config.fanoutChunkSize()));
         }
         if (notification.user() != null) {
@@ -1004,7 +1235,8 @@ public final class ChatService {
     /** A chunk of a large fan-out, published by another instance. */
     public FanOutResult deliverChunk(FanOutChunk chunk) {
         List<Member> recipients = ChunkPublisher.recipients(chunk);
-        FanOutResult result = fanOut.deliver(recipients, chunk.frame().getBytes(StandardCharsets.UTF_8), deadline.get());
+        FanOutResult result =
+                fanOut.deliver(recipients, chunk.frame().getBytes(StandardCharsets.UTF_8), deadline.get());
         metrics.count(Metric.CHUNKS_DELIVERED);
         metrics.fanOutSettled();
         return result;
@@ -1044,10 +1276,17 @@ public final class ChatService {
     private void reply(String connectionId, ServerFrame frame) {
         byte[] bytes = bytes(frame);
         if (bytes.length > ServerFrame.MAX_BYTES) {
-            LOG.error("a {} frame of {} bytes for {} is over the {} byte message limit: sent an error frame instead",
-                    frame.type(), bytes.length, connectionId, ServerFrame.MAX_BYTES);
-            bytes = bytes(new ServerFrame.Error(ErrorCode.TOO_LARGE, "the answer (" + frame.type() + ", " + bytes.length
-                    + " bytes) is over API Gateway's 128 KB message limit: ask for less", null));
+            LOG.error(
+                    "a {} frame of {} bytes for {} is over the {} byte message limit: sent an error frame instead",
+                    frame.type(),
+                    bytes.length,
+                    connectionId,
+                    ServerFrame.MAX_BYTES);
+            bytes = bytes(new ServerFrame.Error(
+                    ErrorCode.TOO_LARGE,
+                    "the answer (" + frame.type() + ", " + bytes.length
+                            + " bytes) is over API Gateway's 128 KB message limit: ask for less",
+                    null));
         }
         fanOut.deliver(List.of(new Member(connectionId, null)), bytes, deadline.get());
     }
@@ -1059,8 +1298,11 @@ public final class ChatService {
     private static void requireFits(ServerFrame frame, String action) {
         int size = bytes(frame).length;
         if (size > ServerFrame.MAX_BYTES) {
-            throw new ProtocolException(ErrorCode.TOO_LARGE, "field 'text' makes a frame of " + size + " bytes; at most "
-                    + ServerFrame.MAX_BYTES + " fit API Gateway's message limit: send a shorter text", action);
+            throw new ProtocolException(
+                    ErrorCode.TOO_LARGE,
+                    "field 'text' makes a frame of " + size + " bytes; at most " + ServerFrame.MAX_BYTES
+                            + " fit API Gateway's message limit: send a shorter text",
+                    action);
         }
     }
 

@@ -1,14 +1,13 @@
 package dev.switchboard.core;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
 import dev.switchboard.core.store.Home;
 import dev.switchboard.core.store.Member;
 import dev.switchboard.protocol.FanOutChunk;
 import dev.switchboard.protocol.ShardChunk;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Hands part of a large fan-out to another function instance (SNS → BroadcastHandler on AWS), so
@@ -38,7 +37,9 @@ public interface ChunkPublisher {
             if (m.home() == null) {
                 here.add(m.connectionId());
             } else {
-                elsewhere.computeIfAbsent(m.home().toAttribute(), h -> new ArrayList<>()).add(m.connectionId());
+                elsewhere
+                        .computeIfAbsent(m.home().toAttribute(), h -> new ArrayList<>())
+                        .add(m.connectionId());
             }
         }
         return new FanOutChunk(here, frame, elsewhere.isEmpty() ? null : elsewhere);

@@ -1,12 +1,11 @@
 package dev.switchboard.core;
 
+import dev.switchboard.core.store.SendRate;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import dev.switchboard.core.store.SendRate;
 
 /**
  * Everything a function is configured with, read once from its environment: the process
@@ -55,10 +54,12 @@ public record Config(
      * to it, and the Broadcast function accepts chunks from it alone (never from the public topic).
      */
     public static final String FANOUT_TOPIC_ARN = "SWITCHBOARD_FANOUT_TOPIC_ARN";
+
     public static final String DEV_AUTH = "SWITCHBOARD_DEV_AUTH";
     public static final String JWT_SECRET = "SWITCHBOARD_JWT_SECRET";
     /** The shortest HS256 secret accepted, in bytes (UTF-8): 256 bits, RFC 7518 section 3.2. */
     public static final int MIN_JWT_SECRET_BYTES = 32;
+
     public static final String JWKS_URL = "SWITCHBOARD_JWKS_URL";
     public static final String JWT_ISSUER = "SWITCHBOARD_JWT_ISSUER";
     public static final String JWT_AUDIENCE = "SWITCHBOARD_JWT_AUDIENCE";
@@ -102,6 +103,7 @@ public record Config(
      * of that UTC day. Default 30.
      */
     public static final String INBOX_RETENTION_DAYS = "SWITCHBOARD_INBOX_RETENTION_DAYS";
+
     public static final String REGION = "AWS_REGION";
     /**
      * The regions one stack runs in over one DynamoDB global table ({@code ,}-separated, the
@@ -118,22 +120,48 @@ public record Config(
     /** Variables a function cannot start without: the template must set each. */
     public static final List<String> REQUIRED = List.of(TABLE, MANAGEMENT_ENDPOINT);
     /** Variables with a default (or off when empty). */
-    public static final List<String> OPTIONAL = List.of(FANOUT_TOPIC_ARN, DEV_AUTH,
-            JWT_SECRET, JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, PRESENCE_MAX_MEMBERS, FANOUT_CHUNK_SIZE,
-            FANOUT_CONCURRENCY, ALL_SHARDS, CONNECTION_TTL_SECONDS, MESSAGE_RETENTION_DAYS, MAX_TEXT_LENGTH,
-            MAX_ROOMS_PER_CONNECTION, HISTORY_PAGE_LIMIT, SEND_RATE_PER_SECOND, SEND_BURST, DIRECT_POLICY,
-            MAX_CONNECTIONS_PER_USER, ROOMS_CLAIM, PUBLIC_ROOMS, USER_CLAIM, NAME_CLAIM, TOKEN_LEEWAY_SECONDS, INBOX_RETENTION_DAYS,
-            REGION, METRICS_NAMESPACE, SERVICE_NAME, REGIONS);
+    public static final List<String> OPTIONAL = List.of(
+            FANOUT_TOPIC_ARN,
+            DEV_AUTH,
+            JWT_SECRET,
+            JWKS_URL,
+            JWT_ISSUER,
+            JWT_AUDIENCE,
+            PRESENCE_MAX_MEMBERS,
+            FANOUT_CHUNK_SIZE,
+            FANOUT_CONCURRENCY,
+            ALL_SHARDS,
+            CONNECTION_TTL_SECONDS,
+            MESSAGE_RETENTION_DAYS,
+            MAX_TEXT_LENGTH,
+            MAX_ROOMS_PER_CONNECTION,
+            HISTORY_PAGE_LIMIT,
+            SEND_RATE_PER_SECOND,
+            SEND_BURST,
+            DIRECT_POLICY,
+            MAX_CONNECTIONS_PER_USER,
+            ROOMS_CLAIM,
+            PUBLIC_ROOMS,
+            USER_CLAIM,
+            NAME_CLAIM,
+            TOKEN_LEEWAY_SECONDS,
+            INBOX_RETENTION_DAYS,
+            REGION,
+            METRICS_NAMESPACE,
+            SERVICE_NAME,
+            REGIONS);
 
     /** Reads the configuration; fails naming the variable that is missing or malformed. */
     public static Config fromEnv(Map<String, String> env) {
         int sendRate = integer(env, SEND_RATE_PER_SECOND, 10);
         int sendBurst = integer(env, SEND_BURST, 20);
         if (sendRate < 0) {
-            throw new IllegalStateException("Environment variable " + SEND_RATE_PER_SECOND + " must be 0 (off) or more, got " + sendRate);
+            throw new IllegalStateException(
+                    "Environment variable " + SEND_RATE_PER_SECOND + " must be 0 (off) or more, got " + sendRate);
         }
         if (sendRate > 0 && sendBurst < 1) {
-            throw new IllegalStateException("Environment variable " + SEND_BURST + " must be 1 or more, got " + sendBurst);
+            throw new IllegalStateException(
+                    "Environment variable " + SEND_BURST + " must be 1 or more, got " + sendBurst);
         }
         DirectPolicy directPolicy;
         try {
@@ -161,19 +189,23 @@ public record Config(
             for (String name : List.of(JWT_ISSUER, JWT_AUDIENCE)) {
                 if (optional(env, name).isEmpty()) {
                     throw new IllegalStateException("Environment variable " + name + " is required with " + JWKS_URL
-                            + ": set the template parameter " + (name.equals(JWT_ISSUER) ? "JwtIssuer (the user pool's "
-                            + "https://cognito-idp.REGION.amazonaws.com/POOL_ID)" : "JwtAudience (the app client id)"));
+                            + ": set the template parameter "
+                            + (name.equals(JWT_ISSUER)
+                                    ? "JwtIssuer (the user pool's "
+                                            + "https://cognito-idp.REGION.amazonaws.com/POOL_ID)"
+                                    : "JwtAudience (the app client id)"));
                 }
             }
         }
         int inboxRetentionDays = integer(env, INBOX_RETENTION_DAYS, 30);
         if (inboxRetentionDays < 1) {
-            throw new IllegalStateException("Environment variable " + INBOX_RETENTION_DAYS + " must be 1 or more (days), got "
-                    + inboxRetentionDays);
+            throw new IllegalStateException("Environment variable " + INBOX_RETENTION_DAYS
+                    + " must be 1 or more (days), got " + inboxRetentionDays);
         }
         int leeway = integer(env, TOKEN_LEEWAY_SECONDS, 30);
         if (leeway < 0) {
-            throw new IllegalStateException("Environment variable " + TOKEN_LEEWAY_SECONDS + " must be 0 or more, got " + leeway);
+            throw new IllegalStateException(
+                    "Environment variable " + TOKEN_LEEWAY_SECONDS + " must be 0 or more, got " + leeway);
         }
         return new Config(
                 required(env, TABLE),
@@ -218,8 +250,12 @@ public record Config(
     }
 
     private static List<String> regions(Map<String, String> env) {
-        List<String> regions = optional(env, REGIONS).map(v -> java.util.Arrays.stream(v.split(","))
-                .map(String::trim).filter(r -> !r.isEmpty()).toList()).orElse(List.of());
+        List<String> regions = optional(env, REGIONS)
+                .map(v -> java.util.Arrays.stream(v.split(","))
+                        .map(String::trim)
+                        .filter(r -> !r.isEmpty())
+                        .toList())
+                .orElse(List.of());
         for (String region : regions) {
             if (!region.matches("[a-z0-9-]+")) {
                 throw new IllegalStateException("Environment variable " + REGIONS + ": '" + region
@@ -228,7 +264,8 @@ public record Config(
         }
         if (!regions.isEmpty() && !regions.contains(optional(env, REGION).orElse("us-east-1"))) {
             throw new IllegalStateException("Environment variable " + REGIONS + " (" + String.join(",", regions)
-                    + ") does not list this function's region " + optional(env, REGION).orElse("us-east-1")
+                    + ") does not list this function's region "
+                    + optional(env, REGION).orElse("us-east-1")
                     + ": deploy the stack only to regions of the template parameter ReplicaRegions");
         }
         return List.copyOf(regions);
@@ -239,7 +276,8 @@ public record Config(
      * them; empty when the stack runs in one region ({@link #REGIONS} unset).
      */
     public Optional<dev.switchboard.core.store.Home> home() {
-        return regions.isEmpty() ? Optional.empty()
+        return regions.isEmpty()
+                ? Optional.empty()
                 : Optional.of(new dev.switchboard.core.store.Home(region, managementEndpoint));
     }
 
@@ -248,7 +286,10 @@ public record Config(
         if (value == null) {
             return List.of("lobby");
         }
-        List<String> patterns = java.util.Arrays.stream(value.split(",")).map(String::trim).filter(p -> !p.isEmpty()).toList();
+        List<String> patterns = java.util.Arrays.stream(value.split(","))
+                .map(String::trim)
+                .filter(p -> !p.isEmpty())
+                .toList();
         for (String pattern : patterns) {
             if (!dev.switchboard.core.auth.RoomGrants.isValidPattern(pattern)) {
                 throw new IllegalStateException("Environment variable " + PUBLIC_ROOMS + ": '" + pattern + "' is not "
@@ -264,8 +305,9 @@ public record Config(
     }
 
     private static String required(Map<String, String> env, String name) {
-        return optional(env, name).orElseThrow(() -> new IllegalStateException(
-                "Environment variable " + name + " is not set: set it in template.yaml (the local cloud reads it from there)"));
+        return optional(env, name)
+                .orElseThrow(() -> new IllegalStateException("Environment variable " + name
+                        + " is not set: set it in template.yaml (the local cloud reads it from there)"));
     }
 
     private static Optional<String> optional(Map<String, String> env, String name) {
@@ -274,13 +316,16 @@ public record Config(
     }
 
     private static int integer(Map<String, String> env, String name, int fallback) {
-        return optional(env, name).map(v -> {
-            try {
-                return Integer.parseInt(v);
-            } catch (NumberFormatException e) {
-                throw new IllegalStateException("Environment variable " + name + " must be a whole number, got '" + v + "'");
-            }
-        }).orElse(fallback);
+        return optional(env, name)
+                .map(v -> {
+                    try {
+                        return Integer.parseInt(v);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalStateException(
+                                "Environment variable " + name + " must be a whole number, got '" + v + "'");
+                    }
+                })
+                .orElse(fallback);
     }
 
     private static String stripSlash(String url) {

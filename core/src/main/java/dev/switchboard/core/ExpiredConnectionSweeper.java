@@ -1,5 +1,11 @@
 package dev.switchboard.core;
 
+import dev.switchboard.core.fanout.Deadline;
+import dev.switchboard.core.metrics.InvocationMetrics;
+import dev.switchboard.core.metrics.Metric;
+import dev.switchboard.core.store.ChatStore;
+import dev.switchboard.core.store.Connection;
+import dev.switchboard.core.store.Member;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,16 +13,8 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import dev.switchboard.core.fanout.Deadline;
-import dev.switchboard.core.metrics.InvocationMetrics;
-import dev.switchboard.core.metrics.Metric;
-import dev.switchboard.core.store.ChatStore;
-import dev.switchboard.core.store.Connection;
-import dev.switchboard.core.store.Member;
 
 /**
  * Closes the sockets of connections whose token expired more than the leeway ago. Such a
@@ -77,8 +75,14 @@ public final class ExpiredConnectionSweeper {
     /**
      * @param closers runs the closes of one page in parallel (a {@code DeleteConnection} is one HTTPS round trip)
      */
-    public ExpiredConnectionSweeper(ChatStore store, ChatService chat, ConnectionCloser closer, ExecutorService closers,
-            Config config, Clock clock, InvocationMetrics metrics) {
+    public ExpiredConnectionSweeper(
+            ChatStore store,
+            ChatService chat,
+            ConnectionCloser closer,
+            ExecutorService closers,
+            Config config,
+            Clock clock,
+            InvocationMetrics metrics) {
         this.store = store;
         this.chat = chat;
         this.closer = closer;
@@ -106,15 +110,22 @@ public final class ExpiredConnectionSweeper {
             }
             store.forEachTokenExpiredConnection(shard, cutoff, PAGE_SIZE, members -> {
                 // over a global table every region's connections are listed: each region closes its own
-                List<String> ids = members.stream().filter(m -> m.home() == null || m.home().region().equals(config.region()))
-                        .map(Member::connectionId).toList();
+                List<String> ids = members.stream()
+                        .filter(m -> m.home() == null || m.home().region().equals(config.region()))
+                        .map(Member::connectionId)
+                        .toList();
                 counts[0] += ids.size();
                 if (!until.passed()) {
                     closePage(ids, cutoff, until, counts);
                 }
             });
         }
-        SweepResult result = new SweepResult(counts[0], counts[1], counts[2], counts[3], counts[4],
+        SweepResult result = new SweepResult(
+                counts[0],
+                counts[1],
+                counts[2],
+                counts[3],
+                counts[4],
                 complete && counts[1] + counts[2] + counts[3] + counts[4] == counts[0]);
         if (result.found() > 0) {
             LOG.info("expired connections: {}", result);
@@ -136,7 +147,9 @@ public final class ExpiredConnectionSweeper {
                     counts[1 + o.ordinal()]++;
                 }
             } catch (ExecutionException e) {
-                LOG.warn("closing an expired connection failed (the next run tries again): {}", e.getCause().toString());
+                LOG.warn(
+                        "closing an expired connection failed (the next run tries again): {}",
+                        e.getCause().toString());
                 counts[3]++;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -149,14 +162,16 @@ public final class ExpiredConnectionSweeper {
     private CloseOutcome closeIfStillExpired(String connectionId, long cutoff, Deadline until) {
         // the index is eventually consistent: a refresh a moment ago may not be in it yet
         Optional<Connection> connection = store.connection(connectionId);
-        if (connection.isEmpty() || connection.get().tokenExpiresAt() <= 0 || connection.get().tokenExpiresAt() >= cutoff) {
+        if (connection.isEmpty()
+                || connection.get().tokenExpiresAt() <= 0
+                || connection.get().tokenExpiresAt() >= cutoff) {
             return null;
         }
         CloseOutcome outcome = closer.close(connectionId);
         switch (outcome) {
             case CLOSED -> metrics.count(Metric.CONNECTIONS_EXPIRED_CLOSED);
             case GONE -> chat.disconnect(connectionId, until);
-            case FAILED -> { }
+            case FAILED -> {}
         }
         return outcome;
     }

@@ -18,8 +18,7 @@ public final class LogContext {
     public static final String ROOM = "room";
     public static final String MESSAGE_ID = "messageId";
 
-    private LogContext() {
-    }
+    private LogContext() {}
 
     /** Starts an invocation's fields; null values are left out. */
     public static void begin(String requestId, String function, boolean coldStart, String connectionId) {

@@ -1,18 +1,16 @@
 package dev.switchboard.core;
 
+import dev.switchboard.protocol.ErrorCode;
+import dev.switchboard.protocol.ProtocolException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.function.Supplier;
-
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-
-import dev.switchboard.protocol.ErrorCode;
-import dev.switchboard.protocol.ProtocolException;
 
 /**
  * The opaque paging cursor of {@code who} ({@code next} in a {@code members} frame, {@code after} in
@@ -60,8 +58,12 @@ public final class MemberCursors {
             cipher.init(Cipher.ENCRYPT_MODE, spec(), new GCMParameterSpec(TAG_BITS, nonce));
             cipher.updateAAD(room.getBytes(StandardCharsets.UTF_8));
             byte[] sealed = cipher.doFinal(connectionId.getBytes(StandardCharsets.UTF_8));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(
-                    ByteBuffer.allocate(nonce.length + sealed.length).put(nonce).put(sealed).array());
+            return Base64.getUrlEncoder()
+                    .withoutPadding()
+                    .encodeToString(ByteBuffer.allocate(nonce.length + sealed.length)
+                            .put(nonce)
+                            .put(sealed)
+                            .array());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM is not available in this JVM", e);
         }
@@ -74,8 +76,10 @@ public final class MemberCursors {
      * @throws ProtocolException {@code bad_request} when the cursor is not one this server issued for this room
      */
     public String decode(String room, String cursor) {
-        ProtocolException refused = new ProtocolException(ErrorCode.BAD_REQUEST,
-                "field 'after' must be the 'next' of a members frame of this room: send who without 'after' to start again", "who");
+        ProtocolException refused = new ProtocolException(
+                ErrorCode.BAD_REQUEST,
+                "field 'after' must be the 'next' of a members frame of this room: send who without 'after' to start again",
+                "who");
         if (cursor.length() > MAX_CURSOR_CHARS) {
             throw refused;
         }

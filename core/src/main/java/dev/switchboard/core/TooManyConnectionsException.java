@@ -13,8 +13,12 @@ public final class TooManyConnectionsException extends RuntimeException {
      * @param cap  the connections one user may hold
      */
     public TooManyConnectionsException(String user, int cap) {
-        super("user '" + user + "' already has " + cap + " open connections, the most allowed: close one (another tab or device) and connect again",
-                null, false, false);
+        super(
+                "user '" + user + "' already has " + cap
+                        + " open connections, the most allowed: close one (another tab or device) and connect again",
+                null,
+                false,
+                false);
         this.cap = cap;
     }
 

@@ -3,6 +3,16 @@ package dev.switchboard.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.switchboard.core.auth.Identity;
+import dev.switchboard.core.aws.DynamoChatStore;
+import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
+import dev.switchboard.core.fanout.FanOut;
+import dev.switchboard.core.fanout.FanOutResult;
+import dev.switchboard.protocol.FanOutChunk;
+import dev.switchboard.protocol.Notification;
+import dev.switchboard.protocol.ShardChunk;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -17,23 +27,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-
-import dev.switchboard.core.auth.Identity;
-import dev.switchboard.core.aws.DynamoChatStore;
-import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
-import dev.switchboard.core.fanout.FanOut;
-import dev.switchboard.core.fanout.FanOutResult;
-import dev.switchboard.protocol.FanOutChunk;
-import dev.switchboard.protocol.Notification;
-import dev.switchboard.protocol.ShardChunk;
 
 /**
  * Notifications from SNS: to everyone as one shard chunk per shard, each shard posted page by page
@@ -84,15 +81,29 @@ class ChatServiceBroadcastTest {
     }
 
     ChatService service(Optional<ChunkPublisher> publisher) {
-        Map<String, String> env = new HashMap<>(Map.of(Config.TABLE, TABLE, Config.MANAGEMENT_ENDPOINT, "http://unused",
-                Config.ALL_SHARDS, Integer.toString(SHARDS), Config.FANOUT_CHUNK_SIZE, Integer.toString(CHUNK)));
+        Map<String, String> env = new HashMap<>(Map.of(
+                Config.TABLE,
+                TABLE,
+                Config.MANAGEMENT_ENDPOINT,
+                "http://unused",
+                Config.ALL_SHARDS,
+                Integer.toString(SHARDS),
+                Config.FANOUT_CHUNK_SIZE,
+                Integer.toString(CHUNK)));
         Clock clock = Clock.fixed(Instant.ofEpochMilli(1_764_000_000_000L), ZoneOffset.UTC);
         DynamoChatStore store = new DynamoChatStore(dynamo.client(), TABLE, SHARDS, 7, clock);
-        FanOut fanOut = new FanOut((id, frame) -> {
-            posted.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>())
-                    .add(JsonParser.parseString(new String(frame, StandardCharsets.UTF_8)).getAsJsonObject());
-            return CompletableFuture.completedFuture(PostStatus.DELIVERED);
-        }, id -> { }, 8, pool, 1, 1);
+        FanOut fanOut = new FanOut(
+                (id, frame) -> {
+                    posted.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>())
+                            .add(JsonParser.parseString(new String(frame, StandardCharsets.UTF_8))
+                                    .getAsJsonObject());
+                    return CompletableFuture.completedFuture(PostStatus.DELIVERED);
+                },
+                id -> {},
+                8,
+                pool,
+                1,
+                1);
         return new ChatService(store, fanOut, publisher, Config.fromEnv(env), clock);
     }
 
@@ -107,7 +118,9 @@ class ChatServiceBroadcastTest {
         assertThat(result).isEqualTo(FanOutResult.NONE);
         assertThat(posted).isEmpty();
         assertThat(shards).extracting(ShardChunk::shard).containsExactly(0, 1, 2, 3);
-        assertThat(shards).extracting(ShardChunk::frame).containsOnly(shards.get(0).frame());
+        assertThat(shards)
+                .extracting(ShardChunk::frame)
+                .containsOnly(shards.get(0).frame());
         assertThat(shards.get(0).frame()).contains("\"type\":\"notification\"").contains("Maintenance");
     }
 
@@ -123,15 +136,20 @@ class ChatServiceBroadcastTest {
         }
 
         assertThat(delivered).isEqualTo(CONNECTIONS);
-        assertThat(posted).hasSize(CONNECTIONS).allSatisfy((id, frames) -> assertThat(frames).hasSize(1));
-        assertThat(chunks).as("11 connections in 4 shards of pages of 2: some shard has a second page").isNotEmpty()
+        assertThat(posted)
+                .hasSize(CONNECTIONS)
+                .allSatisfy((id, frames) -> assertThat(frames).hasSize(1));
+        assertThat(chunks)
+                .as("11 connections in 4 shards of pages of 2: some shard has a second page")
+                .isNotEmpty()
                 .allSatisfy(c -> assertThat(c.connectionIds()).hasSizeLessThanOrEqualTo(CHUNK));
     }
 
     @Test
     void deliverShard_refusesAShardThisConfigurationDoesNotHave() {
         assertThatThrownBy(() -> chat.deliverShard(new ShardChunk(SHARDS, "{}")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(Config.ALL_SHARDS);
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(Config.ALL_SHARDS);
     }
 
     @Test
@@ -141,11 +159,21 @@ class ChatServiceBroadcastTest {
         chat.notify(toAll(), "sns-4", 1_764_000_000_000L);
 
         assertThat(shards.get(0).frame()).isEqualTo(shards.get(SHARDS).frame());
-        String id = JsonParser.parseString(shards.get(0).frame()).getAsJsonObject().get("id").getAsString();
-        String other = JsonParser.parseString(shards.get(2 * SHARDS).frame()).getAsJsonObject().get("id").getAsString();
+        String id = JsonParser.parseString(shards.get(0).frame())
+                .getAsJsonObject()
+                .get("id")
+                .getAsString();
+        String other = JsonParser.parseString(shards.get(2 * SHARDS).frame())
+                .getAsJsonObject()
+                .get("id")
+                .getAsString();
         assertThat(id).isNotEqualTo(other);
-        assertThat(JsonParser.parseString(shards.get(0).frame()).getAsJsonObject().get("ts").getAsLong())
-                .as("the publish time, not the delivery's").isEqualTo(1_764_000_000_000L);
+        assertThat(JsonParser.parseString(shards.get(0).frame())
+                        .getAsJsonObject()
+                        .get("ts")
+                        .getAsLong())
+                .as("the publish time, not the delivery's")
+                .isEqualTo(1_764_000_000_000L);
     }
 
     @Test

@@ -3,15 +3,12 @@ package dev.switchboard.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.gson.JsonObject;
+import dev.switchboard.core.auth.Identity;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.google.gson.JsonObject;
-
-import dev.switchboard.core.auth.Identity;
 
 /** {@code direct} under each {@link DirectPolicy}, on DynamoDB Local; what the sender learns is the point. */
 class ChatServiceDirectPolicyTest {
@@ -28,7 +25,8 @@ class ChatServiceDirectPolicyTest {
     }
 
     static String direct(String to, String clientMsgId) {
-        return "{\"action\":\"direct\",\"to\":\"" + to + "\",\"text\":\"psst\",\"clientMsgId\":\"" + clientMsgId + "\"}";
+        return "{\"action\":\"direct\",\"to\":\"" + to + "\",\"text\":\"psst\",\"clientMsgId\":\"" + clientMsgId
+                + "\"}";
     }
 
     /** Everything about a frame but the values that differ per message (id, ts). */
@@ -53,7 +51,8 @@ class ChatServiceDirectPolicyTest {
         assertThat(acks).hasSize(2);
         assertThat(shape(acks.get(0))).isEqualTo(shape(acks.get(1)));
         assertThat(acks.get(1).get("id").getAsString()).hasSize(26);
-        assertThat(framesOf("any-b", "direct")).singleElement()
+        assertThat(framesOf("any-b", "direct"))
+                .singleElement()
                 .satisfies(d -> assertThat(d.get("from").getAsString()).isEqualTo("any-alice"));
     }
 
@@ -71,7 +70,8 @@ class ChatServiceDirectPolicyTest {
         chat.handle("sr-a", direct("sr-carol", "s2"));
         chat.handle("sr-a", direct("sr-nobody", "s3"));
 
-        assertThat(framesOf("sr-a", "ack")).singleElement()
+        assertThat(framesOf("sr-a", "ack"))
+                .singleElement()
                 .satisfies(a -> assertThat(a.get("clientMsgId").getAsString()).isEqualTo("s1"));
         assertThat(framesOf("sr-b", "direct")).hasSize(1);
         assertThat(framesOf("sr-c", "direct")).isEmpty();
@@ -104,10 +104,12 @@ class ChatServiceDirectPolicyTest {
 
     @Test
     void aPolicyThatDoesNotExist_failsAtStartup_namingTheVariableAndTheChoices() {
-        assertThatThrownBy(() -> Config.fromEnv(Map.of(Config.TABLE, "t", Config.MANAGEMENT_ENDPOINT, "http://x",
-                Config.DIRECT_POLICY, "friends")))
-                .hasMessageContaining(Config.DIRECT_POLICY).hasMessageContaining("any, shared-room or off");
-        assertThat(Config.fromEnv(Map.of(Config.TABLE, "t", Config.MANAGEMENT_ENDPOINT, "http://x")).directPolicy())
+        assertThatThrownBy(() -> Config.fromEnv(Map.of(
+                        Config.TABLE, "t", Config.MANAGEMENT_ENDPOINT, "http://x", Config.DIRECT_POLICY, "friends")))
+                .hasMessageContaining(Config.DIRECT_POLICY)
+                .hasMessageContaining("any, shared-room or off");
+        assertThat(Config.fromEnv(Map.of(Config.TABLE, "t", Config.MANAGEMENT_ENDPOINT, "http://x"))
+                        .directPolicy())
                 .isEqualTo(DirectPolicy.ANY);
     }
 }

@@ -1,5 +1,10 @@
 package dev.switchboard.core;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.switchboard.core.aws.DynamoChatStore;
+import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
+import dev.switchboard.core.fanout.FanOut;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.HashMap;
@@ -11,17 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
-
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-
-import dev.switchboard.core.aws.DynamoChatStore;
-import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
-import dev.switchboard.core.fanout.FanOut;
 
 /**
  * A {@link ChatService} on embedded DynamoDB Local (the table as template.yaml declares it), whose
@@ -72,13 +69,21 @@ public final class ChatServiceFixture implements BeforeAllCallback, AfterAllCall
      * count). Every post is answered {@code DELIVERED} at once.
      */
     public ChatService service(Map<String, String> env, Clock clock) {
-        Map<String, String> all = new HashMap<>(Map.of(Config.TABLE, table, Config.MANAGEMENT_ENDPOINT, "http://unused"));
+        Map<String, String> all =
+                new HashMap<>(Map.of(Config.TABLE, table, Config.MANAGEMENT_ENDPOINT, "http://unused"));
         all.putAll(env);
         DynamoChatStore store = new DynamoChatStore(dynamo.client(), table, 4, 7, clock);
-        FanOut fanOut = new FanOut((id, frame) -> {
-            posted.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(frame);
-            return CompletableFuture.completedFuture(PostStatus.DELIVERED);
-        }, id -> { }, 8, pool, 1, 1);
+        FanOut fanOut = new FanOut(
+                (id, frame) -> {
+                    posted.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>())
+                            .add(frame);
+                    return CompletableFuture.completedFuture(PostStatus.DELIVERED);
+                },
+                id -> {},
+                8,
+                pool,
+                1,
+                1);
         return new ChatService(store, fanOut, Optional.empty(), Config.fromEnv(all), clock);
     }
 
@@ -90,8 +95,10 @@ public final class ChatServiceFixture implements BeforeAllCallback, AfterAllCall
     /** The frames of {@code type} posted to {@code connectionId} so far, oldest first. */
     public List<JsonObject> framesOf(String connectionId, String type) {
         return posts(connectionId).stream()
-                .map(frame -> JsonParser.parseString(new String(frame, StandardCharsets.UTF_8)).getAsJsonObject())
-                .filter(f -> f.get("type").getAsString().equals(type)).toList();
+                .map(frame -> JsonParser.parseString(new String(frame, StandardCharsets.UTF_8))
+                        .getAsJsonObject())
+                .filter(f -> f.get("type").getAsString().equals(type))
+                .toList();
     }
 
     /** The DynamoDB Local client, to look at the table. */

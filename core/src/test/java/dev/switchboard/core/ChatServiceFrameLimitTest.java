@@ -2,19 +2,16 @@ package dev.switchboard.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import dev.switchboard.core.auth.Identity;
+import dev.switchboard.protocol.ServerFrame;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-
-import dev.switchboard.core.auth.Identity;
-import dev.switchboard.protocol.ServerFrame;
 
 /**
  * Every frame the chat service posts fits API Gateway's 128 KB message limit: history pages are cut
@@ -48,9 +45,13 @@ class ChatServiceFrameLimitTest {
         chat.handle("c-reader", "{\"action\":\"join\",\"room\":\"big\"}");
         String text = EURO.repeat(4000);
         for (int i = 0; i < 50; i++) {
-            chat.handle("c-writer", "{\"action\":\"send\",\"room\":\"big\",\"text\":\"" + text + "\",\"clientMsgId\":\"m" + i + "\"}");
+            chat.handle(
+                    "c-writer",
+                    "{\"action\":\"send\",\"room\":\"big\",\"text\":\"" + text + "\",\"clientMsgId\":\"m" + i + "\"}");
         }
-        List<String> sent = framesOf("c-writer", "ack").stream().map(a -> a.get("id").getAsString()).toList();
+        List<String> sent = framesOf("c-writer", "ack").stream()
+                .map(a -> a.get("id").getAsString())
+                .toList();
         assertThat(sent).hasSize(50);
 
         // the default request a joining member makes, then the cursor of each page
@@ -61,17 +62,22 @@ class ChatServiceFrameLimitTest {
             List<JsonObject> history = framesOf("c-reader", "history");
             assertThat(history).as("one answer per request").hasSize(pages + 1);
             JsonObject page = history.get(pages++);
-            page.getAsJsonArray("messages").forEach(m -> received.add(m.getAsJsonObject().get("id").getAsString()));
+            page.getAsJsonArray("messages")
+                    .forEach(m -> received.add(m.getAsJsonObject().get("id").getAsString()));
             if (!page.has("next")) {
                 assertThat(page.get("more").getAsBoolean()).isFalse();
                 break;
             }
             assertThat(page.get("more").getAsBoolean()).isTrue();
-            chat.handle("c-reader", "{\"action\":\"history\",\"room\":\"big\",\"after\":\"" + page.get("next").getAsString() + "\"}");
+            chat.handle(
+                    "c-reader",
+                    "{\"action\":\"history\",\"room\":\"big\",\"after\":\""
+                            + page.get("next").getAsString() + "\"}");
         }
         // 50 × 12,000 bytes is 600,000 bytes: at least five pages of at most 131,072
         assertThat(pages).isGreaterThanOrEqualTo(5);
-        assertThat(fixture.posts("c-reader")).allSatisfy(frame -> assertThat(frame.length).isLessThanOrEqualTo(ServerFrame.MAX_BYTES));
+        assertThat(fixture.posts("c-reader"))
+                .allSatisfy(frame -> assertThat(frame.length).isLessThanOrEqualTo(ServerFrame.MAX_BYTES));
         assertThat(received).containsExactlyElementsOf(sent);
     }
 
@@ -94,10 +100,15 @@ class ChatServiceFrameLimitTest {
         assertThat(messages.getAsJsonArray()).isEmpty();
 
         // within the limit it goes through, and its history page fits
-        chat.handle("c-big", "{\"action\":\"send\",\"room\":\"huge\",\"text\":\"" + "a\u2028".repeat(10_000) + "\",\"clientMsgId\":\"y\"}");
+        chat.handle(
+                "c-big",
+                "{\"action\":\"send\",\"room\":\"huge\",\"text\":\"" + "a\u2028".repeat(10_000)
+                        + "\",\"clientMsgId\":\"y\"}");
         assertThat(framesOf("c-big", "ack")).hasSize(1);
         chat.handle("c-big", "{\"action\":\"history\",\"room\":\"huge\"}");
-        assertThat(framesOf("c-big", "history").get(1).getAsJsonArray("messages")).hasSize(1);
-        assertThat(fixture.posts("c-big")).allSatisfy(frame -> assertThat(frame.length).isLessThanOrEqualTo(ServerFrame.MAX_BYTES));
+        assertThat(framesOf("c-big", "history").get(1).getAsJsonArray("messages"))
+                .hasSize(1);
+        assertThat(fixture.posts("c-big"))
+                .allSatisfy(frame -> assertThat(frame.length).isLessThanOrEqualTo(ServerFrame.MAX_BYTES));
     }
 }

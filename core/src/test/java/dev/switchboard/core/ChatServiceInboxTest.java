@@ -2,6 +2,12 @@ package dev.switchboard.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import dev.switchboard.core.auth.Identity;
+import dev.switchboard.protocol.Notification;
+import dev.switchboard.protocol.ServerFrame;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -9,17 +15,8 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-
-import dev.switchboard.core.auth.Identity;
-import dev.switchboard.protocol.Notification;
-import dev.switchboard.protocol.ServerFrame;
 
 /**
  * The inbox (docs/PROTOCOL.md, "Inbox") through {@link ChatService} on DynamoDB Local: what is
@@ -49,7 +46,8 @@ class ChatServiceInboxTest {
 
     static List<String> ids(JsonObject inbox) {
         List<String> ids = new ArrayList<>();
-        inbox.getAsJsonArray("items").forEach(i -> ids.add(i.getAsJsonObject().get("id").getAsString()));
+        inbox.getAsJsonArray("items")
+                .forEach(i -> ids.add(i.getAsJsonObject().get("id").getAsString()));
         return ids;
     }
 
@@ -80,11 +78,13 @@ class ChatServiceInboxTest {
         assertThat(page.get("more").getAsBoolean()).isFalse();
         JsonArray items = page.getAsJsonArray("items");
         assertThat(items).hasSize(2);
-        JsonObject direct = items.get(0).getAsJsonObject(); // newest first: the DM was sent after the notification's publish time
+        JsonObject direct =
+                items.get(0).getAsJsonObject(); // newest first: the DM was sent after the notification's publish time
         assertThat(direct.get("kind").getAsString()).isEqualTo("direct");
         assertThat(direct.get("from").getAsString()).isEqualTo("off-alice");
         assertThat(direct.get("text").getAsString()).isEqualTo("psst");
-        assertThat(direct.get("id").getAsString()).isEqualTo(framesOf("off-a", "ack").get(0).get("id").getAsString());
+        assertThat(direct.get("id").getAsString())
+                .isEqualTo(framesOf("off-a", "ack").get(0).get("id").getAsString());
         JsonObject notification = items.get(1).getAsJsonObject();
         assertThat(notification.get("kind").getAsString()).isEqualTo("notification");
         assertThat(notification.get("title").getAsString()).isEqualTo("Invoice paid");
@@ -103,8 +103,11 @@ class ChatServiceInboxTest {
         chat.notify(n, "sns-re-1", NOW);
         chat.notify(n, "sns-re-1", NOW);
 
-        assertThat(framesOf("re-b", "notification")).hasSize(2).allSatisfy(f -> assertThat(f.get("inbox").getAsBoolean()).isTrue());
-        assertThat(framesOf("re-b", "notification").get(1)).isEqualTo(framesOf("re-b", "notification").get(0));
+        assertThat(framesOf("re-b", "notification"))
+                .hasSize(2)
+                .allSatisfy(f -> assertThat(f.get("inbox").getAsBoolean()).isTrue());
+        assertThat(framesOf("re-b", "notification").get(1))
+                .isEqualTo(framesOf("re-b", "notification").get(0));
         chat.handle("re-b", "{\"action\":\"inbox\"}");
         assertThat(ids(last("re-b", "inbox"))).hasSize(1);
         assertThat(last("re-b", "inbox").get("unread").getAsLong()).isEqualTo(1);
@@ -116,7 +119,9 @@ class ChatServiceInboxTest {
         chat.connect("room-b", new Identity("room-bob", false), 0);
         chat.handle("room-b", "{\"action\":\"join\",\"room\":\"inbox-room\"}");
         chat.notify(new Notification("inbox-room", null, false, "Room news", ""), "sns-room-1", NOW);
-        assertThat(framesOf("room-b", "notification")).singleElement().satisfies(f -> assertThat(f.has("inbox")).isFalse());
+        assertThat(framesOf("room-b", "notification"))
+                .singleElement()
+                .satisfies(f -> assertThat(f.has("inbox")).isFalse());
         chat.handle("room-b", "{\"action\":\"inbox\"}");
         assertThat(ids(last("room-b", "inbox"))).isEmpty();
     }
@@ -193,7 +198,9 @@ class ChatServiceInboxTest {
         String after = null;
         int pages = 0;
         do {
-            chat.handle("pg-b", "{\"action\":\"inbox\",\"limit\":3" + (after == null ? "" : ",\"after\":\"" + after + "\"") + "}");
+            chat.handle(
+                    "pg-b",
+                    "{\"action\":\"inbox\",\"limit\":3" + (after == null ? "" : ",\"after\":\"" + after + "\"") + "}");
             JsonObject page = last("pg-b", "inbox");
             assertThat(page.has("unread")).as("counts on the first page only").isEqualTo(after == null);
             seen.addAll(ids(page));
@@ -211,8 +218,10 @@ class ChatServiceInboxTest {
         ChatService chat = service(Clock.systemUTC());
         chat.connect("big-b", new Identity("big-bob", false), 0);
         for (int i = 0; i < 12; i++) {
-            chat.notify(new Notification(null, "big-bob", false, "big " + i, "é".repeat(Notification.MAX_BODY)),
-                    "sns-big-" + i, NOW + i);
+            chat.notify(
+                    new Notification(null, "big-bob", false, "big " + i, "é".repeat(Notification.MAX_BODY)),
+                    "sns-big-" + i,
+                    NOW + i);
         }
         chat.handle("big-b", "{\"action\":\"inbox\",\"limit\":50}");
         JsonObject page = last("big-b", "inbox");
@@ -220,15 +229,20 @@ class ChatServiceInboxTest {
         assertThat(page.get("more").getAsBoolean()).isTrue();
         List<String> first = ids(page);
         assertThat(first).isNotEmpty().hasSizeLessThan(12);
-        chat.handle("big-b", "{\"action\":\"inbox\",\"limit\":50,\"after\":\"" + page.get("next").getAsString() + "\"}");
-        assertThat(ids(last("big-b", "inbox"))).doesNotContainAnyElementsOf(first).isNotEmpty();
+        chat.handle(
+                "big-b",
+                "{\"action\":\"inbox\",\"limit\":50,\"after\":\""
+                        + page.get("next").getAsString() + "\"}");
+        assertThat(ids(last("big-b", "inbox")))
+                .doesNotContainAnyElementsOf(first)
+                .isNotEmpty();
     }
 
     @Test
     void expiredItems_leaveThePage_andTheCounts_atTheEndOfTheirDay() {
         Instant sent = Instant.parse("2026-11-01T10:00:00Z");
-        service(Clock.fixed(sent, ZoneOffset.UTC)).notify(new Notification(null, "exp-bob", false, "old", ""), "sns-exp-1",
-                sent.toEpochMilli());
+        service(Clock.fixed(sent, ZoneOffset.UTC))
+                .notify(new Notification(null, "exp-bob", false, "old", ""), "sns-exp-1", sent.toEpochMilli());
         // retention 2 days: kept until the end of 3 November (UTC)
         ChatService lastDay = service(Clock.fixed(Instant.parse("2026-11-03T23:59:00Z"), ZoneOffset.UTC));
         lastDay.connect("exp-b1", new Identity("exp-bob", false), 0);
@@ -248,13 +262,14 @@ class ChatServiceInboxTest {
         ChatService chat = service(Clock.systemUTC());
         chat.connect("bad-b", new Identity("bad-bob", false), 0);
         String[][] cases = {
-                {"{\"action\":\"inbox\",\"limit\":0}", "from 1 to 50"},
-                {"{\"action\":\"inbox\",\"limit\":51}", "from 1 to 50"},
-                {"{\"action\":\"inbox\",\"after\":\"not-a-cursor\"}", "'next' of an inbox frame"},
-                {"{\"action\":\"mark\",\"ids\":[],\"state\":\"read\"}", "1 to 50"},
-                {"{\"action\":\"mark\",\"ids\":[\"x\"],\"state\":\"read\"}", "item ids"},
-                {"{\"action\":\"mark\",\"ids\":[\"01KAX3T8Y9ZC4Q2D7N6B5V8M1P\"],\"state\":\"gone\"}", "\"seen\" or \"read\""},
-                {mark("read", fiftyOneIds()), "at most 50"},
+            {"{\"action\":\"inbox\",\"limit\":0}", "from 1 to 50"},
+            {"{\"action\":\"inbox\",\"limit\":51}", "from 1 to 50"},
+            {"{\"action\":\"inbox\",\"after\":\"not-a-cursor\"}", "'next' of an inbox frame"},
+            {"{\"action\":\"mark\",\"ids\":[],\"state\":\"read\"}", "1 to 50"},
+            {"{\"action\":\"mark\",\"ids\":[\"x\"],\"state\":\"read\"}", "item ids"},
+            {"{\"action\":\"mark\",\"ids\":[\"01KAX3T8Y9ZC4Q2D7N6B5V8M1P\"],\"state\":\"gone\"}", "\"seen\" or \"read\""
+            },
+            {mark("read", fiftyOneIds()), "at most 50"},
         };
         for (String[] c : cases) {
             chat.handle("bad-b", c[0]);

@@ -2,17 +2,15 @@ package dev.switchboard.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.core.auth.Identity;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import dev.switchboard.core.auth.Identity;
 
 /**
  * Typing, receipts and edits in the chat service with a clock the test moves (issue 17): the typing
@@ -45,7 +43,8 @@ class ChatServicePrimitivesTest {
 
     final MovableClock clock = new MovableClock();
     // a cap of 2: the third member makes a room "big"
-    final ChatService chat = fixture.service(Map.of(Config.SEND_RATE_PER_SECOND, "0", Config.PRESENCE_MAX_MEMBERS, "2"), clock);
+    final ChatService chat =
+            fixture.service(Map.of(Config.SEND_RATE_PER_SECOND, "0", Config.PRESENCE_MAX_MEMBERS, "2"), clock);
 
     void member(String connectionId, String user, String room) {
         chat.connect(connectionId, new Identity(user, false), clock.millis());
@@ -69,7 +68,9 @@ class ChatServicePrimitivesTest {
             assertThat(f.get("user").getAsString()).isEqualTo("tann");
             assertThat(f.get("room").getAsString()).isEqualTo("typing-room");
         });
-        assertThat(fixture.framesOf("t-ann", "typing")).as("the typer hears nothing of its own typing").isEmpty();
+        assertThat(fixture.framesOf("t-ann", "typing"))
+                .as("the typer hears nothing of its own typing")
+                .isEmpty();
         assertThat(fixture.framesOf("t-ann", "error")).isEmpty();
     }
 
@@ -85,7 +86,8 @@ class ChatServicePrimitivesTest {
         assertThat(fixture.posts("b-2").size() + fixture.posts("b-3").size()).isEqualTo(before);
         chat.connect("b-out", new Identity("outsider", false), clock.millis());
         chat.handle("b-out", "{\"action\":\"typing\",\"room\":\"typing-big\"}");
-        assertThat(fixture.framesOf("b-out", "error")).singleElement()
+        assertThat(fixture.framesOf("b-out", "error"))
+                .singleElement()
                 .satisfies(e -> assertThat(e.get("code").getAsString()).isEqualTo("not_member"));
     }
 
@@ -100,12 +102,15 @@ class ChatServicePrimitivesTest {
         String second = fixture.framesOf("r-ann", "ack").get(1).get("id").getAsString();
 
         chat.handle("r-bo", "{\"action\":\"read\",\"room\":\"read-room\",\"id\":\"" + second + "\"}");
-        assertThat(fixture.framesOf("r-ann", "receipt")).singleElement()
+        assertThat(fixture.framesOf("r-ann", "receipt"))
+                .singleElement()
                 .satisfies(r -> assertThat(r.get("id").getAsString()).isEqualTo(second));
         clock.millis.addAndGet(10_000); // well past the window: an older receipt would be announced if it moved
         chat.handle("r-bo", "{\"action\":\"read\",\"room\":\"read-room\",\"id\":\"" + first + "\"}");
 
-        assertThat(fixture.framesOf("r-bo", "receipt")).extracting(r -> r.get("id").getAsString()).containsExactly(second, second);
+        assertThat(fixture.framesOf("r-bo", "receipt"))
+                .extracting(r -> r.get("id").getAsString())
+                .containsExactly(second, second);
         assertThat(fixture.framesOf("r-ann", "receipt")).hasSize(1);
     }
 
@@ -118,16 +123,24 @@ class ChatServicePrimitivesTest {
         clock.millis.addAndGet(5);
 
         chat.handle("e-bo", "{\"action\":\"edit\",\"room\":\"edit-room\",\"id\":\"" + id + "\",\"text\":\"mine now\"}");
-        chat.handle("e-ann", "{\"action\":\"edit\",\"room\":\"edit-room\",\"id\":\"" + id + "\",\"text\":\"typo\",\"clientMsgId\":\"e\"}");
+        chat.handle(
+                "e-ann",
+                "{\"action\":\"edit\",\"room\":\"edit-room\",\"id\":\"" + id
+                        + "\",\"text\":\"typo\",\"clientMsgId\":\"e\"}");
 
-        assertThat(fixture.framesOf("e-bo", "error")).singleElement()
+        assertThat(fixture.framesOf("e-bo", "error"))
+                .singleElement()
                 .satisfies(e -> assertThat(e.get("code").getAsString()).isEqualTo("forbidden"));
-        assertThat(fixture.framesOf("e-ann", "ack").get(1).get("id").getAsString()).isEqualTo(id);
-        assertThat(fixture.framesOf("e-ann", "ack").get(1).get("ts").getAsLong()).isEqualTo(clock.millis());
+        assertThat(fixture.framesOf("e-ann", "ack").get(1).get("id").getAsString())
+                .isEqualTo(id);
+        assertThat(fixture.framesOf("e-ann", "ack").get(1).get("ts").getAsLong())
+                .isEqualTo(clock.millis());
         assertThat(fixture.framesOf("e-bo", "edited")).singleElement().satisfies(e -> {
             assertThat(e.get("text").getAsString()).isEqualTo("typo");
             assertThat(e.get("editedAt").getAsLong()).isEqualTo(clock.millis());
         });
-        assertThat(fixture.framesOf("e-ann", "edited")).as("the author has the ack").isEmpty();
+        assertThat(fixture.framesOf("e-ann", "edited"))
+                .as("the author has the ack")
+                .isEmpty();
     }
 }

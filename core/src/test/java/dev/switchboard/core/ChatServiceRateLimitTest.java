@@ -2,18 +2,15 @@ package dev.switchboard.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonObject;
+import dev.switchboard.core.auth.Identity;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.google.gson.JsonObject;
-
-import dev.switchboard.core.auth.Identity;
 
 /** The send limit as the protocol shows it: error frames, nothing stored, other actions untouched. */
 class ChatServiceRateLimitTest {
@@ -38,7 +35,9 @@ class ChatServiceRateLimitTest {
         chat.handle("c-ann", "{\"action\":\"join\",\"room\":\"r\"}");
         chat.handle("c-ben", "{\"action\":\"join\",\"room\":\"r\"}");
         for (int i = 0; i < 7; i++) {
-            chat.handle("c-ann", "{\"action\":\"send\",\"room\":\"r\",\"text\":\"m" + i + "\",\"clientMsgId\":\"a" + i + "\"}");
+            chat.handle(
+                    "c-ann",
+                    "{\"action\":\"send\",\"room\":\"r\",\"text\":\"m" + i + "\",\"clientMsgId\":\"a" + i + "\"}");
         }
         // the join took one token of six
         assertThat(framesOf("c-ann", "ack")).hasSize(5);
@@ -53,7 +52,8 @@ class ChatServiceRateLimitTest {
 
         // the limit is per connection: ben has his own bucket, and the refused sends were not stored
         chat.handle("c-ben", "{\"action\":\"history\",\"room\":\"r\"}");
-        assertThat(framesOf("c-ben", "history").get(0).getAsJsonArray("messages")).hasSize(5);
+        assertThat(framesOf("c-ben", "history").get(0).getAsJsonArray("messages"))
+                .hasSize(5);
     }
 
     @Test
@@ -73,9 +73,17 @@ class ChatServiceRateLimitTest {
                 "{\"action\":\"send\",\"room\":\"q\",\"text\":\"x\"}",
                 "{\"action\":\"direct\",\"to\":\"fay\",\"text\":\"psst\"}");
         refused.forEach(frame -> chat.handle("c-eve", frame));
-        assertThat(framesOf("c-eve", "error")).extracting(e -> e.get("requestAction").getAsString() + ":" + e.get("code").getAsString())
-                .containsExactly("ping:rate_limited", "join:rate_limited", "leave:rate_limited", "history:rate_limited",
-                        "who:rate_limited", "send:rate_limited", "direct:rate_limited");
+        assertThat(framesOf("c-eve", "error"))
+                .extracting(e -> e.get("requestAction").getAsString() + ":"
+                        + e.get("code").getAsString())
+                .containsExactly(
+                        "ping:rate_limited",
+                        "join:rate_limited",
+                        "leave:rate_limited",
+                        "history:rate_limited",
+                        "who:rate_limited",
+                        "send:rate_limited",
+                        "direct:rate_limited");
         // nothing of it happened: still one pong, no members frame, no history, no direct, still in q and not in q2
         assertThat(framesOf("c-eve", "pong")).hasSize(1);
         assertThat(framesOf("c-eve", "members")).isEmpty();
@@ -83,7 +91,8 @@ class ChatServiceRateLimitTest {
         assertThat(framesOf("c-fay", "direct")).isEmpty();
         chat.handle("c-fay", "{\"action\":\"join\",\"room\":\"q\"}");
         chat.handle("c-fay", "{\"action\":\"who\",\"room\":\"q\"}");
-        assertThat(framesOf("c-fay", "members").get(0).getAsJsonArray("users")).extracting(u -> u.getAsString())
+        assertThat(framesOf("c-fay", "members").get(0).getAsJsonArray("users"))
+                .extracting(u -> u.getAsString())
                 .containsExactly("eve", "fay");
     }
 
@@ -100,7 +109,9 @@ class ChatServiceRateLimitTest {
         chat.handle("c-gus", "{\"action\":\"ping\"}");
         chat.refresh("c-gus", "{\"action\":\"refresh\",\"token\":\"t2\"}", verifier);
         assertThat(framesOf("c-gus", "refreshed")).hasSize(1);
-        assertThat(framesOf("c-gus", "error")).extracting(e -> e.get("requestAction").getAsString() + ":" + e.get("code").getAsString())
+        assertThat(framesOf("c-gus", "error"))
+                .extracting(e -> e.get("requestAction").getAsString() + ":"
+                        + e.get("code").getAsString())
                 .containsExactly("refresh:rate_limited");
         assertThat(verified).as("a refused refresh costs no signature check").hasValue(1);
     }
@@ -121,7 +132,8 @@ class ChatServiceRateLimitTest {
     void anUnregisteredConnection_isToldToReconnect_notRateLimited() {
         ChatService chat = service(Map.of());
         chat.handle("c-nobody", "{\"action\":\"send\",\"room\":\"r\",\"text\":\"hi\"}");
-        assertThat(framesOf("c-nobody", "error")).singleElement()
+        assertThat(framesOf("c-nobody", "error"))
+                .singleElement()
                 .satisfies(e -> assertThat(e.get("code").getAsString()).isEqualTo("not_connected"));
     }
 
@@ -132,11 +144,11 @@ class ChatServiceRateLimitTest {
             assertThat(r.perSecond()).isEqualTo(10);
             assertThat(r.burst()).isEqualTo(20);
         });
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Config.fromEnv(Map.of(Config.TABLE, "t",
-                Config.MANAGEMENT_ENDPOINT, "http://x", Config.SEND_RATE_PER_SECOND, "-1")))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Config.fromEnv(Map.of(
+                        Config.TABLE, "t", Config.MANAGEMENT_ENDPOINT, "http://x", Config.SEND_RATE_PER_SECOND, "-1")))
                 .hasMessageContaining(Config.SEND_RATE_PER_SECOND);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Config.fromEnv(Map.of(Config.TABLE, "t",
-                Config.MANAGEMENT_ENDPOINT, "http://x", Config.SEND_BURST, "0")))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Config.fromEnv(
+                        Map.of(Config.TABLE, "t", Config.MANAGEMENT_ENDPOINT, "http://x", Config.SEND_BURST, "0")))
                 .hasMessageContaining(Config.SEND_BURST);
     }
 }

@@ -2,15 +2,12 @@ package dev.switchboard.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonObject;
+import dev.switchboard.core.auth.Identity;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.google.gson.JsonObject;
-
-import dev.switchboard.core.auth.Identity;
 
 /**
  * The chat protocol as one connection's frames drive it (docs/PROTOCOL.md): join, send, the ack
@@ -31,7 +28,8 @@ class ChatServiceTest {
     }
 
     static String send(String room, String text, String clientMsgId) {
-        return "{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + text + "\",\"clientMsgId\":\"" + clientMsgId + "\"}";
+        return "{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + text + "\",\"clientMsgId\":\""
+                + clientMsgId + "\"}";
     }
 
     @Test
@@ -58,7 +56,9 @@ class ChatServiceTest {
         assertThat(message.get("room").getAsString()).isEqualTo("deliver");
         assertThat(message.get("text").getAsString()).isEqualTo("hello");
         assertThat(framesOf("c-bo", "message")).hasSize(1);
-        assertThat(framesOf("c-ann", "message")).as("the sender has the ack, not a copy").isEmpty();
+        assertThat(framesOf("c-ann", "message"))
+                .as("the sender has the ack, not a copy")
+                .isEmpty();
         assertThat(framesOf("c-cy", "message")).as("not a member").isEmpty();
     }
 
@@ -75,10 +75,12 @@ class ChatServiceTest {
 
         List<JsonObject> acks = framesOf("c-dee", "ack");
         assertThat(acks).hasSize(2);
-        assertThat(acks.get(1).get("id").getAsString()).isEqualTo(acks.get(0).get("id").getAsString());
+        assertThat(acks.get(1).get("id").getAsString())
+                .isEqualTo(acks.get(0).get("id").getAsString());
         assertThat(framesOf("c-eli", "message")).hasSize(1);
         chat.handle("c-eli", "{\"action\":\"history\",\"room\":\"retry\"}");
-        assertThat(framesOf("c-eli", "history").get(0).getAsJsonArray("messages")).hasSize(1);
+        assertThat(framesOf("c-eli", "history").get(0).getAsJsonArray("messages"))
+                .hasSize(1);
     }
 
     @Test
@@ -89,13 +91,16 @@ class ChatServiceTest {
         for (int i = 0; i < 5; i++) {
             chat.handle("c-fay", send("resume", "m" + i, "f-" + i));
         }
-        List<String> ids = framesOf("c-fay", "ack").stream().map(a -> a.get("id").getAsString()).toList();
+        List<String> ids = framesOf("c-fay", "ack").stream()
+                .map(a -> a.get("id").getAsString())
+                .toList();
         assertThat(ids).hasSize(5).isSorted(); // ids are time-ordered
 
         chat.handle("c-fay", "{\"action\":\"history\",\"room\":\"resume\",\"after\":\"" + ids.get(1) + "\"}");
 
         JsonObject page = framesOf("c-fay", "history").get(0);
-        assertThat(page.getAsJsonArray("messages").asList()).extracting(m -> m.getAsJsonObject().get("id").getAsString())
+        assertThat(page.getAsJsonArray("messages").asList())
+                .extracting(m -> m.getAsJsonObject().get("id").getAsString())
                 .containsExactlyElementsOf(ids.subList(2, 5));
         assertThat(page.get("more").getAsBoolean()).isFalse();
     }
@@ -107,12 +112,15 @@ class ChatServiceTest {
         chat.handle("c-gus", send("elsewhere", "sneaky", "g-1"));
         chat.handle("c-gus", "{\"action\":\"leave\",\"room\":\"elsewhere\"}");
 
-        assertThat(framesOf("c-gus", "error")).extracting(e -> e.get("requestAction").getAsString() + ":" + e.get("code").getAsString())
+        assertThat(framesOf("c-gus", "error"))
+                .extracting(e -> e.get("requestAction").getAsString() + ":"
+                        + e.get("code").getAsString())
                 .containsExactly("send:not_member", "leave:not_member");
         assertThat(framesOf("c-gus", "ack")).isEmpty();
         chat.handle("c-gus", "{\"action\":\"join\",\"room\":\"elsewhere\"}");
         chat.handle("c-gus", "{\"action\":\"history\",\"room\":\"elsewhere\"}");
-        assertThat(framesOf("c-gus", "history").get(0).getAsJsonArray("messages")).isEmpty();
+        assertThat(framesOf("c-gus", "history").get(0).getAsJsonArray("messages"))
+                .isEmpty();
     }
 
     @Test
@@ -124,9 +132,11 @@ class ChatServiceTest {
         chat.handle("c-hal", "{\"action\":\"join\"}");
 
         List<JsonObject> errors = framesOf("c-hal", "error");
-        assertThat(errors).extracting(e -> e.get("code").getAsString())
+        assertThat(errors)
+                .extracting(e -> e.get("code").getAsString())
                 .containsExactly("bad_json", "unknown_action", "bad_request");
-        assertThat(errors).allSatisfy(e -> assertThat(e.get("message").getAsString()).isNotBlank());
+        assertThat(errors)
+                .allSatisfy(e -> assertThat(e.get("message").getAsString()).isNotBlank());
         assertThat(errors.get(2).get("message").getAsString()).contains("room");
 
         chat.handle("c-hal", "{\"action\":\"ping\"}");
@@ -142,15 +152,18 @@ class ChatServiceTest {
         chat.handle("c-jo", "{\"action\":\"join\",\"room\":\"roster\"}");
         chat.handle("c-ida", "{\"action\":\"who\",\"room\":\"roster\"}");
         assertThat(framesOf("c-ida", "members").get(0).getAsJsonArray("users").asList())
-                .extracting(u -> u.getAsString()).containsExactly("ida", "jo");
+                .extracting(u -> u.getAsString())
+                .containsExactly("ida", "jo");
 
         assertThat(chat.disconnect("c-jo")).containsExactly("roster");
 
         chat.handle("c-ida", "{\"action\":\"who\",\"room\":\"roster\"}");
         assertThat(framesOf("c-ida", "members").get(1).getAsJsonArray("users").asList())
-                .extracting(u -> u.getAsString()).containsExactly("ida");
+                .extracting(u -> u.getAsString())
+                .containsExactly("ida");
         chat.handle("c-jo", "{\"action\":\"ping\"}");
-        assertThat(framesOf("c-jo", "error")).singleElement()
+        assertThat(framesOf("c-jo", "error"))
+                .singleElement()
                 .satisfies(e -> assertThat(e.get("code").getAsString()).isEqualTo("not_connected"));
     }
 }

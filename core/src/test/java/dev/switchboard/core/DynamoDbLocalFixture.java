@@ -23,18 +23,28 @@ public final class DynamoDbLocalFixture implements AutoCloseable {
 
     /** The table as template.yaml's global table declares it: the indexes project {@code home} too. */
     public DynamoDbLocalFixture createGlobalTable(String name) {
-        return createTable(name, java.util.stream.Stream.concat(java.util.Arrays.stream(PROJECTED), java.util.stream.Stream.of("home"))
-                .toArray(String[]::new));
+        return createTable(
+                name,
+                java.util.stream.Stream.concat(java.util.Arrays.stream(PROJECTED), java.util.stream.Stream.of("home"))
+                        .toArray(String[]::new));
     }
 
     private static final String[] PROJECTED = {"connectionId", "user", "expiresAt", "tokenExp"};
 
     private DynamoDbLocalFixture createTable(String name, String[] projected) {
-        client.createTable(b -> b.tableName(name).billingMode(BillingMode.PAY_PER_REQUEST)
-                .attributeDefinitions(attribute("pk"), attribute("sk"), attribute("gsi1pk"), attribute("gsi1sk"),
-                        attribute("gsi2pk"), attribute("gsi2sk"))
+        client.createTable(b -> b.tableName(name)
+                .billingMode(BillingMode.PAY_PER_REQUEST)
+                .attributeDefinitions(
+                        attribute("pk"),
+                        attribute("sk"),
+                        attribute("gsi1pk"),
+                        attribute("gsi1sk"),
+                        attribute("gsi2pk"),
+                        attribute("gsi2sk"))
                 .keySchema(key("pk", KeyType.HASH), key("sk", KeyType.RANGE))
-                .globalSecondaryIndexes(index("byUser", "gsi1pk", "gsi1sk", projected), index("byShard", "gsi2pk", "gsi2sk", projected)));
+                .globalSecondaryIndexes(
+                        index("byUser", "gsi1pk", "gsi1sk", projected),
+                        index("byShard", "gsi2pk", "gsi2sk", projected)));
         return this;
     }
 
@@ -43,7 +53,10 @@ public final class DynamoDbLocalFixture implements AutoCloseable {
     }
 
     private static AttributeDefinition attribute(String name) {
-        return AttributeDefinition.builder().attributeName(name).attributeType(ScalarAttributeType.S).build();
+        return AttributeDefinition.builder()
+                .attributeName(name)
+                .attributeType(ScalarAttributeType.S)
+                .build();
     }
 
     private static KeySchemaElement key(String name, KeyType type) {
@@ -51,7 +64,9 @@ public final class DynamoDbLocalFixture implements AutoCloseable {
     }
 
     private static GlobalSecondaryIndex index(String name, String pk, String sk, String[] projected) {
-        return GlobalSecondaryIndex.builder().indexName(name).keySchema(key(pk, KeyType.HASH), key(sk, KeyType.RANGE))
+        return GlobalSecondaryIndex.builder()
+                .indexName(name)
+                .keySchema(key(pk, KeyType.HASH), key(sk, KeyType.RANGE))
                 .projection(p -> p.projectionType(ProjectionType.INCLUDE).nonKeyAttributes(projected))
                 .build();
     }

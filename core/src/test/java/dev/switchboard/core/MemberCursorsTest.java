@@ -3,16 +3,15 @@ package dev.switchboard.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.switchboard.protocol.ProtocolException;
 import java.util.Base64;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.Test;
-
-import dev.switchboard.protocol.ProtocolException;
 
 class MemberCursorsTest {
 
     static final byte[] KEY = new byte[32];
+
     static {
         for (int i = 0; i < KEY.length; i++) {
             KEY[i] = (byte) (i * 7 + 1);

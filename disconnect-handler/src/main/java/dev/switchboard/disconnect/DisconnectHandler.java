@@ -1,25 +1,23 @@
 package dev.switchboard.disconnect;
 
-import java.util.List;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
-
 import dev.switchboard.core.ChatService;
 import dev.switchboard.core.LogContext;
-import dev.switchboard.core.metrics.InvocationMetrics;
 import dev.switchboard.core.aws.Switchboard;
 import dev.switchboard.core.fanout.Deadline;
+import dev.switchboard.core.metrics.InvocationMetrics;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code $disconnect}: removes the connection and its memberships and tells its rooms. Best effort
  * on AWS (it may never run): TTLs and {@code 410 Gone} during fan-out clean up what it misses.
  */
-public final class DisconnectHandler implements RequestHandler<WebSocketDisconnectEvent, APIGatewayV2WebSocketResponse> {
+public final class DisconnectHandler
+        implements RequestHandler<WebSocketDisconnectEvent, APIGatewayV2WebSocketResponse> {
 
     private static final Logger LOG = LoggerFactory.getLogger(DisconnectHandler.class);
 
@@ -43,15 +41,23 @@ public final class DisconnectHandler implements RequestHandler<WebSocketDisconne
     @Override
     public APIGatewayV2WebSocketResponse handleRequest(WebSocketDisconnectEvent event, Context context) {
         WebSocketDisconnectEvent.RequestContext request = event.getRequestContext();
-        LogContext.begin(context == null ? null : context.getAwsRequestId(), context == null ? null : context.getFunctionName(),
-                metrics.begin(), request.getConnectionId());
+        LogContext.begin(
+                context == null ? null : context.getAwsRequestId(),
+                context == null ? null : context.getFunctionName(),
+                metrics.begin(),
+                request.getConnectionId());
         try {
             // the rooms' leave presence is bounded by what is left of this invocation
-            List<String> rooms = chat.disconnect(request.getConnectionId(),
+            List<String> rooms = chat.disconnect(
+                    request.getConnectionId(),
                     context == null ? Deadline.NONE : Deadline.forInvocation(context.getRemainingTimeInMillis()));
             // the close reason is the client's text: the log layout escapes it
-            LOG.info("$disconnect {} status={} reason={} rooms={}", request.getConnectionId(),
-                    request.getDisconnectStatusCode(), request.getDisconnectReason(), rooms.size());
+            LOG.info(
+                    "$disconnect {} status={} reason={} rooms={}",
+                    request.getConnectionId(),
+                    request.getDisconnectStatusCode(),
+                    request.getDisconnectReason(),
+                    rooms.size());
         } finally {
             metrics.flush(context == null ? null : context.getAwsRequestId());
             LogContext.end();

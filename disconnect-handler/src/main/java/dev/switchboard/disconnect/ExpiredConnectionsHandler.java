@@ -1,18 +1,16 @@
 package dev.switchboard.disconnect;
 
-import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
-
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
-
 import dev.switchboard.core.ExpiredConnectionSweeper;
 import dev.switchboard.core.LogContext;
 import dev.switchboard.core.aws.Switchboard;
 import dev.switchboard.core.fanout.Deadline;
 import dev.switchboard.core.metrics.InvocationMetrics;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The expired-connections sweep, run by an EventBridge schedule (template.yaml:
@@ -23,7 +21,8 @@ import dev.switchboard.core.metrics.InvocationMetrics;
  * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html); nothing
  * in it is read. The result is the run's counts, {@link ExpiredConnectionSweeper.SweepResult}.
  */
-public final class ExpiredConnectionsHandler implements RequestHandler<Map<String, Object>, ExpiredConnectionSweeper.SweepResult> {
+public final class ExpiredConnectionsHandler
+        implements RequestHandler<Map<String, Object>, ExpiredConnectionSweeper.SweepResult> {
 
     /** DeleteConnection calls in flight at once. */
     private static final int CLOSERS = 8;
@@ -56,10 +55,14 @@ public final class ExpiredConnectionsHandler implements RequestHandler<Map<Strin
 
     @Override
     public ExpiredConnectionSweeper.SweepResult handleRequest(Map<String, Object> event, Context context) {
-        LogContext.begin(context == null ? null : context.getAwsRequestId(), context == null ? null : context.getFunctionName(),
-                metrics.begin(), null);
+        LogContext.begin(
+                context == null ? null : context.getAwsRequestId(),
+                context == null ? null : context.getFunctionName(),
+                metrics.begin(),
+                null);
         try {
-            return sweeper.sweep(context == null ? Deadline.NONE : Deadline.forInvocation(context.getRemainingTimeInMillis()));
+            return sweeper.sweep(
+                    context == null ? Deadline.NONE : Deadline.forInvocation(context.getRemainingTimeInMillis()));
         } finally {
             metrics.flush(context == null ? null : context.getAwsRequestId());
             LogContext.end();

@@ -2,17 +2,14 @@ package dev.switchboard.disconnect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.Map;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
-
 import dev.switchboard.core.ChatService;
 import dev.switchboard.core.ChatServiceFixture;
 import dev.switchboard.core.auth.Identity;
 import dev.switchboard.core.metrics.InvocationMetrics;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code $disconnect} from an event as API Gateway sent it:
@@ -40,7 +37,8 @@ class DisconnectHandlerEventTest {
     /** The connection itself is gone too: a frame on it is told to reconnect. */
     static void max_isGone(ChatService chat) {
         chat.handle(CONNECTION, "{\"action\":\"ping\"}");
-        assertThat(fixture.framesOf(CONNECTION, "error")).singleElement()
+        assertThat(fixture.framesOf(CONNECTION, "error"))
+                .singleElement()
                 .satisfies(e -> assertThat(e.get("code").getAsString()).isEqualTo("not_connected"));
     }
 
@@ -53,12 +51,17 @@ class DisconnectHandlerEventTest {
         chat.handle("c-nia", "{\"action\":\"join\",\"room\":\"lounge\"}");
 
         int status = new DisconnectHandler(chat, InvocationMetrics.discarding())
-                .handleRequest(EventLoader.loadEvent(FIXTURE, WebSocketDisconnectEvent.class), null).getStatusCode();
+                .handleRequest(EventLoader.loadEvent(FIXTURE, WebSocketDisconnectEvent.class), null)
+                .getStatusCode();
 
         assertThat(status).isEqualTo(200);
         chat.handle("c-nia", "{\"action\":\"who\",\"room\":\"lounge\"}");
-        assertThat(fixture.framesOf("c-nia", "members").get(0).getAsJsonArray("users").asList())
-                .extracting(u -> u.getAsString()).containsExactly("nia");
+        assertThat(fixture.framesOf("c-nia", "members")
+                        .get(0)
+                        .getAsJsonArray("users")
+                        .asList())
+                .extracting(u -> u.getAsString())
+                .containsExactly("nia");
         max_isGone(chat);
     }
 }

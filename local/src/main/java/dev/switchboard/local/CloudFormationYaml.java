@@ -32,70 +32,87 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 public final class CloudFormationYaml {
 
-  /** Tags whose long form has no {@code Fn::} prefix. */
-  private static final List<String> PLAIN = List.of("Ref", "Condition");
-  /** Tags whose long form is {@code Fn::NAME}. */
-  private static final List<String> FUNCTIONS = List.of("Base64", "Cidr", "FindInMap", "GetAtt", "GetAZs",
-      "ImportValue", "Join", "Length", "Select", "Split", "Sub", "ToJsonString", "Transform",
-      "And", "Equals", "If", "Not", "Or");
+    /** Tags whose long form has no {@code Fn::} prefix. */
+    private static final List<String> PLAIN = List.of("Ref", "Condition");
+    /** Tags whose long form is {@code Fn::NAME}. */
+    private static final List<String> FUNCTIONS = List.of(
+            "Base64",
+            "Cidr",
+            "FindInMap",
+            "GetAtt",
+            "GetAZs",
+            "ImportValue",
+            "Join",
+            "Length",
+            "Select",
+            "Split",
+            "Sub",
+            "ToJsonString",
+            "Transform",
+            "And",
+            "Equals",
+            "If",
+            "Not",
+            "Or");
 
-  private CloudFormationYaml() {}
+    private CloudFormationYaml() {}
 
-  /**
-   * Reads the template at {@code template} (UTF-8).
-   *
-   * @return the top-level mapping (Resources, Parameters, ...), intrinsics in long form
-   * @throws IOException when the file cannot be read, or it holds no top-level mapping (the message
-   *     names the file)
-   * @throws org.yaml.snakeyaml.error.YAMLException when it is not YAML, or uses a tag that is no
-   *     CloudFormation intrinsic
-   */
-  public static Map<String, Object> read(Path template) throws IOException {
-    try (Reader reader = Files.newBufferedReader(template, StandardCharsets.UTF_8)) {
-      Object loaded = new Yaml(new IntrinsicConstructor()).load(reader);
-      if (!(loaded instanceof Map<?, ?> map)) {
-        throw new IOException(template + " is not a CloudFormation template (no top-level mapping): check the path");
-      }
-      @SuppressWarnings("unchecked")
-      Map<String, Object> root = (Map<String, Object>) map;
-      return root;
-    }
-  }
-
-  private static final class IntrinsicConstructor extends SafeConstructor {
-    IntrinsicConstructor() {
-      super(new LoaderOptions());
-      for (String name : PLAIN) {
-        yamlConstructors.put(new Tag("!" + name), new Intrinsic(name));
-      }
-      for (String name : FUNCTIONS) {
-        yamlConstructors.put(new Tag("!" + name), new Intrinsic("Fn::" + name));
-      }
-    }
-
-    private final class Intrinsic extends AbstractConstruct {
-      private final String key;
-
-      Intrinsic(String key) {
-        this.key = key;
-      }
-
-      @Override
-      public Object construct(Node node) {
-        Object value;
-        if (node instanceof ScalarNode scalar) {
-          String text = (String) constructScalar(scalar);
-          // "!GetAtt logicalNameOfResource.attributeName" is the short form of [name, attribute]
-          value = key.equals("Fn::GetAtt") ? List.of(text.split("\\.", 2)) : text;
-        } else if (node instanceof SequenceNode sequence) {
-          value = constructSequence(sequence);
-        } else {
-          value = constructMapping((MappingNode) node);
+    /**
+     * Reads the template at {@code template} (UTF-8).
+     *
+     * @return the top-level mapping (Resources, Parameters, ...), intrinsics in long form
+     * @throws IOException when the file cannot be read, or it holds no top-level mapping (the message
+     *     names the file)
+     * @throws org.yaml.snakeyaml.error.YAMLException when it is not YAML, or uses a tag that is no
+     *     CloudFormation intrinsic
+     */
+    public static Map<String, Object> read(Path template) throws IOException {
+        try (Reader reader = Files.newBufferedReader(template, StandardCharsets.UTF_8)) {
+            Object loaded = new Yaml(new IntrinsicConstructor()).load(reader);
+            if (!(loaded instanceof Map<?, ?> map)) {
+                throw new IOException(
+                        template + " is not a CloudFormation template (no top-level mapping): check the path");
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> root = (Map<String, Object>) map;
+            return root;
         }
-        Map<String, Object> longForm = new LinkedHashMap<>();
-        longForm.put(key, value);
-        return longForm;
-      }
     }
-  }
+
+    private static final class IntrinsicConstructor extends SafeConstructor {
+        IntrinsicConstructor() {
+            super(new LoaderOptions());
+            for (String name : PLAIN) {
+                yamlConstructors.put(new Tag("!" + name), new Intrinsic(name));
+            }
+            for (String name : FUNCTIONS) {
+                yamlConstructors.put(new Tag("!" + name), new Intrinsic("Fn::" + name));
+            }
+        }
+
+        private final class Intrinsic extends AbstractConstruct {
+            private final String key;
+
+            Intrinsic(String key) {
+                this.key = key;
+            }
+
+            @Override
+            public Object construct(Node node) {
+                Object value;
+                if (node instanceof ScalarNode scalar) {
+                    String text = (String) constructScalar(scalar);
+                    // "!GetAtt logicalNameOfResource.attributeName" is the short form of [name, attribute]
+                    value = key.equals("Fn::GetAtt") ? List.of(text.split("\\.", 2)) : text;
+                } else if (node instanceof SequenceNode sequence) {
+                    value = constructSequence(sequence);
+                } else {
+                    value = constructMapping((MappingNode) node);
+                }
+                Map<String, Object> longForm = new LinkedHashMap<>();
+                longForm.put(key, value);
+                return longForm;
+            }
+        }
+    }
 }

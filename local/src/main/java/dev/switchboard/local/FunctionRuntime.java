@@ -8,36 +8,35 @@ package dev.switchboard.local;
  */
 interface FunctionRuntime extends AutoCloseable {
 
-  /** Why an invocation produced no result. */
-  final class InvocationException extends Exception {
-    private static final long serialVersionUID = 1L;
-    private final boolean timeout;
+    /** Why an invocation produced no result. */
+    final class InvocationException extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final boolean timeout;
 
-    InvocationException(String message, Throwable cause, boolean timeout) {
-      super(message, cause);
-      this.timeout = timeout;
+        InvocationException(String message, Throwable cause, boolean timeout) {
+            super(message, cause);
+            this.timeout = timeout;
+        }
+
+        /** True when the function ran out of its {@code Timeout}. */
+        boolean timeout() {
+            return timeout;
+        }
     }
 
-    /** True when the function ran out of its {@code Timeout}. */
-    boolean timeout() {
-      return timeout;
-    }
-  }
+    /** The template's definition of this function. */
+    LocalTemplate.FunctionDef definition();
 
-  /** The template's definition of this function. */
-  LocalTemplate.FunctionDef definition();
+    /**
+     * Invokes the function with an event given as JSON and returns the handler's result as JSON
+     * (null for a void handler or a null result). Blocks until the result, an error or the timeout.
+     *
+     * @param requestId the invocation's request id (Lambda's {@code Lambda-Runtime-Aws-Request-Id})
+     * @throws InvocationException when the handler threw, timed out, or its instance failed to start
+     */
+    String invoke(String eventJson, String requestId) throws InvocationException;
 
-  /**
-   * Invokes the function with an event given as JSON and returns the handler's result as JSON
-   * (null for a void handler or a null result). Blocks until the result, an error or the timeout.
-   *
-   * @param requestId the invocation's request id (Lambda's {@code Lambda-Runtime-Aws-Request-Id})
-   * @throws InvocationException when the handler threw, timed out, or its instance failed to start
-   */
-  String invoke(String eventJson, String requestId) throws InvocationException;
-
-  /** Ends every instance. */
-  @Override
-  default void close() {
-  }
+    /** Ends every instance. */
+    @Override
+    default void close() {}
 }

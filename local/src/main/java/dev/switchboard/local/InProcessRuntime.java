@@ -1,6 +1,5 @@
 package dev.switchboard.local;
 
-import dev.switchboard.logging.Redaction;
 import com.amazonaws.services.lambda.runtime.ClientContext;
 import com.amazonaws.services.lambda.runtime.CognitoIdentity;
 import com.amazonaws.services.lambda.runtime.Context;
@@ -9,6 +8,7 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.amazonaws.services.lambda.runtime.serialization.PojoSerializer;
 import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
 import com.amazonaws.services.lambda.runtime.serialization.factories.JacksonFactory;
+import dev.switchboard.logging.Redaction;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.lang.reflect.InvocationTargetException;
@@ -37,198 +37,237 @@ import org.slf4j.LoggerFactory;
  * client's native library cannot load (see docs/LOCAL.md).
  */
 final class InProcessRuntime implements FunctionRuntime {
-  private static final Logger LOG = LoggerFactory.getLogger(InProcessRuntime.class);
+    private static final Logger LOG = LoggerFactory.getLogger(InProcessRuntime.class);
 
-  private final LocalTemplate.FunctionDef def;
-  private final ExecutorService executor;
-  private final long timeoutMillis;
-  private final ConcurrentLinkedDeque<Instance> idle = new ConcurrentLinkedDeque<>();
-  private final Logger handlerLog;
-  /**
-   * Concurrent invocations (and so instances) per function. Lambda would scale out to many
-   * sandboxes, but on a laptop each new instance pays a whole cold start (SDK clients, class
-   * loading) on the same few cores: a burst of a thousand connects would spend seconds creating
-   * instances. Events wait for a warm one instead. Override with -Dswitchboard.local.maxInstances.
-   */
-  private final Semaphore concurrency = new Semaphore(Integer.getInteger("switchboard.local.maxInstances",
-      Math.max(4, 2 * Runtime.getRuntime().availableProcessors())), true);
+    private final LocalTemplate.FunctionDef def;
+    private final ExecutorService executor;
+    private final long timeoutMillis;
+    private final ConcurrentLinkedDeque<Instance> idle = new ConcurrentLinkedDeque<>();
+    private final Logger handlerLog;
+    /**
+     * Concurrent invocations (and so instances) per function. Lambda would scale out to many
+     * sandboxes, but on a laptop each new instance pays a whole cold start (SDK clients, class
+     * loading) on the same few cores: a burst of a thousand connects would spend seconds creating
+     * instances. Events wait for a warm one instead. Override with -Dswitchboard.local.maxInstances.
+     */
+    private final Semaphore concurrency = new Semaphore(
+            Integer.getInteger(
+                    "switchboard.local.maxInstances",
+                    Math.max(4, 2 * Runtime.getRuntime().availableProcessors())),
+            true);
 
-  InProcessRuntime(LocalTemplate.FunctionDef def, ExecutorService executor, long timeoutMillisOverride) {
-    this.def = def;
-    this.executor = executor;
-    this.timeoutMillis = timeoutMillisOverride > 0 ? timeoutMillisOverride : def.timeoutSeconds() * 1000L;
-    this.handlerLog = LoggerFactory.getLogger("lambda." + def.functionName());
-  }
-
-  @Override
-  public LocalTemplate.FunctionDef definition() {
-    return def;
-  }
-
-  /**
-   * Invokes the function with an event given as JSON and returns the handler's result as JSON
-   * (null for a void handler or a null result).
-   */
-  @Override
-  public String invoke(String eventJson, String requestId) throws InvocationException {
-    try {
-      concurrency.acquire();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InvocationException("interrupted", e, false);
+    InProcessRuntime(LocalTemplate.FunctionDef def, ExecutorService executor, long timeoutMillisOverride) {
+        this.def = def;
+        this.executor = executor;
+        this.timeoutMillis = timeoutMillisOverride > 0 ? timeoutMillisOverride : def.timeoutSeconds() * 1000L;
+        this.handlerLog = LoggerFactory.getLogger("lambda." + def.functionName());
     }
-    try {
-      return invokeOnInstance(eventJson, requestId);
-    } finally {
-      concurrency.release();
-    }
-  }
 
-  private String invokeOnInstance(String eventJson, String requestId) throws InvocationException {
-    Instance instance = idle.pollFirst();
-    if (instance == null) {
-      try {
-        instance = new Instance();
-      } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-        throw new InvocationException(Redaction.redact("cannot initialise " + def.handlerClass() + ": " + e), e, false);
-      }
+    @Override
+    public LocalTemplate.FunctionDef definition() {
+        return def;
     }
-    long deadline = System.currentTimeMillis() + timeoutMillis;
-    Instance running = instance;
-    Future<String> future = executor.submit(() -> running.call(eventJson, new LocalContext(requestId, deadline)));
-    try {
-      String result = future.get(timeoutMillis, TimeUnit.MILLISECONDS);
-      idle.offerFirst(instance);
-      return result;
-    } catch (TimeoutException e) {
-      future.cancel(true);
-      // Lambda resets a sandbox whose invocation timed out: never reuse this instance.
-      throw new InvocationException("Task timed out after " + timeoutMillis / 1000.0 + " seconds", e, true);
-    } catch (ExecutionException e) {
-      idle.offerFirst(instance); // a handler error leaves the sandbox warm, as on Lambda
-      Throwable cause = e.getCause() instanceof InvocationTargetException ite ? ite.getCause() : e.getCause();
-      // Redacted: an exception can quote the event (Jackson cites its input), and a $connect event
-      // carries the client's token in queryStringParameters / headers.
-      handlerLog.error("{} failed: {}", def.functionName(), Redaction.stackTrace(cause));
-      throw new InvocationException(Redaction.redact(String.valueOf(cause)), cause, false);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      future.cancel(true);
-      throw new InvocationException("interrupted", e, false);
-    }
-  }
 
-  /** One warm sandbox: a handler object and its method. */
-  private final class Instance {
-    private final Object handler;
-    private final Method method;
-    private final boolean stream;
-    private final PojoSerializer<Object> input;
-
-    @SuppressWarnings("unchecked")
-    Instance() throws ReflectiveOperationException {
-      ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
-          ? Thread.currentThread().getContextClassLoader() : FunctionRuntime.class.getClassLoader();
-      Class<?> type = Class.forName(def.handlerClass(), true, loader);
-      // Lambda's only way in: the public no-argument constructor; configuration comes from the environment.
-      handler = type.getConstructor().newInstance();
-      stream = handler instanceof RequestStreamHandler && "handleRequest".equals(def.handlerMethod());
-      Method found = null;
-      for (Method m : type.getMethods()) {
-        if (m.getName().equals(def.handlerMethod()) && !m.isBridge() && m.getParameterCount() >= 1
-            && m.getParameterCount() <= 2 && (found == null || found.getParameterTypes()[0] == Object.class)) {
-          found = m;
+    /**
+     * Invokes the function with an event given as JSON and returns the handler's result as JSON
+     * (null for a void handler or a null result).
+     */
+    @Override
+    public String invoke(String eventJson, String requestId) throws InvocationException {
+        try {
+            concurrency.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InvocationException("interrupted", e, false);
         }
-      }
-      if (found == null) {
-        throw new NoSuchMethodException(def.handlerClass() + "::" + def.handlerMethod());
-      }
-      method = found;
-      input = stream ? null : (PojoSerializer<Object>) serializer(method.getParameterTypes()[0]);
+        try {
+            return invokeOnInstance(eventJson, requestId);
+        } finally {
+            concurrency.release();
+        }
     }
 
-    String call(String eventJson, Context context) throws Exception {
-      if (stream) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ((RequestStreamHandler) handler).handleRequest(
-            new ByteArrayInputStream(eventJson.getBytes(StandardCharsets.UTF_8)), out, context);
-        return out.size() == 0 ? null : out.toString(StandardCharsets.UTF_8);
-      }
-      Object event = input.fromJson(eventJson);
-      Object result = method.getParameterCount() == 2 ? method.invoke(handler, event, context)
-          : method.invoke(handler, event);
-      if (result == null) {
-        return null;
-      }
-      @SuppressWarnings("unchecked")
-      PojoSerializer<Object> output = (PojoSerializer<Object>) serializer(result.getClass());
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      output.toJson(result, out);
-      return out.toString(StandardCharsets.UTF_8);
-    }
-  }
-
-  private static PojoSerializer<?> serializer(Class<?> type) {
-    if (LambdaEventSerializers.isLambdaSupportedEvent(type.getName())) {
-      return LambdaEventSerializers.serializerFor(type, type.getClassLoader());
-    }
-    return JacksonFactory.getInstance().getSerializer(type);
-  }
-
-  /** The Lambda context of one invocation. */
-  private final class LocalContext implements Context {
-    private final String requestId;
-    private final long deadline;
-
-    LocalContext(String requestId, long deadline) {
-      this.requestId = requestId;
-      this.deadline = deadline;
+    private String invokeOnInstance(String eventJson, String requestId) throws InvocationException {
+        Instance instance = idle.pollFirst();
+        if (instance == null) {
+            try {
+                instance = new Instance();
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+                throw new InvocationException(
+                        Redaction.redact("cannot initialise " + def.handlerClass() + ": " + e), e, false);
+            }
+        }
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        Instance running = instance;
+        Future<String> future = executor.submit(() -> running.call(eventJson, new LocalContext(requestId, deadline)));
+        try {
+            String result = future.get(timeoutMillis, TimeUnit.MILLISECONDS);
+            idle.offerFirst(instance);
+            return result;
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            // Lambda resets a sandbox whose invocation timed out: never reuse this instance.
+            throw new InvocationException("Task timed out after " + timeoutMillis / 1000.0 + " seconds", e, true);
+        } catch (ExecutionException e) {
+            idle.offerFirst(instance); // a handler error leaves the sandbox warm, as on Lambda
+            Throwable cause = e.getCause() instanceof InvocationTargetException ite ? ite.getCause() : e.getCause();
+            // Redacted: an exception can quote the event (Jackson cites its input), and a $connect event
+            // carries the client's token in queryStringParameters / headers.
+            handlerLog.error("{} failed: {}", def.functionName(), Redaction.stackTrace(cause));
+            throw new InvocationException(Redaction.redact(String.valueOf(cause)), cause, false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            future.cancel(true);
+            throw new InvocationException("interrupted", e, false);
+        }
     }
 
-    @Override public String getAwsRequestId() { return requestId; }
-    @Override public String getLogGroupName() { return "/aws/lambda/" + def.functionName(); }
-    @Override public String getLogStreamName() { return "local/" + def.functionName(); }
-    @Override public String getFunctionName() { return def.functionName(); }
-    @Override public String getFunctionVersion() { return "1"; }
+    /** One warm sandbox: a handler object and its method. */
+    private final class Instance {
+        private final Object handler;
+        private final Method method;
+        private final boolean stream;
+        private final PojoSerializer<Object> input;
 
-    @Override
-    public String getInvokedFunctionArn() {
-      return "arn:aws:lambda:" + def.environment().getOrDefault("AWS_REGION", "us-east-1")
-          + ":000000000000:function:" + def.functionName() + ":live";
+        @SuppressWarnings("unchecked")
+        Instance() throws ReflectiveOperationException {
+            ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
+                    ? Thread.currentThread().getContextClassLoader()
+                    : FunctionRuntime.class.getClassLoader();
+            Class<?> type = Class.forName(def.handlerClass(), true, loader);
+            // Lambda's only way in: the public no-argument constructor; configuration comes from the environment.
+            handler = type.getConstructor().newInstance();
+            stream = handler instanceof RequestStreamHandler && "handleRequest".equals(def.handlerMethod());
+            Method found = null;
+            for (Method m : type.getMethods()) {
+                if (m.getName().equals(def.handlerMethod())
+                        && !m.isBridge()
+                        && m.getParameterCount() >= 1
+                        && m.getParameterCount() <= 2
+                        && (found == null || found.getParameterTypes()[0] == Object.class)) {
+                    found = m;
+                }
+            }
+            if (found == null) {
+                throw new NoSuchMethodException(def.handlerClass() + "::" + def.handlerMethod());
+            }
+            method = found;
+            input = stream ? null : (PojoSerializer<Object>) serializer(method.getParameterTypes()[0]);
+        }
+
+        String call(String eventJson, Context context) throws Exception {
+            if (stream) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                ((RequestStreamHandler) handler)
+                        .handleRequest(
+                                new ByteArrayInputStream(eventJson.getBytes(StandardCharsets.UTF_8)), out, context);
+                return out.size() == 0 ? null : out.toString(StandardCharsets.UTF_8);
+            }
+            Object event = input.fromJson(eventJson);
+            Object result = method.getParameterCount() == 2
+                    ? method.invoke(handler, event, context)
+                    : method.invoke(handler, event);
+            if (result == null) {
+                return null;
+            }
+            @SuppressWarnings("unchecked")
+            PojoSerializer<Object> output = (PojoSerializer<Object>) serializer(result.getClass());
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            output.toJson(result, out);
+            return out.toString(StandardCharsets.UTF_8);
+        }
     }
 
-    @Override public CognitoIdentity getIdentity() { return null; }
-    @Override public ClientContext getClientContext() { return null; }
-
-    @Override
-    public int getRemainingTimeInMillis() {
-      return (int) Math.max(0, deadline - System.currentTimeMillis());
+    private static PojoSerializer<?> serializer(Class<?> type) {
+        if (LambdaEventSerializers.isLambdaSupportedEvent(type.getName())) {
+            return LambdaEventSerializers.serializerFor(type, type.getClassLoader());
+        }
+        return JacksonFactory.getInstance().getSerializer(type);
     }
 
-    @Override public int getMemoryLimitInMB() { return def.memorySize(); }
+    /** The Lambda context of one invocation. */
+    private final class LocalContext implements Context {
+        private final String requestId;
+        private final long deadline;
 
-    @Override
-    public LambdaLogger getLogger() {
-      return new LambdaLogger() {
-        @Override
-        public void log(String message) {
-          handlerLog.info("{}", message.stripTrailing());
+        LocalContext(String requestId, long deadline) {
+            this.requestId = requestId;
+            this.deadline = deadline;
         }
 
         @Override
-        public void log(byte[] message) {
-          log(new String(message, StandardCharsets.UTF_8));
+        public String getAwsRequestId() {
+            return requestId;
         }
-      };
+
+        @Override
+        public String getLogGroupName() {
+            return "/aws/lambda/" + def.functionName();
+        }
+
+        @Override
+        public String getLogStreamName() {
+            return "local/" + def.functionName();
+        }
+
+        @Override
+        public String getFunctionName() {
+            return def.functionName();
+        }
+
+        @Override
+        public String getFunctionVersion() {
+            return "1";
+        }
+
+        @Override
+        public String getInvokedFunctionArn() {
+            return "arn:aws:lambda:" + def.environment().getOrDefault("AWS_REGION", "us-east-1")
+                    + ":000000000000:function:" + def.functionName() + ":live";
+        }
+
+        @Override
+        public CognitoIdentity getIdentity() {
+            return null;
+        }
+
+        @Override
+        public ClientContext getClientContext() {
+            return null;
+        }
+
+        @Override
+        public int getRemainingTimeInMillis() {
+            return (int) Math.max(0, deadline - System.currentTimeMillis());
+        }
+
+        @Override
+        public int getMemoryLimitInMB() {
+            return def.memorySize();
+        }
+
+        @Override
+        public LambdaLogger getLogger() {
+            return new LambdaLogger() {
+                @Override
+                public void log(String message) {
+                    handlerLog.info("{}", message.stripTrailing());
+                }
+
+                @Override
+                public void log(byte[] message) {
+                    log(new String(message, StandardCharsets.UTF_8));
+                }
+            };
+        }
     }
-  }
 
-  @Override
-  public String toString() {
-    return def.functionName() + " (" + def.handlerClass() + ")";
-  }
+    @Override
+    public String toString() {
+        return def.functionName() + " (" + def.handlerClass() + ")";
+    }
 
-  static void logCold(String fn) {
-    LOG.debug("cold start {}", fn);
-  }
+    static void logCold(String fn) {
+        LOG.debug("cold start {}", fn);
+    }
 }

@@ -14,22 +14,41 @@ package dev.switchboard.local;
  *     on the first invocation of an instance (a cold start); null on warm invocations
  * @param status null when the invocation ended normally, else {@code timeout} or {@code error}
  */
-public record InvocationReport(String function, String requestId, int instance, double durationMs,
-    long billedDurationMs, int memorySizeMb, long maxMemoryUsedMb, Double initDurationMs, String status) {
+public record InvocationReport(
+        String function,
+        String requestId,
+        int instance,
+        double durationMs,
+        long billedDurationMs,
+        int memorySizeMb,
+        long maxMemoryUsedMb,
+        Double initDurationMs,
+        String status) {
 
-  /** The REPORT line as Lambda writes it (tab-separated). */
-  public String line() {
-    StringBuilder line = new StringBuilder("REPORT RequestId: ").append(requestId)
-        .append("\tDuration: ").append(String.format(java.util.Locale.ROOT, "%.2f", durationMs)).append(" ms")
-        .append("\tBilled Duration: ").append(billedDurationMs).append(" ms")
-        .append("\tMemory Size: ").append(memorySizeMb).append(" MB")
-        .append("\tMax Memory Used: ").append(maxMemoryUsedMb < 0 ? "-" : Long.toString(maxMemoryUsedMb)).append(" MB");
-    if (initDurationMs != null) {
-      line.append("\tInit Duration: ").append(String.format(java.util.Locale.ROOT, "%.2f", initDurationMs)).append(" ms");
+    /** The REPORT line as Lambda writes it (tab-separated). */
+    public String line() {
+        StringBuilder line = new StringBuilder("REPORT RequestId: ")
+                .append(requestId)
+                .append("\tDuration: ")
+                .append(String.format(java.util.Locale.ROOT, "%.2f", durationMs))
+                .append(" ms")
+                .append("\tBilled Duration: ")
+                .append(billedDurationMs)
+                .append(" ms")
+                .append("\tMemory Size: ")
+                .append(memorySizeMb)
+                .append(" MB")
+                .append("\tMax Memory Used: ")
+                .append(maxMemoryUsedMb < 0 ? "-" : Long.toString(maxMemoryUsedMb))
+                .append(" MB");
+        if (initDurationMs != null) {
+            line.append("\tInit Duration: ")
+                    .append(String.format(java.util.Locale.ROOT, "%.2f", initDurationMs))
+                    .append(" ms");
+        }
+        if (status != null) {
+            line.append("\tStatus: ").append(status);
+        }
+        return line.toString();
     }
-    if (status != null) {
-      line.append("\tStatus: ").append(status);
-    }
-    return line.toString();
-  }
 }

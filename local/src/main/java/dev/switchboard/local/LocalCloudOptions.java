@@ -49,141 +49,296 @@ import java.util.Map;
  *     (tests, which cannot wait minutes; null = the template's rate, as EventBridge does)
  */
 public record LocalCloudOptions(
-    Path template,
-    int port,
-    int dynamoDbPort,
-    int snsPort,
-    String stage,
-    boolean devAuth,
-    String jwtSecret,
-    Duration idleTimeout,
-    Duration maxConnectionAge,
-    Path dynamoDbData,
-    Duration functionTimeout,
-    Duration snsRetryBase,
-    Map<String, String> environment,
-    boolean throttling,
-    boolean dynamoDbFaults,
-    String publicRooms,
-    FunctionMode functionMode,
-    Map<String, Path> functionCode,
-    Duration functionIdleTimeout,
-    boolean prewarmFunctions,
-    Duration functionInitTimeout,
-    boolean serialDispatch,
-    String host,
-    String region,
-    String apiId,
-    java.util.List<String> replicaRegions,
-    java.net.URI dynamoDbEndpoint,
-    Duration schedulePeriod) {
+        Path template,
+        int port,
+        int dynamoDbPort,
+        int snsPort,
+        String stage,
+        boolean devAuth,
+        String jwtSecret,
+        Duration idleTimeout,
+        Duration maxConnectionAge,
+        Path dynamoDbData,
+        Duration functionTimeout,
+        Duration snsRetryBase,
+        Map<String, String> environment,
+        boolean throttling,
+        boolean dynamoDbFaults,
+        String publicRooms,
+        FunctionMode functionMode,
+        Map<String, Path> functionCode,
+        Duration functionIdleTimeout,
+        boolean prewarmFunctions,
+        Duration functionInitTimeout,
+        boolean serialDispatch,
+        String host,
+        String region,
+        String apiId,
+        java.util.List<String> replicaRegions,
+        java.net.URI dynamoDbEndpoint,
+        Duration schedulePeriod) {
 
-  /** How function instances run. */
-  public enum FunctionMode {
-    /**
-     * Each instance is its own process on AWS's runtime interface client and the Lambda Runtime API,
-     * on the code {@code sam build} lays out, frozen between invocations: Lambda's way. The default.
-     */
-    PROCESS,
-    /**
-     * Instances are objects in the local cloud's JVM, built with the handler's no-argument
-     * constructor: shared process, environment and static state, never frozen. For tests whose
-     * handlers record into the test's JVM, and the fallback where the runtime interface client's
-     * native library cannot load.
-     */
-    IN_PROCESS
-  }
-
-  public LocalCloudOptions {
-    environment = Map.copyOf(environment);
-    functionCode = Map.copyOf(functionCode);
-    replicaRegions = java.util.List.copyOf(replicaRegions);
-  }
-
-  public static Builder builder() {
-    return new Builder();
-  }
-
-  /** Defaults: template.yaml, free ports, stage "local", API Gateway's limits. */
-  public static final class Builder {
-    private Path template = Path.of("template.yaml");
-    private int port;
-    private int dynamoDbPort;
-    private int snsPort;
-    private String stage = "local";
-    private boolean devAuth;
-    private String jwtSecret;
-    private Duration idleTimeout = Duration.ofMinutes(10);
-    private Duration maxConnectionAge = Duration.ofHours(2);
-    private Path dynamoDbData;
-    private Duration functionTimeout;
-    private Duration snsRetryBase = Duration.ofSeconds(1);
-    private Map<String, String> environment = Map.of();
-    private boolean throttling;
-    private boolean dynamoDbFaults;
-    private String publicRooms;
-    private FunctionMode functionMode = FunctionMode.PROCESS;
-    private Map<String, Path> functionCode = Map.of();
-    private Duration functionIdleTimeout = Duration.ofMinutes(5);
-    private boolean prewarmFunctions = true;
-    private Duration functionInitTimeout = Duration.ofSeconds(10);
-    private boolean serialDispatch;
-    private String host;
-    private String region = "us-east-1";
-    private String apiId = "localws001";
-    private java.util.List<String> replicaRegions = java.util.List.of();
-    private java.net.URI dynamoDbEndpoint;
-    private Duration schedulePeriod;
-
-    public Builder template(Path v) { template = v; return this; }
-    public Builder port(int v) { port = v; return this; }
-    public Builder dynamoDbPort(int v) { dynamoDbPort = v; return this; }
-    public Builder snsPort(int v) { snsPort = v; return this; }
-    public Builder stage(String v) { stage = v; return this; }
-    public Builder devAuth(boolean v) { devAuth = v; return this; }
-    public Builder jwtSecret(String v) { jwtSecret = v; return this; }
-    public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
-    public Builder maxConnectionAge(Duration v) { maxConnectionAge = v; return this; }
-    public Builder dynamoDbData(Path v) { dynamoDbData = v; return this; }
-    public Builder functionTimeout(Duration v) { functionTimeout = v; return this; }
-    public Builder snsRetryBase(Duration v) { snsRetryBase = v; return this; }
-    public Builder environment(Map<String, String> v) { environment = v; return this; }
-    public Builder throttling(boolean v) { throttling = v; return this; }
-    public Builder dynamoDbFaults(boolean v) { dynamoDbFaults = v; return this; }
-    public Builder publicRooms(String v) { publicRooms = v; return this; }
-    public Builder functionMode(FunctionMode v) { functionMode = v; return this; }
-    public Builder functionCode(Map<String, Path> v) { functionCode = v; return this; }
-    public Builder functionIdleTimeout(Duration v) { functionIdleTimeout = v; return this; }
-    public Builder prewarmFunctions(boolean v) { prewarmFunctions = v; return this; }
-    public Builder functionInitTimeout(Duration v) { functionInitTimeout = v; return this; }
-    public Builder serialDispatch(boolean v) { serialDispatch = v; return this; }
-    public Builder host(String v) { host = v; return this; }
-    public Builder region(String v) { region = v; return this; }
-    public Builder apiId(String v) { apiId = v; return this; }
-    public Builder replicaRegions(java.util.List<String> v) { replicaRegions = v; return this; }
-    public Builder dynamoDbEndpoint(java.net.URI v) { dynamoDbEndpoint = v; return this; }
-
-    /** A builder holding {@code options}' values, to start from them and change a few. */
-    public static Builder from(LocalCloudOptions o) {
-      Builder b = new Builder();
-      b.template = o.template(); b.port = o.port(); b.dynamoDbPort = o.dynamoDbPort(); b.snsPort = o.snsPort();
-      b.stage = o.stage(); b.devAuth = o.devAuth(); b.jwtSecret = o.jwtSecret(); b.idleTimeout = o.idleTimeout();
-      b.maxConnectionAge = o.maxConnectionAge(); b.dynamoDbData = o.dynamoDbData(); b.functionTimeout = o.functionTimeout();
-      b.snsRetryBase = o.snsRetryBase(); b.environment = o.environment(); b.throttling = o.throttling();
-      b.dynamoDbFaults = o.dynamoDbFaults(); b.publicRooms = o.publicRooms(); b.functionMode = o.functionMode();
-      b.functionCode = o.functionCode(); b.functionIdleTimeout = o.functionIdleTimeout();
-      b.prewarmFunctions = o.prewarmFunctions(); b.functionInitTimeout = o.functionInitTimeout();
-      b.serialDispatch = o.serialDispatch(); b.host = o.host(); b.region = o.region(); b.apiId = o.apiId();
-      b.replicaRegions = o.replicaRegions(); b.dynamoDbEndpoint = o.dynamoDbEndpoint(); b.schedulePeriod = o.schedulePeriod();
-      return b;
+    /** How function instances run. */
+    public enum FunctionMode {
+        /**
+         * Each instance is its own process on AWS's runtime interface client and the Lambda Runtime API,
+         * on the code {@code sam build} lays out, frozen between invocations: Lambda's way. The default.
+         */
+        PROCESS,
+        /**
+         * Instances are objects in the local cloud's JVM, built with the handler's no-argument
+         * constructor: shared process, environment and static state, never frozen. For tests whose
+         * handlers record into the test's JVM, and the fallback where the runtime interface client's
+         * native library cannot load.
+         */
+        IN_PROCESS
     }
-    public Builder schedulePeriod(Duration v) { schedulePeriod = v; return this; }
 
-    public LocalCloudOptions build() {
-      return new LocalCloudOptions(template, port, dynamoDbPort, snsPort, stage, devAuth, jwtSecret,
-          idleTimeout, maxConnectionAge, dynamoDbData, functionTimeout, snsRetryBase, environment, throttling,
-          dynamoDbFaults, publicRooms, functionMode, functionCode, functionIdleTimeout, prewarmFunctions,
-          functionInitTimeout, serialDispatch, host, region, apiId, replicaRegions, dynamoDbEndpoint, schedulePeriod);
+    public LocalCloudOptions {
+        environment = Map.copyOf(environment);
+        functionCode = Map.copyOf(functionCode);
+        replicaRegions = java.util.List.copyOf(replicaRegions);
     }
-  }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Defaults: template.yaml, free ports, stage "local", API Gateway's limits. */
+    public static final class Builder {
+        private Path template = Path.of("template.yaml");
+        private int port;
+        private int dynamoDbPort;
+        private int snsPort;
+        private String stage = "local";
+        private boolean devAuth;
+        private String jwtSecret;
+        private Duration idleTimeout = Duration.ofMinutes(10);
+        private Duration maxConnectionAge = Duration.ofHours(2);
+        private Path dynamoDbData;
+        private Duration functionTimeout;
+        private Duration snsRetryBase = Duration.ofSeconds(1);
+        private Map<String, String> environment = Map.of();
+        private boolean throttling;
+        private boolean dynamoDbFaults;
+        private String publicRooms;
+        private FunctionMode functionMode = FunctionMode.PROCESS;
+        private Map<String, Path> functionCode = Map.of();
+        private Duration functionIdleTimeout = Duration.ofMinutes(5);
+        private boolean prewarmFunctions = true;
+        private Duration functionInitTimeout = Duration.ofSeconds(10);
+        private boolean serialDispatch;
+        private String host;
+        private String region = "us-east-1";
+        private String apiId = "localws001";
+        private java.util.List<String> replicaRegions = java.util.List.of();
+        private java.net.URI dynamoDbEndpoint;
+        private Duration schedulePeriod;
+
+        public Builder template(Path v) {
+            template = v;
+            return this;
+        }
+
+        public Builder port(int v) {
+            port = v;
+            return this;
+        }
+
+        public Builder dynamoDbPort(int v) {
+            dynamoDbPort = v;
+            return this;
+        }
+
+        public Builder snsPort(int v) {
+            snsPort = v;
+            return this;
+        }
+
+        public Builder stage(String v) {
+            stage = v;
+            return this;
+        }
+
+        public Builder devAuth(boolean v) {
+            devAuth = v;
+            return this;
+        }
+
+        public Builder jwtSecret(String v) {
+            jwtSecret = v;
+            return this;
+        }
+
+        public Builder idleTimeout(Duration v) {
+            idleTimeout = v;
+            return this;
+        }
+
+        public Builder maxConnectionAge(Duration v) {
+            maxConnectionAge = v;
+            return this;
+        }
+
+        public Builder dynamoDbData(Path v) {
+            dynamoDbData = v;
+            return this;
+        }
+
+        public Builder functionTimeout(Duration v) {
+            functionTimeout = v;
+            return this;
+        }
+
+        public Builder snsRetryBase(Duration v) {
+            snsRetryBase = v;
+            return this;
+        }
+
+        public Builder environment(Map<String, String> v) {
+            environment = v;
+            return this;
+        }
+
+        public Builder throttling(boolean v) {
+            throttling = v;
+            return this;
+        }
+
+        public Builder dynamoDbFaults(boolean v) {
+            dynamoDbFaults = v;
+            return this;
+        }
+
+        public Builder publicRooms(String v) {
+            publicRooms = v;
+            return this;
+        }
+
+        public Builder functionMode(FunctionMode v) {
+            functionMode = v;
+            return this;
+        }
+
+        public Builder functionCode(Map<String, Path> v) {
+            functionCode = v;
+            return this;
+        }
+
+        public Builder functionIdleTimeout(Duration v) {
+            functionIdleTimeout = v;
+            return this;
+        }
+
+        public Builder prewarmFunctions(boolean v) {
+            prewarmFunctions = v;
+            return this;
+        }
+
+        public Builder functionInitTimeout(Duration v) {
+            functionInitTimeout = v;
+            return this;
+        }
+
+        public Builder serialDispatch(boolean v) {
+            serialDispatch = v;
+            return this;
+        }
+
+        public Builder host(String v) {
+            host = v;
+            return this;
+        }
+
+        public Builder region(String v) {
+            region = v;
+            return this;
+        }
+
+        public Builder apiId(String v) {
+            apiId = v;
+            return this;
+        }
+
+        public Builder replicaRegions(java.util.List<String> v) {
+            replicaRegions = v;
+            return this;
+        }
+
+        public Builder dynamoDbEndpoint(java.net.URI v) {
+            dynamoDbEndpoint = v;
+            return this;
+        }
+
+        /** A builder holding {@code options}' values, to start from them and change a few. */
+        public static Builder from(LocalCloudOptions o) {
+            Builder b = new Builder();
+            b.template = o.template();
+            b.port = o.port();
+            b.dynamoDbPort = o.dynamoDbPort();
+            b.snsPort = o.snsPort();
+            b.stage = o.stage();
+            b.devAuth = o.devAuth();
+            b.jwtSecret = o.jwtSecret();
+            b.idleTimeout = o.idleTimeout();
+            b.maxConnectionAge = o.maxConnectionAge();
+            b.dynamoDbData = o.dynamoDbData();
+            b.functionTimeout = o.functionTimeout();
+            b.snsRetryBase = o.snsRetryBase();
+            b.environment = o.environment();
+            b.throttling = o.throttling();
+            b.dynamoDbFaults = o.dynamoDbFaults();
+            b.publicRooms = o.publicRooms();
+            b.functionMode = o.functionMode();
+            b.functionCode = o.functionCode();
+            b.functionIdleTimeout = o.functionIdleTimeout();
+            b.prewarmFunctions = o.prewarmFunctions();
+            b.functionInitTimeout = o.functionInitTimeout();
+            b.serialDispatch = o.serialDispatch();
+            b.host = o.host();
+            b.region = o.region();
+            b.apiId = o.apiId();
+            b.replicaRegions = o.replicaRegions();
+            b.dynamoDbEndpoint = o.dynamoDbEndpoint();
+            b.schedulePeriod = o.schedulePeriod();
+            return b;
+        }
+
+        public Builder schedulePeriod(Duration v) {
+            schedulePeriod = v;
+            return this;
+        }
+
+        public LocalCloudOptions build() {
+            return new LocalCloudOptions(
+                    template,
+                    port,
+                    dynamoDbPort,
+                    snsPort,
+                    stage,
+                    devAuth,
+                    jwtSecret,
+                    idleTimeout,
+                    maxConnectionAge,
+                    dynamoDbData,
+                    functionTimeout,
+                    snsRetryBase,
+                    environment,
+                    throttling,
+                    dynamoDbFaults,
+                    publicRooms,
+                    functionMode,
+                    functionCode,
+                    functionIdleTimeout,
+                    prewarmFunctions,
+                    functionInitTimeout,
+                    serialDispatch,
+                    host,
+                    region,
+                    apiId,
+                    replicaRegions,
+                    dynamoDbEndpoint,
+                    schedulePeriod);
+        }
+    }
 }

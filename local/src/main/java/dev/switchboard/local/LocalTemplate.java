@@ -21,92 +21,99 @@ import java.util.Map;
  * @param schedules the functions' {@code Schedule} events (EventBridge rules)
  */
 public record LocalTemplate(
-    String routeSelectionExpression,
-    Map<String, Route> routes,
-    Map<String, FunctionDef> functions,
-    TableDef table,
-    String topicName,
-    String topicArn,
-    List<String> snsSubscribers,
-    double throttlingRateLimit,
-    int throttlingBurstLimit,
-    List<Topic> topics,
-    List<Queue> queues,
-    Map<String, AsyncInvokeConfig> asyncInvoke,
-    List<Schedule> schedules) {
+        String routeSelectionExpression,
+        Map<String, Route> routes,
+        Map<String, FunctionDef> functions,
+        TableDef table,
+        String topicName,
+        String topicArn,
+        List<String> snsSubscribers,
+        double throttlingRateLimit,
+        int throttlingBurstLimit,
+        List<Topic> topics,
+        List<Queue> queues,
+        Map<String, AsyncInvokeConfig> asyncInvoke,
+        List<Schedule> schedules) {
 
-  /**
-   * A function's {@code Schedule} event: EventBridge invokes it every {@code rate}
-   * (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-schedule.html).
-   *
-   * @param functionId the function's logical id
-   * @param eventName the event's key under {@code Events} (the rule's name)
-   * @param rate the period of {@code rate(N unit)}
-   * @param enabled the event's {@code Enabled} (default true)
-   */
-  public record Schedule(String functionId, String eventName, java.time.Duration rate, boolean enabled) {}
+    /**
+     * A function's {@code Schedule} event: EventBridge invokes it every {@code rate}
+     * (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-schedule.html).
+     *
+     * @param functionId the function's logical id
+     * @param eventName the event's key under {@code Events} (the rule's name)
+     * @param rate the period of {@code rate(N unit)}
+     * @param enabled the event's {@code Enabled} (default true)
+     */
+    public record Schedule(String functionId, String eventName, java.time.Duration rate, boolean enabled) {}
 
-  /** An SNS topic: its local ARN and the logical ids of the functions subscribed to it. */
-  public record Topic(String logicalId, String name, String arn, List<String> subscribers) {}
+    /** An SNS topic: its local ARN and the logical ids of the functions subscribed to it. */
+    public record Topic(String logicalId, String name, String arn, List<String> subscribers) {}
 
-  /** An SQS queue: its local ARN and URL ({@code http://localhost:SNS_PORT/ACCOUNT/NAME}). */
-  public record Queue(String logicalId, String name, String arn, String url) {}
+    /** An SQS queue: its local ARN and URL ({@code http://localhost:SNS_PORT/ACCOUNT/NAME}). */
+    public record Queue(String logicalId, String name, String arn, String url) {}
 
-  /**
-   * A function's {@code EventInvokeConfig}.
-   *
-   * @param maximumRetryAttempts retries after a failed asynchronous invocation (Lambda: 0-2, default 2)
-   * @param onFailureDestination ARN the invocation record goes to once the retries failed, or null
-   */
-  public record AsyncInvokeConfig(int maximumRetryAttempts, String onFailureDestination) {}
+    /**
+     * A function's {@code EventInvokeConfig}.
+     *
+     * @param maximumRetryAttempts retries after a failed asynchronous invocation (Lambda: 0-2, default 2)
+     * @param onFailureDestination ARN the invocation record goes to once the retries failed, or null
+     */
+    public record AsyncInvokeConfig(int maximumRetryAttempts, String onFailureDestination) {}
 
-  /** A route: its key, the function behind its integration, and whether it answers the client. */
-  public record Route(String routeKey, String functionId, boolean twoWay) {}
+    /** A route: its key, the function behind its integration, and whether it answers the client. */
+    public record Route(String routeKey, String functionId, boolean twoWay) {}
 
-  /**
-   * A Lambda function.
-   *
-   * @param handlerClass e.g. {@code dev.switchboard.connect.ConnectHandler}
-   * @param handlerMethod e.g. {@code handleRequest}
-   * @param timeoutSeconds the template's {@code Timeout}
-   * @param memorySize the template's {@code MemorySize}, MB
-   * @param environment the function's environment variables, resolved for this machine
-   * @param reservedConcurrency the template's {@code ReservedConcurrentExecutions}, or -1 when not set
-   */
-  public record FunctionDef(
-      String logicalId,
-      String functionName,
-      String handlerClass,
-      String handlerMethod,
-      int timeoutSeconds,
-      int memorySize,
-      Map<String, String> environment,
-      int reservedConcurrency) {
+    /**
+     * A Lambda function.
+     *
+     * @param handlerClass e.g. {@code dev.switchboard.connect.ConnectHandler}
+     * @param handlerMethod e.g. {@code handleRequest}
+     * @param timeoutSeconds the template's {@code Timeout}
+     * @param memorySize the template's {@code MemorySize}, MB
+     * @param environment the function's environment variables, resolved for this machine
+     * @param reservedConcurrency the template's {@code ReservedConcurrentExecutions}, or -1 when not set
+     */
+    public record FunctionDef(
+            String logicalId,
+            String functionName,
+            String handlerClass,
+            String handlerMethod,
+            int timeoutSeconds,
+            int memorySize,
+            Map<String, String> environment,
+            int reservedConcurrency) {
 
-    /** A function without reserved concurrency. */
-    public FunctionDef(String logicalId, String functionName, String handlerClass, String handlerMethod,
-        int timeoutSeconds, int memorySize, Map<String, String> environment) {
-      this(logicalId, functionName, handlerClass, handlerMethod, timeoutSeconds, memorySize, environment, -1);
+        /** A function without reserved concurrency. */
+        public FunctionDef(
+                String logicalId,
+                String functionName,
+                String handlerClass,
+                String handlerMethod,
+                int timeoutSeconds,
+                int memorySize,
+                Map<String, String> environment) {
+            this(logicalId, functionName, handlerClass, handlerMethod, timeoutSeconds, memorySize, environment, -1);
+        }
     }
-  }
 
-  /**
-   * A DynamoDB table's key schema, indexes and TTL attribute; for an {@code AWS::DynamoDB::GlobalTable},
-   * the regions of its replicas (empty for a regional table). The local cloud stands one DynamoDB
-   * Local table in for every replica.
-   */
-  public record TableDef(
-      String tableName,
-      Map<String, String> attributeTypes,
-      String hashKey,
-      String rangeKey,
-      List<Index> globalSecondaryIndexes,
-      String ttlAttribute,
-      List<String> replicaRegions) {}
+    /**
+     * A DynamoDB table's key schema, indexes and TTL attribute; for an {@code AWS::DynamoDB::GlobalTable},
+     * the regions of its replicas (empty for a regional table). The local cloud stands one DynamoDB
+     * Local table in for every replica.
+     */
+    public record TableDef(
+            String tableName,
+            Map<String, String> attributeTypes,
+            String hashKey,
+            String rangeKey,
+            List<Index> globalSecondaryIndexes,
+            String ttlAttribute,
+            List<String> replicaRegions) {}
 
-  /**
-   * A global secondary index with its projection: type (ALL, KEYS_ONLY, INCLUDE) and, for INCLUDE,
-   * the non-key attributes it copies (empty otherwise).
-   */
-  public record Index(String name, String hashKey, String rangeKey, String projectionType, List<String> nonKeyAttributes) {}
+    /**
+     * A global secondary index with its projection: type (ALL, KEYS_ONLY, INCLUDE) and, for INCLUDE,
+     * the non-key attributes it copies (empty otherwise).
+     */
+    public record Index(
+            String name, String hashKey, String rangeKey, String projectionType, List<String> nonKeyAttributes) {}
 }

@@ -8,36 +8,39 @@ import dev.switchboard.local.metrics.Usage;
  */
 final class MeteredRuntime implements FunctionRuntime {
 
-  private final FunctionRuntime function;
-  private final Usage usage;
+    private final FunctionRuntime function;
+    private final Usage usage;
 
-  MeteredRuntime(FunctionRuntime function, Usage usage) {
-    this.function = function;
-    this.usage = usage;
-  }
-
-  @Override
-  public LocalTemplate.FunctionDef definition() {
-    return function.definition();
-  }
-
-  @Override
-  public String invoke(String eventJson, String requestId) throws InvocationException {
-    long started = System.nanoTime();
-    try {
-      return function.invoke(eventJson, requestId);
-    } finally {
-      usage.invocation(function.definition().functionName(), function.definition().memorySize(), System.nanoTime() - started);
+    MeteredRuntime(FunctionRuntime function, Usage usage) {
+        this.function = function;
+        this.usage = usage;
     }
-  }
 
-  @Override
-  public void close() {
-    function.close();
-  }
+    @Override
+    public LocalTemplate.FunctionDef definition() {
+        return function.definition();
+    }
 
-  /** The function this meters. */
-  FunctionRuntime unwrap() {
-    return function;
-  }
+    @Override
+    public String invoke(String eventJson, String requestId) throws InvocationException {
+        long started = System.nanoTime();
+        try {
+            return function.invoke(eventJson, requestId);
+        } finally {
+            usage.invocation(
+                    function.definition().functionName(),
+                    function.definition().memorySize(),
+                    System.nanoTime() - started);
+        }
+    }
+
+    @Override
+    public void close() {
+        function.close();
+    }
+
+    /** The function this meters. */
+    FunctionRuntime unwrap() {
+        return function;
+    }
 }

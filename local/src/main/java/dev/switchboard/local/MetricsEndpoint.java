@@ -18,33 +18,35 @@ import org.eclipse.jetty.util.Callback;
  */
 final class MetricsEndpoint extends Handler.Wrapper {
 
-  static final String PATH = "/_local/metrics";
+    static final String PATH = "/_local/metrics";
 
-  private final CostReadout readout;
-  private final Usage usage;
+    private final CostReadout readout;
+    private final Usage usage;
 
-  MetricsEndpoint(CostReadout readout, Usage usage, Handler gateway) {
-    super(gateway);
-    this.readout = readout;
-    this.usage = usage;
-  }
-
-  @Override
-  public boolean handle(Request request, Response response, Callback callback) throws Exception {
-    String path = request.getHttpURI().getPath();
-    if (!PATH.equals(path)) {
-      if (path != null && path.contains("/@connections/")) {
-        usage.connectionsCall(System.currentTimeMillis());
-        if ("POST".equals(request.getMethod())) {
-          usage.apiMessage(Math.max(0, request.getLength()));
-        }
-      }
-      return super.handle(request, response, callback);
+    MetricsEndpoint(CostReadout readout, Usage usage, Handler gateway) {
+        super(gateway);
+        this.readout = readout;
+        this.usage = usage;
     }
-    response.setStatus(200);
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-    response.write(true, ByteBuffer.wrap(readout.json(System.currentTimeMillis()).getBytes(StandardCharsets.UTF_8)),
-        callback);
-    return true;
-  }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        String path = request.getHttpURI().getPath();
+        if (!PATH.equals(path)) {
+            if (path != null && path.contains("/@connections/")) {
+                usage.connectionsCall(System.currentTimeMillis());
+                if ("POST".equals(request.getMethod())) {
+                    usage.apiMessage(Math.max(0, request.getLength()));
+                }
+            }
+            return super.handle(request, response, callback);
+        }
+        response.setStatus(200);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.write(
+                true,
+                ByteBuffer.wrap(readout.json(System.currentTimeMillis()).getBytes(StandardCharsets.UTF_8)),
+                callback);
+        return true;
+    }
 }

@@ -9,69 +9,93 @@ import org.slf4j.LoggerFactory;
 
 /** Invokes a route's function with an event and reads its answer; one log line per invocation. */
 final class RouteInvoker {
-  private static final Logger LOG = LoggerFactory.getLogger("switchboard.gateway");
+    private static final Logger LOG = LoggerFactory.getLogger("switchboard.gateway");
 
-  private final Map<String, FunctionRuntime> functions;
+    private final Map<String, FunctionRuntime> functions;
 
-  /** @param functions by the template's logical id */
-  RouteInvoker(Map<String, FunctionRuntime> functions) {
-    this.functions = functions;
-  }
-
-  /** What a route's function answered: an error (failed, timed out, unreadable) or its response object. */
-  record Outcome(String error, JsonObject response) {
-    /** The response's statusCode; 200 when the function returned nothing, as on API Gateway. */
-    int statusCode() {
-      if (response != null && response.has("statusCode") && !response.get("statusCode").isJsonNull()) {
-        return response.get("statusCode").getAsInt();
-      }
-      return 200;
+    /** @param functions by the template's logical id */
+    RouteInvoker(Map<String, FunctionRuntime> functions) {
+        this.functions = functions;
     }
 
-    /** A response header, case-insensitively; null when absent. */
-    String header(String name) {
-      if (response == null || !response.has("headers") || !response.get("headers").isJsonObject()) {
-        return null;
-      }
-      for (Map.Entry<String, JsonElement> e : response.getAsJsonObject("headers").entrySet()) {
-        if (e.getKey().equalsIgnoreCase(name) && !e.getValue().isJsonNull()) {
-          return e.getValue().getAsString();
+    /** What a route's function answered: an error (failed, timed out, unreadable) or its response object. */
+    record Outcome(String error, JsonObject response) {
+        /** The response's statusCode; 200 when the function returned nothing, as on API Gateway. */
+        int statusCode() {
+            if (response != null
+                    && response.has("statusCode")
+                    && !response.get("statusCode").isJsonNull()) {
+                return response.get("statusCode").getAsInt();
+            }
+            return 200;
         }
-      }
-      return null;
+
+        /** A response header, case-insensitively; null when absent. */
+        String header(String name) {
+            if (response == null
+                    || !response.has("headers")
+                    || !response.get("headers").isJsonObject()) {
+                return null;
+            }
+            for (Map.Entry<String, JsonElement> e :
+                    response.getAsJsonObject("headers").entrySet()) {
+                if (e.getKey().equalsIgnoreCase(name) && !e.getValue().isJsonNull()) {
+                    return e.getValue().getAsString();
+                }
+            }
+            return null;
+        }
+
+        /** The response's body; null when absent. */
+        String body() {
+            return response != null
+                            && response.has("body")
+                            && !response.get("body").isJsonNull()
+                    ? response.get("body").getAsString()
+                    : null;
+        }
     }
 
-    /** The response's body; null when absent. */
-    String body() {
-      return response != null && response.has("body") && !response.get("body").isJsonNull()
-          ? response.get("body").getAsString() : null;
+    /** Runs the route's function; never throws: a failure is an {@link Outcome} with an error. */
+    Outcome invoke(LocalTemplate.Route route, GatewayConnection c, JsonObject event, String routeKey) {
+        FunctionRuntime fn = functions.get(route.functionId());
+        String requestId = GatewayEvents.requestId(event);
+        long start = System.nanoTime();
+        try {
+            String out = fn.invoke(event.toString(), requestId);
+            JsonObject response = null;
+            if (out != null) {
+                JsonElement parsed = JsonParser.parseString(out);
+                response = parsed.isJsonObject() ? parsed.getAsJsonObject() : null;
+            }
+            Outcome outcome = new Outcome(null, response);
+            LOG.info(
+                    "{} {} -> {} {} ms status {}",
+                    routeKey,
+                    c.id,
+                    fn.definition().functionName(),
+                    (System.nanoTime() - start) / 1_000_000,
+                    outcome.statusCode());
+            return outcome;
+        } catch (FunctionRuntime.InvocationException e) {
+            LOG.warn(
+                    "{} {} -> {} {} ms {}: {}",
+                    routeKey,
+                    c.id,
+                    fn.definition().functionName(),
+                    (System.nanoTime() - start) / 1_000_000,
+                    e.timeout() ? "TIMEOUT" : "ERROR",
+                    e.getMessage());
+            return new Outcome(e.getMessage(), null);
+        } catch (RuntimeException e) {
+            LOG.warn(
+                    "{} {} -> {} {} ms ERROR: unreadable result",
+                    routeKey,
+                    c.id,
+                    fn.definition().functionName(),
+                    (System.nanoTime() - start) / 1_000_000,
+                    e);
+            return new Outcome(String.valueOf(e), null);
+        }
     }
-  }
-
-  /** Runs the route's function; never throws: a failure is an {@link Outcome} with an error. */
-  Outcome invoke(LocalTemplate.Route route, GatewayConnection c, JsonObject event, String routeKey) {
-    FunctionRuntime fn = functions.get(route.functionId());
-    String requestId = GatewayEvents.requestId(event);
-    long start = System.nanoTime();
-    try {
-      String out = fn.invoke(event.toString(), requestId);
-      JsonObject response = null;
-      if (out != null) {
-        JsonElement parsed = JsonParser.parseString(out);
-        response = parsed.isJsonObject() ? parsed.getAsJsonObject() : null;
-      }
-      Outcome outcome = new Outcome(null, response);
-      LOG.info("{} {} -> {} {} ms status {}", routeKey, c.id, fn.definition().functionName(),
-          (System.nanoTime() - start) / 1_000_000, outcome.statusCode());
-      return outcome;
-    } catch (FunctionRuntime.InvocationException e) {
-      LOG.warn("{} {} -> {} {} ms {}: {}", routeKey, c.id, fn.definition().functionName(),
-          (System.nanoTime() - start) / 1_000_000, e.timeout() ? "TIMEOUT" : "ERROR", e.getMessage());
-      return new Outcome(e.getMessage(), null);
-    } catch (RuntimeException e) {
-      LOG.warn("{} {} -> {} {} ms ERROR: unreadable result", routeKey, c.id, fn.definition().functionName(),
-          (System.nanoTime() - start) / 1_000_000, e);
-      return new Outcome(String.valueOf(e), null);
-    }
-  }
 }

@@ -36,317 +36,333 @@ import org.slf4j.LoggerFactory;
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-making-api-requests-json.html
  */
 final class SqsServer extends Handler.Abstract {
-  private static final Logger LOG = LoggerFactory.getLogger("switchboard.sqs");
-  private static final String TARGET_PREFIX = "AmazonSQS.";
-  private static final int DEFAULT_VISIBILITY_SECONDS = 30;
-  private static final int MAX_WAIT_SECONDS = 20;
+    private static final Logger LOG = LoggerFactory.getLogger("switchboard.sqs");
+    private static final String TARGET_PREFIX = "AmazonSQS.";
+    private static final int DEFAULT_VISIBILITY_SECONDS = 30;
+    private static final int MAX_WAIT_SECONDS = 20;
 
-  private final Map<String, LocalQueue> byName = new LinkedHashMap<>();
-  private final Map<String, LocalQueue> byArn = new LinkedHashMap<>();
+    private final Map<String, LocalQueue> byName = new LinkedHashMap<>();
+    private final Map<String, LocalQueue> byArn = new LinkedHashMap<>();
 
-  SqsServer(List<LocalTemplate.Queue> queues) {
-    for (LocalTemplate.Queue q : queues) {
-      LocalQueue queue = new LocalQueue(q);
-      byName.put(q.name(), queue);
-      byArn.put(q.arn(), queue);
-    }
-  }
-
-  /** Whether {@code arn} is one of these queues. */
-  boolean has(String arn) {
-    return byArn.containsKey(arn);
-  }
-
-  /** Puts a message on the queue with this ARN (what Lambda's destination does); false if there is none. */
-  boolean send(String arn, String body) {
-    LocalQueue queue = byArn.get(arn);
-    if (queue == null) {
-      return false;
-    }
-    queue.add(body);
-    return true;
-  }
-
-  /** Messages in the queue with this ARN, visible or not (tests). */
-  int depth(String arn) {
-    LocalQueue queue = byArn.get(arn);
-    return queue == null ? 0 : queue.depth();
-  }
-
-  @Override
-  public boolean handle(Request request, Response response, Callback callback) throws Exception {
-    String target = request.getHeaders().get("X-Amz-Target");
-    if (target == null || !target.startsWith(TARGET_PREFIX)) {
-      return false;
-    }
-    String operation = target.substring(TARGET_PREFIX.length());
-    JsonObject in;
-    try {
-      JsonElement parsed = JsonParser.parseString(Content.Source.asString(request, StandardCharsets.UTF_8));
-      in = parsed.isJsonObject() ? parsed.getAsJsonObject() : new JsonObject();
-    } catch (JsonParseException e) {
-      error(response, callback, "InvalidParameterValue", "InvalidParameterValue",
-          "the request body is not JSON: send AWS JSON 1.0 as the AWS SDK and CLI do");
-      return true;
-    }
-    try {
-      JsonObject out = switch (operation) {
-        case "ReceiveMessage" -> receive(in);
-        case "DeleteMessage" -> delete(in);
-        case "GetQueueUrl" -> queueUrl(in);
-        case "ListQueues" -> listQueues(in);
-        case "GetQueueAttributes" -> attributes(in);
-        default -> throw new SqsException("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation",
-            "the local SQS endpoint serves ReceiveMessage, DeleteMessage, GetQueueUrl, ListQueues and "
-                + "GetQueueAttributes only, not " + operation);
-      };
-      response.setStatus(200);
-      response.getHeaders().put("Content-Type", "application/x-amz-json-1.0");
-      response.getHeaders().put("x-amzn-RequestId", UUID.randomUUID().toString());
-      Content.Sink.write(response, true, out.toString(), callback);
-    } catch (SqsException e) {
-      error(response, callback, e.code, e.queryCode, e.getMessage());
-    }
-    return true;
-  }
-
-  private JsonObject receive(JsonObject in) throws SqsException, InterruptedException {
-    LocalQueue queue = queue(in);
-    int max = integer(in, "MaxNumberOfMessages", 1);
-    if (max < 1 || max > 10) {
-      throw new SqsException("InvalidParameterValue", "InvalidParameterValue",
-          "MaxNumberOfMessages must be between 1 and 10, got " + max);
-    }
-    int visibility = integer(in, "VisibilityTimeout", DEFAULT_VISIBILITY_SECONDS);
-    int wait = Math.min(integer(in, "WaitTimeSeconds", 0), MAX_WAIT_SECONDS);
-    boolean allAttributes = asks(in, "AttributeNames") || asks(in, "MessageSystemAttributeNames");
-    JsonArray messages = new JsonArray();
-    for (LocalMessage m : queue.receive(max, visibility * 1000L, wait * 1000L)) {
-      JsonObject message = new JsonObject();
-      message.addProperty("MessageId", m.id);
-      message.addProperty("ReceiptHandle", m.receiptHandle);
-      message.addProperty("MD5OfBody", md5(m.body));
-      message.addProperty("Body", m.body);
-      if (allAttributes) {
-        JsonObject attributes = new JsonObject();
-        attributes.addProperty("SentTimestamp", Long.toString(m.sentAt));
-        attributes.addProperty("ApproximateReceiveCount", Integer.toString(m.receiveCount));
-        attributes.addProperty("ApproximateFirstReceiveTimestamp", Long.toString(m.firstReceivedAt));
-        message.add("Attributes", attributes);
-      }
-      messages.add(message);
-    }
-    JsonObject out = new JsonObject();
-    if (!messages.isEmpty()) {
-      out.add("Messages", messages);
-    }
-    return out;
-  }
-
-  private JsonObject delete(JsonObject in) throws SqsException {
-    LocalQueue queue = queue(in);
-    String handle = string(in, "ReceiptHandle");
-    if (handle == null || !queue.delete(handle)) {
-      throw new SqsException("ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid",
-          "the receipt handle is not one this queue gave out: use the ReceiptHandle of a ReceiveMessage answer");
-    }
-    return new JsonObject();
-  }
-
-  private JsonObject queueUrl(JsonObject in) throws SqsException {
-    LocalQueue queue = byName.get(string(in, "QueueName"));
-    if (queue == null) {
-      throw noSuchQueue(string(in, "QueueName"));
-    }
-    JsonObject out = new JsonObject();
-    out.addProperty("QueueUrl", queue.definition.url());
-    return out;
-  }
-
-  private JsonObject listQueues(JsonObject in) {
-    String prefix = string(in, "QueueNamePrefix");
-    JsonArray urls = new JsonArray();
-    byName.forEach((name, queue) -> {
-      if (prefix == null || name.startsWith(prefix)) {
-        urls.add(queue.definition.url());
-      }
-    });
-    JsonObject out = new JsonObject();
-    out.add("QueueUrls", urls);
-    return out;
-  }
-
-  private JsonObject attributes(JsonObject in) throws SqsException {
-    LocalQueue queue = queue(in);
-    int[] counts = queue.counts();
-    JsonObject attributes = new JsonObject();
-    attributes.addProperty("QueueArn", queue.definition.arn());
-    attributes.addProperty("ApproximateNumberOfMessages", Integer.toString(counts[0]));
-    attributes.addProperty("ApproximateNumberOfMessagesNotVisible", Integer.toString(counts[1]));
-    attributes.addProperty("VisibilityTimeout", Integer.toString(DEFAULT_VISIBILITY_SECONDS));
-    JsonObject out = new JsonObject();
-    out.add("Attributes", attributes);
-    return out;
-  }
-
-  /** The queue a request's QueueUrl names: matched by its last path segment, the queue name. */
-  private LocalQueue queue(JsonObject in) throws SqsException {
-    String url = string(in, "QueueUrl");
-    if (url == null) {
-      throw new SqsException("MissingParameter", "MissingParameter", "QueueUrl is required (aws sqs get-queue-url gives it)");
-    }
-    String name = url.substring(url.lastIndexOf('/') + 1);
-    LocalQueue queue = byName.get(name);
-    if (queue == null) {
-      throw noSuchQueue(name);
-    }
-    return queue;
-  }
-
-  private SqsException noSuchQueue(String name) {
-    return new SqsException("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue",
-        "The specified queue " + name + " does not exist: the local cloud has " + byName.keySet()
-            + " (from template.yaml)");
-  }
-
-  private static boolean asks(JsonObject in, String field) {
-    JsonElement names = in.get(field);
-    return names != null && names.isJsonArray() && !names.getAsJsonArray().isEmpty();
-  }
-
-  private static String string(JsonObject in, String field) {
-    JsonElement e = in.get(field);
-    return e != null && e.isJsonPrimitive() ? e.getAsString() : null;
-  }
-
-  private static int integer(JsonObject in, String field, int fallback) throws SqsException {
-    JsonElement e = in.get(field);
-    if (e == null || e.isJsonNull()) {
-      return fallback;
-    }
-    try {
-      return e.getAsInt();
-    } catch (RuntimeException notANumber) {
-      throw new SqsException("InvalidParameterValue", "InvalidParameterValue", field + " must be a whole number");
-    }
-  }
-
-  private static String md5(String body) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(body.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("MD5 is missing from this JVM (every Java SE has it)", e);
-    }
-  }
-
-  /**
-   * An error as SQS's JSON protocol sends it: 400, {@code __type} and {@code message}, and the
-   * query-protocol code in {@code x-amzn-query-error}, which SDKs of the query era map to their
-   * exception types (SQS is "awsQueryCompatible").
-   */
-  private static void error(Response response, Callback callback, String code, String queryCode, String message) {
-    JsonObject body = new JsonObject();
-    body.addProperty("__type", "com.amazonaws.sqs#" + code);
-    body.addProperty("message", message);
-    response.setStatus(400);
-    response.getHeaders().put("Content-Type", "application/x-amz-json-1.0");
-    response.getHeaders().put("x-amzn-query-error", queryCode + ";Sender");
-    Content.Sink.write(response, true, body.toString(), callback);
-  }
-
-  /** A request SQS would refuse. */
-  private static final class SqsException extends Exception {
-    private static final long serialVersionUID = 1L;
-    private final String code;
-    private final String queryCode;
-
-    SqsException(String code, String queryCode, String message) {
-      super(message);
-      this.code = code;
-      this.queryCode = queryCode;
-    }
-  }
-
-  private static final class LocalMessage {
-    final String id = UUID.randomUUID().toString();
-    final String body;
-    final long sentAt = System.currentTimeMillis();
-    String receiptHandle;
-    long visibleAt;
-    int receiveCount;
-    long firstReceivedAt;
-
-    LocalMessage(String body) {
-      this.body = body;
-    }
-  }
-
-  /** One queue: FIFO-ish order (standard queues promise none), visibility timeouts, long polling. */
-  private static final class LocalQueue {
-    final LocalTemplate.Queue definition;
-    private final Deque<LocalMessage> messages = new ArrayDeque<>();
-
-    LocalQueue(LocalTemplate.Queue definition) {
-      this.definition = definition;
+    SqsServer(List<LocalTemplate.Queue> queues) {
+        for (LocalTemplate.Queue q : queues) {
+            LocalQueue queue = new LocalQueue(q);
+            byName.put(q.name(), queue);
+            byArn.put(q.arn(), queue);
+        }
     }
 
-    synchronized void add(String body) {
-      messages.add(new LocalMessage(body));
-      LOG.info("sqs {} <- message ({} in queue)", definition.name(), messages.size());
-      notifyAll();
+    /** Whether {@code arn} is one of these queues. */
+    boolean has(String arn) {
+        return byArn.containsKey(arn);
     }
 
-    synchronized List<LocalMessage> receive(int max, long visibilityMillis, long waitMillis) throws InterruptedException {
-      long deadline = System.currentTimeMillis() + waitMillis;
-      while (true) {
-        long now = System.currentTimeMillis();
-        List<LocalMessage> out = new ArrayList<>();
-        for (LocalMessage m : messages) {
-          if (out.size() == max) {
-            break;
-          }
-          if (m.visibleAt <= now) {
-            m.visibleAt = now + visibilityMillis;
-            m.receiptHandle = UUID.randomUUID().toString();
-            m.receiveCount++;
-            if (m.firstReceivedAt == 0) {
-              m.firstReceivedAt = now;
+    /** Puts a message on the queue with this ARN (what Lambda's destination does); false if there is none. */
+    boolean send(String arn, String body) {
+        LocalQueue queue = byArn.get(arn);
+        if (queue == null) {
+            return false;
+        }
+        queue.add(body);
+        return true;
+    }
+
+    /** Messages in the queue with this ARN, visible or not (tests). */
+    int depth(String arn) {
+        LocalQueue queue = byArn.get(arn);
+        return queue == null ? 0 : queue.depth();
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        String target = request.getHeaders().get("X-Amz-Target");
+        if (target == null || !target.startsWith(TARGET_PREFIX)) {
+            return false;
+        }
+        String operation = target.substring(TARGET_PREFIX.length());
+        JsonObject in;
+        try {
+            JsonElement parsed = JsonParser.parseString(Content.Source.asString(request, StandardCharsets.UTF_8));
+            in = parsed.isJsonObject() ? parsed.getAsJsonObject() : new JsonObject();
+        } catch (JsonParseException e) {
+            error(
+                    response,
+                    callback,
+                    "InvalidParameterValue",
+                    "InvalidParameterValue",
+                    "the request body is not JSON: send AWS JSON 1.0 as the AWS SDK and CLI do");
+            return true;
+        }
+        try {
+            JsonObject out = switch (operation) {
+                case "ReceiveMessage" -> receive(in);
+                case "DeleteMessage" -> delete(in);
+                case "GetQueueUrl" -> queueUrl(in);
+                case "ListQueues" -> listQueues(in);
+                case "GetQueueAttributes" -> attributes(in);
+                default ->
+                    throw new SqsException(
+                            "UnsupportedOperation",
+                            "AWS.SimpleQueueService.UnsupportedOperation",
+                            "the local SQS endpoint serves ReceiveMessage, DeleteMessage, GetQueueUrl, ListQueues and "
+                                    + "GetQueueAttributes only, not " + operation);
+            };
+            response.setStatus(200);
+            response.getHeaders().put("Content-Type", "application/x-amz-json-1.0");
+            response.getHeaders().put("x-amzn-RequestId", UUID.randomUUID().toString());
+            Content.Sink.write(response, true, out.toString(), callback);
+        } catch (SqsException e) {
+            error(response, callback, e.code, e.queryCode, e.getMessage());
+        }
+        return true;
+    }
+
+    private JsonObject receive(JsonObject in) throws SqsException, InterruptedException {
+        LocalQueue queue = queue(in);
+        int max = integer(in, "MaxNumberOfMessages", 1);
+        if (max < 1 || max > 10) {
+            throw new SqsException(
+                    "InvalidParameterValue",
+                    "InvalidParameterValue",
+                    "MaxNumberOfMessages must be between 1 and 10, got " + max);
+        }
+        int visibility = integer(in, "VisibilityTimeout", DEFAULT_VISIBILITY_SECONDS);
+        int wait = Math.min(integer(in, "WaitTimeSeconds", 0), MAX_WAIT_SECONDS);
+        boolean allAttributes = asks(in, "AttributeNames") || asks(in, "MessageSystemAttributeNames");
+        JsonArray messages = new JsonArray();
+        for (LocalMessage m : queue.receive(max, visibility * 1000L, wait * 1000L)) {
+            JsonObject message = new JsonObject();
+            message.addProperty("MessageId", m.id);
+            message.addProperty("ReceiptHandle", m.receiptHandle);
+            message.addProperty("MD5OfBody", md5(m.body));
+            message.addProperty("Body", m.body);
+            if (allAttributes) {
+                JsonObject attributes = new JsonObject();
+                attributes.addProperty("SentTimestamp", Long.toString(m.sentAt));
+                attributes.addProperty("ApproximateReceiveCount", Integer.toString(m.receiveCount));
+                attributes.addProperty("ApproximateFirstReceiveTimestamp", Long.toString(m.firstReceivedAt));
+                message.add("Attributes", attributes);
             }
-            out.add(m);
-          }
+            messages.add(message);
         }
-        if (!out.isEmpty() || now >= deadline) {
-          return out;
+        JsonObject out = new JsonObject();
+        if (!messages.isEmpty()) {
+            out.add("Messages", messages);
         }
-        // long polling: woken by add(); re-checked at least every second for timeouts that expired
-        wait(Math.min(1000, deadline - now));
-      }
+        return out;
     }
 
-    synchronized boolean delete(String receiptHandle) {
-      for (Iterator<LocalMessage> it = messages.iterator(); it.hasNext(); ) {
-        if (receiptHandle.equals(it.next().receiptHandle)) {
-          it.remove();
-          return true;
+    private JsonObject delete(JsonObject in) throws SqsException {
+        LocalQueue queue = queue(in);
+        String handle = string(in, "ReceiptHandle");
+        if (handle == null || !queue.delete(handle)) {
+            throw new SqsException(
+                    "ReceiptHandleIsInvalid",
+                    "ReceiptHandleIsInvalid",
+                    "the receipt handle is not one this queue gave out: use the ReceiptHandle of a ReceiveMessage answer");
         }
-      }
-      return false;
+        return new JsonObject();
     }
 
-    synchronized int depth() {
-      return messages.size();
+    private JsonObject queueUrl(JsonObject in) throws SqsException {
+        LocalQueue queue = byName.get(string(in, "QueueName"));
+        if (queue == null) {
+            throw noSuchQueue(string(in, "QueueName"));
+        }
+        JsonObject out = new JsonObject();
+        out.addProperty("QueueUrl", queue.definition.url());
+        return out;
     }
 
-    /** {visible, in flight}. */
-    synchronized int[] counts() {
-      long now = System.currentTimeMillis();
-      int visible = 0;
-      for (LocalMessage m : messages) {
-        if (m.visibleAt <= now) {
-          visible++;
-        }
-      }
-      return new int[] {visible, messages.size() - visible};
+    private JsonObject listQueues(JsonObject in) {
+        String prefix = string(in, "QueueNamePrefix");
+        JsonArray urls = new JsonArray();
+        byName.forEach((name, queue) -> {
+            if (prefix == null || name.startsWith(prefix)) {
+                urls.add(queue.definition.url());
+            }
+        });
+        JsonObject out = new JsonObject();
+        out.add("QueueUrls", urls);
+        return out;
     }
-  }
+
+    private JsonObject attributes(JsonObject in) throws SqsException {
+        LocalQueue queue = queue(in);
+        int[] counts = queue.counts();
+        JsonObject attributes = new JsonObject();
+        attributes.addProperty("QueueArn", queue.definition.arn());
+        attributes.addProperty("ApproximateNumberOfMessages", Integer.toString(counts[0]));
+        attributes.addProperty("ApproximateNumberOfMessagesNotVisible", Integer.toString(counts[1]));
+        attributes.addProperty("VisibilityTimeout", Integer.toString(DEFAULT_VISIBILITY_SECONDS));
+        JsonObject out = new JsonObject();
+        out.add("Attributes", attributes);
+        return out;
+    }
+
+    /** The queue a request's QueueUrl names: matched by its last path segment, the queue name. */
+    private LocalQueue queue(JsonObject in) throws SqsException {
+        String url = string(in, "QueueUrl");
+        if (url == null) {
+            throw new SqsException(
+                    "MissingParameter", "MissingParameter", "QueueUrl is required (aws sqs get-queue-url gives it)");
+        }
+        String name = url.substring(url.lastIndexOf('/') + 1);
+        LocalQueue queue = byName.get(name);
+        if (queue == null) {
+            throw noSuchQueue(name);
+        }
+        return queue;
+    }
+
+    private SqsException noSuchQueue(String name) {
+        return new SqsException(
+                "QueueDoesNotExist",
+                "AWS.SimpleQueueService.NonExistentQueue",
+                "The specified queue " + name + " does not exist: the local cloud has " + byName.keySet()
+                        + " (from template.yaml)");
+    }
+
+    private static boolean asks(JsonObject in, String field) {
+        JsonElement names = in.get(field);
+        return names != null && names.isJsonArray() && !names.getAsJsonArray().isEmpty();
+    }
+
+    private static String string(JsonObject in, String field) {
+        JsonElement e = in.get(field);
+        return e != null && e.isJsonPrimitive() ? e.getAsString() : null;
+    }
+
+    private static int integer(JsonObject in, String field, int fallback) throws SqsException {
+        JsonElement e = in.get(field);
+        if (e == null || e.isJsonNull()) {
+            return fallback;
+        }
+        try {
+            return e.getAsInt();
+        } catch (RuntimeException notANumber) {
+            throw new SqsException("InvalidParameterValue", "InvalidParameterValue", field + " must be a whole number");
+        }
+    }
+
+    private static String md5(String body) {
+        try {
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("MD5").digest(body.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("MD5 is missing from this JVM (every Java SE has it)", e);
+        }
+    }
+
+    /**
+     * An error as SQS's JSON protocol sends it: 400, {@code __type} and {@code message}, and the
+     * query-protocol code in {@code x-amzn-query-error}, which SDKs of the query era map to their
+     * exception types (SQS is "awsQueryCompatible").
+     */
+    private static void error(Response response, Callback callback, String code, String queryCode, String message) {
+        JsonObject body = new JsonObject();
+        body.addProperty("__type", "com.amazonaws.sqs#" + code);
+        body.addProperty("message", message);
+        response.setStatus(400);
+        response.getHeaders().put("Content-Type", "application/x-amz-json-1.0");
+        response.getHeaders().put("x-amzn-query-error", queryCode + ";Sender");
+        Content.Sink.write(response, true, body.toString(), callback);
+    }
+
+    /** A request SQS would refuse. */
+    private static final class SqsException extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final String code;
+        private final String queryCode;
+
+        SqsException(String code, String queryCode, String message) {
+            super(message);
+            this.code = code;
+            this.queryCode = queryCode;
+        }
+    }
+
+    private static final class LocalMessage {
+        final String id = UUID.randomUUID().toString();
+        final String body;
+        final long sentAt = System.currentTimeMillis();
+        String receiptHandle;
+        long visibleAt;
+        int receiveCount;
+        long firstReceivedAt;
+
+        LocalMessage(String body) {
+            this.body = body;
+        }
+    }
+
+    /** One queue: FIFO-ish order (standard queues promise none), visibility timeouts, long polling. */
+    private static final class LocalQueue {
+        final LocalTemplate.Queue definition;
+        private final Deque<LocalMessage> messages = new ArrayDeque<>();
+
+        LocalQueue(LocalTemplate.Queue definition) {
+            this.definition = definition;
+        }
+
+        synchronized void add(String body) {
+            messages.add(new LocalMessage(body));
+            LOG.info("sqs {} <- message ({} in queue)", definition.name(), messages.size());
+            notifyAll();
+        }
+
+        synchronized List<LocalMessage> receive(int max, long visibilityMillis, long waitMillis)
+                throws InterruptedException {
+            long deadline = System.currentTimeMillis() + waitMillis;
+            while (true) {
+                long now = System.currentTimeMillis();
+                List<LocalMessage> out = new ArrayList<>();
+                for (LocalMessage m : messages) {
+                    if (out.size() == max) {
+                        break;
+                    }
+                    if (m.visibleAt <= now) {
+                        m.visibleAt = now + visibilityMillis;
+                        m.receiptHandle = UUID.randomUUID().toString();
+                        m.receiveCount++;
+                        if (m.firstReceivedAt == 0) {
+                            m.firstReceivedAt = now;
+                        }
+                        out.add(m);
+                    }
+                }
+                if (!out.isEmpty() || now >= deadline) {
+                    return out;
+                }
+                // long polling: woken by add(); re-checked at least every second for timeouts that expired
+                wait(Math.min(1000, deadline - now));
+            }
+        }
+
+        synchronized boolean delete(String receiptHandle) {
+            for (Iterator<LocalMessage> it = messages.iterator(); it.hasNext(); ) {
+                if (receiptHandle.equals(it.next().receiptHandle)) {
+                    it.remove();
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        synchronized int depth() {
+            return messages.size();
+        }
+
+        /** {visible, in flight}. */
+        synchronized int[] counts() {
+            long now = System.currentTimeMillis();
+            int visible = 0;
+            for (LocalMessage m : messages) {
+                if (m.visibleAt <= now) {
+                    visible++;
+                }
+            }
+            return new int[] {visible, messages.size() - visible};
+        }
+    }
 }

@@ -19,42 +19,51 @@ import org.junit.jupiter.api.Test;
  */
 class KnownGapsTest {
 
-  @Test
-  void knownGap_connectionsApi_acceptsUnsignedRequests() throws Exception {
-    try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().functionMode(LocalCloudOptions.FunctionMode.IN_PROCESS)
-        .template(Path.of("src/test/resources/test-template.yaml")).build())) {
-      WsClient client = WsClient.connect(cloud.webSocketUri());
-      client.send("{\"action\":\"hello\"}");
-      String id = com.google.gson.JsonParser.parseString(client.nextText()).getAsJsonObject()
-          .get("connectionId").getAsString();
+    @Test
+    void knownGap_connectionsApi_acceptsUnsignedRequests() throws Exception {
+        try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder()
+                .functionMode(LocalCloudOptions.FunctionMode.IN_PROCESS)
+                .template(Path.of("src/test/resources/test-template.yaml"))
+                .build())) {
+            WsClient client = WsClient.connect(cloud.webSocketUri());
+            client.send("{\"action\":\"hello\"}");
+            String id = com.google.gson.JsonParser.parseString(client.nextText())
+                    .getAsJsonObject()
+                    .get("connectionId")
+                    .getAsString();
 
-      // No Authorization header at all: API Gateway answers 403 ForbiddenException ("Missing
-      // Authentication Token"); IAM decides who may call @connections. The local cloud checks nothing.
-      HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-          URI.create(cloud.connectionsEndpoint() + "/@connections/" + id))
-          .POST(HttpRequest.BodyPublishers.ofString("unsigned")).build(), HttpResponse.BodyHandlers.ofString());
+            // No Authorization header at all: API Gateway answers 403 ForbiddenException ("Missing
+            // Authentication Token"); IAM decides who may call @connections. The local cloud checks nothing.
+            HttpResponse<String> answer = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(cloud.connectionsEndpoint() + "/@connections/" + id))
+                                    .POST(HttpRequest.BodyPublishers.ofString("unsigned"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
 
-      assertThat(answer.statusCode()).isEqualTo(200);
-      assertThat(client.nextText()).isEqualTo("unsigned");
+            assertThat(answer.statusCode()).isEqualTo(200);
+            assertThat(client.nextText()).isEqualTo("unsigned");
+        }
     }
-  }
 
-  @Test
-  void knownGap_stageThrottling_isOffByDefault() throws Exception {
-    // The same template as ThrottlingTest (rate 1/s, burst 3), started without .throttling(true):
-    // API Gateway would refuse some of these ten frames with "Too Many Requests".
-    try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().functionMode(LocalCloudOptions.FunctionMode.IN_PROCESS)
-        .template(Path.of("src/test/resources/throttled-template.yaml")).build())) {
-      WsClient client = WsClient.connect(cloud.webSocketUri());
-      for (int i = 0; i < 10; i++) {
-        client.send("{\"action\":\"echo\"}");
-      }
-      List<String> answers = new ArrayList<>();
-      for (int i = 0; i < 10; i++) {
-        answers.add(client.nextText());
-      }
+    @Test
+    void knownGap_stageThrottling_isOffByDefault() throws Exception {
+        // The same template as ThrottlingTest (rate 1/s, burst 3), started without .throttling(true):
+        // API Gateway would refuse some of these ten frames with "Too Many Requests".
+        try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder()
+                .functionMode(LocalCloudOptions.FunctionMode.IN_PROCESS)
+                .template(Path.of("src/test/resources/throttled-template.yaml"))
+                .build())) {
+            WsClient client = WsClient.connect(cloud.webSocketUri());
+            for (int i = 0; i < 10; i++) {
+                client.send("{\"action\":\"echo\"}");
+            }
+            List<String> answers = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                answers.add(client.nextText());
+            }
 
-      assertThat(answers).noneMatch(a -> a.contains("Too Many Requests"));
+            assertThat(answers).noneMatch(a -> a.contains("Too Many Requests"));
+        }
     }
-  }
 }

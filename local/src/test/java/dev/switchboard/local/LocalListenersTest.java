@@ -32,150 +32,176 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LocalListenersTest {
-  private LocalCloud cloud;
-  private List<Integer> ports;
+    private LocalCloud cloud;
+    private List<Integer> ports;
 
-  @BeforeAll
-  void start() throws Exception {
-    cloud = LocalCloud.start(LocalCloudOptions.builder().functionMode(LocalCloudOptions.FunctionMode.IN_PROCESS)
-        .template(Path.of("src/test/resources/test-template.yaml")).build());
-    ports = List.of(cloud.port(), cloud.snsEndpoint().getPort(), cloud.dynamoDbEndpoint().getPort());
-  }
+    @BeforeAll
+    void start() throws Exception {
+        cloud = LocalCloud.start(LocalCloudOptions.builder()
+                .functionMode(LocalCloudOptions.FunctionMode.IN_PROCESS)
+                .template(Path.of("src/test/resources/test-template.yaml"))
+                .build());
+        ports = List.of(
+                cloud.port(),
+                cloud.snsEndpoint().getPort(),
+                cloud.dynamoDbEndpoint().getPort());
+    }
 
-  @AfterAll
-  void stop() {
-    cloud.close();
-  }
+    @AfterAll
+    void stop() {
+        cloud.close();
+    }
 
-  @Test
-  void portsOfZero_areFreePorts_andTheEndpointsSayWhichWereChosen() {
-    assertThat(ports).doesNotHaveDuplicates().allMatch(p -> p > 0).doesNotContain(8080, 8000, 9911);
-    assertThat(cloud.describe()).contains("localhost:" + ports.get(0), "localhost:" + ports.get(1),
-        "localhost:" + ports.get(2));
-  }
+    @Test
+    void portsOfZero_areFreePorts_andTheEndpointsSayWhichWereChosen() {
+        assertThat(ports).doesNotHaveDuplicates().allMatch(p -> p > 0).doesNotContain(8080, 8000, 9911);
+        assertThat(cloud.describe())
+                .contains("localhost:" + ports.get(0), "localhost:" + ports.get(1), "localhost:" + ports.get(2));
+    }
 
-  @Test
-  void everyListener_acceptsLoopback_IPv4AndIPv6() throws Exception {
-    for (int port : ports) {
-      try (Socket s = new Socket(InetAddress.getByName("127.0.0.1"), port)) {
-        assertThat(s.isConnected()).isTrue();
-      }
-      if (hasIpv6Loopback()) {
-        try (Socket s = new Socket(InetAddress.getByName("::1"), port)) {
-          assertThat(s.isConnected()).isTrue();
+    @Test
+    void everyListener_acceptsLoopback_IPv4AndIPv6() throws Exception {
+        for (int port : ports) {
+            try (Socket s = new Socket(InetAddress.getByName("127.0.0.1"), port)) {
+                assertThat(s.isConnected()).isTrue();
+            }
+            if (hasIpv6Loopback()) {
+                try (Socket s = new Socket(InetAddress.getByName("::1"), port)) {
+                    assertThat(s.isConnected()).isTrue();
+                }
+            }
         }
-      }
     }
-  }
 
-  @Test
-  void everyListener_refusesThisMachinesNetworkAddress() throws Exception {
-    Optional<InetAddress> external = networkAddress();
-    assumeTrue(external.isPresent(), "this machine has no non-loopback IPv4 address to try");
-    for (int port : ports) {
-      // Before: WebSocket, @connections, SNS and DynamoDB Local listened on every interface.
-      assertThatThrownBy(() -> {
-        try (Socket s = new Socket()) {
-          s.connect(new InetSocketAddress(external.get(), port), 5_000);
+    @Test
+    void everyListener_refusesThisMachinesNetworkAddress() throws Exception {
+        Optional<InetAddress> external = networkAddress();
+        assumeTrue(external.isPresent(), "this machine has no non-loopback IPv4 address to try");
+        for (int port : ports) {
+            // Before: WebSocket, @connections, SNS and DynamoDB Local listened on every interface.
+            assertThatThrownBy(() -> {
+                        try (Socket s = new Socket()) {
+                            s.connect(new InetSocketAddress(external.get(), port), 5_000);
+                        }
+                    })
+                    .as("port %d on %s", port, external.get())
+                    .isInstanceOf(ConnectException.class);
         }
-      }).as("port %d on %s", port, external.get()).isInstanceOf(ConnectException.class);
     }
-  }
 
-  @Test
-  void requestForAForeignHostName_isRefused403_onEveryListener() throws Exception {
-    for (int port : ports) {
-      assertThat(statusLine(port, "rebind.attacker.example")).as("port %d", port).contains(" 403 ");
-      assertThat(statusLine(port, "localhost:" + port)).as("port %d", port).doesNotContain(" 403 ");
+    @Test
+    void requestForAForeignHostName_isRefused403_onEveryListener() throws Exception {
+        for (int port : ports) {
+            assertThat(statusLine(port, "rebind.attacker.example"))
+                    .as("port %d", port)
+                    .contains(" 403 ");
+            assertThat(statusLine(port, "localhost:" + port))
+                    .as("port %d", port)
+                    .doesNotContain(" 403 ");
+        }
     }
-  }
 
-  @Test
-  void hostCheck_allowsLocalNamesOnly_unlessTheUserChoseTheNetwork() {
-    assertThat(LocalListeners.isAllowed(null, "localhost:8080")).isTrue();
-    assertThat(LocalListeners.isAllowed(null, "127.0.0.1")).isTrue();
-    assertThat(LocalListeners.isAllowed(null, "[::1]:8080")).isTrue();
-    assertThat(LocalListeners.isAllowed(null, "app.localhost")).isTrue();
-    assertThat(LocalListeners.isAllowed(null, "localhost.attacker.example")).isFalse();
-    assertThat(LocalListeners.isAllowed(null, "192.168.1.20:8080")).isFalse();
-    assertThat(LocalListeners.isAllowed("192.168.1.20", "192.168.1.20:8080")).isTrue();
-    assertThat(LocalListeners.isAllowed("0.0.0.0", "anything.example")).isTrue();
-  }
-
-  @Test
-  void snsPublish_byGet_isRefused405() throws Exception {
-    HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-        cloud.snsEndpoint() + "/?Action=Publish&TopicArn=" + cloud.topicArn() + "&Message=x")).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
-
-    assertThat(answer.statusCode()).isEqualTo(405);
-    assertThat(answer.body()).contains("POST");
-  }
-
-  @Test
-  void snsRequestBody_overTheLimit_isRefused413_andAMessageOver256KB_is400() throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
-    byte[] huge = new byte[SnsServer.MAX_REQUEST_BYTES + 1];
-    java.util.Arrays.fill(huge, (byte) 'a');
-    HttpResponse<String> tooBig = http.send(HttpRequest.newBuilder(cloud.snsEndpoint())
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(huge)).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(tooBig.statusCode()).isEqualTo(413);
-
-    String form = "Action=Publish&TopicArn=" + java.net.URLEncoder.encode(cloud.topicArn(), StandardCharsets.UTF_8)
-        + "&Message=" + "m".repeat(SnsServer.MAX_MESSAGE_BYTES + 1);
-    HttpResponse<String> tooLong = http.send(HttpRequest.newBuilder(cloud.snsEndpoint())
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(tooLong.statusCode()).isEqualTo(400);
-    assertThat(tooLong.body()).contains("InvalidParameter");
-  }
-
-  @Test
-  void favicon_isServed() throws Exception {
-    HttpResponse<byte[]> icon = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        cloud.chatPageUri().resolve("/favicon.ico")).build(), HttpResponse.BodyHandlers.ofByteArray());
-
-    assertThat(icon.statusCode()).isEqualTo(200);
-    assertThat(icon.body()).startsWith(0, 0, 1, 0); // ICONDIR: reserved 0, type 1 (icon)
-  }
-
-  /** The status line of {@code GET /} sent with this Host header (the JDK's HTTP client cannot set Host). */
-  private static String statusLine(int port, String host) throws IOException {
-    try (Socket s = new Socket(InetAddress.getByName("127.0.0.1"), port)) {
-      s.setSoTimeout(20_000);
-      OutputStream out = s.getOutputStream();
-      out.write(("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      InputStream in = s.getInputStream();
-      StringBuilder line = new StringBuilder();
-      for (int b = in.read(); b != -1 && b != '\n'; b = in.read()) {
-        line.append((char) b);
-      }
-      return line.toString();
+    @Test
+    void hostCheck_allowsLocalNamesOnly_unlessTheUserChoseTheNetwork() {
+        assertThat(LocalListeners.isAllowed(null, "localhost:8080")).isTrue();
+        assertThat(LocalListeners.isAllowed(null, "127.0.0.1")).isTrue();
+        assertThat(LocalListeners.isAllowed(null, "[::1]:8080")).isTrue();
+        assertThat(LocalListeners.isAllowed(null, "app.localhost")).isTrue();
+        assertThat(LocalListeners.isAllowed(null, "localhost.attacker.example")).isFalse();
+        assertThat(LocalListeners.isAllowed(null, "192.168.1.20:8080")).isFalse();
+        assertThat(LocalListeners.isAllowed("192.168.1.20", "192.168.1.20:8080"))
+                .isTrue();
+        assertThat(LocalListeners.isAllowed("0.0.0.0", "anything.example")).isTrue();
     }
-  }
 
-  private static boolean hasIpv6Loopback() {
-    try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
-      probe.bind(new InetSocketAddress(InetAddress.getByName("::1"), 0));
-      return true;
-    } catch (IOException e) {
-      return false;
+    @Test
+    void snsPublish_byGet_isRefused405() throws Exception {
+        HttpResponse<String> answer = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(cloud.snsEndpoint() + "/?Action=Publish&TopicArn="
+                                        + cloud.topicArn() + "&Message=x"))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+
+        assertThat(answer.statusCode()).isEqualTo(405);
+        assertThat(answer.body()).contains("POST");
     }
-  }
 
-  private static Optional<InetAddress> networkAddress() throws IOException {
-    return NetworkInterface.networkInterfaces()
-        .filter(i -> {
-          try {
-            return i.isUp() && !i.isLoopback();
-          } catch (IOException e) {
+    @Test
+    void snsRequestBody_overTheLimit_isRefused413_andAMessageOver256KB_is400() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        byte[] huge = new byte[SnsServer.MAX_REQUEST_BYTES + 1];
+        java.util.Arrays.fill(huge, (byte) 'a');
+        HttpResponse<String> tooBig = http.send(
+                HttpRequest.newBuilder(cloud.snsEndpoint())
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(huge))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(tooBig.statusCode()).isEqualTo(413);
+
+        String form = "Action=Publish&TopicArn=" + java.net.URLEncoder.encode(cloud.topicArn(), StandardCharsets.UTF_8)
+                + "&Message=" + "m".repeat(SnsServer.MAX_MESSAGE_BYTES + 1);
+        HttpResponse<String> tooLong = http.send(
+                HttpRequest.newBuilder(cloud.snsEndpoint())
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(form))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(tooLong.statusCode()).isEqualTo(400);
+        assertThat(tooLong.body()).contains("InvalidParameter");
+    }
+
+    @Test
+    void favicon_isServed() throws Exception {
+        HttpResponse<byte[]> icon = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(cloud.chatPageUri().resolve("/favicon.ico"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+
+        assertThat(icon.statusCode()).isEqualTo(200);
+        assertThat(icon.body()).startsWith(0, 0, 1, 0); // ICONDIR: reserved 0, type 1 (icon)
+    }
+
+    /** The status line of {@code GET /} sent with this Host header (the JDK's HTTP client cannot set Host). */
+    private static String statusLine(int port, String host) throws IOException {
+        try (Socket s = new Socket(InetAddress.getByName("127.0.0.1"), port)) {
+            s.setSoTimeout(20_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            StringBuilder line = new StringBuilder();
+            for (int b = in.read(); b != -1 && b != '\n'; b = in.read()) {
+                line.append((char) b);
+            }
+            return line.toString();
+        }
+    }
+
+    private static boolean hasIpv6Loopback() {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.bind(new InetSocketAddress(InetAddress.getByName("::1"), 0));
+            return true;
+        } catch (IOException e) {
             return false;
-          }
-        })
-        .flatMap(NetworkInterface::inetAddresses)
-        .filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress())
-        .findFirst();
-  }
+        }
+    }
+
+    private static Optional<InetAddress> networkAddress() throws IOException {
+        return NetworkInterface.networkInterfaces()
+                .filter(i -> {
+                    try {
+                        return i.isUp() && !i.isLoopback();
+                    } catch (IOException e) {
+                        return false;
+                    }
+                })
+                .flatMap(NetworkInterface::inetAddresses)
+                .filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress())
+                .findFirst();
+    }
 }

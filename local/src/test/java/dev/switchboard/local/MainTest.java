@@ -4,122 +4,158 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jwt.SignedJWT;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.Date;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Date;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class MainTest {
-  private static final String SECRET = "0123456789abcdef0123456789abcdef";
+    private static final String SECRET = "0123456789abcdef0123456789abcdef";
 
-  @Test
-  void token_isHs256WithSubjectExpiryAndAdminClaim() throws Exception {
-    SignedJWT jwt = SignedJWT.parse(Main.token("alice", SECRET, true, Duration.ofHours(1)));
-    assertThat(jwt.verify(new MACVerifier(SECRET.getBytes(StandardCharsets.UTF_8)))).isTrue();
-    assertThat(jwt.getJWTClaimsSet().getSubject()).isEqualTo("alice");
-    assertThat(jwt.getJWTClaimsSet().getExpirationTime()).isAfter(new Date());
-    assertThat(jwt.getJWTClaimsSet().getBooleanClaim("admin")).isTrue();
-  }
-
-  @Test
-  void token_withoutAdmin_hasNoAdminClaim() throws Exception {
-    SignedJWT jwt = SignedJWT.parse(Main.token("bob", SECRET, false, Duration.ofHours(1)));
-    assertThat(jwt.getJWTClaimsSet().getClaim("admin")).isNull();
-  }
-
-  /** Exit code and standard error of one run of the command line; start-up must fail before serving. */
-  private record Run(int exitCode, String err) {
-  }
-
-  private static Run run(String... args) {
-    StringWriter err = new StringWriter();
-    CommandLine commandLine = Main.commandLine(new Main());
-    commandLine.setErr(new PrintWriter(err, true));
-    int code = commandLine.execute(args);
-    return new Run(code, err.toString());
-  }
-
-  @Test
-  void start_refusesInOneLine_whenNoAuthModeIsChosen(@TempDir Path dir) throws Exception {
-    Path template = java.nio.file.Files.writeString(dir.resolve("template.yaml"), "Resources: {}\n");
-    Run run = run("--template", template.toString(), "--jwt-secret", "");
-    assertThat(run.exitCode()).isEqualTo(2);
-    assertThat(run.err()).contains("--dev-auth").contains("--jwt-secret").doesNotContain("Exception");
-    assertThat(run.err().lines()).hasSize(1);
-  }
-
-  @Test
-  void start_refusesInOneLine_whenTheSecretIsTooShortForHs256(@TempDir Path dir) throws Exception {
-    Path template = java.nio.file.Files.writeString(dir.resolve("template.yaml"), "Resources: {}\n");
-    Run run = run("--template", template.toString(), "--jwt-secret", "short");
-    assertThat(run.exitCode()).isEqualTo(2);
-    assertThat(run.err()).contains("5 bytes").contains("at least 32");
-  }
-
-  @Test
-  void start_namesTheTemplateFlag_whenTheTemplateIsMissing(@TempDir Path dir) {
-    Run run = run("--dev-auth", "--template", dir.resolve("nope.yaml").toString());
-    assertThat(run.exitCode()).isEqualTo(2);
-    assertThat(run.err()).contains("template not found").contains("--template");
-    assertThat(run.err().lines()).hasSize(1);
-  }
-
-  @Test
-  void start_namesThePortAndItsFlag_whenThePortIsInUse(@TempDir Path dir) throws Exception {
-    Path template = java.nio.file.Files.writeString(dir.resolve("template.yaml"), "Resources: {}\n");
-    try (ServerSocket taken = new ServerSocket()) {
-      taken.bind(new InetSocketAddress(0));
-      int port = taken.getLocalPort();
-      Run run = run("--dev-auth", "--template", template.toString(), "--port", "0", "--sns-port", "0",
-          "--dynamodb-port", Integer.toString(port));
-      assertThat(run.exitCode()).isEqualTo(2);
-      assertThat(run.err()).contains("port " + port + " is already in use").contains("--dynamodb-port")
-          .doesNotContain("Exception");
-      assertThat(run.err().lines()).hasSize(1);
+    @Test
+    void token_isHs256WithSubjectExpiryAndAdminClaim() throws Exception {
+        SignedJWT jwt = SignedJWT.parse(Main.token("alice", SECRET, true, Duration.ofHours(1)));
+        assertThat(jwt.verify(new MACVerifier(SECRET.getBytes(StandardCharsets.UTF_8))))
+                .isTrue();
+        assertThat(jwt.getJWTClaimsSet().getSubject()).isEqualTo("alice");
+        assertThat(jwt.getJWTClaimsSet().getExpirationTime()).isAfter(new Date());
+        assertThat(jwt.getJWTClaimsSet().getBooleanClaim("admin")).isTrue();
     }
-  }
 
-  @Test
-  void badFlagValue_isOneLinePointingToHelp() {
-    Run run = run("--dev-auth", "--port", "eighty");
-    assertThat(run.exitCode()).isEqualTo(2);
-    assertThat(run.err()).contains("--port").contains("--help");
-    assertThat(run.err().lines()).hasSize(1);
-  }
-
-  @Test
-  void regions_thatAreNotRegionNamesOrRepeat_areRefusedInOneLine_beforeAnythingStarts(@TempDir Path dir) throws Exception {
-    Path template = java.nio.file.Files.writeString(dir.resolve("template.yaml"), "Resources: {}\n");
-    for (String[] regions : new String[][] {{"us-east-1,Mars"}, {"us-east-1,us-east-1"}}) {
-      Run run = run("--dev-auth", "--template", template.toString(), "--port", "0", "--sns-port", "0",
-          "--dynamodb-port", "0", "--regions", regions[0]);
-      assertThat(run.exitCode()).as(regions[0]).isEqualTo(2);
-      assertThat(run.err()).as(regions[0]).containsAnyOf("is not an AWS region name", "different regions")
-          .doesNotContain("Exception");
-      assertThat(run.err().lines()).hasSize(1);
+    @Test
+    void token_withoutAdmin_hasNoAdminClaim() throws Exception {
+        SignedJWT jwt = SignedJWT.parse(Main.token("bob", SECRET, false, Duration.ofHours(1)));
+        assertThat(jwt.getJWTClaimsSet().getClaim("admin")).isNull();
     }
-  }
 
-  @Test
-  void regions_nameTheNextRegionsPorts_whenOneIsInUse(@TempDir Path dir) throws Exception {
-    Path template = java.nio.file.Files.writeString(dir.resolve("template.yaml"), "Resources: {}\n");
-    try (ServerSocket taken = new ServerSocket()) {
-      taken.bind(new InetSocketAddress(0));
-      int port = taken.getLocalPort();
-      org.junit.jupiter.api.Assumptions.assumeTrue(StartupProblem.busyPort(java.util.Map.of("--port", port - 1)) == null,
-          "the port below the taken one must be free for this test");
-      // eu-west-1, the second region, would listen on --port + 1
-      Run run = run("--dev-auth", "--template", template.toString(), "--port", Integer.toString(port - 1),
-          "--sns-port", "0", "--dynamodb-port", "0", "--regions", "us-east-1,eu-west-1");
-      assertThat(run.exitCode()).isEqualTo(2);
-      assertThat(run.err()).contains("port " + port + " is already in use").contains("eu-west-1");
+    /** Exit code and standard error of one run of the command line; start-up must fail before serving. */
+    private record Run(int exitCode, String err) {}
+
+    private static Run run(String... args) {
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = Main.commandLine(new Main());
+        commandLine.setErr(new PrintWriter(err, true));
+        int code = commandLine.execute(args);
+        return new Run(code, err.toString());
     }
-  }
+
+    @Test
+    void start_refusesInOneLine_whenNoAuthModeIsChosen(@TempDir Path dir) throws Exception {
+        Path template = java.nio.file.Files.writeString(dir.resolve("template.yaml"), "Resources: {}\n");
+        Run run = run("--template", template.toString(), "--jwt-secret", "");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--dev-auth").contains("--jwt-secret").doesNotContain("Exception");
+        assertThat(run.err().lines()).hasSize(1);
+    }
+
+    @Test
+    void start_refusesInOneLine_whenTheSecretIsTooShortForHs256(@TempDir Path dir) throws Exception {
+        Path template = java.nio.file.Files.writeString(dir.resolve("template.yaml"), "Resources: {}\n");
+        Run run = run("--template", template.toString(), "--jwt-secret", "short");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("5 bytes").contains("at least 32");
+    }
+
+    @Test
+    void start_namesTheTemplateFlag_whenTheTemplateIsMissing(@TempDir Path dir) {
+        Run run = run("--dev-auth", "--template", dir.resolve("nope.yaml").toString());
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("template not found").contains("--template");
+        assertThat(run.err().lines()).hasSize(1);
+    }
+
+    @Test
+    void start_namesThePortAndItsFlag_whenThePortIsInUse(@TempDir Path dir) throws Exception {
+        Path template = java.nio.file.Files.writeString(dir.resolve("template.yaml"), "Resources: {}\n");
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress(0));
+            int port = taken.getLocalPort();
+            Run run = run(
+                    "--dev-auth",
+                    "--template",
+                    template.toString(),
+                    "--port",
+                    "0",
+                    "--sns-port",
+                    "0",
+                    "--dynamodb-port",
+                    Integer.toString(port));
+            assertThat(run.exitCode()).isEqualTo(2);
+            assertThat(run.err())
+                    .contains("port " + port + " is already in use")
+                    .contains("--dynamodb-port")
+                    .doesNotContain("Exception");
+            assertThat(run.err().lines()).hasSize(1);
+        }
+    }
+
+    @Test
+    void badFlagValue_isOneLinePointingToHelp() {
+        Run run = run("--dev-auth", "--port", "eighty");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--port").contains("--help");
+        assertThat(run.err().lines()).hasSize(1);
+    }
+
+    @Test
+    void regions_thatAreNotRegionNamesOrRepeat_areRefusedInOneLine_beforeAnythingStarts(@TempDir Path dir)
+            throws Exception {
+        Path template = java.nio.file.Files.writeString(dir.resolve("template.yaml"), "Resources: {}\n");
+        for (String[] regions : new String[][] {{"us-east-1,Mars"}, {"us-east-1,us-east-1"}}) {
+            Run run = run(
+                    "--dev-auth",
+                    "--template",
+                    template.toString(),
+                    "--port",
+                    "0",
+                    "--sns-port",
+                    "0",
+                    "--dynamodb-port",
+                    "0",
+                    "--regions",
+                    regions[0]);
+            assertThat(run.exitCode()).as(regions[0]).isEqualTo(2);
+            assertThat(run.err())
+                    .as(regions[0])
+                    .containsAnyOf("is not an AWS region name", "different regions")
+                    .doesNotContain("Exception");
+            assertThat(run.err().lines()).hasSize(1);
+        }
+    }
+
+    @Test
+    void regions_nameTheNextRegionsPorts_whenOneIsInUse(@TempDir Path dir) throws Exception {
+        Path template = java.nio.file.Files.writeString(dir.resolve("template.yaml"), "Resources: {}\n");
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress(0));
+            int port = taken.getLocalPort();
+            org.junit.jupiter.api.Assumptions.assumeTrue(
+                    StartupProblem.busyPort(java.util.Map.of("--port", port - 1)) == null,
+                    "the port below the taken one must be free for this test");
+            // eu-west-1, the second region, would listen on --port + 1
+            Run run = run(
+                    "--dev-auth",
+                    "--template",
+                    template.toString(),
+                    "--port",
+                    Integer.toString(port - 1),
+                    "--sns-port",
+                    "0",
+                    "--dynamodb-port",
+                    "0",
+                    "--regions",
+                    "us-east-1,eu-west-1");
+            assertThat(run.exitCode()).isEqualTo(2);
+            assertThat(run.err())
+                    .contains("port " + port + " is already in use")
+                    .contains("eu-west-1");
+        }
+    }
 }

@@ -32,189 +32,212 @@ import org.junit.jupiter.api.Test;
  * aws-lambda-java-core, which the runtime provides.
  */
 class ProcessRuntimeTest {
-  private static final Path TASK_ROOT = Path.of("target", "test-classes").toAbsolutePath();
-  private static RuntimeApiServer api;
-  private static RuntimeLibraries libraries;
-  private static Signals signals;
-  private static ScheduledExecutorService scheduler;
-  private static final List<InvocationReport> REPORTS = new CopyOnWriteArrayList<>();
-  private ProcessRuntime fn;
+    private static final Path TASK_ROOT = Path.of("target", "test-classes").toAbsolutePath();
+    private static RuntimeApiServer api;
+    private static RuntimeLibraries libraries;
+    private static Signals signals;
+    private static ScheduledExecutorService scheduler;
+    private static final List<InvocationReport> REPORTS = new CopyOnWriteArrayList<>();
+    private ProcessRuntime fn;
 
-  @BeforeAll
-  static void host() throws Exception {
-    libraries = RuntimeLibraries.unpack();
-    api = new RuntimeApiServer();
-    signals = Signals.start();
-    scheduler = Executors.newSingleThreadScheduledExecutor();
-  }
-
-  @AfterAll
-  static void stopHost() {
-    scheduler.shutdownNow();
-    signals.close();
-    api.close();
-    libraries.close();
-  }
-
-  @AfterEach
-  void stop() {
-    if (fn != null) {
-      fn.close();
+    @BeforeAll
+    static void host() throws Exception {
+        libraries = RuntimeLibraries.unpack();
+        api = new RuntimeApiServer();
+        signals = Signals.start();
+        scheduler = Executors.newSingleThreadScheduledExecutor();
     }
-  }
 
-  private static ProcessRuntime function(String handler, int memoryMb, long timeoutMs) {
-    String[] parts = handler.split("::");
-    LocalTemplate.FunctionDef def = new LocalTemplate.FunctionDef("Lifecycle", "Lifecycle-" + UUID.randomUUID(),
-        parts[0], parts.length > 1 ? parts[1] : "handleRequest", 3, memoryMb,
-        Map.of("SWITCHBOARD_TABLE", "t1", "AWS_ENDPOINT_URL_DYNAMODB", "http://localhost:1"));
-    return new ProcessRuntime(def, TASK_ROOT, new ProcessRuntime.Host(api, libraries, signals, scheduler,
-        "us-east-1", "000000000000", REPORTS::add), timeoutMs, 4, Duration.ofMinutes(5),
-        ProcessRuntime.LAMBDA_INIT_LIMIT);
-  }
+    @AfterAll
+    static void stopHost() {
+        scheduler.shutdownNow();
+        signals.close();
+        api.close();
+        libraries.close();
+    }
 
-  private JsonObject invoke(String event) throws FunctionRuntime.InvocationException {
-    return JsonParser.parseString(fn.invoke(event, UUID.randomUUID().toString())).getAsJsonObject();
-  }
-
-  private static List<InvocationReport> reportsOf(ProcessRuntime f) {
-    return REPORTS.stream().filter(r -> r.function().equals(f.definition().functionName())).toList();
-  }
-
-  @Test
-  void instance_getsTemplateEnvironment_heapFromMemorySize_andRemainingTime() throws Exception {
-    fn = function(LifecycleHandler.class.getName(), 512, 0);
-    JsonObject env = invoke("{\"action\":\"env\"}");
-    assertThat(env.get("SWITCHBOARD_TABLE").getAsString()).isEqualTo("t1");
-    assertThat(env.get("AWS_ENDPOINT_URL_DYNAMODB").getAsString()).isEqualTo("http://localhost:1");
-    assertThat(env.get("AWS_REGION").getAsString()).isEqualTo("us-east-1");
-    assertThat(env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").getAsString()).isEqualTo("512");
-    assertThat(env.get("AWS_ACCESS_KEY_ID").getAsString()).isNotBlank();
-    // 85% of 512 MB as the managed runtime sizes it (the JVM reports a little less than MaxHeapSize)
-    assertThat(env.get("maxHeapMb").getAsLong()).isBetween(380L, 436L);
-    assertThat(env.get("remainingMs").getAsLong()).isBetween(1L, 3000L);
-    assertThat(env.get("pid").getAsLong()).isNotEqualTo(ProcessHandle.current().pid());
-  }
-
-  @Test
-  void staticState_isPerInstance_keptWarm_notSharedAcrossInstances() throws Exception {
-    fn = function(LifecycleHandler.class.getName(), 256, 0);
-    JsonObject first = invoke("{\"action\":\"state\"}");
-    JsonObject second = invoke("{\"action\":\"state\"}");
-    assertThat(second.get("pid")).isEqualTo(first.get("pid"));
-    assertThat(second.get("calls").getAsInt()).isEqualTo(2);
-
-    // Two events at once need two instances: the second starts with its own static state.
-    ExecutorService callers = Executors.newFixedThreadPool(2);
-    try {
-      List<Future<JsonObject>> calls = List.of(
-          callers.submit(() -> invoke("{\"action\":\"sleep\",\"ms\":1500}")),
-          callers.submit(() -> invoke("{\"action\":\"sleep\",\"ms\":1500}")));
-      Set<Long> pids = new HashSet<>();
-      for (Future<JsonObject> call : calls) {
-        pids.add(call.get().get("pid").getAsLong());
-      }
-      assertThat(pids).hasSize(2);
-      long other = pids.stream().filter(p -> p != first.get("pid").getAsLong()).findFirst().orElseThrow();
-      // whichever instance answers next, its counter counts only its own calls
-      for (int i = 0; i < 3; i++) {
-        JsonObject state = invoke("{\"action\":\"state\"}");
-        if (state.get("pid").getAsLong() == other) {
-          assertThat(state.get("calls").getAsInt()).isLessThanOrEqualTo(i + 1);
-        } else {
-          assertThat(state.get("calls").getAsInt()).isGreaterThanOrEqualTo(3);
+    @AfterEach
+    void stop() {
+        if (fn != null) {
+            fn.close();
         }
-      }
-    } finally {
-      callers.shutdownNow();
     }
-    assertThat(reportsOf(fn).stream().filter(r -> r.initDurationMs() != null)).hasSize(2);
-  }
 
-  @Test
-  void backgroundWork_doesNotRun_whileTheInstanceIsFrozen() throws Exception {
-    fn = function(LifecycleHandler.class.getName(), 256, 0);
-    long pid = invoke("{\"action\":\"background\"}").get("pid").getAsLong();
-    long returned = System.currentTimeMillis();
-    // Frozen once its runtime asks for the next event: the process is stopped (state T).
-    await().atMost(Duration.ofSeconds(10)).until(() -> processState(pid) == 'T');
-    // The subject of this test is time passing while frozen: 1.5 s of it.
-    await().pollDelay(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
-        .until(() -> System.currentTimeMillis() - returned >= 1500);
-    assertThat(processState(pid)).isEqualTo('T');
-    JsonObject ticks = invoke("{\"action\":\"ticks\"}");
-    assertThat(ticks.get("pid").getAsLong()).isEqualTo(pid);
-    // The 5 ms ticker saw one long gap: the time the instance was frozen.
-    assertThat(ticks.get("longestGapMs").getAsLong()).isGreaterThanOrEqualTo(1400);
-  }
-
-  @Test
-  void timeout_endsTheInstance_andTheNextEventGetsANewOne_withInitDuration() throws Exception {
-    fn = function(LifecycleHandler.class.getName(), 256, 1000);
-    long before = invoke("{\"action\":\"state\"}").get("pid").getAsLong();
-    assertThatThrownBy(() -> invoke("{\"action\":\"sleep\",\"ms\":20000}"))
-        .isInstanceOf(FunctionRuntime.InvocationException.class)
-        .hasMessageContaining("Task timed out after 1.00 seconds")
-        .satisfies(e -> assertThat(((FunctionRuntime.InvocationException) e).timeout()).isTrue());
-    await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(before).isEmpty());
-    JsonObject after = invoke("{\"action\":\"state\"}");
-    assertThat(after.get("pid").getAsLong()).isNotEqualTo(before);
-    assertThat(after.get("calls").getAsInt()).isEqualTo(1);
-    // The last REPORT comes when the runtime asks for the next event, just after it answered.
-    await().atMost(Duration.ofSeconds(10)).until(() -> reportsOf(fn).size() == 3);
-    List<InvocationReport> reports = reportsOf(fn);
-    assertThat(reports.get(1).status()).isEqualTo("timeout");
-    assertThat(reports.get(2).initDurationMs()).isNotNull().isPositive();
-    assertThat(reports.get(2).instance()).isEqualTo(2);
-  }
-
-  @Test
-  void overMemorySize_failsWithOutOfMemory_andEndsTheInstance() throws Exception {
-    fn = function(LifecycleHandler.class.getName(), 128, 0);
-    long before = invoke("{\"action\":\"state\"}").get("pid").getAsLong();
-    assertThatThrownBy(() -> invoke("{\"action\":\"allocate\",\"mb\":256}"))
-        .isInstanceOf(FunctionRuntime.InvocationException.class)
-        .hasMessageContaining("java.lang.OutOfMemoryError");
-    await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(before).isEmpty());
-    assertThat(invoke("{\"action\":\"state\"}").get("pid").getAsLong()).isNotEqualTo(before);
-  }
-
-  @Test
-  void unknownHandlerClass_failsWithLambdasClassNotFoundError() {
-    // The runtime interface client loads the class at init and, when it is missing, answers every
-    // invocation with this error (Lambda's "Class not found" shape), keeping the instance.
-    fn = function("dev.switchboard.local.processhandlers.NoSuchHandler", 128, 0);
-    assertThatThrownBy(() -> fn.invoke("{}", "r1"))
-        .isInstanceOf(FunctionRuntime.InvocationException.class)
-        .hasMessage("java.lang.ClassNotFoundException: Class not found: dev.switchboard.local.processhandlers.NoSuchHandler");
-  }
-
-  @Test
-  void unknownHandlerMethod_failsWithTheRuntimesNoMethodError() {
-    fn = function(LifecycleHandler.class.getName() + "::noSuchMethod", 128, 0);
-    assertThatThrownBy(() -> fn.invoke("{}", "r1"))
-        .isInstanceOf(FunctionRuntime.InvocationException.class)
-        .hasMessageContaining("No public method named noSuchMethod");
-  }
-
-  @Test
-  void constructorThatThrows_failsAtInit_andEndsTheInstance() {
-    // A fatal init error: the runtime posts it to /runtime/init/error and exits; the event fails with it.
-    fn = function(dev.switchboard.local.processhandlers.FailingInitHandler.class.getName(), 128, 0);
-    assertThatThrownBy(() -> fn.invoke("{}", "r1"))
-        .isInstanceOf(FunctionRuntime.InvocationException.class)
-        .hasMessageContaining("java.lang.IllegalStateException")
-        .hasMessageContaining("SWITCHBOARD_TABLE is not set");
-    await().atMost(Duration.ofSeconds(10)).until(() -> fn.instances() == 0);
-  }
-
-  /** The state letter of /proc/PID/stat: R, S, T (stopped), ... */
-  private static char processState(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      return stat.charAt(stat.lastIndexOf(')') + 2);
-    } catch (java.io.IOException e) {
-      return '?';
+    private static ProcessRuntime function(String handler, int memoryMb, long timeoutMs) {
+        String[] parts = handler.split("::");
+        LocalTemplate.FunctionDef def = new LocalTemplate.FunctionDef(
+                "Lifecycle",
+                "Lifecycle-" + UUID.randomUUID(),
+                parts[0],
+                parts.length > 1 ? parts[1] : "handleRequest",
+                3,
+                memoryMb,
+                Map.of("SWITCHBOARD_TABLE", "t1", "AWS_ENDPOINT_URL_DYNAMODB", "http://localhost:1"));
+        return new ProcessRuntime(
+                def,
+                TASK_ROOT,
+                new ProcessRuntime.Host(api, libraries, signals, scheduler, "us-east-1", "000000000000", REPORTS::add),
+                timeoutMs,
+                4,
+                Duration.ofMinutes(5),
+                ProcessRuntime.LAMBDA_INIT_LIMIT);
     }
-  }
+
+    private JsonObject invoke(String event) throws FunctionRuntime.InvocationException {
+        return JsonParser.parseString(fn.invoke(event, UUID.randomUUID().toString()))
+                .getAsJsonObject();
+    }
+
+    private static List<InvocationReport> reportsOf(ProcessRuntime f) {
+        return REPORTS.stream()
+                .filter(r -> r.function().equals(f.definition().functionName()))
+                .toList();
+    }
+
+    @Test
+    void instance_getsTemplateEnvironment_heapFromMemorySize_andRemainingTime() throws Exception {
+        fn = function(LifecycleHandler.class.getName(), 512, 0);
+        JsonObject env = invoke("{\"action\":\"env\"}");
+        assertThat(env.get("SWITCHBOARD_TABLE").getAsString()).isEqualTo("t1");
+        assertThat(env.get("AWS_ENDPOINT_URL_DYNAMODB").getAsString()).isEqualTo("http://localhost:1");
+        assertThat(env.get("AWS_REGION").getAsString()).isEqualTo("us-east-1");
+        assertThat(env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").getAsString()).isEqualTo("512");
+        assertThat(env.get("AWS_ACCESS_KEY_ID").getAsString()).isNotBlank();
+        // 85% of 512 MB as the managed runtime sizes it (the JVM reports a little less than MaxHeapSize)
+        assertThat(env.get("maxHeapMb").getAsLong()).isBetween(380L, 436L);
+        assertThat(env.get("remainingMs").getAsLong()).isBetween(1L, 3000L);
+        assertThat(env.get("pid").getAsLong())
+                .isNotEqualTo(ProcessHandle.current().pid());
+    }
+
+    @Test
+    void staticState_isPerInstance_keptWarm_notSharedAcrossInstances() throws Exception {
+        fn = function(LifecycleHandler.class.getName(), 256, 0);
+        JsonObject first = invoke("{\"action\":\"state\"}");
+        JsonObject second = invoke("{\"action\":\"state\"}");
+        assertThat(second.get("pid")).isEqualTo(first.get("pid"));
+        assertThat(second.get("calls").getAsInt()).isEqualTo(2);
+
+        // Two events at once need two instances: the second starts with its own static state.
+        ExecutorService callers = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<JsonObject>> calls = List.of(
+                    callers.submit(() -> invoke("{\"action\":\"sleep\",\"ms\":1500}")),
+                    callers.submit(() -> invoke("{\"action\":\"sleep\",\"ms\":1500}")));
+            Set<Long> pids = new HashSet<>();
+            for (Future<JsonObject> call : calls) {
+                pids.add(call.get().get("pid").getAsLong());
+            }
+            assertThat(pids).hasSize(2);
+            long other = pids.stream()
+                    .filter(p -> p != first.get("pid").getAsLong())
+                    .findFirst()
+                    .orElseThrow();
+            // whichever instance answers next, its counter counts only its own calls
+            for (int i = 0; i < 3; i++) {
+                JsonObject state = invoke("{\"action\":\"state\"}");
+                if (state.get("pid").getAsLong() == other) {
+                    assertThat(state.get("calls").getAsInt()).isLessThanOrEqualTo(i + 1);
+                } else {
+                    assertThat(state.get("calls").getAsInt()).isGreaterThanOrEqualTo(3);
+                }
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        assertThat(reportsOf(fn).stream().filter(r -> r.initDurationMs() != null))
+                .hasSize(2);
+    }
+
+    @Test
+    void backgroundWork_doesNotRun_whileTheInstanceIsFrozen() throws Exception {
+        fn = function(LifecycleHandler.class.getName(), 256, 0);
+        long pid = invoke("{\"action\":\"background\"}").get("pid").getAsLong();
+        long returned = System.currentTimeMillis();
+        // Frozen once its runtime asks for the next event: the process is stopped (state T).
+        await().atMost(Duration.ofSeconds(10)).until(() -> processState(pid) == 'T');
+        // The subject of this test is time passing while frozen: 1.5 s of it.
+        await().pollDelay(Duration.ofMillis(1500))
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> System.currentTimeMillis() - returned >= 1500);
+        assertThat(processState(pid)).isEqualTo('T');
+        JsonObject ticks = invoke("{\"action\":\"ticks\"}");
+        assertThat(ticks.get("pid").getAsLong()).isEqualTo(pid);
+        // The 5 ms ticker saw one long gap: the time the instance was frozen.
+        assertThat(ticks.get("longestGapMs").getAsLong()).isGreaterThanOrEqualTo(1400);
+    }
+
+    @Test
+    void timeout_endsTheInstance_andTheNextEventGetsANewOne_withInitDuration() throws Exception {
+        fn = function(LifecycleHandler.class.getName(), 256, 1000);
+        long before = invoke("{\"action\":\"state\"}").get("pid").getAsLong();
+        assertThatThrownBy(() -> invoke("{\"action\":\"sleep\",\"ms\":20000}"))
+                .isInstanceOf(FunctionRuntime.InvocationException.class)
+                .hasMessageContaining("Task timed out after 1.00 seconds")
+                .satisfies(e -> assertThat(((FunctionRuntime.InvocationException) e).timeout())
+                        .isTrue());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> ProcessHandle.of(before).isEmpty());
+        JsonObject after = invoke("{\"action\":\"state\"}");
+        assertThat(after.get("pid").getAsLong()).isNotEqualTo(before);
+        assertThat(after.get("calls").getAsInt()).isEqualTo(1);
+        // The last REPORT comes when the runtime asks for the next event, just after it answered.
+        await().atMost(Duration.ofSeconds(10)).until(() -> reportsOf(fn).size() == 3);
+        List<InvocationReport> reports = reportsOf(fn);
+        assertThat(reports.get(1).status()).isEqualTo("timeout");
+        assertThat(reports.get(2).initDurationMs()).isNotNull().isPositive();
+        assertThat(reports.get(2).instance()).isEqualTo(2);
+    }
+
+    @Test
+    void overMemorySize_failsWithOutOfMemory_andEndsTheInstance() throws Exception {
+        fn = function(LifecycleHandler.class.getName(), 128, 0);
+        long before = invoke("{\"action\":\"state\"}").get("pid").getAsLong();
+        assertThatThrownBy(() -> invoke("{\"action\":\"allocate\",\"mb\":256}"))
+                .isInstanceOf(FunctionRuntime.InvocationException.class)
+                .hasMessageContaining("java.lang.OutOfMemoryError");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> ProcessHandle.of(before).isEmpty());
+        assertThat(invoke("{\"action\":\"state\"}").get("pid").getAsLong()).isNotEqualTo(before);
+    }
+
+    @Test
+    void unknownHandlerClass_failsWithLambdasClassNotFoundError() {
+        // The runtime interface client loads the class at init and, when it is missing, answers every
+        // invocation with this error (Lambda's "Class not found" shape), keeping the instance.
+        fn = function("dev.switchboard.local.processhandlers.NoSuchHandler", 128, 0);
+        assertThatThrownBy(() -> fn.invoke("{}", "r1"))
+                .isInstanceOf(FunctionRuntime.InvocationException.class)
+                .hasMessage(
+                        "java.lang.ClassNotFoundException: Class not found: dev.switchboard.local.processhandlers.NoSuchHandler");
+    }
+
+    @Test
+    void unknownHandlerMethod_failsWithTheRuntimesNoMethodError() {
+        fn = function(LifecycleHandler.class.getName() + "::noSuchMethod", 128, 0);
+        assertThatThrownBy(() -> fn.invoke("{}", "r1"))
+                .isInstanceOf(FunctionRuntime.InvocationException.class)
+                .hasMessageContaining("No public method named noSuchMethod");
+    }
+
+    @Test
+    void constructorThatThrows_failsAtInit_andEndsTheInstance() {
+        // A fatal init error: the runtime posts it to /runtime/init/error and exits; the event fails with it.
+        fn = function(dev.switchboard.local.processhandlers.FailingInitHandler.class.getName(), 128, 0);
+        assertThatThrownBy(() -> fn.invoke("{}", "r1"))
+                .isInstanceOf(FunctionRuntime.InvocationException.class)
+                .hasMessageContaining("java.lang.IllegalStateException")
+                .hasMessageContaining("SWITCHBOARD_TABLE is not set");
+        await().atMost(Duration.ofSeconds(10)).until(() -> fn.instances() == 0);
+    }
+
+    /** The state letter of /proc/PID/stat: R, S, T (stopped), ... */
+    private static char processState(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2);
+        } catch (java.io.IOException e) {
+            return '?';
+        }
+    }
 }

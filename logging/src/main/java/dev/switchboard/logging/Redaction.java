@@ -18,14 +18,14 @@ public final class Redaction {
 
     public static final String REDACTED = "[redacted]";
 
-    private static final Pattern QUERY = Pattern.compile("(?i)((?:^|[?&;\\s,(\\[{])(?:token|access_token|id_token)=)[^&\\s\"'#,)\\]}]+");
+    private static final Pattern QUERY =
+            Pattern.compile("(?i)((?:^|[?&;\\s,(\\[{])(?:token|access_token|id_token)=)[^&\\s\"'#,)\\]}]+");
     private static final Pattern BEARER = Pattern.compile("(?i)(bearer\\s+)[A-Za-z0-9._~+/=-]+");
     private static final Pattern JSON_FIELD = Pattern.compile(
             "(?i)(\"(?:token|access_token|id_token|authorization)\"\\s*:\\s*\\[?\\s*\")(?:[^\"\\\\]|\\\\.)*\"");
     private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*");
 
-    private Redaction() {
-    }
+    private Redaction() {}
 
     /** {@code text} without credentials; null stays null. */
     public static String redact(String text) {
@@ -50,8 +50,13 @@ public final class Redaction {
         StringBuilder out = null;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            boolean unsafe = (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x061c || c == 0x200e || c == 0x200f
-                    || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
+            boolean unsafe = (c < 0x20
+                            || (c >= 0x7f && c <= 0x9f)
+                            || c == 0x061c
+                            || c == 0x200e
+                            || c == 0x200f
+                            || (c >= 0x202a && c <= 0x202e)
+                            || (c >= 0x2066 && c <= 0x2069))
                     && !(keepNewlines && (c == '\n' || c == '\t'));
             if (unsafe && out == null) {
                 out = new StringBuilder(text.length() + 16).append(text, 0, i);

@@ -30,13 +30,40 @@ final class SafeEvent implements ILoggingEvent {
         return Redaction.neutralise(Redaction.redact(text), keepNewlines);
     }
 
-    @Override public String getThreadName() { return event.getThreadName(); }
-    @Override public Level getLevel() { return event.getLevel(); }
-    @Override public String getMessage() { return safe(event.getMessage()); }
-    @Override public Object[] getArgumentArray() { return null; } // printed only as part of the formatted message
-    @Override public String getFormattedMessage() { return safe(event.getFormattedMessage()); }
-    @Override public String getLoggerName() { return event.getLoggerName(); }
-    @Override public LoggerContextVO getLoggerContextVO() { return event.getLoggerContextVO(); }
+    @Override
+    public String getThreadName() {
+        return event.getThreadName();
+    }
+
+    @Override
+    public Level getLevel() {
+        return event.getLevel();
+    }
+
+    @Override
+    public String getMessage() {
+        return safe(event.getMessage());
+    }
+
+    @Override
+    public Object[] getArgumentArray() {
+        return null;
+    } // printed only as part of the formatted message
+
+    @Override
+    public String getFormattedMessage() {
+        return safe(event.getFormattedMessage());
+    }
+
+    @Override
+    public String getLoggerName() {
+        return event.getLoggerName();
+    }
+
+    @Override
+    public LoggerContextVO getLoggerContextVO() {
+        return event.getLoggerContextVO();
+    }
 
     @Override
     public IThrowableProxy getThrowableProxy() {
@@ -44,9 +71,20 @@ final class SafeEvent implements ILoggingEvent {
         return t == null ? null : new SafeThrowable(t);
     }
 
-    @Override public StackTraceElement[] getCallerData() { return event.getCallerData(); }
-    @Override public boolean hasCallerData() { return event.hasCallerData(); }
-    @Override public List<Marker> getMarkerList() { return event.getMarkerList(); }
+    @Override
+    public StackTraceElement[] getCallerData() {
+        return event.getCallerData();
+    }
+
+    @Override
+    public boolean hasCallerData() {
+        return event.hasCallerData();
+    }
+
+    @Override
+    public List<Marker> getMarkerList() {
+        return event.getMarkerList();
+    }
 
     @Override
     public Map<String, String> getMDCPropertyMap() {
@@ -65,11 +103,30 @@ final class SafeEvent implements ILoggingEvent {
         return getMDCPropertyMap();
     }
 
-    @Override public long getTimeStamp() { return event.getTimeStamp(); }
-    @Override public int getNanoseconds() { return event.getNanoseconds(); }
-    @Override public long getSequenceNumber() { return event.getSequenceNumber(); }
-    @Override public List<KeyValuePair> getKeyValuePairs() { return event.getKeyValuePairs(); }
-    @Override public void prepareForDeferredProcessing() { event.prepareForDeferredProcessing(); }
+    @Override
+    public long getTimeStamp() {
+        return event.getTimeStamp();
+    }
+
+    @Override
+    public int getNanoseconds() {
+        return event.getNanoseconds();
+    }
+
+    @Override
+    public long getSequenceNumber() {
+        return event.getSequenceNumber();
+    }
+
+    @Override
+    public List<KeyValuePair> getKeyValuePairs() {
+        return event.getKeyValuePairs();
+    }
+
+    @Override
+    public void prepareForDeferredProcessing() {
+        event.prepareForDeferredProcessing();
+    }
 
     /** An exception whose message (and its causes' and suppressed exceptions' messages) is safe. */
     private final class SafeThrowable implements IThrowableProxy {
@@ -79,12 +136,35 @@ final class SafeEvent implements ILoggingEvent {
             this.t = t;
         }
 
-        @Override public String getMessage() { return safe(t.getMessage()); }
-        @Override public String getOverridingMessage() { return safe(t.getOverridingMessage()); }
-        @Override public String getClassName() { return t.getClassName(); }
-        @Override public StackTraceElementProxy[] getStackTraceElementProxyArray() { return t.getStackTraceElementProxyArray(); }
-        @Override public int getCommonFrames() { return t.getCommonFrames(); }
-        @Override public IThrowableProxy getCause() { return t.getCause() == null ? null : new SafeThrowable(t.getCause()); }
+        @Override
+        public String getMessage() {
+            return safe(t.getMessage());
+        }
+
+        @Override
+        public String getOverridingMessage() {
+            return safe(t.getOverridingMessage());
+        }
+
+        @Override
+        public String getClassName() {
+            return t.getClassName();
+        }
+
+        @Override
+        public StackTraceElementProxy[] getStackTraceElementProxyArray() {
+            return t.getStackTraceElementProxyArray();
+        }
+
+        @Override
+        public int getCommonFrames() {
+            return t.getCommonFrames();
+        }
+
+        @Override
+        public IThrowableProxy getCause() {
+            return t.getCause() == null ? null : new SafeThrowable(t.getCause());
+        }
 
         @Override
         public IThrowableProxy[] getSuppressed() {
@@ -99,6 +179,9 @@ final class SafeEvent implements ILoggingEvent {
             return out;
         }
 
-        @Override public boolean isCyclic() { return t.isCyclic(); }
+        @Override
+        public boolean isCyclic() {
+            return t.isCyclic();
+        }
     }
 }

@@ -29,32 +29,53 @@ class JsonLogEncoderTest {
 
     @Test
     void encode_writesOneJsonObjectOnOneLine_withTheExceptionInside_andNoCredentials() {
-        String line = encode("refused bogus\r\n[main] INFO forged\u001b[31m\u202e from c1: token=" + JWT,
+        String line = encode(
+                "refused bogus\r\n[main] INFO forged\u001b[31m\u202e from c1: token=" + JWT,
                 new IllegalStateException("Bearer " + JWT, new RuntimeException("query ?token=s3cr3t")),
-                Map.of("requestId", "req-1", "function", "MessageFunction", "connectionId", "c1=", "coldStart", "true"));
+                Map.of(
+                        "requestId",
+                        "req-1",
+                        "function",
+                        "MessageFunction",
+                        "connectionId",
+                        "c1=",
+                        "coldStart",
+                        "true"));
 
-        assertThat(line.stripTrailing()).doesNotContain("\n").doesNotContain("\r").doesNotContain("\u001b").doesNotContain("\u202e");
+        assertThat(line.stripTrailing())
+                .doesNotContain("\n")
+                .doesNotContain("\r")
+                .doesNotContain("\u001b")
+                .doesNotContain("\u202e");
         JsonObject json = JsonParser.parseString(line).getAsJsonObject();
         assertThat(json.get("level").getAsString()).isEqualTo("INFO");
         assertThat(json.get("loggerName").getAsString()).isEqualTo("dev.switchboard.core.ChatService");
         assertThat(json.getAsJsonObject("mdc").get("requestId").getAsString()).isEqualTo("req-1");
         assertThat(json.getAsJsonObject("mdc").get("function").getAsString()).isEqualTo("MessageFunction");
         String message = json.get("formattedMessage").getAsString();
-        // the LF stays inside the object (JSON-escaped by the encoder); CR, ESC and the bidi override become visible escapes
-        assertThat(message).startsWith("refused bogus\\u000d\n[main] INFO forged\\u001b[31m\\u202e from c1: token=[redacted]");
+        // the LF stays inside the object (JSON-escaped by the encoder); CR, ESC and the bidi override become visible
+        // escapes
+        assertThat(message)
+                .startsWith("refused bogus\\u000d\n[main] INFO forged\\u001b[31m\\u202e from c1: token=[redacted]");
         assertThat(line).doesNotContain("c2lnbmF0dXJl").doesNotContain("s3cr3t");
         JsonObject throwable = json.getAsJsonObject("throwable");
         assertThat(throwable.get("className").getAsString()).isEqualTo("java.lang.IllegalStateException");
         assertThat(throwable.get("message").getAsString()).isEqualTo("Bearer [redacted]");
         assertThat(throwable.getAsJsonArray("stepArray")).isNotEmpty();
-        assertThat(throwable.getAsJsonObject("cause").get("message").getAsString()).isEqualTo("query ?token=[redacted]");
+        assertThat(throwable.getAsJsonObject("cause").get("message").getAsString())
+                .isEqualTo("query ?token=[redacted]");
     }
 
     @Test
     void safeMessageConverter_keepsTheLocalConsoleToOneLinePerEvent() {
         LoggerContext context = new LoggerContext();
-        LoggingEvent event = new LoggingEvent(Logger.class.getName(), context.getLogger("x"), Level.INFO,
-                "$disconnect c1 reason={}", null, new Object[] {"bye\r\nFORGED Bearer abc"});
+        LoggingEvent event = new LoggingEvent(
+                Logger.class.getName(),
+                context.getLogger("x"),
+                Level.INFO,
+                "$disconnect c1 reason={}",
+                null,
+                new Object[] {"bye\r\nFORGED Bearer abc"});
         assertThat(new SafeMessageConverter().convert(event))
                 .isEqualTo("$disconnect c1 reason=bye\\u000d\\u000aFORGED Bearer [redacted]");
     }

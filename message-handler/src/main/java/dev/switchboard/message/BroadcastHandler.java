@@ -1,24 +1,21 @@
 package dev.switchboard.message;
 
-import java.util.Optional;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SNSEvent;
-
 import dev.switchboard.core.ChatService;
 import dev.switchboard.core.LogContext;
+import dev.switchboard.core.aws.Switchboard;
+import dev.switchboard.core.fanout.Deadline;
+import dev.switchboard.core.fanout.FanOutResult;
 import dev.switchboard.core.metrics.InvocationMetrics;
 import dev.switchboard.core.metrics.Metric;
 import dev.switchboard.protocol.FanOutChunk;
 import dev.switchboard.protocol.Notification;
 import dev.switchboard.protocol.ShardChunk;
-import dev.switchboard.core.aws.Switchboard;
-import dev.switchboard.core.fanout.Deadline;
-import dev.switchboard.core.fanout.FanOutResult;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * SNS: notifications other systems publish to the public topic
@@ -58,8 +55,11 @@ public final class BroadcastHandler implements RequestHandler<SNSEvent, Void> {
 
     @Override
     public Void handleRequest(SNSEvent event, Context context) {
-        LogContext.begin(context == null ? null : context.getAwsRequestId(), context == null ? null : context.getFunctionName(),
-                metrics.begin(), null);
+        LogContext.begin(
+                context == null ? null : context.getAwsRequestId(),
+                context == null ? null : context.getFunctionName(),
+                metrics.begin(),
+                null);
         try {
             handle(event, context);
         } finally {
@@ -75,9 +75,11 @@ public final class BroadcastHandler implements RequestHandler<SNSEvent, Void> {
         Deadline until = MessageHandler.deadline(context);
         for (SNSEvent.SNSRecord record : event.getRecords()) {
             SNSEvent.SNS sns = record.getSNS();
-            SNSEvent.MessageAttribute kind = sns.getMessageAttributes() == null ? null
+            SNSEvent.MessageAttribute kind = sns.getMessageAttributes() == null
+                    ? null
                     : sns.getMessageAttributes().get(FanOutChunk.KIND_ATTRIBUTE);
-            boolean internal = fanoutTopicArn.isPresent() && fanoutTopicArn.get().equals(sns.getTopicArn());
+            boolean internal =
+                    fanoutTopicArn.isPresent() && fanoutTopicArn.get().equals(sns.getTopicArn());
             FanOutResult result;
             if (internal) {
                 // Only our functions publish here: a message that is no chunk is a bug, and failing sends it
@@ -90,14 +92,19 @@ public final class BroadcastHandler implements RequestHandler<SNSEvent, Void> {
                     ShardChunk shard = ShardChunk.fromJson(sns.getMessage());
                     result = chat.within(until, () -> chat.deliverShard(shard));
                 } else {
-                    throw new IllegalArgumentException("SNS message " + sns.getMessageId() + " on the fan-out topic has "
-                            + FanOutChunk.KIND_ATTRIBUTE + "=" + kindValue + "; only " + FanOutChunk.KIND
-                            + " and " + ShardChunk.KIND + " are published there (by the Message and Broadcast functions)");
+                    throw new IllegalArgumentException(
+                            "SNS message " + sns.getMessageId() + " on the fan-out topic has "
+                                    + FanOutChunk.KIND_ATTRIBUTE + "=" + kindValue + "; only " + FanOutChunk.KIND
+                                    + " and " + ShardChunk.KIND
+                                    + " are published there (by the Message and Broadcast functions)");
                 }
             } else if (kind != null) {
-                LOG.warn("refused SNS message {} from {}: {} is accepted only on the internal fan-out topic; publish "
-                        + "notifications as {\"target\":...,\"title\":...} without that attribute", sns.getMessageId(),
-                        sns.getTopicArn(), FanOutChunk.KIND_ATTRIBUTE);
+                LOG.warn(
+                        "refused SNS message {} from {}: {} is accepted only on the internal fan-out topic; publish "
+                                + "notifications as {\"target\":...,\"title\":...} without that attribute",
+                        sns.getMessageId(),
+                        sns.getTopicArn(),
+                        FanOutChunk.KIND_ATTRIBUTE);
                 continue;
             } else {
                 Notification notification;
@@ -109,10 +116,16 @@ public final class BroadcastHandler implements RequestHandler<SNSEvent, Void> {
                     continue;
                 }
                 // The SNS publish time, the same on every redelivery (the runtime maps it to joda-time).
-                long publishedAt = sns.getTimestamp() != null ? sns.getTimestamp().getMillis() : System.currentTimeMillis();
+                long publishedAt =
+                        sns.getTimestamp() != null ? sns.getTimestamp().getMillis() : System.currentTimeMillis();
                 result = chat.within(until, () -> chat.notify(notification, sns.getMessageId(), publishedAt));
             }
-            LOG.info("sns {} delivered={} gone={} failed={}", sns.getMessageId(), result.delivered(), result.gone(), result.failed());
+            LOG.info(
+                    "sns {} delivered={} gone={} failed={}",
+                    sns.getMessageId(),
+                    result.delivered(),
+                    result.gone(),
+                    result.failed());
             if (result.failed() > 0) {
                 // Failing the invocation makes Lambda retry it (twice, as an asynchronous invocation) and then
                 // hand the event to the function's on-failure destination, the dead-letter queue in template.yaml.

@@ -1,18 +1,16 @@
 package dev.switchboard.message;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
-
 import dev.switchboard.core.ChatService;
 import dev.switchboard.core.LogContext;
-import dev.switchboard.core.metrics.InvocationMetrics;
 import dev.switchboard.core.aws.Switchboard;
 import dev.switchboard.core.fanout.Deadline;
+import dev.switchboard.core.metrics.InvocationMetrics;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 
 /**
  * {@code $default}: every client frame (route selection finds no other route). The chat service
@@ -39,17 +37,22 @@ public final class MessageHandler implements RequestHandler<APIGatewayV2WebSocke
 
     @Override
     public APIGatewayV2WebSocketResponse handleRequest(APIGatewayV2WebSocketEvent event, Context context) {
-        LogContext.begin(context == null ? null : context.getAwsRequestId(), context == null ? null : context.getFunctionName(),
-                metrics.begin(), event.getRequestContext().getConnectionId());
+        LogContext.begin(
+                context == null ? null : context.getAwsRequestId(),
+                context == null ? null : context.getFunctionName(),
+                metrics.begin(),
+                event.getRequestContext().getConnectionId());
         try {
             String body = event.getBody();
             if (event.isIsBase64Encoded() && body != null) {
                 body = new String(Base64.getDecoder().decode(body), StandardCharsets.UTF_8);
             }
-            // The fan-out is bounded by what is left of this invocation (29 s at most: API Gateway's integration timeout).
+            // The fan-out is bounded by what is left of this invocation (29 s at most: API Gateway's integration
+            // timeout).
             chat.handle(event.getRequestContext().getConnectionId(), body, deadline(context));
         } finally {
-            metrics.flush(context == null ? null : context.getAwsRequestId()); // after the last post: never slows a fan-out
+            metrics.flush(
+                    context == null ? null : context.getAwsRequestId()); // after the last post: never slows a fan-out
             LogContext.end();
         }
         APIGatewayV2WebSocketResponse response = new APIGatewayV2WebSocketResponse();

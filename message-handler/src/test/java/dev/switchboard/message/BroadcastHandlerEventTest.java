@@ -2,22 +2,19 @@ package dev.switchboard.message;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import com.amazonaws.services.lambda.runtime.events.SNSEvent;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
-
 import dev.switchboard.core.ChatService;
 import dev.switchboard.core.ChatServiceFixture;
 import dev.switchboard.core.auth.Identity;
 import dev.switchboard.core.metrics.InvocationMetrics;
 import dev.switchboard.core.metrics.Metric;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The SNS function from an event as SNS delivers it: {@code events/sns/sns_event.json}, verbatim from
@@ -48,12 +45,12 @@ class BroadcastHandlerEventTest {
     @Test
     void aMessageThatIsNoNotification_isDroppedAndCounted_notFailed() {
         ChatService chat = fixture.service(Map.of());
-        BroadcastHandler handler = new BroadcastHandler(chat, Optional.empty(),
-                new InvocationMetrics(published::add));
+        BroadcastHandler handler = new BroadcastHandler(chat, Optional.empty(), new InvocationMetrics(published::add));
 
         handler.handleRequest(EventLoader.loadSNSEvent(FIXTURE), null);
 
-        assertThat(published).singleElement()
+        assertThat(published)
+                .singleElement()
                 .satisfies(s -> assertThat(s.values()).containsEntry(Metric.NOTIFICATIONS_DROPPED, 1.0));
     }
 
@@ -77,6 +74,7 @@ class BroadcastHandlerEventTest {
             assertThat(n.get("title").getAsString()).isEqualTo("Deploy done");
             assertThat(n.get("ts").getAsLong()).isEqualTo(1602173174656L); // the SNS Timestamp
         });
-        assertThat(notifications.get(1).get("id").getAsString()).isEqualTo(notifications.get(0).get("id").getAsString());
+        assertThat(notifications.get(1).get("id").getAsString())
+                .isEqualTo(notifications.get(0).get("id").getAsString());
     }
 }

@@ -2,22 +2,19 @@ package dev.switchboard.message;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.Map;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
-
 import dev.switchboard.core.ChatService;
 import dev.switchboard.core.ChatServiceFixture;
 import dev.switchboard.core.Config;
 import dev.switchboard.core.auth.Identity;
 import dev.switchboard.core.metrics.InvocationMetrics;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code $default} from a message event as API Gateway sent it:
@@ -43,8 +40,8 @@ class MessageHandlerEventTest {
         ChatService chat = fixture.service(Map.of(Config.SEND_RATE_PER_SECOND, "0"));
         chat.connect(CONNECTION, new Identity("kim", false), 1705751697419L);
 
-        APIGatewayV2WebSocketResponse response = new MessageHandler(chat, InvocationMetrics.discarding())
-                .handleRequest(event(), null);
+        APIGatewayV2WebSocketResponse response =
+                new MessageHandler(chat, InvocationMetrics.discarding()).handleRequest(event(), null);
 
         assertThat(response.getStatusCode()).isEqualTo(200);
         assertThat(fixture.framesOf(CONNECTION, "error")).singleElement().satisfies(error -> {

@@ -12,8 +12,7 @@ import java.util.List;
  */
 public final class HistoryPages {
 
-    private HistoryPages() {
-    }
+    private HistoryPages() {}
 
     /**
      * The frame holding the longest oldest-first prefix of {@code items} that fits.
@@ -31,7 +30,8 @@ public final class HistoryPages {
         if (bytes(whole) <= ServerFrame.MAX_BYTES) {
             return whole;
         }
-        String longestId = items.stream().map(ServerFrame.HistoryItem::id).reduce("", (a, b) -> a.length() >= b.length() ? a : b);
+        String longestId =
+                items.stream().map(ServerFrame.HistoryItem::id).reduce("", (a, b) -> a.length() >= b.length() ? a : b);
         // an upper bound: the empty page with the longest cursor, then each item plus its comma
         long size = bytes(new ServerFrame.History(room, List.of(), true, longestId));
         int fit = 0;
@@ -44,8 +44,11 @@ public final class HistoryPages {
         }
         if (fit == 0) {
             String id = items.get(0).id();
-            throw new ProtocolException(ErrorCode.TOO_LARGE, "message " + id + " is too large for one frame (API Gateway's "
-                    + "128 KB message limit): ask for history after " + id + " to skip it", "history");
+            throw new ProtocolException(
+                    ErrorCode.TOO_LARGE,
+                    "message " + id + " is too large for one frame (API Gateway's "
+                            + "128 KB message limit): ask for history after " + id + " to skip it",
+                    "history");
         }
         List<ServerFrame.HistoryItem> kept = List.copyOf(items.subList(0, fit));
         return new ServerFrame.History(room, kept, true, kept.get(fit - 1).id());

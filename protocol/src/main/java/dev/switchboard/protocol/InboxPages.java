@@ -11,8 +11,7 @@ import java.util.List;
  */
 public final class InboxPages {
 
-    private InboxPages() {
-    }
+    private InboxPages() {}
 
     /**
      * @param items  newest first, as the store returns them
@@ -25,12 +24,14 @@ public final class InboxPages {
      *     one item always fits (a notification's and a direct message's size limits see to it)
      * @throws ProtocolException {@code too_large} when not even one item fits (stored under larger limits)
      */
-    public static ServerFrame.Inbox fit(List<ServerFrame.InboxEntry> items, boolean more, String next, Long unread, Long unseen) {
+    public static ServerFrame.Inbox fit(
+            List<ServerFrame.InboxEntry> items, boolean more, String next, Long unread, Long unseen) {
         ServerFrame.Inbox whole = new ServerFrame.Inbox(items, more, next, unread, unseen);
         if (Json.bytes(whole).length <= ServerFrame.MAX_BYTES) {
             return whole;
         }
-        String longestId = items.stream().map(ServerFrame.InboxEntry::id).reduce("", (a, b) -> a.length() >= b.length() ? a : b);
+        String longestId =
+                items.stream().map(ServerFrame.InboxEntry::id).reduce("", (a, b) -> a.length() >= b.length() ? a : b);
         // an upper bound: the empty page with the longest cursor, then each item plus its comma
         long size = Json.bytes(new ServerFrame.Inbox(List.of(), true, longestId, unread, unseen)).length;
         int fit = 0;
@@ -43,8 +44,11 @@ public final class InboxPages {
         }
         if (fit == 0) {
             String id = items.get(0).id();
-            throw new ProtocolException(ErrorCode.TOO_LARGE, "inbox item " + id + " is too large for one frame (API Gateway's "
-                    + "128 KB message limit): ask for the inbox after " + id + " to skip it", "inbox");
+            throw new ProtocolException(
+                    ErrorCode.TOO_LARGE,
+                    "inbox item " + id + " is too large for one frame (API Gateway's "
+                            + "128 KB message limit): ask for the inbox after " + id + " to skip it",
+                    "inbox");
         }
         List<ServerFrame.InboxEntry> kept = List.copyOf(items.subList(0, fit));
         return new ServerFrame.Inbox(kept, true, kept.get(fit - 1).id(), unread, unseen);

@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /** What {@code mark} sets on inbox items. {@link #READ} implies {@link #SEEN}; neither is ever unset. */
 public enum InboxState {
-    SEEN, READ;
+    SEEN,
+    READ;
 
     /** The wire name, {@code seen} or {@code read}. */
     public String wire() {

@@ -1,13 +1,12 @@
 package dev.switchboard.protocol;
 
-import java.util.Map;
-
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import com.google.gson.JsonSerializer;
+import java.util.Map;
 
 /**
  * The one gson instance our code uses (thread-safe, built once), and the writers of the wire format:
@@ -19,11 +18,11 @@ public final class Json {
     public static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
     /** {@link #GSON} for requests: enums go out as their wire names ({@code "state":"read"}), as the parser reads them. */
     private static final Gson REQUEST_GSON = GSON.newBuilder()
-            .registerTypeAdapter(InboxState.class, (JsonSerializer<InboxState>) (state, type, context) -> new JsonPrimitive(state.wire()))
+            .registerTypeAdapter(InboxState.class, (JsonSerializer<InboxState>)
+                    (state, type, context) -> new JsonPrimitive(state.wire()))
             .create();
 
-    private Json() {
-    }
+    private Json() {}
 
     public static String write(ServerFrame frame) {
         return GSON.toJson(frame);
@@ -47,7 +46,8 @@ public final class Json {
             json.addProperty("body", broadcast.body());
             json.addProperty("clientMsgId", broadcast.clientMsgId());
         } else {
-            for (Map.Entry<String, JsonElement> field : REQUEST_GSON.toJsonTree(request).getAsJsonObject().entrySet()) {
+            for (Map.Entry<String, JsonElement> field :
+                    REQUEST_GSON.toJsonTree(request).getAsJsonObject().entrySet()) {
                 json.add(field.getKey(), field.getValue());
             }
         }

@@ -16,7 +16,7 @@ public final class MessageIds {
     private final SecureRandom random = new SecureRandom();
     private long lastMillis = -1;
     private long randomHigh; // 16 bits
-    private long randomLow;  // 64 bits
+    private long randomLow; // 64 bits
 
     /**
      * Whether {@code value} has the shape of an id this class makes: 26 characters of Crockford's

@@ -8,8 +8,7 @@ public final class Names {
     public static final int MAX_LENGTH = 64;
     private static final Pattern VALID = Pattern.compile("[A-Za-z0-9_.\\-]{1," + MAX_LENGTH + "}");
 
-    private Names() {
-    }
+    private Names() {}
 
     public static boolean isValid(String name) {
         return name != null && VALID.matcher(name).matches();

@@ -5,7 +5,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 
-
 /**
  * A notification published to the SNS topic by another system:
  * {@code {"target":{"room":"lobby"}|{"user":"bob"}|{"all":true},"title":"...","body":"..."}}.
@@ -26,8 +25,8 @@ public record Notification(String room, String user, boolean all, String title, 
     /** @throws IllegalArgumentException when the title or body is over its limit, naming the limit */
     public Notification {
         if (title != null && title.length() > MAX_TITLE) {
-            throw new IllegalArgumentException("field 'title' is " + title.length() + " characters; at most " + MAX_TITLE
-                    + " are allowed so the frame fits API Gateway's 128 KB message limit: shorten it");
+            throw new IllegalArgumentException("field 'title' is " + title.length() + " characters; at most "
+                    + MAX_TITLE + " are allowed so the frame fits API Gateway's 128 KB message limit: shorten it");
         }
         if (body != null && body.length() > MAX_BODY) {
             throw new IllegalArgumentException("field 'body' is " + body.length() + " characters; at most " + MAX_BODY
@@ -50,13 +49,17 @@ public record Notification(String room, String user, boolean all, String title, 
         } catch (JsonParseException | StackOverflowError e) {
             throw new IllegalArgumentException("the notification is not valid JSON");
         }
-        JsonObject target = object.has("target") && object.get("target").isJsonObject() ? object.getAsJsonObject("target") : null;
+        JsonObject target =
+                object.has("target") && object.get("target").isJsonObject() ? object.getAsJsonObject("target") : null;
         if (target == null) {
-            throw new IllegalArgumentException("field 'target' is required: {\"room\":R} | {\"user\":U} | {\"all\":true}");
+            throw new IllegalArgumentException(
+                    "field 'target' is required: {\"room\":R} | {\"user\":U} | {\"all\":true}");
         }
         String room = string(target, "room");
         String user = string(target, "user");
-        boolean all = target.has("all") && target.get("all").isJsonPrimitive() && target.get("all").getAsJsonPrimitive().isBoolean()
+        boolean all = target.has("all")
+                && target.get("all").isJsonPrimitive()
+                && target.get("all").getAsJsonPrimitive().isBoolean()
                 && target.get("all").getAsBoolean();
         int targets = (room != null ? 1 : 0) + (user != null ? 1 : 0) + (all ? 1 : 0);
         if (targets != 1) {
@@ -75,6 +78,10 @@ public record Notification(String room, String user, boolean all, String title, 
 
     private static String string(JsonObject object, String field) {
         JsonElement element = object.get(field);
-        return element != null && element.isJsonPrimitive() && element.getAsJsonPrimitive().isString() ? element.getAsString() : null;
+        return element != null
+                        && element.isJsonPrimitive()
+                        && element.getAsJsonPrimitive().isString()
+                ? element.getAsString()
+                : null;
     }
 }

@@ -66,7 +66,8 @@ public sealed interface Request {
      * Admin only: a notification, as SNS publishes them, to a room, a user or everyone.
      * Exactly one of {@code room}, {@code user}, {@code all} is set.
      */
-    record Broadcast(String room, String user, boolean all, String title, String body, String clientMsgId) implements Request {
+    record Broadcast(String room, String user, boolean all, String title, String body, String clientMsgId)
+            implements Request {
         public String action() {
             return "broadcast";
         }

@@ -32,8 +32,10 @@ public final class RequestParser {
         JsonObject json = object(frame);
         JsonElement actionElement = json.get("action");
         if (actionElement == null || actionElement.isJsonNull()) {
-            throw new ProtocolException(ErrorCode.UNKNOWN_ACTION,
-                    "field 'action' is required: one of join, leave, send, direct, history, who, ping, refresh, broadcast, typing, read, edit, delete, inbox, mark, badge", null);
+            throw new ProtocolException(
+                    ErrorCode.UNKNOWN_ACTION,
+                    "field 'action' is required: one of join, leave, send, direct, history, who, ping, refresh, broadcast, typing, read, edit, delete, inbox, mark, badge",
+                    null);
         }
         if (!isString(actionElement)) {
             throw new ProtocolException(ErrorCode.UNKNOWN_ACTION, "field 'action' must be a string", null);
@@ -43,31 +45,44 @@ public final class RequestParser {
             case "join" -> new Request.Join(room(json, action));
             case "leave" -> new Request.Leave(room(json, action));
             case "send" -> new Request.Send(room(json, action), text(json, action), clientMsgId(json, action));
-            case "direct" -> new Request.Direct(name(json, "to", action), text(json, action), clientMsgId(json, action));
-            case "history" -> new Request.History(room(json, action), messageId(json, "after", action), limit(json, action));
+            case "direct" ->
+                new Request.Direct(name(json, "to", action), text(json, action), clientMsgId(json, action));
+            case "history" ->
+                new Request.History(room(json, action), messageId(json, "after", action), limit(json, action));
             case "who" -> new Request.Who(room(json, action), optionalString(json, "after", action));
             case "ping" -> new Request.Ping();
             case "refresh" -> new Request.Refresh(token(json, action));
             case "broadcast" -> broadcast(json, action);
             case "typing" -> new Request.Typing(room(json, action));
             case "read" -> new Request.Read(room(json, action), requiredMessageId(json, "id", action));
-            case "edit" -> new Request.Edit(room(json, action), requiredMessageId(json, "id", action), text(json, action),
-                    clientMsgId(json, action));
-            case "delete" -> new Request.Delete(room(json, action), requiredMessageId(json, "id", action), clientMsgId(json, action));
+            case "edit" ->
+                new Request.Edit(
+                        room(json, action),
+                        requiredMessageId(json, "id", action),
+                        text(json, action),
+                        clientMsgId(json, action));
+            case "delete" ->
+                new Request.Delete(
+                        room(json, action), requiredMessageId(json, "id", action), clientMsgId(json, action));
             case "inbox" -> new Request.Inbox(inboxCursor(json, action), inboxLimit(json, action));
             case "mark" -> mark(json, action);
             case "badge" -> new Request.Badge();
             // requestAction echoes the action as sent (cut to 33 characters), so a client can match the
             // error to its request like any other error frame.
-            default -> throw new ProtocolException(ErrorCode.UNKNOWN_ACTION, "unknown action '" + abbreviate(action)
-                    + "': use one of join, leave, send, direct, history, who, ping, refresh, broadcast, typing, read, edit, delete, inbox, mark, badge", abbreviate(action));
+            default ->
+                throw new ProtocolException(
+                        ErrorCode.UNKNOWN_ACTION,
+                        "unknown action '" + abbreviate(action)
+                                + "': use one of join, leave, send, direct, history, who, ping, refresh, broadcast, typing, read, edit, delete, inbox, mark, badge",
+                        abbreviate(action));
         };
     }
 
     private static String token(JsonObject json, String action) {
         String token = requiredString(json, "token", action);
         if (token.isBlank() || token.length() > 16_384) {
-            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'token' must be a JWT (1-16384 characters)", action);
+            throw new ProtocolException(
+                    ErrorCode.BAD_REQUEST, "field 'token' must be a JWT (1-16384 characters)", action);
         }
         return token;
     }
@@ -75,17 +90,22 @@ public final class RequestParser {
     private Request.Broadcast broadcast(JsonObject json, String action) {
         JsonElement targetElement = json.get("target");
         if (targetElement == null || !targetElement.isJsonObject()) {
-            throw new ProtocolException(ErrorCode.BAD_REQUEST,
-                    "field 'target' is required: {\"room\":R}, {\"user\":U} or {\"all\":true}", action);
+            throw new ProtocolException(
+                    ErrorCode.BAD_REQUEST,
+                    "field 'target' is required: {\"room\":R}, {\"user\":U} or {\"all\":true}",
+                    action);
         }
         JsonObject target = targetElement.getAsJsonObject();
         String room = target.has("room") ? name(target, "room", action) : null;
         String user = target.has("user") ? name(target, "user", action) : null;
         JsonElement allElement = target.get("all");
-        boolean all = allElement != null && allElement.isJsonPrimitive() && allElement.getAsJsonPrimitive().isBoolean()
+        boolean all = allElement != null
+                && allElement.isJsonPrimitive()
+                && allElement.getAsJsonPrimitive().isBoolean()
                 && allElement.getAsBoolean();
         if ((room != null ? 1 : 0) + (user != null ? 1 : 0) + (all ? 1 : 0) != 1) {
-            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'target' must name exactly one of room, user or all:true", action);
+            throw new ProtocolException(
+                    ErrorCode.BAD_REQUEST, "field 'target' must name exactly one of room, user or all:true", action);
         }
         String title = requiredString(json, "title", action);
         if (title.isBlank()) {
@@ -94,8 +114,10 @@ public final class RequestParser {
         String body = optionalString(json, "body", action);
         int length = title.length() + (body == null ? 0 : body.length());
         if (length > maxTextLength) {
-            throw new ProtocolException(ErrorCode.TOO_LARGE,
-                    "'title' and 'body' are " + length + " characters together; the limit is " + maxTextLength, action);
+            throw new ProtocolException(
+                    ErrorCode.TOO_LARGE,
+                    "'title' and 'body' are " + length + " characters together; the limit is " + maxTextLength,
+                    action);
         }
         return new Request.Broadcast(room, user, all, title, body == null ? "" : body, clientMsgId(json, action));
     }
@@ -104,8 +126,11 @@ public final class RequestParser {
     private static String inboxCursor(JsonObject json, String action) {
         String cursor = optionalString(json, "after", action);
         if (cursor != null && !MessageIds.isValid(cursor)) {
-            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'after' must be the 'next' of an inbox frame (26 characters "
-                    + "like 01KAX3T8Y9ZC4Q2D7N6B5V8M1P), or absent for the newest page", action);
+            throw new ProtocolException(
+                    ErrorCode.BAD_REQUEST,
+                    "field 'after' must be the 'next' of an inbox frame (26 characters "
+                            + "like 01KAX3T8Y9ZC4Q2D7N6B5V8M1P), or absent for the newest page",
+                    action);
         }
         return cursor;
     }
@@ -116,37 +141,52 @@ public final class RequestParser {
             return INBOX_PAGE_DEFAULT;
         }
         if (!element.isJsonPrimitive() || !element.getAsJsonPrimitive().isNumber()) {
-            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'limit' must be a number from 1 to " + INBOX_PAGE_MAX, action);
+            throw new ProtocolException(
+                    ErrorCode.BAD_REQUEST, "field 'limit' must be a number from 1 to " + INBOX_PAGE_MAX, action);
         }
         double value = element.getAsDouble();
         if (value != Math.rint(value) || value < 1 || value > INBOX_PAGE_MAX) {
-            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'limit' must be a whole number from 1 to " + INBOX_PAGE_MAX
-                    + ": page on with 'after' for more", action);
+            throw new ProtocolException(
+                    ErrorCode.BAD_REQUEST,
+                    "field 'limit' must be a whole number from 1 to " + INBOX_PAGE_MAX
+                            + ": page on with 'after' for more",
+                    action);
         }
         return (int) value;
     }
 
     private static Request.Mark mark(JsonObject json, String action) {
         JsonElement idsElement = json.get("ids");
-        if (idsElement == null || !idsElement.isJsonArray() || idsElement.getAsJsonArray().isEmpty()) {
-            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'ids' is required: an array of 1 to " + MARK_MAX_IDS
-                    + " inbox item ids", action);
+        if (idsElement == null
+                || !idsElement.isJsonArray()
+                || idsElement.getAsJsonArray().isEmpty()) {
+            throw new ProtocolException(
+                    ErrorCode.BAD_REQUEST,
+                    "field 'ids' is required: an array of 1 to " + MARK_MAX_IDS + " inbox item ids",
+                    action);
         }
         java.util.LinkedHashSet<String> ids = new java.util.LinkedHashSet<>();
         for (JsonElement element : idsElement.getAsJsonArray()) {
             if (!isString(element) || !MessageIds.isValid(element.getAsString())) {
-                throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'ids' must hold item ids (26 characters like "
-                        + "01KAX3T8Y9ZC4Q2D7N6B5V8M1P, the 'id' of inbox items)", action);
+                throw new ProtocolException(
+                        ErrorCode.BAD_REQUEST,
+                        "field 'ids' must hold item ids (26 characters like "
+                                + "01KAX3T8Y9ZC4Q2D7N6B5V8M1P, the 'id' of inbox items)",
+                        action);
             }
             ids.add(element.getAsString());
         }
         if (ids.size() > MARK_MAX_IDS) {
-            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'ids' has " + ids.size() + " ids; at most " + MARK_MAX_IDS
-                    + " a mark: send the rest in another mark", action);
+            throw new ProtocolException(
+                    ErrorCode.BAD_REQUEST,
+                    "field 'ids' has " + ids.size() + " ids; at most " + MARK_MAX_IDS
+                            + " a mark: send the rest in another mark",
+                    action);
         }
         String stateName = requiredString(json, "state", action);
-        InboxState state = InboxState.parse(stateName).orElseThrow(() ->
-                new ProtocolException(ErrorCode.BAD_REQUEST, "field 'state' must be \"seen\" or \"read\"", action));
+        InboxState state = InboxState.parse(stateName)
+                .orElseThrow(() -> new ProtocolException(
+                        ErrorCode.BAD_REQUEST, "field 'state' must be \"seen\" or \"read\"", action));
         return new Request.Mark(java.util.List.copyOf(ids), state);
     }
 
@@ -155,10 +195,12 @@ public final class RequestParser {
         try {
             element = JsonParser.parseString(frame);
         } catch (JsonParseException | StackOverflowError e) {
-            throw new ProtocolException(ErrorCode.BAD_JSON, "the frame is not valid JSON: send one JSON object per frame", null);
+            throw new ProtocolException(
+                    ErrorCode.BAD_JSON, "the frame is not valid JSON: send one JSON object per frame", null);
         }
         if (element == null || !element.isJsonObject()) {
-            throw new ProtocolException(ErrorCode.BAD_JSON, "the frame must be a JSON object like {\"action\":\"ping\"}", null);
+            throw new ProtocolException(
+                    ErrorCode.BAD_JSON, "the frame must be a JSON object like {\"action\":\"ping\"}", null);
         }
         return element.getAsJsonObject();
     }
@@ -170,7 +212,8 @@ public final class RequestParser {
     private static String name(JsonObject json, String field, String action) {
         String value = requiredString(json, field, action);
         if (!Names.isValid(value)) {
-            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field '" + field + "' must be " + Names.describe(), action);
+            throw new ProtocolException(
+                    ErrorCode.BAD_REQUEST, "field '" + field + "' must be " + Names.describe(), action);
         }
         return value;
     }
@@ -181,8 +224,10 @@ public final class RequestParser {
             throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'text' must not be empty", action);
         }
         if (text.length() > maxTextLength) {
-            throw new ProtocolException(ErrorCode.TOO_LARGE,
-                    "field 'text' is " + text.length() + " characters; the limit is " + maxTextLength, action);
+            throw new ProtocolException(
+                    ErrorCode.TOO_LARGE,
+                    "field 'text' is " + text.length() + " characters; the limit is " + maxTextLength,
+                    action);
         }
         return text;
     }
@@ -191,9 +236,12 @@ public final class RequestParser {
     private static String messageId(JsonObject json, String field, String action) {
         String id = optionalString(json, field, action);
         if (id != null && !MessageIds.isValid(id)) {
-            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field '" + field
-                    + "' must be a message id (26 characters like 01KAX3T8Y9ZC4Q2D7N6B5V8M1P, from a message or history frame)"
-                    + " or absent for the newest page", action);
+            throw new ProtocolException(
+                    ErrorCode.BAD_REQUEST,
+                    "field '" + field
+                            + "' must be a message id (26 characters like 01KAX3T8Y9ZC4Q2D7N6B5V8M1P, from a message or history frame)"
+                            + " or absent for the newest page",
+                    action);
         }
         return id;
     }
@@ -222,7 +270,10 @@ public final class RequestParser {
         }
         double value = element.getAsDouble();
         if (value != Math.rint(value) || value < 1 || value > historyPageLimit) {
-            throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'limit' must be a whole number from 1 to " + historyPageLimit, action);
+            throw new ProtocolException(
+                    ErrorCode.BAD_REQUEST,
+                    "field 'limit' must be a whole number from 1 to " + historyPageLimit,
+                    action);
         }
         return (int) value;
     }

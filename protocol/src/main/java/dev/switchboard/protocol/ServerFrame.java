@@ -23,7 +23,8 @@ public sealed interface ServerFrame {
     }
 
     /** {@code name}: the sender's display name from its token, or null (omitted). */
-    record Message(String type, String room, String id, String from, String text, long ts, String name) implements ServerFrame {
+    record Message(String type, String room, String id, String from, String text, long ts, String name)
+            implements ServerFrame {
         public Message(String room, String id, String from, String text, long ts) {
             this("message", room, id, from, text, ts, null);
         }
@@ -37,7 +38,8 @@ public sealed interface ServerFrame {
      * {@code name}: the sender's display name from its token, or null (omitted). {@code inbox}: true
      * when the message is also in the recipient's inbox (null: omitted).
      */
-    record Direct(String type, String id, String from, String text, long ts, String name, Boolean inbox) implements ServerFrame {
+    record Direct(String type, String id, String from, String text, long ts, String name, Boolean inbox)
+            implements ServerFrame {
         public Direct(String id, String from, String text, long ts, String name) {
             this("direct", id, from, text, ts, name, null);
         }
@@ -73,7 +75,8 @@ public sealed interface ServerFrame {
      * fetched, pass it as {@code after} for the next page (null otherwise); a page cut to fit
      * {@link #MAX_BYTES} always has it.
      */
-    record History(String type, String room, List<HistoryItem> messages, boolean more, String next) implements ServerFrame {
+    record History(String type, String room, List<HistoryItem> messages, boolean more, String next)
+            implements ServerFrame {
         public History(String room, List<HistoryItem> messages, boolean more, String next) {
             this("history", room, messages, more, next);
         }
@@ -141,7 +144,8 @@ public sealed interface ServerFrame {
     }
 
     /** {@code inbox}: true when the notification is also in the recipient's inbox (null: omitted, live only). */
-    record Notification(String type, String id, String title, String body, long ts, Boolean inbox) implements ServerFrame {
+    record Notification(String type, String id, String title, String body, long ts, Boolean inbox)
+            implements ServerFrame {
         public Notification(String id, String title, String body, long ts) {
             this("notification", id, title, body, ts, null);
         }
@@ -156,7 +160,8 @@ public sealed interface ServerFrame {
      * (null on the last page). {@code unread} / {@code unseen}: the counts, on the first page only
      * (null, omitted, on later ones).
      */
-    record Inbox(String type, List<InboxEntry> items, boolean more, String next, Long unread, Long unseen) implements ServerFrame {
+    record Inbox(String type, List<InboxEntry> items, boolean more, String next, Long unread, Long unseen)
+            implements ServerFrame {
         public Inbox(List<InboxEntry> items, boolean more, String next, Long unread, Long unseen) {
             this("inbox", items, more, next, unread, unseen);
         }
@@ -166,9 +171,17 @@ public sealed interface ServerFrame {
      * One inbox item. {@code kind} {@code notification} has {@code title} and {@code body};
      * {@code direct} has {@code from}, {@code text} and maybe {@code name}. Absent fields are omitted.
      */
-    record InboxEntry(String id, String kind, String from, String name, String text, String title, String body, long ts,
-                      boolean seen, boolean read) {
-    }
+    record InboxEntry(
+            String id,
+            String kind,
+            String from,
+            String name,
+            String text,
+            String title,
+            String body,
+            long ts,
+            boolean seen,
+            boolean read) {}
 
     /** The answer to {@code badge}: the caller's inbox counts, items not read and items not seen. */
     record Badge(String type, long unread, long unseen) implements ServerFrame {
@@ -194,7 +207,8 @@ public sealed interface ServerFrame {
     }
 
     /** {@code retryAfterMs}: only on {@code rate_limited}, when the refused request would pass. */
-    record Error(String type, String code, String message, String requestAction, Long retryAfterMs) implements ServerFrame {
+    record Error(String type, String code, String message, String requestAction, Long retryAfterMs)
+            implements ServerFrame {
         public Error(ErrorCode code, String message, String requestAction) {
             this("error", code.wire(), message, requestAction, null);
         }

@@ -30,7 +30,8 @@ class MessageIdsTest {
         String after = ids.next(1_764_000_000_002L);
 
         // the first 10 characters are the time: same time, same prefix as a generated id
-        assertThat(derived.substring(0, 10)).isEqualTo(new MessageIds().next(1_764_000_000_001L).substring(0, 10));
+        assertThat(derived.substring(0, 10))
+                .isEqualTo(new MessageIds().next(1_764_000_000_001L).substring(0, 10));
         assertThat(before).isLessThan(derived);
         assertThat(derived).isLessThan(after);
     }

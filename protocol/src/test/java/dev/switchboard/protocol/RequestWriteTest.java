@@ -2,12 +2,10 @@ package dev.switchboard.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /** What clients write ({@link Json#write(Request)}) is what the server reads ({@link RequestParser}). */
 class RequestWriteTest {
@@ -42,7 +40,9 @@ class RequestWriteTest {
                 new Request.Inbox(null, 20),
                 new Request.Inbox("01KAX3T8Y9ZC4Q2D7N6B5V8M1P", 50));
         for (Request request : requests) {
-            assertThat(parser.parse(Json.write(request))).as(Json.write(request)).isEqualTo(request);
+            assertThat(parser.parse(Json.write(request)))
+                    .as(Json.write(request))
+                    .isEqualTo(request);
         }
     }
 
@@ -57,7 +57,8 @@ class RequestWriteTest {
         String json = Json.write(new Request.Send("lobby", "hi", null));
 
         assertThat(json).startsWith("{\"action\":\"send\",");
-        assertThat(JsonParser.parseString(json).getAsJsonObject().has("clientMsgId")).isFalse();
+        assertThat(JsonParser.parseString(json).getAsJsonObject().has("clientMsgId"))
+                .isFalse();
         assertThat(json).doesNotContain("\\u003c"); // no HTML escaping: the text goes out as typed
     }
 
@@ -72,7 +73,8 @@ class RequestWriteTest {
 
     @Test
     void aNotification_roundTripsThroughItsParser() {
-        for (Notification n : List.of(new Notification("lobby", null, false, "Deploy done", "v2.3 is live"),
+        for (Notification n : List.of(
+                new Notification("lobby", null, false, "Deploy done", "v2.3 is live"),
                 new Notification(null, "bob", false, "Invoice paid", "#1042"),
                 new Notification(null, null, true, "Maintenance", ""))) {
             assertThat(Notification.parse(Json.write(n))).isEqualTo(n);

@@ -3,6 +3,10 @@ package dev.switchboard.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.switchboard.local.LocalCloud;
+import dev.switchboard.tests.e2e.LocalCloudExtension;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PipedInputStream;
@@ -17,16 +21,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-
-import dev.switchboard.local.LocalCloud;
-import dev.switchboard.tests.e2e.LocalCloudExtension;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -39,6 +36,7 @@ class CliEndToEndTest {
 
     @RegisterExtension
     static final LocalCloudExtension local = LocalCloudExtension.devAuth();
+
     static LocalCloud cloud;
     static String url;
 
@@ -49,8 +47,7 @@ class CliEndToEndTest {
         local.warmUp(); // the CLI gives up on a handshake after 10 s: a cold $connect took 10.6 s here
     }
 
-    record Run(int exitCode, String out, String err) {
-    }
+    record Run(int exitCode, String out, String err) {}
 
     static Run run(String... args) {
         return run(new ByteArrayInputStream(new byte[0]), args);
@@ -59,14 +56,28 @@ class CliEndToEndTest {
     static Run run(java.io.InputStream input, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Main.commandLine(new Main(input)).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
+        int code = Main.commandLine(new Main(input))
+                .setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(err, true))
+                .execute(args);
         return new Run(code, out.toString(), err.toString());
     }
 
     @Test
     void send_thenListenJson_roundTrip() throws Exception {
-        CompletableFuture<Run> listening = CompletableFuture.supplyAsync(() ->
-                run("listen", "--url", url, "--user", "lisa", "--room", "cli", "--json", "--count", "2", "--timeout", "PT120S"));
+        CompletableFuture<Run> listening = CompletableFuture.supplyAsync(() -> run(
+                "listen",
+                "--url",
+                url,
+                "--user",
+                "lisa",
+                "--room",
+                "cli",
+                "--json",
+                "--count",
+                "2",
+                "--timeout",
+                "PT120S"));
         await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("cli", "lisa"));
         // the default 10 s wait for the ack is a user's; a loaded machine's cold function instances need more
         Run first = run("send", "--url", url, "--user", "sam", "--room", "cli", "--timeout", "120s", "hello", "script");
@@ -75,19 +86,29 @@ class CliEndToEndTest {
         assertThat(second.exitCode()).as(second.err()).isZero();
         Run listened = listening.get();
         assertThat(listened.exitCode()).as(listened.err()).isZero();
-        List<JsonObject> lines = listened.out().lines().map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
+        List<JsonObject> lines = listened.out()
+                .lines()
+                .map(l -> JsonParser.parseString(l).getAsJsonObject())
+                .toList();
         assertThat(lines).extracting(l -> l.get("text").getAsString()).containsExactly("hello script", "second");
         assertThat(lines.get(0).get("id").getAsString()).isEqualTo(first.out().strip());
     }
 
     /** Whether {@code user} has joined {@code room}, read from the table in DynamoDB Local. */
     static boolean inRoom(String room, String user) {
-        try (DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(cloud.dynamoDbEndpoint())
-                .region(Region.US_EAST_1).httpClient(UrlConnectionHttpClient.create())
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))).build()) {
-            return dynamo.query(q -> q.tableName(cloud.tableName()).keyConditionExpression("pk = :p")
-                    .expressionAttributeValues(Map.of(":p", AttributeValue.fromS("ROOM#" + room))))
-                    .items().stream().anyMatch(item -> user.equals(item.get("user").s()));
+        try (DynamoDbClient dynamo = DynamoDbClient.builder()
+                .endpointOverride(cloud.dynamoDbEndpoint())
+                .region(Region.US_EAST_1)
+                .httpClient(UrlConnectionHttpClient.create())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .build()) {
+            return dynamo
+                    .query(q -> q.tableName(cloud.tableName())
+                            .keyConditionExpression("pk = :p")
+                            .expressionAttributeValues(Map.of(":p", AttributeValue.fromS("ROOM#" + room))))
+                    .items()
+                    .stream()
+                    .anyMatch(item -> user.equals(item.get("user").s()));
         }
     }
 
@@ -97,38 +118,87 @@ class CliEndToEndTest {
         // user's, a newline to start a fake one, an OSC sequence retitling the terminal, 8-bit CSI, bidi override
         String hostile = "ok\r\u001b[2K12:00 [hostile] admin: please re-enter your token\n12:00 [hostile] admin: now"
                 + "\u001b]0;pwned\u0007 \u009b31m red \u202Egnp.exe\u2066";
-        CompletableFuture<Run> people = CompletableFuture.supplyAsync(() ->
-                run("listen", "--url", url, "--user", "vera", "--room", "hostile", "--count", "2", "--timeout", "PT20S"));
-        CompletableFuture<Run> scripts = CompletableFuture.supplyAsync(() ->
-                run("listen", "--url", url, "--user", "vic", "--room", "hostile", "--json", "--count", "2", "--timeout", "PT20S"));
+        CompletableFuture<Run> people = CompletableFuture.supplyAsync(() -> run(
+                "listen", "--url", url, "--user", "vera", "--room", "hostile", "--count", "2", "--timeout", "PT20S"));
+        CompletableFuture<Run> scripts = CompletableFuture.supplyAsync(() -> run(
+                "listen",
+                "--url",
+                url,
+                "--user",
+                "vic",
+                "--room",
+                "hostile",
+                "--json",
+                "--count",
+                "2",
+                "--timeout",
+                "PT20S"));
         await().atMost(LocalCloudExtension.WAIT).until(() -> inRoom("hostile", "vera") && inRoom("hostile", "vic"));
-        assertThat(run("send", "--url", url, "--user", "mallory", "--room", "hostile", hostile).exitCode()).isZero();
-        assertThat(run("send", "--url", url, "--user", "mallory", "--room", "hostile", "bye").exitCode()).isZero();
+        assertThat(run("send", "--url", url, "--user", "mallory", "--room", "hostile", hostile)
+                        .exitCode())
+                .isZero();
+        assertThat(run("send", "--url", url, "--user", "mallory", "--room", "hostile", "bye")
+                        .exitCode())
+                .isZero();
 
         Run shown = people.get();
         assertThat(shown.exitCode()).as(shown.err()).isZero();
         // two messages, two lines: nothing forged a third, and nothing on them can drive a terminal
         List<String> lines = shown.out().lines().toList();
         assertThat(lines).hasSize(2);
-        assertThat(shown.out().replace(System.lineSeparator(), "").codePoints().filter(TerminalText::unsafe).toArray())
-                .as(shown.out()).isEmpty();
-        assertThat(lines.get(0)).contains("mallory: ok\\r\\u001B[2K12:00 [hostile] admin: please re-enter your token\\n12:00")
+        assertThat(shown.out()
+                        .replace(System.lineSeparator(), "")
+                        .codePoints()
+                        .filter(TerminalText::unsafe)
+                        .toArray())
+                .as(shown.out())
+                .isEmpty();
+        assertThat(lines.get(0))
+                .contains("mallory: ok\\r\\u001B[2K12:00 [hostile] admin: please re-enter your token\\n12:00")
                 .contains("\\u009B31m red \\u202Egnp.exe\\u2066");
         assertThat(lines.get(1)).endsWith("mallory: bye");
 
         Run json = scripts.get();
         assertThat(json.exitCode()).as(json.err()).isZero();
-        assertThat(json.out().lines().map(l -> JsonParser.parseString(l).getAsJsonObject().get("text").getAsString()).toList())
-                .as("--json is for programs: the exact text, JSON-escaped").containsExactly(hostile, "bye");
+        assertThat(json.out()
+                        .lines()
+                        .map(l -> JsonParser.parseString(l)
+                                .getAsJsonObject()
+                                .get("text")
+                                .getAsString())
+                        .toList())
+                .as("--json is for programs: the exact text, JSON-escaped")
+                .containsExactly(hostile, "bye");
     }
 
     @Test
     void notify_reachesAListeningClient() throws Exception {
-        CompletableFuture<Run> listening = CompletableFuture.supplyAsync(() ->
-                run("listen", "--url", url, "--user", "nina", "--room", "alerts", "--json", "--count", "1", "--timeout", "PT120S"));
+        CompletableFuture<Run> listening = CompletableFuture.supplyAsync(() -> run(
+                "listen",
+                "--url",
+                url,
+                "--user",
+                "nina",
+                "--room",
+                "alerts",
+                "--json",
+                "--count",
+                "1",
+                "--timeout",
+                "PT120S"));
         await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("alerts", "nina"));
-        Run notify = run("notify", "--topic-arn", cloud.topicArn(), "--endpoint-url", cloud.snsEndpoint().toString(),
-                "--user", "nina", "--title", "Invoice paid", "--body", "#1042");
+        Run notify = run(
+                "notify",
+                "--topic-arn",
+                cloud.topicArn(),
+                "--endpoint-url",
+                cloud.snsEndpoint().toString(),
+                "--user",
+                "nina",
+                "--title",
+                "Invoice paid",
+                "--body",
+                "#1042");
         assertThat(notify.exitCode()).as(notify.err()).isZero();
         Run listened = listening.get();
         assertThat(listened.out()).contains("\"type\":\"notification\"").contains("Invoice paid");
@@ -140,20 +210,23 @@ class CliEndToEndTest {
         PipedInputStream aliceInput = new PipedInputStream(aliceKeys);
         StringWriter aliceOut = new StringWriter();
         CompletableFuture<Integer> alice = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(aliceInput))
-                .setOut(new PrintWriter(aliceOut, true)).setErr(new PrintWriter(new StringWriter(), true))
+                .setOut(new PrintWriter(aliceOut, true))
+                .setErr(new PrintWriter(new StringWriter(), true))
                 .execute("chat", "--url", url, "--user", "ada", "--room", "tea"));
         PipedOutputStream bobKeys = new PipedOutputStream();
         PipedInputStream bobInput = new PipedInputStream(bobKeys);
         StringWriter bobOut = new StringWriter();
         CompletableFuture<Integer> bob = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(bobInput))
-                .setOut(new PrintWriter(bobOut, true)).setErr(new PrintWriter(new StringWriter(), true))
+                .setOut(new PrintWriter(bobOut, true))
+                .setErr(new PrintWriter(new StringWriter(), true))
                 .execute("chat", "--url", url, "--user", "bert", "--room", "tea"));
         await().atMost(LocalCloudExtension.WAIT).until(() -> bobOut.toString().contains("talking in tea"));
         type(aliceKeys, "/dm bert psst");
         type(aliceKeys, "/who");
         type(aliceKeys, "hello tea");
-        await().atMost(LocalCloudExtension.WAIT).until(() -> bobOut.toString().contains("(dm) ada: psst")
-                && bobOut.toString().contains("ada: hello tea"));
+        await().atMost(LocalCloudExtension.WAIT)
+                .until(() -> bobOut.toString().contains("(dm) ada: psst")
+                        && bobOut.toString().contains("ada: hello tea"));
         // the members frame answers /who; frames of one connection are handled in no set order, so it
         // may come after the message: wait for it before quitting (quitting first raced it)
         await().atMost(LocalCloudExtension.WAIT).until(() -> aliceOut.toString().contains("members of tea: ada, bert"));
@@ -169,7 +242,8 @@ class CliEndToEndTest {
         PipedInputStream input = new PipedInputStream(keys);
         StringWriter out = new StringWriter();
         CompletableFuture<Integer> chat = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(input))
-                .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(new StringWriter(), true))
+                .setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(new StringWriter(), true))
                 .execute("chat", "--url", url, "--user", "cleo", "--room", "cmds"));
         await().atMost(LocalCloudExtension.WAIT).until(() -> out.toString().contains("talking in cmds"));
         type(keys, "said once");
@@ -191,22 +265,41 @@ class CliEndToEndTest {
         assertThat(text).contains("-- usage: /history [N]");
         assertThat(text).contains("-- direct message to nobody-here: psst");
         // "/join bad room!" must not have joined "bad"
-        assertThat(text.lines().filter(l -> l.startsWith("-- rooms:")).findFirst().orElseThrow()).doesNotContain("bad");
+        assertThat(text.lines()
+                        .filter(l -> l.startsWith("-- rooms:"))
+                        .findFirst()
+                        .orElseThrow())
+                .doesNotContain("bad");
     }
 
     /** Issue 17: /edit and /delete of one's last message, shown in another chat and printed by listen --json. */
     @Test
     void chat_editAndDeleteOfTheLastMessage_showInAnotherChat_andListenJsonPrintsThem() throws Exception {
         StringWriter listened = new StringWriter();
-        CompletableFuture<Integer> listener = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(new ByteArrayInputStream(new byte[0])))
-                .setOut(new PrintWriter(listened, true)).setErr(new PrintWriter(new StringWriter(), true))
-                .execute("listen", "--url", url, "--user", "lena", "--room", "edits", "--json", "--count", "2", "--timeout", "PT120S"));
+        CompletableFuture<Integer> listener =
+                CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(new ByteArrayInputStream(new byte[0])))
+                        .setOut(new PrintWriter(listened, true))
+                        .setErr(new PrintWriter(new StringWriter(), true))
+                        .execute(
+                                "listen",
+                                "--url",
+                                url,
+                                "--user",
+                                "lena",
+                                "--room",
+                                "edits",
+                                "--json",
+                                "--count",
+                                "2",
+                                "--timeout",
+                                "PT120S"));
         await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("edits", "lena"));
         PipedOutputStream keys = new PipedOutputStream();
         PipedInputStream input = new PipedInputStream(keys);
         StringWriter out = new StringWriter();
         CompletableFuture<Integer> chat = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(input))
-                .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(new StringWriter(), true))
+                .setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(new StringWriter(), true))
                 .execute("chat", "--url", url, "--user", "edd", "--room", "edits"));
         await().atMost(Duration.ofSeconds(30)).until(() -> out.toString().contains("talking in edits"));
         // the CLI stops waiting for the join's confirmation after 10 s; a cold function instance can take longer
@@ -224,12 +317,23 @@ class CliEndToEndTest {
         assertThat(listener.get(120, java.util.concurrent.TimeUnit.SECONDS)).isZero();
         type(keys, "/quit");
         assertThat(chat.get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
-        List<JsonObject> lines = listened.toString().lines().map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
-        assertThat(lines).extracting(l -> l.get("type").getAsString()).containsSubsequence("message", "edited", "deleted", "message");
-        JsonObject edited = lines.stream().filter(l -> l.get("type").getAsString().equals("edited")).findFirst().orElseThrow();
+        List<JsonObject> lines = listened.toString()
+                .lines()
+                .map(l -> JsonParser.parseString(l).getAsJsonObject())
+                .toList();
+        assertThat(lines)
+                .extracting(l -> l.get("type").getAsString())
+                .containsSubsequence("message", "edited", "deleted", "message");
+        JsonObject edited = lines.stream()
+                .filter(l -> l.get("type").getAsString().equals("edited"))
+                .findFirst()
+                .orElseThrow();
         assertThat(edited.get("text").getAsString()).isEqualTo("hello");
-        assertThat(edited.get("id").getAsString()).isEqualTo(lines.get(0).get("id").getAsString());
-        assertThat(out.toString()).contains("-- edited your last message in edits: hello").contains("-- deleted your last message in edits");
+        assertThat(edited.get("id").getAsString())
+                .isEqualTo(lines.get(0).get("id").getAsString());
+        assertThat(out.toString())
+                .contains("-- edited your last message in edits: hello")
+                .contains("-- deleted your last message in edits");
     }
 
     /** Render: what a person sees of the new events. */
@@ -237,17 +341,24 @@ class CliEndToEndTest {
     void render_showsEditsTombstonesTypingAndUnread() {
         Render render = new Render(false);
         JsonObject edited = JsonParser.parseString("{\"type\":\"edited\",\"room\":\"r\",\"id\":\"x\",\"from\":\"ada\","
-                + "\"text\":\"fixed\",\"ts\":0,\"editedAt\":1}").getAsJsonObject();
+                        + "\"text\":\"fixed\",\"ts\":0,\"editedAt\":1}")
+                .getAsJsonObject();
         assertThat(render.line(edited)).endsWith("[r] ada (edited): fixed");
-        JsonObject tombstone = JsonParser.parseString("{\"type\":\"message\",\"room\":\"r\",\"id\":\"x\",\"from\":\"ada\","
-                + "\"ts\":0,\"editedAt\":1,\"deleted\":true}").getAsJsonObject();
+        JsonObject tombstone = JsonParser.parseString(
+                        "{\"type\":\"message\",\"room\":\"r\",\"id\":\"x\",\"from\":\"ada\","
+                                + "\"ts\":0,\"editedAt\":1,\"deleted\":true}")
+                .getAsJsonObject();
         assertThat(render.line(tombstone)).endsWith("[r] ada: (deleted)");
-        assertThat(render.line(JsonParser.parseString("{\"type\":\"typing\",\"room\":\"r\",\"user\":\"bo\"}").getAsJsonObject()))
+        assertThat(render.line(JsonParser.parseString("{\"type\":\"typing\",\"room\":\"r\",\"user\":\"bo\"}")
+                        .getAsJsonObject()))
                 .isEqualTo("* bo is typing in r…");
-        assertThat(render.line(JsonParser.parseString("{\"type\":\"unread\",\"room\":\"r\",\"count\":100}").getAsJsonObject()))
+        assertThat(render.line(JsonParser.parseString("{\"type\":\"unread\",\"room\":\"r\",\"count\":100}")
+                        .getAsJsonObject()))
                 .isEqualTo("* 99+ unread in r since you last read");
-        assertThat(render.line(JsonParser.parseString("{\"type\":\"receipt\",\"room\":\"r\",\"user\":\"bo\",\"id\":\"x\"}")
-                .getAsJsonObject())).isNull();
+        assertThat(render.line(
+                        JsonParser.parseString("{\"type\":\"receipt\",\"room\":\"r\",\"user\":\"bo\",\"id\":\"x\"}")
+                                .getAsJsonObject()))
+                .isNull();
     }
 
     static void type(PipedOutputStream keys, String line) throws IOException {
@@ -259,17 +370,25 @@ class CliEndToEndTest {
     void session_survivesADroppedConnection_withEveryMessageExactlyOnce() throws Exception {
         List<String> texts = Collections.synchronizedList(new ArrayList<>());
         List<String> statuses = Collections.synchronizedList(new ArrayList<>());
-        try (ChatSession session = new ChatSession(Connection.endpoint(url, "rita", null), false, frame -> {
-            if ("message".equals(SendCommand.type(frame))) {
-                texts.add(SendCommand.str(frame, "text"));
-            }
-        }, statuses::add)) {
+        try (ChatSession session = new ChatSession(
+                Connection.endpoint(url, "rita", null),
+                false,
+                frame -> {
+                    if ("message".equals(SendCommand.type(frame))) {
+                        texts.add(SendCommand.str(frame, "text"));
+                    }
+                },
+                statuses::add)) {
             session.start(List.of("resume"));
             await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("resume", "rita"));
-            assertThat(run("send", "--url", url, "--user", "sid", "--room", "resume", "m0").exitCode()).isZero();
+            assertThat(run("send", "--url", url, "--user", "sid", "--room", "resume", "m0")
+                            .exitCode())
+                    .isZero();
             await().atMost(LocalCloudExtension.WAIT).until(() -> texts.contains("m0"));
             for (int i = 1; i <= 10; i++) {
-                assertThat(run("send", "--url", url, "--user", "sid", "--room", "resume", "m" + i).exitCode()).isZero();
+                assertThat(run("send", "--url", url, "--user", "sid", "--room", "resume", "m" + i)
+                                .exitCode())
+                        .isZero();
                 if (i == 4) {
                     session.dropConnection(); // messages 5.. are sent while rita is away
                 }
@@ -277,7 +396,8 @@ class CliEndToEndTest {
             await().atMost(LocalCloudExtension.WAIT).until(() -> texts.size() >= 11);
             assertThat(statuses).contains("reconnected");
             // exactly once each; across the reconnect, live messages may arrive before the missed ones from history
-            assertThat(texts).containsExactlyInAnyOrder("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10");
+            assertThat(texts)
+                    .containsExactlyInAnyOrder("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10");
         }
     }
 
@@ -299,7 +419,8 @@ class CliEndToEndTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        Run refused = run("send", "--url", "ws://localhost:" + closedPort + "/local", "--user", "a", "--room", "x", "hi");
+        Run refused =
+                run("send", "--url", "ws://localhost:" + closedPort + "/local", "--user", "a", "--room", "x", "hi");
         assertThat(refused.exitCode()).isEqualTo(3);
         assertThat(refused.err()).contains("nothing is listening").doesNotContain("Exception");
 

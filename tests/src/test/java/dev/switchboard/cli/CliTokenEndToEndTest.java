@@ -3,7 +3,13 @@ package dev.switchboard.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.switchboard.cli.CliEndToEndTest.Run;
+import dev.switchboard.tests.e2e.LocalCloudExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,20 +22,10 @@ import java.util.Date;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
-
-import dev.switchboard.cli.CliEndToEndTest.Run;
-import dev.switchboard.tests.e2e.LocalCloudExtension;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -46,8 +42,8 @@ class CliTokenEndToEndTest {
     static final String SECRET = "a-cli-token-test-secret-of-at-least-256-bits!!";
 
     @RegisterExtension
-    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(false).jwtSecret(SECRET)
-            .environment(Map.of("SWITCHBOARD_TOKEN_LEEWAY_SECONDS", "1")));
+    static final LocalCloudExtension local = LocalCloudExtension.with(
+            b -> b.devAuth(false).jwtSecret(SECRET).environment(Map.of("SWITCHBOARD_TOKEN_LEEWAY_SECONDS", "1")));
 
     /** The CLI gives up on a handshake after 10 s: warm the functions before a short token's clock starts. */
     @BeforeAll
@@ -56,54 +52,93 @@ class CliTokenEndToEndTest {
     }
 
     static String token(String user, long seconds) throws Exception {
-        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder().subject(user)
-                .expirationTime(new Date(System.currentTimeMillis() + seconds * 1000)).build());
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader(JWSAlgorithm.HS256),
+                new JWTClaimsSet.Builder()
+                        .subject(user)
+                        .expirationTime(new Date(System.currentTimeMillis() + seconds * 1000))
+                        .build());
         jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
         return jwt.serialize();
     }
 
     /** The connection id of {@code user}'s member item in {@code room}, once it has joined. */
     static Optional<String> memberConnection(String room, String user) {
-        try (DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(local.cloud().dynamoDbEndpoint())
-                .region(Region.US_EAST_1).httpClient(UrlConnectionHttpClient.create())
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))).build()) {
-            return dynamo.query(q -> q.tableName(local.cloud().tableName()).keyConditionExpression("pk = :p")
-                    .expressionAttributeValues(Map.of(":p", AttributeValue.fromS("ROOM#" + room))))
-                    .items().stream().filter(item -> user.equals(item.get("user").s()))
-                    .map(item -> item.get("connectionId").s()).findFirst();
+        try (DynamoDbClient dynamo = DynamoDbClient.builder()
+                .endpointOverride(local.cloud().dynamoDbEndpoint())
+                .region(Region.US_EAST_1)
+                .httpClient(UrlConnectionHttpClient.create())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .build()) {
+            return dynamo
+                    .query(q -> q.tableName(local.cloud().tableName())
+                            .keyConditionExpression("pk = :p")
+                            .expressionAttributeValues(Map.of(":p", AttributeValue.fromS("ROOM#" + room))))
+                    .items()
+                    .stream()
+                    .filter(item -> user.equals(item.get("user").s()))
+                    .map(item -> item.get("connectionId").s())
+                    .findFirst();
         }
     }
 
     /** The token expiry (epoch s) stored on the connection, 0 when it has none. */
     static long tokenExp(String connectionId) {
-        try (DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(local.cloud().dynamoDbEndpoint())
-                .region(Region.US_EAST_1).httpClient(UrlConnectionHttpClient.create())
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))).build()) {
-            Map<String, AttributeValue> item = dynamo.getItem(g -> g.tableName(local.cloud().tableName()).consistentRead(true)
-                    .key(Map.of("pk", AttributeValue.fromS("CONN#" + connectionId), "sk", AttributeValue.fromS("META")))).item();
-            return item == null || !item.containsKey("tokenExp") ? 0 : Long.parseLong(item.get("tokenExp").n());
+        try (DynamoDbClient dynamo = DynamoDbClient.builder()
+                .endpointOverride(local.cloud().dynamoDbEndpoint())
+                .region(Region.US_EAST_1)
+                .httpClient(UrlConnectionHttpClient.create())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .build()) {
+            Map<String, AttributeValue> item = dynamo.getItem(
+                            g -> g.tableName(local.cloud().tableName())
+                                    .consistentRead(true)
+                                    .key(Map.of(
+                                            "pk",
+                                            AttributeValue.fromS("CONN#" + connectionId),
+                                            "sk",
+                                            AttributeValue.fromS("META"))))
+                    .item();
+            return item == null || !item.containsKey("tokenExp")
+                    ? 0
+                    : Long.parseLong(item.get("tokenExp").n());
         }
     }
 
     @Test
-    void listen_refreshesFromItsTokenFile_andKeepsReceivingAfterTheFirstTokenExpired(@TempDir Path dir) throws Exception {
+    void listen_refreshesFromItsTokenFile_andKeepsReceivingAfterTheFirstTokenExpired(@TempDir Path dir)
+            throws Exception {
         Path file = dir.resolve("token");
         long shortLife = 15;
         long minted = System.currentTimeMillis();
         Files.writeString(file, token("renew", shortLife));
         String url = local.cloud().webSocketUri().toString();
-        CompletableFuture<Run> listening = CompletableFuture.supplyAsync(() -> CliEndToEndTest.run("listen", "--url", url,
-                "--token-file", file.toString(), "--room", "lobby", "--json", "--count", "1", "--timeout", "PT90S"));
-        await().atMost(LocalCloudExtension.WAIT).until(() -> memberConnection("lobby", "renew").isPresent());
+        CompletableFuture<Run> listening = CompletableFuture.supplyAsync(() -> CliEndToEndTest.run(
+                "listen",
+                "--url",
+                url,
+                "--token-file",
+                file.toString(),
+                "--room",
+                "lobby",
+                "--json",
+                "--count",
+                "1",
+                "--timeout",
+                "PT90S"));
+        await().atMost(LocalCloudExtension.WAIT)
+                .until(() -> memberConnection("lobby", "renew").isPresent());
         Files.writeString(file, token("renew", 600)); // what an identity provider's refresh would write
         String connectionId = memberConnection("lobby", "renew").orElseThrow();
         // the CLI sends refresh by itself, a quarter of the token's life before it ends
         await().atMost(Duration.ofSeconds(shortLife + 30)).until(() -> tokenExp(connectionId) > minted / 1000 + 300);
         long expSecond = (minted + shortLife * 1000) / 1000;
-        await().atMost(Duration.ofSeconds(shortLife + 30)).pollInterval(Duration.ofMillis(200))
+        await().atMost(Duration.ofSeconds(shortLife + 30))
+                .pollInterval(Duration.ofMillis(200))
                 .until(() -> System.currentTimeMillis() / 1000 > expSecond + 1);
 
-        Run sent = CliEndToEndTest.run("send", "--url", url, "--token", token("sender", 600), "--room", "lobby", "after the first token");
+        Run sent = CliEndToEndTest.run(
+                "send", "--url", url, "--token", token("sender", 600), "--room", "lobby", "after the first token");
         assertThat(sent.exitCode()).as(sent.err()).isZero();
         Run listened = listening.get();
         assertThat(listened.exitCode()).as(listened.err()).isZero();
@@ -116,15 +151,21 @@ class CliTokenEndToEndTest {
         Path file = dir.resolve("token");
         Files.writeString(file, token("refused", 600));
         String url = local.cloud().webSocketUri().toString();
-        CompletableFuture<Run> listening = CompletableFuture.supplyAsync(() -> CliEndToEndTest.run("listen", "--url", url,
-                "--token-file", file.toString(), "--room", "lobby", "--timeout", "PT120S"));
-        await().atMost(LocalCloudExtension.WAIT).until(() -> memberConnection("lobby", "refused").isPresent());
+        CompletableFuture<Run> listening = CompletableFuture.supplyAsync(() -> CliEndToEndTest.run(
+                "listen", "--url", url, "--token-file", file.toString(), "--room", "lobby", "--timeout", "PT120S"));
+        await().atMost(LocalCloudExtension.WAIT)
+                .until(() -> memberConnection("lobby", "refused").isPresent());
         Files.writeString(file, "not.a.jwt");
-        // the server closes the connection (as API Gateway's DELETE @connections does); the CLI reconnects with the file's token
+        // the server closes the connection (as API Gateway's DELETE @connections does); the CLI reconnects with the
+        // file's token
         String connectionId = memberConnection("lobby", "refused").orElseThrow();
-        HttpResponse<String> deleted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(local.cloud().connectionsEndpoint() + "/@connections/" + connectionId)).DELETE().build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> deleted = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(
+                                        local.cloud().connectionsEndpoint() + "/@connections/" + connectionId))
+                                .DELETE()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(deleted.statusCode()).isEqualTo(204);
 
         Run listened = listening.get();

@@ -12,12 +12,10 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
-
 import org.reactivestreams.FlowAdapters;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
-
 import software.amazon.awssdk.http.SdkHttpFullResponse;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.async.AsyncExecuteRequest;
@@ -61,15 +59,18 @@ public final class JdkAsyncHttpClient implements SdkAsyncHttpClient {
         return http.sendAsync(httpRequest, HttpResponse.BodyHandlers.ofByteArray())
                 .handle((response, failure) -> {
                     if (failure != null) {
-                        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-                                ? failure.getCause() : failure;
+                        Throwable cause = failure instanceof java.util.concurrent.CompletionException
+                                        && failure.getCause() != null
+                                ? failure.getCause()
+                                : failure;
                         request.responseHandler().onError(cause);
                         throw new java.util.concurrent.CompletionException(cause);
                     }
-                    request.responseHandler().onHeaders(SdkHttpFullResponse.builder()
-                            .statusCode(response.statusCode())
-                            .headers(response.headers().map())
-                            .build());
+                    request.responseHandler()
+                            .onHeaders(SdkHttpFullResponse.builder()
+                                    .statusCode(response.statusCode())
+                                    .headers(response.headers().map())
+                                    .build());
                     request.responseHandler().onStream(new OneBuffer(ByteBuffer.wrap(response.body())));
                     return null;
                 });
@@ -85,7 +86,8 @@ public final class JdkAsyncHttpClient implements SdkAsyncHttpClient {
         }
         var content = request.requestContentPublisher();
         long length = content == null ? 0 : content.contentLength().orElse(-1L);
-        HttpRequest.BodyPublisher body = length == 0 ? HttpRequest.BodyPublishers.noBody()
+        HttpRequest.BodyPublisher body = length == 0
+                ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.fromPublisher(FlowAdapters.toFlowPublisher(content), length);
         return builder.method(sdk.method().name(), body).build();
     }

@@ -1,5 +1,6 @@
 package dev.switchboard.bench.clients;
 
+import dev.switchboard.core.fanout.ConnectionPoster;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -11,8 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-
-import dev.switchboard.core.fanout.ConnectionPoster;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.SdkHttpMethod;
@@ -36,8 +35,13 @@ public final class JdkSignedPoster implements ConnectionPoster {
     private final Duration timeout;
 
     /** @param endpoint {@code https://{api-id}.execute-api.{region}.amazonaws.com/{stage}} */
-    public JdkSignedPoster(URI endpoint, String region, AwsCredentialsProvider credentials, Executor httpThreads,
-                                   Duration connectTimeout, Duration timeout) {
+    public JdkSignedPoster(
+            URI endpoint,
+            String region,
+            AwsCredentialsProvider credentials,
+            Executor httpThreads,
+            Duration connectTimeout,
+            Duration timeout) {
         String base = endpoint.toString();
         this.endpoint = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/@connections/";
         this.region = region;
@@ -60,7 +64,8 @@ public final class JdkSignedPoster implements ConnectionPoster {
             return CompletableFuture.completedFuture(PostStatus.FAILED);
         }
         return http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                .handle((response, failure) -> failure != null ? PostStatus.RETRY : PostStatus.of(response.statusCode()));
+                .handle((response, failure) ->
+                        failure != null ? PostStatus.RETRY : PostStatus.of(response.statusCode()));
     }
 
     private HttpRequest signed(String connectionId, byte[] frame) {
@@ -72,12 +77,13 @@ public final class JdkSignedPoster implements ConnectionPoster {
                 .build();
         AwsCredentialsIdentity identity = credentials.resolveCredentials();
         SdkHttpRequest signed = signer.sign(r -> r.identity(identity)
-                .request(unsigned)
-                .payload(ContentStreamProvider.fromByteArrayUnsafe(frame))
-                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "execute-api")
-                .putProperty(AwsV4HttpSigner.REGION_NAME, region)).request();
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(timeout)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(frame));
+                        .request(unsigned)
+                        .payload(ContentStreamProvider.fromByteArrayUnsafe(frame))
+                        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "execute-api")
+                        .putProperty(AwsV4HttpSigner.REGION_NAME, region))
+                .request();
+        HttpRequest.Builder builder =
+                HttpRequest.newBuilder(uri).timeout(timeout).POST(HttpRequest.BodyPublishers.ofByteArray(frame));
         for (Map.Entry<String, List<String>> header : signed.headers().entrySet()) {
             if (!header.getKey().equalsIgnoreCase("Host")) { // the JDK sets Host itself (same value)
                 header.getValue().forEach(value -> builder.header(header.getKey(), value));

@@ -1,9 +1,8 @@
 package dev.switchboard.bench.clients;
 
+import dev.switchboard.core.fanout.ConnectionPoster;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-
-import dev.switchboard.core.fanout.ConnectionPoster;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiAsyncClient;
@@ -28,7 +27,8 @@ public final class SdkManagementApiPoster implements ConnectionPoster {
     }
 
     static PostStatus classify(Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        Throwable cause =
+                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         if (cause instanceof GoneException) {
             return PostStatus.GONE;
         }
@@ -37,5 +37,4 @@ public final class SdkManagementApiPoster implements ConnectionPoster {
         }
         return PostStatus.RETRY;
     }
-
 }

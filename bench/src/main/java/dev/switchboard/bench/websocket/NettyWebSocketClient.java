@@ -1,11 +1,5 @@
 package dev.switchboard.bench.websocket;
 
-import java.net.URI;
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -30,6 +24,11 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The bench's load client on Netty's WebSocket client (RFC 6455 framing, masking, the upgrade
@@ -58,7 +57,9 @@ public final class NettyWebSocketClient implements LoadClient {
             thread.setDaemon(true);
             return thread;
         });
-        this.bootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class)
+        this.bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) handshakeTimeout.toMillis());
     }
@@ -77,19 +78,28 @@ public final class NettyWebSocketClient implements LoadClient {
                 .handleCloseFrames(false) // Connection answers them itself, to report the server's status
                 .dropPongFrames(true)
                 .build();
-        bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel channel) {
-                channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(64 * 1024),
-                        new WebSocketClientProtocolHandler(config), new WebSocketFrameAggregator(MAX_MESSAGE_BYTES), connection);
-            }
-        }).connect(uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort()).addListener((ChannelFutureListener) connected -> {
-            if (!connected.isSuccess()) {
-                opened.completeExceptionally(connected.cause());
-            } else {
-                channels.add(connected.channel());
-            }
-        });
+        bootstrap
+                .clone()
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        channel.pipeline()
+                                .addLast(
+                                        new HttpClientCodec(),
+                                        new HttpObjectAggregator(64 * 1024),
+                                        new WebSocketClientProtocolHandler(config),
+                                        new WebSocketFrameAggregator(MAX_MESSAGE_BYTES),
+                                        connection);
+                    }
+                })
+                .connect(uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort())
+                .addListener((ChannelFutureListener) connected -> {
+                    if (!connected.isSuccess()) {
+                        opened.completeExceptionally(connected.cause());
+                    } else {
+                        channels.add(connected.channel());
+                    }
+                });
         return opened;
     }
 
@@ -100,11 +110,13 @@ public final class NettyWebSocketClient implements LoadClient {
         if (!channels.newCloseFuture().awaitUninterruptibly(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
             channels.close().awaitUninterruptibly(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         }
-        loop.shutdownGracefully(0, CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS).awaitUninterruptibly(CLOSE_WAIT.toMillis());
+        loop.shutdownGracefully(0, CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                .awaitUninterruptibly(CLOSE_WAIT.toMillis());
     }
 
     /** One connection: the last handler of its channel's pipeline. Runs on the event loop. */
-    private static final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> implements WebSocketConnection {
+    private static final class Connection extends SimpleChannelInboundHandler<WebSocketFrame>
+            implements WebSocketConnection {
         private final URI uri;
         private final WebSocketListener listener;
         private final CompletableFuture<WebSocketConnection> opened;
@@ -147,7 +159,9 @@ public final class NettyWebSocketClient implements LoadClient {
             }
             closing = true;
             c.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE));
-            c.eventLoop().schedule(() -> c.close(), CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS); // the server never answered
+            c.eventLoop()
+                    .schedule(
+                            () -> c.close(), CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS); // the server never answered
         }
 
         @Override
@@ -157,7 +171,8 @@ public final class NettyWebSocketClient implements LoadClient {
                 listener.onOpen(this);
                 opened.complete(this);
             } else if (event == ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
-                opened.completeExceptionally(new java.util.concurrent.TimeoutException("no WebSocket upgrade from " + uri + " within the handshake timeout"));
+                opened.completeExceptionally(new java.util.concurrent.TimeoutException(
+                        "no WebSocket upgrade from " + uri + " within the handshake timeout"));
                 ctx.close();
             }
             super.userEventTriggered(ctx, event);
@@ -168,11 +183,15 @@ public final class NettyWebSocketClient implements LoadClient {
             if (frame instanceof TextWebSocketFrame text) {
                 listener.onText(this, text.text(), System.nanoTime());
             } else if (frame instanceof CloseWebSocketFrame close) {
-                closeStatus = close.statusCode() < 0 ? 1005 : close.statusCode(); // 1005: a close frame without a status
+                closeStatus =
+                        close.statusCode() < 0 ? 1005 : close.statusCode(); // 1005: a close frame without a status
                 closeReason = close.reasonText();
                 closing = true;
                 // answer with the same status, then close the TCP connection (RFC 6455 section 5.5.1)
-                ctx.writeAndFlush(closeStatus == 1005 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(closeStatus, ""))
+                ctx.writeAndFlush(
+                                closeStatus == 1005
+                                        ? new CloseWebSocketFrame()
+                                        : new CloseWebSocketFrame(closeStatus, ""))
                         .addListener(ChannelFutureListener.CLOSE);
             }
             // binary frames: not part of the protocol under test, ignored
@@ -181,7 +200,9 @@ public final class NettyWebSocketClient implements LoadClient {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             if (cause instanceof WebSocketClientHandshakeException refused) {
-                int status = refused.response() == null ? 0 : refused.response().status().code();
+                int status = refused.response() == null
+                        ? 0
+                        : refused.response().status().code();
                 opened.completeExceptionally(new HandshakeFailedException(status, uri + ": " + cause.getMessage()));
             } else {
                 opened.completeExceptionally(cause);
@@ -193,7 +214,8 @@ public final class NettyWebSocketClient implements LoadClient {
         public void channelInactive(ChannelHandlerContext ctx) throws Exception {
             closing = true;
             if (!opened.isDone()) {
-                opened.completeExceptionally(new java.io.IOException("connection to " + uri + " closed before the upgrade"));
+                opened.completeExceptionally(
+                        new java.io.IOException("connection to " + uri + " closed before the upgrade"));
             } else {
                 listener.onClose(this, closeStatus, closeReason);
             }

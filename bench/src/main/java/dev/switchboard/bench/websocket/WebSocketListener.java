@@ -7,8 +7,7 @@ package dev.switchboard.bench.websocket;
 public interface WebSocketListener {
 
     /** The upgrade succeeded; the connection can send. */
-    default void onOpen(WebSocketConnection connection) {
-    }
+    default void onOpen(WebSocketConnection connection) {}
 
     /**
      * A whole text message (fragments joined). {@code receivedNanos} is {@link System#nanoTime()}
@@ -17,6 +16,5 @@ public interface WebSocketListener {
     void onText(WebSocketConnection connection, String text, long receivedNanos);
 
     /** The connection is closed: the server's close status, or 1006 if the socket ended without one. */
-    default void onClose(WebSocketConnection connection, int status, String reason) {
-    }
+    default void onClose(WebSocketConnection connection, int status, String reason) {}
 }

@@ -3,6 +3,7 @@ package dev.switchboard.bench.websocket;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.switchboard.bench.BroadcastCeilingServer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -17,14 +18,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import dev.switchboard.bench.BroadcastCeilingServer;
 
 /** The load client (Netty's WebSocket client) against real servers: Jetty's WebSocket server, and raw sockets for broken upgrades. */
 class NettyWebSocketClientTest {
@@ -60,7 +58,8 @@ class NettyWebSocketClientTest {
             WebSocketConnection sending = connect(ceiling.uri(), sender);
             connect(ceiling.uri(), member);
 
-            // the ceiling adds a member when its own open callback runs, which may come after our 101: resend until it is in
+            // the ceiling adds a member when its own open callback runs, which may come after our 101: resend until it
+            // is in
             long[] sentAt = new long[50];
             String got = null;
             for (int attempt = 0; attempt < sentAt.length && got == null; attempt++) {
@@ -70,8 +69,11 @@ class NettyWebSocketClientTest {
             }
             long now = System.nanoTime();
             assertThat(got).startsWith("hello room ");
-            assertThat(member.lastReceivedNanos).isBetween(sentAt[Integer.parseInt(got.substring("hello room ".length()))], now);
-            assertThat(sender.texts.poll(200, TimeUnit.MILLISECONDS)).as("the ceiling does not echo to the sender").isNull();
+            assertThat(member.lastReceivedNanos)
+                    .isBetween(sentAt[Integer.parseInt(got.substring("hello room ".length()))], now);
+            assertThat(sender.texts.poll(200, TimeUnit.MILLISECONDS))
+                    .as("the ceiling does not echo to the sender")
+                    .isNull();
             client.close(); // before the server stops, which would otherwise log our connections' end as errors
         }
     }
@@ -85,7 +87,8 @@ class NettyWebSocketClientTest {
         List<Thread> senders = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             int thread = t;
-            // up to 140 KB a message, about 11 MB in all (under the 16 MB a connection may queue): the socket fills, so frames queue and are written in parts
+            // up to 140 KB a message, about 11 MB in all (under the 16 MB a connection may queue): the socket fills, so
+            // frames queue and are written in parts
             Thread sender = new Thread(() -> {
                 for (int i = 0; i < each; i++) {
                     connection.sendText(message(thread, i));
@@ -100,7 +103,9 @@ class NettyWebSocketClientTest {
         Set<String> got = new HashSet<>();
         for (int i = 0; i < threads * each; i++) {
             String echo = echoes.texts.poll(5, TimeUnit.SECONDS);
-            assertThat(echo).as("echo %d of %d, closes %s", i, threads * each, echoes.closes).isNotNull();
+            assertThat(echo)
+                    .as("echo %d of %d, closes %s", i, threads * each, echoes.closes)
+                    .isNotNull();
             got.add(echo);
         }
         Set<String> sent = new HashSet<>();
@@ -155,7 +160,9 @@ class NettyWebSocketClientTest {
         assertThat(recorder.closes.poll(5, TimeUnit.SECONDS)).isEqualTo("4001 told to");
         assertThat(connection.isOpen()).isFalse();
         assertThat(connection.sendText("too late")).isFalse();
-        assertThat(server.closesReceived.poll(5, TimeUnit.SECONDS)).as("the status the server got back").isEqualTo(4001);
+        assertThat(server.closesReceived.poll(5, TimeUnit.SECONDS))
+                .as("the status the server got back")
+                .isEqualTo(4001);
     }
 
     @Test
@@ -172,23 +179,30 @@ class NettyWebSocketClientTest {
 
     @Test
     void upgradeAnsweredWith401_isAFailedConnect_carryingTheStatus() {
-        assertThatThrownBy(() -> client.connect(server.uri("/refuse"), new Recorder()).get(5, TimeUnit.SECONDS))
+        assertThatThrownBy(() ->
+                        client.connect(server.uri("/refuse"), new Recorder()).get(5, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class)
-                .cause().isInstanceOf(HandshakeFailedException.class).hasMessageContaining("401")
-                .satisfies(e -> assertThat(((HandshakeFailedException) e).status()).isEqualTo(401));
+                .cause()
+                .isInstanceOf(HandshakeFailedException.class)
+                .hasMessageContaining("401")
+                .satisfies(
+                        e -> assertThat(((HandshakeFailedException) e).status()).isEqualTo(401));
     }
 
     @Test
     void upgradeWithAWrongAccept_isAFailedConnect_whileTheRightOneConnects() throws Exception {
-        try (OneShotHttpServer wrong = new OneShotHttpServer(head -> switchingProtocols(
-                expectedAccept("dGhlIHNhbXBsZSBub25jZQ==")))) {
+        try (OneShotHttpServer wrong =
+                new OneShotHttpServer(head -> switchingProtocols(expectedAccept("dGhlIHNhbXBsZSBub25jZQ==")))) {
             assertThatThrownBy(() -> client.connect(wrong.uri(), new Recorder()).get(5, TimeUnit.SECONDS))
-                    .cause().isInstanceOf(HandshakeFailedException.class).hasMessageContaining("Invalid challenge");
+                    .cause()
+                    .isInstanceOf(HandshakeFailedException.class)
+                    .hasMessageContaining("Invalid challenge");
         }
         // the same server with the accept derived from the key it got: the only difference
-        try (OneShotHttpServer right = new OneShotHttpServer(head -> switchingProtocols(
-                expectedAccept(OneShotHttpServer.header(head, "Sec-WebSocket-Key"))))) {
-            WebSocketConnection connection = client.connect(right.uri(), new Recorder()).get(5, TimeUnit.SECONDS);
+        try (OneShotHttpServer right = new OneShotHttpServer(
+                head -> switchingProtocols(expectedAccept(OneShotHttpServer.header(head, "Sec-WebSocket-Key"))))) {
+            WebSocketConnection connection =
+                    client.connect(right.uri(), new Recorder()).get(5, TimeUnit.SECONDS);
             assertThat(connection.isOpen()).isTrue();
             connection.close(); // the raw server hangs up on the close frame, so nothing waits for a reply
         }
@@ -197,18 +211,23 @@ class NettyWebSocketClientTest {
     @Test
     void serverThatNeverAnswersTheUpgrade_failsTheConnectAfterTheTimeout() throws Exception {
         try (NettyWebSocketClient impatient = new NettyWebSocketClient(Duration.ofMillis(300));
-             OneShotHttpServer silent = new OneShotHttpServer(head -> null)) {
+                OneShotHttpServer silent = new OneShotHttpServer(head -> null)) {
             long start = System.nanoTime();
-            assertThatThrownBy(() -> impatient.connect(silent.uri(), new Recorder()).get(5, TimeUnit.SECONDS))
-                    .cause().isInstanceOf(TimeoutException.class);
+            assertThatThrownBy(() ->
+                            impatient.connect(silent.uri(), new Recorder()).get(5, TimeUnit.SECONDS))
+                    .cause()
+                    .isInstanceOf(TimeoutException.class);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
         }
     }
 
     @Test
     void notAWsUri_isRefusedWithoutConnecting() {
-        assertThatThrownBy(() -> client.connect(URI.create("http://127.0.0.1/"), new Recorder()).get(1, TimeUnit.SECONDS))
-                .cause().isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ws://");
+        assertThatThrownBy(() -> client.connect(URI.create("http://127.0.0.1/"), new Recorder())
+                        .get(1, TimeUnit.SECONDS))
+                .cause()
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ws://");
     }
 
     /** Sec-WebSocket-Accept for a key (RFC 6455 section 4.2.2): what a server that understood the upgrade answers. */

@@ -20,20 +20,22 @@ final class OneShotHttpServer implements AutoCloseable {
 
     OneShotHttpServer(UnaryOperator<String> answer) throws IOException {
         socket.setSoTimeout(10_000);
-        thread = new Thread(() -> {
-            try (Socket client = socket.accept()) {
-                client.setSoTimeout(10_000);
-                String head = readHead(client.getInputStream());
-                String response = answer.apply(head);
-                if (response != null) {
-                    client.getOutputStream().write(response.getBytes(StandardCharsets.ISO_8859_1));
-                    client.getOutputStream().flush();
-                }
-                client.getInputStream().read(); // until the client goes, or the timeout
-            } catch (IOException e) {
-                // the test sees the outcome on the client side
-            }
-        }, "one-shot-http");
+        thread = new Thread(
+                () -> {
+                    try (Socket client = socket.accept()) {
+                        client.setSoTimeout(10_000);
+                        String head = readHead(client.getInputStream());
+                        String response = answer.apply(head);
+                        if (response != null) {
+                            client.getOutputStream().write(response.getBytes(StandardCharsets.ISO_8859_1));
+                            client.getOutputStream().flush();
+                        }
+                        client.getInputStream().read(); // until the client goes, or the timeout
+                    } catch (IOException e) {
+                        // the test sees the outcome on the client side
+                    }
+                },
+                "one-shot-http");
         thread.setDaemon(true);
         thread.start();
     }

@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -63,12 +62,22 @@ public final class ScriptedServer implements AutoCloseable {
         public void onWebSocketText(String text) {
             if (text.equals("fragmented")) {
                 // three frames of one message: text, continuation, final continuation
-                session.sendPartialText("frag", false, Callback.from(() -> session.sendPartialText("men", false,
-                        Callback.from(() -> session.sendPartialText("ted ✓", true, Callback.NOOP), x -> { })), x -> { }));
+                session.sendPartialText(
+                        "frag",
+                        false,
+                        Callback.from(
+                                () -> session.sendPartialText(
+                                        "men",
+                                        false,
+                                        Callback.from(
+                                                () -> session.sendPartialText("ted ✓", true, Callback.NOOP), x -> {})),
+                                x -> {}));
             } else if (text.startsWith("large ")) {
                 session.sendText("y".repeat(Integer.parseInt(text.substring("large ".length()))), Callback.NOOP);
             } else if (text.startsWith("ping ")) {
-                session.sendPing(ByteBuffer.wrap(text.substring("ping ".length()).getBytes(StandardCharsets.UTF_8)), Callback.NOOP);
+                session.sendPing(
+                        ByteBuffer.wrap(text.substring("ping ".length()).getBytes(StandardCharsets.UTF_8)),
+                        Callback.NOOP);
             } else if (text.equals("close")) {
                 session.close(4001, "told to", Callback.NOOP);
             } else {

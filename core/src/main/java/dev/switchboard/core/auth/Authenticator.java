@@ -1,5 +1,18 @@
 package dev.switchboard.core.auth;
 
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.source.ImmutableSecret;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jose.util.DefaultResourceRetriever;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import dev.switchboard.core.Config;
+import dev.switchboard.protocol.Names;
 import java.net.MalformedURLException;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
@@ -8,21 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.jwk.source.ImmutableSecret;
-import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
-import com.nimbusds.jose.util.DefaultResourceRetriever;
-import com.nimbusds.jose.proc.BadJOSEException;
-import com.nimbusds.jose.proc.JWSVerificationKeySelector;
-import com.nimbusds.jose.proc.SecurityContext;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
-import com.nimbusds.jwt.proc.DefaultJWTProcessor;
-
-import dev.switchboard.core.Config;
-import dev.switchboard.protocol.Names;
 
 /**
  * Decides who may connect, and who a {@code refresh} token is. JWTs are verified for signature,
@@ -57,8 +55,7 @@ public final class Authenticator {
     private final Optional<String> audience;
 
     /** One key source and how its tokens' audience is checked. */
-    private record Verifier(DefaultJWTProcessor<SecurityContext> processor, boolean cognito) {
-    }
+    private record Verifier(DefaultJWTProcessor<SecurityContext> processor, boolean cognito) {}
 
     /**
      * @throws IllegalStateException when the JWKS URL is not a URL
@@ -70,25 +67,39 @@ public final class Authenticator {
         this.roomsClaim = config.roomsClaim();
         this.audience = config.jwtAudience();
         this.verifiers = new java.util.ArrayList<>();
-        config.jwtSecret().ifPresent(secret -> verifiers.add(new Verifier(processor(
-                new JWSVerificationKeySelector<>(JWSAlgorithm.HS256, new ImmutableSecret<>(secret.getBytes(StandardCharsets.UTF_8))),
-                config, false), false)));
+        config.jwtSecret()
+                .ifPresent(secret -> verifiers.add(new Verifier(
+                        processor(
+                                new JWSVerificationKeySelector<>(
+                                        JWSAlgorithm.HS256,
+                                        new ImmutableSecret<>(secret.getBytes(StandardCharsets.UTF_8))),
+                                config,
+                                false),
+                        false)));
         config.jwksUrl().ifPresent(url -> {
             try {
                 // nimbus's default timeouts are 500 ms each: a cold function's first TLS handshake to the JWKS
                 // host can take longer, and the handshake would be refused with 401 for it
-                DefaultResourceRetriever retriever = new DefaultResourceRetriever(JWKS_TIMEOUT_MILLIS, JWKS_TIMEOUT_MILLIS,
-                        JWKSourceBuilder.DEFAULT_HTTP_SIZE_LIMIT);
-                verifiers.add(new Verifier(processor(new JWSVerificationKeySelector<>(Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256),
-                        JWKSourceBuilder.create(url.toURL(), retriever).retrying(true).build()), config, true), true));
+                DefaultResourceRetriever retriever = new DefaultResourceRetriever(
+                        JWKS_TIMEOUT_MILLIS, JWKS_TIMEOUT_MILLIS, JWKSourceBuilder.DEFAULT_HTTP_SIZE_LIMIT);
+                verifiers.add(new Verifier(
+                        processor(
+                                new JWSVerificationKeySelector<>(
+                                        Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256),
+                                        JWKSourceBuilder.create(url.toURL(), retriever)
+                                                .retrying(true)
+                                                .build()),
+                                config,
+                                true),
+                        true));
             } catch (MalformedURLException e) {
                 throw new IllegalStateException(Config.JWKS_URL + " is not a valid URL: " + url, e);
             }
         });
     }
 
-    private static DefaultJWTProcessor<SecurityContext> processor(JWSVerificationKeySelector<SecurityContext> keys, Config config,
-            boolean cognito) {
+    private static DefaultJWTProcessor<SecurityContext> processor(
+            JWSVerificationKeySelector<SecurityContext> keys, Config config, boolean cognito) {
         DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
         processor.setJWSKeySelector(keys);
         JWTClaimsSet.Builder exact = new JWTClaimsSet.Builder();
@@ -119,7 +130,8 @@ public final class Authenticator {
      * @throws AuthenticationException 401 without a valid token (or dev user), 403 when the token is
      *     valid but its claims are not usable (user id, rooms claim)
      */
-    public Identity authenticate(Map<String, String> query, Map<String, String> headers) throws AuthenticationException {
+    public Identity authenticate(Map<String, String> query, Map<String, String> headers)
+            throws AuthenticationException {
         Optional<String> token = token(query, headers);
         if (token.isPresent()) {
             return verify(token.get());
@@ -139,8 +151,9 @@ public final class Authenticator {
             try {
                 return new Identity(user, null, false, 0, RoomGrants.fromDevSpec(rooms));
             } catch (IllegalArgumentException e) {
-                throw new AuthenticationException(403, "?rooms=: " + e.getMessage()
-                        + " (dev mode form: team-*:join:send,announcements:join:history)");
+                throw new AuthenticationException(
+                        403,
+                        "?rooms=: " + e.getMessage() + " (dev mode form: team-*:join:send,announcements:join:history)");
             }
         }
         throw new AuthenticationException(401, "a token is required: ?token=JWT or Authorization: Bearer JWT");
@@ -179,24 +192,31 @@ public final class Authenticator {
         String expected = audience.orElseThrow(); // Config requires it with a JWKS
         if ("id".equals(use)) {
             if (claims.getAudience() == null || !claims.getAudience().contains(expected)) {
-                throw new AuthenticationException(401, "token rejected: the ID token's aud is not this app client: "
-                        + "sign in through the app client configured as JwtAudience");
+                throw new AuthenticationException(
+                        401,
+                        "token rejected: the ID token's aud is not this app client: "
+                                + "sign in through the app client configured as JwtAudience");
             }
         } else if ("access".equals(use)) {
             if (!expected.equals(claims.getStringClaim("client_id"))) {
-                throw new AuthenticationException(401, "token rejected: the access token's client_id is not this app client: "
-                        + "sign in through the app client configured as JwtAudience");
+                throw new AuthenticationException(
+                        401,
+                        "token rejected: the access token's client_id is not this app client: "
+                                + "sign in through the app client configured as JwtAudience");
             }
         } else {
-            throw new AuthenticationException(401, "token rejected: token_use must be id or access: send a Cognito ID or access token");
+            throw new AuthenticationException(
+                    401, "token rejected: token_use must be id or access: send a Cognito ID or access token");
         }
     }
 
     private Identity identity(JWTClaimsSet claims) throws AuthenticationException {
         Object userValue = claims.getClaim(userClaim);
         if (!(userValue instanceof String user) || !Names.isValid(user)) {
-            throw new AuthenticationException(403, "the token's " + userClaim + " claim is not a valid user id ("
-                    + Names.describe() + "): issue tokens whose " + userClaim + " is one");
+            throw new AuthenticationException(
+                    403,
+                    "the token's " + userClaim + " claim is not a valid user id (" + Names.describe()
+                            + "): issue tokens whose " + userClaim + " is one");
         }
         RoomGrants rooms;
         try {
@@ -204,15 +224,21 @@ public final class Authenticator {
         } catch (IllegalArgumentException e) {
             throw new AuthenticationException(403, e.getMessage());
         }
-        String name = nameClaim.map(claims::getClaim).filter(String.class::isInstance).map(String.class::cast)
-                .filter(Authenticator::isDisplayable).orElse(null);
+        String name = nameClaim
+                .map(claims::getClaim)
+                .filter(String.class::isInstance)
+                .map(String.class::cast)
+                .filter(Authenticator::isDisplayable)
+                .orElse(null);
         long expiresAt = claims.getExpirationTime().getTime() / 1000;
         return new Identity(user, name, Boolean.TRUE.equals(claims.getClaim("admin")), expiresAt, rooms);
     }
 
     /** 1-64 characters, none of them control characters: shown beside the user id, never instead of it. */
     static boolean isDisplayable(String name) {
-        return !name.isBlank() && name.length() <= MAX_NAME_LENGTH && name.codePoints().noneMatch(Character::isISOControl);
+        return !name.isBlank()
+                && name.length() <= MAX_NAME_LENGTH
+                && name.codePoints().noneMatch(Character::isISOControl);
     }
 
     private static Optional<String> token(Map<String, String> query, Map<String, String> headers) {
@@ -221,7 +247,8 @@ public final class Authenticator {
         }
         if (headers != null) {
             for (Map.Entry<String, String> header : headers.entrySet()) {
-                if (header.getKey().equalsIgnoreCase("Authorization") && header.getValue() != null
+                if (header.getKey().equalsIgnoreCase("Authorization")
+                        && header.getValue() != null
                         && header.getValue().regionMatches(true, 0, "Bearer ", 0, 7)) {
                     return Optional.of(header.getValue().substring(7).trim());
                 }

@@ -1,5 +1,11 @@
 package dev.switchboard.core.auth;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dev.switchboard.protocol.Names;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
@@ -7,14 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-
-import dev.switchboard.protocol.Names;
 
 /**
  * The rooms a connection may use and what it may do there, from the token's rooms claim:
@@ -113,7 +111,8 @@ public final class RoomGrants {
         for (Map.Entry<?, ?> entry : map.entrySet()) {
             String pattern = String.valueOf(entry.getKey());
             if (!isValidPattern(pattern)) {
-                throw new IllegalArgumentException("rooms claim: '" + abbreviate(pattern) + "' is not " + describePattern());
+                throw new IllegalArgumentException(
+                        "rooms claim: '" + abbreviate(pattern) + "' is not " + describePattern());
             }
             if (!(entry.getValue() instanceof Collection<?> names)) {
                 throw new IllegalArgumentException("rooms claim: the value of '" + pattern
@@ -121,9 +120,10 @@ public final class RoomGrants {
             }
             Set<Permission> permissions = EnumSet.noneOf(Permission.class);
             for (Object name : names) {
-                permissions.add(Permission.ofWire(String.valueOf(name)).orElseThrow(() -> new IllegalArgumentException(
-                        "rooms claim: '" + abbreviate(String.valueOf(name)) + "' in '" + pattern
-                                + "' is not a permission: use join, send or history")));
+                permissions.add(Permission.ofWire(String.valueOf(name))
+                        .orElseThrow(
+                                () -> new IllegalArgumentException("rooms claim: '" + abbreviate(String.valueOf(name))
+                                        + "' in '" + pattern + "' is not a permission: use join, send or history")));
             }
             patterns.put(pattern, permissions);
         }
@@ -185,7 +185,8 @@ public final class RoomGrants {
                 throw new IllegalArgumentException("stored rooms are not a JSON object");
             }
             Map<String, List<String>> claim = new LinkedHashMap<>();
-            for (Map.Entry<String, JsonElement> entry : element.getAsJsonObject().entrySet()) {
+            for (Map.Entry<String, JsonElement> entry :
+                    element.getAsJsonObject().entrySet()) {
                 List<String> names = new ArrayList<>();
                 entry.getValue().getAsJsonArray().forEach(e -> names.add(e.getAsString()));
                 claim.put(entry.getKey(), names);

@@ -1,17 +1,16 @@
 package dev.switchboard.core.aws;
 
-import java.time.Duration;
-import java.util.concurrent.ThreadFactory;
-
 import dev.switchboard.core.Config;
 import dev.switchboard.core.metrics.InvocationMetrics;
 import dev.switchboard.core.store.Home;
+import java.time.Duration;
+import java.util.concurrent.ThreadFactory;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sns.SnsClient;
 
@@ -45,7 +44,9 @@ public final class AwsClients {
 
     /** As {@link #dynamoDb()}, counting the read and write units each call consumes into {@code metrics}. */
     public DynamoDbClient dynamoDb(InvocationMetrics metrics) {
-        var builder = DynamoDbClient.builder().httpClient(http).region(Region.of(config.region()))
+        var builder = DynamoDbClient.builder()
+                .httpClient(http)
+                .region(Region.of(config.region()))
                 .overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD) // throttling retried with backoff
                         .addExecutionInterceptor(new ConsumedCapacityInterceptor(metrics)));
         return builder.build();
@@ -53,12 +54,18 @@ public final class AwsClients {
 
     /** The Management API client for {@code endpoint} ({@code https://{apiId}.execute-api.{region}.amazonaws.com/{stage}}). */
     public ApiGatewayManagementApiClient managementApi(java.net.URI endpoint) {
-        return ApiGatewayManagementApiClient.builder().httpClient(http).region(Region.of(config.region()))
-                .endpointOverride(endpoint).build();
+        return ApiGatewayManagementApiClient.builder()
+                .httpClient(http)
+                .region(Region.of(config.region()))
+                .endpointOverride(endpoint)
+                .build();
     }
 
     public SnsClient sns() {
-        return SnsClient.builder().httpClient(http).region(Region.of(config.region())).build();
+        return SnsClient.builder()
+                .httpClient(http)
+                .region(Region.of(config.region()))
+                .build();
     }
 
     /**
@@ -75,7 +82,12 @@ public final class AwsClients {
      * {@code home}, signed for its region (the fan-out to connections living in another region).
      */
     public SignedConnectionsPoster connectionsPoster(Home home, ThreadFactory posterThreads) {
-        return new SignedConnectionsPoster(home.endpoint(), home.region(), DefaultCredentialsProvider.builder().build(),
-                http, config.fanoutConcurrency(), posterThreads);
+        return new SignedConnectionsPoster(
+                home.endpoint(),
+                home.region(),
+                DefaultCredentialsProvider.builder().build(),
+                http,
+                config.fanoutConcurrency(),
+                posterThreads);
     }
 }

@@ -1,5 +1,16 @@
 package dev.switchboard.core.aws;
 
+import dev.switchboard.core.auth.RoomGrants;
+import dev.switchboard.core.store.ChatStore;
+import dev.switchboard.core.store.Connection;
+import dev.switchboard.core.store.Home;
+import dev.switchboard.core.store.InboxCounts;
+import dev.switchboard.core.store.InboxItem;
+import dev.switchboard.core.store.Member;
+import dev.switchboard.core.store.Page;
+import dev.switchboard.core.store.SendRate;
+import dev.switchboard.core.store.StoredMessage;
+import dev.switchboard.protocol.InboxState;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -7,18 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
-
-import dev.switchboard.core.auth.RoomGrants;
-import dev.switchboard.core.store.ChatStore;
-import dev.switchboard.core.store.Connection;
-import dev.switchboard.core.store.Home;
-import dev.switchboard.core.store.InboxCounts;
-import dev.switchboard.core.store.InboxItem;
-import dev.switchboard.protocol.InboxState;
-import dev.switchboard.core.store.Member;
-import dev.switchboard.core.store.Page;
-import dev.switchboard.core.store.SendRate;
-import dev.switchboard.core.store.StoredMessage;
 import software.amazon.awssdk.enhanced.dynamodb.DynamoDbEnhancedClient;
 import software.amazon.awssdk.enhanced.dynamodb.DynamoDbIndex;
 import software.amazon.awssdk.enhanced.dynamodb.DynamoDbTable;
@@ -32,8 +31,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionCheck;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
-import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.Delete;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
@@ -49,7 +48,9 @@ public final class DynamoChatStore implements ChatStore {
     /** GCRA's theoretical arrival time of the next send (epoch ms), on the connection's META item. */
     static final String SEND_TAT = "sendTat";
     /** The connection exists and its TTL has not passed (DynamoDB deletes expired items only eventually). */
-    private static final String LIVE = "attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :nowSec)";
+    private static final String LIVE =
+            "attribute_exists(pk) AND (attribute_not_exists(expiresAt) OR expiresAt > :nowSec)";
+
     private static final int SEND_ATTEMPTS = 5;
     /** How many rooms the connection is in, on its META item; kept by the join and leave transactions. */
     static final String ROOM_COUNT = "roomCount";
@@ -68,6 +69,7 @@ public final class DynamoChatStore implements ChatStore {
     private final Home home;
     /** What a fan-out reads of each recipient: {@link #FAN_OUT_ATTRIBUTES}, and {@code home} with several regions. */
     private final String[] fanOutAttributes;
+
     private final DynamoInbox inbox;
 
     /** A store whose connections' tokens never stop deliveries (tests that do not need expiry). */
@@ -79,7 +81,12 @@ public final class DynamoChatStore implements ChatStore {
      * @param tokenLeewaySeconds recipients whose token expired more than this many seconds ago are
      *     skipped by every recipient query (room members, a user's connections, every connection)
      */
-    public DynamoChatStore(DynamoDbClient client, String tableName, int shards, int messageRetentionDays, Clock clock,
+    public DynamoChatStore(
+            DynamoDbClient client,
+            String tableName,
+            int shards,
+            int messageRetentionDays,
+            Clock clock,
             long tokenLeewaySeconds) {
         this(client, tableName, shards, messageRetentionDays, clock, tokenLeewaySeconds, null);
     }
@@ -90,11 +97,19 @@ public final class DynamoChatStore implements ChatStore {
      *     it, recipients read it back ({@link Member#home()}), and a user's connection cap counts per
      *     region. The table's indexes must then project {@code home} (template.yaml's global table does).
      */
-    public DynamoChatStore(DynamoDbClient client, String tableName, int shards, int messageRetentionDays, Clock clock,
-            long tokenLeewaySeconds, Home home) {
+    public DynamoChatStore(
+            DynamoDbClient client,
+            String tableName,
+            int shards,
+            int messageRetentionDays,
+            Clock clock,
+            long tokenLeewaySeconds,
+            Home home) {
         this.home = home;
-        this.fanOutAttributes = home == null ? FAN_OUT_ATTRIBUTES
-                : java.util.stream.Stream.concat(java.util.Arrays.stream(FAN_OUT_ATTRIBUTES), java.util.stream.Stream.of("home"))
+        this.fanOutAttributes = home == null
+                ? FAN_OUT_ATTRIBUTES
+                : java.util.stream.Stream.concat(
+                                java.util.Arrays.stream(FAN_OUT_ATTRIBUTES), java.util.stream.Stream.of("home"))
                         .toArray(String[]::new);
         this.tokenLeewaySeconds = tokenLeewaySeconds;
         this.client = client;
@@ -138,7 +153,10 @@ public final class DynamoChatStore implements ChatStore {
 
     @Override
     public Optional<Connection> connection(String connectionId) {
-        TableItem item = table.getItem(Key.builder().partitionValue("CONN#" + connectionId).sortValue("META").build());
+        TableItem item = table.getItem(Key.builder()
+                .partitionValue("CONN#" + connectionId)
+                .sortValue("META")
+                .build());
         if (item == null || item.expired(now())) {
             return Optional.empty();
         }
@@ -158,7 +176,8 @@ public final class DynamoChatStore implements ChatStore {
      */
     @Override
     public SendPermit takeSend(String connectionId, SendRate rate) {
-        Map<String, AttributeValue> key = Map.of("pk", AttributeValue.fromS("CONN#" + connectionId), "sk", AttributeValue.fromS("META"));
+        Map<String, AttributeValue> key =
+                Map.of("pk", AttributeValue.fromS("CONN#" + connectionId), "sk", AttributeValue.fromS("META"));
         long interval = rate.intervalMillis();
         long tolerance = rate.toleranceMillis();
         Long knownTat = null; // what the last failed attempt saw; null = assume an idle, full bucket
@@ -183,10 +202,14 @@ public final class DynamoChatStore implements ChatStore {
                 values.put(":latest", AttributeValue.fromN(Long.toString(now + tolerance)));
             }
             try {
-                Map<String, AttributeValue> item = client.updateItem(r -> r.tableName(tableName).key(key)
-                        .updateExpression(update).conditionExpression(condition).expressionAttributeValues(values)
-                        .returnValues(ReturnValue.ALL_NEW)
-                        .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)).attributes();
+                Map<String, AttributeValue> item = client.updateItem(r -> r.tableName(tableName)
+                                .key(key)
+                                .updateExpression(update)
+                                .conditionExpression(condition)
+                                .expressionAttributeValues(values)
+                                .returnValues(ReturnValue.ALL_NEW)
+                                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD))
+                        .attributes();
                 return new SendPermit(Optional.of(toConnection(TableItem.SCHEMA.mapToItem(item))), 0);
             } catch (ConditionalCheckFailedException e) {
                 Map<String, AttributeValue> old = e.hasItem() ? e.item() : Map.of();
@@ -195,7 +218,9 @@ public final class DynamoChatStore implements ChatStore {
                     return new SendPermit(Optional.empty(), 0);
                 }
                 connection = toConnection(item);
-                knownTat = old.containsKey(SEND_TAT) ? Long.parseLong(old.get(SEND_TAT).n()) : null;
+                knownTat = old.containsKey(SEND_TAT)
+                        ? Long.parseLong(old.get(SEND_TAT).n())
+                        : null;
                 if (knownTat != null && knownTat - tolerance > now) {
                     return new SendPermit(Optional.of(connection), knownTat - tolerance - now);
                 }
@@ -207,9 +232,15 @@ public final class DynamoChatStore implements ChatStore {
     }
 
     private static Connection toConnection(TableItem item) {
-        return new Connection(item.getConnectionId(), item.getUser(), Boolean.TRUE.equals(item.getAdmin()),
-                item.getTs() == null ? 0 : item.getTs(), item.getExpiresAt() == null ? 0 : item.getExpiresAt(),
-                item.getName(), item.getTokenExp() == null ? 0 : item.getTokenExp(), RoomGrants.fromJson(item.getRooms()));
+        return new Connection(
+                item.getConnectionId(),
+                item.getUser(),
+                Boolean.TRUE.equals(item.getAdmin()),
+                item.getTs() == null ? 0 : item.getTs(),
+                item.getExpiresAt() == null ? 0 : item.getExpiresAt(),
+                item.getName(),
+                item.getTokenExp() == null ? 0 : item.getTokenExp(),
+                RoomGrants.fromJson(item.getRooms()));
     }
 
     /** Still a recipient: its TTL has not passed and its token has not expired beyond the leeway. */
@@ -234,7 +265,11 @@ public final class DynamoChatStore implements ChatStore {
         try {
             // Only the same user's connection, and only while it lives: a refresh never changes who a connection is.
             client.updateItem(r -> r.tableName(tableName)
-                    .key(Map.of("pk", AttributeValue.fromS("CONN#" + connection.connectionId()), "sk", AttributeValue.fromS("META")))
+                    .key(Map.of(
+                            "pk",
+                            AttributeValue.fromS("CONN#" + connection.connectionId()),
+                            "sk",
+                            AttributeValue.fromS("META")))
                     .updateExpression(update)
                     .conditionExpression(LIVE + " AND #user = :user")
                     .expressionAttributeNames(Map.of("#user", "user", "#admin", "admin", "#name", "name"))
@@ -250,9 +285,12 @@ public final class DynamoChatStore implements ChatStore {
         List<String> rooms = new ArrayList<>();
         long now = now();
         table.query(QueryEnhancedRequest.builder()
-                        .queryConditional(QueryConditional.sortBeginsWith(k -> k.partitionValue("CONN#" + connectionId).sortValue("ROOM#")))
-                        .consistentRead(true).build())
-                .items().forEach(item -> {
+                        .queryConditional(QueryConditional.sortBeginsWith(
+                                k -> k.partitionValue("CONN#" + connectionId).sortValue("ROOM#")))
+                        .consistentRead(true)
+                        .build())
+                .items()
+                .forEach(item -> {
                     if (!item.expired(now)) {
                         rooms.add(item.getRoom());
                     }
@@ -264,7 +302,11 @@ public final class DynamoChatStore implements ChatStore {
     public void extendMembership(String connectionId, String room, long tokenExpiresAt) {
         try {
             client.updateItem(r -> r.tableName(tableName)
-                    .key(Map.of("pk", AttributeValue.fromS("ROOM#" + room), "sk", AttributeValue.fromS("MEMBER#" + connectionId)))
+                    .key(Map.of(
+                            "pk",
+                            AttributeValue.fromS("ROOM#" + room),
+                            "sk",
+                            AttributeValue.fromS("MEMBER#" + connectionId)))
                     .updateExpression("SET tokenExp = :exp")
                     .conditionExpression("attribute_exists(pk)")
                     .expressionAttributeValues(Map.of(":exp", AttributeValue.fromN(Long.toString(tokenExpiresAt)))));
@@ -282,8 +324,11 @@ public final class DynamoChatStore implements ChatStore {
      * write (docs/DEPLOY.md). So the cap holds per region there.
      */
     private Map<String, AttributeValue> slotsKey(String user) {
-        return Map.of("pk", AttributeValue.fromS("USER#" + user),
-                "sk", AttributeValue.fromS(home == null ? "SLOTS" : "SLOTS#" + home.region()));
+        return Map.of(
+                "pk",
+                AttributeValue.fromS("USER#" + user),
+                "sk",
+                AttributeValue.fromS(home == null ? "SLOTS" : "SLOTS#" + home.region()));
     }
 
     /**
@@ -298,23 +343,32 @@ public final class DynamoChatStore implements ChatStore {
     public boolean claimConnectionSlot(String user, String connectionId, long expiresAtSeconds, int cap) {
         for (int attempt = 0; attempt < 3; attempt++) {
             try {
-                client.updateItem(r -> r.tableName(tableName).key(slotsKey(user))
+                client.updateItem(r -> r.tableName(tableName)
+                        .key(slotsKey(user))
                         .updateExpression("ADD " + SLOTS + " :id SET expiresAt = :exp")
-                        .conditionExpression("attribute_not_exists(" + SLOTS + ") OR size(" + SLOTS + ") < :cap OR contains("
-                                + SLOTS + ", :idS)")
-                        .expressionAttributeValues(Map.of(":id", AttributeValue.fromSs(List.of(connectionId)),
-                                ":idS", AttributeValue.fromS(connectionId),
-                                ":exp", AttributeValue.fromN(Long.toString(expiresAtSeconds)),
-                                ":cap", AttributeValue.fromN(Integer.toString(cap))))
+                        .conditionExpression("attribute_not_exists(" + SLOTS + ") OR size(" + SLOTS
+                                + ") < :cap OR contains(" + SLOTS + ", :idS)")
+                        .expressionAttributeValues(Map.of(
+                                ":id",
+                                AttributeValue.fromSs(List.of(connectionId)),
+                                ":idS",
+                                AttributeValue.fromS(connectionId),
+                                ":exp",
+                                AttributeValue.fromN(Long.toString(expiresAtSeconds)),
+                                ":cap",
+                                AttributeValue.fromN(Integer.toString(cap))))
                         .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
                 return true;
             } catch (ConditionalCheckFailedException e) {
-                List<String> held = e.hasItem() && e.item().containsKey(SLOTS) ? e.item().get(SLOTS).ss() : List.of();
+                List<String> held = e.hasItem() && e.item().containsKey(SLOTS)
+                        ? e.item().get(SLOTS).ss()
+                        : List.of();
                 List<String> dead = deadConnections(held);
                 if (dead.isEmpty()) {
                     return false;
                 }
-                client.updateItem(r -> r.tableName(tableName).key(slotsKey(user))
+                client.updateItem(r -> r.tableName(tableName)
+                        .key(slotsKey(user))
                         .updateExpression("DELETE " + SLOTS + " :dead")
                         .expressionAttributeValues(Map.of(":dead", AttributeValue.fromSs(dead))));
             }
@@ -327,10 +381,18 @@ public final class DynamoChatStore implements ChatStore {
         long now = now();
         java.util.Set<String> alive = new java.util.HashSet<>();
         for (int i = 0; i < connectionIds.size(); i += 100) {
-            List<Map<String, AttributeValue>> keys = connectionIds.subList(i, Math.min(connectionIds.size(), i + 100)).stream()
-                    .map(id -> Map.of("pk", AttributeValue.fromS("CONN#" + id), "sk", AttributeValue.fromS("META"))).toList();
-            var response = client.batchGetItem(r -> r.requestItems(Map.of(tableName, KeysAndAttributes.builder()
-                    .keys(keys).consistentRead(true).projectionExpression("connectionId, expiresAt").build())));
+            List<Map<String, AttributeValue>> keys =
+                    connectionIds.subList(i, Math.min(connectionIds.size(), i + 100)).stream()
+                            .map(id -> Map.of(
+                                    "pk", AttributeValue.fromS("CONN#" + id), "sk", AttributeValue.fromS("META")))
+                            .toList();
+            var response = client.batchGetItem(r -> r.requestItems(Map.of(
+                    tableName,
+                    KeysAndAttributes.builder()
+                            .keys(keys)
+                            .consistentRead(true)
+                            .projectionExpression("connectionId, expiresAt")
+                            .build())));
             response.responses().getOrDefault(tableName, List.of()).forEach(item -> {
                 AttributeValue expires = item.get("expiresAt");
                 if (expires == null || Long.parseLong(expires.n()) > now) {
@@ -347,7 +409,8 @@ public final class DynamoChatStore implements ChatStore {
 
     private void releaseConnectionSlot(String user, String connectionId) {
         try {
-            client.updateItem(r -> r.tableName(tableName).key(slotsKey(user))
+            client.updateItem(r -> r.tableName(tableName)
+                    .key(slotsKey(user))
                     .updateExpression("DELETE " + SLOTS + " :id")
                     .conditionExpression("attribute_exists(pk)") // never create the item just to delete from it
                     .expressionAttributeValues(Map.of(":id", AttributeValue.fromSs(List.of(connectionId)))));
@@ -364,19 +427,28 @@ public final class DynamoChatStore implements ChatStore {
         // the connection's own partition: META and one ROOM#r per membership
         table.query(QueryEnhancedRequest.builder()
                         .queryConditional(QueryConditional.keyEqualTo(k -> k.partitionValue("CONN#" + connectionId)))
-                        .consistentRead(true).build())
-                .items().forEach(item -> {
-                    deletes.add(Key.builder().partitionValue(item.getPk()).sortValue(item.getSk()).build());
+                        .consistentRead(true)
+                        .build())
+                .items()
+                .forEach(item -> {
+                    deletes.add(Key.builder()
+                            .partitionValue(item.getPk())
+                            .sortValue(item.getSk())
+                            .build());
                     if (item.getSk().equals("META") && item.getUser() != null) {
                         users.add(item.getUser());
                     }
                     if (item.getSk().startsWith("ROOM#")) {
                         rooms.add(item.getRoom());
-                        deletes.add(Key.builder().partitionValue("ROOM#" + item.getRoom()).sortValue("MEMBER#" + connectionId).build());
+                        deletes.add(Key.builder()
+                                .partitionValue("ROOM#" + item.getRoom())
+                                .sortValue("MEMBER#" + connectionId)
+                                .build());
                     }
                 });
         for (int i = 0; i < deletes.size(); i += 25) {
-            WriteBatch.Builder<TableItem> batch = WriteBatch.builder(TableItem.class).mappedTableResource(table);
+            WriteBatch.Builder<TableItem> batch =
+                    WriteBatch.builder(TableItem.class).mappedTableResource(table);
             deletes.subList(i, Math.min(deletes.size(), i + 25)).forEach(batch::addDeleteItem);
             var result = enhanced.batchWriteItem(b -> b.addWriteBatch(batch.build()));
             // unprocessed items (throttling) are retried one by one: cleanup must not half-happen
@@ -410,7 +482,8 @@ public final class DynamoChatStore implements ChatStore {
             for (int attempt = 0; attempt < 4 && !batch.isEmpty(); attempt++) {
                 List<WriteRequest> requests = batch;
                 batch = client.batchWriteItem(r -> r.requestItems(Map.of(tableName, requests)))
-                        .unprocessedItems().getOrDefault(tableName, List.of());
+                        .unprocessedItems()
+                        .getOrDefault(tableName, List.of());
             }
             if (!batch.isEmpty()) {
                 throw new IllegalStateException(batch.size() + " deletes of gone connections were left unprocessed"
@@ -434,14 +507,24 @@ public final class DynamoChatStore implements ChatStore {
     @Override
     public JoinOutcome join(Connection connection, String room, int maxRoomsPerConnection) {
         String id = connection.connectionId();
-        Map<String, AttributeValue> values = Map.of(":nowSec", AttributeValue.fromN(Long.toString(now())),
-                ":max", AttributeValue.fromN(Integer.toString(maxRoomsPerConnection)),
-                ":zero", AttributeValue.fromN("0"), ":one", AttributeValue.fromN("1"));
-        Update count = Update.builder().tableName(tableName).key(metaKey(id))
+        Map<String, AttributeValue> values = Map.of(
+                ":nowSec",
+                AttributeValue.fromN(Long.toString(now())),
+                ":max",
+                AttributeValue.fromN(Integer.toString(maxRoomsPerConnection)),
+                ":zero",
+                AttributeValue.fromN("0"),
+                ":one",
+                AttributeValue.fromN("1"));
+        Update count = Update.builder()
+                .tableName(tableName)
+                .key(metaKey(id))
                 .updateExpression("SET " + ROOM_COUNT + " = if_not_exists(" + ROOM_COUNT + ", :zero) + :one")
-                .conditionExpression(LIVE + " AND (attribute_not_exists(" + ROOM_COUNT + ") OR " + ROOM_COUNT + " < :max)")
+                .conditionExpression(
+                        LIVE + " AND (attribute_not_exists(" + ROOM_COUNT + ") OR " + ROOM_COUNT + " < :max)")
                 .expressionAttributeValues(values)
-                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD).build();
+                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                .build();
         TableItem member = TableItem.of("ROOM#" + room, "MEMBER#" + id);
         TableItem reverse = TableItem.of("CONN#" + id, "ROOM#" + room);
         for (TableItem item : List.of(member, reverse)) {
@@ -462,7 +545,9 @@ public final class DynamoChatStore implements ChatStore {
         } catch (TransactionCanceledException e) {
             if (conditionFailed(e, 0)) {
                 Map<String, AttributeValue> old = e.cancellationReasons().get(0).item();
-                if (old == null || old.isEmpty() || TableItem.SCHEMA.mapToItem(old).expired(now())) {
+                if (old == null
+                        || old.isEmpty()
+                        || TableItem.SCHEMA.mapToItem(old).expired(now())) {
                     return JoinOutcome.NO_CONNECTION;
                 }
             }
@@ -478,9 +563,12 @@ public final class DynamoChatStore implements ChatStore {
 
     /** A put of a membership item that succeeds only where none is, or only an expired one (TTL not yet run). */
     private Put absentPut(TableItem item) {
-        return Put.builder().tableName(tableName).item(TableItem.SCHEMA.itemToMap(item, true))
+        return Put.builder()
+                .tableName(tableName)
+                .item(TableItem.SCHEMA.itemToMap(item, true))
                 .conditionExpression("attribute_not_exists(pk) OR expiresAt <= :nowSec")
-                .expressionAttributeValues(Map.of(":nowSec", AttributeValue.fromN(Long.toString(now())))).build();
+                .expressionAttributeValues(Map.of(":nowSec", AttributeValue.fromN(Long.toString(now()))))
+                .build();
     }
 
     private static Map<String, AttributeValue> metaKey(String connectionId) {
@@ -499,16 +587,30 @@ public final class DynamoChatStore implements ChatStore {
     @Override
     public boolean leave(String connectionId, String room) {
         Map<String, AttributeValue> nowValue = Map.of(":nowSec", AttributeValue.fromN(Long.toString(now())));
-        TransactWriteItem reverse = TransactWriteItem.builder().delete(Delete.builder().tableName(tableName)
-                .key(key("CONN#" + connectionId, "ROOM#" + room)).conditionExpression(LIVE).expressionAttributeValues(nowValue)
-                .build()).build();
-        TransactWriteItem member = TransactWriteItem.builder().delete(Delete.builder().tableName(tableName)
-                .key(key("ROOM#" + room, "MEMBER#" + connectionId)).build()).build();
-        TransactWriteItem count = TransactWriteItem.builder().update(Update.builder().tableName(tableName)
-                .key(metaKey(connectionId)).updateExpression("SET " + ROOM_COUNT + " = " + ROOM_COUNT + " - :one")
-                .conditionExpression("attribute_exists(pk) AND " + ROOM_COUNT + " > :zero")
-                .expressionAttributeValues(Map.of(":one", AttributeValue.fromN("1"), ":zero", AttributeValue.fromN("0")))
-                .build()).build();
+        TransactWriteItem reverse = TransactWriteItem.builder()
+                .delete(Delete.builder()
+                        .tableName(tableName)
+                        .key(key("CONN#" + connectionId, "ROOM#" + room))
+                        .conditionExpression(LIVE)
+                        .expressionAttributeValues(nowValue)
+                        .build())
+                .build();
+        TransactWriteItem member = TransactWriteItem.builder()
+                .delete(Delete.builder()
+                        .tableName(tableName)
+                        .key(key("ROOM#" + room, "MEMBER#" + connectionId))
+                        .build())
+                .build();
+        TransactWriteItem count = TransactWriteItem.builder()
+                .update(Update.builder()
+                        .tableName(tableName)
+                        .key(metaKey(connectionId))
+                        .updateExpression("SET " + ROOM_COUNT + " = " + ROOM_COUNT + " - :one")
+                        .conditionExpression("attribute_exists(pk) AND " + ROOM_COUNT + " > :zero")
+                        .expressionAttributeValues(
+                                Map.of(":one", AttributeValue.fromN("1"), ":zero", AttributeValue.fromN("0")))
+                        .build())
+                .build();
         try {
             client.transactWriteItems(r -> r.transactItems(reverse, member, count));
             return true;
@@ -534,7 +636,10 @@ public final class DynamoChatStore implements ChatStore {
 
     @Override
     public boolean isMember(String connectionId, String room) {
-        TableItem item = table.getItem(r -> r.key(Key.builder().partitionValue("CONN#" + connectionId).sortValue("ROOM#" + room).build())
+        TableItem item = table.getItem(r -> r.key(Key.builder()
+                        .partitionValue("CONN#" + connectionId)
+                        .sortValue("ROOM#" + room)
+                        .build())
                 .consistentRead(true));
         return item != null && !item.expired(now());
     }
@@ -542,12 +647,21 @@ public final class DynamoChatStore implements ChatStore {
     @Override
     public Optional<List<Member>> membersIfAtMost(String room, int cap) {
         var page = table.query(QueryEnhancedRequest.builder()
-                .queryConditional(QueryConditional.sortBeginsWith(k -> k.partitionValue("ROOM#" + room).sortValue("MEMBER#")))
-                .attributesToProject(fanOutAttributes).consistentRead(true).limit(cap + 1).build()).iterator().next();
+                        .queryConditional(QueryConditional.sortBeginsWith(
+                                k -> k.partitionValue("ROOM#" + room).sortValue("MEMBER#")))
+                        .attributesToProject(fanOutAttributes)
+                        .consistentRead(true)
+                        .limit(cap + 1)
+                        .build())
+                .iterator()
+                .next();
         long now = now();
-        List<Member> members = page.items().stream().filter(i -> !i.expired(now))
-                .map(DynamoChatStore::member).toList();
-        boolean more = page.lastEvaluatedKey() != null && !page.lastEvaluatedKey().isEmpty();
+        List<Member> members = page.items().stream()
+                .filter(i -> !i.expired(now))
+                .map(DynamoChatStore::member)
+                .toList();
+        boolean more =
+                page.lastEvaluatedKey() != null && !page.lastEvaluatedKey().isEmpty();
         return more || members.size() > cap ? Optional.empty() : Optional.of(members);
     }
 
@@ -558,16 +672,22 @@ public final class DynamoChatStore implements ChatStore {
 
     @Override
     public PresenceState presenceState(String room, String user) {
-        Map<String, AttributeValue> item = client.getItem(r -> r.tableName(tableName).key(presenceKey(room, user)).consistentRead(true)).item();
+        Map<String, AttributeValue> item = client.getItem(
+                        r -> r.tableName(tableName).key(presenceKey(room, user)).consistentRead(true))
+                .item();
         if (item == null || item.isEmpty()) {
             return null;
         }
-        return new PresenceState(item.get("event").s(), Long.parseLong(item.get("at").n()),
-                item.containsKey("pending") && item.get("pending").bool(), Long.parseLong(item.get("ver").n()));
+        return new PresenceState(
+                item.get("event").s(),
+                Long.parseLong(item.get("at").n()),
+                item.containsKey("pending") && item.get("pending").bool(),
+                Long.parseLong(item.get("ver").n()));
     }
 
     @Override
-    public boolean replacePresenceState(String room, String user, PresenceState expected, PresenceState next, long expiresAtSeconds) {
+    public boolean replacePresenceState(
+            String room, String user, PresenceState expected, PresenceState next, long expiresAtSeconds) {
         Map<String, AttributeValue> item = new HashMap<>(presenceKey(room, user));
         item.put("event", AttributeValue.fromS(next.event()));
         item.put("at", AttributeValue.fromN(Long.toString(next.atMillis())));
@@ -578,8 +698,11 @@ public final class DynamoChatStore implements ChatStore {
             if (expected == null) {
                 client.putItem(r -> r.tableName(tableName).item(item).conditionExpression("attribute_not_exists(pk)"));
             } else {
-                client.putItem(r -> r.tableName(tableName).item(item).conditionExpression("ver = :v")
-                        .expressionAttributeValues(Map.of(":v", AttributeValue.fromN(Long.toString(expected.version())))));
+                client.putItem(r -> r.tableName(tableName)
+                        .item(item)
+                        .conditionExpression("ver = :v")
+                        .expressionAttributeValues(
+                                Map.of(":v", AttributeValue.fromN(Long.toString(expected.version())))));
             }
             return true;
         } catch (ConditionalCheckFailedException e) {
@@ -601,8 +724,13 @@ public final class DynamoChatStore implements ChatStore {
      * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html#DDB-Query-request-Select
      */
     private int countQuery(String pk, String skPrefix, int upTo) {
-        Map<String, AttributeValue> values = Map.of(":pk", AttributeValue.fromS(pk), ":sk", AttributeValue.fromS(skPrefix),
-                ":now", AttributeValue.fromN(Long.toString(now())));
+        Map<String, AttributeValue> values = Map.of(
+                ":pk",
+                AttributeValue.fromS(pk),
+                ":sk",
+                AttributeValue.fromS(skPrefix),
+                ":now",
+                AttributeValue.fromN(Long.toString(now())));
         int count = 0;
         Map<String, AttributeValue> start = null;
         do {
@@ -612,7 +740,9 @@ public final class DynamoChatStore implements ChatStore {
                     .keyConditionExpression("pk = :pk AND begins_with(sk, :sk)")
                     .filterExpression("attribute_not_exists(expiresAt) OR expiresAt > :now")
                     .expressionAttributeValues(values)
-                    .select(Select.COUNT).limit(limit).exclusiveStartKey(from));
+                    .select(Select.COUNT)
+                    .limit(limit)
+                    .exclusiveStartKey(from));
             count += page.count();
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (start != null && count < upTo);
@@ -626,9 +756,12 @@ public final class DynamoChatStore implements ChatStore {
      */
     @Override
     public byte[] sharedKey(String name) {
-        Map<String, AttributeValue> key = Map.of("pk", AttributeValue.fromS("KEY#" + name), "sk", AttributeValue.fromS("KEY"));
+        Map<String, AttributeValue> key =
+                Map.of("pk", AttributeValue.fromS("KEY#" + name), "sk", AttributeValue.fromS("KEY"));
         for (int attempt = 0; attempt < 2; attempt++) {
-            Map<String, AttributeValue> item = client.getItem(r -> r.tableName(tableName).key(key).consistentRead(true)).item();
+            Map<String, AttributeValue> item = client.getItem(
+                            r -> r.tableName(tableName).key(key).consistentRead(true))
+                    .item();
             if (item != null && item.containsKey("secret")) {
                 return item.get("secret").b().asByteArray();
             }
@@ -649,16 +782,22 @@ public final class DynamoChatStore implements ChatStore {
     @Override
     public Page<Member> members(String room, String afterConnectionId, int pageSize) {
         QueryEnhancedRequest.Builder request = QueryEnhancedRequest.builder()
-                .queryConditional(QueryConditional.sortBeginsWith(k -> k.partitionValue("ROOM#" + room).sortValue("MEMBER#")))
+                .queryConditional(QueryConditional.sortBeginsWith(
+                        k -> k.partitionValue("ROOM#" + room).sortValue("MEMBER#")))
                 .limit(pageSize);
         if (afterConnectionId != null) {
-            request.exclusiveStartKey(Map.of("pk", AttributeValue.fromS("ROOM#" + room),
-                    "sk", AttributeValue.fromS("MEMBER#" + afterConnectionId)));
+            request.exclusiveStartKey(Map.of(
+                    "pk",
+                    AttributeValue.fromS("ROOM#" + room),
+                    "sk",
+                    AttributeValue.fromS("MEMBER#" + afterConnectionId)));
         }
         var page = table.query(request.build()).iterator().next();
         long now = now();
-        List<Member> members = page.items().stream().filter(i -> !i.expired(now))
-                .map(DynamoChatStore::member).toList();
+        List<Member> members = page.items().stream()
+                .filter(i -> !i.expired(now))
+                .map(DynamoChatStore::member)
+                .toList();
         Map<String, AttributeValue> last = page.lastEvaluatedKey();
         String next = last == null || last.isEmpty() ? null : last.get("sk").s().substring("MEMBER#".length());
         return new Page<>(members, next);
@@ -673,7 +812,8 @@ public final class DynamoChatStore implements ChatStore {
     @Override
     public Page<Member> recipients(String room, String afterConnectionId, int pageSize) {
         QueryEnhancedRequest.Builder request = QueryEnhancedRequest.builder()
-                .queryConditional(QueryConditional.sortBeginsWith(k -> k.partitionValue("ROOM#" + room).sortValue("MEMBER#")))
+                .queryConditional(QueryConditional.sortBeginsWith(
+                        k -> k.partitionValue("ROOM#" + room).sortValue("MEMBER#")))
                 .attributesToProject(fanOutAttributes)
                 .limit(pageSize);
         if (afterConnectionId != null) {
@@ -681,8 +821,10 @@ public final class DynamoChatStore implements ChatStore {
         }
         var page = table.query(request.build()).iterator().next();
         long now = now();
-        List<Member> members = page.items().stream().filter(i -> receives(i, now))
-                .map(DynamoChatStore::member).toList();
+        List<Member> members = page.items().stream()
+                .filter(i -> receives(i, now))
+                .map(DynamoChatStore::member)
+                .toList();
         Map<String, AttributeValue> last = page.lastEvaluatedKey();
         String next = last == null || last.isEmpty() ? null : last.get("sk").s().substring("MEMBER#".length());
         return new Page<>(members, next);
@@ -706,9 +848,12 @@ public final class DynamoChatStore implements ChatStore {
         for (var page : byShard.query(QueryEnhancedRequest.builder()
                 .queryConditional(QueryConditional.keyEqualTo(k -> k.partitionValue("SHARD#" + shard)))
                 .attributesToProject(fanOutAttributes)
-                .limit(pageSize).build())) {
-            List<Member> members = page.items().stream().filter(i -> receives(i, now))
-                    .map(DynamoChatStore::member).toList();
+                .limit(pageSize)
+                .build())) {
+            List<Member> members = page.items().stream()
+                    .filter(i -> receives(i, now))
+                    .map(DynamoChatStore::member)
+                    .toList();
             if (!members.isEmpty()) {
                 consumer.accept(members);
             }
@@ -721,14 +866,19 @@ public final class DynamoChatStore implements ChatStore {
 
     /** A Query of one byShard partition with a filter: the read costs the whole shard (projected items, ~100 bytes each). */
     @Override
-    public void forEachTokenExpiredConnection(int shard, long expiredBeforeSeconds, int pageSize, Consumer<List<Member>> consumer) {
+    public void forEachTokenExpiredConnection(
+            int shard, long expiredBeforeSeconds, int pageSize, Consumer<List<Member>> consumer) {
         for (var page : byShard.query(QueryEnhancedRequest.builder()
                 .queryConditional(QueryConditional.keyEqualTo(k -> k.partitionValue("SHARD#" + shard)))
-                .filterExpression(Expression.builder().expression("tokenExp < :cutoff")
-                        .putExpressionValue(":cutoff", AttributeValue.fromN(Long.toString(expiredBeforeSeconds))).build())
+                .filterExpression(Expression.builder()
+                        .expression("tokenExp < :cutoff")
+                        .putExpressionValue(":cutoff", AttributeValue.fromN(Long.toString(expiredBeforeSeconds)))
+                        .build())
                 .attributesToProject(fanOutAttributes)
-                .limit(pageSize).build())) {
-            List<Member> expired = page.items().stream().map(DynamoChatStore::member).toList();
+                .limit(pageSize)
+                .build())) {
+            List<Member> expired =
+                    page.items().stream().map(DynamoChatStore::member).toList();
             if (!expired.isEmpty()) {
                 consumer.accept(expired);
             }
@@ -740,9 +890,9 @@ public final class DynamoChatStore implements ChatStore {
         long now = now();
         List<Member> members = new ArrayList<>();
         for (var page : byUser.query(QueryEnhancedRequest.builder()
-                .queryConditional(QueryConditional.keyEqualTo(k -> k.partitionValue("USER#" + user))).build())) {
-            page.items().stream().filter(i -> receives(i, now))
-                    .forEach(i -> members.add(member(i)));
+                .queryConditional(QueryConditional.keyEqualTo(k -> k.partitionValue("USER#" + user)))
+                .build())) {
+            page.items().stream().filter(i -> receives(i, now)).forEach(i -> members.add(member(i)));
         }
         return members;
     }
@@ -764,11 +914,20 @@ public final class DynamoChatStore implements ChatStore {
         item.setTs(message.ts());
         item.setExpiresAt(expiresAt);
         List<TransactWriteItem> writes = new ArrayList<>();
-        writes.add(TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(tableName)
-                .key(key("CONN#" + memberConnectionId, "ROOM#" + message.room())).conditionExpression(LIVE)
-                .expressionAttributeValues(Map.of(":nowSec", AttributeValue.fromN(Long.toString(now())))).build()).build());
-        writes.add(TransactWriteItem.builder().put(Put.builder().tableName(tableName)
-                .item(TableItem.SCHEMA.itemToMap(item, true)).build()).build());
+        writes.add(TransactWriteItem.builder()
+                .conditionCheck(ConditionCheck.builder()
+                        .tableName(tableName)
+                        .key(key("CONN#" + memberConnectionId, "ROOM#" + message.room()))
+                        .conditionExpression(LIVE)
+                        .expressionAttributeValues(Map.of(":nowSec", AttributeValue.fromN(Long.toString(now()))))
+                        .build())
+                .build());
+        writes.add(TransactWriteItem.builder()
+                .put(Put.builder()
+                        .tableName(tableName)
+                        .item(TableItem.SCHEMA.itemToMap(item, true))
+                        .build())
+                .build());
         if (idempotencyKey != null) {
             TableItem idempotency = TableItem.of("IDEM#" + idempotencyKey, "IDEM");
             idempotency.setMessageId(message.id());
@@ -776,9 +935,14 @@ public final class DynamoChatStore implements ChatStore {
             idempotency.setUser(message.from());
             idempotency.setTs(message.ts());
             idempotency.setExpiresAt(expiresAt);
-            writes.add(TransactWriteItem.builder().put(Put.builder().tableName(tableName)
-                    .item(TableItem.SCHEMA.itemToMap(idempotency, true)).conditionExpression("attribute_not_exists(pk)")
-                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD).build()).build());
+            writes.add(TransactWriteItem.builder()
+                    .put(Put.builder()
+                            .tableName(tableName)
+                            .item(TableItem.SCHEMA.itemToMap(idempotency, true))
+                            .conditionExpression("attribute_not_exists(pk)")
+                            .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                            .build())
+                    .build());
         }
         try {
             client.transactWriteItems(r -> r.transactItems(writes));
@@ -791,23 +955,32 @@ public final class DynamoChatStore implements ChatStore {
                 throw e;
             }
             Map<String, AttributeValue> old = e.cancellationReasons().get(2).item();
-            TableItem first = old != null && !old.isEmpty() ? TableItem.SCHEMA.mapToItem(old)
-                    : table.getItem(r -> r.key(Key.builder().partitionValue("IDEM#" + idempotencyKey).sortValue("IDEM").build())
-                    .consistentRead(true));
+            TableItem first = old != null && !old.isEmpty()
+                    ? TableItem.SCHEMA.mapToItem(old)
+                    : table.getItem(r -> r.key(Key.builder()
+                                    .partitionValue("IDEM#" + idempotencyKey)
+                                    .sortValue("IDEM")
+                                    .build())
+                            .consistentRead(true));
             boolean fannedOut = Boolean.TRUE.equals(first.getFanOutDone());
             String text = message.text();
             if (!fannedOut) {
                 // it will be delivered again: with the text that was stored, whatever this retry carries
-                TableItem stored = table.getItem(r -> r.key(Key.builder().partitionValue("ROOMMSG#" + first.getRoom())
-                        .sortValue("MSG#" + first.getMessageId()).build()).consistentRead(true));
+                TableItem stored = table.getItem(r -> r.key(Key.builder()
+                                .partitionValue("ROOMMSG#" + first.getRoom())
+                                .sortValue("MSG#" + first.getMessageId())
+                                .build())
+                        .consistentRead(true));
                 if (stored != null && Boolean.TRUE.equals(stored.getDeleted())) {
                     fannedOut = true; // deleted by its author since: never delivered again
                 } else if (stored != null && stored.getText() != null) {
                     text = stored.getText(); // the latest version, if it was edited meanwhile
                 }
             }
-            return new SaveOutcome(new StoredMessage(first.getRoom(), first.getMessageId(), first.getUser(), text,
-                    first.getTs()), true, fannedOut);
+            return new SaveOutcome(
+                    new StoredMessage(first.getRoom(), first.getMessageId(), first.getUser(), text, first.getTs()),
+                    true,
+                    fannedOut);
         }
     }
 
@@ -820,8 +993,10 @@ public final class DynamoChatStore implements ChatStore {
     public void markFannedOut(String idempotencyKey) {
         try {
             client.updateItem(r -> r.tableName(tableName)
-                    .key(Map.of("pk", AttributeValue.fromS("IDEM#" + idempotencyKey), "sk", AttributeValue.fromS("IDEM")))
-                    .updateExpression("SET fanOutDone = :done").conditionExpression("attribute_exists(pk)")
+                    .key(Map.of(
+                            "pk", AttributeValue.fromS("IDEM#" + idempotencyKey), "sk", AttributeValue.fromS("IDEM")))
+                    .updateExpression("SET fanOutDone = :done")
+                    .conditionExpression("attribute_exists(pk)")
                     .expressionAttributeValues(Map.of(":done", AttributeValue.fromBool(true))));
         } catch (ConditionalCheckFailedException e) {
             // expired meanwhile: a retry now is a new send anyway
@@ -830,7 +1005,9 @@ public final class DynamoChatStore implements ChatStore {
 
     private static boolean conditionFailed(TransactionCanceledException e, int index) {
         List<CancellationReason> reasons = e.cancellationReasons();
-        return reasons != null && reasons.size() > index && "ConditionalCheckFailed".equals(reasons.get(index).code());
+        return reasons != null
+                && reasons.size() > index
+                && "ConditionalCheckFailed".equals(reasons.get(index).code());
     }
 
     @Override
@@ -838,10 +1015,12 @@ public final class DynamoChatStore implements ChatStore {
         long now = now();
         QueryEnhancedRequest.Builder request = QueryEnhancedRequest.builder().limit(limit + 1);
         if (afterId != null) {
-            request.queryConditional(QueryConditional.sortGreaterThan(k -> k.partitionValue("ROOMMSG#" + room).sortValue("MSG#" + afterId)))
+            request.queryConditional(QueryConditional.sortGreaterThan(
+                            k -> k.partitionValue("ROOMMSG#" + room).sortValue("MSG#" + afterId)))
                     .scanIndexForward(true);
         } else {
-            request.queryConditional(QueryConditional.sortBeginsWith(k -> k.partitionValue("ROOMMSG#" + room).sortValue("MSG#")))
+            request.queryConditional(QueryConditional.sortBeginsWith(
+                            k -> k.partitionValue("ROOMMSG#" + room).sortValue("MSG#")))
                     .scanIndexForward(false);
         }
         List<StoredMessage> messages = new ArrayList<>();
@@ -869,13 +1048,22 @@ public final class DynamoChatStore implements ChatStore {
     }
 
     private static StoredMessage toMessage(String room, TableItem item) {
-        return new StoredMessage(room, item.getMessageId(), item.getUser(), item.getText(), item.getTs() == null ? 0 : item.getTs(),
-                item.getEditedAt(), Boolean.TRUE.equals(item.getDeleted()));
+        return new StoredMessage(
+                room,
+                item.getMessageId(),
+                item.getUser(),
+                item.getText(),
+                item.getTs() == null ? 0 : item.getTs(),
+                item.getEditedAt(),
+                Boolean.TRUE.equals(item.getDeleted()));
     }
 
     @Override
     public Optional<StoredMessage> message(String room, String id) {
-        TableItem item = table.getItem(r -> r.key(Key.builder().partitionValue("ROOMMSG#" + room).sortValue("MSG#" + id).build())
+        TableItem item = table.getItem(r -> r.key(Key.builder()
+                        .partitionValue("ROOMMSG#" + room)
+                        .sortValue("MSG#" + id)
+                        .build())
                 .consistentRead(true));
         return item == null || item.expired(now()) ? Optional.empty() : Optional.of(toMessage(room, item));
     }
@@ -900,16 +1088,26 @@ public final class DynamoChatStore implements ChatStore {
             update = "SET #text = :new, editedAt = :at";
             values.put(":new", AttributeValue.fromS(next.text()));
         }
-        TransactWriteItem member = TransactWriteItem.builder().conditionCheck(ConditionCheck.builder().tableName(tableName)
-                .key(key("CONN#" + memberConnectionId, "ROOM#" + current.room())).conditionExpression(LIVE)
-                .expressionAttributeValues(Map.of(":nowSec", AttributeValue.fromN(Long.toString(now())))).build()).build();
-        TransactWriteItem message = TransactWriteItem.builder().update(Update.builder().tableName(tableName)
-                .key(key("ROOMMSG#" + current.room(), "MSG#" + current.id()))
-                .updateExpression(update)
-                .conditionExpression("attribute_exists(pk) AND #text = :old AND attribute_not_exists(deleted)")
-                .expressionAttributeNames(Map.of("#text", "text"))
-                .expressionAttributeValues(values).build()).build();
-        TableItem version = TableItem.of("MSGVER#" + current.room(), "MSG#" + current.id() + "#" + String.format("%013d", at));
+        TransactWriteItem member = TransactWriteItem.builder()
+                .conditionCheck(ConditionCheck.builder()
+                        .tableName(tableName)
+                        .key(key("CONN#" + memberConnectionId, "ROOM#" + current.room()))
+                        .conditionExpression(LIVE)
+                        .expressionAttributeValues(Map.of(":nowSec", AttributeValue.fromN(Long.toString(now()))))
+                        .build())
+                .build();
+        TransactWriteItem message = TransactWriteItem.builder()
+                .update(Update.builder()
+                        .tableName(tableName)
+                        .key(key("ROOMMSG#" + current.room(), "MSG#" + current.id()))
+                        .updateExpression(update)
+                        .conditionExpression("attribute_exists(pk) AND #text = :old AND attribute_not_exists(deleted)")
+                        .expressionAttributeNames(Map.of("#text", "text"))
+                        .expressionAttributeValues(values)
+                        .build())
+                .build();
+        TableItem version =
+                TableItem.of("MSGVER#" + current.room(), "MSG#" + current.id() + "#" + String.format("%013d", at));
         version.setMessageId(current.id());
         version.setRoom(current.room());
         version.setUser(current.from());
@@ -917,8 +1115,12 @@ public final class DynamoChatStore implements ChatStore {
         version.setTs(current.ts());
         version.setEditedAt(current.editedAt());
         version.setExpiresAt(current.ts() / 1000 + messageRetentionSeconds);
-        TransactWriteItem earlier = TransactWriteItem.builder().put(Put.builder().tableName(tableName)
-                .item(TableItem.SCHEMA.itemToMap(version, true)).build()).build();
+        TransactWriteItem earlier = TransactWriteItem.builder()
+                .put(Put.builder()
+                        .tableName(tableName)
+                        .item(TableItem.SCHEMA.itemToMap(version, true))
+                        .build())
+                .build();
         try {
             client.transactWriteItems(r -> r.transactItems(member, message, earlier));
             return ReplaceOutcome.REPLACED;
@@ -947,14 +1149,22 @@ public final class DynamoChatStore implements ChatStore {
     public ReadOutcome recordRead(String memberConnectionId, String room, String user, String messageId) {
         Map<String, AttributeValue> memberKey = key("CONN#" + memberConnectionId, "ROOM#" + room);
         Map<String, AttributeValue> messageKey = key("ROOMMSG#" + room, "MSG#" + messageId);
-        var response = client.batchGetItem(r -> r.requestItems(Map.of(tableName, KeysAndAttributes.builder()
-                .keys(memberKey, messageKey).consistentRead(true).projectionExpression("pk, sk, expiresAt").build())));
-        List<Map<String, AttributeValue>> found = new ArrayList<>(response.responses().getOrDefault(tableName, List.of()));
+        var response = client.batchGetItem(r -> r.requestItems(Map.of(
+                tableName,
+                KeysAndAttributes.builder()
+                        .keys(memberKey, messageKey)
+                        .consistentRead(true)
+                        .projectionExpression("pk, sk, expiresAt")
+                        .build())));
+        List<Map<String, AttributeValue>> found =
+                new ArrayList<>(response.responses().getOrDefault(tableName, List.of()));
         KeysAndAttributes unread = response.unprocessedKeys().get(tableName);
         if (unread != null && !unread.keys().isEmpty()) {
             // throttled: read what is left one by one rather than refuse a valid receipt
             for (Map<String, AttributeValue> k : unread.keys()) {
-                Map<String, AttributeValue> item = client.getItem(r -> r.tableName(tableName).key(k).consistentRead(true)).item();
+                Map<String, AttributeValue> item = client.getItem(
+                                r -> r.tableName(tableName).key(k).consistentRead(true))
+                        .item();
                 if (item != null && !item.isEmpty()) {
                     found.add(item);
                 }
@@ -978,25 +1188,36 @@ public final class DynamoChatStore implements ChatStore {
             return new ReadOutcome(ReadStatus.NO_MESSAGE, null);
         }
         try {
-            client.updateItem(r -> r.tableName(tableName).key(readKey(room, user))
+            client.updateItem(r -> r.tableName(tableName)
+                    .key(readKey(room, user))
                     .updateExpression("SET messageId = :id, ts = :now, expiresAt = :exp")
                     .conditionExpression("attribute_not_exists(messageId) OR messageId < :id")
-                    .expressionAttributeValues(Map.of(":id", AttributeValue.fromS(messageId),
-                            ":now", AttributeValue.fromN(Long.toString(clock.millis())),
+                    .expressionAttributeValues(Map.of(
+                            ":id",
+                            AttributeValue.fromS(messageId),
+                            ":now",
+                            AttributeValue.fromN(Long.toString(clock.millis())),
                             // kept as long as a message: older receipts point only at expired messages
-                            ":exp", AttributeValue.fromN(Long.toString(now + messageRetentionSeconds))))
+                            ":exp",
+                            AttributeValue.fromN(Long.toString(now + messageRetentionSeconds))))
                     .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
             return new ReadOutcome(ReadStatus.MOVED, messageId);
         } catch (ConditionalCheckFailedException e) {
-            String last = e.hasItem() && e.item().containsKey("messageId") ? e.item().get("messageId").s() : messageId;
+            String last = e.hasItem() && e.item().containsKey("messageId")
+                    ? e.item().get("messageId").s()
+                    : messageId;
             return new ReadOutcome(ReadStatus.NOT_MOVED, last);
         }
     }
 
     @Override
     public String lastRead(String room, String user) {
-        Map<String, AttributeValue> item = client.getItem(r -> r.tableName(tableName).key(readKey(room, user)).consistentRead(true)).item();
-        return item == null || !item.containsKey("messageId") ? null : item.get("messageId").s();
+        Map<String, AttributeValue> item = client.getItem(
+                        r -> r.tableName(tableName).key(readKey(room, user)).consistentRead(true))
+                .item();
+        return item == null || !item.containsKey("messageId")
+                ? null
+                : item.get("messageId").s();
     }
 
     /**
@@ -1006,9 +1227,15 @@ public final class DynamoChatStore implements ChatStore {
      */
     @Override
     public int countUnread(String room, String user, String afterId, int upTo) {
-        Map<String, AttributeValue> values = Map.of(":pk", AttributeValue.fromS("ROOMMSG#" + room),
-                ":after", AttributeValue.fromS("MSG#" + (afterId == null ? "" : afterId)),
-                ":me", AttributeValue.fromS(user), ":now", AttributeValue.fromN(Long.toString(now())));
+        Map<String, AttributeValue> values = Map.of(
+                ":pk",
+                AttributeValue.fromS("ROOMMSG#" + room),
+                ":after",
+                AttributeValue.fromS("MSG#" + (afterId == null ? "" : afterId)),
+                ":me",
+                AttributeValue.fromS(user),
+                ":now",
+                AttributeValue.fromN(Long.toString(now())));
         int budget = 2 * upTo;
         int count = 0;
         int evaluated = 0;
@@ -1018,10 +1245,13 @@ public final class DynamoChatStore implements ChatStore {
             int limit = budget - evaluated;
             var page = client.query(r -> r.tableName(tableName)
                     .keyConditionExpression("pk = :pk AND sk > :after")
-                    .filterExpression("#user <> :me AND attribute_not_exists(deleted) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)")
+                    .filterExpression(
+                            "#user <> :me AND attribute_not_exists(deleted) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)")
                     .expressionAttributeNames(Map.of("#user", "user"))
                     .expressionAttributeValues(values)
-                    .select(Select.COUNT).limit(limit).exclusiveStartKey(from));
+                    .select(Select.COUNT)
+                    .limit(limit)
+                    .exclusiveStartKey(from));
             count += page.count();
             evaluated += page.scannedCount();
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;

@@ -1,5 +1,10 @@
 package dev.switchboard.core.aws;
 
+import dev.switchboard.core.store.ChatStore.MarkOutcome;
+import dev.switchboard.core.store.InboxCounts;
+import dev.switchboard.core.store.InboxItem;
+import dev.switchboard.core.store.Page;
+import dev.switchboard.protocol.InboxState;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -7,12 +12,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
-import dev.switchboard.core.store.ChatStore.MarkOutcome;
-import dev.switchboard.core.store.InboxCounts;
-import dev.switchboard.core.store.InboxItem;
-import dev.switchboard.protocol.InboxState;
-import dev.switchboard.core.store.Page;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
@@ -75,8 +74,11 @@ final class DynamoInbox {
 
     /** The counter of the items expiring at the end of the UTC day before {@code expiresAtSeconds}. */
     private static Map<String, AttributeValue> countKey(String user, long expiresAtSeconds) {
-        return Map.of("pk", AttributeValue.fromS(pk(user)),
-                "sk", AttributeValue.fromS(COUNT + Math.floorDiv(expiresAtSeconds - 1, 86_400L)));
+        return Map.of(
+                "pk",
+                AttributeValue.fromS(pk(user)),
+                "sk",
+                AttributeValue.fromS(COUNT + Math.floorDiv(expiresAtSeconds - 1, 86_400L)));
     }
 
     private static AttributeValue n(long value) {
@@ -102,12 +104,21 @@ final class DynamoInbox {
         attributes.put("seen", AttributeValue.fromBool(false));
         attributes.put("read", AttributeValue.fromBool(false));
         attributes.put("expiresAt", n(expiresAtSeconds));
-        TransactWriteItem putItem = TransactWriteItem.builder().put(Put.builder().tableName(tableName).item(attributes)
-                .conditionExpression("attribute_not_exists(pk)").build()).build();
-        TransactWriteItem count = TransactWriteItem.builder().update(Update.builder().tableName(tableName)
-                .key(countKey(user, expiresAtSeconds))
-                .updateExpression("ADD unread :one, unseen :one SET expiresAt = :exp")
-                .expressionAttributeValues(Map.of(":one", n(1), ":exp", n(expiresAtSeconds))).build()).build();
+        TransactWriteItem putItem = TransactWriteItem.builder()
+                .put(Put.builder()
+                        .tableName(tableName)
+                        .item(attributes)
+                        .conditionExpression("attribute_not_exists(pk)")
+                        .build())
+                .build();
+        TransactWriteItem count = TransactWriteItem.builder()
+                .update(Update.builder()
+                        .tableName(tableName)
+                        .key(countKey(user, expiresAtSeconds))
+                        .updateExpression("ADD unread :one, unseen :one SET expiresAt = :exp")
+                        .expressionAttributeValues(Map.of(":one", n(1), ":exp", n(expiresAtSeconds)))
+                        .build())
+                .build();
         try {
             client.transactWriteItems(r -> r.transactItems(putItem, count));
             return true;
@@ -137,9 +148,16 @@ final class DynamoInbox {
             Map<String, AttributeValue> from = start;
             QueryResponse response = client.query(r -> r.tableName(tableName)
                     .keyConditionExpression("pk = :pk AND sk BETWEEN :lo AND :hi")
-                    .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(pk(user)), ":lo", AttributeValue.fromS(ITEM),
-                            ":hi", AttributeValue.fromS(upper)))
-                    .scanIndexForward(false).limit(limit + 2).exclusiveStartKey(from));
+                    .expressionAttributeValues(Map.of(
+                            ":pk",
+                            AttributeValue.fromS(pk(user)),
+                            ":lo",
+                            AttributeValue.fromS(ITEM),
+                            ":hi",
+                            AttributeValue.fromS(upper)))
+                    .scanIndexForward(false)
+                    .limit(limit + 2)
+                    .exclusiveStartKey(from));
             for (Map<String, AttributeValue> attributes : response.items()) {
                 InboxItem item = toItem(attributes);
                 if (item.id().equals(beforeId) || expired(attributes, now)) {
@@ -151,10 +169,14 @@ final class DynamoInbox {
                 }
                 items.add(item);
             }
-            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty() ? response.lastEvaluatedKey() : null;
+            start = response.hasLastEvaluatedKey()
+                            && !response.lastEvaluatedKey().isEmpty()
+                    ? response.lastEvaluatedKey()
+                    : null;
         } while (!more && start != null && items.size() < limit);
         more = more || (start != null && items.size() == limit);
-        return new Page<>(items, more && !items.isEmpty() ? items.get(items.size() - 1).id() : null);
+        return new Page<>(
+                items, more && !items.isEmpty() ? items.get(items.size() - 1).id() : null);
     }
 
     private static boolean expired(Map<String, AttributeValue> attributes, long nowSeconds) {
@@ -163,8 +185,17 @@ final class DynamoInbox {
     }
 
     private static InboxItem toItem(Map<String, AttributeValue> a) {
-        return new InboxItem(a.get("sk").s().substring(ITEM.length()), a.get("kind").s(), s(a, "from"), s(a, "name"),
-                s(a, "text"), s(a, "title"), s(a, "body"), Long.parseLong(a.get("ts").n()), bool(a, "seen"), bool(a, "read"));
+        return new InboxItem(
+                a.get("sk").s().substring(ITEM.length()),
+                a.get("kind").s(),
+                s(a, "from"),
+                s(a, "name"),
+                s(a, "text"),
+                s(a, "title"),
+                s(a, "body"),
+                Long.parseLong(a.get("ts").n()),
+                bool(a, "seen"),
+                bool(a, "read"));
     }
 
     private static String s(Map<String, AttributeValue> a, String name) {
@@ -183,18 +214,31 @@ final class DynamoInbox {
         Map<String, AttributeValue> start = null;
         do {
             Map<String, AttributeValue> from = start;
-            QueryResponse response = client.query(r -> r.tableName(tableName).consistentRead(true)
+            QueryResponse response = client.query(r -> r.tableName(tableName)
+                    .consistentRead(true)
                     .keyConditionExpression("pk = :pk AND begins_with(sk, :count)")
                     .filterExpression("expiresAt > :now")
                     .projectionExpression("unread, unseen")
-                    .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(pk(user)), ":count", AttributeValue.fromS(COUNT),
-                            ":now", n(nowSeconds())))
+                    .expressionAttributeValues(Map.of(
+                            ":pk",
+                            AttributeValue.fromS(pk(user)),
+                            ":count",
+                            AttributeValue.fromS(COUNT),
+                            ":now",
+                            n(nowSeconds())))
                     .exclusiveStartKey(from));
             for (Map<String, AttributeValue> counter : response.items()) {
-                unread += counter.containsKey("unread") ? Long.parseLong(counter.get("unread").n()) : 0;
-                unseen += counter.containsKey("unseen") ? Long.parseLong(counter.get("unseen").n()) : 0;
+                unread += counter.containsKey("unread")
+                        ? Long.parseLong(counter.get("unread").n())
+                        : 0;
+                unseen += counter.containsKey("unseen")
+                        ? Long.parseLong(counter.get("unseen").n())
+                        : 0;
             }
-            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty() ? response.lastEvaluatedKey() : null;
+            start = response.hasLastEvaluatedKey()
+                            && !response.lastEvaluatedKey().isEmpty()
+                    ? response.lastEvaluatedKey()
+                    : null;
         } while (start != null);
         // never below 0, whatever a hand edit of the table did
         return new InboxCounts(Math.max(0, unread), Math.max(0, unseen));
@@ -210,7 +254,8 @@ final class DynamoInbox {
         List<String> distinct = List.copyOf(new LinkedHashSet<>(ids));
         for (int attempt = 0; attempt < MARK_ATTEMPTS; attempt++) {
             Map<String, Map<String, AttributeValue>> found = read(user, distinct);
-            List<String> unknown = distinct.stream().filter(id -> !found.containsKey(id)).toList();
+            List<String> unknown =
+                    distinct.stream().filter(id -> !found.containsKey(id)).toList();
             if (!unknown.isEmpty()) {
                 return new MarkOutcome(List.of(), unknown);
             }
@@ -231,22 +276,36 @@ final class DynamoInbox {
                 delta[0] += state == InboxState.READ ? 1 : 0;
                 delta[1] += seen ? 0 : 1;
                 // the condition is the state this decision was made on: a concurrent mark cancels it
-                writes.add(TransactWriteItem.builder().update(Update.builder().tableName(tableName).key(itemKey(user, id))
-                        .updateExpression(state == InboxState.READ ? "SET seen = :t, #read = :t" : "SET seen = :t")
-                        .conditionExpression("attribute_exists(pk) AND seen = :seen AND #read = :read")
-                        .expressionAttributeNames(Map.of("#read", "read"))
-                        .expressionAttributeValues(Map.of(":t", AttributeValue.fromBool(true), ":seen", AttributeValue.fromBool(seen),
-                                ":read", AttributeValue.fromBool(read)))
-                        .build()).build());
+                writes.add(TransactWriteItem.builder()
+                        .update(Update.builder()
+                                .tableName(tableName)
+                                .key(itemKey(user, id))
+                                .updateExpression(
+                                        state == InboxState.READ ? "SET seen = :t, #read = :t" : "SET seen = :t")
+                                .conditionExpression("attribute_exists(pk) AND seen = :seen AND #read = :read")
+                                .expressionAttributeNames(Map.of("#read", "read"))
+                                .expressionAttributeValues(Map.of(
+                                        ":t",
+                                        AttributeValue.fromBool(true),
+                                        ":seen",
+                                        AttributeValue.fromBool(seen),
+                                        ":read",
+                                        AttributeValue.fromBool(read)))
+                                .build())
+                        .build());
             }
             if (changed.isEmpty()) {
                 return new MarkOutcome(List.of(), List.of());
             }
-            perDay.forEach((expiresAt, delta) -> writes.add(TransactWriteItem.builder().update(Update.builder()
-                    .tableName(tableName).key(countKey(user, expiresAt))
-                    .updateExpression("ADD unread :unread, unseen :unseen SET expiresAt = :exp")
-                    .expressionAttributeValues(Map.of(":unread", n(-delta[0]), ":unseen", n(-delta[1]), ":exp", n(expiresAt)))
-                    .build()).build()));
+            perDay.forEach((expiresAt, delta) -> writes.add(TransactWriteItem.builder()
+                    .update(Update.builder()
+                            .tableName(tableName)
+                            .key(countKey(user, expiresAt))
+                            .updateExpression("ADD unread :unread, unseen :unseen SET expiresAt = :exp")
+                            .expressionAttributeValues(
+                                    Map.of(":unread", n(-delta[0]), ":unseen", n(-delta[1]), ":exp", n(expiresAt)))
+                            .build())
+                    .build()));
             try {
                 client.transactWriteItems(r -> r.transactItems(writes));
                 return new MarkOutcome(List.copyOf(changed), List.of());
@@ -263,20 +322,28 @@ final class DynamoInbox {
 
     private static boolean retryable(TransactionCanceledException e) {
         List<CancellationReason> reasons = e.cancellationReasons();
-        return reasons != null && reasons.stream().anyMatch(r ->
-                "ConditionalCheckFailed".equals(r.code()) || "TransactionConflict".equals(r.code()));
+        return reasons != null
+                && reasons.stream()
+                        .anyMatch(r ->
+                                "ConditionalCheckFailed".equals(r.code()) || "TransactionConflict".equals(r.code()));
     }
 
     /** The live items among {@code ids}, by id (consistent reads; unprocessed keys asked again). */
     private Map<String, Map<String, AttributeValue>> read(String user, List<String> ids) {
         Map<String, Map<String, AttributeValue>> found = new HashMap<>();
         long now = nowSeconds();
-        List<Map<String, AttributeValue>> keys = ids.stream().map(id -> itemKey(user, id)).toList();
+        List<Map<String, AttributeValue>> keys =
+                ids.stream().map(id -> itemKey(user, id)).toList();
         for (int attempt = 0; attempt < 5 && !keys.isEmpty(); attempt++) {
             List<Map<String, AttributeValue>> ask = keys;
-            var response = client.batchGetItem(r -> r.requestItems(Map.of(tableName, KeysAndAttributes.builder().keys(ask)
-                    .consistentRead(true).projectionExpression("sk, seen, #read, expiresAt")
-                    .expressionAttributeNames(Map.of("#read", "read")).build())));
+            var response = client.batchGetItem(r -> r.requestItems(Map.of(
+                    tableName,
+                    KeysAndAttributes.builder()
+                            .keys(ask)
+                            .consistentRead(true)
+                            .projectionExpression("sk, seen, #read, expiresAt")
+                            .expressionAttributeNames(Map.of("#read", "read"))
+                            .build())));
             response.responses().getOrDefault(tableName, List.of()).forEach(item -> {
                 if (!expired(item, now)) {
                     found.put(item.get("sk").s().substring(ITEM.length()), item);
@@ -286,13 +353,16 @@ final class DynamoInbox {
             keys = unprocessed == null ? List.of() : unprocessed.keys();
         }
         if (!keys.isEmpty()) {
-            throw new IllegalStateException(keys.size() + " inbox items could not be read (throttled): send the mark again");
+            throw new IllegalStateException(
+                    keys.size() + " inbox items could not be read (throttled): send the mark again");
         }
         return found;
     }
 
     private static boolean conditionFailed(TransactionCanceledException e, int index) {
         List<CancellationReason> reasons = e.cancellationReasons();
-        return reasons != null && reasons.size() > index && "ConditionalCheckFailed".equals(reasons.get(index).code());
+        return reasons != null
+                && reasons.size() > index
+                && "ConditionalCheckFailed".equals(reasons.get(index).code());
     }
 }

@@ -58,9 +58,13 @@ public final class EmfMetricsSink implements MetricsSink {
                 metrics.addMetadata("function_request_id", snapshot.requestId());
             }
             metrics.flush();
-            snapshot.breakdown().ifPresent(b -> metrics.flushSingleMetric(b.metric().metricName(),
-                    snapshot.values().getOrDefault(b.metric(), 1.0), unit(b.metric()), namespace,
-                    DimensionSet.of(Metric.SERVICE, service, b.dimension(), b.value())));
+            snapshot.breakdown()
+                    .ifPresent(b -> metrics.flushSingleMetric(
+                            b.metric().metricName(),
+                            snapshot.values().getOrDefault(b.metric(), 1.0),
+                            unit(b.metric()),
+                            namespace,
+                            DimensionSet.of(Metric.SERVICE, service, b.dimension(), b.value())));
         } catch (RuntimeException e) {
             // metrics never fail a request
             LOG.warn("could not write metrics: {}", e.toString());

@@ -1,10 +1,9 @@
 package dev.switchboard.core.aws;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import dev.switchboard.core.ExpiredConnectionSweeper.CloseOutcome;
 import dev.switchboard.core.ExpiredConnectionSweeper.ConnectionCloser;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
 import software.amazon.awssdk.services.apigatewaymanagementapi.model.GoneException;

@@ -1,5 +1,6 @@
 package dev.switchboard.core.aws;
 
+import dev.switchboard.core.fanout.ConnectionPoster;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -18,11 +19,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import dev.switchboard.core.fanout.ConnectionPoster;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.HttpExecuteRequest;
@@ -70,9 +68,11 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
      */
     private static final Duration SKEW_THRESHOLD = Duration.ofMinutes(4);
     /** Error types that always mean a skewed clock (the SDK's AwsErrorCode.DEFINITE_CLOCK_SKEW_ERROR_CODES). */
-    private static final Set<String> DEFINITE_SKEW_ERRORS = Set.of("RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture");
+    private static final Set<String> DEFINITE_SKEW_ERRORS =
+            Set.of("RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture");
     /** Error types that may mean a skewed clock (AwsErrorCode.POSSIBLE_CLOCK_SKEW_ERROR_CODES; statuses 401 and 403 alike). */
-    private static final Set<String> POSSIBLE_SKEW_ERRORS = Set.of("InvalidSignatureException", "SignatureDoesNotMatch", "AuthFailure");
+    private static final Set<String> POSSIBLE_SKEW_ERRORS =
+            Set.of("InvalidSignatureException", "SignatureDoesNotMatch", "AuthFailure");
 
     private final String scheme;
     private final String host;
@@ -86,6 +86,7 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
     private final ThreadPoolExecutor lanes;
     /** Client clock minus server clock, in seconds, learnt from a skew error; subtracted from the signing time. */
     private final AtomicLong skewSeconds = new AtomicLong();
+
     private final Set<Integer> statusesLogged = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean signingFailureLogged = new AtomicBoolean();
 
@@ -95,8 +96,13 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
      * @param connections most posts in flight, each on its own thread (started on demand, ended after 60 s idle)
      * @throws IllegalArgumentException when the endpoint is neither http nor https
      */
-    public SignedConnectionsPoster(URI endpoint, String region, AwsCredentialsProvider credentials, SdkHttpClient http,
-                                   int connections, ThreadFactory threadFactory) {
+    public SignedConnectionsPoster(
+            URI endpoint,
+            String region,
+            AwsCredentialsProvider credentials,
+            SdkHttpClient http,
+            int connections,
+            ThreadFactory threadFactory) {
         this(endpoint, region, credentials, http, connections, threadFactory, IDLE_THREAD, Clock.systemUTC());
     }
 
@@ -104,12 +110,20 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
      * @param idleThread how long a poster thread waits for work before it ends
      * @param clock      the local clock (tests move it to provoke clock skew)
      */
-    SignedConnectionsPoster(URI endpoint, String region, AwsCredentialsProvider credentials, SdkHttpClient http,
-                            int connections, ThreadFactory threadFactory, Duration idleThread, Clock clock) {
+    SignedConnectionsPoster(
+            URI endpoint,
+            String region,
+            AwsCredentialsProvider credentials,
+            SdkHttpClient http,
+            int connections,
+            ThreadFactory threadFactory,
+            Duration idleThread,
+            Clock clock) {
         boolean https = "https".equalsIgnoreCase(endpoint.getScheme());
         if (!https && !"http".equalsIgnoreCase(endpoint.getScheme())) {
-            throw new IllegalArgumentException("management endpoint must be http(s), got " + endpoint
-                    + ": set SWITCHBOARD_MANAGEMENT_ENDPOINT to https://{api-id}.execute-api.{region}.amazonaws.com/{stage}");
+            throw new IllegalArgumentException(
+                    "management endpoint must be http(s), got " + endpoint
+                            + ": set SWITCHBOARD_MANAGEMENT_ENDPOINT to https://{api-id}.execute-api.{region}.amazonaws.com/{stage}");
         }
         this.scheme = https ? "https" : "http";
         this.host = endpoint.getHost();
@@ -122,8 +136,13 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
         this.clock = clock;
         // A thread per post in flight up to the bound; one idle for idleThread ends, so a function instance (or a
         // stopped local cloud) holds no threads it does not use.
-        this.lanes = new ThreadPoolExecutor(connections, connections, idleThread.toMillis(), TimeUnit.MILLISECONDS,
-                new LinkedBlockingQueue<>(), threadFactory);
+        this.lanes = new ThreadPoolExecutor(
+                connections,
+                connections,
+                idleThread.toMillis(),
+                TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(),
+                threadFactory);
         this.lanes.allowCoreThreadTimeOut(true);
     }
 
@@ -166,7 +185,8 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
 
         @Override
         public void run() {
-            // The future completes whatever happens: a fan-out waits on it (until its deadline) and holds a slot for it.
+            // The future completes whatever happens: a fan-out waits on it (until its deadline) and holds a slot for
+            // it.
             try {
                 outcome.complete(postNow(connectionId, frame));
             } catch (RuntimeException | Error e) {
@@ -182,15 +202,15 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
     private PostStatus postNow(String connectionId, byte[] frame) {
         Answer answer = send(connectionId, frame);
         if (answer != null && answer.skewAdjusted()) {
-            // as the SDK does after adjusting its clock offset: the same request once more, signed with the corrected time
+            // as the SDK does after adjusting its clock offset: the same request once more, signed with the corrected
+            // time
             answer = send(connectionId, frame);
         }
         return answer == null ? PostStatus.FAILED : answer.status();
     }
 
     /** What one exchange came to; null when nothing could be signed. */
-    private record Answer(PostStatus status, boolean skewAdjusted) {
-    }
+    private record Answer(PostStatus status, boolean skewAdjusted) {}
 
     private Answer send(String connectionId, byte[] frame) {
         SignedRequest signed;
@@ -199,16 +219,19 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
         } catch (RuntimeException e) {
             // no credentials: nothing was sent, and another try would fail alike. Said once, not per recipient.
             if (!signingFailureLogged.getAndSet(true)) {
-                LOG.error("cannot sign @connections posts (further failures not logged); check the function's role "
-                        + "or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables: {}", e.toString());
+                LOG.error(
+                        "cannot sign @connections posts (further failures not logged); check the function's role "
+                                + "or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables: {}",
+                        e.toString());
             }
             return null;
         }
         try {
             HttpExecuteResponse response = http.prepareRequest(HttpExecuteRequest.builder()
-                    .request(signed.request())
-                    .contentStreamProvider(signed.payload().orElse(null))
-                    .build()).call();
+                            .request(signed.request())
+                            .contentStreamProvider(signed.payload().orElse(null))
+                            .build())
+                    .call();
             int status = response.httpResponse().statusCode();
             // Read to the end whatever the status: the connection goes back to the keep-alive cache only then.
             String body = drain(response.responseBody().orElse(null), status / 100 == 4 && status != 410);
@@ -218,8 +241,12 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
             String errorType = errorType(response.httpResponse());
             boolean adjusted = adjustForSkew(status, errorType, response.httpResponse());
             if (!adjusted && statusesLogged.add(status)) {
-                LOG.warn("@connections answered {} {} (further {} answers from this instance not logged): {}",
-                        status, errorType, status, body);
+                LOG.warn(
+                        "@connections answered {} {} (further {} answers from this instance not logged): {}",
+                        status,
+                        errorType,
+                        status,
+                        body);
             }
             return new Answer(PostStatus.of(status), adjusted);
         } catch (IOException e) {
@@ -238,8 +265,7 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
                 .putHeader("Content-Length", Integer.toString(frame.length))
                 .build();
         Clock signingClock = Clock.offset(clock, Duration.ofSeconds(-skewSeconds.get()));
-        return signer.sign(r -> r
-                .identity(credentials.resolveCredentials())
+        return signer.sign(r -> r.identity(credentials.resolveCredentials())
                 .request(request)
                 .payload(ContentStreamProvider.fromByteArrayUnsafe(frame))
                 .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, SERVICE)
@@ -259,13 +285,17 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
         if (serverTime.isEmpty()) {
             return false;
         }
-        Optional<Long> adjustment = skewAdjustment(status, errorType, clock.instant(), skewSeconds.get(), serverTime.get());
+        Optional<Long> adjustment =
+                skewAdjustment(status, errorType, clock.instant(), skewSeconds.get(), serverTime.get());
         if (adjustment.isEmpty() || adjustment.get() == skewSeconds.get()) {
             return false;
         }
         long previous = skewSeconds.getAndSet(adjustment.get());
-        LOG.warn("@connections answered {} {} with a server time {} s from ours: signing with that offset from now on",
-                status, errorType, adjustment.get() - previous);
+        LOG.warn(
+                "@connections answered {} {} with a server time {} s from ours: signing with that offset from now on",
+                status,
+                errorType,
+                adjustment.get() - previous);
         return true;
     }
 
@@ -276,7 +306,8 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
      * @param now           our clock's time, without any offset
      * @param currentOffset the offset the refused request was signed with
      */
-    static Optional<Long> skewAdjustment(int status, String errorType, Instant now, long currentOffset, Instant serverTime) {
+    static Optional<Long> skewAdjustment(
+            int status, String errorType, Instant now, long currentOffset, Instant serverTime) {
         Duration skew = Duration.between(serverTime, now.minusSeconds(currentOffset)); // as signed
         boolean definite = DEFINITE_SKEW_ERRORS.contains(errorType);
         boolean possible = POSSIBLE_SKEW_ERRORS.contains(errorType) || status == 401 || status == 403;

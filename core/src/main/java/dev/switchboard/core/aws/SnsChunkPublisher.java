@@ -1,13 +1,12 @@
 package dev.switchboard.core.aws;
 
+import dev.switchboard.core.ChunkPublisher;
+import dev.switchboard.protocol.FanOutChunk;
+import dev.switchboard.protocol.ShardChunk;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-
-import dev.switchboard.core.ChunkPublisher;
-import dev.switchboard.protocol.FanOutChunk;
-import dev.switchboard.protocol.ShardChunk;
 import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sns.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sns.model.PublishBatchRequestEntry;
@@ -49,14 +48,19 @@ public final class SnsChunkPublisher implements ChunkPublisher {
             List<PublishBatchRequestEntry> entries = new ArrayList<>();
             for (int i = from; i < Math.min(from + BATCH, shards.size()); i++) {
                 ShardChunk shard = shards.get(i);
-                entries.add(PublishBatchRequestEntry.builder().id("shard-" + shard.shard())
-                        .message(shard.toJson()).messageAttributes(kind(ShardChunk.KIND)).build());
+                entries.add(PublishBatchRequestEntry.builder()
+                        .id("shard-" + shard.shard())
+                        .message(shard.toJson())
+                        .messageAttributes(kind(ShardChunk.KIND))
+                        .build());
             }
-            PublishBatchResponse response = client().publishBatch(r -> r.topicArn(topicArn).publishBatchRequestEntries(entries));
+            PublishBatchResponse response =
+                    client().publishBatch(r -> r.topicArn(topicArn).publishBatchRequestEntries(entries));
             if (response.hasFailed() && !response.failed().isEmpty()) {
                 failed += response.failed().size();
                 if (firstError == null) {
-                    firstError = response.failed().get(0).code() + ": " + response.failed().get(0).message();
+                    firstError = response.failed().get(0).code() + ": "
+                            + response.failed().get(0).message();
                 }
             }
         }
@@ -69,7 +73,12 @@ public final class SnsChunkPublisher implements ChunkPublisher {
     }
 
     private static Map<String, MessageAttributeValue> kind(String kind) {
-        return Map.of(FanOutChunk.KIND_ATTRIBUTE, MessageAttributeValue.builder().dataType("String").stringValue(kind).build());
+        return Map.of(
+                FanOutChunk.KIND_ATTRIBUTE,
+                MessageAttributeValue.builder()
+                        .dataType("String")
+                        .stringValue(kind)
+                        .build());
     }
 
     /** Builds the client now (SnapStart priming), so restored instances have it. */

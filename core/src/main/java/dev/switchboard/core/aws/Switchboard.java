@@ -1,30 +1,28 @@
 package dev.switchboard.core.aws;
 
+import dev.switchboard.core.ChatService;
+import dev.switchboard.core.ChunkPublisher;
+import dev.switchboard.core.Config;
+import dev.switchboard.core.ExpiredConnectionSweeper;
+import dev.switchboard.core.fanout.ConnectionPoster;
+import dev.switchboard.core.fanout.FanOut;
+import dev.switchboard.core.fanout.RegionalPoster;
+import dev.switchboard.core.metrics.InvocationMetrics;
+import dev.switchboard.core.store.ChatStore;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.RequestParser;
+import dev.switchboard.protocol.ServerFrame;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.crac.Context;
 import org.crac.Core;
 import org.crac.Resource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import dev.switchboard.core.ChatService;
-import dev.switchboard.core.ChunkPublisher;
-import dev.switchboard.core.ExpiredConnectionSweeper;
-import dev.switchboard.core.Config;
-import dev.switchboard.core.fanout.ConnectionPoster;
-import dev.switchboard.core.fanout.FanOut;
-import dev.switchboard.core.fanout.RegionalPoster;
-import dev.switchboard.core.metrics.InvocationMetrics;
-import dev.switchboard.protocol.Json;
-import dev.switchboard.protocol.RequestParser;
-import dev.switchboard.protocol.ServerFrame;
-import dev.switchboard.core.store.ChatStore;
 
 /**
  * Wires a function instance from its environment, once: configuration, SDK clients, store,
@@ -45,17 +43,33 @@ public final class Switchboard {
         this.config = Config.fromEnv(environment);
         this.metrics = new InvocationMetrics(new EmfMetricsSink(config.metricsNamespace(), config.serviceName()));
         this.clients = new AwsClients(config);
-        this.store = new DynamoChatStore(clients.dynamoDb(metrics), config.tableName(), config.allShards(),
-                config.messageRetentionDays(), Clock.systemUTC(), config.tokenLeewaySeconds(), config.home().orElse(null));
+        this.store = new DynamoChatStore(
+                clients.dynamoDb(metrics),
+                config.tableName(),
+                config.allShards(),
+                config.messageRetentionDays(),
+                Clock.systemUTC(),
+                config.tokenLeewaySeconds(),
+                config.home().orElse(null));
         // Daemon threads: a frozen (SnapStart) or ending JVM never waits on them.
         SignedConnectionsPoster poster = clients.connectionsPoster(daemon("fanout-post"));
         // Several regions: each recipient through its own region's endpoint (a poster per region, made on first use).
-        ConnectionPoster posts = config.home().<ConnectionPoster>map(self -> new RegionalPoster(self, poster,
-                home -> clients.connectionsPoster(home, daemon("fanout-post-" + home.region())))).orElse(poster);
-        FanOut fanOut = new FanOut(posts, gone -> store.removeGone(gone.connectionIds(), gone.room()), config.fanoutConcurrency(),
-                Executors.newSingleThreadScheduledExecutor(daemon("fanout-retry")), 3, 50, metrics);
-        Optional<SnsChunkPublisher> chunks = config.fanoutTopicArn().map(arn -> new SnsChunkPublisher(clients::sns, arn));
-        this.chat = new ChatService(store, fanOut, chunks.map(ChunkPublisher.class::cast), config, Clock.systemUTC(), metrics);
+        ConnectionPoster posts = config.home()
+                .<ConnectionPoster>map(self -> new RegionalPoster(
+                        self, poster, home -> clients.connectionsPoster(home, daemon("fanout-post-" + home.region()))))
+                .orElse(poster);
+        FanOut fanOut = new FanOut(
+                posts,
+                gone -> store.removeGone(gone.connectionIds(), gone.room()),
+                config.fanoutConcurrency(),
+                Executors.newSingleThreadScheduledExecutor(daemon("fanout-retry")),
+                3,
+                50,
+                metrics);
+        Optional<SnsChunkPublisher> chunks =
+                config.fanoutTopicArn().map(arn -> new SnsChunkPublisher(clients::sns, arn));
+        this.chat = new ChatService(
+                store, fanOut, chunks.map(ChunkPublisher.class::cast), config, Clock.systemUTC(), metrics);
         this.priming = new Priming(store, poster, chunks, config);
         Core.getGlobalContext().register(priming);
     }
@@ -127,8 +141,14 @@ public final class Switchboard {
      * its {@code closerThreads} are built on this call, not for every function).
      */
     public ExpiredConnectionSweeper expiredConnectionSweeper(java.util.concurrent.ExecutorService closerThreads) {
-        return new ExpiredConnectionSweeper(store, chat, new ManagementApiCloser(clients.managementApi(config.managementEndpoint())),
-                closerThreads, config, Clock.systemUTC(), metrics);
+        return new ExpiredConnectionSweeper(
+                store,
+                chat,
+                new ManagementApiCloser(clients.managementApi(config.managementEndpoint())),
+                closerThreads,
+                config,
+                Clock.systemUTC(),
+                metrics);
     }
 
     public Config config() {

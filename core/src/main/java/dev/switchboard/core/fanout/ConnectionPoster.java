@@ -1,8 +1,7 @@
 package dev.switchboard.core.fanout;
 
-import java.util.concurrent.CompletableFuture;
-
 import dev.switchboard.core.store.Member;
+import java.util.concurrent.CompletableFuture;
 
 /** Posts one frame to one connection (the API Gateway Management API on AWS), without blocking. */
 public interface ConnectionPoster {

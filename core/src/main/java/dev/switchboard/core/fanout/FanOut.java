@@ -1,5 +1,9 @@
 package dev.switchboard.core.fanout;
 
+import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
+import dev.switchboard.core.metrics.InvocationMetrics;
+import dev.switchboard.core.metrics.Metric;
+import dev.switchboard.core.store.Member;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
@@ -11,14 +15,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
-import dev.switchboard.core.metrics.InvocationMetrics;
-import dev.switchboard.core.metrics.Metric;
-import dev.switchboard.core.store.Member;
 
 /**
  * Delivers one frame to many connections through an asynchronous poster: at most
@@ -44,14 +42,25 @@ public final class FanOut {
      * @param retryTimer  runs retries after their backoff (posts themselves never run on it)
      * @param onGone      called once per delivery with the connections it found gone, to delete them in one batch
      */
-    public FanOut(ConnectionPoster poster, Consumer<Gone> onGone, int maxInFlight, ScheduledExecutorService retryTimer,
-                  int maxAttempts, long baseBackoffMillis) {
+    public FanOut(
+            ConnectionPoster poster,
+            Consumer<Gone> onGone,
+            int maxInFlight,
+            ScheduledExecutorService retryTimer,
+            int maxAttempts,
+            long baseBackoffMillis) {
         this(poster, onGone, maxInFlight, retryTimer, maxAttempts, baseBackoffMillis, InvocationMetrics.discarding());
     }
 
     /** As above; counts deliveries, gone, failed and retries into {@code metrics} (an increment each, never a wait). */
-    public FanOut(ConnectionPoster poster, Consumer<Gone> onGone, int maxInFlight, ScheduledExecutorService retryTimer,
-                  int maxAttempts, long baseBackoffMillis, InvocationMetrics metrics) {
+    public FanOut(
+            ConnectionPoster poster,
+            Consumer<Gone> onGone,
+            int maxInFlight,
+            ScheduledExecutorService retryTimer,
+            int maxAttempts,
+            long baseBackoffMillis,
+            InvocationMetrics metrics) {
         this.metrics = metrics;
         this.poster = poster;
         this.onGone = onGone;
@@ -62,8 +71,7 @@ public final class FanOut {
     }
 
     /** Connections one delivery found gone (410), and the room it was to (null: not a room's fan-out). */
-    public record Gone(List<String> connectionIds, String room) {
-    }
+    public record Gone(List<String> connectionIds, String room) {}
 
     /** Posts {@code frame} to every recipient; blocks until each one is settled. Unbounded in time: see {@link #deliver(List, byte[], Deadline)}. */
     public FanOutResult deliver(List<Member> recipients, byte[] frame) {
@@ -115,7 +123,8 @@ public final class FanOut {
                 try {
                     post = attempt(recipient, frame, 1, deadline);
                 } catch (RuntimeException | Error e) {
-                    post = CompletableFuture.completedFuture(PostStatus.FAILED); // never leaves a slot or the count behind
+                    post = CompletableFuture.completedFuture(
+                            PostStatus.FAILED); // never leaves a slot or the count behind
                 }
                 post.whenComplete((status, error) -> {
                     slots.release();
@@ -151,7 +160,7 @@ public final class FanOut {
             switch (status) {
                 case DELIVERED -> delivered.incrementAndGet();
                 case GONE -> gone.add(connectionId);
-                default -> { } // failed: whatever is neither delivered nor gone
+                default -> {} // failed: whatever is neither delivered nor gone
             }
             settled.countDown();
         }
@@ -163,7 +172,10 @@ public final class FanOut {
         public FanOutResult settle() {
             try {
                 if (!settled.await(deadline.remainingMillis(), TimeUnit.MILLISECONDS)) {
-                    LOG.warn("{} of {} posts unanswered at the deadline: counted as failed", settled.getCount(), audience);
+                    LOG.warn(
+                            "{} of {} posts unanswered at the deadline: counted as failed",
+                            settled.getCount(),
+                            audience);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt(); // what is unsettled counts as failed
@@ -179,7 +191,8 @@ public final class FanOut {
                     LOG.warn("could not remove {} gone connections: {}", goneIds.size(), e.toString());
                 }
             }
-            FanOutResult result = new FanOutResult(deliveredCount, goneIds.size(), audience - deliveredCount - goneIds.size());
+            FanOutResult result =
+                    new FanOutResult(deliveredCount, goneIds.size(), audience - deliveredCount - goneIds.size());
             metrics.add(Metric.DELIVERIES, result.delivered());
             metrics.add(Metric.DELIVERIES_GONE, result.gone());
             metrics.add(Metric.DELIVERIES_FAILED, result.failed());
@@ -211,14 +224,18 @@ public final class FanOut {
             metrics.count(Metric.DELIVERY_RETRIES);
             CompletableFuture<PostStatus> retried = new CompletableFuture<>();
             try {
-                retryTimer.schedule(() -> {
-                    try {
-                        attempt(recipient, frame, attempt + 1, deadline)
-                                .whenComplete((s, e) -> retried.complete(e == null && s != null ? s : PostStatus.FAILED));
-                    } catch (RuntimeException | Error e) {
-                        retried.complete(PostStatus.FAILED);
-                    }
-                }, backoff, TimeUnit.MILLISECONDS);
+                retryTimer.schedule(
+                        () -> {
+                            try {
+                                attempt(recipient, frame, attempt + 1, deadline)
+                                        .whenComplete((s, e) ->
+                                                retried.complete(e == null && s != null ? s : PostStatus.FAILED));
+                            } catch (RuntimeException | Error e) {
+                                retried.complete(PostStatus.FAILED);
+                            }
+                        },
+                        backoff,
+                        TimeUnit.MILLISECONDS);
             } catch (RuntimeException e) {
                 retried.complete(PostStatus.FAILED); // the timer was shut down
             }

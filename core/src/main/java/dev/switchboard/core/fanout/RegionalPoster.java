@@ -1,15 +1,13 @@
 package dev.switchboard.core.fanout;
 
+import dev.switchboard.core.store.Home;
+import dev.switchboard.core.store.Member;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import dev.switchboard.core.store.Home;
-import dev.switchboard.core.store.Member;
 
 /**
  * Posts each recipient through the {@code @connections} endpoint of the region it lives in, when

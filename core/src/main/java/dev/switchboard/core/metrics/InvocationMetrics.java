@@ -31,8 +31,7 @@ public final class InvocationMetrics {
     }
 
     /** The one dimension an invocation's breakdown record adds: (Action, send) or (Reason, unauthorized). */
-    public record Breakdown(Metric metric, String dimension, String value) {
-    }
+    public record Breakdown(Metric metric, String dimension, String value) {}
 
     private final MetricsSink sink;
     private final Map<Metric, DoubleAdder> values = new ConcurrentHashMap<>();

@@ -53,7 +53,8 @@ public enum Metric {
 
     /** CloudWatch units we use (the EMF {@code Unit} values). */
     public enum Unit {
-        COUNT("Count"), MILLISECONDS("Milliseconds");
+        COUNT("Count"),
+        MILLISECONDS("Milliseconds");
 
         private final String cloudWatchName;
 

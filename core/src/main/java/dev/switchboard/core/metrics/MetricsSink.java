@@ -7,5 +7,5 @@ public interface MetricsSink {
     void publish(InvocationMetrics.Snapshot snapshot);
 
     /** Discards everything (unit tests of one class). */
-    MetricsSink NONE = snapshot -> { };
+    MetricsSink NONE = snapshot -> {};
 }

@@ -1,10 +1,9 @@
 package dev.switchboard.core.store;
 
+import dev.switchboard.protocol.InboxState;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
-
-import dev.switchboard.protocol.InboxState;
 
 /**
  * Connections, room memberships and message history. Every method is a key lookup or a query —
@@ -90,7 +89,8 @@ public interface ChatStore {
      *
      * @return false when another invocation changed it first (read it again)
      */
-    boolean replacePresenceState(String room, String user, PresenceState expected, PresenceState next, long expiresAtSeconds);
+    boolean replacePresenceState(
+            String room, String user, PresenceState expected, PresenceState next, long expiresAtSeconds);
 
     /**
      * @param event   the last announced event, {@code join} or {@code leave}
@@ -98,8 +98,7 @@ public interface ChatStore {
      * @param pending an invocation is waiting for the window's end to announce the outcome
      * @param version increases with every change (for the conditional replace)
      */
-    record PresenceState(String event, long atMillis, boolean pending, long version) {
-    }
+    record PresenceState(String event, long atMillis, boolean pending, long version) {}
 
     /** Members of a room, counted up to {@code upTo} (enough to compare with a cap cheaply). */
     int countMembers(String room, int upTo);
@@ -177,7 +176,11 @@ public interface ChatStore {
      */
     ReplaceOutcome replaceMessage(StoredMessage current, StoredMessage next, String memberConnectionId);
 
-    enum ReplaceOutcome { REPLACED, CHANGED, NOT_MEMBER }
+    enum ReplaceOutcome {
+        REPLACED,
+        CHANGED,
+        NOT_MEMBER
+    }
 
     /**
      * A read receipt: moves {@code user}'s last read message in {@code room} to {@code messageId},
@@ -190,10 +193,14 @@ public interface ChatStore {
      * @param status what happened
      * @param lastRead the user's last read message id after the call (null when none: refused before any receipt)
      */
-    record ReadOutcome(ReadStatus status, String lastRead) {
-    }
+    record ReadOutcome(ReadStatus status, String lastRead) {}
 
-    enum ReadStatus { MOVED, NOT_MOVED, NOT_MEMBER, NO_MESSAGE }
+    enum ReadStatus {
+        MOVED,
+        NOT_MOVED,
+        NOT_MEMBER,
+        NO_MESSAGE
+    }
 
     /** The user's last read message id in the room (strongly consistent), or null when it never sent a receipt there. */
     String lastRead(String room, String user);
@@ -240,8 +247,7 @@ public interface ChatStore {
      * @param changed ids whose state changed with this call (empty: all were marked before)
      * @param unknown ids not in the user's inbox; when not empty, nothing was changed
      */
-    record MarkOutcome(List<String> changed, List<String> unknown) {
-    }
+    record MarkOutcome(List<String> changed, List<String> unknown) {}
 
     /** The connection is not a (live) member of the room it wrote to: join it first. */
     final class NotMemberException extends RuntimeException {
@@ -250,14 +256,18 @@ public interface ChatStore {
         }
     }
 
-    enum JoinOutcome { JOINED, ALREADY_MEMBER, TOO_MANY_ROOMS, NO_CONNECTION }
+    enum JoinOutcome {
+        JOINED,
+        ALREADY_MEMBER,
+        TOO_MANY_ROOMS,
+        NO_CONNECTION
+    }
 
     /**
      * @param duplicate true when the idempotency key was used before: {@code message} is the first one
      * @param fannedOut for a duplicate, whether the first one's fan-out completed
      */
-    record SaveOutcome(StoredMessage message, boolean duplicate, boolean fannedOut) {
-    }
+    record SaveOutcome(StoredMessage message, boolean duplicate, boolean fannedOut) {}
 
     /** {@code retryAfterMillis} is 0 when the send may go ahead, else when the next one would. */
     record SendPermit(Optional<Connection> connection, long retryAfterMillis) {

@@ -15,8 +15,15 @@ import dev.switchboard.core.auth.RoomGrants;
  *     the configured leeway the connection gets nothing and may only {@code refresh}
  * @param rooms the rooms the token grants
  */
-public record Connection(String connectionId, String user, boolean admin, long connectedAt, long expiresAt,
-        String name, long tokenExpiresAt, RoomGrants rooms) {
+public record Connection(
+        String connectionId,
+        String user,
+        boolean admin,
+        long connectedAt,
+        long expiresAt,
+        String name,
+        long tokenExpiresAt,
+        RoomGrants rooms) {
 
     /** A connection without a token: every room, no expiry, no display name (dev mode, tests). */
     public Connection(String connectionId, String user, boolean admin, long connectedAt, long expiresAt) {

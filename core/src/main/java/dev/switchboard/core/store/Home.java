@@ -17,10 +17,12 @@ public record Home(String region, URI endpoint) {
 
     public Home {
         if (region == null || region.isBlank() || region.contains(" ")) {
-            throw new IllegalArgumentException("a home needs a region without spaces, e.g. eu-west-1; got '" + region + "'");
+            throw new IllegalArgumentException(
+                    "a home needs a region without spaces, e.g. eu-west-1; got '" + region + "'");
         }
         if (endpoint == null) {
-            throw new IllegalArgumentException("a home needs its @connections endpoint (SWITCHBOARD_MANAGEMENT_ENDPOINT)");
+            throw new IllegalArgumentException(
+                    "a home needs its @connections endpoint (SWITCHBOARD_MANAGEMENT_ENDPOINT)");
         }
     }
 

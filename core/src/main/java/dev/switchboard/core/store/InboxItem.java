@@ -16,8 +16,17 @@ package dev.switchboard.core.store;
  * @param seen  the user has seen it (in a list or a badge); every read item is seen
  * @param read  the user has read it
  */
-public record InboxItem(String id, String kind, String from, String name, String text, String title, String body, long ts,
-                        boolean seen, boolean read) {
+public record InboxItem(
+        String id,
+        String kind,
+        String from,
+        String name,
+        String text,
+        String title,
+        String body,
+        long ts,
+        boolean seen,
+        boolean read) {
 
     public static final String NOTIFICATION = "notification";
     public static final String DIRECT = "direct";

@@ -12,7 +12,8 @@ public record SendRate(int perSecond, int burst) {
 
     public SendRate {
         if (perSecond < 1 || burst < 1) {
-            throw new IllegalArgumentException("rate and burst must be at least 1: " + perSecond + "/s, burst " + burst);
+            throw new IllegalArgumentException(
+                    "rate and burst must be at least 1: " + perSecond + "/s, burst " + burst);
         }
     }
 

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 
 /** The rooms claim: pattern matching and the claim's parsing, edge cases first. */
@@ -17,7 +16,9 @@ class RoomGrantsTest {
         assertThat(RoomGrants.matches("team", "team")).isTrue();
         assertThat(RoomGrants.matches("team", "team-a")).isFalse();
         assertThat(RoomGrants.matches("team", "tea")).isFalse();
-        assertThat(RoomGrants.matches("team", "TEAM")).as("room names are case-sensitive").isFalse();
+        assertThat(RoomGrants.matches("team", "TEAM"))
+                .as("room names are case-sensitive")
+                .isFalse();
     }
 
     @Test
@@ -25,7 +26,9 @@ class RoomGrantsTest {
         assertThat(RoomGrants.matches("team-*", "team-a")).isTrue();
         assertThat(RoomGrants.matches("team-*", "team-")).as("the empty rest").isTrue();
         assertThat(RoomGrants.matches("team-*", "team")).isFalse();
-        assertThat(RoomGrants.matches("team-*", "my-team-a")).as("a prefix, never a substring").isFalse();
+        assertThat(RoomGrants.matches("team-*", "my-team-a"))
+                .as("a prefix, never a substring")
+                .isFalse();
         assertThat(RoomGrants.matches("*", "anything.at_all-1")).isTrue();
     }
 
@@ -48,13 +51,16 @@ class RoomGrantsTest {
         assertThat(RoomGrants.isValidPattern("has space")).isFalse();
         assertThat(RoomGrants.isValidPattern("a".repeat(64))).isTrue();
         assertThat(RoomGrants.isValidPattern("a".repeat(65))).isFalse();
-        assertThat(RoomGrants.isValidPattern("a".repeat(64) + "*")).as("no room could match the prefix plus more").isFalse();
+        assertThat(RoomGrants.isValidPattern("a".repeat(64) + "*"))
+                .as("no room could match the prefix plus more")
+                .isFalse();
         assertThat(RoomGrants.isValidPattern(null)).isFalse();
     }
 
     @Test
     void allows_eachPermissionSeparately_andAddsUpOverlappingPatterns() {
-        RoomGrants grants = RoomGrants.fromClaim(claim("team-*", List.of("join"), "team-leads", List.of("send", "history")));
+        RoomGrants grants =
+                RoomGrants.fromClaim(claim("team-*", List.of("join"), "team-leads", List.of("send", "history")));
         assertThat(grants.allows("team-a", Permission.JOIN)).isTrue();
         assertThat(grants.allows("team-a", Permission.SEND)).isFalse();
         assertThat(grants.allows("team-a", Permission.HISTORY)).isFalse();
@@ -82,10 +88,14 @@ class RoomGrantsTest {
     void fromClaim_refusesWhatIsNotTheFormat_namingTheProblem() {
         assertThatThrownBy(() -> RoomGrants.fromClaim(List.of("team-*"))).hasMessageContaining("JSON object");
         assertThatThrownBy(() -> RoomGrants.fromClaim("team-*")).hasMessageContaining("JSON object");
-        assertThatThrownBy(() -> RoomGrants.fromClaim(claim("te*am", List.of("join")))).hasMessageContaining("'te*am'");
-        assertThatThrownBy(() -> RoomGrants.fromClaim(claim("team", List.of("publish")))).hasMessageContaining("'publish'")
+        assertThatThrownBy(() -> RoomGrants.fromClaim(claim("te*am", List.of("join"))))
+                .hasMessageContaining("'te*am'");
+        assertThatThrownBy(() -> RoomGrants.fromClaim(claim("team", List.of("publish"))))
+                .hasMessageContaining("'publish'")
                 .hasMessageContaining("join, send or history");
-        assertThatThrownBy(() -> RoomGrants.fromClaim(claim("team", List.of("JOIN")))).as("case-sensitive").hasMessageContaining("'JOIN'");
+        assertThatThrownBy(() -> RoomGrants.fromClaim(claim("team", List.of("JOIN"))))
+                .as("case-sensitive")
+                .hasMessageContaining("'JOIN'");
         assertThatThrownBy(() -> RoomGrants.fromClaim(claim("team", "join"))).hasMessageContaining("must be a list");
         Map<String, Object> many = new LinkedHashMap<>();
         for (int i = 0; i <= RoomGrants.MAX_PATTERNS; i++) {
@@ -96,11 +106,14 @@ class RoomGrantsTest {
 
     @Test
     void json_roundTrips() {
-        RoomGrants grants = RoomGrants.fromClaim(claim("team-*", List.of("history", "join"), "announcements", List.of("join")));
+        RoomGrants grants =
+                RoomGrants.fromClaim(claim("team-*", List.of("history", "join"), "announcements", List.of("join")));
         assertThat(grants.toJson()).isEqualTo("{\"team-*\":[\"join\",\"history\"],\"announcements\":[\"join\"]}");
         assertThat(RoomGrants.fromJson(grants.toJson())).isEqualTo(grants);
         assertThat(RoomGrants.fromJson(RoomGrants.ALL.toJson())).isEqualTo(RoomGrants.ALL);
-        assertThat(RoomGrants.fromJson(null)).as("an item from before permissions: public rooms only").isEqualTo(RoomGrants.NONE);
+        assertThat(RoomGrants.fromJson(null))
+                .as("an item from before permissions: public rooms only")
+                .isEqualTo(RoomGrants.NONE);
         assertThatThrownBy(() -> RoomGrants.fromJson("[1]")).isInstanceOf(IllegalArgumentException.class);
     }
 

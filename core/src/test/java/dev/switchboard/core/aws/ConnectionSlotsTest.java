@@ -2,6 +2,8 @@ package dev.switchboard.core.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.core.DynamoDbLocalFixture;
+import dev.switchboard.core.store.Connection;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -12,13 +14,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import dev.switchboard.core.DynamoDbLocalFixture;
-import dev.switchboard.core.store.Connection;
 
 /** The per-user connection cap's slots on DynamoDB Local: exact under concurrency, dead slots freed. */
 class ConnectionSlotsTest {
@@ -31,7 +29,8 @@ class ConnectionSlotsTest {
     @BeforeAll
     static void start() {
         dynamo = new DynamoDbLocalFixture().createTable(TABLE);
-        store = new DynamoChatStore(dynamo.client(), TABLE, 4, 7, Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC));
+        store = new DynamoChatStore(
+                dynamo.client(), TABLE, 4, 7, Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC));
     }
 
     @AfterAll
@@ -86,9 +85,13 @@ class ConnectionSlotsTest {
         assertThat(connect("dead-expired", "ghost", NOW - 1, 3)).isTrue();
         assertThat(connect("dead-gone", "ghost", NOW + 7500, 3)).isTrue();
         assertThat(connect("alive", "ghost", NOW + 7500, 3)).isTrue();
-        dynamo.client().deleteItem(r -> r.tableName(TABLE).key(java.util.Map.of(
-                "pk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("CONN#dead-gone"),
-                "sk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("META"))));
+        dynamo.client()
+                .deleteItem(r -> r.tableName(TABLE)
+                        .key(java.util.Map.of(
+                                "pk",
+                                        software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(
+                                                "CONN#dead-gone"),
+                                "sk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("META"))));
 
         assertThat(connect("new-1", "ghost", NOW + 7500, 3)).isTrue();
         assertThat(connect("new-2", "ghost", NOW + 7500, 3)).isTrue();
@@ -99,7 +102,8 @@ class ConnectionSlotsTest {
     @Test
     void theSameConnectionClaimingTwice_takesOneSlot() {
         assertThat(connect("twice", "repeater", NOW + 7500, 1)).isTrue();
-        assertThat(store.claimConnectionSlot("repeater", "twice", NOW + 7500, 1)).isTrue();
+        assertThat(store.claimConnectionSlot("repeater", "twice", NOW + 7500, 1))
+                .isTrue();
         assertThat(connect("other", "repeater", NOW + 7500, 1)).isFalse();
     }
 }

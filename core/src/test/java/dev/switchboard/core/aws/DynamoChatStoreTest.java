@@ -3,22 +3,20 @@ package dev.switchboard.core.aws;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.List;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import dev.switchboard.core.DynamoDbLocalFixture;
 import dev.switchboard.core.store.ChatStore;
 import dev.switchboard.core.store.ChatStore.JoinOutcome;
 import dev.switchboard.core.store.Connection;
 import dev.switchboard.core.store.Member;
 import dev.switchboard.core.store.StoredMessage;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 class DynamoChatStoreTest {
@@ -30,7 +28,8 @@ class DynamoChatStoreTest {
     @BeforeAll
     static void start() {
         dynamo = new DynamoDbLocalFixture().createTable("switchboard-test");
-        store = new DynamoChatStore(dynamo.client(), "switchboard-test", 4, 7, Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC));
+        store = new DynamoChatStore(
+                dynamo.client(), "switchboard-test", 4, 7, Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC));
     }
 
     @AfterAll
@@ -58,8 +57,12 @@ class DynamoChatStoreTest {
         assertThat(store.members("r1", null, 10).items()).isEmpty();
         assertThat(store.isMember("A1", "r2")).isFalse();
         // nothing of the connection is left in the table, in either direction
-        assertThat(dynamo.client().query(q -> q.tableName("switchboard-test").keyConditionExpression("pk = :p")
-                .expressionAttributeValues(java.util.Map.of(":p", AttributeValue.fromS("CONN#A1")))).count()).isZero();
+        assertThat(dynamo.client()
+                        .query(q -> q.tableName("switchboard-test")
+                                .keyConditionExpression("pk = :p")
+                                .expressionAttributeValues(java.util.Map.of(":p", AttributeValue.fromS("CONN#A1"))))
+                        .count())
+                .isZero();
     }
 
     @Test
@@ -85,7 +88,9 @@ class DynamoChatStoreTest {
         assertThat(all).extracting(Member::connectionId).doesNotContain("S1");
         // the item still exists, but an expired connection cannot join (the join's condition reads its TTL)...
         assertThat(store.join(stale, "r", 5)).isEqualTo(JoinOutcome.NO_CONNECTION);
-        assertThat(store.members("r", null, 10).items()).extracting(Member::connectionId).doesNotContain("S1"); // ...nor is a recipient
+        assertThat(store.members("r", null, 10).items())
+                .extracting(Member::connectionId)
+                .doesNotContain("S1"); // ...nor is a recipient
     }
 
     @Test
@@ -93,14 +98,19 @@ class DynamoChatStoreTest {
         store.join(connection("H1", "alice", NOW + 100), "h", 10);
         StoredMessage first = new StoredMessage("h", "01A", "alice", "one", NOW * 1000 + 1);
         assertThat(store.saveMessage(first, "alice#h#c1", "H1").duplicate()).isFalse();
-        var retry = store.saveMessage(new StoredMessage("h", "01B", "alice", "one", NOW * 1000 + 2), "alice#h#c1", "H1");
+        var retry =
+                store.saveMessage(new StoredMessage("h", "01B", "alice", "one", NOW * 1000 + 2), "alice#h#c1", "H1");
         assertThat(retry.duplicate()).isTrue();
         assertThat(retry.message().id()).isEqualTo("01A");
         store.saveMessage(new StoredMessage("h", "01C", "alice", "two", NOW * 1000 + 3), "alice#h#c2", "H1");
         store.saveMessage(new StoredMessage("h", "01D", "alice", "three", NOW * 1000 + 4), null, "H1");
 
-        assertThat(store.history("h", null, 10).items()).extracting(StoredMessage::id).containsExactly("01A", "01C", "01D");
-        assertThat(store.history("h", "01A", 10).items()).extracting(StoredMessage::id).containsExactly("01C", "01D");
+        assertThat(store.history("h", null, 10).items())
+                .extracting(StoredMessage::id)
+                .containsExactly("01A", "01C", "01D");
+        assertThat(store.history("h", "01A", 10).items())
+                .extracting(StoredMessage::id)
+                .containsExactly("01C", "01D");
         var newest = store.history("h", null, 2);
         assertThat(newest.items()).extracting(StoredMessage::id).containsExactly("01C", "01D");
         assertThat(newest.more()).isTrue();
@@ -112,19 +122,27 @@ class DynamoChatStoreTest {
         store.join(outsider, "elsewhere", 10);
         StoredMessage message = new StoredMessage("closed", "01N", "nina", "let me in", NOW * 1000);
         assertThatThrownBy(() -> store.saveMessage(message, "nina#closed#c1", "N1"))
-                .isInstanceOf(ChatStore.NotMemberException.class).hasMessageContaining("join it first");
-        assertThatThrownBy(() -> store.saveMessage(message, null, "N1")).isInstanceOf(ChatStore.NotMemberException.class);
+                .isInstanceOf(ChatStore.NotMemberException.class)
+                .hasMessageContaining("join it first");
+        assertThatThrownBy(() -> store.saveMessage(message, null, "N1"))
+                .isInstanceOf(ChatStore.NotMemberException.class);
         assertThat(store.history("closed", null, 10).items()).isEmpty();
         // the idempotency key was not taken either: once a member, the same send is stored
         store.join(outsider, "closed", 10);
-        assertThat(store.saveMessage(message, "nina#closed#c1", "N1").duplicate()).isFalse();
+        assertThat(store.saveMessage(message, "nina#closed#c1", "N1").duplicate())
+                .isFalse();
         // an expired membership (TTL not yet run) is no membership
         Connection gone = connection("N2", "nick", NOW + 100);
         store.join(gone, "closed", 10);
-        dynamo.client().updateItem(u -> u.tableName("switchboard-test")
-                .key(java.util.Map.of("pk", AttributeValue.fromS("CONN#N2"), "sk", AttributeValue.fromS("ROOM#closed")))
-                .updateExpression("SET expiresAt = :past").expressionAttributeValues(java.util.Map.of(":past", AttributeValue.fromN(Long.toString(NOW - 1)))));
-        assertThatThrownBy(() -> store.saveMessage(new StoredMessage("closed", "01O", "nick", "late", NOW * 1000), null, "N2"))
+        dynamo.client()
+                .updateItem(u -> u.tableName("switchboard-test")
+                        .key(java.util.Map.of(
+                                "pk", AttributeValue.fromS("CONN#N2"), "sk", AttributeValue.fromS("ROOM#closed")))
+                        .updateExpression("SET expiresAt = :past")
+                        .expressionAttributeValues(
+                                java.util.Map.of(":past", AttributeValue.fromN(Long.toString(NOW - 1)))));
+        assertThatThrownBy(() ->
+                        store.saveMessage(new StoredMessage("closed", "01O", "nick", "late", NOW * 1000), null, "N2"))
                 .isInstanceOf(ChatStore.NotMemberException.class);
     }
 
@@ -158,7 +176,9 @@ class DynamoChatStoreTest {
                 outcomes.add(join.get(60, java.util.concurrent.TimeUnit.SECONDS));
             }
             assertThat(outcomes).filteredOn(o -> o == JoinOutcome.JOINED).hasSize(limit);
-            assertThat(outcomes).filteredOn(o -> o == JoinOutcome.TOO_MANY_ROOMS).hasSize(8 - limit);
+            assertThat(outcomes)
+                    .filteredOn(o -> o == JoinOutcome.TOO_MANY_ROOMS)
+                    .hasSize(8 - limit);
         } finally {
             pool.shutdownNow();
         }
@@ -218,7 +238,9 @@ class DynamoChatStoreTest {
         });
         assertThat(pages).containsExactly(10, 10, 5);
         // the fan-out reads a projection of each item: still every member with connection id and user
-        assertThat(streamed).containsExactlyInAnyOrderElementsOf(store.members("big", null, 25).items())
+        assertThat(streamed)
+                .containsExactlyInAnyOrderElementsOf(
+                        store.members("big", null, 25).items())
                 .contains(new dev.switchboard.core.store.Member("P07", "u7"));
         assertThat(store.countMembers("big", 11)).isEqualTo(11);
     }

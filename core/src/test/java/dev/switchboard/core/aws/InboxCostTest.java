@@ -2,6 +2,10 @@ package dev.switchboard.core.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.core.DynamoDbLocalFixture;
+import dev.switchboard.core.store.InboxItem;
+import dev.switchboard.core.store.Page;
+import dev.switchboard.protocol.InboxState;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
@@ -11,15 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import dev.switchboard.core.DynamoDbLocalFixture;
-import dev.switchboard.core.store.InboxItem;
-import dev.switchboard.core.store.Page;
-import dev.switchboard.protocol.InboxState;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.ConsumedCapacity;
 import software.amazon.awssdk.services.dynamodb.model.ReturnConsumedCapacity;
@@ -50,14 +48,16 @@ class InboxCostTest {
 
     /** The embedded client, asking for and recording consumed capacity on every call. */
     static DynamoDbClient recording(DynamoDbClient real) {
-        return (DynamoDbClient) Proxy.newProxyInstance(DynamoDbClient.class.getClassLoader(), new Class<?>[] {DynamoDbClient.class},
-                (proxy, method, args) -> {
+        return (DynamoDbClient) Proxy.newProxyInstance(
+                DynamoDbClient.class.getClassLoader(), new Class<?>[] {DynamoDbClient.class}, (proxy, method, args) -> {
                     if (args != null && args.length == 1 && args[0] instanceof java.util.function.Consumer) {
                         // the consumer-builder forms build the request and call the request form: through this proxy
                         return java.lang.reflect.InvocationHandler.invokeDefault(proxy, method, args);
                     }
                     Object[] actual = args;
-                    if (args != null && args.length == 1 && args[0] instanceof software.amazon.awssdk.services.dynamodb.model.DynamoDbRequest r) {
+                    if (args != null
+                            && args.length == 1
+                            && args[0] instanceof software.amazon.awssdk.services.dynamodb.model.DynamoDbRequest r) {
                         Object builder = r.toBuilder();
                         // through the public builder interface: the implementation classes are package-private
                         Class<?> type = r.getClass().getMethod("toBuilder").getReturnType();
@@ -71,7 +71,8 @@ class InboxCostTest {
                     }
                     boolean data = actual != null && actual.length == 1;
                     if (data) {
-                        calls.add(method.getName()); // refused ones too (a condition failed: an exception, no units reported)
+                        calls.add(method.getName()); // refused ones too (a condition failed: an exception, no units
+                        // reported)
                     }
                     Object response;
                     try {
@@ -98,8 +99,10 @@ class InboxCostTest {
             return c.capacityUnits() == null ? 0 : c.capacityUnits();
         }
         if (value instanceof List<?> list) {
-            return list.stream().mapToDouble(c -> ((ConsumedCapacity) c).capacityUnits() == null ? 0
-                    : ((ConsumedCapacity) c).capacityUnits()).sum();
+            return list.stream()
+                    .mapToDouble(c ->
+                            ((ConsumedCapacity) c).capacityUnits() == null ? 0 : ((ConsumedCapacity) c).capacityUnits())
+                    .sum();
         }
         return 0;
     }
@@ -120,23 +123,38 @@ class InboxCostTest {
         long keep = now / 1000 + 30 * 86_400L;
         String body = "x".repeat(200);
 
-        assertThat(measure("write (notification, 200-character body)", () ->
-                store.putInboxItem("cost-bob", InboxItem.notification("01KAX3T8Y9ZC4Q2D7N6B5V8M00", "Invoice paid", body, now), keep)))
+        assertThat(measure(
+                        "write (notification, 200-character body)",
+                        () -> store.putInboxItem(
+                                "cost-bob",
+                                InboxItem.notification("01KAX3T8Y9ZC4Q2D7N6B5V8M00", "Invoice paid", body, now),
+                                keep)))
                 .isEqualTo("transactWriteItems");
-        assertThat(measure("write again (SNS redelivery)", () ->
-                store.putInboxItem("cost-bob", InboxItem.notification("01KAX3T8Y9ZC4Q2D7N6B5V8M00", "Invoice paid", body, now), keep)))
+        assertThat(measure(
+                        "write again (SNS redelivery)",
+                        () -> store.putInboxItem(
+                                "cost-bob",
+                                InboxItem.notification("01KAX3T8Y9ZC4Q2D7N6B5V8M00", "Invoice paid", body, now),
+                                keep)))
                 .isEqualTo("transactWriteItems");
         for (int i = 1; i < 20; i++) {
-            store.putInboxItem("cost-bob", InboxItem.notification("01KAX3T8Y9ZC4Q2D7N6B5V8M" + String.format("%02d", i), "n", body, now),
+            store.putInboxItem(
+                    "cost-bob",
+                    InboxItem.notification("01KAX3T8Y9ZC4Q2D7N6B5V8M" + String.format("%02d", i), "n", body, now),
                     keep);
         }
         List<Page<InboxItem>> page = new ArrayList<>();
-        assertThat(measure("page of 20", () -> page.add(store.inbox("cost-bob", null, 20)))).isEqualTo("query");
+        assertThat(measure("page of 20", () -> page.add(store.inbox("cost-bob", null, 20))))
+                .isEqualTo("query");
         assertThat(page.get(0).items()).hasSize(20);
-        assertThat(measure("badge (counts)", () -> store.inboxCounts("cost-bob"))).isEqualTo("query");
-        assertThat(measure("mark 1 read", () -> store.markInbox("cost-bob", List.of("01KAX3T8Y9ZC4Q2D7N6B5V8M00"), InboxState.READ)))
+        assertThat(measure("badge (counts)", () -> store.inboxCounts("cost-bob")))
+                .isEqualTo("query");
+        assertThat(measure(
+                        "mark 1 read",
+                        () -> store.markInbox("cost-bob", List.of("01KAX3T8Y9ZC4Q2D7N6B5V8M00"), InboxState.READ)))
                 .isEqualTo("batchGetItem,transactWriteItems");
-        List<String> ten = java.util.stream.IntStream.range(1, 11).mapToObj(i -> "01KAX3T8Y9ZC4Q2D7N6B5V8M" + String.format("%02d", i))
+        List<String> ten = java.util.stream.IntStream.range(1, 11)
+                .mapToObj(i -> "01KAX3T8Y9ZC4Q2D7N6B5V8M" + String.format("%02d", i))
                 .collect(Collectors.toList());
         assertThat(measure("mark 10 read", () -> store.markInbox("cost-bob", ten, InboxState.READ)))
                 .isEqualTo("batchGetItem,transactWriteItems");

@@ -2,24 +2,22 @@ package dev.switchboard.core.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.core.ChunkPublisher;
+import dev.switchboard.core.DynamoDbLocalFixture;
+import dev.switchboard.core.store.ChatStore.JoinOutcome;
+import dev.switchboard.core.store.Connection;
+import dev.switchboard.core.store.Home;
+import dev.switchboard.core.store.Member;
+import dev.switchboard.protocol.FanOutChunk;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import dev.switchboard.core.ChunkPublisher;
-import dev.switchboard.core.DynamoDbLocalFixture;
-import dev.switchboard.core.store.ChatStore.JoinOutcome;
-import dev.switchboard.protocol.FanOutChunk;
-import dev.switchboard.core.store.Connection;
-import dev.switchboard.core.store.Home;
-import dev.switchboard.core.store.Member;
 
 /** Two regions' stores over one table (a global table's replicas, without the lag): every recipient read carries its home. */
 class RegionalStoreTest {
@@ -62,7 +60,9 @@ class RegionalStoreTest {
         for (DynamoChatStore reader : List.of(us, eu)) {
             assertThat(reader.recipients("global-room", null, 10).items())
                     .containsExactlyInAnyOrder(new Member("US-A", "alice", US), new Member("EU-B", "bob", EU));
-            assertThat(reader.membersIfAtMost("global-room", 5)).get().asList()
+            assertThat(reader.membersIfAtMost("global-room", 5))
+                    .get()
+                    .asList()
                     .containsExactlyInAnyOrder(new Member("US-A", "alice", US), new Member("EU-B", "bob", EU));
             assertThat(reader.connectionsOf("bob"))
                     .containsExactlyInAnyOrder(new Member("EU-B", "bob", EU), new Member("US-B", "bob", US));
@@ -71,7 +71,9 @@ class RegionalStoreTest {
         for (int shard = 0; shard < 2; shard++) {
             eu.forEachConnectionInShard(shard, 10, everyone::addAll);
         }
-        assertThat(everyone).contains(new Member("US-A", "alice", US), new Member("EU-B", "bob", EU), new Member("US-B", "bob", US));
+        assertThat(everyone)
+                .contains(
+                        new Member("US-A", "alice", US), new Member("EU-B", "bob", EU), new Member("US-B", "bob", US));
         assertThat(bobToo.user()).isEqualTo("bob");
     }
 
@@ -84,23 +86,33 @@ class RegionalStoreTest {
         // her slot in us-east-1 does not count in eu-west-1, and the reverse
         assertThat(eu.claimConnectionSlot("carol", "EU-C1", NOW + 100, 1)).isTrue();
         assertThat(us.claimConnectionSlot("carol", "US-C2", NOW + 100, 1)).isFalse();
-        var items = dynamo.client().query(q -> q.tableName("switchboard-global").keyConditionExpression("pk = :pk")
-                .expressionAttributeValues(java.util.Map.of(":pk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("USER#carol"))))
+        var items = dynamo.client()
+                .query(q -> q.tableName("switchboard-global")
+                        .keyConditionExpression("pk = :pk")
+                        .expressionAttributeValues(java.util.Map.of(
+                                ":pk",
+                                software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("USER#carol"))))
                 .items();
-        assertThat(items).extracting(i -> i.get("sk").s()).containsExactlyInAnyOrder("SLOTS#us-east-1", "SLOTS#eu-west-1");
+        assertThat(items)
+                .extracting(i -> i.get("sk").s())
+                .containsExactlyInAnyOrder("SLOTS#us-east-1", "SLOTS#eu-west-1");
     }
 
     @Test
     void aChunk_carriesTheHomesOfItsRecipients_throughJson() {
-        List<Member> members = List.of(new Member("L1", "x"), new Member("E1", "y", EU), new Member("E2", "z", EU),
-                new Member("U1", "w", US));
+        List<Member> members = List.of(
+                new Member("L1", "x"), new Member("E1", "y", EU), new Member("E2", "z", EU), new Member("U1", "w", US));
         FanOutChunk chunk = ChunkPublisher.chunkOf(members, "{\"type\":\"pong\"}");
         String json = chunk.toJson();
         // each home once, whatever the number of its recipients
         assertThat(json.split("eu1.execute-api", -1)).hasSize(2);
         FanOutChunk back = FanOutChunk.fromJson(json);
-        assertThat(ChunkPublisher.recipients(back)).containsExactlyInAnyOrder(new Member("L1", null), new Member("E1", null, EU),
-                new Member("E2", null, EU), new Member("U1", null, US));
+        assertThat(ChunkPublisher.recipients(back))
+                .containsExactlyInAnyOrder(
+                        new Member("L1", null),
+                        new Member("E1", null, EU),
+                        new Member("E2", null, EU),
+                        new Member("U1", null, US));
         // a chunk of a single-region publisher (no homes) reads as before
         FanOutChunk old = FanOutChunk.fromJson("{\"connectionIds\":[\"a\"],\"frame\":\"f\"}");
         assertThat(ChunkPublisher.recipients(old)).containsExactly(new Member("a", null));

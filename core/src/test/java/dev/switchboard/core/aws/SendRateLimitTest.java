@@ -2,6 +2,10 @@ package dev.switchboard.core.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.core.DynamoDbLocalFixture;
+import dev.switchboard.core.store.ChatStore.SendPermit;
+import dev.switchboard.core.store.Connection;
+import dev.switchboard.core.store.SendRate;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -14,15 +18,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import dev.switchboard.core.DynamoDbLocalFixture;
-import dev.switchboard.core.store.ChatStore.SendPermit;
-import dev.switchboard.core.store.Connection;
-import dev.switchboard.core.store.SendRate;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /** The per-connection send limit on DynamoDB Local: a token bucket kept on the connection item. */
@@ -63,7 +61,10 @@ class SendRateLimitTest {
         SendPermit refused = store.takeSend("burst", RATE);
         assertThat(refused.allowed()).isFalse();
         assertThat(refused.retryAfterMillis()).isEqualTo(100); // one token is back one interval later
-        assertThat(refused.connection()).get().extracting(Connection::connectionId).isEqualTo("burst");
+        assertThat(refused.connection())
+                .get()
+                .extracting(Connection::connectionId)
+                .isEqualTo("burst");
         // refusals take nothing: still refused, still the same wait
         assertThat(store.takeSend("burst", RATE).retryAfterMillis()).isEqualTo(100);
 
@@ -86,7 +87,9 @@ class SendRateLimitTest {
         clock.set(START);
         connect("steady");
         for (int i = 0; i < 100; i++) {
-            assertThat(store.takeSend("steady", RATE).allowed()).as("send %d", i).isTrue();
+            assertThat(store.takeSend("steady", RATE).allowed())
+                    .as("send %d", i)
+                    .isTrue();
             clock.advance(100);
         }
     }
@@ -98,11 +101,20 @@ class SendRateLimitTest {
         DynamoChatStore otherInstance = new DynamoChatStore(dynamo.client(), TABLE, 4, 7, clock);
         int allowed = 0;
         for (int i = 0; i < 30; i++) {
-            allowed += (i % 2 == 0 ? store : otherInstance).takeSend("shared", RATE).allowed() ? 1 : 0;
+            allowed += (i % 2 == 0 ? store : otherInstance)
+                            .takeSend("shared", RATE)
+                            .allowed()
+                    ? 1
+                    : 0;
         }
         assertThat(allowed).isEqualTo(20);
-        assertThat(dynamo.client().getItem(r -> r.tableName(TABLE).key(Map.of("pk", AttributeValue.fromS("CONN#shared"),
-                "sk", AttributeValue.fromS("META")))).item().get(DynamoChatStore.SEND_TAT).n())
+        assertThat(dynamo.client()
+                        .getItem(r -> r.tableName(TABLE)
+                                .key(Map.of(
+                                        "pk", AttributeValue.fromS("CONN#shared"), "sk", AttributeValue.fromS("META"))))
+                        .item()
+                        .get(DynamoChatStore.SEND_TAT)
+                        .n())
                 .isEqualTo(Long.toString(START + 20 * 100));
     }
 
@@ -131,8 +143,12 @@ class SendRateLimitTest {
         clock.set(START);
         SendPermit ghost = store.takeSend("ghost", RATE);
         assertThat(ghost.connection()).isEmpty();
-        assertThat(dynamo.client().getItem(r -> r.tableName(TABLE).key(Map.of("pk", AttributeValue.fromS("CONN#ghost"),
-                "sk", AttributeValue.fromS("META")))).hasItem()).isFalse();
+        assertThat(dynamo.client()
+                        .getItem(r -> r.tableName(TABLE)
+                                .key(Map.of(
+                                        "pk", AttributeValue.fromS("CONN#ghost"), "sk", AttributeValue.fromS("META"))))
+                        .hasItem())
+                .isFalse();
 
         store.putConnection(new Connection("stale", "stale", false, START, START / 1000 - 1)); // TTL passed
         assertThat(store.takeSend("stale", RATE).connection()).isEmpty();

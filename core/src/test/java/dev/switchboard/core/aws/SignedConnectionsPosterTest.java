@@ -3,6 +3,7 @@ package dev.switchboard.core.aws;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,11 +27,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-
-import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.SdkHttpClient;
@@ -44,14 +42,19 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
  */
 class SignedConnectionsPosterTest {
 
-    static final StaticCredentialsProvider CREDENTIALS = StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", "secret"));
-    static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    static final StaticCredentialsProvider CREDENTIALS =
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", "secret"));
+    static final DateTimeFormatter AMZ_DATE =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     static final byte[] FRAME = "{}".getBytes(StandardCharsets.UTF_8);
 
     final AtomicInteger closedByClient = new AtomicInteger();
     final AtomicInteger requests = new AtomicInteger();
     final List<String> paths = new CopyOnWriteArrayList<>();
-    final SdkHttpClient http = UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(2)).socketTimeout(Duration.ofSeconds(5)).build();
+    final SdkHttpClient http = UrlConnectionHttpClient.builder()
+            .connectionTimeout(Duration.ofSeconds(2))
+            .socketTimeout(Duration.ofSeconds(5))
+            .build();
     LoopbackServer server;
     SignedConnectionsPoster poster;
 
@@ -68,8 +71,15 @@ class SignedConnectionsPosterTest {
 
     SignedConnectionsPoster poster(int lanes, Clock clock) throws IOException {
         server = new LoopbackServer(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), this::answer);
-        poster = new SignedConnectionsPoster(URI.create("http://127.0.0.1:" + server.port() + "/local"), "us-east-1", CREDENTIALS, http,
-                lanes, r -> new Thread(r, "poster-test"), Duration.ofMillis(300), clock);
+        poster = new SignedConnectionsPoster(
+                URI.create("http://127.0.0.1:" + server.port() + "/local"),
+                "us-east-1",
+                CREDENTIALS,
+                http,
+                lanes,
+                r -> new Thread(r, "poster-test"),
+                Duration.ofMillis(300),
+                clock);
         return poster;
     }
 
@@ -87,11 +97,14 @@ class SignedConnectionsPosterTest {
             }
         }
         assertThat(requests.get()).isEqualTo(100);
-        assertThat(server.accepted.get()).as("at most one connection per post in flight").isBetween(1, 4);
+        assertThat(server.accepted.get())
+                .as("at most one connection per post in flight")
+                .isBetween(1, 4);
         assertThat(closedByClient.get()).isZero();
 
         // idle past the keep-alive time (the JDK's cache checks every 5 s): every connection is closed by the client
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(closedByClient.get()).isEqualTo(server.accepted.get()));
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(closedByClient.get()).isEqualTo(server.accepted.get()));
 
         // and posting again simply starts over
         assertThat(poster.post("again=", FRAME).get()).isEqualTo(PostStatus.DELIVERED);
@@ -111,7 +124,9 @@ class SignedConnectionsPosterTest {
         assertThat(poster.post("s403-x=", FRAME).get()).isEqualTo(PostStatus.FAILED);
 
         assertThat(paths).first().isEqualTo("/local/@connections/ok-a%2Bb%2Fc%3D");
-        assertThat(requests.get()).as("one request per post: a 403 without skew is not retried").isEqualTo(6);
+        assertThat(requests.get())
+                .as("one request per post: a 403 without skew is not retried")
+                .isEqualTo(6);
     }
 
     @Test
@@ -119,7 +134,8 @@ class SignedConnectionsPosterTest {
         poster(1, Clock.systemUTC());
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream stderr = System.err;
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8)); // slf4j-simple writes to the current System.err
+        System.setErr(new PrintStream(
+                captured, true, StandardCharsets.UTF_8)); // slf4j-simple writes to the current System.err
         try {
             for (int i = 0; i < 3; i++) {
                 assertThat(poster.post("s403-" + i + "=", FRAME).get()).isEqualTo(PostStatus.FAILED);
@@ -130,9 +146,17 @@ class SignedConnectionsPosterTest {
             System.setErr(stderr);
         }
         String log = captured.toString(StandardCharsets.UTF_8);
-        assertThat(Pattern.compile("answered 403 ForbiddenException").matcher(log).results().count()).isEqualTo(1);
+        assertThat(Pattern.compile("answered 403 ForbiddenException")
+                        .matcher(log)
+                        .results()
+                        .count())
+                .isEqualTo(1);
         assertThat(log).contains("{\"message\":\"status 403\"}");
-        assertThat(Pattern.compile("answered 413 PayloadTooLargeException").matcher(log).results().count()).isEqualTo(1);
+        assertThat(Pattern.compile("answered 413 PayloadTooLargeException")
+                        .matcher(log)
+                        .results()
+                        .count())
+                .isEqualTo(1);
         assertThat(log).as("410 is routine: the fan-out deletes the connection").doesNotContain("answered 410");
     }
 
@@ -157,15 +181,24 @@ class SignedConnectionsPosterTest {
         Instant now = Instant.parse("2026-11-30T08:00:00Z");
         Instant server = now.plus(Duration.ofMinutes(10));
         // possible skew errors (and 401/403 of any type) only when the clocks differ by 4 minutes or more
-        assertThat(SignedConnectionsPoster.skewAdjustment(403, "InvalidSignatureException", now, 0, server)).contains(-600L);
-        assertThat(SignedConnectionsPoster.skewAdjustment(403, "", now, 0, server)).contains(-600L);
-        assertThat(SignedConnectionsPoster.skewAdjustment(403, "InvalidSignatureException", now, 0, now.plusSeconds(200))).isEmpty();
-        assertThat(SignedConnectionsPoster.skewAdjustment(400, "BadRequestException", now, 0, server)).isEmpty();
+        assertThat(SignedConnectionsPoster.skewAdjustment(403, "InvalidSignatureException", now, 0, server))
+                .contains(-600L);
+        assertThat(SignedConnectionsPoster.skewAdjustment(403, "", now, 0, server))
+                .contains(-600L);
+        assertThat(SignedConnectionsPoster.skewAdjustment(
+                        403, "InvalidSignatureException", now, 0, now.plusSeconds(200)))
+                .isEmpty();
+        assertThat(SignedConnectionsPoster.skewAdjustment(400, "BadRequestException", now, 0, server))
+                .isEmpty();
         // already signed with the server's time: a 403 then is no skew (nothing is sent again)
-        assertThat(SignedConnectionsPoster.skewAdjustment(403, "InvalidSignatureException", now, -600, server)).isEmpty();
+        assertThat(SignedConnectionsPoster.skewAdjustment(403, "InvalidSignatureException", now, -600, server))
+                .isEmpty();
         // definite skew errors adjust whatever the difference
-        assertThat(SignedConnectionsPoster.skewAdjustment(400, "RequestExpired", now, 0, now.plusSeconds(30))).contains(-30L);
-        assertThat(SignedConnectionsPoster.skewAdjustment(403, "InvalidSignatureException", now, 0, now.minusSeconds(300))).isEqualTo(Optional.of(300L));
+        assertThat(SignedConnectionsPoster.skewAdjustment(400, "RequestExpired", now, 0, now.plusSeconds(30)))
+                .contains(-30L);
+        assertThat(SignedConnectionsPoster.skewAdjustment(
+                        403, "InvalidSignatureException", now, 0, now.minusSeconds(300)))
+                .isEqualTo(Optional.of(300L));
     }
 
     /** Serves kept-alive requests on one socket; the status comes from the connection id ({@code s413-…}), 200 otherwise. */

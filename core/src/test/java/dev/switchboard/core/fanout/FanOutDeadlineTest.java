@@ -2,6 +2,8 @@ package dev.switchboard.core.fanout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
+import dev.switchboard.core.store.Member;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -9,12 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-
-import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
-import dev.switchboard.core.store.Member;
 
 /**
  * The fan-out bounded by the invocation's deadline, with a scripted poster: a post that never
@@ -61,15 +59,17 @@ class FanOutDeadlineTest {
 
     @Test
     void deliver_countsAPostThatNeverAnswersAsFailed_atTheDeadline_andALateAnswerChangesNothing() {
-        FanOut fanOut = new FanOut(this::post, id -> { }, 8, timer, 3, 50);
+        FanOut fanOut = new FanOut(this::post, id -> {}, 8, timer, 3, 50);
         long start = System.nanoTime();
         FanOutResult result = fanOut.deliver(members("a", "stuck-1", "b"), new byte[] {'{', '}'}, Deadline.after(400));
         long took = millisSince(start);
         assertThat(result).isEqualTo(new FanOutResult(2, 0, 1));
-        assertThat(took).as("returned at the deadline, not at the post's answer").isBetween(350L, 5_000L);
+        assertThat(took)
+                .as("returned at the deadline, not at the post's answer")
+                .isBetween(350L, 5_000L);
         hanging.get("stuck-1").complete(PostStatus.DELIVERED);
         // its slot came back: a full fan-out with one slot goes through
-        FanOut oneSlot = new FanOut(this::post, id -> { }, 1, timer, 3, 50);
+        FanOut oneSlot = new FanOut(this::post, id -> {}, 1, timer, 3, 50);
         assertThat(oneSlot.deliver(members("c", "d", "e"), new byte[] {'{', '}'}, Deadline.after(5_000)))
                 .isEqualTo(new FanOutResult(3, 0, 0));
     }
@@ -77,7 +77,7 @@ class FanOutDeadlineTest {
     @Test
     void deliver_retries429OnlyWhileTheDeadlineAllows_thenCountsItFailed() {
         // up to 20 attempts, backoff doubling from 100 ms: unbounded, that would be minutes
-        FanOut fanOut = new FanOut(this::post, id -> { }, 8, timer, 20, 100);
+        FanOut fanOut = new FanOut(this::post, id -> {}, 8, timer, 20, 100);
         long start = System.nanoTime();
         FanOutResult result = fanOut.deliver(members("busy-1", "ok"), new byte[] {'{', '}'}, Deadline.after(1_000));
         assertThat(result).isEqualTo(new FanOutResult(1, 0, 1));
@@ -87,7 +87,7 @@ class FanOutDeadlineTest {
 
     @Test
     void deliver_withNoSlotFreeBeforeTheDeadline_countsTheRestFailed_withoutWaitingForThem() {
-        FanOut fanOut = new FanOut(this::post, id -> { }, 1, timer, 3, 50);
+        FanOut fanOut = new FanOut(this::post, id -> {}, 1, timer, 3, 50);
         long start = System.nanoTime();
         FanOutResult result = fanOut.deliver(members("stuck-2", "x", "y"), new byte[] {'{', '}'}, Deadline.after(300));
         assertThat(result).isEqualTo(new FanOutResult(0, 0, 3));
@@ -98,17 +98,20 @@ class FanOutDeadlineTest {
 
     @Test
     void deliver_countsAPosterThatThrowsOrReturnsNullAsFailed_andReleasesItsSlot() {
-        FanOut fanOut = new FanOut(this::post, id -> { }, 1, timer, 2, 1);
-        FanOutResult result = fanOut.deliver(members("throw-1", "null-1", "ok-1", "ok-2"), new byte[] {'{', '}'}, Deadline.after(10_000));
+        FanOut fanOut = new FanOut(this::post, id -> {}, 1, timer, 2, 1);
+        FanOutResult result = fanOut.deliver(
+                members("throw-1", "null-1", "ok-1", "ok-2"), new byte[] {'{', '}'}, Deadline.after(10_000));
         assertThat(result).isEqualTo(new FanOutResult(2, 0, 2));
-        assertThat(attempts.get("throw-1").get()).as("a throwing poster is retried like an I/O error").isEqualTo(2);
+        assertThat(attempts.get("throw-1").get())
+                .as("a throwing poster is retried like an I/O error")
+                .isEqualTo(2);
     }
 
     @Test
     void deliver_countsRetriesFailed_whenTheRetryTimerIsShutDown() {
         ScheduledExecutorService stopped = Executors.newSingleThreadScheduledExecutor();
         stopped.shutdownNow();
-        FanOut fanOut = new FanOut(this::post, id -> { }, 4, stopped, 3, 10);
+        FanOut fanOut = new FanOut(this::post, id -> {}, 4, stopped, 3, 10);
         assertThat(fanOut.deliver(members("busy-2", "ok-3"), new byte[] {'{', '}'}, Deadline.after(5_000)))
                 .isEqualTo(new FanOutResult(1, 0, 1));
     }

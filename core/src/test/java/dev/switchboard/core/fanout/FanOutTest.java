@@ -2,6 +2,10 @@ package dev.switchboard.core.fanout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
+import dev.switchboard.core.Config;
+import dev.switchboard.core.aws.AwsClients;
+import dev.switchboard.core.store.Member;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
@@ -11,21 +15,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import com.sun.net.httpserver.HttpServer;
-
-import dev.switchboard.core.Config;
-import dev.switchboard.core.aws.AwsClients;
-import dev.switchboard.core.aws.SignedConnectionsPoster;
-import dev.switchboard.core.store.Member;
 
 /**
  * The fan-out engine with the real SDK Management API client against a local HTTP stand-in for
@@ -35,8 +30,8 @@ class FanOutTest {
 
     HttpServer server;
     ScheduledExecutorService retryTimer = Executors.newSingleThreadScheduledExecutor();
-    record Received(String method, String rawPath, Map<String, List<String>> headers, byte[] body) {
-    }
+
+    record Received(String method, String rawPath, Map<String, List<String>> headers, byte[] body) {}
 
     final List<Received> signedRequests = new java.util.concurrent.CopyOnWriteArrayList<>();
     final AtomicInteger inFlight = new AtomicInteger();
@@ -50,11 +45,16 @@ class FanOutTest {
     void start() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/local/@connections/", exchange -> {
-            String id = URLDecoder.decode(exchange.getRequestURI().getPath().substring("/local/@connections/".length()), StandardCharsets.UTF_8);
+            String id = URLDecoder.decode(
+                    exchange.getRequestURI().getPath().substring("/local/@connections/".length()),
+                    StandardCharsets.UTF_8);
             byte[] requestBody = exchange.getRequestBody().readAllBytes();
             if (id.startsWith("sig")) {
-                signedRequests.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
-                        exchange.getRequestHeaders(), requestBody));
+                signedRequests.add(new Received(
+                        exchange.getRequestMethod(),
+                        exchange.getRequestURI().getRawPath(),
+                        exchange.getRequestHeaders(),
+                        requestBody));
             }
             maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             if (id.startsWith("slow")) {
@@ -62,7 +62,9 @@ class FanOutTest {
             }
             inFlight.decrementAndGet();
             int attempt = attempts.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
-            int status = id.startsWith("gone") ? 410 : id.startsWith("busy") && attempt == 1 ? 429 : id.startsWith("broken") ? 500 : 200;
+            int status = id.startsWith("gone")
+                    ? 410
+                    : id.startsWith("busy") && attempt == 1 ? 429 : id.startsWith("broken") ? 500 : 200;
             String type = switch (status) {
                 case 410 -> "GoneException";
                 case 429 -> "LimitExceededException";
@@ -79,7 +81,10 @@ class FanOutTest {
         });
         server.setExecutor(Executors.newFixedThreadPool(16));
         server.start();
-        config = Config.fromEnv(Map.of(Config.TABLE, "t", Config.MANAGEMENT_ENDPOINT,
+        config = Config.fromEnv(Map.of(
+                Config.TABLE,
+                "t",
+                Config.MANAGEMENT_ENDPOINT,
                 "http://127.0.0.1:" + server.getAddress().getPort() + "/local"));
         System.setProperty("aws.accessKeyId", "local");
         System.setProperty("aws.secretAccessKey", "local");
@@ -87,8 +92,13 @@ class FanOutTest {
     }
 
     FanOut fanOut(Config config, int maxInFlight) {
-        return new FanOut(new AwsClients(config).connectionsPoster(Thread::new), gone -> removed.addAll(gone.connectionIds()),
-                maxInFlight, retryTimer, 3, 5);
+        return new FanOut(
+                new AwsClients(config).connectionsPoster(Thread::new),
+                gone -> removed.addAll(gone.connectionIds()),
+                maxInFlight,
+                retryTimer,
+                3,
+                5);
     }
 
     static void sleep(long millis) {
@@ -115,7 +125,8 @@ class FanOutTest {
 
     @Test
     void fanOut_countsEveryRecipient_deletesGone_retriesThrottled_andNeverStopsForOne() {
-        FanOutResult result = fanOut.deliver(recipients("ok-1", "gone-1", "busy-1", "broken-1", "ok-2", "gone-2"),
+        FanOutResult result = fanOut.deliver(
+                recipients("ok-1", "gone-1", "busy-1", "broken-1", "ok-2", "gone-2"),
                 "{\"type\":\"pong\"}".getBytes(StandardCharsets.UTF_8));
 
         assertThat(result).isEqualTo(new FanOutResult(3, 2, 1));
@@ -142,7 +153,8 @@ class FanOutTest {
 
     @Test
     void unreachableEndpoint_isRetriedThenCountedFailed_notThrown() {
-        Config nowhere = Config.fromEnv(Map.of(Config.TABLE, "t", Config.MANAGEMENT_ENDPOINT, "http://127.0.0.1:1/local"));
+        Config nowhere =
+                Config.fromEnv(Map.of(Config.TABLE, "t", Config.MANAGEMENT_ENDPOINT, "http://127.0.0.1:1/local"));
 
         FanOutResult result = fanOut(nowhere, 4).deliver(recipients("a", "b"), "{}".getBytes(StandardCharsets.UTF_8));
 
@@ -163,11 +175,13 @@ class FanOutTest {
         Received received = signedRequests.get(0);
         assertThat(received.rawPath()).isEqualTo("/local/@connections/sig-JC1dgf9yoAMCK-g%3D");
         String authorization = header(received, "Authorization");
-        assertThat(authorization).startsWith("AWS4-HMAC-SHA256 Credential=local/")
+        assertThat(authorization)
+                .startsWith("AWS4-HMAC-SHA256 Credential=local/")
                 .contains("/us-east-1/execute-api/aws4_request");
         String signedHeaders = authorization.replaceAll(".*SignedHeaders=([^,]*),.*", "$1");
         java.time.Instant signedAt = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-                .withZone(java.time.ZoneOffset.UTC).parse(header(received, "X-Amz-Date"), java.time.Instant::from);
+                .withZone(java.time.ZoneOffset.UTC)
+                .parse(header(received, "X-Amz-Date"), java.time.Instant::from);
         var unsigned = software.amazon.awssdk.http.SdkHttpRequest.builder()
                 .method(software.amazon.awssdk.http.SdkHttpMethod.POST)
                 .uri(java.net.URI.create("http://" + header(received, "Host") + received.rawPath()));
@@ -176,20 +190,28 @@ class FanOutTest {
                 unsigned.putHeader(name, header(received, name));
             }
         }
-        var again = software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.create().sign(r -> r
-                .identity(software.amazon.awssdk.identity.spi.AwsCredentialsIdentity.create("local", "local"))
-                .request(unsigned.build())
-                .payload(software.amazon.awssdk.http.ContentStreamProvider.fromByteArray(received.body()))
-                .putProperty(software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.SERVICE_SIGNING_NAME, "execute-api")
-                .putProperty(software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.REGION_NAME, "us-east-1")
-                .putProperty(software.amazon.awssdk.http.auth.spi.signer.HttpSigner.SIGNING_CLOCK,
-                        java.time.Clock.fixed(signedAt, java.time.ZoneOffset.UTC)));
+        var again = software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.create()
+                .sign(r -> r.identity(
+                                software.amazon.awssdk.identity.spi.AwsCredentialsIdentity.create("local", "local"))
+                        .request(unsigned.build())
+                        .payload(software.amazon.awssdk.http.ContentStreamProvider.fromByteArray(received.body()))
+                        .putProperty(
+                                software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.SERVICE_SIGNING_NAME,
+                                "execute-api")
+                        .putProperty(
+                                software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.REGION_NAME, "us-east-1")
+                        .putProperty(
+                                software.amazon.awssdk.http.auth.spi.signer.HttpSigner.SIGNING_CLOCK,
+                                java.time.Clock.fixed(signedAt, java.time.ZoneOffset.UTC)));
         assertThat(again.request().firstMatchingHeader("Authorization")).contains(authorization);
     }
 
     static String header(Received received, String name) {
-        return received.headers().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
-                .map(e -> e.getValue().get(0)).findFirst().orElseThrow(() -> new AssertionError("no header " + name));
+        return received.headers().entrySet().stream()
+                .filter(e -> e.getKey().equalsIgnoreCase(name))
+                .map(e -> e.getValue().get(0))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no header " + name));
     }
 
     @Test
@@ -200,5 +222,4 @@ class FanOutTest {
         assertThat(ConnectionPoster.PostStatus.of(403)).isEqualTo(ConnectionPoster.PostStatus.FAILED);
         assertThat(ConnectionPoster.PostStatus.of(200)).isEqualTo(ConnectionPoster.PostStatus.DELIVERED);
     }
-
 }

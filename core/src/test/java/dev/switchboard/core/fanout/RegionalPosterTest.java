@@ -2,6 +2,9 @@ package dev.switchboard.core.fanout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
+import dev.switchboard.core.store.Home;
+import dev.switchboard.core.store.Member;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -10,18 +13,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-
 import org.junit.jupiter.api.Test;
-
-import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
-import dev.switchboard.core.store.Home;
-import dev.switchboard.core.store.Member;
 
 class RegionalPosterTest {
 
     static final Home US = new Home("us-east-1", URI.create("https://us1.execute-api.us-east-1.amazonaws.com/prod"));
     static final Home EU = new Home("eu-west-1", URI.create("https://eu1.execute-api.eu-west-1.amazonaws.com/prod"));
-    static final Home AP = new Home("ap-southeast-2", URI.create("https://ap1.execute-api.ap-southeast-2.amazonaws.com/prod"));
+    static final Home AP =
+            new Home("ap-southeast-2", URI.create("https://ap1.execute-api.ap-southeast-2.amazonaws.com/prod"));
 
     /** Records which connection ids it was asked to post to, answering with {@code status}. */
     record Recording(List<String> posted, PostStatus status) implements ConnectionPoster {
@@ -47,9 +46,15 @@ class RegionalPosterTest {
         });
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         try {
-            FanOut fanOut = new FanOut(poster, gone -> { }, 8, timer, 3, 1);
-            FanOutResult result = fanOut.deliver(List.of(new Member("old", "a"), new Member("us", "b", US),
-                    new Member("eu1", "c", EU), new Member("eu2", "d", EU), new Member("ap", "e", AP)), new byte[] {1});
+            FanOut fanOut = new FanOut(poster, gone -> {}, 8, timer, 3, 1);
+            FanOutResult result = fanOut.deliver(
+                    List.of(
+                            new Member("old", "a"),
+                            new Member("us", "b", US),
+                            new Member("eu1", "c", EU),
+                            new Member("eu2", "d", EU),
+                            new Member("ap", "e", AP)),
+                    new byte[] {1});
             assertThat(result.delivered()).isEqualTo(5);
         } finally {
             timer.shutdownNow();

@@ -13,11 +13,22 @@ import java.util.Map;
 public final class CostReadout {
 
     /** Dollars per service; {@link #total()} adds them up. */
-    public record Cost(double apiMessages, double apiConnectionMinutes, double lambdaRequests,
-                       double lambdaDuration, double dynamoDbReads, double dynamoDbWrites, double snsPublishes) {
+    public record Cost(
+            double apiMessages,
+            double apiConnectionMinutes,
+            double lambdaRequests,
+            double lambdaDuration,
+            double dynamoDbReads,
+            double dynamoDbWrites,
+            double snsPublishes) {
         public double total() {
-            return apiMessages + apiConnectionMinutes + lambdaRequests + lambdaDuration + dynamoDbReads
-                    + dynamoDbWrites + snsPublishes;
+            return apiMessages
+                    + apiConnectionMinutes
+                    + lambdaRequests
+                    + lambdaDuration
+                    + dynamoDbReads
+                    + dynamoDbWrites
+                    + snsPublishes;
         }
     }
 
@@ -98,7 +109,9 @@ public final class CostReadout {
         JsonObject q = new JsonObject();
         q.addProperty("connectionsApiPeakPerSecond", usage.peakConnectionsCallsPerSecond());
         q.addProperty("accountLimitPerSecond", Prices.ACCOUNT_REQUESTS_PER_SECOND);
-        q.addProperty("shareOfAccountLimit", usage.peakConnectionsCallsPerSecond() / (double) Prices.ACCOUNT_REQUESTS_PER_SECOND);
+        q.addProperty(
+                "shareOfAccountLimit",
+                usage.peakConnectionsCallsPerSecond() / (double) Prices.ACCOUNT_REQUESTS_PER_SECOND);
         root.add("quota", q);
 
         Cost cost = cost(nowMillis);
@@ -131,18 +144,33 @@ public final class CostReadout {
      */
     public String summary(long nowMillis) {
         Cost cost = cost(nowMillis);
-        return String.format(Locale.ROOT,
+        return String.format(
+                Locale.ROOT,
                 "metrics: frames %.0f, sent %.0f, deliveries %.0f (gone %.0f, failed %.0f, retries %.0f), chunks %.0f, "
                         + "notifications %.0f, refused %.0f (rate-limited %.0f, forbidden %.0f), cold starts %.0f, "
                         + "fan-out max %.0f ms | AWS cost so far $%.6f (API Gateway $%.6f, Lambda $%.6f, DynamoDB $%.6f, SNS $%.6f), "
                         + "@connections peak %d/s of %d",
-                metrics.total("Frames"), metrics.total("MessagesSent"), metrics.total("Deliveries"),
-                metrics.total("DeliveriesGone"), metrics.total("DeliveriesFailed"), metrics.total("DeliveryRetries"),
-                metrics.total("ChunksPublished"), metrics.total("Notifications"), metrics.total("FramesRefused"),
-                metrics.total("RateLimited"), metrics.total("Forbidden"), metrics.total("ColdStart"),
-                metrics.snapshot().getOrDefault("FanOutLatency", new MetricsBoard.Stat("Milliseconds", 0, 0, 0)).max(),
-                cost.total(), cost.apiMessages() + cost.apiConnectionMinutes(), cost.lambdaRequests() + cost.lambdaDuration(),
-                cost.dynamoDbReads() + cost.dynamoDbWrites(), cost.snsPublishes(),
-                usage.peakConnectionsCallsPerSecond(), Prices.ACCOUNT_REQUESTS_PER_SECOND);
+                metrics.total("Frames"),
+                metrics.total("MessagesSent"),
+                metrics.total("Deliveries"),
+                metrics.total("DeliveriesGone"),
+                metrics.total("DeliveriesFailed"),
+                metrics.total("DeliveryRetries"),
+                metrics.total("ChunksPublished"),
+                metrics.total("Notifications"),
+                metrics.total("FramesRefused"),
+                metrics.total("RateLimited"),
+                metrics.total("Forbidden"),
+                metrics.total("ColdStart"),
+                metrics.snapshot()
+                        .getOrDefault("FanOutLatency", new MetricsBoard.Stat("Milliseconds", 0, 0, 0))
+                        .max(),
+                cost.total(),
+                cost.apiMessages() + cost.apiConnectionMinutes(),
+                cost.lambdaRequests() + cost.lambdaDuration(),
+                cost.dynamoDbReads() + cost.dynamoDbWrites(),
+                cost.snsPublishes(),
+                usage.peakConnectionsCallsPerSecond(),
+                Prices.ACCOUNT_REQUESTS_PER_SECOND);
     }
 }

@@ -20,8 +20,7 @@ public final class EmfCapture {
     private static final Object INSTALL = new Object();
     private static volatile PrintStream installed;
 
-    private EmfCapture() {
-    }
+    private EmfCapture() {}
 
     /** Starts feeding {@code board} (installing the split on {@code System.out} the first time). */
     public static void register(MetricsBoard board) {

@@ -23,6 +23,7 @@ public final class Prices {
 
     /** The day these prices were read from the pages above. */
     public static final String AS_OF = "2026-11-30";
+
     public static final String REGION = "us-east-1";
 
     public static final double API_MESSAGE_PER_MILLION = 1.00;
@@ -46,6 +47,5 @@ public final class Prices {
      */
     public static final int ACCOUNT_REQUESTS_PER_SECOND = 10_000;
 
-    private Prices() {
-    }
+    private Prices() {}
 }

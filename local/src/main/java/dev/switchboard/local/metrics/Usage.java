@@ -15,8 +15,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class Usage {
 
     /** One function's invocations: requests, billed milliseconds (each rounded up to 1 ms), GB-seconds. */
-    public record FunctionUsage(long requests, long billedMillis, double gbSeconds, int memoryMb) {
-    }
+    public record FunctionUsage(long requests, long billedMillis, double gbSeconds, int memoryMb) {}
 
     private final LongAdder apiMessages = new LongAdder();
     private final LongAdder apiMessageUnits = new LongAdder();

@@ -52,9 +52,14 @@ class CostReadoutTest {
         // 0.000101 + 0.000025 + 0.0000002 + 0.000000613336 + 0.00000125 + 0.0000001875 + 0.000001
         assertThat(cost.total()).isCloseTo(0.000129250836, within(1e-12));
 
-        JsonObject json = JsonParser.parseString(new CostReadout(usage, metrics).json(60_000)).getAsJsonObject();
-        assertThat(json.getAsJsonObject("costUsd").get("perMessageSent").getAsDouble()).isCloseTo(0.000129250836, within(1e-12));
-        assertThat(json.getAsJsonObject("usage").get("apiGatewayConnectionMinutes").getAsDouble()).isEqualTo(100.0);
+        JsonObject json = JsonParser.parseString(new CostReadout(usage, metrics).json(60_000))
+                .getAsJsonObject();
+        assertThat(json.getAsJsonObject("costUsd").get("perMessageSent").getAsDouble())
+                .isCloseTo(0.000129250836, within(1e-12));
+        assertThat(json.getAsJsonObject("usage")
+                        .get("apiGatewayConnectionMinutes")
+                        .getAsDouble())
+                .isEqualTo(100.0);
         assertThat(json.getAsJsonObject("prices").get("asOf").getAsString()).isEqualTo(Prices.AS_OF);
     }
 

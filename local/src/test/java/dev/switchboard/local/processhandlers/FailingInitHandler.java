@@ -7,12 +7,12 @@ import java.util.Map;
 /** A handler whose constructor throws, as one whose configuration is missing would: init fails. */
 public final class FailingInitHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
 
-  public FailingInitHandler() {
-    throw new IllegalStateException("Environment variable SWITCHBOARD_TABLE is not set (expected by the test)");
-  }
+    public FailingInitHandler() {
+        throw new IllegalStateException("Environment variable SWITCHBOARD_TABLE is not set (expected by the test)");
+    }
 
-  @Override
-  public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
-    return event;
-  }
+    @Override
+    public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
+        return event;
+    }
 }

@@ -17,65 +17,73 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code sleep} sleeps {@code ms}, {@code allocate} keeps {@code mb} megabytes reachable.
  */
 public final class LifecycleHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
-  private static final AtomicInteger CALLS = new AtomicInteger();
-  private static final AtomicLong LAST_TICK = new AtomicLong();
-  private static final AtomicLong LONGEST_GAP = new AtomicLong();
-  private static final List<byte[]> KEPT = new ArrayList<>();
+    private static final AtomicInteger CALLS = new AtomicInteger();
+    private static final AtomicLong LAST_TICK = new AtomicLong();
+    private static final AtomicLong LONGEST_GAP = new AtomicLong();
+    private static final List<byte[]> KEPT = new ArrayList<>();
 
-  @Override
-  public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("pid", ProcessHandle.current().pid());
-    switch (String.valueOf(event.get("action"))) {
-      case "state" -> out.put("calls", CALLS.incrementAndGet());
-      case "env" -> {
-        for (String name : List.of("SWITCHBOARD_TABLE", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_REGION",
-            "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_ACCESS_KEY_ID", "HOME_OF_TEST_JVM")) {
-          out.put(name, System.getenv(name));
-        }
-        out.put("maxHeapMb", Runtime.getRuntime().maxMemory() / (1024 * 1024));
-        out.put("remainingMs", context.getRemainingTimeInMillis());
-        out.put("requestId", context.getAwsRequestId());
-      }
-      case "background" -> {
-        LAST_TICK.set(System.currentTimeMillis());
-        Thread ticker = new Thread(() -> {
-          while (true) {
-            long now = System.currentTimeMillis();
-            LONGEST_GAP.accumulateAndGet(now - LAST_TICK.getAndSet(now), Math::max);
-            try {
-              Thread.sleep(5);
-            } catch (InterruptedException e) {
-              return;
+    @Override
+    public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("pid", ProcessHandle.current().pid());
+        switch (String.valueOf(event.get("action"))) {
+            case "state" -> out.put("calls", CALLS.incrementAndGet());
+            case "env" -> {
+                for (String name : List.of(
+                        "SWITCHBOARD_TABLE",
+                        "AWS_ENDPOINT_URL_DYNAMODB",
+                        "AWS_REGION",
+                        "AWS_LAMBDA_FUNCTION_NAME",
+                        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                        "AWS_ACCESS_KEY_ID",
+                        "HOME_OF_TEST_JVM")) {
+                    out.put(name, System.getenv(name));
+                }
+                out.put("maxHeapMb", Runtime.getRuntime().maxMemory() / (1024 * 1024));
+                out.put("remainingMs", context.getRemainingTimeInMillis());
+                out.put("requestId", context.getAwsRequestId());
             }
-          }
-        }, "ticker");
-        ticker.setDaemon(true);
-        ticker.start();
-      }
-      case "ticks" -> {
-        // Thawed just now: let the ticker tick once more, so a gap spanning the freeze is counted.
-        long asked = System.currentTimeMillis();
-        long until = asked + 5000;
-        while (LAST_TICK.get() < asked && System.currentTimeMillis() < until) {
-          Thread.onSpinWait();
+            case "background" -> {
+                LAST_TICK.set(System.currentTimeMillis());
+                Thread ticker = new Thread(
+                        () -> {
+                            while (true) {
+                                long now = System.currentTimeMillis();
+                                LONGEST_GAP.accumulateAndGet(now - LAST_TICK.getAndSet(now), Math::max);
+                                try {
+                                    Thread.sleep(5);
+                                } catch (InterruptedException e) {
+                                    return;
+                                }
+                            }
+                        },
+                        "ticker");
+                ticker.setDaemon(true);
+                ticker.start();
+            }
+            case "ticks" -> {
+                // Thawed just now: let the ticker tick once more, so a gap spanning the freeze is counted.
+                long asked = System.currentTimeMillis();
+                long until = asked + 5000;
+                while (LAST_TICK.get() < asked && System.currentTimeMillis() < until) {
+                    Thread.onSpinWait();
+                }
+                out.put("longestGapMs", LONGEST_GAP.get());
+            }
+            case "sleep" -> {
+                try {
+                    Thread.sleep(((Number) event.get("ms")).longValue());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            case "allocate" -> {
+                for (int i = 0; i < ((Number) event.get("mb")).intValue(); i++) {
+                    KEPT.add(new byte[1024 * 1024]);
+                }
+            }
+            default -> throw new IllegalArgumentException("unknown action " + event.get("action"));
         }
-        out.put("longestGapMs", LONGEST_GAP.get());
-      }
-      case "sleep" -> {
-        try {
-          Thread.sleep(((Number) event.get("ms")).longValue());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      case "allocate" -> {
-        for (int i = 0; i < ((Number) event.get("mb")).intValue(); i++) {
-          KEPT.add(new byte[1024 * 1024]);
-        }
-      }
-      default -> throw new IllegalArgumentException("unknown action " + event.get("action"));
+        return out;
     }
-    return out;
-  }
 }

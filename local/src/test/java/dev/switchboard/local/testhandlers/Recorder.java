@@ -8,30 +8,37 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 
 /** Events the test handlers received, as JSON, for the tests to inspect. */
 public final class Recorder {
-  private static final Gson GSON = new Gson();
-  private static final ConcurrentLinkedQueue<JsonObject> EVENTS = new ConcurrentLinkedQueue<>();
+    private static final Gson GSON = new Gson();
+    private static final ConcurrentLinkedQueue<JsonObject> EVENTS = new ConcurrentLinkedQueue<>();
 
-  private Recorder() {}
+    private Recorder() {}
 
-  static void record(String kind, Object event) {
-    JsonObject json = GSON.toJsonTree(event).getAsJsonObject();
-    json.addProperty("_kind", kind);
-    EVENTS.add(json);
-  }
+    static void record(String kind, Object event) {
+        JsonObject json = GSON.toJsonTree(event).getAsJsonObject();
+        json.addProperty("_kind", kind);
+        EVENTS.add(json);
+    }
 
-  public static List<JsonObject> all() {
-    return List.copyOf(EVENTS);
-  }
+    public static List<JsonObject> all() {
+        return List.copyOf(EVENTS);
+    }
 
-  /** The first event of {@code kind} for {@code connectionId}. */
-  public static Optional<JsonObject> find(String kind, String connectionId) {
-    return EVENTS.stream().filter(e -> e.get("_kind").getAsString().equals(kind))
-        .filter(e -> e.has("requestContext") && e.getAsJsonObject("requestContext").has("connectionId")
-            && e.getAsJsonObject("requestContext").get("connectionId").getAsString().equals(connectionId))
-        .findFirst();
-  }
+    /** The first event of {@code kind} for {@code connectionId}. */
+    public static Optional<JsonObject> find(String kind, String connectionId) {
+        return EVENTS.stream()
+                .filter(e -> e.get("_kind").getAsString().equals(kind))
+                .filter(e -> e.has("requestContext")
+                        && e.getAsJsonObject("requestContext").has("connectionId")
+                        && e.getAsJsonObject("requestContext")
+                                .get("connectionId")
+                                .getAsString()
+                                .equals(connectionId))
+                .findFirst();
+    }
 
-  public static List<JsonObject> ofKind(String kind) {
-    return EVENTS.stream().filter(e -> e.get("_kind").getAsString().equals(kind)).toList();
-  }
+    public static List<JsonObject> ofKind(String kind) {
+        return EVENTS.stream()
+                .filter(e -> e.get("_kind").getAsString().equals(kind))
+                .toList();
+    }
 }

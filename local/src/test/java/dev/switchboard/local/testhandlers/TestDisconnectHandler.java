@@ -6,9 +6,9 @@ import java.util.Map;
 
 /** $disconnect: records the event (with disconnectStatusCode / disconnectReason). */
 public final class TestDisconnectHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
-  @Override
-  public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
-    Recorder.record("disconnect", event);
-    return Map.of("statusCode", 200);
-  }
+    @Override
+    public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
+        Recorder.record("disconnect", event);
+        return Map.of("statusCode", 200);
+    }
 }

@@ -6,8 +6,9 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
 
 /** Takes the stock POJO, which lacks disconnectStatusCode: unknown fields must not break it. */
 public final class TypedHandler implements RequestHandler<APIGatewayV2WebSocketEvent, String> {
-  @Override
-  public String handleRequest(APIGatewayV2WebSocketEvent event, Context context) {
-    return event.getRequestContext().getEventType() + " " + event.getRequestContext().getConnectionId();
-  }
+    @Override
+    public String handleRequest(APIGatewayV2WebSocketEvent event, Context context) {
+        return event.getRequestContext().getEventType() + " "
+                + event.getRequestContext().getConnectionId();
+    }
 }

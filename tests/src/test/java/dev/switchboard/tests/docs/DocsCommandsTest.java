@@ -3,6 +3,8 @@ package dev.switchboard.tests.docs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.switchboard.local.LocalCloud;
+import dev.switchboard.tests.e2e.LocalCloudExtension;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -26,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -34,9 +35,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.switchboard.local.LocalCloud;
-import dev.switchboard.tests.e2e.LocalCloudExtension;
 
 /**
  * Every shell block in README.md and docs/*.md is either run here ({@code ```bash runnable}) or says
@@ -50,6 +48,7 @@ class DocsCommandsTest {
     static final Duration SERVER_START_TIMEOUT = Duration.ofMinutes(3);
     /** What runnable blocks get as SWITCHBOARD_JWT_SECRET; the cloud verifies tokens with it. */
     static final String JWT_SECRET = "docs-test-secret-of-at-least-32-bytes!!";
+
     static final Set<String> SHELL = Set.of("bash", "sh", "shell", "console", "zsh");
     /** External tools a block may need, and how to get them; a block that needs a missing one is skipped, saying which. */
     static final Map<String, String> TOOLS = Map.of(
@@ -57,7 +56,8 @@ class DocsCommandsTest {
             "aws", "apt-get install awscli");
 
     @RegisterExtension
-    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true).jwtSecret(JWT_SECRET));
+    static final LocalCloudExtension local =
+            LocalCloudExtension.with(b -> b.devAuth(true).jwtSecret(JWT_SECRET));
 
     @TempDir
     static Path scratch;
@@ -128,17 +128,22 @@ class DocsCommandsTest {
     }
 
     static List<Path> docs() throws IOException {
-        assertThat(ROOT.resolve("README.md")).as("repository root (tests run from tests/)").isRegularFile();
+        assertThat(ROOT.resolve("README.md"))
+                .as("repository root (tests run from tests/)")
+                .isRegularFile();
         List<Path> docs = new ArrayList<>();
         docs.add(ROOT.resolve("README.md"));
         try (Stream<Path> files = Files.list(ROOT.resolve("docs"))) {
-            files.filter(f -> f.getFileName().toString().endsWith(".md")).sorted().forEach(docs::add);
+            files.filter(f -> f.getFileName().toString().endsWith(".md"))
+                    .sorted()
+                    .forEach(docs::add);
         }
         return docs;
     }
 
     /** A shell loop with no bound: a reader's terminal (and this test) would hang on a lost message. */
-    static final Pattern UNBOUNDED_WAIT = Pattern.compile("(^|[;&|\\s])(until\\s|while\\s+(true|:)\\b)", Pattern.MULTILINE);
+    static final Pattern UNBOUNDED_WAIT =
+            Pattern.compile("(^|[;&|\\s])(until\\s|while\\s+(true|:)\\b)", Pattern.MULTILINE);
 
     static final Pattern FENCE = Pattern.compile("^\\s{0,3}(`{3,}|~{3,})\\s*([^`]*)$");
 
@@ -155,10 +160,15 @@ class DocsCommandsTest {
             String fence = open.group(1);
             String info = open.group(2).strip();
             String lang = info.isEmpty() ? "" : info.split("\\s+", 2)[0].toLowerCase();
-            String marker = info.length() > lang.length() ? info.substring(lang.length()).strip() : "";
+            String marker = info.length() > lang.length()
+                    ? info.substring(lang.length()).strip()
+                    : "";
             StringBuilder text = new StringBuilder();
             int j = i + 1;
-            while (j < lines.size() && !lines.get(j).strip().matches(Pattern.quote(fence.substring(0, 1)) + "{" + fence.length() + ",}")) {
+            while (j < lines.size()
+                    && !lines.get(j)
+                            .strip()
+                            .matches(Pattern.quote(fence.substring(0, 1)) + "{" + fence.length() + ",}")) {
                 text.append(lines.get(j)).append('\n');
                 j++;
             }
@@ -178,7 +188,8 @@ class DocsCommandsTest {
             Block previous = null;
             for (Block block : blocks(doc)) {
                 if (block.lang().isEmpty()) {
-                    problems.add(block.where() + ": a fence without a language — name it (bash runnable, bash norun: REASON, "
+                    problems.add(block.where()
+                            + ": a fence without a language — name it (bash runnable, bash norun: REASON, "
                             + "text, json, java...) so no command hides in an unchecked block");
                 } else if (block.shell()) {
                     if (!block.runnable() && !block.norun()) {
@@ -186,18 +197,23 @@ class DocsCommandsTest {
                                 + " — mark it `" + block.lang() + " runnable` (the docs test runs it) or `"
                                 + block.lang() + " norun: REASON` (see docs/CONTRIBUTING.md)");
                     }
-                    if (UNBOUNDED_WAIT.matcher(String.join("\n", block.commands())).find()) {
-                        problems.add(block.where() + ": an `until`/`while true` loop waits for ever if what it waits for never"
+                    if (UNBOUNDED_WAIT
+                            .matcher(String.join("\n", block.commands()))
+                            .find()) {
+                        problems.add(block.where()
+                                + ": an `until`/`while true` loop waits for ever if what it waits for never"
                                 + " comes — bound it (e.g. `for _ in $(seq 150); do ... && break; sleep 0.2; done`)");
                     }
                     examples.add(new Example(block, null));
                 } else if (block.output()) {
                     Example last = examples.isEmpty() ? null : examples.get(examples.size() - 1);
                     if (previous == null || last == null || last.command() != previous || last.output() != null) {
-                        problems.add(block.where() + ": ```text output must come right after the bash block it belongs to");
+                        problems.add(
+                                block.where() + ": ```text output must come right after the bash block it belongs to");
                     } else if (!previous.runnable() && !previous.localCloudServer()) {
-                        problems.add(block.where() + ": output of " + previous.where()
-                                + ", which is not run: nothing would check it (mark the command runnable, or make it plain ```text)");
+                        problems.add(
+                                block.where() + ": output of " + previous.where()
+                                        + ", which is not run: nothing would check it (mark the command runnable, or make it plain ```text)");
                     } else {
                         examples.set(examples.size() - 1, new Example(previous, block));
                     }
@@ -212,9 +228,13 @@ class DocsCommandsTest {
     void everyShellBlock_isRunnableOrSaysWhyNot_andEveryOutputShownIsChecked() throws IOException {
         List<String> problems = new ArrayList<>();
         List<Example> examples = examples(problems);
-        assertThat(problems).as("README.md and docs/*.md against the convention in docs/CONTRIBUTING.md").isEmpty();
+        assertThat(problems)
+                .as("README.md and docs/*.md against the convention in docs/CONTRIBUTING.md")
+                .isEmpty();
         assertThat(examples).as("shell blocks found").isNotEmpty();
-        assertThat(examples).as("runnable blocks found").anyMatch(e -> e.command().runnable());
+        assertThat(examples)
+                .as("runnable blocks found")
+                .anyMatch(e -> e.command().runnable());
     }
 
     /**
@@ -225,7 +245,8 @@ class DocsCommandsTest {
     @TestFactory
     Stream<DynamicTest> runnableBlocks_runAsWritten() throws IOException {
         return examples(new ArrayList<>()).stream()
-                .filter(e -> e.command().runnable() || TypedSession.of(e.command()).isPresent())
+                .filter(e ->
+                        e.command().runnable() || TypedSession.of(e.command()).isPresent())
                 .map(e -> DynamicTest.dynamicTest(e.name(), () -> {
                     if (e.command().runnable()) {
                         runBlock(e);
@@ -246,11 +267,16 @@ class DocsCommandsTest {
             if (!block.norun() || !block.marker().contains("interactive")) {
                 return java.util.Optional.empty();
             }
-            List<String> lines = block.text().lines().map(String::strip)
-                    .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+            List<String> lines = block.text()
+                    .lines()
+                    .map(String::strip)
+                    .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                    .toList();
             Matcher wscat = lines.isEmpty() ? null : WSCAT.matcher(lines.get(0));
             List<String> rest = lines.isEmpty() ? List.of() : lines.subList(1, lines.size());
-            if (wscat == null || !wscat.matches() || rest.isEmpty()
+            if (wscat == null
+                    || !wscat.matches()
+                    || rest.isEmpty()
                     || !rest.stream().allMatch(l -> l.startsWith("> ") || l.startsWith("< "))) {
                 return java.util.Optional.empty();
             }
@@ -264,11 +290,17 @@ class DocsCommandsTest {
      */
     void replay(Block block, TypedSession session) throws Exception {
         LocalCloud cloud = local.cloud();
-        Map<String, Integer> ports = Map.of("8080", cloud.port(), "8000", cloud.dynamoDbEndpoint().getPort(),
-                "9911", cloud.snsEndpoint().getPort());
+        Map<String, Integer> ports = Map.of(
+                "8080",
+                cloud.port(),
+                "8000",
+                cloud.dynamoDbEndpoint().getPort(),
+                "9911",
+                cloud.snsEndpoint().getPort());
         java.util.concurrent.BlockingQueue<String> received = new java.util.concurrent.LinkedBlockingQueue<>();
         List<String> seen = new ArrayList<>();
-        WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
+        WebSocket socket = HttpClient.newHttpClient()
+                .newWebSocketBuilder()
                 .buildAsync(URI.create(localize(session.url(), ports)), new WebSocket.Listener() {
                     private final StringBuilder partial = new StringBuilder();
 
@@ -282,7 +314,8 @@ class DocsCommandsTest {
                         ws.request(1);
                         return null;
                     }
-                }).get(30, TimeUnit.SECONDS);
+                })
+                .get(30, TimeUnit.SECONDS);
         try {
             for (String line : session.lines()) {
                 String frame = line.substring(2);
@@ -300,8 +333,9 @@ class DocsCommandsTest {
                         match = expected.matcher(next).matches() ? next : null;
                     }
                 }
-                assertThat(match).as("%s: typed in order, the session shows %s; received: %s",
-                        block.where(), frame, seen).isNotNull();
+                assertThat(match)
+                        .as("%s: typed in order, the session shows %s; received: %s", block.where(), frame, seen)
+                        .isNotNull();
             }
         } finally {
             socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
@@ -311,8 +345,11 @@ class DocsCommandsTest {
     @TestFactory
     Stream<DynamicTest> localCloudCommand_startsAndPrintsTheBannerShown() throws IOException {
         List<Example> servers = examples(new ArrayList<>()).stream()
-                .filter(e -> e.command().localCloudServer() && e.output() != null).toList();
-        assertThat(servers).as("the README shows `bin/switchboard-local --dev-auth` and what it prints").isNotEmpty();
+                .filter(e -> e.command().localCloudServer() && e.output() != null)
+                .toList();
+        assertThat(servers)
+                .as("the README shows `bin/switchboard-local --dev-auth` and what it prints")
+                .isNotEmpty();
         return servers.stream().map(e -> DynamicTest.dynamicTest(e.name(), () -> runServer(e)));
     }
 
@@ -322,12 +359,19 @@ class DocsCommandsTest {
         Block block = example.command();
         assumeToolsPresent(block);
         LocalCloud cloud = local.cloud();
-        Map<String, Integer> ports = Map.of("8080", cloud.port(), "8000", cloud.dynamoDbEndpoint().getPort(),
-                "9911", cloud.snsEndpoint().getPort());
+        Map<String, Integer> ports = Map.of(
+                "8080",
+                cloud.port(),
+                "8000",
+                cloud.dynamoDbEndpoint().getPort(),
+                "9911",
+                cloud.snsEndpoint().getPort());
         String script = localize(block.text(), ports);
         Run run = run(script, BLOCK_TIMEOUT);
         String report = "\n--- " + block.where() + " ran (ports replaced):\n" + script + run.report();
-        assertThat(run.timedOut()).as("finished within %s s%s", BLOCK_TIMEOUT.toSeconds(), report).isFalse();
+        assertThat(run.timedOut())
+                .as("finished within %s s%s", BLOCK_TIMEOUT.toSeconds(), report)
+                .isFalse();
         assertThat(run.exitCode()).as("exit code%s", report).isZero();
         if (example.output() != null) {
             assertOutput(example.output(), localize(example.output().text(), ports), run.out(), report);
@@ -337,37 +381,45 @@ class DocsCommandsTest {
     void runServer(Example example) throws Exception {
         int[] free = freePorts(3);
         Map<String, Integer> ports = Map.of("8080", free[0], "8000", free[1], "9911", free[2]);
-        String command = example.command().commands().get(0)
-                + " --port " + free[0] + " --dynamodb-port " + free[1] + " --sns-port " + free[2];
+        String command = example.command().commands().get(0) + " --port " + free[0] + " --dynamodb-port " + free[1]
+                + " --sns-port " + free[2];
         Path err = Files.createTempFile(scratch, "server", ".err");
         ProcessBuilder builder = new ProcessBuilder("bash", "-euo", "pipefail", "-c", "exec " + command)
-                .directory(ROOT.toFile()).redirectError(err.toFile());
+                .directory(ROOT.toFile())
+                .redirectError(err.toFile());
         environment(builder.environment());
         Process server = builder.start();
         StringBuffer out = new StringBuffer();
         CountDownLatch ready = new CountDownLatch(1);
-        Thread reader = new Thread(() -> {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = lines.readLine()) != null; ) {
-                    out.append(line).append('\n');
-                    if (line.startsWith("Stop with Ctrl-C")) {
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader lines = new BufferedReader(
+                            new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
+                        for (String line; (line = lines.readLine()) != null; ) {
+                            out.append(line).append('\n');
+                            if (line.startsWith("Stop with Ctrl-C")) {
+                                ready.countDown();
+                            }
+                        }
+                    } catch (IOException e) {
+                        // the process is gone; what it printed is in out
+                    } finally {
                         ready.countDown();
                     }
-                }
-            } catch (IOException e) {
-                // the process is gone; what it printed is in out
-            } finally {
-                ready.countDown();
-            }
-        }, "docs-server-output");
+                },
+                "docs-server-output");
         reader.setDaemon(true);
         reader.start();
         try {
             boolean started = ready.await(SERVER_START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             String report = "\n--- " + example.command().where() + " ran: " + command + "\n--- stdout:\n" + out
                     + "--- stderr (tail):\n" + tail(Files.readString(err), 40);
-            assertThat(started).as("ready within %s s%s", SERVER_START_TIMEOUT.toSeconds(), report).isTrue();
-            assertThat(server.isAlive()).as("still running once ready%s", report).isTrue();
+            assertThat(started)
+                    .as("ready within %s s%s", SERVER_START_TIMEOUT.toSeconds(), report)
+                    .isTrue();
+            assertThat(server.isAlive())
+                    .as("still running once ready%s", report)
+                    .isTrue();
             assertOutput(example.output(), localize(example.output().text(), ports), out.toString(), report);
         } finally {
             server.destroy(); // SIGTERM: the shutdown hook stops the cloud
@@ -391,7 +443,9 @@ class DocsCommandsTest {
         Path out = Files.createTempFile(scratch, "block", ".out");
         Path err = Files.createTempFile(scratch, "block", ".err");
         ProcessBuilder builder = new ProcessBuilder("bash", "-euo", "pipefail", "-c", script)
-                .directory(ROOT.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
+                .directory(ROOT.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
         environment(builder.environment());
         Process process = builder.start();
         Set<ProcessHandle> children = new LinkedHashSet<>();
@@ -422,7 +476,9 @@ class DocsCommandsTest {
     static void environment(Map<String, String> env) {
         env.keySet().removeIf(k -> k.startsWith("AWS_") || k.startsWith("SWITCHBOARD_"));
         env.put("AWS_CONFIG_FILE", scratch.resolve("no-aws-config").toString());
-        env.put("AWS_SHARED_CREDENTIALS_FILE", scratch.resolve("no-aws-credentials").toString());
+        env.put(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                scratch.resolve("no-aws-credentials").toString());
         env.put("AWS_EC2_METADATA_DISABLED", "true");
         env.put("AWS_PAGER", "");
         env.put("SWITCHBOARD_JWT_SECRET", JWT_SECRET);
@@ -438,7 +494,8 @@ class DocsCommandsTest {
             }
         });
         if (!missing.isEmpty()) {
-            String why = block.where() + " needs " + String.join(" and ", missing) + ", not on PATH; .ci/run installs it";
+            String why =
+                    block.where() + " needs " + String.join(" and ", missing) + ", not on PATH; .ci/run installs it";
             System.out.println("SKIPPED " + why);
             Assumptions.abort(why);
         }
@@ -473,10 +530,12 @@ class DocsCommandsTest {
         while (m.find()) {
             regex.append(Pattern.quote(expected.substring(at, m.start())));
             String v = m.group();
-            regex.append(v.equals("...") ? ".*?"
-                    : v.contains("-") ? "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-                    : v.matches("\\d+") ? "\\d{10,}"
-                    : "[0-9A-HJKMNP-TV-Z]{26}");
+            regex.append(
+                    v.equals("...")
+                            ? ".*?"
+                            : v.contains("-")
+                                    ? "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+                                    : v.matches("\\d+") ? "\\d{10,}" : "[0-9A-HJKMNP-TV-Z]{26}");
             at = m.end();
         }
         regex.append(Pattern.quote(expected.substring(at)));
@@ -485,9 +544,11 @@ class DocsCommandsTest {
 
     /** Each line shown must match a line of the output (its own: a line shown twice must be printed twice), in any order. */
     static void assertOutput(Block shown, String expected, String actual, String report) {
-        List<String> remaining = new ArrayList<>(actual.lines().map(String::strip).toList());
+        List<String> remaining =
+                new ArrayList<>(actual.lines().map(String::strip).toList());
         List<String> missing = new ArrayList<>();
-        for (String line : expected.lines().map(String::strip).filter(l -> !l.isEmpty()).toList()) {
+        for (String line :
+                expected.lines().map(String::strip).filter(l -> !l.isEmpty()).toList()) {
             Pattern p = linePattern(line);
             int found = -1;
             for (int i = 0; i < remaining.size() && found < 0; i++) {
@@ -501,7 +562,9 @@ class DocsCommandsTest {
                 remaining.remove(found);
             }
         }
-        assertThat(missing).as("lines of the output shown at %s that were not printed%s", shown.where(), report).isEmpty();
+        assertThat(missing)
+                .as("lines of the output shown at %s that were not printed%s", shown.where(), report)
+                .isEmpty();
     }
 
     static int[] freePorts(int n) throws IOException {

@@ -3,18 +3,15 @@ package dev.switchboard.tests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.google.gson.JsonObject;
+import dev.switchboard.local.WsClient;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import com.google.gson.JsonObject;
-
-import dev.switchboard.local.WsClient;
 
 /**
  * Bad input gets a clear error and loses nothing: each bad frame is answered, the connection (or,
@@ -39,7 +36,9 @@ class BadInputEndToEndTest {
                 Arguments.of("{\"action\":\"leave\",\"room\":\"never-joined\"}", "not_member"),
                 Arguments.of("{\"action\":\"direct\",\"text\":\"to nobody\"}", "bad_request"),
                 // a 2,000-character 'after' made the function throw (the key condition failed in DynamoDB)
-                Arguments.of("{\"action\":\"history\",\"room\":\"lobby\",\"after\":\"" + "A".repeat(2000) + "\"}", "bad_request"),
+                Arguments.of(
+                        "{\"action\":\"history\",\"room\":\"lobby\",\"after\":\"" + "A".repeat(2000) + "\"}",
+                        "bad_request"),
                 Arguments.of("[1,2,3]", "bad_json"));
     }
 
@@ -59,8 +58,8 @@ class BadInputEndToEndTest {
     @Test
     void binaryFrame_closes1003_andOthersKeepChatting() throws Exception {
         try (WsClient alice = WsClient.connect(local.userUri("alice2"));
-             WsClient bob = WsClient.connect(local.userUri("bob2"));
-             WsClient vandal = WsClient.connect(local.userUri("vandal"))) {
+                WsClient bob = WsClient.connect(local.userUri("bob2"));
+                WsClient vandal = WsClient.connect(local.userUri("vandal"))) {
             ChatEndToEndTest.join(alice, "bad-input", "alice2");
             ChatEndToEndTest.join(bob, "bad-input", "bob2");
             alice.next(f -> ChatEndToEndTest.presence(f, "join", "bob2"));
@@ -89,7 +88,8 @@ class BadInputEndToEndTest {
         try (WsClient client = WsClient.connect(local.userUri("longwinded"))) {
             ChatEndToEndTest.join(client, "long", "longwinded"); // frames may run in any order: confirmed first
             // under API Gateway's 32 KB frame limit but over the protocol's text limit
-            client.send("{\"action\":\"send\",\"room\":\"long\",\"text\":\"" + "y".repeat(20_000) + "\",\"clientMsgId\":\"l-1\"}");
+            client.send("{\"action\":\"send\",\"room\":\"long\",\"text\":\"" + "y".repeat(20_000)
+                    + "\",\"clientMsgId\":\"l-1\"}");
             assertThat(client.nextOfType("error").get("code").getAsString()).isEqualTo("too_large");
             client.send("{\"action\":\"history\",\"room\":\"long\",\"limit\":10}");
             assertThat(client.nextOfType("history").getAsJsonArray("messages")).isEmpty();
@@ -98,7 +98,8 @@ class BadInputEndToEndTest {
 
     @Test
     void handshakeWithoutCredentials_isRefused401() {
-        Throwable refused = catchThrowable(() -> WsClient.tryConnect(local.cloud().webSocketUri()).join());
+        Throwable refused = catchThrowable(
+                () -> WsClient.tryConnect(local.cloud().webSocketUri()).join());
         assertThat(WsClient.handshakeStatus(refused)).isEqualTo(401);
     }
 
@@ -106,7 +107,8 @@ class BadInputEndToEndTest {
     void invalidUtf8_isRejectedWithoutKillingOthers() throws Exception {
         // The JDK client refuses to send invalid UTF-8 as text, so send bytes that decode to U+FFFD-laden
         // garbage instead: the server must answer, not crash.
-        String garbage = new String(new byte[] {(byte) 0xc3, (byte) 0x28, (byte) 0xa0, (byte) 0xa1}, StandardCharsets.UTF_8);
+        String garbage =
+                new String(new byte[] {(byte) 0xc3, (byte) 0x28, (byte) 0xa0, (byte) 0xa1}, StandardCharsets.UTF_8);
         try (WsClient client = WsClient.connect(local.userUri("garbled"))) {
             client.send(garbage);
             assertThat(client.nextOfType("error").get("code").getAsString()).isEqualTo("bad_json");

@@ -3,6 +3,9 @@ package dev.switchboard.tests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.switchboard.local.WsClient;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -11,14 +14,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-
-import dev.switchboard.local.WsClient;
 
 /**
  * A notification to everyone goes out as one shard chunk per shard of the byShard index, each
@@ -33,9 +30,10 @@ class BroadcastToAllEndToEndTest {
     static final Pattern DELIVERY_LINE = Pattern.compile("sns (\\S+) delivered=(\\d+) gone=(\\d+) failed=(\\d+)");
 
     @RegisterExtension
-    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true).environment(Map.of(
-            "SWITCHBOARD_ALL_SHARDS", Integer.toString(SHARDS),
-            "SWITCHBOARD_FANOUT_CHUNK_SIZE", Integer.toString(CHUNK))));
+    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true)
+            .environment(Map.of(
+                    "SWITCHBOARD_ALL_SHARDS", Integer.toString(SHARDS),
+                    "SWITCHBOARD_FANOUT_CHUNK_SIZE", Integer.toString(CHUNK))));
 
     @Test
     void notificationToAll_reachesEveryConnectionOnce_throughOneChunkPerShard() throws Exception {
@@ -48,7 +46,8 @@ class BroadcastToAllEndToEndTest {
                 client.nextOfType("pong");
             }
 
-            String messageId = local.publish("{\"target\":{\"all\":true},\"title\":\"Maintenance\",\"body\":\"at 22:00 UTC\"}");
+            String messageId =
+                    local.publish("{\"target\":{\"all\":true},\"title\":\"Maintenance\",\"body\":\"at 22:00 UTC\"}");
 
             Set<String> ids = new HashSet<>();
             for (WsClient client : clients) {
@@ -63,17 +62,22 @@ class BroadcastToAllEndToEndTest {
             assertThat(log.matching(Pattern.compile("notification to all handed on as " + SHARDS + " shard chunks")))
                     .hasSize(1);
             List<Matcher> lines = log.matching(DELIVERY_LINE);
-            assertThat(lines).as("the notification's own invocation posts nothing itself")
+            assertThat(lines)
+                    .as("the notification's own invocation posts nothing itself")
                     .anySatisfy(m -> assertThat(m.group(1) + " " + m.group(2)).isEqualTo(messageId + " 0"));
             // the notification, one invocation per shard, and one per further page of a shard
             assertThat(lines.size()).isGreaterThanOrEqualTo(1 + SHARDS);
-            assertThat(lines).allSatisfy(m -> assertThat(m.group(3) + m.group(4)).isEqualTo("00"));
+            assertThat(lines)
+                    .allSatisfy(m -> assertThat(m.group(3) + m.group(4)).isEqualTo("00"));
 
             // a quiet second: a shard or chunk delivered twice would show up as a further copy
             TimeUnit.SECONDS.sleep(1);
             for (WsClient client : clients) {
-                assertThat(client.frames.stream().map(f -> JsonParser.parseString(f).getAsJsonObject())
-                        .filter(f -> f.get("type").getAsString().equals("notification"))).as("no second copies").isEmpty();
+                assertThat(client.frames.stream()
+                                .map(f -> JsonParser.parseString(f).getAsJsonObject())
+                                .filter(f -> f.get("type").getAsString().equals("notification")))
+                        .as("no second copies")
+                        .isEmpty();
             }
             assertThat(delivered(log)).isEqualTo(CLIENTS);
         } finally {
@@ -82,6 +86,8 @@ class BroadcastToAllEndToEndTest {
     }
 
     static int delivered(LogCapture log) {
-        return log.matching(DELIVERY_LINE).stream().mapToInt(m -> Integer.parseInt(m.group(2))).sum();
+        return log.matching(DELIVERY_LINE).stream()
+                .mapToInt(m -> Integer.parseInt(m.group(2)))
+                .sum();
     }
 }

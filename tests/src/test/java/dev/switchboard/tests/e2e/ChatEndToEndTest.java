@@ -2,16 +2,13 @@ package dev.switchboard.tests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-
 import dev.switchboard.local.WsClient;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A whole chat through the real handlers, the local cloud and real WebSocket clients. */
 class ChatEndToEndTest {
@@ -25,23 +22,29 @@ class ChatEndToEndTest {
     }
 
     static boolean presence(JsonObject f, String event, String user) {
-        return f.has("type") && f.get("type").getAsString().equals("presence")
-                && f.get("event").getAsString().equals(event) && f.get("user").getAsString().equals(user);
+        return f.has("type")
+                && f.get("type").getAsString().equals("presence")
+                && f.get("event").getAsString().equals(event)
+                && f.get("user").getAsString().equals(user);
     }
 
     static boolean ackFor(JsonObject f, String clientMsgId) {
-        return f.has("type") && f.get("type").getAsString().equals("ack")
-                && f.has("clientMsgId") && f.get("clientMsgId").getAsString().equals(clientMsgId);
+        return f.has("type")
+                && f.get("type").getAsString().equals("ack")
+                && f.has("clientMsgId")
+                && f.get("clientMsgId").getAsString().equals(clientMsgId);
     }
 
     /** Joins and waits for the join's own presence frame, which confirms it. */
     static void join(WsClient client, String room, String user) throws InterruptedException {
         client.send("{\"action\":\"join\",\"room\":\"" + room + "\"}");
-        client.next(f -> presence(f, "join", user) && f.get("room").getAsString().equals(room));
+        client.next(
+                f -> presence(f, "join", user) && f.get("room").getAsString().equals(room));
     }
 
     static String send(WsClient client, String room, String text, String clientMsgId) throws InterruptedException {
-        client.send("{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + text + "\",\"clientMsgId\":\"" + clientMsgId + "\"}");
+        client.send("{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + text + "\",\"clientMsgId\":\""
+                + clientMsgId + "\"}");
         return client.next(f -> ackFor(f, clientMsgId)).get("id").getAsString();
     }
 
@@ -74,7 +77,8 @@ class ChatEndToEndTest {
 
             try (WsClient bobAgain = WsClient.connect(local.userUri("bob"))) {
                 join(bobAgain, "e2e-lobby", "bob");
-                bobAgain.send("{\"action\":\"history\",\"room\":\"e2e-lobby\",\"after\":\"" + secondId + "\",\"limit\":50}");
+                bobAgain.send(
+                        "{\"action\":\"history\",\"room\":\"e2e-lobby\",\"after\":\"" + secondId + "\",\"limit\":50}");
                 JsonObject history = bobAgain.nextOfType("history");
                 List<String> ids = new ArrayList<>();
                 for (JsonElement m : history.getAsJsonArray("messages")) {
@@ -101,7 +105,9 @@ class ChatEndToEndTest {
             // coalesced per user (a 3 s window, PresenceEndToEndTest), so bob's leave may come late or be folded
             // into his earlier one, and $disconnect runs after the close.
             List<String> after = new ArrayList<>();
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).pollInterval(java.time.Duration.ofMillis(500))
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(60))
+                    .pollInterval(java.time.Duration.ofMillis(500))
                     .until(() -> {
                         alice.send("{\"action\":\"who\",\"room\":\"e2e-lobby\"}");
                         after.clear();

@@ -2,10 +2,10 @@ package dev.switchboard.tests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.local.WsClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -17,8 +17,6 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import dev.switchboard.local.WsClient;
-
 /** People in headless Chromium windows chat through the page the local cloud serves. */
 class ChatPageBrowserTest {
 
@@ -29,7 +27,8 @@ class ChatPageBrowserTest {
 
     /** Dev auth for the name form and shareable links, and a JWT secret for the token login. */
     @RegisterExtension
-    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true).jwtSecret(SECRET));
+    static final LocalCloudExtension local =
+            LocalCloudExtension.with(b -> b.devAuth(true).jwtSecret(SECRET));
 
     @BeforeAll
     static void checkBrowser() {
@@ -42,11 +41,20 @@ class ChatPageBrowserTest {
     static WebDriver browser() {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync",
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
                 "--window-size=1280,800");
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort().build();
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
         return new ChromeDriver(service, options);
     }
 
@@ -84,14 +92,18 @@ class ChatPageBrowserTest {
             composer(alice).sendKeys("hello from the browser");
             byTestId(alice, "send").click();
 
-            WebElement seen = new WebDriverWait(bob, LocalCloudExtension.WAIT).until(d -> d
-                    .findElements(By.cssSelector("[data-testid='message'][data-from='alice']")).stream()
-                    .filter(e -> e.getText().contains("hello from the browser")).findFirst().orElse(null));
+            WebElement seen = new WebDriverWait(bob, LocalCloudExtension.WAIT)
+                    .until(d -> d.findElements(By.cssSelector("[data-testid='message'][data-from='alice']")).stream()
+                            .filter(e -> e.getText().contains("hello from the browser"))
+                            .findFirst()
+                            .orElse(null));
             assertThat(seen.getAttribute("data-id")).isNotBlank();
             // the sender's own copy was acknowledged with the same server id
-            new WebDriverWait(alice, LocalCloudExtension.WAIT).until(d -> d
-                    .findElements(By.cssSelector("[data-testid='message'][data-id='" + seen.getAttribute("data-id") + "']"))
-                    .size() == 1);
+            new WebDriverWait(alice, LocalCloudExtension.WAIT)
+                    .until(d -> d.findElements(By.cssSelector(
+                                            "[data-testid='message'][data-id='" + seen.getAttribute("data-id") + "']"))
+                                    .size()
+                            == 1);
         } finally {
             alice.quit();
             bob.quit();
@@ -99,7 +111,8 @@ class ChatPageBrowserTest {
     }
 
     static void awaitConnected(WebDriver driver) {
-        new WebDriverWait(driver, LocalCloudExtension.WAIT).until(d -> byTestId(d, "state").getText().equals("connected"));
+        new WebDriverWait(driver, LocalCloudExtension.WAIT)
+                .until(d -> byTestId(d, "state").getText().equals("connected"));
     }
 
     static WebElement awaitMessage(WebDriver driver, String from, String text) {
@@ -110,11 +123,15 @@ class ChatPageBrowserTest {
      * Waits for a message element and reads it in one go: the page re-renders a room's list when it
      * is selected or when history arrives, so an element found earlier may be gone (stale).
      */
-    static <T> T awaitShown(WebDriver driver, String from, String text, java.util.function.Function<WebElement, T> read) {
+    static <T> T awaitShown(
+            WebDriver driver, String from, String text, java.util.function.Function<WebElement, T> read) {
         return new WebDriverWait(driver, LocalCloudExtension.WAIT)
-                .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(d -> d
-                .findElements(By.cssSelector("[data-testid='message'][data-from='" + from + "']")).stream()
-                .filter(e -> e.getText().contains(text)).findFirst().map(read).orElse(null));
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(d -> d.findElements(By.cssSelector("[data-testid='message'][data-from='" + from + "']")).stream()
+                        .filter(e -> e.getText().contains(text))
+                        .findFirst()
+                        .map(read)
+                        .orElse(null));
     }
 
     static String link(String query) {
@@ -135,32 +152,47 @@ class ChatPageBrowserTest {
             composer(carol).sendKeys("acked once");
             byTestId(carol, "send").click();
             // acknowledged: the server's id on it and no "sending…" (null while not yet)
-            String id = awaitShown(carol, "carol", "acked once", e -> e.getText().contains("sending")
-                    || e.getAttribute("data-id") == null || e.getAttribute("data-id").isBlank() ? null : e.getAttribute("data-id"));
+            String id = awaitShown(
+                    carol,
+                    "carol",
+                    "acked once",
+                    e -> e.getText().contains("sending")
+                                    || e.getAttribute("data-id") == null
+                                    || e.getAttribute("data-id").isBlank()
+                            ? null
+                            : e.getAttribute("data-id"));
 
             // to another room and back: the page re-renders the room from its items
             byTestId(carol, "room").sendKeys("page-elsewhere");
             byTestId(carol, "join").click();
-            new WebDriverWait(carol, LocalCloudExtension.WAIT).until(d -> d.findElement(By.id("room-title")).getText()
-                    .equals("#page-elsewhere"));
+            new WebDriverWait(carol, LocalCloudExtension.WAIT)
+                    .until(d -> d.findElement(By.id("room-title")).getText().equals("#page-elsewhere"));
             carol.findElements(By.cssSelector("#rooms button")).stream()
-                    .filter(b -> b.getText().contains("#page-acks")).findFirst().orElseThrow().click();
-            new WebDriverWait(carol, LocalCloudExtension.WAIT).until(d -> d.findElement(By.id("room-title")).getText()
-                    .equals("#page-acks"));
+                    .filter(b -> b.getText().contains("#page-acks"))
+                    .findFirst()
+                    .orElseThrow()
+                    .click();
+            new WebDriverWait(carol, LocalCloudExtension.WAIT)
+                    .until(d -> d.findElement(By.id("room-title")).getText().equals("#page-acks"));
             // the bug: an acked message showed "sending…" again after switching rooms and back
-            String again = awaitShown(carol, "carol", "acked once", e -> e.getText() + " id=" + e.getAttribute("data-id"));
+            String again =
+                    awaitShown(carol, "carol", "acked once", e -> e.getText() + " id=" + e.getAttribute("data-id"));
             assertThat(again).doesNotContain("sending").endsWith(" id=" + id);
 
             // dan sends carol a direct message: not in the room she is looking at, but in the DM view
             composer(dan).sendKeys("@carol psst");
             byTestId(dan, "send").click();
             // the room list is re-rendered as frames arrive (in any order): a button read mid-render is stale
-            new WebDriverWait(carol, LocalCloudExtension.WAIT).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
-                    .until(d -> d.findElements(By.cssSelector("#rooms button"))
-                    .stream().anyMatch(b -> b.getText().contains("direct messages")));
+            new WebDriverWait(carol, LocalCloudExtension.WAIT)
+                    .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                    .until(d -> d.findElements(By.cssSelector("#rooms button")).stream()
+                            .anyMatch(b -> b.getText().contains("direct messages")));
             assertThat(carol.findElement(By.id("messages")).getText()).doesNotContain("psst");
             carol.findElements(By.cssSelector("#rooms button")).stream()
-                    .filter(b -> b.getText().contains("direct messages")).findFirst().orElseThrow().click();
+                    .filter(b -> b.getText().contains("direct messages"))
+                    .findFirst()
+                    .orElseThrow()
+                    .click();
             assertThat(awaitMessage(carol, "dan", "psst").getText()).contains("psst");
         } finally {
             carol.quit();
@@ -173,8 +205,9 @@ class ChatPageBrowserTest {
         WebDriver erin = browser();
         try {
             // the page is served here but told to use the WebSocket API by URL, as for a deployed stack
-            erin.get(link("ws=" + java.net.URLEncoder.encode(String.valueOf(local.cloud().webSocketUri()),
-                    java.nio.charset.StandardCharsets.UTF_8)));
+            erin.get(link("ws="
+                    + java.net.URLEncoder.encode(
+                            String.valueOf(local.cloud().webSocketUri()), java.nio.charset.StandardCharsets.UTF_8)));
             byTestId(erin, "name").sendKeys("typed-name");
             erin.findElement(By.cssSelector("#token-box summary")).click();
             erin.findElement(By.id("token")).sendKeys(TokenEndToEndTest.token(SECRET, "erin", 600));
@@ -184,7 +217,8 @@ class ChatPageBrowserTest {
             assertThat(erin.findElement(By.id("me")).getText()).isEqualTo("signed in as erin");
             composer(erin).sendKeys("from the token's user");
             byTestId(erin, "send").click();
-            assertThat(awaitMessage(erin, "erin", "from the token's user").getAttribute("class")).contains("mine");
+            assertThat(awaitMessage(erin, "erin", "from the token's user").getAttribute("class"))
+                    .contains("mine");
         } finally {
             erin.quit();
         }
@@ -199,7 +233,8 @@ class ChatPageBrowserTest {
     @Test
     void directMessageToAnOfflineUser_waitsInTheInbox_andReadingItInOneTabClearsTheBadgeInTheOther() throws Exception {
         try (WsClient gus = WsClient.connect(local.userUri("gus"))) {
-            gus.send("{\"action\":\"direct\",\"to\":\"hana\",\"text\":\"while you were away\",\"clientMsgId\":\"page-dm\"}");
+            gus.send(
+                    "{\"action\":\"direct\",\"to\":\"hana\",\"text\":\"while you were away\",\"clientMsgId\":\"page-dm\"}");
             gus.next(f -> ChatEndToEndTest.ackFor(f, "page-dm")); // stored: hana is not connected
         }
         WebDriver tab1 = browser();
@@ -209,14 +244,20 @@ class ChatPageBrowserTest {
             tab2.get(link("user=hana&room=page-inbox"));
             for (WebDriver tab : List.of(tab1, tab2)) {
                 awaitConnected(tab);
-                new WebDriverWait(tab, LocalCloudExtension.WAIT).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
-                        .until(d -> badge(d) == 1 && byTestId(d, "inbox").getText().contains("while you were away"));
+                new WebDriverWait(tab, LocalCloudExtension.WAIT)
+                        .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                        .until(d ->
+                                badge(d) == 1 && byTestId(d, "inbox").getText().contains("while you were away"));
             }
             byTestId(tab1, "inbox-read").click();
             // the mark reaches both tabs as "marked": the badge clears in the one that did nothing too
             for (WebDriver tab : List.of(tab1, tab2)) {
-                new WebDriverWait(tab, LocalCloudExtension.WAIT).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
-                        .until(d -> badge(d) == 0 && d.findElements(By.cssSelector("[data-testid='inbox-item'][data-read='true']")).size() == 1);
+                new WebDriverWait(tab, LocalCloudExtension.WAIT)
+                        .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                        .until(d -> badge(d) == 0
+                                && d.findElements(By.cssSelector("[data-testid='inbox-item'][data-read='true']"))
+                                                .size()
+                                        == 1);
             }
         } finally {
             tab1.quit();

@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.time.Duration;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,7 +28,8 @@ class ChatPrimitivesBrowserTest {
 
     @BeforeAll
     static void checkBrowser() {
-        if (!Files.isExecutable(ChatPageBrowserTest.CHROMEDRIVER) || !Files.isExecutable(ChatPageBrowserTest.CHROMIUM)) {
+        if (!Files.isExecutable(ChatPageBrowserTest.CHROMEDRIVER)
+                || !Files.isExecutable(ChatPageBrowserTest.CHROMIUM)) {
             throw new IllegalStateException("Headless browser tests need Debian's chromium and chromium-driver: "
                     + "run `apt-get install -y chromium chromium-driver` (.ci/run does it)");
         }
@@ -41,7 +41,8 @@ class ChatPrimitivesBrowserTest {
     }
 
     static WebDriverWait await(WebDriver driver) {
-        return (WebDriverWait) new WebDriverWait(driver, Duration.ofSeconds(60)).ignoring(StaleElementReferenceException.class);
+        return (WebDriverWait)
+                new WebDriverWait(driver, Duration.ofSeconds(60)).ignoring(StaleElementReferenceException.class);
     }
 
     @Test
@@ -54,7 +55,8 @@ class ChatPrimitivesBrowserTest {
             awaitConnected(pia);
             awaitConnected(ben);
             // both joined (from the table: presence between two joins in one window is not what this test is about)
-            new WebDriverWait(pia, Duration.ofSeconds(60)).until(d -> local.table().memberConnections("page-prims").size() == 2);
+            new WebDriverWait(pia, Duration.ofSeconds(60))
+                    .until(d -> local.table().memberConnections("page-prims").size() == 2);
 
             // pia types: ben sees "pia is typing…" before anything is sent
             composer(pia).sendKeys("hello wrold");
@@ -65,28 +67,56 @@ class ChatPrimitivesBrowserTest {
             await(ben).until(d -> byTestId(d, "typing").getText().isEmpty());
 
             // ben's page sends a read receipt for what it shows: pia sees "✓ ben" on her message
-            String mark = awaitShown(pia, "pia", "hello wrold", e -> e.findElements(By.cssSelector("[data-testid='read-mark']"))
-                    .stream().map(m -> m.getText()).findFirst().orElse(null));
+            String mark = awaitShown(
+                    pia,
+                    "pia",
+                    "hello wrold",
+                    e -> e.findElements(By.cssSelector("[data-testid='read-mark']")).stream()
+                            .map(m -> m.getText())
+                            .findFirst()
+                            .orElse(null));
             assertThat(mark).isEqualTo("✓ ben");
 
             // pia edits her message in the composer: ben sees the new text marked "(edited)"
-            awaitShown(pia, "pia", "hello wrold", e -> e.findElements(By.cssSelector("[data-testid='edit']"))
-                    .stream().findFirst().orElse(null)).click();
+            awaitShown(
+                            pia,
+                            "pia",
+                            "hello wrold",
+                            e -> e.findElements(By.cssSelector("[data-testid='edit']")).stream()
+                                    .findFirst()
+                                    .orElse(null))
+                    .click();
             assertThat(composer(pia).getAttribute("value")).isEqualTo("hello wrold");
             composer(pia).clear();
             composer(pia).sendKeys("hello world");
             byTestId(pia, "send").click();
-            String edited = awaitShown(ben, "pia", "hello world", e -> e.findElements(By.cssSelector("[data-testid='edited']"))
-                    .stream().map(m -> m.getText()).findFirst().orElse(null));
+            String edited = awaitShown(
+                    ben,
+                    "pia",
+                    "hello world",
+                    e -> e.findElements(By.cssSelector("[data-testid='edited']")).stream()
+                            .map(m -> m.getText())
+                            .findFirst()
+                            .orElse(null));
             assertThat(edited).isEqualTo("(edited)");
             assertThat(ben.findElement(By.id("messages")).getText()).doesNotContain("hello wrold");
 
             // and deletes it: a tombstone on both screens
-            awaitShown(pia, "pia", "hello world", e -> e.findElements(By.cssSelector("[data-testid='delete']"))
-                    .stream().findFirst().orElse(null)).click();
+            awaitShown(
+                            pia,
+                            "pia",
+                            "hello world",
+                            e -> e.findElements(By.cssSelector("[data-testid='delete']")).stream()
+                                    .findFirst()
+                                    .orElse(null))
+                    .click();
             for (WebDriver driver : new WebDriver[] {ben, pia}) {
-                await(driver).until(d -> d.findElements(By.cssSelector("[data-testid='message'][data-from='pia'] [data-testid='deleted']"))
-                        .stream().anyMatch(e -> e.getText().equals("message deleted")));
+                await(driver)
+                        .until(d -> d
+                                .findElements(By.cssSelector(
+                                        "[data-testid='message'][data-from='pia'] [data-testid='deleted']"))
+                                .stream()
+                                .anyMatch(e -> e.getText().equals("message deleted")));
             }
             assertThat(ben.findElement(By.id("messages")).getText()).doesNotContain("hello world");
         } finally {

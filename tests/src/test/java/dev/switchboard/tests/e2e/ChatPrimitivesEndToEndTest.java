@@ -4,21 +4,18 @@ import static dev.switchboard.tests.e2e.ChatEndToEndTest.join;
 import static dev.switchboard.tests.e2e.ChatEndToEndTest.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
 import dev.switchboard.local.WsClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 17 items 2-4 through the local cloud and real WebSocket clients: edit and delete (live, in
@@ -35,17 +32,20 @@ class ChatPrimitivesEndToEndTest {
     static final int PRESENCE_CAP = 3;
 
     @RegisterExtension
-    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true).environment(Map.of(
-            "SWITCHBOARD_PRESENCE_MAX_MEMBERS", Integer.toString(PRESENCE_CAP),
-            "SWITCHBOARD_FANOUT_CHUNK_SIZE", "2",
-            // bursts are the point here: the per-connection token bucket is tested elsewhere
-            "SWITCHBOARD_SEND_RATE_PER_SECOND", "0")));
+    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true)
+            .environment(Map.of(
+                    "SWITCHBOARD_PRESENCE_MAX_MEMBERS", Integer.toString(PRESENCE_CAP),
+                    "SWITCHBOARD_FANOUT_CHUNK_SIZE", "2",
+                    // bursts are the point here: the per-connection token bucket is tested elsewhere
+                    "SWITCHBOARD_SEND_RATE_PER_SECOND", "0")));
 
     /** One handshake first: a cold connect function can take longer than a client waits on a loaded machine. */
     @BeforeAll
     static void warmUp() {
         try {
-            WsClient.tryConnect(local.userUri("warm-up")).get(60, TimeUnit.SECONDS).close();
+            WsClient.tryConnect(local.userUri("warm-up"))
+                    .get(60, TimeUnit.SECONDS)
+                    .close();
         } catch (Exception slow) {
             // the $connect invocation runs on; what matters is that it has run once
         }
@@ -56,7 +56,9 @@ class ChatPrimitivesEndToEndTest {
     }
 
     static boolean error(JsonObject f, String code, String action) {
-        return typeIs(f, "error") && f.get("code").getAsString().equals(code) && f.get("requestAction").getAsString().equals(action);
+        return typeIs(f, "error")
+                && f.get("code").getAsString().equals(code)
+                && f.get("requestAction").getAsString().equals(action);
     }
 
     /** Frames of {@code type} that arrive until {@code quietMillis} pass without any frame. */
@@ -76,7 +78,8 @@ class ChatPrimitivesEndToEndTest {
 
     static JsonObject historyItem(WsClient client, String room, String id) throws InterruptedException {
         client.send("{\"action\":\"history\",\"room\":\"" + room + "\"}");
-        JsonArray messages = client.next(f -> typeIs(f, "history") && f.get("room").getAsString().equals(room))
+        JsonArray messages = client.next(
+                        f -> typeIs(f, "history") && f.get("room").getAsString().equals(room))
                 .getAsJsonArray("messages");
         for (JsonElement m : messages) {
             if (m.getAsJsonObject().get("id").getAsString().equals(id)) {
@@ -90,29 +93,37 @@ class ChatPrimitivesEndToEndTest {
     void editAndDelete_reachEveryMemberLive_showInHistory_andAreRefusedOnSomeoneElsesMessage() throws Exception {
         String room = "prims-edit";
         try (WsClient alice = WsClient.connect(local.userUri("ed-alice"));
-             WsClient bob = WsClient.connect(local.userUri("ed-bob"));
-             WsClient carol = WsClient.connect(local.userUri("ed-carol"));
-             WsClient dave = WsClient.connect(local.userUri("ed-dave"))) {
+                WsClient bob = WsClient.connect(local.userUri("ed-bob"));
+                WsClient carol = WsClient.connect(local.userUri("ed-carol"));
+                WsClient dave = WsClient.connect(local.userUri("ed-dave"))) {
             join(alice, room, "ed-alice");
             join(bob, room, "ed-bob");
             join(carol, room, "ed-carol");
             join(dave, room, "ed-dave"); // four members: over the cap of 3, fan-out in chunks of 2
             String id = send(alice, room, "frist", "m-1");
             for (WsClient member : List.of(bob, carol, dave)) {
-                member.next(f -> typeIs(f, "message") && f.get("id").getAsString().equals(id));
+                member.next(
+                        f -> typeIs(f, "message") && f.get("id").getAsString().equals(id));
             }
 
             // someone else's message: forbidden, nothing changes
             bob.send("{\"action\":\"edit\",\"room\":\"" + room + "\",\"id\":\"" + id + "\",\"text\":\"bob was here\"}");
-            assertThat(bob.next(f -> typeIs(f, "error")).get("code").getAsString()).isEqualTo("forbidden");
+            assertThat(bob.next(f -> typeIs(f, "error")).get("code").getAsString())
+                    .isEqualTo("forbidden");
             bob.send("{\"action\":\"delete\",\"room\":\"" + room + "\",\"id\":\"" + id + "\"}");
-            assertThat(bob.next(f -> typeIs(f, "error")).get("code").getAsString()).isEqualTo("forbidden");
+            assertThat(bob.next(f -> typeIs(f, "error")).get("code").getAsString())
+                    .isEqualTo("forbidden");
             // an id the room does not have: not_found
-            alice.send("{\"action\":\"edit\",\"room\":\"" + room + "\",\"id\":\"01KAX3T8Y9ZC4Q2D7N6B5V8M1P\",\"text\":\"x\"}");
-            assertThat(alice.next(f -> error(f, "not_found", "edit")).get("message").getAsString()).contains("01KAX3T8Y9ZC4Q2D7N6B5V8M1P");
+            alice.send("{\"action\":\"edit\",\"room\":\"" + room
+                    + "\",\"id\":\"01KAX3T8Y9ZC4Q2D7N6B5V8M1P\",\"text\":\"x\"}");
+            assertThat(alice.next(f -> error(f, "not_found", "edit"))
+                            .get("message")
+                            .getAsString())
+                    .contains("01KAX3T8Y9ZC4Q2D7N6B5V8M1P");
 
             // the edit: acknowledged with the message's id, delivered to every other member (chunks included)
-            alice.send("{\"action\":\"edit\",\"room\":\"" + room + "\",\"id\":\"" + id + "\",\"text\":\"first\",\"clientMsgId\":\"e-1\"}");
+            alice.send("{\"action\":\"edit\",\"room\":\"" + room + "\",\"id\":\"" + id
+                    + "\",\"text\":\"first\",\"clientMsgId\":\"e-1\"}");
             JsonObject ack = alice.next(f -> ChatEndToEndTest.ackFor(f, "e-1"));
             assertThat(ack.get("id").getAsString()).isEqualTo(id);
             long editedAt = ack.get("ts").getAsLong();
@@ -124,17 +135,24 @@ class ChatPrimitivesEndToEndTest {
                 assertThat(edited.get("editedAt").getAsLong()).isEqualTo(editedAt);
             }
             // idempotent: the same edit again is acknowledged the same and changes nothing
-            alice.send("{\"action\":\"edit\",\"room\":\"" + room + "\",\"id\":\"" + id + "\",\"text\":\"first\",\"clientMsgId\":\"e-1\"}");
-            assertThat(alice.next(f -> ChatEndToEndTest.ackFor(f, "e-1")).get("ts").getAsLong()).isEqualTo(editedAt);
-            assertThat(bob.next(f -> typeIs(f, "edited")).get("editedAt").getAsLong()).isEqualTo(editedAt);
+            alice.send("{\"action\":\"edit\",\"room\":\"" + room + "\",\"id\":\"" + id
+                    + "\",\"text\":\"first\",\"clientMsgId\":\"e-1\"}");
+            assertThat(alice.next(f -> ChatEndToEndTest.ackFor(f, "e-1"))
+                            .get("ts")
+                            .getAsLong())
+                    .isEqualTo(editedAt);
+            assertThat(bob.next(f -> typeIs(f, "edited")).get("editedAt").getAsLong())
+                    .isEqualTo(editedAt);
 
             JsonObject inHistory = historyItem(bob, room, id);
             assertThat(inHistory.get("text").getAsString()).isEqualTo("first");
             assertThat(inHistory.get("editedAt").getAsLong()).isEqualTo(editedAt);
 
             // the delete: a tombstone live and in history; the earlier versions are kept (with the message's TTL)
-            alice.send("{\"action\":\"delete\",\"room\":\"" + room + "\",\"id\":\"" + id + "\",\"clientMsgId\":\"d-1\"}");
-            long deletedAt = alice.next(f -> ChatEndToEndTest.ackFor(f, "d-1")).get("ts").getAsLong();
+            alice.send(
+                    "{\"action\":\"delete\",\"room\":\"" + room + "\",\"id\":\"" + id + "\",\"clientMsgId\":\"d-1\"}");
+            long deletedAt =
+                    alice.next(f -> ChatEndToEndTest.ackFor(f, "d-1")).get("ts").getAsLong();
             for (WsClient member : List.of(bob, carol, dave)) {
                 JsonObject deleted = member.next(f -> typeIs(f, "deleted"));
                 assertThat(deleted.get("id").getAsString()).isEqualTo(id);
@@ -151,8 +169,12 @@ class ChatPrimitivesEndToEndTest {
             // a deleted message cannot be edited; deleting it again is acknowledged (idempotent)
             alice.send("{\"action\":\"edit\",\"room\":\"" + room + "\",\"id\":\"" + id + "\",\"text\":\"back\"}");
             alice.next(f -> error(f, "not_found", "edit"));
-            alice.send("{\"action\":\"delete\",\"room\":\"" + room + "\",\"id\":\"" + id + "\",\"clientMsgId\":\"d-2\"}");
-            assertThat(alice.next(f -> ChatEndToEndTest.ackFor(f, "d-2")).get("ts").getAsLong()).isEqualTo(deletedAt);
+            alice.send(
+                    "{\"action\":\"delete\",\"room\":\"" + room + "\",\"id\":\"" + id + "\",\"clientMsgId\":\"d-2\"}");
+            assertThat(alice.next(f -> ChatEndToEndTest.ackFor(f, "d-2"))
+                            .get("ts")
+                            .getAsLong())
+                    .isEqualTo(deletedAt);
         }
     }
 
@@ -161,9 +183,9 @@ class ChatPrimitivesEndToEndTest {
         String small = "prims-typing";
         String big = "prims-typing-big";
         try (WsClient alice = WsClient.connect(local.userUri("ty-alice"));
-             WsClient bob = WsClient.connect(local.userUri("ty-bob"));
-             WsClient carol = WsClient.connect(local.userUri("ty-carol"));
-             WsClient dave = WsClient.connect(local.userUri("ty-dave"))) {
+                WsClient bob = WsClient.connect(local.userUri("ty-bob"));
+                WsClient carol = WsClient.connect(local.userUri("ty-carol"));
+                WsClient dave = WsClient.connect(local.userUri("ty-dave"))) {
             join(alice, small, "ty-alice");
             join(bob, small, "ty-bob");
             for (WsClient c : List.of(alice, bob, carol, dave)) {
@@ -181,7 +203,8 @@ class ChatPrimitivesEndToEndTest {
             }
             List<JsonObject> seen = framesOfType(bob, "typing", WINDOW_MS + 2000);
             double windows = (System.nanoTime() - started) / 1e6 / WINDOW_MS;
-            System.out.printf("typing e2e: %d typing frames in %.1f windows -> %d events%n", burst, windows, seen.size());
+            System.out.printf(
+                    "typing e2e: %d typing frames in %.1f windows -> %d events%n", burst, windows, seen.size());
             // without coalescing bob got 20 (and 20 more from the big room)
             assertThat(seen).isNotEmpty();
             assertThat(seen.size()).isLessThanOrEqualTo((int) Math.ceil(windows) + 1);
@@ -190,7 +213,9 @@ class ChatPrimitivesEndToEndTest {
                 assertThat(f.get("user").getAsString()).isEqualTo("ty-alice");
             });
             assertThat(framesOfType(carol, "typing", 500)).isEmpty();
-            assertThat(framesOfType(alice, "typing", 500)).as("the typer hears nothing of its own typing").isEmpty();
+            assertThat(framesOfType(alice, "typing", 500))
+                    .as("the typer hears nothing of its own typing")
+                    .isEmpty();
 
             // a room one has not joined: refused
             carol.send("{\"action\":\"typing\",\"room\":\"" + small + "\"}");
@@ -202,7 +227,7 @@ class ChatPrimitivesEndToEndTest {
     void receipts_areMonotonic_coalescedUnderABurst_endOnTheLastOne_andJoinCountsUnread() throws Exception {
         String room = "prims-read";
         try (WsClient alice = WsClient.connect(local.userUri("rd-alice"));
-             WsClient bob = WsClient.connect(local.userUri("rd-bob"))) {
+                WsClient bob = WsClient.connect(local.userUri("rd-bob"))) {
             join(alice, room, "rd-alice");
             join(bob, room, "rd-bob");
             List<String> ids = new ArrayList<>();
@@ -219,19 +244,25 @@ class ChatPrimitivesEndToEndTest {
             }
             List<JsonObject> seen = framesOfType(alice, "receipt", 2 * WINDOW_MS + 2000);
             double windows = (System.nanoTime() - started) / 1e6 / WINDOW_MS;
-            System.out.printf("receipt e2e: %d receipts in %.1f windows -> %d events%n", ids.size(), windows, seen.size());
+            System.out.printf(
+                    "receipt e2e: %d receipts in %.1f windows -> %d events%n", ids.size(), windows, seen.size());
             assertThat(seen).isNotEmpty();
             assertThat(seen.size()).isLessThanOrEqualTo((int) Math.ceil(windows) + 1);
-            assertThat(seen).allSatisfy(f -> assertThat(f.get("user").getAsString()).isEqualTo("rd-bob"));
+            assertThat(seen)
+                    .allSatisfy(f -> assertThat(f.get("user").getAsString()).isEqualTo("rd-bob"));
             // the last position is always announced, and announcements only move forward
             assertThat(seen.get(seen.size() - 1).get("id").getAsString()).isEqualTo(last);
-            List<String> announced = seen.stream().map(f -> f.get("id").getAsString()).toList();
+            List<String> announced =
+                    seen.stream().map(f -> f.get("id").getAsString()).toList();
             assertThat(announced).isSorted();
 
             // an older receipt does not move it back: the answer names where it stays
             bob.send("{\"action\":\"read\",\"room\":\"" + room + "\",\"id\":\"" + ids.get(0) + "\"}");
-            assertThat(bob.next(f -> typeIs(f, "receipt") && f.get("id").getAsString().equals(last))
-                    .get("user").getAsString()).isEqualTo("rd-bob");
+            assertThat(bob.next(f -> typeIs(f, "receipt")
+                                    && f.get("id").getAsString().equals(last))
+                            .get("user")
+                            .getAsString())
+                    .isEqualTo("rd-bob");
             assertThat(framesOfType(alice, "receipt", WINDOW_MS + 1000)).isEmpty();
             // an id the room does not have
             bob.send("{\"action\":\"read\",\"room\":\"" + room + "\",\"id\":\"01KAX3T8Y9ZC4Q2D7N6B5V8M1P\"}");
@@ -245,7 +276,8 @@ class ChatPrimitivesEndToEndTest {
             }
             try (WsClient again = WsClient.connect(local.userUri("rd-bob"))) {
                 again.send("{\"action\":\"join\",\"room\":\"" + room + "\"}");
-                JsonObject unread = again.next(f -> typeIs(f, "unread") || ChatEndToEndTest.presence(f, "join", "rd-bob"));
+                JsonObject unread =
+                        again.next(f -> typeIs(f, "unread") || ChatEndToEndTest.presence(f, "join", "rd-bob"));
                 assertThat(unread.get("type").getAsString()).isEqualTo("unread");
                 assertThat(unread.get("count").getAsInt()).isEqualTo(3);
                 assertThat(unread.get("lastRead").getAsString()).isEqualTo(last);

@@ -4,19 +4,16 @@ import static dev.switchboard.tests.e2e.LocalCloudFixture.userUri;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.gson.JsonParser;
+import dev.switchboard.local.WsClient;
+import dev.switchboard.local.metrics.MetricsBoard;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.google.gson.JsonParser;
-
-import dev.switchboard.local.metrics.MetricsBoard;
-import dev.switchboard.local.WsClient;
 
 /**
  * A room larger than one fan-out chunk: the Message function posts the first page itself and
@@ -35,8 +32,11 @@ class ChunkedFanOutEndToEndTest {
 
     @RegisterExtension
     static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true)
-            .environment(Map.of("SWITCHBOARD_FANOUT_CHUNK_SIZE", Integer.toString(CHUNK),
-                    "SWITCHBOARD_SEND_RATE_PER_SECOND", "0")));
+            .environment(Map.of(
+                    "SWITCHBOARD_FANOUT_CHUNK_SIZE",
+                    Integer.toString(CHUNK),
+                    "SWITCHBOARD_SEND_RATE_PER_SECOND",
+                    "0")));
 
     @Test
     void roomLargerThanAChunk_everyMemberGetsEveryMessageOnce_viaSnsChunks() throws Exception {
@@ -83,19 +83,24 @@ class ChunkedFanOutEndToEndTest {
             // a quiet second: a chunk delivered twice would show up as a further copy and more deliveries
             TimeUnit.SECONDS.sleep(1);
             for (WsClient member : members) {
-                assertThat(member.frames.stream().map(f -> JsonParser.parseString(f).getAsJsonObject())
-                        .filter(f -> f.get("type").getAsString().equals("message"))).as("no second copies").isEmpty();
+                assertThat(member.frames.stream()
+                                .map(f -> JsonParser.parseString(f).getAsJsonObject())
+                                .filter(f -> f.get("type").getAsString().equals("message")))
+                        .as("no second copies")
+                        .isEmpty();
             }
             Map<String, Double> added = added(before, metrics);
             assertThat(added.get("Deliveries")).isEqualTo((MEMBERS + 1) * MESSAGES);
-            assertThat(added.get("DeliveriesGone") + added.get("DeliveriesFailed")).as("not delivered").isZero();
+            assertThat(added.get("DeliveriesGone") + added.get("DeliveriesFailed"))
+                    .as("not delivered")
+                    .isZero();
         } finally {
             members.forEach(WsClient::close);
         }
     }
 
-    static final List<String> COUNTED = List.of("ChunksPublished", "ChunksDelivered", "MessagesSent", "Deliveries",
-            "DeliveriesGone", "DeliveriesFailed");
+    static final List<String> COUNTED = List.of(
+            "ChunksPublished", "ChunksDelivered", "MessagesSent", "Deliveries", "DeliveriesGone", "DeliveriesFailed");
 
     /**
      * The totals once every chunk published has been delivered and no EMF record has arrived for
@@ -105,8 +110,7 @@ class ChunkedFanOutEndToEndTest {
         long[] records = {-1};
         await().atMost(WsClient.WAIT).pollInterval(Duration.ofMillis(500)).until(() -> {
             long now = metrics.records();
-            boolean quiet = now == records[0]
-                    && metrics.total("ChunksPublished") == metrics.total("ChunksDelivered");
+            boolean quiet = now == records[0] && metrics.total("ChunksPublished") == metrics.total("ChunksDelivered");
             records[0] = now;
             return quiet;
         });

@@ -2,21 +2,19 @@ package dev.switchboard.tests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
-
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 /**
  * permessage-deflate (RFC 7692), which browsers, node {@code ws} and wscat offer and API Gateway
@@ -33,14 +31,16 @@ class CompressionEndToEndTest {
     @BeforeAll
     static void checkNodeWs() {
         if (!Files.isDirectory(WS_MODULE_PARENT.resolve("ws"))) {
-            throw new IllegalStateException("node ws not found under " + WS_MODULE_PARENT
-                    + ": run `npm install -g wscat` (.ci/run does it)");
+            throw new IllegalStateException(
+                    "node ws not found under " + WS_MODULE_PARENT + ": run `npm install -g wscat` (.ci/run does it)");
         }
     }
 
     private static Path globalNodeModules() {
         try {
-            Process npm = new ProcessBuilder("npm", "root", "-g").redirectErrorStream(true).start();
+            Process npm = new ProcessBuilder("npm", "root", "-g")
+                    .redirectErrorStream(true)
+                    .start();
             String root = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             npm.waitFor(30, TimeUnit.SECONDS);
             return Path.of(root);
@@ -50,15 +50,19 @@ class CompressionEndToEndTest {
     }
 
     private static JsonObject nodePing(String user, int padChars) throws Exception {
-        ProcessBuilder node = new ProcessBuilder("node", Path.of("src/test/resources/node/deflate-ping.js").toString(),
-                local.userUri(user).toString(), Integer.toString(padChars));
+        ProcessBuilder node = new ProcessBuilder(
+                "node",
+                Path.of("src/test/resources/node/deflate-ping.js").toString(),
+                local.userUri(user).toString(),
+                Integer.toString(padChars));
         node.environment().put("NODE_PATH", WS_MODULE_PARENT.toString());
         Process p = node.start();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("node finished").isTrue();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(out).as("node output (stderr: %s)", err).startsWith("{");
-        return JsonParser.parseString(out.lines().reduce((a, b) -> b).orElseThrow()).getAsJsonObject();
+        return JsonParser.parseString(out.lines().reduce((a, b) -> b).orElseThrow())
+                .getAsJsonObject();
     }
 
     @Test
@@ -66,7 +70,9 @@ class CompressionEndToEndTest {
         JsonObject result = nodePing("deflate-8k", 8_200);
 
         // ws.extensions is the negotiated Sec-WebSocket-Extensions value; Jetty's own '@' settings stay out of it.
-        assertThat(result.get("extensions").getAsString()).startsWith("permessage-deflate").doesNotContain("@");
+        assertThat(result.get("extensions").getAsString())
+                .startsWith("permessage-deflate")
+                .doesNotContain("@");
         // Before: closed 1009 "Inflated payload exceeded the decompress buffer size" at 8,192 bytes.
         assertThat(result.get("reply").getAsString()).contains("\"type\":\"pong\"");
     }
@@ -104,7 +110,8 @@ class CompressionEndToEndTest {
         try {
             browser.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
             browser.get(String.valueOf(local.cloud().chatPageUri()));
-            Object result = ((JavascriptExecutor) browser).executeAsyncScript("""
+            Object result = ((JavascriptExecutor) browser)
+                    .executeAsyncScript("""
                     const [url, done] = arguments;
                     const ws = new WebSocket(url);
                     ws.onopen = () => ws.send(JSON.stringify({action: 'ping', pad: '中'.repeat(3000)}));

@@ -2,18 +2,16 @@ package dev.switchboard.tests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.local.WsClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import dev.switchboard.local.WsClient;
 
 /**
  * The per-user connection cap ({@code SWITCHBOARD_MAX_CONNECTIONS_PER_USER}, template
@@ -26,8 +24,8 @@ class ConnectionCapEndToEndTest {
     static final int CAP = 2;
 
     @RegisterExtension
-    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true)
-            .environment(Map.of("SWITCHBOARD_MAX_CONNECTIONS_PER_USER", Integer.toString(CAP))));
+    static final LocalCloudExtension local = LocalCloudExtension.with(
+            b -> b.devAuth(true).environment(Map.of("SWITCHBOARD_MAX_CONNECTIONS_PER_USER", Integer.toString(CAP))));
 
     static void assertWorks(WsClient client) throws InterruptedException {
         client.send("{\"action\":\"ping\"}");
@@ -51,11 +49,17 @@ class ConnectionCapEndToEndTest {
             // $disconnect runs after the close: wait for the slot, never for a fixed time
             // (a boolean condition: the value-and-predicate form goes through Hamcrest, and an older Hamcrest on the
             // test classpath made its first mismatch a NoSuchMethodError)
-            java.util.concurrent.atomic.AtomicReference<WsClient> slot = new java.util.concurrent.atomic.AtomicReference<>();
-            Awaitility.await().atMost(WsClient.WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
-                slot.set(WsClient.tryConnect(local.userUri("capped")).handle((c, e) -> c).get());
-                return slot.get() != null;
-            });
+            java.util.concurrent.atomic.AtomicReference<WsClient> slot =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            Awaitility.await()
+                    .atMost(WsClient.WAIT)
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        slot.set(WsClient.tryConnect(local.userUri("capped"))
+                                .handle((c, e) -> c)
+                                .get());
+                        return slot.get() != null;
+                    });
             WsClient third = slot.get();
             try (third) {
                 assertWorks(third);
@@ -93,10 +97,12 @@ class ConnectionCapEndToEndTest {
     @Test
     void aConnectionGoneWithoutDisconnect_doesNotHoldItsSlotForever() throws Exception {
         try (WsClient kept = WsClient.connect(local.userUri("haunted"));
-             WsClient lost = WsClient.connect(local.userUri("haunted"))) {
+                WsClient lost = WsClient.connect(local.userUri("haunted"))) {
             assertThat(WsClient.refusedWith(local.userUri("haunted"))).isEqualTo(429);
             String lostId = local.table().connectionsOf("haunted").stream()
-                    .map(item -> item.get("connectionId").s()).toList().get(0);
+                    .map(item -> item.get("connectionId").s())
+                    .toList()
+                    .get(0);
             // its item disappears (TTL, or a 410 during a fan-out) and no $disconnect frees the slot
             local.table().deleteConnectionItemOnly(lostId);
             try (WsClient replacement = WsClient.connect(local.userUri("haunted"))) {

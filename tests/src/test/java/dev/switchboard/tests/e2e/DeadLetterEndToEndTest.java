@@ -3,22 +3,20 @@ package dev.switchboard.tests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.switchboard.local.WsClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -28,8 +26,6 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
-import dev.switchboard.local.WsClient;
-
 /**
  * A notification or fan-out chunk that still fails after Lambda's asynchronous retries lands in the
  * Broadcast function's dead-letter queue (its EventInvokeConfig OnFailure destination in
@@ -38,17 +34,23 @@ import dev.switchboard.local.WsClient;
 class DeadLetterEndToEndTest {
 
     @RegisterExtension
-    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true).snsRetryBase(Duration.ofMillis(100)));
+    static final LocalCloudExtension local =
+            LocalCloudExtension.with(b -> b.devAuth(true).snsRetryBase(Duration.ofMillis(100)));
+
     static final AwsBasicCredentials DUMMY = AwsBasicCredentials.create("local", "local");
     static SqsClient sqs;
     static String queueUrl;
 
     @BeforeAll
     static void start() {
-        sqs = SqsClient.builder().endpointOverride(local.cloud().sqsEndpoint())
-                .region(Region.US_EAST_1).credentialsProvider(StaticCredentialsProvider.create(DUMMY))
-                .httpClient(UrlConnectionHttpClient.create()).build();
-        queueUrl = sqs.getQueueUrl(b -> b.queueName("switchboard-local-BroadcastDeadLetterQueue")).queueUrl();
+        sqs = SqsClient.builder()
+                .endpointOverride(local.cloud().sqsEndpoint())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(DUMMY))
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
+        queueUrl = sqs.getQueueUrl(b -> b.queueName("switchboard-local-BroadcastDeadLetterQueue"))
+                .queueUrl();
     }
 
     @AfterAll
@@ -65,8 +67,10 @@ class DeadLetterEndToEndTest {
     static Message nextDeadLetter() {
         Message[] got = new Message[1];
         await().atMost(Duration.ofSeconds(60)).until(() -> {
-            List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(queueUrl).waitTimeSeconds(1)
-                    .messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
+            List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(queueUrl)
+                            .waitTimeSeconds(1)
+                            .messageSystemAttributeNames(MessageSystemAttributeName.ALL))
+                    .messages();
             if (messages.isEmpty()) {
                 return false;
             }
@@ -88,21 +92,33 @@ class DeadLetterEndToEndTest {
             gone.nextOfType("pong");
             local.cloud().faults().failConnection(connectionOf("unreachable"), 500, Integer.MAX_VALUE);
 
-            String messageId = local.publish("{\"target\":{\"user\":\"unreachable\"},\"title\":\"Invoice paid\",\"body\":\"#1042\"}");
+            String messageId = local.publish(
+                    "{\"target\":{\"user\":\"unreachable\"},\"title\":\"Invoice paid\",\"body\":\"#1042\"}");
 
             Message dead = nextDeadLetter();
             JsonObject record = JsonParser.parseString(dead.body()).getAsJsonObject();
-            assertThat(record.getAsJsonObject("requestContext").get("condition").getAsString()).isEqualTo("RetriesExhausted");
-            assertThat(record.getAsJsonObject("requestContext").get("approximateInvokeCount").getAsInt())
-                    .as("the first attempt and Lambda's two retries").isEqualTo(3);
-            JsonObject snsMessage = record.getAsJsonObject("requestPayload").getAsJsonArray("Records").get(0)
-                    .getAsJsonObject().getAsJsonObject("Sns");
+            assertThat(record.getAsJsonObject("requestContext").get("condition").getAsString())
+                    .isEqualTo("RetriesExhausted");
+            assertThat(record.getAsJsonObject("requestContext")
+                            .get("approximateInvokeCount")
+                            .getAsInt())
+                    .as("the first attempt and Lambda's two retries")
+                    .isEqualTo(3);
+            JsonObject snsMessage = record.getAsJsonObject("requestPayload")
+                    .getAsJsonArray("Records")
+                    .get(0)
+                    .getAsJsonObject()
+                    .getAsJsonObject("Sns");
             assertThat(snsMessage.get("MessageId").getAsString()).isEqualTo(messageId);
             assertThat(snsMessage.get("Message").getAsString()).contains("Invoice paid");
-            assertThat(record.getAsJsonObject("responsePayload").get("errorMessage").getAsString())
+            assertThat(record.getAsJsonObject("responsePayload")
+                            .get("errorMessage")
+                            .getAsString())
                     .contains("1 of 1 recipients failed");
             assertThat(dead.attributes()).containsKey(MessageSystemAttributeName.SENT_TIMESTAMP);
-            assertThat(gone.frames.poll(200, TimeUnit.MILLISECONDS)).as("the recipient never got it").isNull();
+            assertThat(gone.frames.poll(200, TimeUnit.MILLISECONDS))
+                    .as("the recipient never got it")
+                    .isNull();
         }
     }
 
@@ -115,28 +131,62 @@ class DeadLetterEndToEndTest {
             local.cloud().faults().failConnection(connectionId, 500, Integer.MAX_VALUE);
 
             // as the Message function publishes a page of a large room
-            String messageId = local.sns().publish(b -> b.topicArn(local.cloud().topicArn("FanOutTopic"))
-                    .message("{\"connectionIds\":[\"" + connectionId + "\"],\"frame\":\"{\\\"type\\\":\\\"pong\\\"}\"}")
-                    .messageAttributes(Map.of("switchboard.kind",
-                            MessageAttributeValue.builder().dataType("String").stringValue("fanout-chunk").build())))
+            String messageId = local.sns()
+                    .publish(b -> b.topicArn(local.cloud().topicArn("FanOutTopic"))
+                            .message("{\"connectionIds\":[\"" + connectionId
+                                    + "\"],\"frame\":\"{\\\"type\\\":\\\"pong\\\"}\"}")
+                            .messageAttributes(Map.of(
+                                    "switchboard.kind",
+                                    MessageAttributeValue.builder()
+                                            .dataType("String")
+                                            .stringValue("fanout-chunk")
+                                            .build())))
                     .messageId();
-            await().atMost(Duration.ofSeconds(60)).until(() -> Integer.parseInt(sqs.getQueueAttributes(b -> b.queueUrl(queueUrl)
-                    .attributeNamesWithStrings("All")).attributesAsStrings().get("ApproximateNumberOfMessages")) == 1);
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> Integer.parseInt(sqs.getQueueAttributes(
+                                            b -> b.queueUrl(queueUrl).attributeNamesWithStrings("All"))
+                                    .attributesAsStrings()
+                                    .get("ApproximateNumberOfMessages"))
+                            == 1);
 
             // the AWS CLI, as an operator would look (skipped where it is not installed)
             Assumptions.assumeTrue(awsCliInstalled(), "the aws CLI is not installed (apt-get install awscli)");
-            ProcessBuilder cli = new ProcessBuilder("aws", "sqs", "receive-message", "--region", "us-east-1",
-                    "--endpoint-url", local.cloud().sqsEndpoint().toString(), "--queue-url", queueUrl,
-                    "--visibility-timeout", "0", "--output", "json").redirectErrorStream(true);
+            ProcessBuilder cli = new ProcessBuilder(
+                            "aws",
+                            "sqs",
+                            "receive-message",
+                            "--region",
+                            "us-east-1",
+                            "--endpoint-url",
+                            local.cloud().sqsEndpoint().toString(),
+                            "--queue-url",
+                            queueUrl,
+                            "--visibility-timeout",
+                            "0",
+                            "--output",
+                            "json")
+                    .redirectErrorStream(true);
             cli.environment().putAll(Map.of("AWS_ACCESS_KEY_ID", "local", "AWS_SECRET_ACCESS_KEY", "local"));
             Process process = cli.start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(process.exitValue()).as(output).isZero();
-            JsonObject body = JsonParser.parseString(JsonParser.parseString(output).getAsJsonObject()
-                    .getAsJsonArray("Messages").get(0).getAsJsonObject().get("Body").getAsString()).getAsJsonObject();
-            assertThat(body.getAsJsonObject("requestPayload").getAsJsonArray("Records").get(0).getAsJsonObject()
-                    .getAsJsonObject("Sns").get("MessageId").getAsString()).isEqualTo(messageId);
+            JsonObject body = JsonParser.parseString(JsonParser.parseString(output)
+                            .getAsJsonObject()
+                            .getAsJsonArray("Messages")
+                            .get(0)
+                            .getAsJsonObject()
+                            .get("Body")
+                            .getAsString())
+                    .getAsJsonObject();
+            assertThat(body.getAsJsonObject("requestPayload")
+                            .getAsJsonArray("Records")
+                            .get(0)
+                            .getAsJsonObject()
+                            .getAsJsonObject("Sns")
+                            .get("MessageId")
+                            .getAsString())
+                    .isEqualTo(messageId);
 
             assertThat(nextDeadLetter().body()).contains(messageId);
         }
@@ -144,7 +194,10 @@ class DeadLetterEndToEndTest {
 
     static boolean awsCliInstalled() {
         try {
-            return new ProcessBuilder("aws", "--version").redirectErrorStream(true).start().waitFor(30, TimeUnit.SECONDS);
+            return new ProcessBuilder("aws", "--version")
+                    .redirectErrorStream(true)
+                    .start()
+                    .waitFor(30, TimeUnit.SECONDS);
         } catch (java.io.IOException | InterruptedException e) {
             return false;
         }

@@ -4,12 +4,10 @@ import static dev.switchboard.tests.e2e.ChatEndToEndTest.join;
 import static dev.switchboard.tests.e2e.RoomPermissionsEndToEndTest.error;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.local.WsClient;
 import java.net.URI;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import dev.switchboard.local.WsClient;
 
 /** Dev auth grants every room, unless the URL restricts a dev user with {@code ?rooms=}. */
 class DevAuthRoomsEndToEndTest {
@@ -40,6 +38,7 @@ class DevAuthRoomsEndToEndTest {
 
     @Test
     void aMalformedRoomsParameter_isRefused403() {
-        assertThat(WsClient.refusedWith(URI.create(local.userUri("dev-bad") + "&rooms=team:publish"))).isEqualTo(403);
+        assertThat(WsClient.refusedWith(URI.create(local.userUri("dev-bad") + "&rooms=team:publish")))
+                .isEqualTo(403);
     }
 }

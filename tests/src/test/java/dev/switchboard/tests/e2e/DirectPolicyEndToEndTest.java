@@ -2,16 +2,13 @@ package dev.switchboard.tests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.Test;
-
 import com.google.gson.JsonObject;
-
 import dev.switchboard.local.LocalCloud;
 import dev.switchboard.local.LocalCloudOptions;
 import dev.switchboard.local.WsClient;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 
 /**
  * {@code direct} under each policy of {@code SWITCHBOARD_DIRECT_POLICY} (template parameter
@@ -23,8 +20,11 @@ class DirectPolicyEndToEndTest {
     static LocalCloud start(String policy) throws Exception {
         return LocalCloud.start(LocalCloudOptions.builder()
                 .template(LocalCloudFixture.TEMPLATE)
-                .port(0).dynamoDbPort(0).snsPort(0)
-                .functionInitTimeout(LocalCloudFixture.INIT_TIMEOUT).functionTimeout(LocalCloudFixture.FUNCTION_TIMEOUT)
+                .port(0)
+                .dynamoDbPort(0)
+                .snsPort(0)
+                .functionInitTimeout(LocalCloudFixture.INIT_TIMEOUT)
+                .functionTimeout(LocalCloudFixture.FUNCTION_TIMEOUT)
                 .devAuth(true)
                 .environment(Map.of("SWITCHBOARD_DIRECT_POLICY", policy))
                 .build());
@@ -37,7 +37,9 @@ class DirectPolicyEndToEndTest {
     static LocalCloud startWarm(String policy) throws Exception {
         LocalCloud cloud = start(policy);
         try {
-            WsClient.tryConnect(LocalCloudFixture.userUri(cloud, "warm-up")).get(60, TimeUnit.SECONDS).close();
+            WsClient.tryConnect(LocalCloudFixture.userUri(cloud, "warm-up"))
+                    .get(60, TimeUnit.SECONDS)
+                    .close();
             return cloud;
         } catch (Exception e) {
             cloud.close();
@@ -46,7 +48,8 @@ class DirectPolicyEndToEndTest {
     }
 
     static String direct(String to, String clientMsgId) {
-        return "{\"action\":\"direct\",\"to\":\"" + to + "\",\"text\":\"psst\",\"clientMsgId\":\"" + clientMsgId + "\"}";
+        return "{\"action\":\"direct\",\"to\":\"" + to + "\",\"text\":\"psst\",\"clientMsgId\":\"" + clientMsgId
+                + "\"}";
     }
 
     /** The answer to a direct: its ack, or its error. */
@@ -58,8 +61,8 @@ class DirectPolicyEndToEndTest {
     @Test
     void any_answersTheSameAck_whetherTheTargetIsOnlineOrNot_soADmRevealsNoPresence() throws Exception {
         try (LocalCloud cloud = startWarm("any");
-             WsClient alice = WsClient.connect(LocalCloudFixture.userUri(cloud, "alice"));
-             WsClient bob = WsClient.connect(LocalCloudFixture.userUri(cloud, "bob"))) {
+                WsClient alice = WsClient.connect(LocalCloudFixture.userUri(cloud, "alice"));
+                WsClient bob = WsClient.connect(LocalCloudFixture.userUri(cloud, "bob"))) {
             alice.send(direct("bob", "to-online"));
             JsonObject online = answer(alice, "to-online");
             alice.send(direct("nobody", "to-offline"));
@@ -76,9 +79,9 @@ class DirectPolicyEndToEndTest {
     @Test
     void sharedRoom_deliversToAUserInARoomWithTheSender_andRefusesOthersWithForbidden() throws Exception {
         try (LocalCloud cloud = startWarm("shared-room");
-             WsClient alice = WsClient.connect(LocalCloudFixture.userUri(cloud, "alice"));
-             WsClient bob = WsClient.connect(LocalCloudFixture.userUri(cloud, "bob"));
-             WsClient carol = WsClient.connect(LocalCloudFixture.userUri(cloud, "carol"))) {
+                WsClient alice = WsClient.connect(LocalCloudFixture.userUri(cloud, "alice"));
+                WsClient bob = WsClient.connect(LocalCloudFixture.userUri(cloud, "bob"));
+                WsClient carol = WsClient.connect(LocalCloudFixture.userUri(cloud, "carol"))) {
             ChatEndToEndTest.join(alice, "dp-shared", "alice");
             ChatEndToEndTest.join(bob, "dp-shared", "bob");
             ChatEndToEndTest.join(carol, "dp-elsewhere", "carol");
@@ -99,8 +102,8 @@ class DirectPolicyEndToEndTest {
     @Test
     void off_refusesEveryDirect_withForbidden_andDeliversNothing() throws Exception {
         try (LocalCloud cloud = startWarm("off");
-             WsClient alice = WsClient.connect(LocalCloudFixture.userUri(cloud, "alice"));
-             WsClient bob = WsClient.connect(LocalCloudFixture.userUri(cloud, "bob"))) {
+                WsClient alice = WsClient.connect(LocalCloudFixture.userUri(cloud, "alice"));
+                WsClient bob = WsClient.connect(LocalCloudFixture.userUri(cloud, "bob"))) {
             alice.send(direct("bob", "off-1"));
             JsonObject refused = answer(alice, "off-1");
             assertThat(refused.get("code").getAsString()).isEqualTo("forbidden");

@@ -5,15 +5,13 @@ import static dev.switchboard.tests.e2e.RoomPermissionsEndToEndTest.token;
 import static dev.switchboard.tests.e2e.TokenLifetimeEndToEndTest.refresh;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.local.WsClient;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import dev.switchboard.local.WsClient;
 
 /**
  * The template's ExpiredConnectionsFunction, run by its {@code Schedule} event (here every 10 s instead
@@ -46,20 +44,25 @@ class ExpiredConnectionSweepEndToEndTest {
     }
 
     @Test
-    void anExpiredConnection_isClosedByTheSweep_andItsRoomHearsTheLeave_whileRefreshedAndLongOnesStayOpen() throws Exception {
+    void anExpiredConnection_isClosedByTheSweep_andItsRoomHearsTheLeave_whileRefreshedAndLongOnesStayOpen()
+            throws Exception {
         long minted = System.currentTimeMillis();
         try (WsClient expiring = WsClient.connect(local.tokenUri(token("sweep-expiring", null, SHORT)));
-             WsClient refreshed = WsClient.connect(local.tokenUri(token("sweep-refreshed", null, 2 * SHORT)));
-             WsClient watcher = WsClient.connect(local.tokenUri(token("sweep-watcher", null, 600)))) {
+                WsClient refreshed = WsClient.connect(local.tokenUri(token("sweep-refreshed", null, 2 * SHORT)));
+                WsClient watcher = WsClient.connect(local.tokenUri(token("sweep-watcher", null, 600)))) {
             join(watcher, "lobby", "sweep-watcher");
             join(expiring, "lobby", "sweep-expiring");
             join(refreshed, "lobby", "sweep-refreshed");
-            assertThat(refresh(refreshed, token("sweep-refreshed", null, 600)).get("type").getAsString()).isEqualTo("refreshed");
+            assertThat(refresh(refreshed, token("sweep-refreshed", null, 600))
+                            .get("type")
+                            .getAsString())
+                    .isEqualTo("refreshed");
 
             // closed by the server (the client never closes it), and not before exp + leeway
             int code = expiring.closeCode.get(SHORT + LEEWAY_SECONDS + 90, TimeUnit.SECONDS);
             long closedAfterSeconds = (System.currentTimeMillis() - minted) / 1000;
-            System.out.printf("sweep e2e: token of %d s (+%d s leeway) closed after %d s with %d%n",
+            System.out.printf(
+                    "sweep e2e: token of %d s (+%d s leeway) closed after %d s with %d%n",
                     SHORT, LEEWAY_SECONDS, closedAfterSeconds, code);
             assertThat(closedAfterSeconds).isGreaterThanOrEqualTo(SHORT + LEEWAY_SECONDS - 1);
             assertThat(code).isEqualTo(1000);

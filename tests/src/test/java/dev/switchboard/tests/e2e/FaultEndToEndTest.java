@@ -4,6 +4,11 @@ import static dev.switchboard.tests.e2e.LocalCloudFixture.userUri;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.switchboard.local.DynamoDbFaultProxy;
+import dev.switchboard.local.LocalCloud;
+import dev.switchboard.local.WsClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,19 +18,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-
-import dev.switchboard.local.DynamoDbFaultProxy;
-import dev.switchboard.local.LocalCloud;
-import dev.switchboard.local.WsClient;
 
 /**
  * Failures of the services behind the handlers, injected in the local cloud: {@code @connections}
@@ -36,7 +33,8 @@ import dev.switchboard.local.WsClient;
  */
 class FaultEndToEndTest {
 
-    static final Pattern SEND_LOG = Pattern.compile("send (\\w+) to (\\S+): delivered=(\\d+) gone=(\\d+) failed=(\\d+)");
+    static final Pattern SEND_LOG =
+            Pattern.compile("send (\\w+) to (\\S+): delivered=(\\d+) gone=(\\d+) failed=(\\d+)");
     static final int MEMBERS = 8;
 
     static LocalCloud cloud;
@@ -50,7 +48,8 @@ class FaultEndToEndTest {
     }
 
     @RegisterExtension
-    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true).dynamoDbFaults(true));
+    static final LocalCloudExtension local =
+            LocalCloudExtension.with(b -> b.devAuth(true).dynamoDbFaults(true));
 
     @BeforeAll
     static void start() {
@@ -77,8 +76,13 @@ class FaultEndToEndTest {
         Map<String, SendReport> reports = new LinkedHashMap<>();
         for (Matcher m : log.matching(SEND_LOG)) {
             if (m.group(2).equals(room)) {
-                reports.put(m.group(1), new SendReport(m.group(1), Integer.parseInt(m.group(3)),
-                        Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5))));
+                reports.put(
+                        m.group(1),
+                        new SendReport(
+                                m.group(1),
+                                Integer.parseInt(m.group(3)),
+                                Integer.parseInt(m.group(4)),
+                                Integer.parseInt(m.group(5))));
             }
         }
         return reports;
@@ -112,8 +116,10 @@ class FaultEndToEndTest {
         while (true) {
             JsonObject f = client.next();
             String type = f.has("type") ? f.get("type").getAsString() : "";
-            if (type.equals("pong") || type.equals("error") && f.has("requestAction")
-                    && f.get("requestAction").getAsString().equals("ping")) {
+            if (type.equals("pong")
+                    || type.equals("error")
+                            && f.has("requestAction")
+                            && f.get("requestAction").getAsString().equals("ping")) {
                 return frames;
             }
             frames.add(f);
@@ -122,13 +128,15 @@ class FaultEndToEndTest {
 
     static Map<String, Integer> messageCounts(List<JsonObject> frames) {
         Map<String, Integer> counts = new HashMap<>();
-        frames.stream().filter(f -> f.has("type") && f.get("type").getAsString().equals("message"))
+        frames.stream()
+                .filter(f -> f.has("type") && f.get("type").getAsString().equals("message"))
                 .forEach(f -> counts.merge(f.get("id").getAsString(), 1, Integer::sum));
         return counts;
     }
 
     static String sendFrame(String room, String text, String clientMsgId) {
-        return "{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + text + "\",\"clientMsgId\":\"" + clientMsgId + "\"}";
+        return "{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + text + "\",\"clientMsgId\":\""
+                + clientMsgId + "\"}";
     }
 
     @Test
@@ -187,7 +195,9 @@ class FaultEndToEndTest {
             for (SendReport report : flaky) {
                 assertThat(report.audience()).as(report.id()).isEqualTo(MEMBERS);
                 assertThat(report.gone()).isZero();
-                long got = framesOf.values().stream().filter(frames -> messageCounts(frames).containsKey(report.id())).count();
+                long got = framesOf.values().stream()
+                        .filter(frames -> messageCounts(frames).containsKey(report.id()))
+                        .count();
                 assertThat(got).as("members that got %s", report.id()).isEqualTo(report.delivered());
                 allIds.add(report.id());
             }
@@ -196,11 +206,14 @@ class FaultEndToEndTest {
             for (int i = 0; i < MEMBERS; i++) {
                 Map<String, Integer> counts = messageCounts(framesOf.get(i));
                 assertThat(counts.values()).as("member%d: no message twice", i).allMatch(n -> n == 1);
-                assertThat(counts.keySet()).as("member%d got every retried message", i).containsAll(retried);
+                assertThat(counts.keySet())
+                        .as("member%d got every retried message", i)
+                        .containsAll(retried);
             }
             // the ack of every flaky send came at most once
             Map<String, Integer> acks = new HashMap<>();
-            drain(sender, Duration.ofMillis(300)).stream().filter(x -> x.has("type") && x.get("type").getAsString().equals("ack"))
+            drain(sender, Duration.ofMillis(300)).stream()
+                    .filter(x -> x.has("type") && x.get("type").getAsString().equals("ack"))
                     .forEach(x -> acks.merge(x.get("clientMsgId").getAsString(), 1, Integer::sum));
             assertThat(acks.values()).allMatch(n -> n == 1);
 
@@ -222,7 +235,8 @@ class FaultEndToEndTest {
             }
             assertThat(receivedBy).hasSize(MEMBERS - 2);
             assertThat(missedBy).hasSize(2);
-            assertThat(untilFence(sender)).as("the sender's ack was the first 410")
+            assertThat(untilFence(sender))
+                    .as("the sender's ack was the first 410")
                     .noneMatch(x -> x.has("type") && x.get("type").getAsString().equals("ack"));
             // the 410'd connections are gone from the table, memberships included; the rest stay
             for (String user : missedBy) {
@@ -242,7 +256,8 @@ class FaultEndToEndTest {
     }
 
     @Test
-    void dynamoDbThrottling_isRetriedByTheSdk_soSendsSucceed_andFailsVisiblyOnlyWhenEveryAttemptIsThrottled() throws Exception {
+    void dynamoDbThrottling_isRetriedByTheSdk_soSendsSucceed_andFailsVisiblyOnlyWhenEveryAttemptIsThrottled()
+            throws Exception {
         DynamoDbFaultProxy dynamo = cloud.dynamoDbFaults();
         String room = "throttled-room";
         long throttledBefore = dynamo.throttled();
@@ -270,24 +285,31 @@ class FaultEndToEndTest {
                 Map<String, Integer> messages = new HashMap<>();
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (acks.size() < 5 || messages.size() < 10) {
-                    String raw = users.get(u).frames.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                    assertThat(raw).as("thr%d: %d acks, %d messages so far", u, acks.size(), messages.size()).isNotNull();
+                    String raw =
+                            users.get(u).frames.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    assertThat(raw)
+                            .as("thr%d: %d acks, %d messages so far", u, acks.size(), messages.size())
+                            .isNotNull();
                     JsonObject f = JsonParser.parseString(raw).getAsJsonObject();
-                    assertThat(f.has("type")).as("no gateway error frame: %s", raw).isTrue();
+                    assertThat(f.has("type"))
+                            .as("no gateway error frame: %s", raw)
+                            .isTrue();
                     switch (f.get("type").getAsString()) {
                         case "ack" -> {
                             acks.merge(f.get("clientMsgId").getAsString(), 1, Integer::sum);
                             ids.add(f.get("id").getAsString());
                         }
                         case "message" -> messages.merge(f.get("id").getAsString(), 1, Integer::sum);
-                        case "presence" -> { }
+                        case "presence" -> {}
                         default -> throw new AssertionError("thr" + u + " got " + raw);
                     }
                 }
                 Map<String, Integer> late = messageCounts(drain(users.get(u), Duration.ofMillis(300)));
                 late.forEach((id, n) -> messages.merge(id, n, Integer::sum));
                 assertThat(acks.values()).as("thr%d: one ack per send", u).allMatch(n -> n == 1);
-                assertThat(messages).as("thr%d: the 10 others' messages, once each", u).hasSize(10)
+                assertThat(messages)
+                        .as("thr%d: the 10 others' messages, once each", u)
+                        .hasSize(10)
                         .allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
             }
             assertThat(table.messageIds(room)).containsExactlyInAnyOrderElementsOf(ids);
@@ -296,10 +318,13 @@ class FaultEndToEndTest {
                     .until(() -> dynamo.retriesForwarded() - retriesBefore >= dynamo.throttled() - throttledBefore);
             long throttled = dynamo.throttled() - throttledBefore;
             long retries = dynamo.retriesForwarded() - retriesBefore;
-            System.out.printf("FaultEndToEndTest DynamoDB: %d requests throttled, %d retries forwarded, %d sends all acked%n",
+            System.out.printf(
+                    "FaultEndToEndTest DynamoDB: %d requests throttled, %d retries forwarded, %d sends all acked%n",
                     throttled, retries, ids.size());
             assertThat(throttled).as("throttling was injected").isGreaterThan(10);
-            assertThat(retries).as("each throttled request was retried by the SDK").isGreaterThanOrEqualTo(throttled);
+            assertThat(retries)
+                    .as("each throttled request was retried by the SDK")
+                    .isGreaterThanOrEqualTo(throttled);
 
             // every attempt throttled: the SDK gives up, the function fails, API Gateway's error frame
             // reaches the client, the connection stays, nothing is stored; a retry with the same
@@ -312,7 +337,8 @@ class FaultEndToEndTest {
             dynamo.clear();
             assertThat(table.messageIds(room)).hasSize(ids.size());
             String id = ChatEndToEndTest.send(users.get(0), room, "doomed", "doomed-1");
-            assertThat(users.get(1).nextOfType("message").get("id").getAsString()).isEqualTo(id);
+            assertThat(users.get(1).nextOfType("message").get("id").getAsString())
+                    .isEqualTo(id);
             assertThat(table.messageIds(room)).hasSize(ids.size() + 1).contains(id);
         } finally {
             users.forEach(WsClient::close);

@@ -3,21 +3,18 @@ package dev.switchboard.tests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.switchboard.local.WsClient;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-
-import dev.switchboard.local.WsClient;
 
 /**
  * Every server frame fits API Gateway's 128 KB message limit. The local cloud refuses a bigger
@@ -32,6 +29,7 @@ class FrameLimitEndToEndTest {
     static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true)
             // 50 sends in a row: the per-connection send limit is not what this test is about
             .environment(Map.of("SWITCHBOARD_SEND_RATE_PER_SECOND", "0")));
+
     static LogCapture log;
 
     @BeforeAll
@@ -46,8 +44,7 @@ class FrameLimitEndToEndTest {
     }
 
     /** The next frame of {@code type}, with its size in bytes as it arrived. */
-    record Sized(JsonObject frame, int bytes) {
-    }
+    record Sized(JsonObject frame, int bytes) {}
 
     static Sized next(WsClient client, String type) throws InterruptedException {
         long deadline = System.nanoTime() + WsClient.WAIT.toNanos();
@@ -55,7 +52,9 @@ class FrameLimitEndToEndTest {
             String raw = client.frames.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             assertThat(raw).as("a %s frame within %s", type, WsClient.WAIT).isNotNull();
             JsonObject frame = JsonParser.parseString(raw).getAsJsonObject();
-            assertThat(frame.has("type")).as("no gateway error: %s", raw.length() > 200 ? raw.substring(0, 200) : raw).isTrue();
+            assertThat(frame.has("type"))
+                    .as("no gateway error: %s", raw.length() > 200 ? raw.substring(0, 200) : raw)
+                    .isTrue();
             if (frame.get("type").getAsString().equals(type)) {
                 return new Sized(frame, raw.getBytes(StandardCharsets.UTF_8).length);
             }
@@ -96,7 +95,9 @@ class FrameLimitEndToEndTest {
                         + page.frame().get("next").getAsString() + "\",\"limit\":50}");
             }
             System.out.println("FrameLimitEndToEndTest history page sizes (bytes): " + sizes);
-            assertThat(sizes).hasSizeGreaterThanOrEqualTo(5).allSatisfy(size -> assertThat(size).isLessThanOrEqualTo(MAX_BYTES));
+            assertThat(sizes)
+                    .hasSizeGreaterThanOrEqualTo(5)
+                    .allSatisfy(size -> assertThat(size).isLessThanOrEqualTo(MAX_BYTES));
             assertThat(received).as("every message once, oldest first").containsExactlyElementsOf(sent);
         }
     }
@@ -105,16 +106,22 @@ class FrameLimitEndToEndTest {
     void a100KbNotification_isRefusedWithAClearLogLine_andTheNextOneIsDelivered() throws Exception {
         try (WsClient member = WsClient.connect(local.userUri("notified"))) {
             ChatEndToEndTest.join(member, "alerts", "notified");
-            String big = "{\"target\":{\"room\":\"alerts\"},\"title\":\"Report\",\"body\":\"" + "x".repeat(100 * 1024) + "\"}";
+            String big = "{\"target\":{\"room\":\"alerts\"},\"title\":\"Report\",\"body\":\"" + "x".repeat(100 * 1024)
+                    + "\"}";
             String refusedId = local.publish(big);
             await().atMost(WsClient.WAIT).until(() -> log.text().contains(refusedId));
-            String line = log.lines().stream().filter(l -> l.contains(refusedId)).findFirst().orElseThrow();
-            assertThat(line).contains("field 'body' is 102400 characters; at most 16000 are allowed")
+            String line = log.lines().stream()
+                    .filter(l -> l.contains(refusedId))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(line)
+                    .contains("field 'body' is 102400 characters; at most 16000 are allowed")
                     .contains("shorten it or send a link");
 
             local.publish("{\"target\":{\"room\":\"alerts\"},\"title\":\"Small\",\"body\":\"fits\"}");
             // the first notification the member gets is the small one: the big one never came
-            assertThat(next(member, "notification").frame().get("title").getAsString()).isEqualTo("Small");
+            assertThat(next(member, "notification").frame().get("title").getAsString())
+                    .isEqualTo("Small");
         }
     }
 }

@@ -3,20 +3,17 @@ package dev.switchboard.tests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import dev.switchboard.local.InvocationReport;
 import dev.switchboard.local.LocalCloudOptions;
 import dev.switchboard.local.WsClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every function of the template runs the way Lambda runs it: its own processes on AWS's runtime
@@ -32,9 +29,17 @@ class FunctionProcessEndToEndTest {
     static final List<InvocationReport> REPORTS = new CopyOnWriteArrayList<>();
 
     /** The Makefile's function → module mapping, for the jar sizes. */
-    static final Map<String, String> MODULES = Map.of("ConnectFunction", "connect-handler",
-            "MessageFunction", "message-handler", "BroadcastFunction", "message-handler",
-            "DisconnectFunction", "disconnect-handler", "ExpiredConnectionsFunction", "disconnect-handler");
+    static final Map<String, String> MODULES = Map.of(
+            "ConnectFunction",
+            "connect-handler",
+            "MessageFunction",
+            "message-handler",
+            "BroadcastFunction",
+            "message-handler",
+            "DisconnectFunction",
+            "disconnect-handler",
+            "ExpiredConnectionsFunction",
+            "disconnect-handler");
 
     @BeforeAll
     static void listen() {
@@ -50,7 +55,9 @@ class FunctionProcessEndToEndTest {
     void deployableJars_areUnder15MB() throws Exception {
         for (String module : MODULES.values()) {
             Path jar = Path.of("..", module, "target", "switchboard-" + module + "-lambda.jar");
-            assertThat(jar).as("built by the reactor before this module's tests").exists();
+            assertThat(jar)
+                    .as("built by the reactor before this module's tests")
+                    .exists();
             assertThat(Files.size(jar)).as(module + " jar under 15 MB").isLessThan(15_000_000);
         }
     }
@@ -58,25 +65,38 @@ class FunctionProcessEndToEndTest {
     @Test
     void everyFunction_runsAsItsOwnProcess_andReportsItsColdStart() throws Exception {
         assertThat(local.cloud().functionMode()).isEqualTo(LocalCloudOptions.FunctionMode.PROCESS);
-        try (WsClient alice = WsClient.connect(local.userUri("alice")); WsClient bob = WsClient.connect(local.userUri("bob"))) {
+        try (WsClient alice = WsClient.connect(local.userUri("alice"));
+                WsClient bob = WsClient.connect(local.userUri("bob"))) {
             alice.send("{\"action\":\"join\",\"room\":\"procs\"}");
-            alice.next(f -> f.get("type").getAsString().equals("presence") && f.get("user").getAsString().equals("alice"));
+            alice.next(f -> f.get("type").getAsString().equals("presence")
+                    && f.get("user").getAsString().equals("alice"));
             bob.send("{\"action\":\"join\",\"room\":\"procs\"}");
-            bob.next(f -> f.get("type").getAsString().equals("presence") && f.get("user").getAsString().equals("bob"));
+            bob.next(f -> f.get("type").getAsString().equals("presence")
+                    && f.get("user").getAsString().equals("bob"));
             alice.send("{\"action\":\"send\",\"room\":\"procs\",\"text\":\"from a process\",\"clientMsgId\":\"p-1\"}");
-            assertThat(bob.next(f -> f.get("type").getAsString().equals("message")).get("text").getAsString())
+            assertThat(bob.next(f -> f.get("type").getAsString().equals("message"))
+                            .get("text")
+                            .getAsString())
                     .isEqualTo("from a process");
 
             local.publish("{\"target\":{\"room\":\"procs\"},\"title\":\"deploy\",\"body\":\"from SNS\"}");
-            assertThat(bob.next(f -> f.get("type").getAsString().equals("notification")).get("body").getAsString())
+            assertThat(bob.next(f -> f.get("type").getAsString().equals("notification"))
+                            .get("body")
+                            .getAsString())
                     .isEqualTo("from SNS");
         }
         // Both sockets closed: $disconnect runs for each.
-        await().atMost(WsClient.WAIT).untilAsserted(() -> assertThat(REPORTS.stream().map(InvocationReport::function))
-                .contains("ConnectFunction", "MessageFunction", "BroadcastFunction", "DisconnectFunction"));
-        for (String function : List.of("ConnectFunction", "MessageFunction", "BroadcastFunction", "DisconnectFunction")) {
-            List<InvocationReport> reports = REPORTS.stream().filter(r -> r.function().equals(function)).toList();
-            assertThat(reports.get(0).initDurationMs()).as(function + "'s first REPORT is a cold start").isNotNull().isPositive();
+        await().atMost(WsClient.WAIT)
+                .untilAsserted(() -> assertThat(REPORTS.stream().map(InvocationReport::function))
+                        .contains("ConnectFunction", "MessageFunction", "BroadcastFunction", "DisconnectFunction"));
+        for (String function :
+                List.of("ConnectFunction", "MessageFunction", "BroadcastFunction", "DisconnectFunction")) {
+            List<InvocationReport> reports =
+                    REPORTS.stream().filter(r -> r.function().equals(function)).toList();
+            assertThat(reports.get(0).initDurationMs())
+                    .as(function + "'s first REPORT is a cold start")
+                    .isNotNull()
+                    .isPositive();
             assertThat(reports).allSatisfy(r -> {
                 assertThat(r.memorySizeMb()).isEqualTo(1024);
                 assertThat(r.status()).isNull();

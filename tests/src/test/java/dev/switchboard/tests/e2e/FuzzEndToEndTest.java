@@ -4,6 +4,9 @@ import static dev.switchboard.tests.e2e.LocalCloudFixture.userUri;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.switchboard.local.WsClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,15 +21,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-
-import dev.switchboard.local.WsClient;
-
 
 /**
  * Attackers send thousands of generated bad frames while honest users chat in a room. Every bad
@@ -46,21 +42,23 @@ class FuzzEndToEndTest {
      * waiting past the bound (198 of 240 answered). 900 bad frames still cover every kind many times.
      */
     static final int FRAMES_PER_ATTACKER = 300;
+
     static final int CHATTERS = 5;
     /** Each chatter sends at least this many, then goes on while the attack lasts, up to the maximum. */
     static final int MIN_MESSAGES_PER_CHATTER = 10;
+
     static final int MAX_MESSAGES_PER_CHATTER = 40;
     /** Well under the default send limit (10 a second), so no honest send is ever rate limited. */
     static final long CHAT_PAUSE_MILLIS = 700;
+
     static final String ROOM = "fuzz-lobby";
     static final Duration BOUND = Duration.ofSeconds(150);
 
     @RegisterExtension
     // Each attacker opens a throwaway connection per closing frame, faster than $disconnect frees its
     // slot: the per-user connection cap (10, answered 429 at the handshake) is not what this test is about.
-    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true)
-            .environment(java.util.Map.of("SWITCHBOARD_MAX_CONNECTIONS_PER_USER", "1000")));
-
+    static final LocalCloudExtension local = LocalCloudExtension.with(
+            b -> b.devAuth(true).environment(java.util.Map.of("SWITCHBOARD_MAX_CONNECTIONS_PER_USER", "1000")));
 
     // ------------------------------------------------------------------ the generator
 
@@ -92,8 +90,7 @@ class FuzzEndToEndTest {
         }
     }
 
-    record BadFrame(Kind kind, String text, byte[] bytes) {
-    }
+    record BadFrame(Kind kind, String text, byte[] bytes) {}
 
     static final String[] TEMPLATES = {
         "{\"action\":\"send\",\"room\":\"lobby\",\"text\":\"hello there\",\"clientMsgId\":\"m-1\"}",
@@ -127,7 +124,9 @@ class FuzzEndToEndTest {
         "{\"action\":{\"name\":\"ping\",\"n\":%d}}",
     };
 
-    static final String[] ODD_ACTIONS = {"$connect", "$disconnect", "$default", "JOIN", "Send", "send ", " ping", "", "ping\u0000", "<script>"};
+    static final String[] ODD_ACTIONS = {
+        "$connect", "$disconnect", "$default", "JOIN", "Send", "send ", " ping", "", "ping\u0000", "<script>"
+    };
 
     /** One bad frame; never a valid request, so nothing an attacker sends can be stored or delivered. */
     static BadFrame generate(Random random) {
@@ -139,8 +138,14 @@ class FuzzEndToEndTest {
         }
         if (roll < 20) {
             // C3 28 (bad continuation), lone continuation bytes, surrogate halves, over-long encodings, FF
-            byte[][] invalid = {{(byte) 0xc3, 0x28}, {(byte) 0xa0, (byte) 0xa1}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
-                {(byte) 0xc0, (byte) 0xaf}, {(byte) 0xff}, {(byte) 0xf8, (byte) 0x88, (byte) 0x80, (byte) 0x80, (byte) 0x80}};
+            byte[][] invalid = {
+                {(byte) 0xc3, 0x28},
+                {(byte) 0xa0, (byte) 0xa1},
+                {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
+                {(byte) 0xc0, (byte) 0xaf},
+                {(byte) 0xff},
+                {(byte) 0xf8, (byte) 0x88, (byte) 0x80, (byte) 0x80, (byte) 0x80}
+            };
             byte[] bad = invalid[random.nextInt(invalid.length)];
             byte[] prefix = "{\"action\":\"send\",\"room\":\"lobby\",\"text\":\"".getBytes(StandardCharsets.UTF_8);
             byte[] bytes = new byte[prefix.length + bad.length + 2];
@@ -151,13 +156,17 @@ class FuzzEndToEndTest {
             return new BadFrame(Kind.INVALID_UTF8, null, bytes);
         }
         if (roll < 25) {
-            return new BadFrame(Kind.OVERSIZE_FRAME, null,
+            return new BadFrame(
+                    Kind.OVERSIZE_FRAME,
+                    null,
                     ("{\"action\":\"ping\",\"pad\":\"" + "p".repeat(33 * 1024 + random.nextInt(8 * 1024)) + "\"}")
                             .getBytes(StandardCharsets.UTF_8));
         }
         if (roll < 30) {
-            return new BadFrame(Kind.OVERSIZE_MESSAGE,
-                    "{\"action\":\"ping\",\"pad\":\"" + "q".repeat(129 * 1024 + random.nextInt(16 * 1024)) + "\"}", null);
+            return new BadFrame(
+                    Kind.OVERSIZE_MESSAGE,
+                    "{\"action\":\"ping\",\"pad\":\"" + "q".repeat(129 * 1024 + random.nextInt(16 * 1024)) + "\"}",
+                    null);
         }
         switch (random.nextInt(7)) {
             case 0: {
@@ -168,26 +177,41 @@ class FuzzEndToEndTest {
             }
             case 1: {
                 String template = TEMPLATES[random.nextInt(TEMPLATES.length)];
-                return new BadFrame(Kind.TRUNCATED_JSON, template.substring(0, 1 + random.nextInt(template.length() - 1)), null);
+                return new BadFrame(
+                        Kind.TRUNCATED_JSON, template.substring(0, 1 + random.nextInt(template.length() - 1)), null);
             }
             case 2: {
                 int depth = random.nextInt(4) == 0 ? 10_000 : 300 + random.nextInt(9_700);
                 String frame = switch (random.nextInt(4)) {
                     case 0 -> "[".repeat(depth) + "]".repeat(depth);
                     case 1 -> "{\"a\":".repeat(Math.min(depth, 5_000)) + "1" + "}".repeat(Math.min(depth, 5_000));
-                    case 2 -> "{\"action\":\"send\",\"room\":\"lobby\",\"text\":" + "[".repeat(depth) + "]".repeat(depth) + "}";
+                    case 2 ->
+                        "{\"action\":\"send\",\"room\":\"lobby\",\"text\":" + "[".repeat(depth) + "]".repeat(depth)
+                                + "}";
                     default -> "[".repeat(depth); // never closed
                 };
                 return new BadFrame(Kind.DEEP_NESTING, frame, null);
             }
             case 3: {
-                String[] values = {"[]", "[1,2,3]", "\"just a string\"", "42", "-1.5e300", "true", "null", "",
-                    "[{\"action\":\"ping\"}]", "\"{\\\"action\\\":\\\"ping\\\"}\""};
+                String[] values = {
+                    "[]",
+                    "[1,2,3]",
+                    "\"just a string\"",
+                    "42",
+                    "-1.5e300",
+                    "true",
+                    "null",
+                    "",
+                    "[{\"action\":\"ping\"}]",
+                    "\"{\\\"action\\\":\\\"ping\\\"}\""
+                };
                 return new BadFrame(Kind.NOT_AN_OBJECT, values[random.nextInt(values.length)], null);
             }
             case 4:
-                return new BadFrame(Kind.WRONG_TYPES,
-                        String.format(WRONG_TYPES[random.nextInt(WRONG_TYPES.length)], 1 + random.nextInt(1_000_000)), null);
+                return new BadFrame(
+                        Kind.WRONG_TYPES,
+                        String.format(WRONG_TYPES[random.nextInt(WRONG_TYPES.length)], 1 + random.nextInt(1_000_000)),
+                        null);
             case 5: {
                 int size = 5_000 + random.nextInt(25_000); // under the 32 KB frame limit
                 String big = randomAlnum(random, size);
@@ -196,14 +220,17 @@ class FuzzEndToEndTest {
                     case 1 -> "{\"action\":\"join\",\"room\":\"" + big + "\"}";
                     case 2 -> "{\"action\":\"" + big + "\"}";
                     case 3 -> "{\"action\":\"direct\",\"to\":\"" + big + "\",\"text\":\"x\"}";
-                    default -> "{\"action\":\"send\",\"room\":\"lobby\",\"text\":\"x\",\"clientMsgId\":\"" + big + "\"}";
+                    default ->
+                        "{\"action\":\"send\",\"room\":\"lobby\",\"text\":\"x\",\"clientMsgId\":\"" + big + "\"}";
                 };
                 return new BadFrame(Kind.HUGE_STRINGS, frame, null);
             }
             default: {
-                String action = random.nextBoolean() ? ODD_ACTIONS[random.nextInt(ODD_ACTIONS.length)]
+                String action = random.nextBoolean()
+                        ? ODD_ACTIONS[random.nextInt(ODD_ACTIONS.length)]
                         : "x" + randomAlnum(random, 1 + random.nextInt(40));
-                String frame = random.nextInt(5) == 0 ? "{\"nothing\":\"here\"}"
+                String frame = random.nextInt(5) == 0
+                        ? "{\"nothing\":\"here\"}"
                         : "{\"action\":\"" + action.replace("\u0000", "\\u0000") + "\",\"room\":\"lobby\"}";
                 return new BadFrame(Kind.UNKNOWN_ACTION, frame, null);
             }
@@ -222,8 +249,7 @@ class FuzzEndToEndTest {
     // ------------------------------------------------------------------ the attackers
 
     /** What one attacker saw. */
-    record AttackReport(Map<Kind, Integer> sent, int answered, List<String> problems) {
-    }
+    record AttackReport(Map<Kind, Integer> sent, int answered, List<String> problems) {}
 
     static AttackReport attack(int index, long seed) throws Exception {
         Random random = new Random(seed + index);
@@ -238,7 +264,8 @@ class FuzzEndToEndTest {
                 if (frame.kind().closes()) {
                     int code = sendOnThrowawayConnection(frame, "closer" + index);
                     if (code != frame.kind().closeCode) {
-                        problems.add("frame " + i + " " + frame.kind() + ": close " + code + ", expected " + frame.kind().closeCode);
+                        problems.add("frame " + i + " " + frame.kind() + ": close " + code + ", expected "
+                                + frame.kind().closeCode);
                     }
                 } else {
                     main.send(frame.text());
@@ -274,7 +301,8 @@ class FuzzEndToEndTest {
             if (answered != expected.size()) {
                 problems.add(answered + " answers for " + expected.size() + " frames");
             } else if (!pairable(codes, expected)) {
-                problems.add("the error codes " + codes + " cannot each answer a different one of the frames " + expected);
+                problems.add(
+                        "the error codes " + codes + " cannot each answer a different one of the frames " + expected);
             }
             if (main.closeCode.isDone()) {
                 problems.add("the attacker's main connection was closed");
@@ -299,7 +327,9 @@ class FuzzEndToEndTest {
                 }
             }
             long answers = codes.stream().filter(s::contains).count();
-            long frames = kinds.stream().filter(k -> k.codes.stream().anyMatch(s::contains)).count();
+            long frames = kinds.stream()
+                    .filter(k -> k.codes.stream().anyMatch(s::contains))
+                    .count();
             if (answers > frames) {
                 return false;
             }
@@ -338,7 +368,8 @@ class FuzzEndToEndTest {
     // ------------------------------------------------------------------ the test
 
     @Test
-    void attackersSendingHundredsOfBadFrames_getAnErrorOrCloseForEach_whileTheChatLosesAndDuplicatesNothing() throws Exception {
+    void attackersSendingHundredsOfBadFrames_getAnErrorOrCloseForEach_whileTheChatLosesAndDuplicatesNothing()
+            throws Exception {
         long seed = Long.getLong("fuzz.seed", 20_251_124L);
         System.out.println("FuzzEndToEndTest seed " + seed + " (rerun with -Dfuzz.seed=" + seed + ")");
         long started = System.nanoTime();
@@ -366,9 +397,10 @@ class FuzzEndToEndTest {
                     chats.add(pool.submit(() -> {
                         int m = 0;
                         while (m < MIN_MESSAGES_PER_CHATTER
-                                || (m < MAX_MESSAGES_PER_CHATTER && !attacks.stream().allMatch(Future::isDone))) {
-                            client.send("{\"action\":\"send\",\"room\":\"" + ROOM + "\",\"text\":\"honest " + index + " #" + m
-                                    + "\",\"clientMsgId\":\"h" + index + "-" + m + "\"}");
+                                || (m < MAX_MESSAGES_PER_CHATTER
+                                        && !attacks.stream().allMatch(Future::isDone))) {
+                            client.send("{\"action\":\"send\",\"room\":\"" + ROOM + "\",\"text\":\"honest " + index
+                                    + " #" + m + "\",\"clientMsgId\":\"h" + index + "-" + m + "\"}");
                             m++;
                             Thread.sleep(CHAT_PAUSE_MILLIS);
                         }
@@ -392,18 +424,24 @@ class FuzzEndToEndTest {
                     Set<String> acks = new HashSet<>();
                     List<String> messages = new ArrayList<>();
                     while (acks.size() + messages.size() < expectedFrames) {
-                        String raw = chatters.get(c).frames.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                        assertThat(raw).as(user + " waited for acks and messages: " + acks.size() + " + " + messages.size()
-                                + " of " + expectedFrames).isNotNull();
+                        String raw = chatters.get(c)
+                                .frames
+                                .poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                        assertThat(raw)
+                                .as(user + " waited for acks and messages: " + acks.size() + " + " + messages.size()
+                                        + " of " + expectedFrames)
+                                .isNotNull();
                         JsonObject f = JsonParser.parseString(raw).getAsJsonObject();
                         String type = f.has("type") ? f.get("type").getAsString() : raw;
                         switch (type) {
                             case "ack" -> {
-                                assertThat(acks.add(f.get("clientMsgId").getAsString())).as("one ack per send").isTrue();
+                                assertThat(acks.add(f.get("clientMsgId").getAsString()))
+                                        .as("one ack per send")
+                                        .isTrue();
                                 senderOf.put(f.get("id").getAsString(), user);
                             }
                             case "message" -> messages.add(f.get("id").getAsString());
-                            case "presence" -> { }
+                            case "presence" -> {}
                             default -> throw new AssertionError(user + " got " + abbreviate(raw));
                         }
                     }
@@ -415,8 +453,10 @@ class FuzzEndToEndTest {
                     List<String> messages = received.get(user);
                     assertThat(acked.get(user)).as(user + " acks").hasSize(sentBy[c]);
                     assertThat(messages).as(user).doesNotHaveDuplicates().hasSize(honestTotal - sentBy[c]);
-                    assertThat(messages).as(user + " gets only others' messages")
-                            .allSatisfy(id -> assertThat(senderOf.get(id)).isNotNull().isNotEqualTo(user));
+                    assertThat(messages)
+                            .as(user + " gets only others' messages")
+                            .allSatisfy(id ->
+                                    assertThat(senderOf.get(id)).isNotNull().isNotEqualTo(user));
                 }
                 assertThat(senderOf).hasSize(honestTotal);
 
@@ -427,10 +467,13 @@ class FuzzEndToEndTest {
                 for (Future<AttackReport> attack : attacks) {
                     AttackReport report = attack.get(BOUND.toSeconds(), TimeUnit.SECONDS);
                     report.sent().forEach((k, n) -> kinds.merge(k, n, Integer::sum));
-                    frames += report.sent().values().stream().mapToInt(Integer::intValue).sum();
+                    frames += report.sent().values().stream()
+                            .mapToInt(Integer::intValue)
+                            .sum();
                     problems.addAll(report.problems());
                 }
-                System.out.printf("FuzzEndToEndTest: %d bad frames from %d attackers (%s) and %d honest messages in %.1f s%n",
+                System.out.printf(
+                        "FuzzEndToEndTest: %d bad frames from %d attackers (%s) and %d honest messages in %.1f s%n",
                         frames, ATTACKERS, kinds, senderOf.size(), (System.nanoTime() - started) / 1e9);
                 assertThat(problems).as("problems").isEmpty();
                 assertThat(frames).isEqualTo(ATTACKERS * FRAMES_PER_ATTACKER);
@@ -439,11 +482,15 @@ class FuzzEndToEndTest {
                 // the table: exactly the honest messages; the attackers' main connections are still
                 // registered, the connections closed for bad frames are gone ($disconnect ran)
                 assertThat(local.table().messageIds(ROOM)).containsExactlyInAnyOrderElementsOf(senderOf.keySet());
-                assertThat(local.table().messages("lobby")).as("nothing an attacker sent was stored").isEmpty();
+                assertThat(local.table().messages("lobby"))
+                        .as("nothing an attacker sent was stored")
+                        .isEmpty();
                 assertThat(local.table().memberConnections("lobby")).isEmpty();
                 for (int a = 0; a < ATTACKERS; a++) {
                     String closer = "closer" + a;
-                    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(local.table().connectionsOf(closer)).isEmpty());
+                    await().atMost(Duration.ofSeconds(20))
+                            .untilAsserted(() -> assertThat(local.table().connectionsOf(closer))
+                                    .isEmpty());
                 }
             } finally {
                 pool.shutdownNow();
@@ -454,10 +501,12 @@ class FuzzEndToEndTest {
                 ChatEndToEndTest.join(late, ROOM, "latecomer");
                 String id = ChatEndToEndTest.send(late, ROOM, "still standing", "late-1");
                 for (WsClient chatter : chatters) {
-                    assertThat(chatter.nextOfType("message").get("id").getAsString()).isEqualTo(id);
+                    assertThat(chatter.nextOfType("message").get("id").getAsString())
+                            .isEqualTo(id);
                 }
                 late.send("{\"action\":\"history\",\"room\":\"" + ROOM + "\",\"limit\":100}");
-                assertThat(late.nextOfType("history").getAsJsonArray("messages")).hasSize(Math.min(100, senderOf.size() + 1));
+                assertThat(late.nextOfType("history").getAsJsonArray("messages"))
+                        .hasSize(Math.min(100, senderOf.size() + 1));
             }
             System.out.printf("FuzzEndToEndTest: done in %.1f s%n", (System.nanoTime() - started) / 1e9);
         } finally {

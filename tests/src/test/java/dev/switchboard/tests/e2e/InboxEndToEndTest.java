@@ -3,29 +3,25 @@ package dev.switchboard.tests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import dev.switchboard.local.WsClient;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sns.SnsClient;
-
-import dev.switchboard.local.WsClient;
 
 /**
  * Nothing missed while offline (issue 17, item 1): notifications to one user and direct messages
@@ -35,7 +31,9 @@ import dev.switchboard.local.WsClient;
 class InboxEndToEndTest {
 
     @RegisterExtension
-    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true).snsRetryBase(Duration.ofSeconds(2)));
+    static final LocalCloudExtension local =
+            LocalCloudExtension.with(b -> b.devAuth(true).snsRetryBase(Duration.ofSeconds(2)));
+
     static SnsClient sns;
 
     @BeforeAll
@@ -80,7 +78,8 @@ class InboxEndToEndTest {
 
     static String publishToUser(String user, String title) {
         return sns.publish(b -> b.topicArn(local.cloud().topicArn())
-                .message("{\"target\":{\"user\":\"" + user + "\"},\"title\":\"" + title + "\",\"body\":\"b\"}")).messageId();
+                        .message("{\"target\":{\"user\":\"" + user + "\"},\"title\":\"" + title + "\",\"body\":\"b\"}"))
+                .messageId();
     }
 
     static JsonObject inbox(WsClient client, String request) throws InterruptedException {
@@ -90,7 +89,8 @@ class InboxEndToEndTest {
 
     static List<String> ids(JsonObject inbox) {
         List<String> ids = new ArrayList<>();
-        inbox.getAsJsonArray("items").forEach(i -> ids.add(i.getAsJsonObject().get("id").getAsString()));
+        inbox.getAsJsonArray("items")
+                .forEach(i -> ids.add(i.getAsJsonObject().get("id").getAsString()));
         return ids;
     }
 
@@ -107,17 +107,22 @@ class InboxEndToEndTest {
 
     @Test
     void notificationAndDirect_toAnOfflineUser_waitInTheInbox_andMarksSyncAcrossConnections() throws Exception {
-        try (LogCapture log = new LogCapture(); WsClient alice = WsClient.connect(local.userUri("alice"))) {
+        try (LogCapture log = new LogCapture();
+                WsClient alice = WsClient.connect(local.userUri("alice"))) {
             String snsId = publishToUser("bob", "Invoice paid");
             // the Broadcast function has stored it when it logs the (empty) delivery
-            await().atMost(WsClient.WAIT).until(() -> !log.matching(Pattern.compile("sns " + Pattern.quote(snsId)
-                    + " delivered=0 gone=0 failed=0")).isEmpty());
+            await().atMost(WsClient.WAIT)
+                    .until(() -> !log.matching(
+                                    Pattern.compile("sns " + Pattern.quote(snsId) + " delivered=0 gone=0 failed=0"))
+                            .isEmpty());
             alice.send("{\"action\":\"direct\",\"to\":\"bob\",\"text\":\"psst\",\"clientMsgId\":\"dm-1\"}");
             // acknowledged as any direct: nothing tells alice whether bob is connected
-            String directId = alice.next(f -> ChatEndToEndTest.ackFor(f, "dm-1")).get("id").getAsString();
+            String directId = alice.next(f -> ChatEndToEndTest.ackFor(f, "dm-1"))
+                    .get("id")
+                    .getAsString();
 
             try (WsClient bob1 = WsClient.connect(local.userUri("bob"));
-                 WsClient bob2 = WsClient.connect(local.userUri("bob"))) {
+                    WsClient bob2 = WsClient.connect(local.userUri("bob"))) {
                 bob1.send("{\"action\":\"badge\"}");
                 JsonObject badge = bob1.nextOfType("badge");
                 assertThat(badge.get("unread").getAsLong()).isEqualTo(2);
@@ -136,14 +141,16 @@ class InboxEndToEndTest {
                 assertThat(notification.get("kind").getAsString()).isEqualTo("notification");
                 assertThat(notification.get("title").getAsString()).isEqualTo("Invoice paid");
                 for (JsonElement item : items) {
-                    assertThat(item.getAsJsonObject().get("read").getAsBoolean()).isFalse();
+                    assertThat(item.getAsJsonObject().get("read").getAsBoolean())
+                            .isFalse();
                 }
 
                 // bob reads the direct message in one tab: the other tab hears of it, with the counts
                 bob1.send(mark("read", List.of(directId)));
                 JsonObject inOtherTab = bob2.nextOfType("marked");
                 assertThat(inOtherTab.get("state").getAsString()).isEqualTo("read");
-                assertThat(inOtherTab.get("ids").getAsJsonArray().get(0).getAsString()).isEqualTo(directId);
+                assertThat(inOtherTab.get("ids").getAsJsonArray().get(0).getAsString())
+                        .isEqualTo(directId);
                 assertThat(inOtherTab.get("unread").getAsLong()).isEqualTo(1);
                 assertThat(bob1.nextOfType("marked")).isEqualTo(inOtherTab);
 
@@ -155,7 +162,8 @@ class InboxEndToEndTest {
 
                 // a new direct while bob is connected arrives live, flagged as also in the inbox
                 alice.send("{\"action\":\"direct\",\"to\":\"bob\",\"text\":\"live\",\"clientMsgId\":\"dm-2\"}");
-                JsonObject live = bob2.next(f -> f.get("type").getAsString().equals("direct") && f.get("text").getAsString().equals("live"));
+                JsonObject live = bob2.next(f -> f.get("type").getAsString().equals("direct")
+                        && f.get("text").getAsString().equals("live"));
                 assertThat(live.get("inbox").getAsBoolean()).isTrue();
                 bob2.send("{\"action\":\"badge\"}");
                 assertThat(bob2.nextOfType("badge").get("unread").getAsLong()).isEqualTo(2);
@@ -165,19 +173,29 @@ class InboxEndToEndTest {
 
     @Test
     void snsRedelivery_ofANotificationToAUser_isStoredOnce() throws Exception {
-        try (LogCapture log = new LogCapture(); WsClient carol = WsClient.connect(local.userUri("carol"))) {
-            String connection = local.table().connectionsOf("carol").get(0).get("connectionId").s();
+        try (LogCapture log = new LogCapture();
+                WsClient carol = WsClient.connect(local.userUri("carol"))) {
+            String connection = local.table()
+                    .connectionsOf("carol")
+                    .get(0)
+                    .get("connectionId")
+                    .s();
             // carol's posts fail until the first invocation has given up on her: Lambda retries the event
             local.cloud().faults().failConnection(connection, 500, Integer.MAX_VALUE);
             String snsId = publishToUser("carol", "Twice");
-            await().atMost(WsClient.WAIT).until(() -> !log.matching(Pattern.compile("sns " + Pattern.quote(snsId)
-                    + " delivered=0 gone=0 failed=1")).isEmpty());
+            await().atMost(WsClient.WAIT)
+                    .until(() -> !log.matching(
+                                    Pattern.compile("sns " + Pattern.quote(snsId) + " delivered=0 gone=0 failed=1"))
+                            .isEmpty());
             local.cloud().faults().clear(); // before the retry, 2 s after the failure
 
             JsonObject delivered = carol.nextOfType("notification"); // by the retry
             assertThat(delivered.get("inbox").getAsBoolean()).isTrue();
-            await().atMost(WsClient.WAIT).until(() -> log.matching(Pattern.compile("sns " + Pattern.quote(snsId)
-                    + " delivered=\\d+ gone=0 failed=\\d+")).size() >= 2);
+            await().atMost(WsClient.WAIT)
+                    .until(() -> log.matching(Pattern.compile(
+                                            "sns " + Pattern.quote(snsId) + " delivered=\\d+ gone=0 failed=\\d+"))
+                                    .size()
+                            >= 2);
             JsonObject page = inbox(carol, "{\"action\":\"inbox\"}");
             assertThat(ids(page)).containsExactly(delivered.get("id").getAsString());
             assertThat(page.get("unread").getAsLong()).isEqualTo(1);
@@ -187,9 +205,10 @@ class InboxEndToEndTest {
     @Test
     void badInput_getsClearErrors_andSomeoneElsesIdsAreNotFound() throws Exception {
         try (WsClient dave = WsClient.connect(local.userUri("dave"));
-             WsClient erin = WsClient.connect(local.userUri("erin"))) {
+                WsClient erin = WsClient.connect(local.userUri("erin"))) {
             dave.send("{\"action\":\"direct\",\"to\":\"erin\",\"text\":\"for erin\",\"clientMsgId\":\"dm-e\"}");
-            String erinsItem = dave.next(f -> ChatEndToEndTest.ackFor(f, "dm-e")).get("id").getAsString();
+            String erinsItem =
+                    dave.next(f -> ChatEndToEndTest.ackFor(f, "dm-e")).get("id").getAsString();
 
             JsonObject foreign = error(dave, mark("read", List.of(erinsItem)));
             assertThat(foreign.get("code").getAsString()).isEqualTo("not_found");
@@ -207,7 +226,8 @@ class InboxEndToEndTest {
             assertThat(cursor.get("code").getAsString()).isEqualTo("bad_request");
             assertThat(cursor.get("message").getAsString()).contains("'next' of an inbox frame");
 
-            JsonObject state = error(dave, "{\"action\":\"mark\",\"ids\":[\"" + erinsItem + "\"],\"state\":\"unread\"}");
+            JsonObject state =
+                    error(dave, "{\"action\":\"mark\",\"ids\":[\"" + erinsItem + "\"],\"state\":\"unread\"}");
             assertThat(state.get("message").getAsString()).contains("\"seen\" or \"read\"");
 
             // erin's item was not touched by dave's attempts, and the connection still serves

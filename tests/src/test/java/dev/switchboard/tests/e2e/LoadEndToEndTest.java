@@ -4,6 +4,9 @@ import static dev.switchboard.tests.e2e.LocalCloudFixture.userUri;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.switchboard.local.WsClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,17 +24,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-
-import dev.switchboard.local.WsClient;
-
 
 /**
  * Many users at once, bounded: 300 connections in 30 rooms (each user in 1-3 of them), every user
@@ -57,7 +53,6 @@ class LoadEndToEndTest {
         local.warmUp(4);
     }
 
-
     /** What one user has seen: acks by clientMsgId, messages by id (counted). */
     static final class Seen {
         final Map<String, String> ackIds = new HashMap<>();
@@ -72,12 +67,14 @@ class LoadEndToEndTest {
                 JsonObject f = JsonParser.parseString(raw).getAsJsonObject();
                 String type = f.has("type") ? f.get("type").getAsString() : "";
                 switch (type) {
-                    case "ack" -> ackIds.put(f.get("clientMsgId").getAsString(), f.get("id").getAsString());
+                    case "ack" ->
+                        ackIds.put(
+                                f.get("clientMsgId").getAsString(), f.get("id").getAsString());
                     case "message" -> {
                         messages.merge(f.get("id").getAsString(), 1, Integer::sum);
                         roomOf.put(f.get("id").getAsString(), f.get("room").getAsString());
                     }
-                    case "presence" -> { }
+                    case "presence" -> {}
                     case "pong" -> pongs++;
                     default -> unexpected.add(raw);
                 }
@@ -151,7 +148,9 @@ class LoadEndToEndTest {
             }
             long joined = System.nanoTime();
             for (String room : membersOf.keySet()) {
-                assertThat(local.table().memberConnections(room)).as(room).hasSize(membersOf.get(room).size());
+                assertThat(local.table().memberConnections(room))
+                        .as(room)
+                        .hasSize(membersOf.get(room).size());
             }
 
             // everyone sends at once: message m of user u goes to one of u's rooms
@@ -170,8 +169,9 @@ class LoadEndToEndTest {
                     for (int m = 0; m < MESSAGES_PER_USER; m++) {
                         String cmid = "u" + user + "-m" + m;
                         roomOfClientMsg.put(cmid, targets.get(m));
-                        clients.get(user).send("{\"action\":\"send\",\"room\":\"" + targets.get(m) + "\",\"text\":\"load " + cmid
-                                + "\",\"clientMsgId\":\"" + cmid + "\"}");
+                        clients.get(user)
+                                .send("{\"action\":\"send\",\"room\":\"" + targets.get(m) + "\",\"text\":\"load " + cmid
+                                        + "\",\"clientMsgId\":\"" + cmid + "\"}");
                     }
                     return null;
                 }));
@@ -194,38 +194,44 @@ class LoadEndToEndTest {
             AtomicReference<Map<Integer, Set<String>>> expectedRef = new AtomicReference<>();
             try {
                 await().atMost(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))
-                        .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100)).until(() -> {
-                    for (int u = 0; u < USERS; u++) {
-                        seen.get(u).take(clients.get(u));
-                    }
-                    int acks = seen.stream().mapToInt(s -> s.ackIds.size()).sum();
-                    if (acks == totalMessages && expectedRef.get() == null) {
-                        Map<Integer, Set<String>> expected = new HashMap<>();
-                        for (int u = 0; u < USERS; u++) {
-                            for (Map.Entry<String, String> ack : seen.get(u).ackIds.entrySet()) {
-                                String room = roomOfClientMsg.get(ack.getKey());
-                                senderOf.put(ack.getValue(), u);
-                                roomOfId.put(ack.getValue(), room);
-                                for (int member : membersOf.get(room)) {
-                                    if (member != u) {
-                                        expected.computeIfAbsent(member, k -> new HashSet<>()).add(ack.getValue());
+                        .pollDelay(Duration.ZERO)
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(() -> {
+                            for (int u = 0; u < USERS; u++) {
+                                seen.get(u).take(clients.get(u));
+                            }
+                            int acks =
+                                    seen.stream().mapToInt(s -> s.ackIds.size()).sum();
+                            if (acks == totalMessages && expectedRef.get() == null) {
+                                Map<Integer, Set<String>> expected = new HashMap<>();
+                                for (int u = 0; u < USERS; u++) {
+                                    for (Map.Entry<String, String> ack :
+                                            seen.get(u).ackIds.entrySet()) {
+                                        String room = roomOfClientMsg.get(ack.getKey());
+                                        senderOf.put(ack.getValue(), u);
+                                        roomOfId.put(ack.getValue(), room);
+                                        for (int member : membersOf.get(room)) {
+                                            if (member != u) {
+                                                expected.computeIfAbsent(member, k -> new HashSet<>())
+                                                        .add(ack.getValue());
+                                            }
+                                        }
                                     }
                                 }
+                                expectedRef.set(expected);
                             }
-                        }
-                        expectedRef.set(expected);
-                    }
-                    Map<Integer, Set<String>> expected = expectedRef.get();
-                    if (expected == null) {
-                        return false;
-                    }
-                    for (int u = 0; u < USERS; u++) {
-                        if (seen.get(u).messages.size() < expected.getOrDefault(u, Set.of()).size()) {
-                            return false;
-                        }
-                    }
-                    return true;
-                });
+                            Map<Integer, Set<String>> expected = expectedRef.get();
+                            if (expected == null) {
+                                return false;
+                            }
+                            for (int u = 0; u < USERS; u++) {
+                                if (seen.get(u).messages.size()
+                                        < expected.getOrDefault(u, Set.of()).size()) {
+                                    return false;
+                                }
+                            }
+                            return true;
+                        });
             } catch (ConditionTimeoutException e) {
                 // not everything arrived within the bound: the assertions below say what is missing
             }
@@ -238,7 +244,8 @@ class LoadEndToEndTest {
             // accepted them, so every frame posted before the pong has arrived once the pong has.
             int frames = memberships + totalMessages;
             try {
-                await().atMost(DELIVERY_BOUND).pollInterval(Duration.ofMillis(100))
+                await().atMost(DELIVERY_BOUND)
+                        .pollInterval(Duration.ofMillis(100))
                         .until(() -> messageInvocations.get() >= frames);
             } catch (ConditionTimeoutException e) {
                 // the assertions below say what is missing
@@ -246,12 +253,14 @@ class LoadEndToEndTest {
             int handled = messageInvocations.get(); // before the pings, which are invocations too
             clients.forEach(c -> c.send("{\"action\":\"ping\"}"));
             try {
-                await().atMost(DELIVERY_BOUND).pollInterval(Duration.ofMillis(100)).until(() -> {
-                    for (int u = 0; u < USERS; u++) {
-                        seen.get(u).take(clients.get(u));
-                    }
-                    return seen.stream().allMatch(s -> s.pongs > 0);
-                });
+                await().atMost(DELIVERY_BOUND)
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(() -> {
+                            for (int u = 0; u < USERS; u++) {
+                                seen.get(u).take(clients.get(u));
+                            }
+                            return seen.stream().allMatch(s -> s.pongs > 0);
+                        });
             } catch (ConditionTimeoutException e) {
                 // the assertions below say what is missing
             }
@@ -259,15 +268,31 @@ class LoadEndToEndTest {
                 seen.get(u).take(clients.get(u));
             }
 
-            int deliveries = seen.stream().mapToInt(s -> s.messages.values().stream().mapToInt(Integer::intValue).sum()).sum();
+            int deliveries = seen.stream()
+                    .mapToInt(s -> s.messages.values().stream()
+                            .mapToInt(Integer::intValue)
+                            .sum())
+                    .sum();
             int acks = seen.stream().mapToInt(s -> s.ackIds.size()).sum();
-            System.out.printf("LoadEndToEndTest: %d users, %d rooms, %d memberships; %d messages, %d acks, %d deliveries "
+            System.out.printf(
+                    "LoadEndToEndTest: %d users, %d rooms, %d memberships; %d messages, %d acks, %d deliveries "
                             + "(expected %d); connect %.1f s, join %.1f s, send to last delivery %.1f s%n",
-                    USERS, ROOMS, memberships, totalMessages, acks,
-                    deliveries, expected == null ? -1 : expected.values().stream().mapToInt(Set::size).sum(),
-                    (connected - started) / 1e9, (joined - connected) / 1e9, (delivered - sendStart) / 1e9);
+                    USERS,
+                    ROOMS,
+                    memberships,
+                    totalMessages,
+                    acks,
+                    deliveries,
+                    expected == null
+                            ? -1
+                            : expected.values().stream().mapToInt(Set::size).sum(),
+                    (connected - started) / 1e9,
+                    (joined - connected) / 1e9,
+                    (delivered - sendStart) / 1e9);
 
-            assertThat(handled).as("every join and send handled by the message function").isEqualTo(frames);
+            assertThat(handled)
+                    .as("every join and send handled by the message function")
+                    .isEqualTo(frames);
             assertThat(seen).as("the fence: every client's pong").allMatch(s -> s.pongs == 1);
             assertThat(acks).as("an ack for every send").isEqualTo(totalMessages);
             assertThat(expected).isNotNull();
@@ -275,7 +300,8 @@ class LoadEndToEndTest {
                 Seen s = seen.get(u);
                 assertThat(s.unexpected).as("load%d: unexpected frames", u).isEmpty();
                 assertThat(s.messages.values()).as("load%d: nothing twice", u).allMatch(n -> n == 1);
-                assertThat(s.messages.keySet()).as("load%d: exactly the messages of its rooms, from others", u)
+                assertThat(s.messages.keySet())
+                        .as("load%d: exactly the messages of its rooms, from others", u)
                         .containsExactlyInAnyOrderElementsOf(expected.getOrDefault(u, Set.of()));
                 for (Map.Entry<String, String> m : s.roomOf.entrySet()) {
                     assertThat(m.getValue()).isEqualTo(roomOfId.get(m.getKey()));
@@ -286,15 +312,20 @@ class LoadEndToEndTest {
 
             // the table: every room's history holds exactly its messages
             Map<String, Set<String>> idsByRoom = new HashMap<>();
-            roomOfId.forEach((id, room) -> idsByRoom.computeIfAbsent(room, r -> new HashSet<>()).add(id));
+            roomOfId.forEach((id, room) ->
+                    idsByRoom.computeIfAbsent(room, r -> new HashSet<>()).add(id));
             int stored = 0;
             for (String room : membersOf.keySet()) {
                 List<String> history = local.table().messageIds(room);
                 stored += history.size();
-                assertThat(history).as(room).containsExactlyInAnyOrderElementsOf(idsByRoom.getOrDefault(room, Set.of()));
+                assertThat(history)
+                        .as(room)
+                        .containsExactlyInAnyOrderElementsOf(idsByRoom.getOrDefault(room, Set.of()));
             }
             assertThat(stored).isEqualTo(totalMessages);
-            System.out.printf("LoadEndToEndTest: %d messages in the table; total %.1f s%n", stored, (System.nanoTime() - started) / 1e9);
+            System.out.printf(
+                    "LoadEndToEndTest: %d messages in the table; total %.1f s%n",
+                    stored, (System.nanoTime() - started) / 1e9);
         } finally {
             pool.shutdownNow();
             clients.forEach(WsClient::close);

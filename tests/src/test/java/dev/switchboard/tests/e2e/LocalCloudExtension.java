@@ -2,20 +2,18 @@ package dev.switchboard.tests.e2e;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.switchboard.local.LocalCloud;
+import dev.switchboard.local.LocalCloudOptions;
+import dev.switchboard.local.WsClient;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
-
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
-
-import dev.switchboard.local.LocalCloud;
-import dev.switchboard.local.LocalCloudOptions;
-import dev.switchboard.local.WsClient;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -71,9 +69,13 @@ public final class LocalCloudExtension implements BeforeAllCallback, AfterAllCal
                     + ": register it as a static field of one class");
         }
         cloud = LocalCloud.start(options.apply(LocalCloudOptions.builder()
-                .template(LocalCloudFixture.TEMPLATE)
-                .port(0).dynamoDbPort(0).snsPort(0)
-                .functionInitTimeout(LocalCloudFixture.INIT_TIMEOUT).functionTimeout(LocalCloudFixture.FUNCTION_TIMEOUT)).build());
+                        .template(LocalCloudFixture.TEMPLATE)
+                        .port(0)
+                        .dynamoDbPort(0)
+                        .snsPort(0)
+                        .functionInitTimeout(LocalCloudFixture.INIT_TIMEOUT)
+                        .functionTimeout(LocalCloudFixture.FUNCTION_TIMEOUT))
+                .build());
     }
 
     @Override
@@ -119,9 +121,12 @@ public final class LocalCloudExtension implements BeforeAllCallback, AfterAllCal
      */
     public synchronized SnsClient sns() {
         if (sns == null) {
-            sns = SnsClient.builder().endpointOverride(cloud().snsEndpoint()).region(Region.US_EAST_1)
+            sns = SnsClient.builder()
+                    .endpointOverride(cloud().snsEndpoint())
+                    .region(Region.US_EAST_1)
                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                    .httpClient(UrlConnectionHttpClient.create()).build();
+                    .httpClient(UrlConnectionHttpClient.create())
+                    .build();
         }
         return sns;
     }
@@ -132,7 +137,8 @@ public final class LocalCloudExtension implements BeforeAllCallback, AfterAllCal
      * @return the SNS message id (the notification's id on the wire)
      */
     public String publish(String message) {
-        return sns().publish(b -> b.topicArn(cloud().topicArn()).message(message)).messageId();
+        return sns().publish(b -> b.topicArn(cloud().topicArn()).message(message))
+                .messageId();
     }
 
     /**

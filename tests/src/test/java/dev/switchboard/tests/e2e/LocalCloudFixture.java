@@ -1,13 +1,12 @@
 package dev.switchboard.tests.e2e;
 
+import dev.switchboard.local.LocalCloud;
+import dev.switchboard.local.LocalCloudOptions;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-
-import dev.switchboard.local.LocalCloud;
-import dev.switchboard.local.LocalCloudOptions;
 
 /**
  * The real template and dev-auth URLs for the end-to-end tests. Test classes get their cloud from
@@ -23,22 +22,26 @@ final class LocalCloudFixture {
      * (ProcessRuntimeTest, LocalCloudTest) with short limits.
      */
     static final Duration INIT_TIMEOUT = Duration.ofMinutes(2);
+
     static final Duration FUNCTION_TIMEOUT = Duration.ofSeconds(60);
 
-    private LocalCloudFixture() {
-    }
+    private LocalCloudFixture() {}
 
     static LocalCloud startDevAuth() throws Exception {
         return LocalCloud.start(LocalCloudOptions.builder()
                 .template(TEMPLATE)
-                .port(0).dynamoDbPort(0).snsPort(0)
-                .functionInitTimeout(LocalCloudFixture.INIT_TIMEOUT).functionTimeout(LocalCloudFixture.FUNCTION_TIMEOUT)
+                .port(0)
+                .dynamoDbPort(0)
+                .snsPort(0)
+                .functionInitTimeout(LocalCloudFixture.INIT_TIMEOUT)
+                .functionTimeout(LocalCloudFixture.FUNCTION_TIMEOUT)
                 .devAuth(true)
                 .build());
     }
 
     static URI userUri(LocalCloud cloud, String user) {
         String base = String.valueOf(cloud.webSocketUri());
-        return URI.create(base + (base.contains("?") ? "&" : "?") + "user=" + URLEncoder.encode(user, StandardCharsets.UTF_8));
+        return URI.create(
+                base + (base.contains("?") ? "&" : "?") + "user=" + URLEncoder.encode(user, StandardCharsets.UTF_8));
     }
 }

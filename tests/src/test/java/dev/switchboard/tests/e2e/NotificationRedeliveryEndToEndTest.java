@@ -3,18 +3,15 @@ package dev.switchboard.tests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.gson.JsonObject;
+import dev.switchboard.local.WsClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.google.gson.JsonObject;
-
-import dev.switchboard.local.WsClient;
 
 /**
  * What happens when a notification cannot be delivered at once: the Broadcast function fails the
@@ -24,7 +21,8 @@ import dev.switchboard.local.WsClient;
 class NotificationRedeliveryEndToEndTest {
 
     @RegisterExtension
-    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true).snsRetryBase(Duration.ofSeconds(2)));
+    static final LocalCloudExtension local =
+            LocalCloudExtension.with(b -> b.devAuth(true).snsRetryBase(Duration.ofSeconds(2)));
 
     @AfterEach
     void clearFaults() {
@@ -39,14 +37,15 @@ class NotificationRedeliveryEndToEndTest {
     void notification_deliveredTwiceBySnsRetry_carriesOneId() throws Exception {
         String room = "redelivery";
         try (LogCapture log = new LogCapture();
-             WsClient ann = WsClient.connect(local.userUri("ann"));
-             WsClient bob = WsClient.connect(local.userUri("bob"))) {
+                WsClient ann = WsClient.connect(local.userUri("ann"));
+                WsClient bob = WsClient.connect(local.userUri("bob"))) {
             ChatEndToEndTest.join(ann, room, "ann");
             ChatEndToEndTest.join(bob, room, "bob");
             // bob's @connections posts fail until the first invocation has given up on him
             local.cloud().faults().failConnection(connectionOf("bob"), 500, Integer.MAX_VALUE);
 
-            String messageId = local.publish("{\"target\":{\"room\":\"" + room + "\"},\"title\":\"Deploy done\",\"body\":\"v2.3\"}");
+            String messageId = local.publish(
+                    "{\"target\":{\"room\":\"" + room + "\"},\"title\":\"Deploy done\",\"body\":\"v2.3\"}");
             Pattern failed = Pattern.compile("sns " + Pattern.quote(messageId) + " delivered=1 gone=0 failed=1");
             await().atMost(WsClient.WAIT).until(() -> !log.matching(failed).isEmpty());
             local.cloud().faults().clear(); // before the retry, 2 s after the failure
@@ -60,7 +59,8 @@ class NotificationRedeliveryEndToEndTest {
             assertThat(bobs).isEqualTo(first);
             assertThat(first.get("id").getAsString()).matches("[0-9A-HJKMNP-TV-Z]{26}");
             // an invocation logs its line after its frames have arrived: wait for the second one's
-            Pattern attempt = Pattern.compile("sns " + Pattern.quote(messageId) + " (delivered=\\d+ gone=\\d+ failed=\\d+)");
+            Pattern attempt =
+                    Pattern.compile("sns " + Pattern.quote(messageId) + " (delivered=\\d+ gone=\\d+ failed=\\d+)");
             await().atMost(WsClient.WAIT).until(() -> log.matching(attempt).size() >= 2);
             List<String> attempts = new ArrayList<>();
             log.matching(attempt).forEach(m -> attempts.add(m.group(1)));

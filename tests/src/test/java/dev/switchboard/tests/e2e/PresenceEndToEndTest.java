@@ -2,17 +2,14 @@ package dev.switchboard.tests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.switchboard.local.WsClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-
-import dev.switchboard.local.WsClient;
 
 /**
  * Presence per user and coalesced, through the local cloud (default window, 3 s): join/leave
@@ -36,7 +33,9 @@ class PresenceEndToEndTest {
                 return events;
             }
             JsonObject f = JsonParser.parseString(frame).getAsJsonObject();
-            if (f.has("type") && f.get("type").getAsString().equals("presence") && f.get("user").getAsString().equals(user)) {
+            if (f.has("type")
+                    && f.get("type").getAsString().equals("presence")
+                    && f.get("user").getAsString().equals(user)) {
                 events.add(f.get("event").getAsString());
             }
         }
@@ -45,7 +44,7 @@ class PresenceEndToEndTest {
     @Test
     void joinLeaveFlapping_costsAtMostOnePresenceEventPerWindow_andEndsRight() throws Exception {
         try (WsClient watcher = WsClient.connect(local.userUri("watcher"));
-             WsClient flapper = WsClient.connect(local.userUri("flapper"))) {
+                WsClient flapper = WsClient.connect(local.userUri("flapper"))) {
             ChatEndToEndTest.join(watcher, "flap-room", "watcher");
             long started = System.nanoTime();
             int flaps = 10;
@@ -63,7 +62,9 @@ class PresenceEndToEndTest {
             // the last change is announced once its window ends: wait for quiet well past a window
             List<String> seen = presenceOf(watcher, "flapper", 2 * WINDOW_MS + 2000);
             double windows = (System.nanoTime() - started) / 1e6 / WINDOW_MS;
-            System.out.printf("presence e2e: %d join/leave pairs in %.1f windows -> %d events %s%n", flaps, windows, seen.size(), seen);
+            System.out.printf(
+                    "presence e2e: %d join/leave pairs in %.1f windows -> %d events %s%n",
+                    flaps, windows, seen.size(), seen);
             // without coalescing the watcher saw 2 per pair (20)
             assertThat(seen.size()).isBetween(1, (int) Math.ceil(windows) + 1);
             assertThat(seen).last().isEqualTo("leave");
@@ -77,7 +78,7 @@ class PresenceEndToEndTest {
     @Test
     void aSecondConnectionOfAUser_neitherJoinsNorLeavesTheRoomAgain() throws Exception {
         try (WsClient watcher = WsClient.connect(local.userUri("watcher2"));
-             WsClient phone = WsClient.connect(local.userUri("twotabs"))) {
+                WsClient phone = WsClient.connect(local.userUri("twotabs"))) {
             ChatEndToEndTest.join(watcher, "tabs-room", "watcher2");
             ChatEndToEndTest.join(phone, "tabs-room", "twotabs");
             watcher.next(f -> ChatEndToEndTest.presence(f, "join", "twotabs"));
@@ -94,7 +95,7 @@ class PresenceEndToEndTest {
     @Test
     void aRejoinInsideTheWindow_confirmsOnce_andIsAnnouncedToTheOthersWhenTheWindowEnds() throws Exception {
         try (WsClient watcher = WsClient.connect(local.userUri("watcher3"));
-             WsClient alice = WsClient.connect(local.userUri("rejoiner"))) {
+                WsClient alice = WsClient.connect(local.userUri("rejoiner"))) {
             ChatEndToEndTest.join(watcher, "rejoin-room", "watcher3");
             ChatEndToEndTest.join(alice, "rejoin-room", "rejoiner");
             watcher.next(f -> ChatEndToEndTest.presence(f, "join", "rejoiner"));

@@ -3,22 +3,18 @@ package dev.switchboard.tests.e2e;
 import static dev.switchboard.tests.e2e.LocalCloudFixture.userUri;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.switchboard.local.WsClient;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-
-import dev.switchboard.local.WsClient;
 
 /**
  * The per-connection send limit through the local cloud: a burst above it gets rate_limited error
@@ -30,15 +26,18 @@ class RateLimitEndToEndTest {
 
     /** Low, so that refills during the burst are few and the wait afterwards is short. */
     static final int RATE = 2;
+
     static final int BURST = 5;
     static final int SENT = 25;
     static final String ROOM = "rl-room";
 
     @RegisterExtension
     static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true)
-            .environment(Map.of("SWITCHBOARD_SEND_RATE_PER_SECOND", Integer.toString(RATE),
-                    "SWITCHBOARD_SEND_BURST", Integer.toString(BURST))));
-
+            .environment(Map.of(
+                    "SWITCHBOARD_SEND_RATE_PER_SECOND",
+                    Integer.toString(RATE),
+                    "SWITCHBOARD_SEND_BURST",
+                    Integer.toString(BURST))));
 
     static JsonObject parse(String frame) {
         return JsonParser.parseString(frame).getAsJsonObject();
@@ -49,9 +48,10 @@ class RateLimitEndToEndTest {
     }
 
     @Test
-    void burstAboveTheLimit_isRefusedWithRateLimited_theRestIsDeliveredOnce_andAfterTheWaitSendsWork() throws Exception {
+    void burstAboveTheLimit_isRefusedWithRateLimited_theRestIsDeliveredOnce_andAfterTheWaitSendsWork()
+            throws Exception {
         try (WsClient sender = WsClient.connect(userUri(local.cloud(), "flooder"));
-             WsClient reader = WsClient.connect(userUri(local.cloud(), "reader"))) {
+                WsClient reader = WsClient.connect(userUri(local.cloud(), "reader"))) {
             ChatEndToEndTest.join(sender, ROOM, "flooder");
             ChatEndToEndTest.join(reader, ROOM, "reader");
             sender.next(f -> ChatEndToEndTest.presence(f, "join", "reader"));
@@ -66,12 +66,15 @@ class RateLimitEndToEndTest {
             List<JsonObject> refusals = new ArrayList<>();
             while (refusals.isEmpty() && sent < 8 * SENT) {
                 for (int i = 0; i < SENT; i++, sent++) {
-                    sender.send("{\"action\":\"send\",\"room\":\"" + ROOM + "\",\"text\":\"burst " + sent + "\",\"clientMsgId\":\"b-" + sent + "\"}");
+                    sender.send("{\"action\":\"send\",\"room\":\"" + ROOM + "\",\"text\":\"burst " + sent
+                            + "\",\"clientMsgId\":\"b-" + sent + "\"}");
                 }
                 while (answered.size() + refusals.size() < sent) {
                     JsonObject f = sender.next(x -> type(x).equals("ack") || type(x).equals("error"));
                     if (type(f).equals("ack")) {
-                        assertThat(answered.add(f.get("clientMsgId").getAsString())).as("one ack per send").isTrue();
+                        assertThat(answered.add(f.get("clientMsgId").getAsString()))
+                                .as("one ack per send")
+                                .isTrue();
                         ackedIds.add(f.get("id").getAsString());
                     } else {
                         refusals.add(f);
@@ -79,7 +82,8 @@ class RateLimitEndToEndTest {
                 }
             }
             double seconds = (System.nanoTime() - started) / 1e9;
-            System.out.printf("rate limit e2e: %d sent in %.2f s at limit %d/s burst %d: %d acked, %d rate_limited%n",
+            System.out.printf(
+                    "rate limit e2e: %d sent in %.2f s at limit %d/s burst %d: %d acked, %d rate_limited%n",
                     sent, seconds, RATE, BURST, ackedIds.size(), refusals.size());
 
             // the burst passes (less the join's token); beyond it only what refilled meanwhile
@@ -100,16 +104,22 @@ class RateLimitEndToEndTest {
                 received.add(reader.nextOfType("message").get("id").getAsString());
             }
             assertThat(received).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(ackedIds);
-            assertThat(reader.frames.poll(500, TimeUnit.MILLISECONDS)).as("no more messages").isNull();
+            assertThat(reader.frames.poll(500, TimeUnit.MILLISECONDS))
+                    .as("no more messages")
+                    .isNull();
 
             // the table holds exactly the accepted messages, and the sender's connection with its bucket
             assertThat(local.table().messageIds(ROOM)).containsExactlyInAnyOrderElementsOf(ackedIds);
             List<Map<String, AttributeValue>> connections = local.table().connectionsOf("flooder");
             assertThat(connections).hasSize(1);
-            // the bucket is on the connection's item; the byUser index does not project it (updating it writes the table alone)
+            // the bucket is on the connection's item; the byUser index does not project it (updating it writes the
+            // table alone)
             assertThat(connections.get(0)).doesNotContainKey("sendTat");
-            assertThat(local.table().connectionItems(connections.get(0).get("connectionId").s()))
-                    .filteredOn(item -> item.get("sk").s().equals("META")).singleElement()
+            assertThat(local.table()
+                            .connectionItems(
+                                    connections.get(0).get("connectionId").s()))
+                    .filteredOn(item -> item.get("sk").s().equals("META"))
+                    .singleElement()
                     .satisfies(meta -> assertThat(meta).containsKey("sendTat"));
 
             // after the advertised wait, the sender gets through again
@@ -117,7 +127,9 @@ class RateLimitEndToEndTest {
             Thread.sleep(wait + 50);
             String id = ChatEndToEndTest.send(sender, ROOM, "after the wait", "after-1");
             assertThat(reader.nextOfType("message").get("id").getAsString()).isEqualTo(id);
-            assertThat(local.table().messageIds(ROOM)).hasSize(ackedIds.size() + 1).contains(id);
+            assertThat(local.table().messageIds(ROOM))
+                    .hasSize(ackedIds.size() + 1)
+                    .contains(id);
         }
     }
 
@@ -128,13 +140,15 @@ class RateLimitEndToEndTest {
      * as not_member) or rate_limited.
      */
     @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {
-            "{\"action\":\"ping\"}",
-            "{\"action\":\"join\",\"room\":\"rl-every\"}",
-            "{\"action\":\"leave\",\"room\":\"rl-every-other\"}",
-            "{\"action\":\"history\",\"room\":\"rl-every-other\"}",
-            "{\"action\":\"who\",\"room\":\"rl-every-other\"}",
-            "{\"action\":\"direct\",\"to\":\"reader\",\"text\":\"psst\"}"})
+    @org.junit.jupiter.params.provider.ValueSource(
+            strings = {
+                "{\"action\":\"ping\"}",
+                "{\"action\":\"join\",\"room\":\"rl-every\"}",
+                "{\"action\":\"leave\",\"room\":\"rl-every-other\"}",
+                "{\"action\":\"history\",\"room\":\"rl-every-other\"}",
+                "{\"action\":\"who\",\"room\":\"rl-every-other\"}",
+                "{\"action\":\"direct\",\"to\":\"reader\",\"text\":\"psst\"}"
+            })
     void everyAction_isCountedAgainstTheBucket(String frame) throws Exception {
         String action = parse(frame).get("action").getAsString();
         try (WsClient client = WsClient.connect(userUri(local.cloud(), "every-" + action))) {
@@ -147,7 +161,8 @@ class RateLimitEndToEndTest {
                 }
                 for (int i = 0; i < SENT; i++) {
                     JsonObject answer = client.next();
-                    if (type(answer).equals("error") && answer.get("code").getAsString().equals("rate_limited")) {
+                    if (type(answer).equals("error")
+                            && answer.get("code").getAsString().equals("rate_limited")) {
                         assertThat(answer.get("requestAction").getAsString()).isEqualTo(action);
                         assertThat(answer.get("retryAfterMs").getAsLong()).isBetween(1L, 1000L / RATE);
                         limited++;
@@ -157,7 +172,8 @@ class RateLimitEndToEndTest {
             double seconds = (System.nanoTime() - started) / 1e9;
             int accepted = sent - limited;
             assertThat(limited).isPositive();
-            assertThat(accepted).as("%s: accepted of %d in %.2f s", action, sent, seconds)
+            assertThat(accepted)
+                    .as("%s: accepted of %d in %.2f s", action, sent, seconds)
                     .isBetween(BURST, BURST + (int) Math.ceil(seconds * RATE) + 1);
             assertThat(client.closeCode).isNotDone();
         }
@@ -166,7 +182,7 @@ class RateLimitEndToEndTest {
     @Test
     void theLimitIsPerConnection_aSecondConnectionOfTheSameUserHasItsOwnBurst() throws Exception {
         try (WsClient first = WsClient.connect(userUri(local.cloud(), "twin"));
-             WsClient second = WsClient.connect(userUri(local.cloud(), "twin"))) {
+                WsClient second = WsClient.connect(userUri(local.cloud(), "twin"))) {
             ChatEndToEndTest.join(first, "rl-twins", "twin");
             ChatEndToEndTest.join(second, "rl-twins", "twin");
             // each join took one token of its connection's burst

@@ -1,5 +1,6 @@
 package dev.switchboard.tests.e2e;
 
+import dev.switchboard.local.WsClient;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -11,8 +12,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.concurrent.ThreadLocalRandom;
-
-import dev.switchboard.local.WsClient;
 
 /**
  * A WebSocket client on a plain socket, for what well-behaved clients (the JDK's) refuse to send:
@@ -58,8 +57,8 @@ final class RawWsClient implements AutoCloseable {
         ThreadLocalRandom.current().nextBytes(nonce);
         String target = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         client.out.write(("GET " + target + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
-                + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
-                + Base64.getEncoder().encodeToString(nonce) + "\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                        + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+                        + Base64.getEncoder().encodeToString(nonce) + "\r\nSec-WebSocket-Version: 13\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         client.out.flush();
         StringBuilder headers = new StringBuilder();
@@ -68,7 +67,8 @@ final class RawWsClient implements AutoCloseable {
         }
         if (!headers.toString().startsWith("HTTP/1.1 101")) {
             socket.close();
-            throw new IOException("handshake refused: " + headers.toString().lines().findFirst().orElse(""));
+            throw new IOException("handshake refused: "
+                    + headers.toString().lines().findFirst().orElse(""));
         }
         return client;
     }
@@ -83,9 +83,11 @@ final class RawWsClient implements AutoCloseable {
         }
         try (Socket socket = new Socket(server.getHost(), server.getPort())) {
             socket.setSoTimeout((int) WsClient.WAIT.toMillis());
-            socket.getOutputStream().write(("GET " + rawTarget + " HTTP/1.1\r\nHost: " + server.getHost() + ":" + server.getPort()
-                    + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                    + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream()
+                    .write(("GET " + rawTarget + " HTTP/1.1\r\nHost: " + server.getHost() + ":" + server.getPort()
+                                    + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                    + "Sec-WebSocket-Version: 13\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             DataInputStream in = new DataInputStream(socket.getInputStream());
             StringBuilder line = new StringBuilder();
             int c;

@@ -2,6 +2,12 @@ package dev.switchboard.tests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import dev.switchboard.local.LocalCloud;
+import dev.switchboard.local.LocalCloudOptions;
+import dev.switchboard.local.LocalRegions;
+import dev.switchboard.local.WsClient;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -10,21 +16,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-
-import dev.switchboard.local.LocalCloud;
-import dev.switchboard.local.LocalCloudOptions;
-import dev.switchboard.local.LocalRegions;
-import dev.switchboard.local.WsClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
@@ -43,16 +40,23 @@ class RegionsEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        regions = LocalRegions.start(List.of(US, EU), LocalCloudOptions.builder()
-                .template(LocalCloudFixture.TEMPLATE)
-                .port(0).dynamoDbPort(0).snsPort(0)
-                .functionInitTimeout(LocalCloudFixture.INIT_TIMEOUT).functionTimeout(LocalCloudFixture.FUNCTION_TIMEOUT)
-                .devAuth(true)
-                .build());
+        regions = LocalRegions.start(
+                List.of(US, EU),
+                LocalCloudOptions.builder()
+                        .template(LocalCloudFixture.TEMPLATE)
+                        .port(0)
+                        .dynamoDbPort(0)
+                        .snsPort(0)
+                        .functionInitTimeout(LocalCloudFixture.INIT_TIMEOUT)
+                        .functionTimeout(LocalCloudFixture.FUNCTION_TIMEOUT)
+                        .devAuth(true)
+                        .build());
         for (String region : List.of(US, EU)) {
             try {
                 // a first handshake per region: its $connect may be slower than a client waits on a loaded machine
-                WsClient.tryConnect(uri(region, "warm-up")).get(60, java.util.concurrent.TimeUnit.SECONDS).close();
+                WsClient.tryConnect(uri(region, "warm-up"))
+                        .get(60, java.util.concurrent.TimeUnit.SECONDS)
+                        .close();
             } catch (Exception slow) {
                 // the invocation runs on; the function is warm either way
             }
@@ -67,7 +71,8 @@ class RegionsEndToEndTest {
     }
 
     static URI uri(String region, String user) {
-        return URI.create(regions.region(region).webSocketUri() + "?user=" + URLEncoder.encode(user, StandardCharsets.UTF_8));
+        return URI.create(
+                regions.region(region).webSocketUri() + "?user=" + URLEncoder.encode(user, StandardCharsets.UTF_8));
     }
 
     static boolean ofType(JsonObject f, String type) {
@@ -86,8 +91,12 @@ class RegionsEndToEndTest {
     @Order(1)
     void printedEndpoints_sayWhichRegionEachIs_andEachRegionHasItsOwnGateway() {
         String described = regions.describe();
-        assertThat(described).contains("[us-east-1]", "[eu-west-1]",
-                String.valueOf(regions.region(US).webSocketUri()), String.valueOf(regions.region(EU).webSocketUri()));
+        assertThat(described)
+                .contains(
+                        "[us-east-1]",
+                        "[eu-west-1]",
+                        String.valueOf(regions.region(US).webSocketUri()),
+                        String.valueOf(regions.region(EU).webSocketUri()));
         assertThat(regions.region(US).port()).isNotEqualTo(regions.region(EU).port());
         assertThat(regions.region(US).region()).isEqualTo(US);
         assertThat(regions.region(EU).region()).isEqualTo(EU);
@@ -99,8 +108,8 @@ class RegionsEndToEndTest {
     void aRoomSpanningBothRegions_deliversEveryMessageToEveryMemberExactlyOnce() throws Exception {
         String room = "world";
         try (WsClient alice = WsClient.connect(uri(US, "alice"));
-             WsClient bob = WsClient.connect(uri(EU, "bob"));
-             WsClient carol = WsClient.connect(uri(EU, "carol"))) {
+                WsClient bob = WsClient.connect(uri(EU, "bob"));
+                WsClient carol = WsClient.connect(uri(EU, "carol"))) {
             ChatEndToEndTest.join(alice, room, "alice");
             ChatEndToEndTest.join(bob, room, "bob");
             ChatEndToEndTest.join(carol, room, "carol");
@@ -108,19 +117,27 @@ class RegionsEndToEndTest {
             // each region's memberships record where their connection lives
             try (TableProbe table = new TableProbe(regions.region(US))) {
                 List<String> homes = table.partition("ROOM#" + room).stream()
-                        .map(i -> i.getOrDefault("home", AttributeValue.fromS("none")).s()).toList();
-                assertThat(homes).hasSize(3).filteredOn(h -> h.startsWith(US + " ")).hasSize(1);
+                        .map(i -> i.getOrDefault("home", AttributeValue.fromS("none"))
+                                .s())
+                        .toList();
+                assertThat(homes)
+                        .hasSize(3)
+                        .filteredOn(h -> h.startsWith(US + " "))
+                        .hasSize(1);
                 assertThat(homes).filteredOn(h -> h.startsWith(EU + " ")).hasSize(2);
             }
 
             // frames that arrive while a client waits for its ack are kept, not skipped: they are what is counted
-            Map<WsClient, List<JsonObject>> kept = Map.of(alice, new ArrayList<>(), bob, new ArrayList<>(), carol, new ArrayList<>());
-            Map<String, Set<String>> sentBy = Map.of("alice", new HashSet<>(), "bob", new HashSet<>(), "carol", new HashSet<>());
+            Map<WsClient, List<JsonObject>> kept =
+                    Map.of(alice, new ArrayList<>(), bob, new ArrayList<>(), carol, new ArrayList<>());
+            Map<String, Set<String>> sentBy =
+                    Map.of("alice", new HashSet<>(), "bob", new HashSet<>(), "carol", new HashSet<>());
             for (int i = 0; i < 3; i++) {
                 sentBy.get("alice").add(send(alice, kept, room, "from us " + i, "us-" + i));
                 sentBy.get("bob").add(send(bob, kept, room, "from eu " + i, "eu-" + i));
             }
-            // a retried send, in the region it was first sent to, is acknowledged with the first id and not delivered again
+            // a retried send, in the region it was first sent to, is acknowledged with the first id and not delivered
+            // again
             assertThat(sentBy.get("alice")).contains(send(alice, kept, room, "from us 0", "us-0"));
             // the last one, sent after every other was acknowledged
             sentBy.get("carol").add(send(carol, kept, room, "last", "eu-last"));
@@ -141,24 +158,35 @@ class RegionsEndToEndTest {
                     received.add(frame.get("id").getAsString());
                     expected.remove(frame.get("id").getAsString());
                 }
-                assertThat(received).as(member.getKey() + " got each message once").hasSize(others).doesNotHaveDuplicates();
-                assertThat(kept.get(member.getValue())).filteredOn(f -> ofType(f, "message"))
-                        .as(member.getKey() + ": no repeat").isEmpty();
+                assertThat(received)
+                        .as(member.getKey() + " got each message once")
+                        .hasSize(others)
+                        .doesNotHaveDuplicates();
+                assertThat(kept.get(member.getValue()))
+                        .filteredOn(f -> ofType(f, "message"))
+                        .as(member.getKey() + ": no repeat")
+                        .isEmpty();
                 assertThat(member.getValue().frames.stream().filter(f -> f.contains("\"type\":\"message\"")))
-                        .as(member.getKey() + ": no repeat after the last").isEmpty();
+                        .as(member.getKey() + ": no repeat after the last")
+                        .isEmpty();
             }
         }
     }
 
     /** Sends and waits for the ack, keeping every other frame that arrives meanwhile in {@code kept}. */
-    static String send(WsClient client, Map<WsClient, List<JsonObject>> kept, String room, String text, String clientMsgId)
+    static String send(
+            WsClient client, Map<WsClient, List<JsonObject>> kept, String room, String text, String clientMsgId)
             throws InterruptedException {
-        client.send("{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + text + "\",\"clientMsgId\":\"" + clientMsgId + "\"}");
-        return next(client, kept, f -> ChatEndToEndTest.ackFor(f, clientMsgId)).get("id").getAsString();
+        client.send("{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + text + "\",\"clientMsgId\":\""
+                + clientMsgId + "\"}");
+        return next(client, kept, f -> ChatEndToEndTest.ackFor(f, clientMsgId))
+                .get("id")
+                .getAsString();
     }
 
     /** The first kept or arriving frame matching {@code wanted}; the others are kept for later. */
-    static JsonObject next(WsClient client, Map<WsClient, List<JsonObject>> kept, java.util.function.Predicate<JsonObject> wanted)
+    static JsonObject next(
+            WsClient client, Map<WsClient, List<JsonObject>> kept, java.util.function.Predicate<JsonObject> wanted)
             throws InterruptedException {
         List<JsonObject> mine = kept.get(client);
         for (java.util.Iterator<JsonObject> it = mine.iterator(); it.hasNext(); ) {
@@ -170,7 +198,8 @@ class RegionsEndToEndTest {
         }
         long deadline = System.nanoTime() + WsClient.WAIT.toNanos();
         while (true) {
-            String text = client.frames.poll(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+            String text = client.frames.poll(
+                    Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
             if (text == null) {
                 throw new AssertionError("no matching frame within " + WsClient.WAIT + "; kept: " + mine);
             }
@@ -186,11 +215,12 @@ class RegionsEndToEndTest {
     @Order(3)
     void aDirectMessage_reachesTheUsersConnectionsInBothRegions() throws Exception {
         try (WsClient daveUs = WsClient.connect(uri(US, "dave"));
-             WsClient daveEu = WsClient.connect(uri(EU, "dave"));
-             WsClient erin = WsClient.connect(uri(EU, "erin"))) {
+                WsClient daveEu = WsClient.connect(uri(EU, "dave"));
+                WsClient erin = WsClient.connect(uri(EU, "erin"))) {
             // the connections are registered once their handshakes complete ($connect runs during them)
             erin.send("{\"action\":\"direct\",\"to\":\"dave\",\"text\":\"psst\",\"clientMsgId\":\"d-1\"}");
-            String id = erin.next(f -> ChatEndToEndTest.ackFor(f, "d-1")).get("id").getAsString();
+            String id =
+                    erin.next(f -> ChatEndToEndTest.ackFor(f, "d-1")).get("id").getAsString();
             for (WsClient dave : List.of(daveUs, daveEu)) {
                 JsonObject direct = dave.next(f -> ofType(f, "direct"));
                 assertThat(direct.get("id").getAsString()).isEqualTo(id);
@@ -206,7 +236,7 @@ class RegionsEndToEndTest {
         String room = "history-across";
         List<String> sentIds = new ArrayList<>();
         try (WsClient frank = WsClient.connect(uri(US, "frank"));
-             WsClient gina = WsClient.connect(uri(EU, "gina"))) {
+                WsClient gina = WsClient.connect(uri(EU, "gina"))) {
             ChatEndToEndTest.join(frank, room, "frank");
             ChatEndToEndTest.join(gina, room, "gina");
             for (int i = 0; i < 2; i++) {
@@ -221,7 +251,9 @@ class RegionsEndToEndTest {
             List<String> ids = ids(gina.nextOfType("history"));
             // ids are unique across regions and sort in creation order, so `history after` resumes exactly whichever
             // region wrote what (one request only: each more is a possible cold start on a loaded machine)
-            assertThat(ids).containsExactlyElementsOf(sentIds.stream().sorted().toList()).containsExactlyInAnyOrderElementsOf(sentIds);
+            assertThat(ids)
+                    .containsExactlyElementsOf(sentIds.stream().sorted().toList())
+                    .containsExactlyInAnyOrderElementsOf(sentIds);
         }
     }
 
@@ -231,7 +263,7 @@ class RegionsEndToEndTest {
         String room = "outage";
         LocalCloud us = regions.region(US);
         try (WsClient hank = WsClient.connect(uri(US, "hank"));
-             WsClient ivy = WsClient.connect(uri(EU, "ivy"))) {
+                WsClient ivy = WsClient.connect(uri(EU, "ivy"))) {
             ChatEndToEndTest.join(hank, room, "hank");
             ChatEndToEndTest.join(ivy, room, "ivy");
 
@@ -243,7 +275,8 @@ class RegionsEndToEndTest {
             try (WsClient jack = WsClient.connect(URI.create(us.webSocketUri() + "?user=jack"))) {
                 ChatEndToEndTest.join(jack, room, "jack");
                 String id = ChatEndToEndTest.send(hank, room, "still here", "o-1");
-                assertThat(jack.next(f -> ofType(f, "message")).get("id").getAsString()).isEqualTo(id);
+                assertThat(jack.next(f -> ofType(f, "message")).get("id").getAsString())
+                        .isEqualTo(id);
             }
         }
     }

@@ -4,23 +4,20 @@ import static dev.switchboard.tests.e2e.ChatEndToEndTest.join;
 import static dev.switchboard.tests.e2e.ChatEndToEndTest.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Date;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import com.google.gson.JsonObject;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-
 import dev.switchboard.local.WsClient;
+import java.nio.charset.StandardCharsets;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Room permissions from the token's rooms claim, in JWT mode with real WebSocket clients: each
@@ -33,16 +30,18 @@ class RoomPermissionsEndToEndTest {
     private static final AtomicInteger IDS = new AtomicInteger();
 
     @RegisterExtension
-    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(false).jwtSecret(SECRET)
-            .publicRooms("lobby,open-*"));
+    static final LocalCloudExtension local =
+            LocalCloudExtension.with(b -> b.devAuth(false).jwtSecret(SECRET).publicRooms("lobby,open-*"));
 
     /** An HS256 token for {@code user} living {@code seconds}; {@code rooms} null = no rooms claim. */
     static String token(String user, Map<String, List<String>> rooms, long seconds) throws Exception {
         return token(user, rooms, seconds, null, false);
     }
 
-    static String token(String user, Map<String, List<String>> rooms, long seconds, String name, boolean admin) throws Exception {
-        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(user)
+    static String token(String user, Map<String, List<String>> rooms, long seconds, String name, boolean admin)
+            throws Exception {
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+                .subject(user)
                 .expirationTime(new Date(System.currentTimeMillis() + seconds * 1000));
         if (rooms != null) {
             claims.claim("rooms", rooms);
@@ -60,15 +59,20 @@ class RoomPermissionsEndToEndTest {
 
     /** The next error frame for {@code action}. */
     static JsonObject error(WsClient client, String action) throws InterruptedException {
-        return client.next(f -> f.has("type") && f.get("type").getAsString().equals("error")
-                && f.has("requestAction") && f.get("requestAction").getAsString().equals(action));
+        return client.next(f -> f.has("type")
+                && f.get("type").getAsString().equals("error")
+                && f.has("requestAction")
+                && f.get("requestAction").getAsString().equals(action));
     }
 
-    static void assertForbidden(WsClient client, String frame, String action, String permission, String room) throws Exception {
+    static void assertForbidden(WsClient client, String frame, String action, String permission, String room)
+            throws Exception {
         client.send(frame);
         JsonObject error = error(client, action);
         assertThat(error.get("code").getAsString()).isEqualTo("forbidden");
-        assertThat(error.get("message").getAsString()).contains("'" + permission + "'").contains("'" + room + "'");
+        assertThat(error.get("message").getAsString())
+                .contains("'" + permission + "'")
+                .contains("'" + room + "'");
     }
 
     static String unique(String prefix) {
@@ -78,15 +82,19 @@ class RoomPermissionsEndToEndTest {
     @Test
     void join_isAllowedWithJoin_andForbiddenWithout() throws Exception {
         String user = unique("pj");
-        try (WsClient client = WsClient.connect(local.tokenUri(token(user, Map.of("team-*", List.of("join"), "notes", List.of("history")), 600)))) {
+        try (WsClient client = WsClient.connect(
+                local.tokenUri(token(user, Map.of("team-*", List.of("join"), "notes", List.of("history")), 600)))) {
             join(client, "team-a", user);
             assertForbidden(client, "{\"action\":\"join\",\"room\":\"hr-salaries\"}", "join", "join", "hr-salaries");
             assertForbidden(client, "{\"action\":\"join\",\"room\":\"notes\"}", "join", "join", "notes");
             // a prefix, never a substring or another room that merely starts alike
             assertForbidden(client, "{\"action\":\"join\",\"room\":\"teams\"}", "join", "join", "teams");
-            String connectionId = local.table().connectionsOf(user).get(0).get("connectionId").s();
-            assertThat(local.table().connectionItems(connectionId)).map(i -> i.get("sk").s())
-                    .as("only the allowed join stored a membership").containsExactlyInAnyOrder("META", "ROOM#team-a");
+            String connectionId =
+                    local.table().connectionsOf(user).get(0).get("connectionId").s();
+            assertThat(local.table().connectionItems(connectionId))
+                    .map(i -> i.get("sk").s())
+                    .as("only the allowed join stored a membership")
+                    .containsExactlyInAnyOrder("META", "ROOM#team-a");
         }
     }
 
@@ -94,13 +102,20 @@ class RoomPermissionsEndToEndTest {
     void send_isAllowedWithSend_andForbiddenWithJoinAlone() throws Exception {
         String user = unique("ps");
         String reader = unique("pr");
-        try (WsClient sender = WsClient.connect(local.tokenUri(token(user, Map.of("talk", List.of("join", "send"), "read", List.of("join")), 600)));
-             WsClient listener = WsClient.connect(local.tokenUri(token(reader, Map.of("read", List.of("join"), "talk", List.of("join")), 600)))) {
+        try (WsClient sender = WsClient.connect(local.tokenUri(
+                        token(user, Map.of("talk", List.of("join", "send"), "read", List.of("join")), 600)));
+                WsClient listener = WsClient.connect(
+                        local.tokenUri(token(reader, Map.of("read", List.of("join"), "talk", List.of("join")), 600)))) {
             join(sender, "talk", user);
             join(sender, "read", user);
             join(listener, "read", reader);
             send(sender, "talk", "allowed", "c-1");
-            assertForbidden(sender, "{\"action\":\"send\",\"room\":\"read\",\"text\":\"nope\",\"clientMsgId\":\"c-2\"}", "send", "send", "read");
+            assertForbidden(
+                    sender,
+                    "{\"action\":\"send\",\"room\":\"read\",\"text\":\"nope\",\"clientMsgId\":\"c-2\"}",
+                    "send",
+                    "send",
+                    "read");
             // the refused message was neither stored nor delivered
             join(listener, "talk", reader);
             listener.send("{\"action\":\"who\",\"room\":\"read\"}");
@@ -113,8 +128,8 @@ class RoomPermissionsEndToEndTest {
     @Test
     void history_isAllowedWithHistory_andForbiddenWithJoinAndSend() throws Exception {
         String user = unique("ph");
-        try (WsClient client = WsClient.connect(local.tokenUri(token(user,
-                Map.of("archive", List.of("join", "history"), "chat", List.of("join", "send")), 600)))) {
+        try (WsClient client = WsClient.connect(local.tokenUri(
+                token(user, Map.of("archive", List.of("join", "history"), "chat", List.of("join", "send")), 600)))) {
             join(client, "archive", user);
             join(client, "chat", user);
             client.send("{\"action\":\"history\",\"room\":\"archive\"}");
@@ -126,7 +141,8 @@ class RoomPermissionsEndToEndTest {
     @Test
     void who_needsJoin() throws Exception {
         String user = unique("pw");
-        try (WsClient client = WsClient.connect(local.tokenUri(token(user, Map.of("seen", List.of("join"), "hidden", List.of("history")), 600)))) {
+        try (WsClient client = WsClient.connect(
+                local.tokenUri(token(user, Map.of("seen", List.of("join"), "hidden", List.of("history")), 600)))) {
             join(client, "seen", user);
             client.send("{\"action\":\"who\",\"room\":\"seen\"}");
             assertThat(client.nextOfType("members").get("users").toString()).contains(user);
@@ -151,8 +167,10 @@ class RoomPermissionsEndToEndTest {
     @Test
     void aMalformedRoomsClaim_isRefused403_andNothingIsStored() throws Exception {
         String user = unique("pm");
-        assertThat(WsClient.refusedWith(local.tokenUri(token(user, Map.of("te*am", List.of("join")), 600)))).isEqualTo(403);
-        assertThat(WsClient.refusedWith(local.tokenUri(token(user, Map.of("team", List.of("publish")), 600)))).isEqualTo(403);
+        assertThat(WsClient.refusedWith(local.tokenUri(token(user, Map.of("te*am", List.of("join")), 600))))
+                .isEqualTo(403);
+        assertThat(WsClient.refusedWith(local.tokenUri(token(user, Map.of("team", List.of("publish")), 600))))
+                .isEqualTo(403);
         assertThat(local.table().connectionsOf(user)).isEmpty();
     }
 
@@ -161,7 +179,7 @@ class RoomPermissionsEndToEndTest {
         String user = unique("pn");
         String listenerUser = unique("pl");
         try (WsClient named = WsClient.connect(local.tokenUri(token(user, null, 600, "Ann Example", false)));
-             WsClient listener = WsClient.connect(local.tokenUri(token(listenerUser, null, 600)))) {
+                WsClient listener = WsClient.connect(local.tokenUri(token(listenerUser, null, 600)))) {
             join(listener, "lobby", listenerUser);
             join(named, "lobby", user);
             JsonObject presence = listener.next(f -> ChatEndToEndTest.presence(f, "join", user));

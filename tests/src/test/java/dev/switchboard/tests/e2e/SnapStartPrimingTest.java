@@ -2,13 +2,11 @@ package dev.switchboard.tests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.core.aws.Switchboard;
 import java.util.Map;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import dev.switchboard.core.aws.Switchboard;
 
 /**
  * The SnapStart priming hook (run before the snapshot on AWS) against the local cloud's endpoints:
@@ -30,7 +28,8 @@ class SnapStartPrimingTest {
 
     @Test
     void priming_runsEveryStep_withTheMessageFunctionsEnvironment() {
-        Map<String, String> env = local.cloud().template().functions().get("MessageFunction").environment();
+        Map<String, String> env =
+                local.cloud().template().functions().get("MessageFunction").environment();
         System.setProperty("aws.endpointUrlDynamoDb", env.get("AWS_ENDPOINT_URL_DYNAMODB"));
         System.setProperty("aws.endpointUrlSns", env.get("AWS_ENDPOINT_URL_SNS"));
 
@@ -39,7 +38,8 @@ class SnapStartPrimingTest {
 
     @Test
     void priming_reportsAFailure_withoutThrowing() {
-        Map<String, String> env = local.cloud().template().functions().get("MessageFunction").environment();
+        Map<String, String> env =
+                local.cloud().template().functions().get("MessageFunction").environment();
         System.setProperty("aws.endpointUrlDynamoDb", "http://127.0.0.1:1");
         System.setProperty("aws.endpointUrlSns", env.get("AWS_ENDPOINT_URL_SNS"));
 

@@ -1,10 +1,9 @@
 package dev.switchboard.tests.e2e;
 
+import dev.switchboard.local.LocalCloud;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import dev.switchboard.local.LocalCloud;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -34,8 +33,11 @@ final class TableProbe implements AutoCloseable {
 
     /** Every item of a partition, all pages, strongly consistent. */
     List<Map<String, AttributeValue>> partition(String pk) {
-        return query(QueryRequest.builder().tableName(table).keyConditionExpression("pk = :p")
-                .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(pk))).consistentRead(true));
+        return query(QueryRequest.builder()
+                .tableName(table)
+                .keyConditionExpression("pk = :p")
+                .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(pk)))
+                .consistentRead(true));
     }
 
     /** The stored messages of a room, oldest first. */
@@ -49,12 +51,17 @@ final class TableProbe implements AutoCloseable {
 
     /** Connection ids that are members of a room (ROOM#r / MEMBER#id items). */
     List<String> memberConnections(String room) {
-        return partition("ROOM#" + room).stream().map(i -> i.get("connectionId").s()).toList();
+        return partition("ROOM#" + room).stream()
+                .map(i -> i.get("connectionId").s())
+                .toList();
     }
 
     /** A user's connection items (META), through the byUser index. */
     List<Map<String, AttributeValue>> connectionsOf(String user) {
-        return query(QueryRequest.builder().tableName(table).indexName("byUser").keyConditionExpression("gsi1pk = :u")
+        return query(QueryRequest.builder()
+                .tableName(table)
+                .indexName("byUser")
+                .keyConditionExpression("gsi1pk = :u")
                 .expressionAttributeValues(Map.of(":u", AttributeValue.fromS("USER#" + user))));
     }
 
@@ -68,8 +75,8 @@ final class TableProbe implements AutoCloseable {
      * whose {@code $disconnect} never came: what it leaves behind must not count forever.
      */
     void deleteConnectionItemOnly(String connectionId) {
-        client.deleteItem(r -> r.tableName(table).key(Map.of("pk", AttributeValue.fromS("CONN#" + connectionId),
-                "sk", AttributeValue.fromS("META"))));
+        client.deleteItem(r -> r.tableName(table)
+                .key(Map.of("pk", AttributeValue.fromS("CONN#" + connectionId), "sk", AttributeValue.fromS("META"))));
     }
 
     private List<Map<String, AttributeValue>> query(QueryRequest.Builder request) {

@@ -3,6 +3,12 @@ package dev.switchboard.tests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.switchboard.local.WsClient;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
@@ -10,18 +16,8 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
-
-import dev.switchboard.local.WsClient;
-
 
 /**
  * $connect with an expected audience and issuer (the template's JwtAudience / JwtIssuer, given to
@@ -33,13 +29,16 @@ class TokenAudienceEndToEndTest {
     static final String SECRET = "an-audience-test-secret-of-at-least-256-bits!!";
     static final String AUDIENCE = "switchboard-web";
     static final String ISSUER = "https://issuer.switchboard.test";
+
     @RegisterExtension
-    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(false).jwtSecret(SECRET).publicRooms("aud-room")
+    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(false)
+            .jwtSecret(SECRET)
+            .publicRooms("aud-room")
             .environment(Map.of("SWITCHBOARD_JWT_AUDIENCE", AUDIENCE, "SWITCHBOARD_JWT_ISSUER", ISSUER)));
 
-
     static String token(String subject, List<String> audience, String issuer) throws Exception {
-        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(subject)
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+                .subject(subject)
                 .expirationTime(new Date(System.currentTimeMillis() + 3_600_000));
         if (audience != null) {
             claims.audience(audience);
@@ -62,27 +61,32 @@ class TokenAudienceEndToEndTest {
 
     @Test
     void anAudienceListContainingOurs_isAccepted() throws Exception {
-        try (WsClient client = WsClient.connect(local.tokenUri(token("aud-list", List.of("another-app", AUDIENCE), ISSUER)))) {
+        try (WsClient client =
+                WsClient.connect(local.tokenUri(token("aud-list", List.of("another-app", AUDIENCE), ISSUER)))) {
             ChatEndToEndTest.join(client, "aud-room", "aud-list");
         }
     }
 
     @Test
     void wrongAudience_isRefused401_andNothingIsStored() throws Exception {
-        assertThat(WsClient.refusedWith(local.tokenUri(token("aud-wrong", List.of("another-app"), ISSUER)))).isEqualTo(401);
+        assertThat(WsClient.refusedWith(local.tokenUri(token("aud-wrong", List.of("another-app"), ISSUER))))
+                .isEqualTo(401);
         assertThat(local.table().connectionsOf("aud-wrong")).isEmpty();
     }
 
     @Test
     void missingAudience_isRefused401() throws Exception {
-        assertThat(WsClient.refusedWith(local.tokenUri(token("aud-missing", null, ISSUER)))).isEqualTo(401);
+        assertThat(WsClient.refusedWith(local.tokenUri(token("aud-missing", null, ISSUER))))
+                .isEqualTo(401);
         assertThat(local.table().connectionsOf("aud-missing")).isEmpty();
     }
 
     @Test
     void wrongOrMissingIssuer_isRefused401_andNothingIsStored() throws Exception {
-        assertThat(WsClient.refusedWith(local.tokenUri(token("iss-wrong", List.of(AUDIENCE), "https://evil.example")))).isEqualTo(401);
-        assertThat(WsClient.refusedWith(local.tokenUri(token("iss-missing", List.of(AUDIENCE), null)))).isEqualTo(401);
+        assertThat(WsClient.refusedWith(local.tokenUri(token("iss-wrong", List.of(AUDIENCE), "https://evil.example"))))
+                .isEqualTo(401);
+        assertThat(WsClient.refusedWith(local.tokenUri(token("iss-missing", List.of(AUDIENCE), null))))
+                .isEqualTo(401);
         assertThat(local.table().connectionsOf("iss-wrong")).isEmpty();
         assertThat(local.table().connectionsOf("iss-missing")).isEmpty();
     }
@@ -92,12 +96,14 @@ class TokenAudienceEndToEndTest {
         HttpClient http = HttpClient.newHttpClient();
         Throwable refused = catchThrowable(() -> http.newWebSocketBuilder()
                 .header("Authorization", "Bearer " + token("hdr-wrong", List.of("another-app"), ISSUER))
-                .buildAsync(local.cloud().webSocketUri(), new WebSocket.Listener() { }).get(10, TimeUnit.SECONDS));
+                .buildAsync(local.cloud().webSocketUri(), new WebSocket.Listener() {})
+                .get(10, TimeUnit.SECONDS));
         assertThat(WsClient.handshakeStatus(refused)).isEqualTo(401);
 
         WebSocket accepted = http.newWebSocketBuilder()
                 .header("Authorization", "Bearer " + token("hdr-ok", List.of(AUDIENCE), ISSUER))
-                .buildAsync(local.cloud().webSocketUri(), new WebSocket.Listener() { }).get(10, TimeUnit.SECONDS);
+                .buildAsync(local.cloud().webSocketUri(), new WebSocket.Listener() {})
+                .get(10, TimeUnit.SECONDS);
         try {
             assertThat(local.table().connectionsOf("hdr-ok")).hasSize(1);
             assertThat(local.table().connectionsOf("hdr-wrong")).isEmpty();

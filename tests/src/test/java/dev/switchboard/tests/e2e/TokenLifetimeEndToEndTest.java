@@ -7,18 +7,15 @@ import static dev.switchboard.tests.e2e.RoomPermissionsEndToEndTest.token;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.gson.JsonObject;
+import dev.switchboard.local.WsClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.google.gson.JsonObject;
-
-import dev.switchboard.local.WsClient;
 
 /**
  * A token's lifetime bounds its connection, and {@code refresh} replaces the token: JWT mode, real
@@ -33,6 +30,7 @@ class TokenLifetimeEndToEndTest {
      * machine (a cold function instance takes seconds), short enough to wait for.
      */
     static final long SHORT = 15;
+
     private static final AtomicInteger IDS = new AtomicInteger();
 
     @RegisterExtension
@@ -60,14 +58,17 @@ class TokenLifetimeEndToEndTest {
     /** Waits (polling the clock, no fixed sleep) until a token minted now for {@code seconds} is past exp + leeway. */
     static void awaitExpiry(long mintedAtMillis, long seconds) {
         long expSecond = (mintedAtMillis + seconds * 1000) / 1000;
-        await().atMost(Duration.ofSeconds(seconds + LEEWAY_SECONDS + 10)).pollInterval(Duration.ofMillis(100))
+        await().atMost(Duration.ofSeconds(seconds + LEEWAY_SECONDS + 10))
+                .pollInterval(Duration.ofMillis(100))
                 .until(() -> System.currentTimeMillis() / 1000 > expSecond + LEEWAY_SECONDS);
     }
 
     static JsonObject refresh(WsClient client, String token) throws InterruptedException {
         client.send("{\"action\":\"refresh\",\"token\":\"" + token + "\"}");
-        return client.next(f -> f.has("type") && (f.get("type").getAsString().equals("refreshed")
-                || (f.get("type").getAsString().equals("error") && "refresh".equals(f.get("requestAction").getAsString()))));
+        return client.next(f -> f.has("type")
+                && (f.get("type").getAsString().equals("refreshed")
+                        || (f.get("type").getAsString().equals("error")
+                                && "refresh".equals(f.get("requestAction").getAsString()))));
     }
 
     @Test
@@ -76,7 +77,7 @@ class TokenLifetimeEndToEndTest {
         String talker = unique("talk");
         long minted = System.currentTimeMillis();
         try (WsClient expiring = WsClient.connect(local.tokenUri(token(user, null, SHORT)));
-             WsClient other = WsClient.connect(local.tokenUri(token(talker, null, 600)))) {
+                WsClient other = WsClient.connect(local.tokenUri(token(talker, null, 600)))) {
             join(expiring, "lobby", user);
             join(other, "lobby", talker);
             send(other, "lobby", "before expiry", "b-1");
@@ -99,8 +100,11 @@ class TokenLifetimeEndToEndTest {
             expiring.send("{\"action\":\"ping\"}");
             expiring.nextOfType("pong");
             send(other, "lobby", "after refresh", "b-3");
-            assertThat(expiring.next(f -> f.has("text") && f.get("text").getAsString().startsWith("after"))
-                    .get("text").getAsString()).isEqualTo("after refresh");
+            assertThat(expiring.next(f ->
+                                    f.has("text") && f.get("text").getAsString().startsWith("after"))
+                            .get("text")
+                            .getAsString())
+                    .isEqualTo("after refresh");
         }
     }
 
@@ -110,7 +114,8 @@ class TokenLifetimeEndToEndTest {
         long minted = System.currentTimeMillis();
         try (WsClient client = WsClient.connect(local.tokenUri(token(user, null, SHORT)))) {
             join(client, "lobby", user);
-            assertThat(refresh(client, token(user, null, 600)).get("type").getAsString()).isEqualTo("refreshed");
+            assertThat(refresh(client, token(user, null, 600)).get("type").getAsString())
+                    .isEqualTo("refreshed");
             awaitExpiry(minted, SHORT);
             client.send("{\"action\":\"ping\"}");
             client.nextOfType("pong");
@@ -124,22 +129,26 @@ class TokenLifetimeEndToEndTest {
         String talker = unique("rt");
         Map<String, List<String>> both = Map.of("keep", List.of("join"), "drop", List.of("join"));
         try (WsClient client = WsClient.connect(local.tokenUri(token(user, both, 600)));
-             WsClient other = WsClient.connect(local.tokenUri(token(talker, Map.of("*", List.of("join", "send")), 600)))) {
+                WsClient other =
+                        WsClient.connect(local.tokenUri(token(talker, Map.of("*", List.of("join", "send")), 600)))) {
             join(client, "keep", user);
             join(client, "drop", user);
             join(other, "keep", talker);
             join(other, "drop", talker);
             send(other, "drop", "while granted", "d-1");
-            assertThat(client.next(f -> f.has("text")).get("text").getAsString()).isEqualTo("while granted");
+            assertThat(client.next(f -> f.has("text")).get("text").getAsString())
+                    .isEqualTo("while granted");
 
             JsonObject refreshed = refresh(client, token(user, Map.of("keep", List.of("join")), 600));
             assertThat(refreshed.get("type").getAsString()).isEqualTo("refreshed");
             assertThat(refreshed.get("left").toString()).isEqualTo("[\"drop\"]");
             // the other members see it leave; the fan-out of the next message no longer reaches it
-            other.next(f -> ChatEndToEndTest.presence(f, "leave", user) && f.get("room").getAsString().equals("drop"));
+            other.next(f -> ChatEndToEndTest.presence(f, "leave", user)
+                    && f.get("room").getAsString().equals("drop"));
             send(other, "drop", "after removal", "d-2");
             send(other, "keep", "still granted", "d-3");
-            assertThat(client.next(f -> f.has("text")).get("text").getAsString()).isEqualTo("still granted");
+            assertThat(client.next(f -> f.has("text")).get("text").getAsString())
+                    .isEqualTo("still granted");
             assertThat(client.frames).noneMatch(f -> f.contains("after removal"));
             client.send("{\"action\":\"join\",\"room\":\"drop\"}");
             assertThat(error(client, "join").get("code").getAsString()).isEqualTo("forbidden");
@@ -151,7 +160,8 @@ class TokenLifetimeEndToEndTest {
         String user = unique("own");
         try (WsClient client = WsClient.connect(local.tokenUri(token(user, null, 600)))) {
             join(client, "lobby", user);
-            JsonObject other = refresh(client, token(unique("thief"), Map.of("*", List.of("join", "send", "history")), 600));
+            JsonObject other =
+                    refresh(client, token(unique("thief"), Map.of("*", List.of("join", "send", "history")), 600));
             assertThat(other.get("code").getAsString()).isEqualTo("forbidden");
             assertThat(other.get("message").getAsString()).contains("another user");
             JsonObject bad = refresh(client, "not.a.jwt");
@@ -161,7 +171,8 @@ class TokenLifetimeEndToEndTest {
             // still the old grants: public rooms only
             client.send("{\"action\":\"join\",\"room\":\"secret\"}");
             assertThat(error(client, "join").get("code").getAsString()).isEqualTo("forbidden");
-            assertThat(local.table().connectionsOf(user)).singleElement()
+            assertThat(local.table().connectionsOf(user))
+                    .singleElement()
                     .satisfies(item -> assertThat(item.get("user").s()).isEqualTo(user));
         }
     }

@@ -3,6 +3,14 @@ package dev.switchboard.tests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.switchboard.local.LocalCloud;
+import dev.switchboard.local.LocalCloudOptions;
+import dev.switchboard.local.WsClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -11,18 +19,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
-
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
-
-import dev.switchboard.local.LocalCloud;
-import dev.switchboard.local.LocalCloudOptions;
-import dev.switchboard.local.WsClient;
 
 /**
  * Tokens never reach the logs. Everything the local cloud, Jetty and the handlers log (slf4j-simple
@@ -35,7 +32,8 @@ class TokenRedactionEndToEndTest {
     static final String SECRET = "a-redaction-test-secret-of-at-least-256-bits!!";
 
     static String token(String secret, String subject, long expiresInSeconds, String audience) throws Exception {
-        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(subject)
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+                .subject(subject)
                 .expirationTime(new Date(System.currentTimeMillis() + expiresInSeconds * 1000));
         if (audience != null) {
             claims.audience(audience);
@@ -50,11 +48,19 @@ class TokenRedactionEndToEndTest {
         List<String> tokens = new ArrayList<>();
         String logged;
         try (LogCapture log = new LogCapture();
-             LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder().template(LocalCloudFixture.TEMPLATE)
-                     .port(0).dynamoDbPort(0).snsPort(0)
-                .functionInitTimeout(LocalCloudFixture.INIT_TIMEOUT).functionTimeout(LocalCloudFixture.FUNCTION_TIMEOUT).devAuth(false).jwtSecret(SECRET).dynamoDbFaults(true).publicRooms("redact")
-                     .environment(java.util.Map.of("SWITCHBOARD_JWT_AUDIENCE", "switchboard-web"))
-                     .build())) {
+                LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder()
+                        .template(LocalCloudFixture.TEMPLATE)
+                        .port(0)
+                        .dynamoDbPort(0)
+                        .snsPort(0)
+                        .functionInitTimeout(LocalCloudFixture.INIT_TIMEOUT)
+                        .functionTimeout(LocalCloudFixture.FUNCTION_TIMEOUT)
+                        .devAuth(false)
+                        .jwtSecret(SECRET)
+                        .dynamoDbFaults(true)
+                        .publicRooms("redact")
+                        .environment(java.util.Map.of("SWITCHBOARD_JWT_AUDIENCE", "switchboard-web"))
+                        .build())) {
             URI ws = cloud.webSocketUri();
 
             // accepted, by query: connect, chat, leave
@@ -70,20 +76,29 @@ class TokenRedactionEndToEndTest {
             // accepted, by header
             String byHeader = token(SECRET, "redact-header", 3600, "switchboard-web");
             tokens.add(byHeader);
-            WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + byHeader)
-                    .buildAsync(ws, new WebSocket.Listener() { }).get(10, TimeUnit.SECONDS);
+            WebSocket socket = HttpClient.newHttpClient()
+                    .newWebSocketBuilder()
+                    .header("Authorization", "Bearer " + byHeader)
+                    .buildAsync(ws, new WebSocket.Listener() {})
+                    .get(10, TimeUnit.SECONDS);
             socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
 
             // refused: expired, wrong signature, wrong audience; by query and by header
             String expired = token(SECRET, "redact-expired", -600, "switchboard-web");
-            String forged = token("another-secret-that-is-also-at-least-256-bits!!", "redact-forged", 3600, "switchboard-web");
+            String forged =
+                    token("another-secret-that-is-also-at-least-256-bits!!", "redact-forged", 3600, "switchboard-web");
             String otherAudience = token(SECRET, "redact-aud", 3600, "another-app");
             for (String bad : List.of(expired, forged, otherAudience)) {
                 tokens.add(bad);
-                assertThat(WsClient.handshakeStatus(catchThrowable(() -> WsClient.tryConnect(URI.create(ws + "?token=" + bad)).join())))
+                assertThat(WsClient.handshakeStatus(
+                                catchThrowable(() -> WsClient.tryConnect(URI.create(ws + "?token=" + bad))
+                                        .join())))
                         .isEqualTo(401);
-                Throwable refused = catchThrowable(() -> HttpClient.newHttpClient().newWebSocketBuilder()
-                        .header("Authorization", "Bearer " + bad).buildAsync(ws, new WebSocket.Listener() { }).get(10, TimeUnit.SECONDS));
+                Throwable refused = catchThrowable(() -> HttpClient.newHttpClient()
+                        .newWebSocketBuilder()
+                        .header("Authorization", "Bearer " + bad)
+                        .buildAsync(ws, new WebSocket.Listener() {})
+                        .get(10, TimeUnit.SECONDS));
                 assertThat(WsClient.handshakeStatus(refused)).isEqualTo(401);
             }
 
@@ -92,14 +107,18 @@ class TokenRedactionEndToEndTest {
             tokens.add(malformed);
             String status = RawWsClient.handshakeStatusLine(ws, ws.getRawPath() + "?token=" + malformed + "%zz&x=%");
             System.out.println("TokenRedactionEndToEndTest: a malformed query string was answered " + status);
-            assertThat(status).as("the bad escape is passed on as sent, so the token is simply invalid").startsWith("HTTP/1.1 401");
+            assertThat(status)
+                    .as("the bad escape is passed on as sent, so the token is simply invalid")
+                    .startsWith("HTTP/1.1 401");
 
             // the function fails: every DynamoDB attempt throttled, so $connect throws and is logged
             String failing = token(SECRET, "redact-failing", 3600, "switchboard-web");
             tokens.add(failing);
             cloud.dynamoDbFaults().throttle(1.0, Integer.MAX_VALUE);
             try {
-                assertThat(WsClient.handshakeStatus(catchThrowable(() -> WsClient.tryConnect(URI.create(ws + "?token=" + failing)).join())))
+                assertThat(WsClient.handshakeStatus(
+                                catchThrowable(() -> WsClient.tryConnect(URI.create(ws + "?token=" + failing))
+                                        .join())))
                         .isEqualTo(500);
             } finally {
                 cloud.dynamoDbFaults().clear();
@@ -108,15 +127,24 @@ class TokenRedactionEndToEndTest {
         }
 
         // the paths ran and logged (so the search below is not vacuous) ...
-        assertThat(logged).contains("user=redact-query").contains("user=redact-header").contains("refused 401");
+        assertThat(logged)
+                .contains("user=redact-query")
+                .contains("user=redact-header")
+                .contains("refused 401");
         // the failing function: the gateway's line for it (the in-process runtime's own "failed" line is gone
         // now that functions run as processes and log JSON to their own output)
         assertThat(logged).containsPattern("-> ConnectFunction \\d+ ms ERROR");
         // ... and no token, nor the claims or signature part of one, is anywhere in what was logged
         for (String token : tokens) {
             String[] parts = token.split("\\.");
-            assertThat(logged).as("a token in the logs").doesNotContain(token).doesNotContain(parts[1]).doesNotContain(parts[2]);
+            assertThat(logged)
+                    .as("a token in the logs")
+                    .doesNotContain(token)
+                    .doesNotContain(parts[1])
+                    .doesNotContain(parts[2]);
         }
-        System.out.printf("TokenRedactionEndToEndTest: %d tokens, %d characters of log searched%n", tokens.size(), logged.length());
+        System.out.printf(
+                "TokenRedactionEndToEndTest: %d tokens, %d characters of log searched%n",
+                tokens.size(), logged.length());
     }
 }

@@ -2,6 +2,9 @@ package dev.switchboard.tests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import dev.switchboard.local.WsClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -10,14 +13,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-
-import dev.switchboard.local.WsClient;
 
 /**
  * {@code who} in a room larger than one page (100): the count comes with the first page, and the
@@ -32,8 +29,8 @@ class WhoEndToEndTest {
 
     /** No presence fan-out: 104 joins would post about 5,000 presence frames, which this test is not about. */
     @RegisterExtension
-    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true)
-            .environment(Map.of("SWITCHBOARD_PRESENCE_MAX_MEMBERS", "0")));
+    static final LocalCloudExtension local =
+            LocalCloudExtension.with(b -> b.devAuth(true).environment(Map.of("SWITCHBOARD_PRESENCE_MAX_MEMBERS", "0")));
 
     static List<String> users(JsonObject members) {
         List<String> users = new ArrayList<>();
@@ -83,9 +80,13 @@ class WhoEndToEndTest {
             long deadline = System.nanoTime() + SETUP.toNanos();
             for (int u = 0; u < MEMBERS; u++) {
                 while (true) {
-                    String frame = clients.get(u).frames.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                    assertThat(frame).as("join confirmation of member%d within %s", u, SETUP).isNotNull();
-                    if (ChatEndToEndTest.presence(com.google.gson.JsonParser.parseString(frame).getAsJsonObject(), "join", "member" + u)) {
+                    String frame =
+                            clients.get(u).frames.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    assertThat(frame)
+                            .as("join confirmation of member%d within %s", u, SETUP)
+                            .isNotNull();
+                    if (ChatEndToEndTest.presence(
+                            com.google.gson.JsonParser.parseString(frame).getAsJsonObject(), "join", "member" + u)) {
                         break;
                     }
                 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -16,9 +15,10 @@ class WscatTest {
 
     @Test
     void wscat_pingGetsPong() throws Exception {
-        Process wscat = new ProcessBuilder("wscat", "-c", local.userUri("wscat-user").toString(),
-                "-x", "{\"action\":\"ping\"}", "-w", "3")
-                .redirectErrorStream(true).start();
+        Process wscat = new ProcessBuilder(
+                        "wscat", "-c", local.userUri("wscat-user").toString(), "-x", "{\"action\":\"ping\"}", "-w", "3")
+                .redirectErrorStream(true)
+                .start();
         assertThat(wscat.waitFor(30, TimeUnit.SECONDS)).as("wscat finished").isTrue();
         String output = new String(wscat.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(output).contains("\"type\":\"pong\"");

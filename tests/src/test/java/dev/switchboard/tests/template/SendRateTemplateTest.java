@@ -2,13 +2,11 @@ package dev.switchboard.tests.template;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import java.util.Map;
-
-import org.junit.jupiter.api.Test;
-
 import dev.switchboard.core.Config;
 import dev.switchboard.local.CloudFormationYaml;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /** The per-connection send limit is a template parameter, passed to every function, defaults as in Config. */
 class SendRateTemplateTest {
@@ -27,9 +25,12 @@ class SendRateTemplateTest {
         assertThat(((Number) rate.get("Default")).intValue()).isEqualTo(defaults.sendRatePerSecond());
         assertThat(((Number) burst.get("Default")).intValue()).isEqualTo(defaults.sendBurst());
 
-        Map<String, Object> variables = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
-                ((Map<String, Object>) template.get("Globals")).get("Function")).get("Environment")).get("Variables");
-        assertThat(variables).containsEntry(Config.SEND_RATE_PER_SECOND, Map.of("Ref", "SendRatePerSecond"))
+        Map<String, Object> variables = (Map<String, Object>) ((Map<String, Object>)
+                        ((Map<String, Object>) ((Map<String, Object>) template.get("Globals")).get("Function"))
+                                .get("Environment"))
+                .get("Variables");
+        assertThat(variables)
+                .containsEntry(Config.SEND_RATE_PER_SECOND, Map.of("Ref", "SendRatePerSecond"))
                 .containsEntry(Config.SEND_BURST, Map.of("Ref", "SendBurst"));
     }
 
@@ -42,17 +43,25 @@ class SendRateTemplateTest {
 
         Map<String, Object> cap = (Map<String, Object>) parameters.get("MaxConnectionsPerUser");
         assertThat(cap).containsEntry("Type", "Number").containsEntry("MinValue", 0);
-        assertThat(((Number) cap.get("Default")).intValue()).isEqualTo(defaults.maxConnectionsPerUser()).isEqualTo(10);
+        assertThat(((Number) cap.get("Default")).intValue())
+                .isEqualTo(defaults.maxConnectionsPerUser())
+                .isEqualTo(10);
         Map<String, Object> direct = (Map<String, Object>) parameters.get("DirectPolicy");
-        assertThat(direct).containsEntry("Type", "String").containsEntry("Default", defaults.directPolicy().wire());
+        assertThat(direct)
+                .containsEntry("Type", "String")
+                .containsEntry("Default", defaults.directPolicy().wire());
         assertThat((java.util.List<Object>) direct.get("AllowedValues")).containsExactly("any", "shared-room", "off");
         for (Object value : (java.util.List<Object>) direct.get("AllowedValues")) {
-            assertThat(dev.switchboard.core.DirectPolicy.parse(value.toString()).wire()).isEqualTo(value);
+            assertThat(dev.switchboard.core.DirectPolicy.parse(value.toString()).wire())
+                    .isEqualTo(value);
         }
 
-        Map<String, Object> variables = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
-                ((Map<String, Object>) template.get("Globals")).get("Function")).get("Environment")).get("Variables");
-        assertThat(variables).containsEntry(Config.MAX_CONNECTIONS_PER_USER, Map.of("Ref", "MaxConnectionsPerUser"))
+        Map<String, Object> variables = (Map<String, Object>) ((Map<String, Object>)
+                        ((Map<String, Object>) ((Map<String, Object>) template.get("Globals")).get("Function"))
+                                .get("Environment"))
+                .get("Variables");
+        assertThat(variables)
+                .containsEntry(Config.MAX_CONNECTIONS_PER_USER, Map.of("Ref", "MaxConnectionsPerUser"))
                 .containsEntry(Config.DIRECT_POLICY, Map.of("Ref", "DirectPolicy"));
     }
 }

@@ -2,19 +2,16 @@ package dev.switchboard.tests.template;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import dev.switchboard.local.CloudFormationYaml;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
-
-import dev.switchboard.local.CloudFormationYaml;
 
 /**
  * Checks template.yaml against the code: the template is what deploys, so a handler renamed in Java
@@ -36,17 +33,24 @@ class TemplateTest {
     @Test
     void everyFunctionHandler_isARequestHandlerClassOnTheClasspath() throws Exception {
         List<String> handlers = functions().values().stream()
-                .map(f -> (String) properties(f).get("Handler")).collect(Collectors.toList());
+                .map(f -> (String) properties(f).get("Handler"))
+                .collect(Collectors.toList());
         assertThat(handlers).hasSize(5);
         for (String handler : handlers) {
             String[] classAndMethod = handler.split("::");
             Class<?> type = Class.forName(classAndMethod[0]);
             assertThat(RequestHandler.class).as(handler).isAssignableFrom(type);
-            assertThat(type.getConstructor()).as("no-arg constructor the Lambda runtime uses: " + handler).isNotNull();
+            assertThat(type.getConstructor())
+                    .as("no-arg constructor the Lambda runtime uses: " + handler)
+                    .isNotNull();
             // Only Lambda's way in (issue 18): no constructor that exists for the local cloud alone.
-            assertThat(type.getConstructors()).as("public constructors of " + handler).hasSize(1);
-            assertThat(List.of(type.getMethods())).as(handler)
-                    .anyMatch(m -> m.getName().equals(classAndMethod[1]) && m.getParameterCount() == 2
+            assertThat(type.getConstructors())
+                    .as("public constructors of " + handler)
+                    .hasSize(1);
+            assertThat(List.of(type.getMethods()))
+                    .as(handler)
+                    .anyMatch(m -> m.getName().equals(classAndMethod[1])
+                            && m.getParameterCount() == 2
                             && m.getParameterTypes()[1] == Context.class);
         }
     }
@@ -54,37 +58,51 @@ class TemplateTest {
     @Test
     @SuppressWarnings("unchecked")
     void functions_runJava21WithSnapStartOnAPublishedAlias() {
-        Map<String, Object> globals = (Map<String, Object>) ((Map<String, Object>) template.get("Globals")).get("Function");
+        Map<String, Object> globals =
+                (Map<String, Object>) ((Map<String, Object>) template.get("Globals")).get("Function");
         assertThat(globals).containsEntry("Runtime", "java21").containsEntry("AutoPublishAlias", "live");
         assertThat((Map<String, Object>) globals.get("SnapStart")).containsEntry("ApplyOn", "PublishedVersions");
         functions().forEach((name, function) -> {
             assertThat(properties(function)).as(name).containsKeys("Timeout", "Description");
-            assertThat(properties(function)).as(name + " must not turn SnapStart off").doesNotContainKey("SnapStart");
+            assertThat(properties(function))
+                    .as(name + " must not turn SnapStart off")
+                    .doesNotContainKey("SnapStart");
         });
     }
 
     @Test
     @SuppressWarnings("unchecked")
     void everyRoute_invokesItsFunctionAlias_withAPermissionScopedToThatRoute() {
-        Map<String, String> routeToFunction = Map.of("$connect", "ConnectFunction", "refresh", "ConnectFunction",
-                "$default", "MessageFunction", "$disconnect", "DisconnectFunction");
+        Map<String, String> routeToFunction = Map.of(
+                "$connect",
+                "ConnectFunction",
+                "refresh",
+                "ConnectFunction",
+                "$default",
+                "MessageFunction",
+                "$disconnect",
+                "DisconnectFunction");
         routeToFunction.forEach((routeKey, function) -> {
             Map<String, Object> route = resourcesOfType("AWS::ApiGatewayV2::Route").values().stream()
-                    .filter(r -> routeKey.equals(properties(r).get("RouteKey"))).findFirst().orElseThrow(
-                            () -> new AssertionError("no route " + routeKey));
+                    .filter(r -> routeKey.equals(properties(r).get("RouteKey")))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no route " + routeKey));
             // Target: !Join ['/', [integrations, !Ref SomeIntegration]]
-            List<Object> joined = (List<Object>) ((List<Object>) ((Map<String, Object>) properties(route).get("Target"))
-                    .get("Fn::Join")).get(1);
+            List<Object> joined = (List<Object>)
+                    ((List<Object>) ((Map<String, Object>) properties(route).get("Target")).get("Fn::Join")).get(1);
             String integrationName = (String) ((Map<String, Object>) joined.get(1)).get("Ref");
             Map<String, Object> integration = (Map<String, Object>) resources.get(integrationName);
             assertThat(properties(integration)).containsEntry("IntegrationType", "AWS_PROXY");
             assertThat(String.valueOf(properties(integration).get("IntegrationUri")))
-                    .as("the alias, so SnapStart applies").contains("${" + function + ".Alias}");
+                    .as("the alias, so SnapStart applies")
+                    .contains("${" + function + ".Alias}");
 
             Map<String, Object> permission = resourcesOfType("AWS::Lambda::Permission").values().stream()
-                    .filter(p -> Map.of("Ref", function + ".Alias").equals(properties(p).get("FunctionName")))
+                    .filter(p -> Map.of("Ref", function + ".Alias")
+                            .equals(properties(p).get("FunctionName")))
                     .filter(p -> String.valueOf(properties(p).get("SourceArn")).endsWith("/" + routeKey + "}"))
-                    .findFirst().orElseThrow(() -> new AssertionError("no Lambda::Permission for " + function + " on " + routeKey));
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no Lambda::Permission for " + function + " on " + routeKey));
             assertThat(properties(permission)).containsEntry("Principal", "apigateway.amazonaws.com");
             assertThat(String.valueOf(properties(permission).get("SourceArn"))).contains("${WebSocketApi}");
         });
@@ -93,10 +111,13 @@ class TemplateTest {
     @Test
     @SuppressWarnings("unchecked")
     void api_routesOnTheActionField_andTheStageIsThrottled() {
-        Map<String, Object> api = resourcesOfType("AWS::ApiGatewayV2::Api").values().iterator().next();
-        assertThat(properties(api)).containsEntry("ProtocolType", "WEBSOCKET")
+        Map<String, Object> api =
+                resourcesOfType("AWS::ApiGatewayV2::Api").values().iterator().next();
+        assertThat(properties(api))
+                .containsEntry("ProtocolType", "WEBSOCKET")
                 .containsEntry("RouteSelectionExpression", "$request.body.action");
-        Map<String, Object> stage = resourcesOfType("AWS::ApiGatewayV2::Stage").values().iterator().next();
+        Map<String, Object> stage =
+                resourcesOfType("AWS::ApiGatewayV2::Stage").values().iterator().next();
         assertThat((Map<String, Object>) properties(stage).get("DefaultRouteSettings"))
                 .containsKeys("ThrottlingRateLimit", "ThrottlingBurstLimit");
     }
@@ -119,7 +140,9 @@ class TemplateTest {
             List<Map<String, Object>> statements = statements(function, "dynamodb:");
             assertThat(statements).as(function).isNotEmpty();
             statements.forEach(statement -> {
-                assertThat(String.valueOf(statement.get("Action"))).doesNotContain("Scan").doesNotContain("dynamodb:*");
+                assertThat(String.valueOf(statement.get("Action")))
+                        .doesNotContain("Scan")
+                        .doesNotContain("dynamodb:*");
                 assertThat(String.valueOf(statement.get("Resource"))).contains("Table");
             });
         });
@@ -128,53 +151,77 @@ class TemplateTest {
     @Test
     @SuppressWarnings("unchecked")
     void broadcastFunction_isSubscribedToBothTopics_andMessageAndBroadcastPublishToTheFanOutTopicOnly() {
-        Map<String, Object> events = (Map<String, Object>) properties(functions().get("BroadcastFunction")).get("Events");
-        List<Object> subscribed = events.values().stream().filter(e -> "SNS".equals(((Map<String, Object>) e).get("Type")))
-                .map(e -> ((Map<String, Object>) ((Map<String, Object>) e).get("Properties")).get("Topic")).toList();
-        assertThat(subscribed).containsExactlyInAnyOrder(Map.of("Ref", "NotificationsTopic"), Map.of("Ref", "FanOutTopic"));
+        Map<String, Object> events = (Map<String, Object>)
+                properties(functions().get("BroadcastFunction")).get("Events");
+        List<Object> subscribed = events.values().stream()
+                .filter(e -> "SNS".equals(((Map<String, Object>) e).get("Type")))
+                .map(e -> ((Map<String, Object>) ((Map<String, Object>) e).get("Properties")).get("Topic"))
+                .toList();
+        assertThat(subscribed)
+                .containsExactlyInAnyOrder(Map.of("Ref", "NotificationsTopic"), Map.of("Ref", "FanOutTopic"));
         functions().forEach((name, function) -> {
             String policies = String.valueOf(properties(function).get("Policies"));
             boolean publishes = policies.contains("SNSPublishMessagePolicy");
-            assertThat(publishes).as(name).isEqualTo(name.equals("MessageFunction") || name.equals("BroadcastFunction"));
+            assertThat(publishes)
+                    .as(name)
+                    .isEqualTo(name.equals("MessageFunction") || name.equals("BroadcastFunction"));
             // chunks only: no function publishes to the public topic, which other systems use
             assertThat(policies).as(name).doesNotContain("NotificationsTopic");
             if (publishes) {
                 assertThat(policies).as(name).contains("{Fn::GetAtt=[FanOutTopic, TopicName]}");
-                assertThat((Map<String, Object>) ((Map<String, Object>) properties(function).get("Environment")).get("Variables"))
-                        .as(name).containsEntry("SWITCHBOARD_FANOUT_TOPIC_ARN", Map.of("Ref", "FanOutTopic"));
+                assertThat((Map<String, Object>)
+                                ((Map<String, Object>) properties(function).get("Environment")).get("Variables"))
+                        .as(name)
+                        .containsEntry("SWITCHBOARD_FANOUT_TOPIC_ARN", Map.of("Ref", "FanOutTopic"));
             }
         });
-        assertThat(globalEnvironment()).as("only the publishers know the fan-out topic").doesNotContainKey("SWITCHBOARD_FANOUT_TOPIC_ARN");
+        assertThat(globalEnvironment())
+                .as("only the publishers know the fan-out topic")
+                .doesNotContainKey("SWITCHBOARD_FANOUT_TOPIC_ARN");
     }
 
     @Test
     @SuppressWarnings("unchecked")
     void fanOutTopic_deniesPublishToEveryoneButTheMessageAndBroadcastRoles() {
         Map<String, Object> policy = properties(resourcesOfType("AWS::SNS::TopicPolicy").values().stream()
-                .filter(p -> List.of(Map.of("Ref", "FanOutTopic")).equals(properties(p).get("Topics")))
-                .findFirst().orElseThrow(() -> new AssertionError("no AWS::SNS::TopicPolicy for FanOutTopic")));
-        List<Map<String, Object>> statements = (List<Map<String, Object>>) ((Map<String, Object>) policy.get("PolicyDocument")).get("Statement");
+                .filter(p -> List.of(Map.of("Ref", "FanOutTopic"))
+                        .equals(properties(p).get("Topics")))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no AWS::SNS::TopicPolicy for FanOutTopic")));
+        List<Map<String, Object>> statements =
+                (List<Map<String, Object>>) ((Map<String, Object>) policy.get("PolicyDocument")).get("Statement");
         assertThat(statements).anySatisfy(statement -> {
-            assertThat(statement).containsEntry("Effect", "Deny").containsEntry("Principal", "*")
-                    .containsEntry("Action", "sns:Publish").containsEntry("Resource", Map.of("Ref", "FanOutTopic"));
-            Map<String, Object> condition = (Map<String, Object>) ((Map<String, Object>) statement.get("Condition")).get("ArnNotEquals");
-            assertThat((List<Object>) condition.get("aws:PrincipalArn")).containsExactlyInAnyOrder(
-                    Map.of("Fn::GetAtt", List.of("MessageFunctionRole", "Arn")),
-                    Map.of("Fn::GetAtt", List.of("BroadcastFunctionRole", "Arn")));
+            assertThat(statement)
+                    .containsEntry("Effect", "Deny")
+                    .containsEntry("Principal", "*")
+                    .containsEntry("Action", "sns:Publish")
+                    .containsEntry("Resource", Map.of("Ref", "FanOutTopic"));
+            Map<String, Object> condition =
+                    (Map<String, Object>) ((Map<String, Object>) statement.get("Condition")).get("ArnNotEquals");
+            assertThat((List<Object>) condition.get("aws:PrincipalArn"))
+                    .containsExactlyInAnyOrder(
+                            Map.of("Fn::GetAtt", List.of("MessageFunctionRole", "Arn")),
+                            Map.of("Fn::GetAtt", List.of("BroadcastFunctionRole", "Arn")));
         });
     }
 
     @Test
     @SuppressWarnings("unchecked")
     void broadcastFunction_sendsWhatStillFailsAfterLambdasRetries_toItsDeadLetterQueue() {
-        Map<String, Object> invoke = (Map<String, Object>) properties(functions().get("BroadcastFunction")).get("EventInvokeConfig");
+        Map<String, Object> invoke = (Map<String, Object>)
+                properties(functions().get("BroadcastFunction")).get("EventInvokeConfig");
         assertThat(invoke).containsEntry("MaximumRetryAttempts", 2);
-        Map<String, Object> onFailure = (Map<String, Object>) ((Map<String, Object>) invoke.get("DestinationConfig")).get("OnFailure");
-        assertThat(onFailure).containsEntry("Type", "SQS")
+        Map<String, Object> onFailure =
+                (Map<String, Object>) ((Map<String, Object>) invoke.get("DestinationConfig")).get("OnFailure");
+        assertThat(onFailure)
+                .containsEntry("Type", "SQS")
                 .containsEntry("Destination", Map.of("Fn::GetAtt", List.of("BroadcastDeadLetterQueue", "Arn")));
         Map<String, Object> queue = properties(resources.get("BroadcastDeadLetterQueue"));
-        assertThat(((Map<String, Object>) resources.get("BroadcastDeadLetterQueue")).get("Type")).isEqualTo("AWS::SQS::Queue");
-        assertThat(queue).as("14 days to look and redrive").containsEntry("MessageRetentionPeriod", 1209600)
+        assertThat(((Map<String, Object>) resources.get("BroadcastDeadLetterQueue")).get("Type"))
+                .isEqualTo("AWS::SQS::Queue");
+        assertThat(queue)
+                .as("14 days to look and redrive")
+                .containsEntry("MessageRetentionPeriod", 1209600)
                 .containsEntry("SqsManagedSseEnabled", true);
         assertThat(String.valueOf(((Map<String, Object>) template.get("Outputs")).get("BroadcastDeadLetterQueueUrl")))
                 .contains("BroadcastDeadLetterQueue");
@@ -186,11 +233,12 @@ class TemplateTest {
         Map<String, Object> table = properties(resources.get("Table"));
         assertThat(table).containsEntry("BillingMode", "PAY_PER_REQUEST");
         assertThat(String.valueOf(table.get("KeySchema"))).contains("pk").contains("sk");
-        List<String> indexes = ((List<Map<String, Object>>) table.get("GlobalSecondaryIndexes")).stream()
-                .map(i -> (String) i.get("IndexName")).toList();
+        List<String> indexes = ((List<Map<String, Object>>) table.get("GlobalSecondaryIndexes"))
+                .stream().map(i -> (String) i.get("IndexName")).toList();
         assertThat(indexes).containsExactlyInAnyOrder("byUser", "byShard");
         assertThat((Map<String, Object>) table.get("TimeToLiveSpecification"))
-                .containsEntry("AttributeName", "expiresAt").containsEntry("Enabled", true);
+                .containsEntry("AttributeName", "expiresAt")
+                .containsEntry("Enabled", true);
     }
 
     @Test
@@ -200,7 +248,8 @@ class TemplateTest {
         assertThat(String.valueOf(variables.get("SWITCHBOARD_MANAGEMENT_ENDPOINT")))
                 .contains("https://${WebSocketApi}.execute-api.${AWS::Region}.amazonaws.com/${StageName}");
         assertThat(variables).containsEntry("SWITCHBOARD_DEV_AUTH", Map.of("Ref", "DevAuth"));
-        Map<String, Object> devAuth = (Map<String, Object>) ((Map<String, Object>) template.get("Parameters")).get("DevAuth");
+        Map<String, Object> devAuth =
+                (Map<String, Object>) ((Map<String, Object>) template.get("Parameters")).get("DevAuth");
         assertThat(devAuth).as("dev auth is insecure: off unless asked for").containsEntry("Default", "false");
     }
 
@@ -212,52 +261,86 @@ class TemplateTest {
         known.addAll(dev.switchboard.core.Config.OPTIONAL);
         known.add("JAVA_TOOL_OPTIONS");
         assertThat(known).as("a variable the code never reads is a typo").containsAll(variables.keySet());
-        functions().forEach((name, function) -> assertThat(String.valueOf(properties(function).get("Environment")))
-                .as(name + " must not drop the global variables").doesNotContain("SWITCHBOARD_TABLE: ''"));
+        functions()
+                .forEach((name, function) -> assertThat(
+                                String.valueOf(properties(function).get("Environment")))
+                        .as(name + " must not drop the global variables")
+                        .doesNotContain("SWITCHBOARD_TABLE: ''"));
     }
 
     @Test
     @SuppressWarnings("unchecked")
     void jwtSecret_reachesOnlyTheConnectFunction() {
-        assertThat(globalEnvironment()).as("Globals give every function their variables").doesNotContainKey("SWITCHBOARD_JWT_SECRET");
+        assertThat(globalEnvironment())
+                .as("Globals give every function their variables")
+                .doesNotContainKey("SWITCHBOARD_JWT_SECRET");
         functions().forEach((name, function) -> {
-            Map<String, Object> environment = (Map<String, Object>) properties(function).get("Environment");
-            Map<String, Object> variables = environment == null ? Map.of() : (Map<String, Object>) environment.get("Variables");
-            assertThat(variables.containsKey("SWITCHBOARD_JWT_SECRET")).as(name).isEqualTo(name.equals("ConnectFunction"));
+            Map<String, Object> environment =
+                    (Map<String, Object>) properties(function).get("Environment");
+            Map<String, Object> variables =
+                    environment == null ? Map.of() : (Map<String, Object>) environment.get("Variables");
+            assertThat(variables.containsKey("SWITCHBOARD_JWT_SECRET"))
+                    .as(name)
+                    .isEqualTo(name.equals("ConnectFunction"));
         });
-        assertThat(String.valueOf(((Map<String, Object>) ((Map<String, Object>) properties(functions().get("ConnectFunction"))
-                .get("Environment")).get("Variables")).get("SWITCHBOARD_JWT_SECRET")))
-                .as("a dynamic reference, never the secret in a parameter").contains("{{resolve:secretsmanager:${JwtSecretName}}}");
+        assertThat(String.valueOf(((Map<String, Object>)
+                                ((Map<String, Object>) properties(functions().get("ConnectFunction"))
+                                                .get("Environment"))
+                                        .get("Variables"))
+                        .get("SWITCHBOARD_JWT_SECRET")))
+                .as("a dynamic reference, never the secret in a parameter")
+                .contains("{{resolve:secretsmanager:${JwtSecretName}}}");
     }
 
     @Test
     void connectAndBroadcast_mayUseOnlyTheTableActionsTheyCall() {
         // $connect + refresh: register (PutItem), per-user slots (UpdateItem, BatchGetItem), refresh's rooms (Query),
-        // leaving rooms (DeleteItem + UpdateItem in a transaction), 410 cleanup (BatchWriteItem); never a ConditionCheck
-        assertThat(tableActions("ConnectFunction")).containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:PutItem",
-                "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:BatchGetItem");
-        // Broadcast: queries recipients (room, byUser, byShard), batch-deletes connections found gone, priming's GetItem,
+        // leaving rooms (DeleteItem + UpdateItem in a transaction), 410 cleanup (BatchWriteItem); never a
+        // ConditionCheck
+        assertThat(tableActions("ConnectFunction"))
+                .containsExactlyInAnyOrder(
+                        "dynamodb:GetItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:UpdateItem",
+                        "dynamodb:Query",
+                        "dynamodb:DeleteItem",
+                        "dynamodb:BatchWriteItem",
+                        "dynamodb:BatchGetItem");
+        // Broadcast: queries recipients (room, byUser, byShard), batch-deletes connections found gone, priming's
+        // GetItem,
         // a user's inbox item and its counter (one transaction of a Put and an Update)
-        assertThat(tableActions("BroadcastFunction")).containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:Query",
-                "dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:UpdateItem");
+        assertThat(tableActions("BroadcastFunction"))
+                .containsExactlyInAnyOrder(
+                        "dynamodb:GetItem",
+                        "dynamodb:Query",
+                        "dynamodb:BatchWriteItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:UpdateItem");
     }
 
     @Test
     @SuppressWarnings("unchecked")
     void topics_areEncryptedAtRest_withTheAwsManagedKeyByDefault() {
-        assertThat(resourcesOfType("AWS::SNS::Topic")).as("every topic: notifications and the internal chunks").containsOnlyKeys("NotificationsTopic", "FanOutTopic")
-                .allSatisfy((name, topic) -> assertThat(properties(topic)).as(name).containsEntry("KmsMasterKeyId", Map.of("Ref", "TopicKmsKeyId")));
-        Map<String, Object> key = (Map<String, Object>) ((Map<String, Object>) template.get("Parameters")).get("TopicKmsKeyId");
+        assertThat(resourcesOfType("AWS::SNS::Topic"))
+                .as("every topic: notifications and the internal chunks")
+                .containsOnlyKeys("NotificationsTopic", "FanOutTopic")
+                .allSatisfy((name, topic) -> assertThat(properties(topic))
+                        .as(name)
+                        .containsEntry("KmsMasterKeyId", Map.of("Ref", "TopicKmsKeyId")));
+        Map<String, Object> key =
+                (Map<String, Object>) ((Map<String, Object>) template.get("Parameters")).get("TopicKmsKeyId");
         assertThat(key).containsEntry("Default", "alias/aws/sns");
     }
 
     @Test
     @SuppressWarnings("unchecked")
     void indexes_projectOnlyWhatTheirReadersUse_soConnectionUpdatesWriteTheTableAlone() {
-        List<Map<String, Object>> indexes = (List<Map<String, Object>>) properties(resources.get("Table")).get("GlobalSecondaryIndexes");
-        assertThat(indexes).allSatisfy(index -> assertThat((Map<String, Object>) index.get("Projection"))
-                .containsEntry("ProjectionType", "INCLUDE")
-                .containsEntry("NonKeyAttributes", List.of("connectionId", "user", "expiresAt", "tokenExp")));
+        List<Map<String, Object>> indexes =
+                (List<Map<String, Object>>) properties(resources.get("Table")).get("GlobalSecondaryIndexes");
+        assertThat(indexes)
+                .allSatisfy(index -> assertThat((Map<String, Object>) index.get("Projection"))
+                        .containsEntry("ProjectionType", "INCLUDE")
+                        .containsEntry("NonKeyAttributes", List.of("connectionId", "user", "expiresAt", "tokenExp")));
     }
 
     @SuppressWarnings("unchecked")
@@ -271,7 +354,8 @@ class TemplateTest {
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> globalEnvironment() {
-        Map<String, Object> globals = (Map<String, Object>) ((Map<String, Object>) template.get("Globals")).get("Function");
+        Map<String, Object> globals =
+                (Map<String, Object>) ((Map<String, Object>) template.get("Globals")).get("Function");
         return (Map<String, Object>) ((Map<String, Object>) globals.get("Environment")).get("Variables");
     }
 
@@ -295,7 +379,8 @@ class TemplateTest {
     @SuppressWarnings("unchecked")
     static List<Map<String, Object>> statements(String function, String actionPrefix) {
         List<Map<String, Object>> found = new ArrayList<>();
-        for (Object policy : (List<Object>) properties(functions().get(function)).get("Policies")) {
+        for (Object policy :
+                (List<Object>) properties(functions().get(function)).get("Policies")) {
             Object statements = ((Map<String, Object>) policy).get("Statement");
             if (statements == null) {
                 continue;
@@ -308,5 +393,4 @@ class TemplateTest {
         }
         return found;
     }
-
 }

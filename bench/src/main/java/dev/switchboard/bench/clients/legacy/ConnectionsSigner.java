@@ -6,10 +6,8 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.identity.spi.AwsSessionCredentialsIdentity;
 
@@ -67,22 +65,30 @@ final class ConnectionsSigner {
      * @param host        the Host header value as sent ({@code host} or {@code host:port})
      * @param encodedPath the request path as sent, already percent-encoded
      */
-    String signedHeaders(String host, String encodedPath, byte[] frame, Instant now, AwsCredentialsIdentity credentials) {
+    String signedHeaders(
+            String host, String encodedPath, byte[] frame, Instant now, AwsCredentialsIdentity credentials) {
         String date = amzDate(now);
         String day = date.substring(0, 8);
         String token = credentials instanceof AwsSessionCredentialsIdentity session ? session.sessionToken() : null;
-        String signedHeaderNames = token == null ? "content-type;host;x-amz-content-sha256;x-amz-date"
+        String signedHeaderNames = token == null
+                ? "content-type;host;x-amz-content-sha256;x-amz-date"
                 : "content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token";
         String payloadHash = payloadHash(frame);
 
-        StringBuilder canonical = new StringBuilder(320)
-                .append("POST\n");
+        StringBuilder canonical = new StringBuilder(320).append("POST\n");
         appendCanonicalPath(canonical, encodedPath);
-        canonical.append("\n\n") // no query string
+        canonical
+                .append("\n\n") // no query string
                 .append("content-type:application/json\n")
-                .append("host:").append(host).append('\n')
-                .append("x-amz-content-sha256:").append(payloadHash).append('\n')
-                .append("x-amz-date:").append(date).append('\n');
+                .append("host:")
+                .append(host)
+                .append('\n')
+                .append("x-amz-content-sha256:")
+                .append(payloadHash)
+                .append('\n')
+                .append("x-amz-date:")
+                .append(date)
+                .append('\n');
         if (token != null) {
             canonical.append("x-amz-security-token:").append(token).append('\n');
         }
@@ -94,16 +100,29 @@ final class ConnectionsSigner {
 
         StringBuilder headers = new StringBuilder(256 + (token == null ? 0 : token.length()))
                 .append("Content-Type: application/json\r\n")
-                .append("Host: ").append(host).append("\r\n")
-                .append("X-Amz-Content-Sha256: ").append(payloadHash).append("\r\n")
-                .append("X-Amz-Date: ").append(date).append("\r\n");
+                .append("Host: ")
+                .append(host)
+                .append("\r\n")
+                .append("X-Amz-Content-Sha256: ")
+                .append(payloadHash)
+                .append("\r\n")
+                .append("X-Amz-Date: ")
+                .append(date)
+                .append("\r\n");
         if (token != null) {
             headers.append("X-Amz-Security-Token: ").append(token).append("\r\n");
         }
-        return headers.append("Authorization: ").append(ALGORITHM)
-                .append(" Credential=").append(credentials.accessKeyId()).append('/').append(scope)
-                .append(", SignedHeaders=").append(signedHeaderNames)
-                .append(", Signature=").append(signature).append("\r\n")
+        return headers.append("Authorization: ")
+                .append(ALGORITHM)
+                .append(" Credential=")
+                .append(credentials.accessKeyId())
+                .append('/')
+                .append(scope)
+                .append(", SignedHeaders=")
+                .append(signedHeaderNames)
+                .append(", Signature=")
+                .append(signature)
+                .append("\r\n")
                 .toString();
     }
 
@@ -128,8 +147,13 @@ final class ConnectionsSigner {
     }
 
     private static boolean unreserved(char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-                || c == '-' || c == '_' || c == '.' || c == '~';
+        return (c >= 'A' && c <= 'Z')
+                || (c >= 'a' && c <= 'z')
+                || (c >= '0' && c <= '9')
+                || c == '-'
+                || c == '_'
+                || c == '.'
+                || c == '~';
     }
 
     private String amzDate(Instant now) {

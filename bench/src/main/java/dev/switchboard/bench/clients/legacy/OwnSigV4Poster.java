@@ -1,5 +1,6 @@
 package dev.switchboard.bench.clients.legacy;
 
+import dev.switchboard.core.fanout.ConnectionPoster;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
@@ -12,13 +13,9 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-
 import javax.net.ssl.SSLSocketFactory;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import dev.switchboard.core.fanout.ConnectionPoster;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
@@ -57,21 +54,36 @@ public final class OwnSigV4Poster implements ConnectionPoster, AutoCloseable {
     private final ThreadPoolExecutor threads;
     /** Each poster thread's signer and connection; signers hold a Mac, connections a socket. */
     private final ThreadLocal<Lane> lanes = new ThreadLocal<>();
+
     private final Set<PersistentHttpConnection> open = ConcurrentHashMap.newKeySet();
-    private final java.util.concurrent.atomic.AtomicBoolean signingFailureLogged = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean signingFailureLogged =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * @param endpoint    {@code https://{api-id}.execute-api.{region}.amazonaws.com/{stage}}
      * @param connections most posts in flight, each on its own thread and connection (started on demand)
      */
-    public OwnSigV4Poster(URI endpoint, String region, AwsCredentialsProvider credentials, int connections,
-                                   Duration connectTimeout, Duration readTimeout, ThreadFactory threadFactory) {
+    public OwnSigV4Poster(
+            URI endpoint,
+            String region,
+            AwsCredentialsProvider credentials,
+            int connections,
+            Duration connectTimeout,
+            Duration readTimeout,
+            ThreadFactory threadFactory) {
         this(endpoint, region, credentials, connections, connectTimeout, readTimeout, threadFactory, IDLE_THREAD);
     }
 
     /** @param idleThread how long a poster thread waits for work before it ends, closing its connection */
-    OwnSigV4Poster(URI endpoint, String region, AwsCredentialsProvider credentials, int connections,
-                            Duration connectTimeout, Duration readTimeout, ThreadFactory threadFactory, Duration idleThread) {
+    OwnSigV4Poster(
+            URI endpoint,
+            String region,
+            AwsCredentialsProvider credentials,
+            int connections,
+            Duration connectTimeout,
+            Duration readTimeout,
+            ThreadFactory threadFactory,
+            Duration idleThread) {
         boolean https = "https".equalsIgnoreCase(endpoint.getScheme());
         if (!https && !"http".equalsIgnoreCase(endpoint.getScheme())) {
             throw new IllegalArgumentException("management endpoint must be http(s): " + endpoint);
@@ -102,8 +114,13 @@ public final class OwnSigV4Poster implements ConnectionPoster, AutoCloseable {
                 }
             }
         });
-        this.threads = new ThreadPoolExecutor(connections, connections, idleThread.toMillis(), TimeUnit.MILLISECONDS,
-                new LinkedBlockingQueue<>(), closingLanes);
+        this.threads = new ThreadPoolExecutor(
+                connections,
+                connections,
+                idleThread.toMillis(),
+                TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(),
+                closingLanes);
         this.threads.allowCoreThreadTimeOut(true);
     }
 
@@ -130,7 +147,8 @@ public final class OwnSigV4Poster implements ConnectionPoster, AutoCloseable {
 
         @Override
         public void run() {
-            // The future completes whatever happens: a fan-out waits on it (until its deadline) and holds a slot for it.
+            // The future completes whatever happens: a fan-out waits on it (until its deadline) and holds a slot for
+            // it.
             try {
                 outcome.complete(postNow(connectionId, frame));
             } catch (RuntimeException | Error e) {
@@ -195,9 +213,13 @@ public final class OwnSigV4Poster implements ConnectionPoster, AutoCloseable {
             AwsCredentialsIdentity identity = credentials.resolveCredentials();
             String path = pathPrefix + encode(connectionId);
             head.setLength(0);
-            head.append("POST ").append(path).append(" HTTP/1.1\r\n")
+            head.append("POST ")
+                    .append(path)
+                    .append(" HTTP/1.1\r\n")
                     .append(signer.signedHeaders(hostHeader, path, frame, clock.instant(), identity))
-                    .append("Content-Length: ").append(frame.length).append("\r\n\r\n");
+                    .append("Content-Length: ")
+                    .append(frame.length)
+                    .append("\r\n\r\n");
             return PersistentHttpConnection.ascii(head.toString());
         }
     }

@@ -10,7 +10,6 @@ import java.net.InetSocketAddress;
 import java.net.ProtocolException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
@@ -42,7 +41,8 @@ final class PersistentHttpConnection implements Closeable {
     private int limit;
     private boolean reused;
 
-    PersistentHttpConnection(String host, int port, SSLSocketFactory tls, int connectTimeoutMillis, int readTimeoutMillis) {
+    PersistentHttpConnection(
+            String host, int port, SSLSocketFactory tls, int connectTimeoutMillis, int readTimeoutMillis) {
         this.host = host;
         this.port = port;
         this.tls = tls;
