@@ -273,6 +273,14 @@ public final class TemplateReader {
             }
             Map<String, Object> props = properties(e.getKey());
             String routeKey = String.valueOf(resolve(props.get("RouteKey")));
+            Object authorization = resolve(props.get("AuthorizationType"));
+            if (authorization != null && !"NONE".equals(authorization.toString())) {
+                // Ignoring it would be kinder than API Gateway: every connection would get through.
+                throw new IllegalArgumentException("route " + routeKey + " (resource " + e.getKey()
+                        + "): AuthorizationType "
+                        + authorization + " is not emulated by the local cloud, which would let every connection in: "
+                        + "authenticate in $connect (as Switchboard does) or use AuthorizationType NONE locally");
+            }
             Object target = resolve(props.get("Target"));
             if (target == null) {
                 continue; // a route without integration (mock): nothing to invoke locally

@@ -66,4 +66,41 @@ class KnownGapsTest {
             assertThat(answers).noneMatch(a -> a.contains("Too Many Requests"));
         }
     }
+
+    @Test
+    void knownGap_snsFilterPolicy_isNotApplied(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        // test-template.yaml with a filter policy on NotifyFunction's subscription: SNS would deliver only
+        // messages whose "kind" attribute is "alert"
+        String subscribed = "            Topic: !Ref NotificationsTopic\n";
+        String template = java.nio.file.Files.readString(Path.of("src/test/resources/test-template.yaml"));
+        assertThat(template).contains(subscribed);
+        Path filtered = dir.resolve("filtered-template.yaml");
+        java.nio.file.Files.writeString(
+                filtered,
+                template.replace(subscribed, subscribed + "            FilterPolicy:\n              kind: [alert]\n"));
+        try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder()
+                        .functionMode(LocalCloudOptions.FunctionMode.IN_PROCESS)
+                        .template(filtered)
+                        .build());
+                software.amazon.awssdk.services.sns.SnsClient sns =
+                        software.amazon.awssdk.services.sns.SnsClient.builder()
+                                .endpointOverride(cloud.snsEndpoint())
+                                .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                                .build()) {
+            String messageId = sns.publish(r -> r.topicArn(cloud.topicArn())
+                            .message("{\"n\":2}")
+                            .messageAttributes(java.util.Map.of(
+                                    "kind",
+                                    software.amazon.awssdk.services.sns.model.MessageAttributeValue.builder()
+                                            .dataType("String")
+                                            .stringValue("chatter")
+                                            .build())))
+                    .messageId();
+            // SNS drops it (the policy does not match); the local cloud delivers it
+            org.awaitility.Awaitility.await()
+                    .atMost(WsClient.WAIT)
+                    .until(() -> dev.switchboard.local.testhandlers.Recorder.ofKind("sns").stream()
+                            .anyMatch(e -> e.get("messageId").getAsString().equals(messageId)));
+        }
+    }
 }

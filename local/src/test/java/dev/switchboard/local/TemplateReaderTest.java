@@ -382,4 +382,18 @@ class TemplateReaderTest {
                 parameters,
                 Map.of());
     }
+
+    @Test
+    void aRouteWithAnAuthorizer_failsTheStart_ratherThanLettingEveryoneIn(@TempDir Path dir) throws Exception {
+        String real = Files.readString(Path.of("../template.yaml"));
+        assertThat(real).contains("AuthorizationType: NONE");
+        for (String type : new String[] {"CUSTOM", "AWS_IAM"}) {
+            Path template = dir.resolve(type + ".yaml");
+            Files.writeString(template, real.replaceFirst("AuthorizationType: NONE", "AuthorizationType: " + type));
+            assertThatThrownBy(() -> TemplateReader.read(template, CONTEXT))
+                    .as(type)
+                    .hasMessageContaining("AuthorizationType " + type + " is not emulated by the local cloud")
+                    .hasMessageContaining("authenticate in $connect");
+        }
+    }
 }
