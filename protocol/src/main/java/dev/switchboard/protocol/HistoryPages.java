@@ -1,6 +1,5 @@
 package dev.switchboard.protocol;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -30,18 +29,9 @@ public final class HistoryPages {
         if (bytes(whole) <= ServerFrame.MAX_BYTES) {
             return whole;
         }
-        String longestId =
-                items.stream().map(ServerFrame.HistoryItem::id).reduce("", (a, b) -> a.length() >= b.length() ? a : b);
+        String longestId = FramePages.longestId(items, ServerFrame.HistoryItem::id);
         // an upper bound: the empty page with the longest cursor, then each item plus its comma
-        long size = bytes(new ServerFrame.History(room, List.of(), true, longestId));
-        int fit = 0;
-        while (fit < items.size()) {
-            size += Json.GSON.toJson(items.get(fit)).getBytes(StandardCharsets.UTF_8).length + 1;
-            if (size > ServerFrame.MAX_BYTES) {
-                break;
-            }
-            fit++;
-        }
+        int fit = FramePages.prefixThatFits(items, bytes(new ServerFrame.History(room, List.of(), true, longestId)));
         if (fit == 0) {
             String id = items.get(0).id();
             throw new ProtocolException(
