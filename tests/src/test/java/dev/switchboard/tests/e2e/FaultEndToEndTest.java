@@ -217,15 +217,19 @@ class FaultEndToEndTest {
                     .forEach(x -> acks.merge(x.get("clientMsgId").getAsString(), 1, Integer::sum));
             assertThat(acks.values()).allMatch(n -> n == 1);
 
-            // 3. 410: the first three posts of the next send say "gone". The first post is the sender's
-            // own ack (as if it vanished right after sending), the next two are recipients.
+            // 3. 410: the first three posts of the next send say "gone". The sender's ack travels while the room
+            // is posted to (ChatService.send), so the three are the ack and two members, or three members: which,
+            // this test does not fix (it once assumed the ack went first, and a fresh-clone run saw 3 members gone).
             cloud.faults().failNext(410, 3);
             sender.send(sendFrame(room, "into the void", "g-1"));
             await().atMost(WsClient.WAIT).until(() -> reports(room).size() == before + 6 + 2);
             SendReport goneReport = new ArrayList<>(reports(room).values()).get(before + 7);
             String goneId = goneReport.id();
             allIds.add(goneId);
-            assertThat(goneReport).isEqualTo(new SendReport(goneId, MEMBERS - 2, 2, 0));
+            int goneMembers = goneReport.gone();
+            boolean ackGone = goneMembers == 2;
+            assertThat(goneMembers).as("members answered 410").isBetween(2, 3);
+            assertThat(goneReport).isEqualTo(new SendReport(goneId, MEMBERS - goneMembers, goneMembers, 0));
             List<String> receivedBy = new ArrayList<>();
             List<String> missedBy = new ArrayList<>();
             for (int i = 0; i < MEMBERS; i++) {
@@ -233,19 +237,22 @@ class FaultEndToEndTest {
                 assertThat(messageCounts(frames).getOrDefault(goneId, 0)).isLessThanOrEqualTo(1);
                 (messageCounts(frames).containsKey(goneId) ? receivedBy : missedBy).add("member" + i);
             }
-            assertThat(receivedBy).hasSize(MEMBERS - 2);
-            assertThat(missedBy).hasSize(2);
-            assertThat(untilFence(sender))
-                    .as("the sender's ack was the first 410")
-                    .noneMatch(x -> x.has("type") && x.get("type").getAsString().equals("ack"));
+            assertThat(receivedBy).hasSize(MEMBERS - goneMembers);
+            assertThat(missedBy).hasSize(goneMembers);
+            assertThat(untilFence(sender).stream()
+                            .filter(x ->
+                                    x.has("type") && x.get("type").getAsString().equals("ack")))
+                    .as("the sender's ack: lost when it was one of the 410s, else once")
+                    .hasSize(ackGone ? 0 : 1);
             // the 410'd connections are gone from the table, memberships included; the rest stay
             for (String user : missedBy) {
                 assertThat(table.connectionsOf(user)).as(user).isEmpty();
             }
-            assertThat(table.connectionsOf("sam")).isEmpty();
+            assertThat(table.connectionsOf("sam")).hasSize(ackGone ? 0 : 1);
             for (String user : receivedBy) {
                 assertThat(table.connectionsOf(user)).as(user).hasSize(1);
             }
+            // the room had MEMBERS + the sender; three of them answered 410 either way
             assertThat(table.memberConnections(room)).hasSize(MEMBERS - 2);
 
             // history holds every message, whatever happened to its delivery
