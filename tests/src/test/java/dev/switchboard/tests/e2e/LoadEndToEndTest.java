@@ -290,9 +290,10 @@ class LoadEndToEndTest {
                     (joined - connected) / 1e9,
                     (delivered - sendStart) / 1e9);
 
+            // a lower bound: a $default of another kind may be counted too (a fresh-clone run saw 1507 of 1506)
             assertThat(handled)
                     .as("every join and send handled by the message function")
-                    .isGreaterThanOrEqualTo(frames); // a $default of another kind may be counted too (a fresh-clone run saw 1507 of 1506)
+                    .isGreaterThanOrEqualTo(frames);
             assertThat(seen).as("the fence: every client's pong").allMatch(s -> s.pongs == 1);
             assertThat(acks).as("an ack for every send").isEqualTo(totalMessages);
             assertThat(expected).isNotNull();
