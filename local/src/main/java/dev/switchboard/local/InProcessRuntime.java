@@ -14,6 +14,10 @@ import java.io.ByteArrayOutputStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -21,20 +25,28 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The in-process seam: one function's instances are objects in the local cloud's own JVM, built
+ * The in-process seam: one function's instances run inside the local cloud's own JVM, each built
  * with the handler's public no-argument constructor (the one Lambda's runtime calls), each handling
  * one event at a time and reused between events; a new one is created when all are busy. The
  * template's timeout is enforced; a timed-out instance is thrown away. Events pass through
  * aws-lambda-java-serialization like in the Java runtime.
  *
- * <p>Not Lambda's lifecycle: instances share the local cloud's process, environment, static state
- * and class loader, and are never frozen. {@link ProcessRuntime} is the default; this mode serves
- * tests whose handlers record into the test's own JVM and platforms where the runtime interface
- * client's native library cannot load (see docs/LOCAL.md).
+ * <p>With a task root (the function's code laid out as {@code sam build} lays it out: Switchboard's
+ * functions), every instance gets a {@link FunctionClassLoader} of its own over the task root's jars:
+ * the deployed code, its own static state, and the function's own environment (the template's
+ * variables and Lambda's, as {@link ProcessRuntime} gives its processes), so the real handlers run
+ * unchanged. Without one (a test's handler class on the local cloud's class path, recording into the
+ * test's JVM), instances are plain objects of the local cloud's class loader and see its environment.
+ *
+ * <p>Not Lambda's lifecycle either way: instances share one process and are never frozen, memory is
+ * not capped, and there are no REPORT lines. {@link ProcessRuntime} is the default; this mode serves
+ * tests and platforms where the runtime interface client's native library cannot load (see
+ * docs/LOCAL.md, "In-process mode").
  */
 final class InProcessRuntime implements FunctionRuntime {
     private static final Logger LOG = LoggerFactory.getLogger(InProcessRuntime.class);
@@ -56,8 +68,26 @@ final class InProcessRuntime implements FunctionRuntime {
                     Math.max(4, 2 * Runtime.getRuntime().availableProcessors())),
             true);
 
-    InProcessRuntime(LocalTemplate.FunctionDef def, ExecutorService executor, long timeoutMillisOverride) {
+    /** The function's task root, or null: its handler is on the local cloud's class path. */
+    private final Path taskRoot;
+
+    private final Map<String, String> environment;
+    private final AtomicInteger instances = new AtomicInteger();
+
+    /**
+     * @param taskRoot the function's code as {@code sam build} lays it out (its {@code lib/*.jar}), or
+     *     null to load the handler from the local cloud's own class path (tests' handlers)
+     * @param region the Region the function's environment names ({@code AWS_REGION})
+     */
+    InProcessRuntime(
+            LocalTemplate.FunctionDef def,
+            ExecutorService executor,
+            long timeoutMillisOverride,
+            Path taskRoot,
+            String region) {
         this.def = def;
+        this.taskRoot = taskRoot;
+        this.environment = taskRoot == null ? Map.of() : ProcessRuntime.lambdaEnvironment(def, taskRoot, region);
         this.executor = executor;
         this.timeoutMillis = timeoutMillisOverride > 0 ? timeoutMillisOverride : def.timeoutSeconds() * 1000L;
         this.handlerLog = LoggerFactory.getLogger("lambda." + def.functionName());
@@ -92,9 +122,10 @@ final class InProcessRuntime implements FunctionRuntime {
         if (instance == null) {
             try {
                 instance = new Instance();
-            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            } catch (Exception | LinkageError e) {
+                Throwable cause = e instanceof InvocationTargetException ite ? ite.getCause() : e;
                 throw new InvocationException(
-                        Redaction.redact("cannot initialise " + def.handlerClass() + ": " + e), e, false);
+                        Redaction.redact("cannot initialise " + def.handlerClass() + ": " + cause), cause, false);
             }
         }
         long deadline = System.currentTimeMillis() + timeoutMillis;
@@ -122,21 +153,29 @@ final class InProcessRuntime implements FunctionRuntime {
         }
     }
 
-    /** One warm sandbox: a handler object and its method. */
+    /** One warm sandbox: a handler object, its method and its class loader. */
     private final class Instance {
+        private final ClassLoader loader;
         private final Object handler;
         private final Method method;
         private final boolean stream;
         private final PojoSerializer<Object> input;
 
         @SuppressWarnings("unchecked")
-        Instance() throws ReflectiveOperationException {
-            ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
-                    ? Thread.currentThread().getContextClassLoader()
-                    : FunctionRuntime.class.getClassLoader();
+        Instance() throws Exception {
+            loader = taskRoot != null
+                    ? new FunctionClassLoader(
+                            def.functionName() + "-" + instances.incrementAndGet(),
+                            classPath(),
+                            FunctionRuntime.class.getClassLoader(),
+                            environment)
+                    : Thread.currentThread().getContextClassLoader() != null
+                            ? Thread.currentThread().getContextClassLoader()
+                            : FunctionRuntime.class.getClassLoader();
             Class<?> type = Class.forName(def.handlerClass(), true, loader);
             // Lambda's only way in: the public no-argument constructor; configuration comes from the environment.
-            handler = type.getConstructor().newInstance();
+            // The runtime makes the function's loader the context class loader (the SDK finds its HTTP client by it).
+            handler = withContextLoader(loader, () -> type.getConstructor().newInstance());
             stream = handler instanceof RequestStreamHandler && "handleRequest".equals(def.handlerMethod());
             Method found = null;
             for (Method m : type.getMethods()) {
@@ -156,6 +195,10 @@ final class InProcessRuntime implements FunctionRuntime {
         }
 
         String call(String eventJson, Context context) throws Exception {
+            return withContextLoader(loader, () -> handle(eventJson, context));
+        }
+
+        private String handle(String eventJson, Context context) throws Exception {
             if (stream) {
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 ((RequestStreamHandler) handler)
@@ -175,6 +218,29 @@ final class InProcessRuntime implements FunctionRuntime {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             output.toJson(result, out);
             return out.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The task root and its {@code lib/*.jar}, the Java runtime's class path for a function. */
+    private List<Path> classPath() {
+        List<Path> path = new ArrayList<>();
+        path.add(taskRoot);
+        try {
+            path.addAll(TaskRoots.jars(taskRoot));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot list " + taskRoot.resolve("lib"), e);
+        }
+        return path;
+    }
+
+    private static <T> T withContextLoader(ClassLoader loader, java.util.concurrent.Callable<T> work) throws Exception {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(loader);
+        try {
+            return work.call();
+        } finally {
+            thread.setContextClassLoader(previous);
         }
     }
 

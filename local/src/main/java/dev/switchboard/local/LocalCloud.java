@@ -187,9 +187,17 @@ public final class LocalCloud implements AutoCloseable {
                 }
             }
         } else {
-            template.functions().values().forEach(LocalCloud::checkHandlerClass);
-            template.functions()
-                    .forEach((id, def) -> functions.put(id, new InProcessRuntime(def, lambdaPool, timeoutOverride)));
+            // The deployed code when it can be laid out (the real handlers, each instance with its own
+            // environment); else the handler from this class path (tests' handlers).
+            taskRoots = TaskRoots.create(options.template());
+            started.add(taskRoots);
+            for (var entry : template.functions().entrySet()) {
+                Path code = options.functionCode().get(entry.getKey());
+                Path root = code != null ? code.toAbsolutePath() : inProcessTaskRoot(entry.getValue());
+                functions.put(
+                        entry.getKey(),
+                        new InProcessRuntime(entry.getValue(), lambdaPool, timeoutOverride, root, options.region()));
+            }
         }
         // Requests and duration for the cost readout, measured around each invocation.
         functions.replaceAll((id, fn) -> new MeteredRuntime(fn, usage));
@@ -337,7 +345,9 @@ public final class LocalCloud implements AutoCloseable {
     private LocalCloudOptions.FunctionMode functionMode(LocalCloudOptions options, List<AutoCloseable> started)
             throws Exception {
         if (options.functionMode() == LocalCloudOptions.FunctionMode.IN_PROCESS) {
-            LOG.info("functions run in process (--in-process): one JVM, shared static state, never frozen");
+            LOG.info(
+                    "functions run in process (--in-process): one JVM, never frozen, each instance with a class loader "
+                            + "and environment of its own");
             return LocalCloudOptions.FunctionMode.IN_PROCESS;
         }
         runtimeLibraries = RuntimeLibraries.unpack();
@@ -357,6 +367,23 @@ public final class LocalCloud implements AutoCloseable {
         LOG.info("functions run as Lambda runs them: a process per instance on AWS's runtime interface client "
                 + "(--in-process runs them inside this JVM instead)");
         return LocalCloudOptions.FunctionMode.PROCESS;
+    }
+
+    /**
+     * In-process mode: the function's task root, or null when it cannot be laid out (no Makefile
+     * target: a test's template), in which case the handler is looked up on this class path.
+     */
+    private Path inProcessTaskRoot(LocalTemplate.FunctionDef def) {
+        try {
+            return taskRoots.build(def.logicalId());
+        } catch (java.io.IOException e) {
+            LOG.info(
+                    "function {}: runs from the local cloud's class path, with the local cloud's environment ({})",
+                    def.logicalId(),
+                    e.getMessage());
+            checkHandlerClass(def);
+            return null;
+        }
     }
 
     /** A missing handler class is reported now rather than at the first event. */

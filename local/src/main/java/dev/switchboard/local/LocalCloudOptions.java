@@ -86,10 +86,11 @@ public record LocalCloudOptions(
          */
         PROCESS,
         /**
-         * Instances are objects in the local cloud's JVM, built with the handler's no-argument
-         * constructor: shared process, environment and static state, never frozen. For tests whose
-         * handlers record into the test's JVM, and the fallback where the runtime interface client's
-         * native library cannot load.
+         * Instances run in the local cloud's JVM, built with the handler's no-argument constructor,
+         * each from the function's deployment jars in a class loader of its own that gives it the
+         * function's environment (see {@code InProcessRuntime}); one process, never frozen. For
+         * tests whose handlers record into the test's JVM, and the fallback where the runtime
+         * interface client's native library cannot load.
          */
         IN_PROCESS
     }

@@ -628,14 +628,22 @@ final class ProcessRuntime implements FunctionRuntime {
         }
     }
 
-    /**
-     * The function's process environment: the template's variables, then what Lambda sets itself
-     * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime):
-     * the handler, task root, Runtime API address, function name, memory, log group, region, and
-     * credentials as the standard {@code AWS_*} variables (any value: DynamoDB Local and the local
-     * endpoints do not check them). Nothing of the local cloud's own environment leaks in but PATH.
-     */
+    /** The instance's process environment: Lambda's (below) plus the address of its Runtime API endpoint. */
     private Map<String, String> environment(int port) {
+        Map<String, String> env = lambdaEnvironment(def, taskRoot, host.region());
+        env.put("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + port);
+        return env;
+    }
+
+    /**
+     * A function's process environment, for both runtimes: the template's variables, then what
+     * Lambda sets itself
+     * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime):
+     * the handler, task root, function name, memory, log group, region, and credentials as the
+     * standard {@code AWS_*} variables (any value: DynamoDB Local and the local endpoints do not
+     * check them). Nothing of the local cloud's own environment leaks in but PATH. A new mutable map.
+     */
+    static Map<String, String> lambdaEnvironment(LocalTemplate.FunctionDef def, Path taskRoot, String region) {
         Map<String, String> env = new java.util.LinkedHashMap<>();
         env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
         env.put("LANG", "en_US.UTF-8");
@@ -643,7 +651,6 @@ final class ProcessRuntime implements FunctionRuntime {
         env.putAll(def.environment());
         env.put("_HANDLER", def.handlerClass() + "::" + def.handlerMethod());
         env.put("AWS_EXECUTION_ENV", "AWS_Lambda_java21");
-        env.put("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + port);
         env.put("LAMBDA_TASK_ROOT", taskRoot.toString());
         env.put("AWS_LAMBDA_FUNCTION_NAME", def.functionName());
         env.put("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
@@ -651,8 +658,8 @@ final class ProcessRuntime implements FunctionRuntime {
         env.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + def.functionName());
         env.put("AWS_LAMBDA_LOG_STREAM_NAME", "local/" + def.functionName());
         env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
-        env.putIfAbsent("AWS_REGION", host.region());
-        env.putIfAbsent("AWS_DEFAULT_REGION", host.region());
+        env.putIfAbsent("AWS_REGION", region);
+        env.putIfAbsent("AWS_DEFAULT_REGION", region);
         env.put("AWS_ACCESS_KEY_ID", "local");
         env.put("AWS_SECRET_ACCESS_KEY", "local");
         env.put("AWS_SESSION_TOKEN", "local");

@@ -34,7 +34,7 @@ class InProcessRuntimeTest {
 
     @Test
     void sequentialEvents_reuseOneWarmInstance() throws Exception {
-        FunctionRuntime fn = new InProcessRuntime(def, pool, 0);
+        FunctionRuntime fn = new InProcessRuntime(def, pool, 0, null, "us-east-1");
         JsonObject first = json(fn.invoke("{}", "r1"));
         JsonObject second = json(fn.invoke("{}", "r2"));
         assertThat(second.get("instance").getAsInt())
@@ -45,7 +45,7 @@ class InProcessRuntimeTest {
 
     @Test
     void concurrentEvents_runInSeparateInstances() throws Exception {
-        FunctionRuntime fn = new InProcessRuntime(def, pool, 0);
+        FunctionRuntime fn = new InProcessRuntime(def, pool, 0, null, "us-east-1");
         CountingHandler.release = new CountDownLatch(1);
         CountingHandler.waiting = new CountDownLatch(3);
         ExecutorService callers = Executors.newFixedThreadPool(3);
@@ -72,7 +72,7 @@ class InProcessRuntimeTest {
 
     @Test
     void timeout_failsInvocation_andDiscardsInstance() throws Exception {
-        FunctionRuntime fn = new InProcessRuntime(def, pool, 1000);
+        FunctionRuntime fn = new InProcessRuntime(def, pool, 1000, null, "us-east-1");
         int before = json(fn.invoke("{}", "warm")).get("instance").getAsInt();
         CountingHandler.release = new CountDownLatch(1);
         assertThatThrownBy(() -> fn.invoke("{\"wait\":true}", "slow"))
@@ -94,7 +94,9 @@ class InProcessRuntimeTest {
                         128,
                         Map.of()),
                 pool,
-                0);
+                0,
+                null,
+                "us-east-1");
         String out = fn.invoke(
                 "{\"requestContext\":{\"eventType\":\"DISCONNECT\",\"connectionId\":\"abc=\","
                         + "\"disconnectStatusCode\":1001,\"disconnectReason\":\"Going away\"},\"isBase64Encoded\":false}",
@@ -105,7 +107,75 @@ class InProcessRuntimeTest {
     @Test
     void missingHandlerClass_failsInvocationClearly() {
         FunctionRuntime fn = new InProcessRuntime(
-                new LocalTemplate.FunctionDef("X", "X", "no.such.Handler", "handleRequest", 3, 128, Map.of()), pool, 0);
+                new LocalTemplate.FunctionDef("X", "X", "no.such.Handler", "handleRequest", 3, 128, Map.of()),
+                pool,
+                0,
+                null,
+                "us-east-1");
         assertThatThrownBy(() -> fn.invoke("{}", "r")).hasMessageContaining("no.such.Handler");
+    }
+
+    /** The handler of the process-mode tests, laid out as a task root: test-classes is on the runtime's class path. */
+    private FunctionRuntime deployed(String name, String table) {
+        return new InProcessRuntime(
+                new LocalTemplate.FunctionDef(
+                        name,
+                        name + "-fn",
+                        dev.switchboard.local.processhandlers.LifecycleHandler.class.getName(),
+                        "handleRequest",
+                        3,
+                        512,
+                        Map.of("SWITCHBOARD_TABLE", table, "AWS_ENDPOINT_URL_DYNAMODB", "http://localhost:1")),
+                pool,
+                0,
+                java.nio.file.Path.of("target", "test-classes").toAbsolutePath(),
+                "eu-west-1");
+    }
+
+    @Test
+    void withATaskRoot_eachFunctionReadsItsOwnEnvironment_throughSystemGetenv() throws Exception {
+        // Two functions in one JVM, different values for one variable: each handler's own System.getenv sees its own,
+        // with what Lambda sets, and nothing of this JVM's environment but PATH.
+        JsonObject first = json(deployed("First", "t1").invoke("{\"action\":\"env\"}", "r1"));
+        JsonObject second = json(deployed("Second", "t2").invoke("{\"action\":\"env\"}", "r2"));
+
+        assertThat(first.get("SWITCHBOARD_TABLE").getAsString()).isEqualTo("t1");
+        assertThat(second.get("SWITCHBOARD_TABLE").getAsString()).isEqualTo("t2");
+        assertThat(second.get("SWITCHBOARD_TABLE_BY_REFERENCE").getAsString()).isEqualTo("t2");
+        assertThat(first.get("AWS_LAMBDA_FUNCTION_NAME").getAsString()).isEqualTo("First-fn");
+        assertThat(second.get("AWS_LAMBDA_FUNCTION_NAME").getAsString()).isEqualTo("Second-fn");
+        assertThat(first.get("AWS_ENDPOINT_URL_DYNAMODB").getAsString()).isEqualTo("http://localhost:1");
+        assertThat(first.get("AWS_REGION").getAsString()).isEqualTo("eu-west-1");
+        assertThat(first.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").getAsString()).isEqualTo("512");
+        assertThat(first.get("AWS_ACCESS_KEY_ID").getAsString()).isEqualTo("local");
+        assertThat(System.getenv("SWITCHBOARD_TABLE"))
+                .as("this JVM's own environment is untouched")
+                .isNull();
+    }
+
+    @Test
+    void withATaskRoot_staticStateIsPerInstance_notSharedWithOtherFunctionsOrThisJvm() throws Exception {
+        FunctionRuntime first = deployed("First", "t1");
+        FunctionRuntime second = deployed("Second", "t1");
+        assertThat(json(first.invoke("{\"action\":\"state\"}", "a"))
+                        .get("calls")
+                        .getAsInt())
+                .isEqualTo(1);
+        assertThat(json(first.invoke("{\"action\":\"state\"}", "b"))
+                        .get("calls")
+                        .getAsInt())
+                .as("the warm instance keeps its statics")
+                .isEqualTo(2);
+        assertThat(json(second.invoke("{\"action\":\"state\"}", "c"))
+                        .get("calls")
+                        .getAsInt())
+                .as("another function's instance has statics of its own")
+                .isEqualTo(1);
+        new dev.switchboard.local.processhandlers.LifecycleHandler().handleRequest(Map.of("action", "state"), null);
+        assertThat(json(first.invoke("{\"action\":\"state\"}", "d"))
+                        .get("calls")
+                        .getAsInt())
+                .as("the class on this JVM's class path is another class")
+                .isEqualTo(3);
     }
 }

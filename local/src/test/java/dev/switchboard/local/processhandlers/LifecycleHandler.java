@@ -39,6 +39,9 @@ public final class LifecycleHandler implements RequestHandler<Map<String, Object
                         "HOME_OF_TEST_JVM")) {
                     out.put(name, System.getenv(name));
                 }
+                // the same read as a method reference (an invokedynamic handle, not a call instruction)
+                java.util.function.UnaryOperator<String> getenv = System::getenv;
+                out.put("SWITCHBOARD_TABLE_BY_REFERENCE", getenv.apply("SWITCHBOARD_TABLE"));
                 out.put("maxHeapMb", Runtime.getRuntime().maxMemory() / (1024 * 1024));
                 out.put("remainingMs", context.getRemainingTimeInMillis());
                 out.put("requestId", context.getAwsRequestId());
