@@ -1,5 +1,7 @@
 package dev.switchboard.core;
 
+import dev.switchboard.core.fanout.ConnectionPoster;
+import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
 import dev.switchboard.core.fanout.Deadline;
 import dev.switchboard.core.metrics.InvocationMetrics;
 import dev.switchboard.core.metrics.Metric;
@@ -35,11 +37,19 @@ public final class ExpiredConnectionSweeper {
     private static final Logger LOG = LoggerFactory.getLogger(ExpiredConnectionSweeper.class);
     private static final int PAGE_SIZE = 200;
 
-    /** Closes one connection: the Management API's {@code DeleteConnection} on AWS. */
+    /**
+     * Closes one connection: the Management API's {@code DeleteConnection} on AWS, sent by the fan-out's
+     * own poster ({@link ConnectionPoster#delete(Member)}, to the connection's home region's endpoint).
+     */
     @FunctionalInterface
     public interface ConnectionCloser {
-        /** Never throws: failures are {@link CloseOutcome#FAILED} (and logged by the implementation). */
-        CloseOutcome close(String connectionId);
+        /** Blocks until answered. Never throws: failures are {@link CloseOutcome#FAILED}. */
+        CloseOutcome close(Member connection);
+
+        /** DeleteConnection through {@code poster}, waiting for its answer (bounded by the poster's HTTP timeouts). */
+        static ConnectionCloser of(ConnectionPoster poster) {
+            return connection -> CloseOutcome.of(poster.delete(connection).join());
+        }
     }
 
     /** What a {@code DeleteConnection} answered. */
@@ -49,7 +59,16 @@ public final class ExpiredConnectionSweeper {
         /** 410: the connection is gone already; its items are stale. */
         GONE,
         /** Anything else (throttled, 5xx, I/O): left for the next run. */
-        FAILED
+        FAILED;
+
+        /** The outcome of a {@code DELETE @connections/{id}}: 2xx closed, 410 gone, anything else failed. */
+        public static CloseOutcome of(PostStatus status) {
+            return switch (status) {
+                case DELIVERED -> CLOSED;
+                case GONE -> GONE;
+                case RETRY, FAILED -> FAILED;
+            };
+        }
     }
 
     /**
@@ -110,13 +129,12 @@ public final class ExpiredConnectionSweeper {
             }
             store.forEachTokenExpiredConnection(shard, cutoff, PAGE_SIZE, members -> {
                 // over a global table every region's connections are listed: each region closes its own
-                List<String> ids = members.stream()
+                List<Member> expired = members.stream()
                         .filter(m -> m.home() == null || m.home().region().equals(config.region()))
-                        .map(Member::connectionId)
                         .toList();
-                counts[0] += ids.size();
+                counts[0] += expired.size();
                 if (!until.passed()) {
-                    closePage(ids, cutoff, until, counts);
+                    closePage(expired, cutoff, until, counts);
                 }
             });
         }
@@ -133,10 +151,10 @@ public final class ExpiredConnectionSweeper {
         return result;
     }
 
-    private void closePage(List<String> ids, long cutoff, Deadline until, int[] counts) {
+    private void closePage(List<Member> expired, long cutoff, Deadline until, int[] counts) {
         List<Future<CloseOutcome>> outcomes = new ArrayList<>();
-        for (String id : ids) {
-            outcomes.add(closers.submit(() -> closeIfStillExpired(id, cutoff, until)));
+        for (Member connection : expired) {
+            outcomes.add(closers.submit(() -> closeIfStillExpired(connection, cutoff, until)));
         }
         for (Future<CloseOutcome> outcome : outcomes) {
             try {
@@ -159,7 +177,8 @@ public final class ExpiredConnectionSweeper {
     }
 
     /** @return null when the connection was refreshed meanwhile or is gone from the table */
-    private CloseOutcome closeIfStillExpired(String connectionId, long cutoff, Deadline until) {
+    private CloseOutcome closeIfStillExpired(Member expired, long cutoff, Deadline until) {
+        String connectionId = expired.connectionId();
         // the index is eventually consistent: a refresh a moment ago may not be in it yet
         Optional<Connection> connection = store.connection(connectionId);
         if (connection.isEmpty()
@@ -167,11 +186,11 @@ public final class ExpiredConnectionSweeper {
                 || connection.get().tokenExpiresAt() >= cutoff) {
             return null;
         }
-        CloseOutcome outcome = closer.close(connectionId);
+        CloseOutcome outcome = closer.close(expired);
         switch (outcome) {
             case CLOSED -> metrics.count(Metric.CONNECTIONS_EXPIRED_CLOSED);
             case GONE -> chat.disconnect(connectionId, until);
-            case FAILED -> {}
+            case FAILED -> LOG.warn("DeleteConnection {} failed (the next run tries again)", connectionId);
         }
         return outcome;
     }

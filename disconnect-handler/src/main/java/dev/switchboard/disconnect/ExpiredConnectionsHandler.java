@@ -8,9 +8,6 @@ import dev.switchboard.core.aws.Switchboard;
 import dev.switchboard.core.fanout.Deadline;
 import dev.switchboard.core.metrics.InvocationMetrics;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The expired-connections sweep, run by an EventBridge schedule (template.yaml:
@@ -24,9 +21,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ExpiredConnectionsHandler
         implements RequestHandler<Map<String, Object>, ExpiredConnectionSweeper.SweepResult> {
 
-    /** DeleteConnection calls in flight at once. */
-    private static final int CLOSERS = 8;
-
     private final ExpiredConnectionSweeper sweeper;
     private final InvocationMetrics metrics;
 
@@ -36,21 +30,12 @@ public final class ExpiredConnectionsHandler
     }
 
     private ExpiredConnectionsHandler(Switchboard switchboard) {
-        this(switchboard.expiredConnectionSweeper(closers()), switchboard.metrics());
+        this(switchboard.expiredConnectionSweeper(), switchboard.metrics());
     }
 
     ExpiredConnectionsHandler(ExpiredConnectionSweeper sweeper, InvocationMetrics metrics) {
         this.sweeper = sweeper;
         this.metrics = metrics;
-    }
-
-    private static ExecutorService closers() {
-        AtomicInteger count = new AtomicInteger();
-        return Executors.newFixedThreadPool(CLOSERS, r -> {
-            Thread thread = new Thread(r, "delete-connection-" + count.incrementAndGet());
-            thread.setDaemon(true); // a frozen or ending runtime never waits on them
-            return thread;
-        });
     }
 
     @Override

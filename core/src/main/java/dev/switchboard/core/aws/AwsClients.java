@@ -10,7 +10,6 @@ import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sns.SnsClient;
 
@@ -50,15 +49,6 @@ public final class AwsClients {
                 .overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD) // throttling retried with backoff
                         .addExecutionInterceptor(new ConsumedCapacityInterceptor(metrics)));
         return builder.build();
-    }
-
-    /** The Management API client for {@code endpoint} ({@code https://{apiId}.execute-api.{region}.amazonaws.com/{stage}}). */
-    public ApiGatewayManagementApiClient managementApi(java.net.URI endpoint) {
-        return ApiGatewayManagementApiClient.builder()
-                .httpClient(http)
-                .region(Region.of(config.region()))
-                .endpointOverride(endpoint)
-                .build();
     }
 
     public SnsClient sns() {

@@ -35,11 +35,13 @@ import software.amazon.awssdk.utils.DateUtils;
 import software.amazon.awssdk.utils.http.SdkHttpUtils;
 
 /**
- * {@code POST @connections/{id}} as the Management API defines it
- * (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html),
- * built from the SDK's parts: signed by the SDK's SigV4 signer ({@link AwsV4HttpSigner}, service
+ * {@code POST @connections/{id}} (PostToConnection) and {@code DELETE @connections/{id}}
+ * (DeleteConnection) as the Management API defines them
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html,
+ * https://docs.aws.amazon.com/apigateway/latest/api/API_DeleteConnection.html), built from the SDK's parts: signed by the SDK's SigV4 signer ({@link AwsV4HttpSigner}, service
  * {@code execute-api}) and sent by an SDK {@link SdkHttpClient} called directly, on at most
- * {@code connections} poster threads ("lanes"), each running one post at a time.
+ * {@code connections} poster threads ("lanes"), each running one request at a time. The one way this code calls
+ * {@code @connections}: the fan-out posts and the expired-connections sweep deletes through it alike.
  *
  * <p>Why not the SDK's {@code ApiGatewayManagementApiClient}: a fan-out makes the same call
  * thousands of times with only the connection id changing, and the service client's per-request
@@ -48,9 +50,10 @@ import software.amazon.awssdk.utils.http.SdkHttpUtils;
  * from the SDK's provider per post (it caches them), so rotated or restored (SnapStart) credentials
  * are picked up.
  *
- * <p>Outcomes: 2xx delivered, 410 gone, 429 / 5xx / an I/O error retry, anything else failed
- * ({@link PostStatus#of}). The body of a 4xx answer other than 410 is logged once per status per
- * poster (a signing or permission problem must be visible without a log line per recipient); the
+ * <p>Outcomes, the same for both methods: 2xx delivered (for a DELETE, 204: closed), 410 gone, 429 / 5xx / an I/O error retry, anything else failed
+ * ({@link PostStatus#of}); a 404 (not an answer API Gateway gives for an unknown connection, which is 410, but a
+ * wrong endpoint path) is such a failure, never taken for gone. The body of a 4xx answer other than 410 is logged
+ * once per method and status per poster (a signing or permission problem must be visible without a log line per recipient); the
  * log layouts redact credentials. Clock skew is handled as the SDK does: see {@link #skewAdjustment}.
  * Connections are kept alive by the HTTP client (the UrlConnection client: the JDK's keep-alive
  * cache, which closes a connection idle for 5 s; see {@link #keepAliveConnections}).
@@ -87,7 +90,9 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
     /** Client clock minus server clock, in seconds, learnt from a skew error; subtracted from the signing time. */
     private final AtomicLong skewSeconds = new AtomicLong();
 
-    private final Set<Integer> statusesLogged = ConcurrentHashMap.newKeySet();
+    /** "POST 403" etc.: the method and statuses whose error body was logged already. */
+    private final Set<String> statusesLogged = ConcurrentHashMap.newKeySet();
+
     private final AtomicBoolean signingFailureLogged = new AtomicBoolean();
 
     /**
@@ -162,9 +167,23 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
         }
     }
 
+    /** {@code POST @connections/{connectionId}} with {@code frame} (UTF-8 JSON, at most 128 KB) as the body. */
     @Override
     public CompletableFuture<PostStatus> post(String connectionId, byte[] frame) {
-        Post post = new Post(connectionId, frame);
+        return enqueue(new Post(SdkHttpMethod.POST, connectionId, frame));
+    }
+
+    /**
+     * {@code DELETE @connections/{connectionId}}: API Gateway closes the socket and runs {@code $disconnect}.
+     * {@link PostStatus#DELIVERED} on 204, {@link PostStatus#GONE} on 410; on the same lanes, signed and
+     * answered as posts are.
+     */
+    @Override
+    public CompletableFuture<PostStatus> delete(String connectionId) {
+        return enqueue(new Post(SdkHttpMethod.DELETE, connectionId, null));
+    }
+
+    private CompletableFuture<PostStatus> enqueue(Post post) {
         try {
             lanes.execute(post);
         } catch (RejectedExecutionException e) {
@@ -173,12 +192,15 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
         return post.outcome;
     }
 
+    /** One request: a POST with its frame, or a DELETE ({@code frame} null). */
     private final class Post implements Runnable {
+        final SdkHttpMethod method;
         final String connectionId;
         final byte[] frame;
         final CompletableFuture<PostStatus> outcome = new CompletableFuture<>();
 
-        Post(String connectionId, byte[] frame) {
+        Post(SdkHttpMethod method, String connectionId, byte[] frame) {
+            this.method = method;
             this.connectionId = connectionId;
             this.frame = frame;
         }
@@ -188,9 +210,9 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
             // The future completes whatever happens: a fan-out waits on it (until its deadline) and holds a slot for
             // it.
             try {
-                outcome.complete(postNow(connectionId, frame));
+                outcome.complete(postNow(method, connectionId, frame));
             } catch (RuntimeException | Error e) {
-                LOG.warn("post to {} failed unexpectedly: {}", connectionId, e.toString());
+                LOG.warn("{} to {} failed unexpectedly: {}", method, connectionId, e.toString());
                 outcome.complete(PostStatus.FAILED);
                 if (e instanceof Error error) {
                     throw error;
@@ -199,12 +221,12 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
         }
     }
 
-    private PostStatus postNow(String connectionId, byte[] frame) {
-        Answer answer = send(connectionId, frame);
+    private PostStatus postNow(SdkHttpMethod method, String connectionId, byte[] frame) {
+        Answer answer = send(method, connectionId, frame);
         if (answer != null && answer.skewAdjusted()) {
             // as the SDK does after adjusting its clock offset: the same request once more, signed with the corrected
             // time
-            answer = send(connectionId, frame);
+            answer = send(method, connectionId, frame);
         }
         return answer == null ? PostStatus.FAILED : answer.status();
     }
@@ -212,10 +234,10 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
     /** What one exchange came to; null when nothing could be signed. */
     private record Answer(PostStatus status, boolean skewAdjusted) {}
 
-    private Answer send(String connectionId, byte[] frame) {
+    private Answer send(SdkHttpMethod method, String connectionId, byte[] frame) {
         SignedRequest signed;
         try {
-            signed = sign(connectionId, frame);
+            signed = sign(method, connectionId, frame);
         } catch (RuntimeException e) {
             // no credentials: nothing was sent, and another try would fail alike. Said once, not per recipient.
             if (!signingFailureLogged.getAndSet(true)) {
@@ -240,12 +262,14 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
             }
             String errorType = errorType(response.httpResponse());
             boolean adjusted = adjustForSkew(status, errorType, response.httpResponse());
-            if (!adjusted && statusesLogged.add(status)) {
+            if (!adjusted && statusesLogged.add(method + " " + status)) {
                 LOG.warn(
-                        "@connections answered {} {} (further {} answers from this instance not logged): {}",
+                        "@connections {} answered {} {} (further {} answers to a {} from this instance not logged): {}",
+                        method,
                         status,
                         errorType,
                         status,
+                        method,
                         body);
             }
             return new Answer(PostStatus.of(status), adjusted);
@@ -254,20 +278,22 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
         }
     }
 
-    private SignedRequest sign(String connectionId, byte[] frame) {
-        SdkHttpRequest request = SdkHttpRequest.builder()
-                .method(SdkHttpMethod.POST)
+    /** Signs a POST of {@code frame}, or a DELETE (no body) when {@code frame} is null. */
+    private SignedRequest sign(SdkHttpMethod method, String connectionId, byte[] frame) {
+        SdkHttpRequest.Builder request = SdkHttpRequest.builder()
+                .method(method)
                 .protocol(scheme)
                 .host(host)
                 .port(port < 0 ? null : port)
-                .encodedPath(pathPrefix + encode(connectionId))
-                .putHeader("Content-Type", "application/json")
-                .putHeader("Content-Length", Integer.toString(frame.length))
-                .build();
+                .encodedPath(pathPrefix + encode(connectionId));
+        if (frame != null) {
+            request.putHeader("Content-Type", "application/json")
+                    .putHeader("Content-Length", Integer.toString(frame.length));
+        }
         Clock signingClock = Clock.offset(clock, Duration.ofSeconds(-skewSeconds.get()));
         return signer.sign(r -> r.identity(credentials.resolveCredentials())
-                .request(request)
-                .payload(ContentStreamProvider.fromByteArrayUnsafe(frame))
+                .request(request.build())
+                .payload(frame == null ? null : ContentStreamProvider.fromByteArrayUnsafe(frame))
                 .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, SERVICE)
                 .putProperty(AwsV4HttpSigner.REGION_NAME, region)
                 .putProperty(AwsV4HttpSigner.SIGNING_CLOCK, signingClock));
@@ -349,7 +375,7 @@ public final class SignedConnectionsPoster implements ConnectionPoster, AutoClos
 
     /** Loads and runs the signing path once without sending anything (SnapStart priming). */
     public void prime() {
-        sign("priming", new byte[] {'{', '}'});
+        sign(SdkHttpMethod.POST, "priming", new byte[] {'{', '}'});
     }
 
     /** Stops the poster threads; posts not yet started complete as failed. The HTTP client is the caller's to close. */

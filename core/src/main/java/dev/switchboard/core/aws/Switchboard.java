@@ -31,11 +31,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class Switchboard {
 
+    /** DeleteConnection calls of the expired-connections sweep in flight at once. */
+    private static final int SWEEP_CLOSERS = 8;
+
     private final Config config;
     private final ChatStore store;
     private final ChatService chat;
     private final InvocationMetrics metrics;
     private final AwsClients clients;
+    /** This instance's one way to {@code @connections}: the fan-out posts and the sweep deletes through it. */
+    private final ConnectionPoster posts;
     /** Held here: the CRaC context keeps only weak references to its resources. */
     private final Priming priming;
 
@@ -54,7 +59,7 @@ public final class Switchboard {
         // Daemon threads: a frozen (SnapStart) or ending JVM never waits on them.
         SignedConnectionsPoster poster = clients.connectionsPoster(daemon("fanout-post"));
         // Several regions: each recipient through its own region's endpoint (a poster per region, made on first use).
-        ConnectionPoster posts = config.home()
+        this.posts = config.home()
                 .<ConnectionPoster>map(self -> new RegionalPoster(
                         self, poster, home -> clients.connectionsPoster(home, daemon("fanout-post-" + home.region()))))
                 .orElse(poster);
@@ -137,15 +142,16 @@ public final class Switchboard {
     }
 
     /**
-     * The expired-connections sweep (ExpiredConnectionsFunction only: the Management API client and
-     * its {@code closerThreads} are built on this call, not for every function).
+     * The expired-connections sweep (ExpiredConnectionsFunction only: its closer threads, 8 daemon threads
+     * each waiting on one DeleteConnection, are built on this call, not for every function). It closes
+     * connections through the fan-out's poster ({@link ConnectionPoster#delete(dev.switchboard.core.store.Member)}).
      */
-    public ExpiredConnectionSweeper expiredConnectionSweeper(java.util.concurrent.ExecutorService closerThreads) {
+    public ExpiredConnectionSweeper expiredConnectionSweeper() {
         return new ExpiredConnectionSweeper(
                 store,
                 chat,
-                new ManagementApiCloser(clients.managementApi(config.managementEndpoint())),
-                closerThreads,
+                ExpiredConnectionSweeper.ConnectionCloser.of(posts),
+                Executors.newFixedThreadPool(SWEEP_CLOSERS, daemon("delete-connection")),
                 config,
                 Clock.systemUTC(),
                 metrics);

@@ -50,22 +50,42 @@ public final class RegionalPoster implements ConnectionPoster {
 
     @Override
     public CompletableFuture<PostStatus> post(Member recipient, byte[] frame) {
-        Home home = recipient.home();
+        ConnectionPoster poster = posterOf(recipient.home());
+        return poster == null
+                ? CompletableFuture.completedFuture(PostStatus.FAILED)
+                : poster.post(recipient.connectionId(), frame);
+    }
+
+    /** A bare connection id has no home: it is taken to be this region's. */
+    @Override
+    public CompletableFuture<PostStatus> delete(String connectionId) {
+        return local.delete(connectionId);
+    }
+
+    /** The DELETE goes to the connection's home region's endpoint, as a post to it would. */
+    @Override
+    public CompletableFuture<PostStatus> delete(Member connection) {
+        ConnectionPoster poster = posterOf(connection.home());
+        return poster == null
+                ? CompletableFuture.completedFuture(PostStatus.FAILED)
+                : poster.delete(connection.connectionId());
+    }
+
+    /** The poster of {@code home}'s endpoint (made on first use); null when none can be built. */
+    private ConnectionPoster posterOf(Home home) {
         if (home == null || home.equals(self)) {
-            return local.post(recipient.connectionId(), frame);
+            return local;
         }
-        ConnectionPoster poster;
         try {
-            poster = remotes.computeIfAbsent(home, h -> {
+            return remotes.computeIfAbsent(home, h -> {
                 LOG.info("posting to connections in {} through {}", h.region(), h.endpoint());
                 return remote.apply(h);
             });
         } catch (RuntimeException e) {
-            // a home this instance cannot build a poster for (a malformed endpoint): that post fails, the rest go on
+            // a home this instance cannot build a poster for (a malformed endpoint): that request fails, the rest go on
             LOG.warn("no poster for connections in {} ({}): {}", home.region(), home.endpoint(), e.toString());
-            return CompletableFuture.completedFuture(PostStatus.FAILED);
+            return null;
         }
-        return poster.post(recipient.connectionId(), frame);
     }
 
     /** How many other regions this instance has posted to (tests, logs). */

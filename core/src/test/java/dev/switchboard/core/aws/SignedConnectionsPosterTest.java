@@ -51,6 +51,9 @@ class SignedConnectionsPosterTest {
     final AtomicInteger closedByClient = new AtomicInteger();
     final AtomicInteger requests = new AtomicInteger();
     final List<String> paths = new CopyOnWriteArrayList<>();
+    /** Every request as received: request line, headers and body. */
+    final List<String> received = new CopyOnWriteArrayList<>();
+
     final SdkHttpClient http = UrlConnectionHttpClient.builder()
             .connectionTimeout(Duration.ofSeconds(2))
             .socketTimeout(Duration.ofSeconds(5))
@@ -161,6 +164,80 @@ class SignedConnectionsPosterTest {
     }
 
     /**
+     * DeleteConnection (https://docs.aws.amazon.com/apigateway/latest/api/API_DeleteConnection.html) goes
+     * out as {@code DELETE /{stage}/@connections/{id}} with no body, SigV4-signed for execute-api in the
+     * poster's region over the empty payload (its SHA-256 in the canonical request), on the lanes posts use.
+     */
+    @Test
+    void delete_isASignedDeleteWithoutBody_onThePostersLanes() throws Exception {
+        poster(1, Clock.systemUTC());
+
+        assertThat(poster.delete("conn-a+b/c=").get()).isEqualTo(PostStatus.DELIVERED);
+
+        assertThat(received).hasSize(1);
+        String request = received.get(0);
+        assertThat(request).startsWith("DELETE /local/@connections/conn-a%2Bb%2Fc%3D HTTP/1.1\r\n");
+        Matcher authorization = Pattern.compile("(?im)^authorization: (.+)$").matcher(request);
+        assertThat(authorization.find()).as("signed: %s", request).isTrue();
+        assertThat(authorization.group(1).trim())
+                .startsWith("AWS4-HMAC-SHA256 Credential=AKID/")
+                .matches(
+                        ".*Credential=AKID/\\d{8}/us-east-1/execute-api/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date,"
+                                + " Signature=[0-9a-f]{64}");
+        assertThat(request).containsIgnoringCase("\r\nx-amz-date: ");
+        // SHA-256 of the empty string: the signature covers "no body"
+        assertThat(request)
+                .containsIgnoringCase(
+                        "\r\nx-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\r\n");
+        assertThat(request)
+                .as("no body, so no content headers")
+                .doesNotContainIgnoringCase("content-type:")
+                .endsWith("\r\n\r\n");
+        Matcher length = Pattern.compile("(?im)^content-length: (\\d+)").matcher(request);
+        if (length.find()) {
+            assertThat(length.group(1)).isEqualTo("0");
+        }
+    }
+
+    /**
+     * 410 means API Gateway no longer knows the connection (the sweeper removes its items); a 404 is not
+     * an answer @connections gives for a connection (a wrong endpoint path), so it must fail rather than
+     * be taken for gone; 429 and 5xx are worth another try; each refusal's body is logged once.
+     */
+    @Test
+    void delete_statuses_mapAsPostsDo_and404IsAFailureNotGone() throws Exception {
+        poster(1, Clock.systemUTC());
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream stderr = System.err;
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(poster.delete("s410-x=").get()).isEqualTo(PostStatus.GONE);
+            assertThat(poster.delete("s404-x=").get()).isEqualTo(PostStatus.FAILED);
+            assertThat(poster.delete("s404-y=").get()).isEqualTo(PostStatus.FAILED);
+            assertThat(poster.delete("s403-x=").get()).isEqualTo(PostStatus.FAILED);
+            assertThat(poster.delete("s429-x=").get()).isEqualTo(PostStatus.RETRY);
+            assertThat(poster.delete("s500-x=").get()).isEqualTo(PostStatus.RETRY);
+            assertThat(poster.delete("ok=").get()).isEqualTo(PostStatus.DELIVERED);
+        } finally {
+            System.setErr(stderr);
+        }
+        assertThat(received).allMatch(r -> r.startsWith("DELETE "));
+        assertThat(requests.get())
+                .as("one request each: nothing retried inside the poster")
+                .isEqualTo(7);
+        String log = captured.toString(StandardCharsets.UTF_8);
+        assertThat(Pattern.compile("DELETE answered 404 NotFoundException")
+                        .matcher(log)
+                        .results()
+                        .count())
+                .isEqualTo(1);
+        assertThat(log).contains("{\"message\":\"status 404\"}").doesNotContain("answered 410");
+
+        poster.close();
+        assertThat(poster.delete("after-close=").get()).isEqualTo(PostStatus.FAILED);
+    }
+
+    /**
      * API Gateway refuses a request signed more than 5 minutes away from its clock ("Signature
      * expired", 403 InvalidSignatureException). Our clock 10 minutes slow: the first post is
      * refused, the offset learnt from the answer's Date, the post sent again and delivered; later
@@ -211,6 +288,7 @@ class SignedConnectionsPosterTest {
                 requests.incrementAndGet();
                 String path = request.substring(request.indexOf(' ') + 1, request.indexOf(" HTTP/1.1"));
                 paths.add(path);
+                received.add(request);
                 out.write(response(path, request).getBytes(StandardCharsets.ISO_8859_1));
                 out.flush();
             }
@@ -230,10 +308,14 @@ class SignedConnectionsPosterTest {
                 return error(403, "InvalidSignatureException", "{\"message\":\"Signature expired\"}", date);
             }
         }
+        if (request.startsWith("DELETE ") && !id.startsWith("s4") && !id.startsWith("s5")) {
+            return "HTTP/1.1 204 No Content\r\nDate: " + date + "\r\n\r\n";
+        }
         if (id.startsWith("s4") || id.startsWith("s5")) {
             int status = Integer.parseInt(id.substring(1, 4));
             String type = switch (status) {
                 case 403 -> "ForbiddenException";
+                case 404 -> "NotFoundException";
                 case 410 -> "GoneException";
                 case 413 -> "PayloadTooLargeException";
                 case 429 -> "LimitExceededException";

@@ -22,15 +22,21 @@ class RegionalPosterTest {
     static final Home AP =
             new Home("ap-southeast-2", URI.create("https://ap1.execute-api.ap-southeast-2.amazonaws.com/prod"));
 
-    /** Records which connection ids it was asked to post to, answering with {@code status}. */
-    record Recording(List<String> posted, PostStatus status) implements ConnectionPoster {
+    /** Records which connection ids it was asked to post to and to delete, answering with {@code status}. */
+    record Recording(List<String> posted, List<String> deleted, PostStatus status) implements ConnectionPoster {
         Recording(PostStatus status) {
-            this(new CopyOnWriteArrayList<>(), status);
+            this(new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>(), status);
         }
 
         @Override
         public CompletableFuture<PostStatus> post(String connectionId, byte[] frame) {
             posted.add(connectionId);
+            return CompletableFuture.completedFuture(status);
+        }
+
+        @Override
+        public CompletableFuture<PostStatus> delete(String connectionId) {
+            deleted.add(connectionId);
             return CompletableFuture.completedFuture(status);
         }
     }
@@ -75,5 +81,41 @@ class RegionalPosterTest {
         assertThat(poster.post(new Member("us", "b", US), new byte[0]).join()).isEqualTo(PostStatus.DELIVERED);
         assertThat(poster.post("bare", new byte[0]).join()).isEqualTo(PostStatus.DELIVERED);
         assertThat(local.posted()).containsExactly("us", "bare");
+    }
+
+    @Test
+    void delete_goesToTheConnectionsHomeRegion_asAPostWould() {
+        Recording local = new Recording(PostStatus.DELIVERED);
+        Map<Home, Recording> made = new ConcurrentHashMap<>();
+        RegionalPoster poster = new RegionalPoster(
+                US,
+                local,
+                home -> made.computeIfAbsent(
+                        home, h -> new Recording(h.equals(EU) ? PostStatus.GONE : PostStatus.DELIVERED)));
+
+        assertThat(poster.delete(new Member("us", "b", US)).join()).isEqualTo(PostStatus.DELIVERED);
+        assertThat(poster.delete(new Member("old", "a")).join()).isEqualTo(PostStatus.DELIVERED);
+        assertThat(poster.delete("bare").join()).isEqualTo(PostStatus.DELIVERED);
+        assertThat(poster.delete(new Member("eu1", "c", EU)).join()).isEqualTo(PostStatus.GONE);
+
+        assertThat(local.deleted()).containsExactly("us", "old", "bare");
+        assertThat(made.get(EU).deleted()).containsExactly("eu1");
+        assertThat(local.posted()).isEmpty();
+        assertThat(made.get(EU).posted()).isEmpty();
+    }
+
+    @Test
+    void delete_toARegionWhosePosterCannotBeMade_fails() {
+        RegionalPoster poster = new RegionalPoster(US, new Recording(PostStatus.DELIVERED), home -> {
+            throw new IllegalArgumentException("management endpoint must be http(s)");
+        });
+        assertThat(poster.delete(new Member("eu1", "c", EU)).join()).isEqualTo(PostStatus.FAILED);
+    }
+
+    @Test
+    void aPosterThatOnlyPosts_answersDeleteWithFailed_sendingNothing() {
+        ConnectionPoster postsOnly = (id, frame) -> CompletableFuture.completedFuture(PostStatus.DELIVERED);
+        assertThat(postsOnly.delete("a").join()).isEqualTo(PostStatus.FAILED);
+        assertThat(postsOnly.delete(new Member("b", "u", EU)).join()).isEqualTo(PostStatus.FAILED);
     }
 }
