@@ -6,6 +6,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.switchboard.protocol.Durations;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,13 +90,13 @@ public final class Main implements Callable<Integer> {
     @Option(
             names = "--idle-timeout",
             defaultValue = "PT10M",
-            description = "idle connection timeout, ISO-8601 (default ${DEFAULT-VALUE})")
+            description = "idle connection timeout, e.g. 30s, 10m or ISO-8601 (default ${DEFAULT-VALUE})")
     Duration idleTimeout;
 
     @Option(
             names = "--max-connection-age",
             defaultValue = "PT2H",
-            description = "maximum connection age, ISO-8601 (default ${DEFAULT-VALUE})")
+            description = "maximum connection age, e.g. 2m, 2h or ISO-8601 (default ${DEFAULT-VALUE})")
     Duration maxAge;
 
     @Option(names = "--throttle", description = "enforce the stage's throttling limits from the template (default off)")
@@ -151,7 +152,7 @@ public final class Main implements Callable<Integer> {
             defaultValue = "PT10S",
             description =
                     "print a one-line summary of the functions' metrics and the AWS cost so far this often, when "
-                            + "something changed, ISO-8601; PT0S = never (the JSON is at /_local/metrics) (default ${DEFAULT-VALUE})")
+                            + "something changed, e.g. 10s, 1m or ISO-8601; 0s = never (the JSON is at /_local/metrics) (default ${DEFAULT-VALUE})")
     Duration metricsEvery;
 
     public static void main(String[] args) {
@@ -160,10 +161,19 @@ public final class Main implements Callable<Integer> {
 
     /**
      * The configured command line: a start-up failure a user can cause (port in use, missing template,
-     * bad flag value, no auth mode) is one line naming what to change, never a stack trace.
+     * bad flag value, no auth mode) is one line naming what to change, never a stack trace. Every
+     * {@link Duration} option (subcommands included) reads {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}
+     * or ISO-8601, through the reader the CLI uses ({@link Durations#parse}).
      */
     static CommandLine commandLine(Main main) {
         CommandLine commandLine = new CommandLine(main);
+        commandLine.registerConverter(Duration.class, text -> {
+            try {
+                return Durations.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        });
         commandLine.setParameterExceptionHandler((e, args) -> {
             e.getCommandLine()
                     .getErr()
@@ -351,7 +361,7 @@ public final class Main implements Callable<Integer> {
         @Option(
                 names = "--lifetime",
                 defaultValue = "PT1H",
-                description = "token lifetime, ISO-8601 (default ${DEFAULT-VALUE})")
+                description = "token lifetime, e.g. 90s, 1h or ISO-8601 (default ${DEFAULT-VALUE})")
         Duration lifetime;
 
         @Override

@@ -96,6 +96,51 @@ class MainTest {
         }
     }
 
+    /** The CLI's duration forms (protocol's Durations): the same text means the same on both command lines. */
+    @Test
+    void durationFlags_readTheCliForms_asWellAsIso8601() {
+        Main main = new Main();
+        Main.commandLine(main)
+                .parseArgs("--idle-timeout", "30s", "--max-connection-age", "PT2M", "--metrics-every", "0s");
+        assertThat(main.idleTimeout).isEqualTo(Duration.ofSeconds(30));
+        assertThat(main.maxAge).isEqualTo(Duration.ofMinutes(2));
+        assertThat(main.metricsEvery).isZero();
+
+        Main defaults = new Main();
+        Main.commandLine(defaults).parseArgs();
+        assertThat(defaults.idleTimeout).isEqualTo(Duration.ofMinutes(10));
+        assertThat(defaults.maxAge).isEqualTo(Duration.ofHours(2));
+    }
+
+    @Test
+    void tokenLifetime_readsTheCliForms() throws Exception {
+        CommandLine commandLine = Main.commandLine(new Main());
+        java.io.PrintStream previous = System.out;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = commandLine.execute("token", "--user", "alice", "--jwt-secret", SECRET, "--lifetime", "90s");
+        } finally {
+            System.setOut(previous);
+        }
+        assertThat(code).isEqualTo(0);
+        SignedJWT jwt = SignedJWT.parse(printed.toString(StandardCharsets.UTF_8).strip());
+        long lifetime = (jwt.getJWTClaimsSet().getExpirationTime().getTime() - System.currentTimeMillis()) / 1000;
+        assertThat(lifetime).as("exp about 90 s ahead").isBetween(30L, 90L);
+    }
+
+    @Test
+    void badDuration_isOneLineShowingTheAcceptedForms() {
+        Run run = run("--dev-auth", "--idle-timeout", "10");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err())
+                .contains("--idle-timeout")
+                .contains("'10' is not a duration: write it like 500ms, 30s, 2m, 1h or PT1M30S")
+                .contains("--help");
+        assertThat(run.err().lines()).hasSize(1);
+    }
+
     @Test
     void badFlagValue_isOneLinePointingToHelp() {
         Run run = run("--dev-auth", "--port", "eighty");

@@ -4,6 +4,7 @@ import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyP
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.Dependency;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -13,6 +14,7 @@ import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
+import dev.switchboard.protocol.Durations;
 
 /**
  * The module arrows of docs/CONTRACTS.md and docs/STYLE.md point 1, checked on the production classes
@@ -105,6 +107,21 @@ class ModuleArchitectureTest {
             .dependOnClassesThat()
             .resideInAPackage(LOCAL)
             .because("the local cloud is the test oracle: production code must run the same without it");
+
+    /**
+     * The local cloud stands in for API Gateway, which reads nothing of a frame but the route selection
+     * expression: it must not come to depend on our wire format (and so hide a protocol mistake). From the
+     * protocol module it shares only the command line's duration reader with the CLI.
+     */
+    @ArchTest
+    static final ArchRule localCloud_usesNoWireFormat = noClasses()
+            .that()
+            .resideInAPackage(LOCAL)
+            .should()
+            .dependOnClassesThat(JavaClass.Predicates.resideInAPackage(PROTOCOL)
+                    .and(DescribedPredicate.not(JavaClass.Predicates.equivalentTo(Durations.class))))
+            .because("like API Gateway, the local cloud evaluates only the route selection expression on a frame"
+                    + " (docs/CONTRACTS.md); Durations is its command line's, shared with the CLI");
 
     /** The log layout is a leaf every function loads at start-up: it depends on none of our modules. */
     @ArchTest
