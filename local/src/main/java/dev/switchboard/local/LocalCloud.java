@@ -16,7 +16,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -234,58 +233,40 @@ public final class LocalCloud implements AutoCloseable {
         }
         this.sqs = new SqsServer(template.queues());
         // SQS (AWS JSON protocol, X-Amz-Target header) and SNS (Query protocol) share the port.
-        SnsServer sns = new SnsServer(
-                subscribers,
+        AsyncInvoker asyncInvoker = new AsyncInvoker(
                 template.asyncInvoke(),
                 sqs,
                 lambdaPool,
                 scheduler,
                 options.snsRetryBase().toMillis());
+        SnsServer sns = new SnsServer(subscribers, asyncInvoker);
         sns.usage(usage);
         snsServer.setHandler(LocalListeners.localHostsOnly(options.host(), new Handler.Sequence(sqs, sns)));
         snsServer.start();
-        startSchedules(options, functions);
+        startSchedules(options, functions, asyncInvoker);
         // "Ready" means the functions' first instances have initialised (each gives up by its own init limit).
         java.util.concurrent.CompletableFuture.allOf(prewarming.toArray(java.util.concurrent.CompletableFuture[]::new))
                 .join();
     }
 
     /**
-     * Invokes each enabled {@code Schedule} event's function every period, asynchronously (as
-     * EventBridge does), with EventBridge's "Scheduled Event" JSON. The first run is one period after
-     * start, as a new rule's. Not modelled: EventBridge's retries of a failed asynchronous invocation
-     * (docs/LOCAL.md).
+     * Invokes each enabled {@code Schedule} event's function every period through Lambda's asynchronous
+     * invocation, as EventBridge does (so a failed run is retried as Lambda retries, and a tick while the previous
+     * run still runs starts a second one), with EventBridge's "Scheduled Event" JSON. The first run is one period
+     * after start, as a new rule's. Not modelled: EventBridge's own retries when Lambda refuses the event
+     * (throttling), which the local cloud never does for an asynchronous invocation (docs/LOCAL.md).
      */
-    private void startSchedules(LocalCloudOptions options, Map<String, FunctionRuntime> functions) {
+    private void startSchedules(
+            LocalCloudOptions options, Map<String, FunctionRuntime> functions, AsyncInvoker asyncInvoker) {
         for (LocalTemplate.Schedule schedule : template.schedules()) {
             if (!schedule.enabled()) {
                 continue;
             }
             long period = (options.schedulePeriod() != null ? options.schedulePeriod() : schedule.rate()).toMillis();
             FunctionRuntime function = functions.get(schedule.functionId());
-            // A tick while the previous run still runs is skipped: EventBridge would start a second one, but
-            // a short test period on a loaded machine would otherwise start an instance (a JVM) per tick.
-            AtomicBoolean running = new AtomicBoolean();
+            String source = "schedule " + schedule.functionId() + "." + schedule.eventName();
             scheduler.scheduleAtFixedRate(
-                    () -> {
-                        if (!running.compareAndSet(false, true)) {
-                            return;
-                        }
-                        lambdaPool.execute(() -> {
-                            String requestId = java.util.UUID.randomUUID().toString();
-                            try {
-                                function.invoke(scheduledEvent(schedule), requestId);
-                            } catch (FunctionRuntime.InvocationException e) {
-                                LOG.warn(
-                                        "scheduled {} ({}) failed: {}",
-                                        schedule.functionId(),
-                                        schedule.eventName(),
-                                        e.getMessage());
-                            } finally {
-                                running.set(false);
-                            }
-                        });
-                    },
+                    () -> asyncInvoker.invoke(function, scheduledEvent(schedule), source),
                     period,
                     period,
                     TimeUnit.MILLISECONDS);

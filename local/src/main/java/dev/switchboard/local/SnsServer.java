@@ -2,7 +2,6 @@ package dev.switchboard.local;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.switchboard.local.metrics.Usage;
 import java.io.InputStream;
 import java.net.URLDecoder;
@@ -13,9 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -27,17 +23,12 @@ import org.slf4j.LoggerFactory;
 /**
  * SNS's {@code Publish} in the AWS Query protocol (form-encoded POST, XML answer) — what SDK v2's
  * SnsClient and {@code aws sns publish} send — for every topic of the template. Each message is
- * delivered to every function subscribed to its topic as an SNS event, asynchronously, as Lambda
- * runs an asynchronous invocation: a failed invocation is retried (the function's
- * {@code EventInvokeConfig.MaximumRetryAttempts}, default 2) with backoff, and once the retries are
- * spent an invocation record goes to its {@code OnFailure} destination when that is one of the
- * template's queues (the record's shape: https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
+ * delivered to every function subscribed to its topic as an SNS event through Lambda's asynchronous
+ * invocation ({@link AsyncInvoker}: retries, then the {@code OnFailure} destination).
  */
 final class SnsServer extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger("switchboard.sns");
     private static final String XMLNS = "http://sns.amazonaws.com/doc/2010-03-31/";
-    /** Lambda's default for asynchronous invocations: the first attempt and two retries. */
-    static final int DEFAULT_RETRIES = 2;
     /** SNS's message size limit, bytes ("Publish": up to 256 KB of text). */
     static final int MAX_MESSAGE_BYTES = 262_144;
     /**
@@ -47,11 +38,7 @@ final class SnsServer extends Handler.Abstract {
     static final int MAX_REQUEST_BYTES = 1024 * 1024;
 
     private final Map<String, List<FunctionRuntime>> subscribers;
-    private final Map<String, LocalTemplate.AsyncInvokeConfig> asyncInvoke;
-    private final SqsServer queues;
-    private final ExecutorService executor;
-    private final ScheduledExecutorService scheduler;
-    private final long retryBaseMillis;
+    private final AsyncInvoker invoker;
     /** Publishes for the cost readout. */
     private volatile Usage usage = new Usage();
 
@@ -61,22 +48,11 @@ final class SnsServer extends Handler.Abstract {
 
     /**
      * @param subscribers topic ARN → the functions subscribed to it (every topic of the template)
-     * @param asyncInvoke function logical id → its asynchronous-invocation settings
-     * @param queues where on-failure destinations that are queues of the template are
+     * @param invoker invokes the subscribers asynchronously, with Lambda's retries and on-failure destination
      */
-    SnsServer(
-            Map<String, List<FunctionRuntime>> subscribers,
-            Map<String, LocalTemplate.AsyncInvokeConfig> asyncInvoke,
-            SqsServer queues,
-            ExecutorService executor,
-            ScheduledExecutorService scheduler,
-            long retryBaseMillis) {
+    SnsServer(Map<String, List<FunctionRuntime>> subscribers, AsyncInvoker invoker) {
         this.subscribers = subscribers;
-        this.asyncInvoke = asyncInvoke;
-        this.queues = queues;
-        this.executor = executor;
-        this.scheduler = scheduler;
-        this.retryBaseMillis = retryBaseMillis;
+        this.invoker = invoker;
     }
 
     @Override
@@ -141,7 +117,7 @@ final class SnsServer extends Handler.Abstract {
                 String messageId = UUID.randomUUID().toString();
                 String event = event(messageId, arn, form.get("Subject"), message, attributes(form));
                 for (FunctionRuntime fn : subscribers.get(arn)) {
-                    executor.execute(() -> deliver(fn, event, messageId, 1));
+                    invoker.invoke(fn, event, "sns " + messageId);
                 }
                 xml(
                         response,
@@ -172,7 +148,7 @@ final class SnsServer extends Handler.Abstract {
                     String event = event(
                             messageId, arn, entry.get("Subject"), entry.getOrDefault("Message", ""), attributes(entry));
                     for (FunctionRuntime fn : subscribers.get(arn)) {
-                        executor.execute(() -> deliver(fn, event, messageId, 1));
+                        invoker.invoke(fn, event, "sns " + messageId);
                     }
                     ok.append("<member><Id>")
                             .append(escape(entry.get("Id")))
@@ -216,109 +192,6 @@ final class SnsServer extends Handler.Abstract {
                         requestId);
         }
         return true;
-    }
-
-    private void deliver(FunctionRuntime fn, String event, String messageId, int attempt) {
-        long start = System.nanoTime();
-        String requestId = UUID.randomUUID().toString();
-        try {
-            fn.invoke(event, requestId);
-            LOG.info(
-                    "sns {} -> {} {} ms OK",
-                    messageId,
-                    fn.definition().functionName(),
-                    (System.nanoTime() - start) / 1_000_000);
-        } catch (FunctionRuntime.InvocationException e) {
-            LocalTemplate.AsyncInvokeConfig config = asyncInvoke.getOrDefault(
-                    fn.definition().logicalId(), new LocalTemplate.AsyncInvokeConfig(DEFAULT_RETRIES, null));
-            if (attempt > config.maximumRetryAttempts()) {
-                onFailure(fn, config, event, messageId, requestId, attempt, e);
-                return;
-            }
-            long delay = retryBaseMillis << (attempt - 1);
-            LOG.warn(
-                    "sns {} -> {} attempt {} failed ({}), retry in {} ms",
-                    messageId,
-                    fn.definition().functionName(),
-                    attempt,
-                    e.getMessage(),
-                    delay);
-            scheduler.schedule(
-                    () -> executor.execute(() -> deliver(fn, event, messageId, attempt + 1)),
-                    delay,
-                    TimeUnit.MILLISECONDS);
-        }
-    }
-
-    /** The retries are spent: the invocation record goes to the on-failure destination, if there is one here. */
-    private void onFailure(
-            FunctionRuntime fn,
-            LocalTemplate.AsyncInvokeConfig config,
-            String event,
-            String messageId,
-            String requestId,
-            int attempts,
-            FunctionRuntime.InvocationException e) {
-        String destination = config.onFailureDestination();
-        if (destination == null) {
-            LOG.warn(
-                    "sns {} -> {} failed {} times, dropped (no OnFailure destination in EventInvokeConfig): {}",
-                    messageId,
-                    fn.definition().functionName(),
-                    attempts,
-                    e.getMessage());
-            return;
-        }
-        if (!queues.send(destination, invocationRecord(fn, event, requestId, attempts, e))) {
-            LOG.warn(
-                    "sns {} -> {} failed {} times, dropped: its OnFailure destination {} is not a queue of the template "
-                            + "(only SQS destinations are emulated): {}",
-                    messageId,
-                    fn.definition().functionName(),
-                    attempts,
-                    destination,
-                    e.getMessage());
-            return;
-        }
-        LOG.warn(
-                "sns {} -> {} failed {} times, sent to its OnFailure destination {}: {}",
-                messageId,
-                fn.definition().functionName(),
-                attempts,
-                destination,
-                e.getMessage());
-    }
-
-    /** Lambda's asynchronous invocation record for a failure: the event, why it failed, how often it was tried. */
-    private static String invocationRecord(
-            FunctionRuntime fn, String event, String requestId, int attempts, FunctionRuntime.InvocationException e) {
-        JsonObject context = new JsonObject();
-        context.addProperty("requestId", requestId);
-        context.addProperty(
-                "functionArn",
-                "arn:aws:lambda:" + LocalCloud.REGION + ":" + LocalCloud.ACCOUNT + ":function:"
-                        + fn.definition().functionName() + ":$LATEST");
-        context.addProperty("condition", "RetriesExhausted");
-        context.addProperty("approximateInvokeCount", attempts);
-        JsonObject responseContext = new JsonObject();
-        responseContext.addProperty("statusCode", 200);
-        responseContext.addProperty("executedVersion", "$LATEST");
-        responseContext.addProperty("functionError", "Unhandled");
-        JsonObject error = new JsonObject();
-        error.addProperty("errorMessage", e.getMessage());
-        error.addProperty(
-                "errorType",
-                e.getCause() == null
-                        ? "Runtime.Unknown"
-                        : e.getCause().getClass().getName());
-        JsonObject record = new JsonObject();
-        record.addProperty("version", "1.0");
-        record.addProperty("timestamp", Instant.now().toString());
-        record.add("requestContext", context);
-        record.add("requestPayload", JsonParser.parseString(event));
-        record.add("responseContext", responseContext);
-        record.add("responsePayload", error);
-        return record.toString();
     }
 
     private String event(String messageId, String arn, String subject, String message, Map<String, String[]> attrs) {

@@ -7,11 +7,13 @@ import static org.awaitility.Awaitility.await;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.switchboard.local.testhandlers.Recorder;
+import dev.switchboard.local.testhandlers.TestScheduleHandler;
 import java.net.URI;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterAll;
@@ -43,6 +45,7 @@ class LocalCloudTest {
                 .idleTimeout(Duration.ofSeconds(6))
                 .functionTimeout(Duration.ofSeconds(5))
                 .snsRetryBase(Duration.ofMillis(100))
+                .schedulePeriod(Duration.ofMillis(500))
                 .build());
         management = ApiGatewayManagementApiClient.builder()
                 .endpointOverride(cloud.connectionsEndpoint())
@@ -380,6 +383,44 @@ class LocalCloudTest {
                     .until(() -> Recorder.ofKind("sns").stream()
                             .anyMatch(e -> e.get("messageId").getAsString().equals(retried)));
         }
+    }
+
+    /**
+     * EventBridge invokes a schedule's function asynchronously: a failed run is retried with the same event, as
+     * Lambda retries an asynchronous invocation, and the rule's next tick does not wait for a run that is still
+     * going (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html).
+     */
+    @Test
+    void scheduleEvent_failedRunIsRetried_andTicksDoNotWaitForASlowRun() {
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> Recorder.ofKind("schedule").stream()
+                        .anyMatch(e -> e.get("phase").getAsString().equals("end")
+                                && e.get("retry").getAsBoolean()));
+        List<JsonObject> runs = Recorder.ofKind("schedule");
+        JsonObject failed = one(runs, "failed", false);
+        JsonObject retryStart = one(runs, "start", true);
+        JsonObject retryEnd = one(runs, "end", true);
+        assertThat(failed.get("detailType").getAsString()).isEqualTo("Scheduled Event");
+        assertThat(failed.get("source").getAsString()).isEqualTo("aws.events");
+        assertThat(retryStart.get("id").getAsString())
+                .as("the retry carries the failed run's event")
+                .isEqualTo(failed.get("id").getAsString());
+        long slowFrom = retryStart.get("atNanos").getAsLong();
+        long slowTo = retryEnd.get("atNanos").getAsLong();
+        assertThat(runs)
+                .as("a later tick's run started while the slow run ran (%d ms)", TestScheduleHandler.SLOW_RUN_MS)
+                .anyMatch(e -> e.get("phase").getAsString().equals("start")
+                        && !e.get("retry").getAsBoolean()
+                        && e.get("atNanos").getAsLong() > slowFrom
+                        && e.get("atNanos").getAsLong() < slowTo);
+    }
+
+    private static JsonObject one(List<JsonObject> runs, String phase, boolean retry) {
+        return runs.stream()
+                .filter(e -> e.get("phase").getAsString().equals(phase)
+                        && e.get("retry").getAsBoolean() == retry)
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
