@@ -8,8 +8,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.cloudwatchlogs.emf.config.EnvironmentConfigurationProvider;
 import software.amazon.cloudwatchlogs.emf.environment.Environments;
+import software.amazon.cloudwatchlogs.emf.model.MetricsContext;
+import software.amazon.cloudwatchlogs.emf.model.Unit;
+import software.amazon.cloudwatchlogs.emf.sinks.ConsoleSink;
 import software.amazon.lambda.powertools.metrics.Metrics;
 import software.amazon.lambda.powertools.metrics.model.DimensionSet;
+import software.amazon.lambda.powertools.metrics.model.MetricResolution;
 import software.amazon.lambda.powertools.metrics.model.MetricUnit;
 import software.amazon.lambda.powertools.metrics.provider.EmfMetricsProvider;
 
@@ -69,6 +73,41 @@ public final class EmfMetricsSink implements MetricsSink {
             // metrics never fail a request
             LOG.warn("could not write metrics: {}", e.toString());
         }
+    }
+
+    /**
+     * SnapStart priming: builds a record with every metric this code emits and serialises it as the
+     * flush does (the EMF library's {@code MetricsContext.serialize}, which the Lambda environment's
+     * console sink prints), then drops it. Without this the first invocation after a restore loads
+     * Jackson and the EMF serialisers at its first flush. Writes nothing: a record written before
+     * the snapshot would be a real data point in CloudWatch.
+     */
+    @Override
+    public void prime() {
+        try {
+            MetricsContext context = new MetricsContext();
+            context.setNamespace(namespace);
+            context.setDefaultDimensions(
+                    software.amazon.cloudwatchlogs.emf.model.DimensionSet.of(Metric.SERVICE, service));
+            for (Metric metric : Metric.values()) {
+                unit(metric); // Powertools' unit enum, as publish uses it
+                context.putMetric(metric.metricName(), 0, emfUnit(metric));
+            }
+            context.putMetadata("function_request_id", "priming");
+            context.serialize();
+            // what the flush builds on its first call: the Lambda environment's stdout sink, the resolution enum
+            new ConsoleSink();
+            MetricResolution.values();
+        } catch (Exception e) {
+            LOG.warn("could not prime metrics (the first flush will be slower): {}", e.toString());
+        }
+    }
+
+    private static Unit emfUnit(Metric metric) {
+        return switch (metric.unit()) {
+            case COUNT -> Unit.COUNT;
+            case MILLISECONDS -> Unit.MILLISECONDS;
+        };
     }
 
     private static MetricUnit unit(Metric metric) {

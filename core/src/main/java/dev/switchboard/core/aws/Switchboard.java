@@ -75,7 +75,7 @@ public final class Switchboard {
                 config.fanoutTopicArn().map(arn -> new SnsChunkPublisher(clients::sns, arn));
         this.chat = new ChatService(
                 store, fanOut, chunks.map(ChunkPublisher.class::cast), config, Clock.systemUTC(), metrics);
-        this.priming = new Priming(store, poster, chunks, config);
+        this.priming = new Priming(store, poster, chunks, config, metrics);
         Core.getGlobalContext().register(priming);
     }
 
@@ -90,7 +90,7 @@ public final class Switchboard {
 
     /**
      * SnapStart: before the snapshot, run what every first event runs (request parsing, frame
-     * encoding, a DynamoDB read, request signing) so restored instances start with those classes
+     * encoding, a DynamoDB read, request signing, serialising a metrics record) so restored instances start with those classes
      * loaded and initialised, and the SNS client built. Failures are logged, never fatal: priming is an optimisation.
      */
     static final class Priming implements Resource {
@@ -99,12 +99,19 @@ public final class Switchboard {
         private final SignedConnectionsPoster poster;
         private final Optional<SnsChunkPublisher> chunks;
         private final Config config;
+        private final InvocationMetrics metrics;
 
-        Priming(ChatStore store, SignedConnectionsPoster poster, Optional<SnsChunkPublisher> chunks, Config config) {
+        Priming(
+                ChatStore store,
+                SignedConnectionsPoster poster,
+                Optional<SnsChunkPublisher> chunks,
+                Config config,
+                InvocationMetrics metrics) {
             this.store = store;
             this.poster = poster;
             this.chunks = chunks;
             this.config = config;
+            this.metrics = metrics;
         }
 
         @Override
@@ -127,6 +134,7 @@ public final class Switchboard {
                 store.connection("priming"); // a GetItem that finds nothing
                 poster.prime();
                 chunks.ifPresent(SnsChunkPublisher::prime); // built lazily otherwise
+                metrics.prime(); // Jackson and the EMF serialisers, first used by the first flush otherwise
                 LOG.info("primed in {} ms", (System.nanoTime() - started) / 1_000_000);
                 return true;
             } catch (RuntimeException e) {
