@@ -3,29 +3,15 @@ package dev.switchboard.bench;
 import dev.switchboard.bench.SendCostBenchmark.Call;
 import dev.switchboard.bench.SendCostBenchmark.CallRecorder;
 import dev.switchboard.core.ChatService;
-import dev.switchboard.core.Config;
 import dev.switchboard.core.auth.Identity;
 import dev.switchboard.core.aws.DynamoChatStore;
 import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
-import dev.switchboard.core.fanout.FanOut;
-import dev.switchboard.local.LocalCloud;
-import dev.switchboard.local.LocalCloudOptions;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
  * What one typing, read receipt, edit and delete costs (issue 17 item 6): {@code @connections}
@@ -55,113 +41,72 @@ public final class PrimitivesCostBenchmark {
     }
 
     public List<Row> run(Path template, List<Integer> sizes) throws Exception {
-        CallRecorder recorder = new CallRecorder();
         List<Row> rows = new ArrayList<>();
-        try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder()
-                        .template(template)
-                        .port(0)
-                        .dynamoDbPort(0)
-                        .snsPort(0)
-                        .devAuth(true)
-                        .build());
-                DynamoDbClient dynamo = DynamoDbClient.builder()
-                        .endpointOverride(cloud.dynamoDbEndpoint())
-                        .region(Region.of(cloud.region()))
-                        .httpClient(UrlConnectionHttpClient.create())
-                        .credentialsProvider(
-                                StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                        .overrideConfiguration(o -> o.addExecutionInterceptor(recorder))
-                        .build()) {
-            ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
-            try {
-                AtomicInteger posts = new AtomicInteger();
-                FanOut fanOut = new FanOut(
-                        (connectionId, frame) -> {
-                            posts.incrementAndGet();
-                            return CompletableFuture.completedFuture(PostStatus.DELIVERED);
-                        },
-                        gone -> {},
-                        64,
-                        timer,
-                        1,
-                        10);
-                Config config = Config.fromEnv(Map.of(
-                        Config.TABLE,
-                        cloud.tableName(),
-                        Config.MANAGEMENT_ENDPOINT,
-                        "http://unused",
-                        Config.SEND_RATE_PER_SECOND,
-                        "1000",
-                        Config.SEND_BURST,
-                        "1000"));
-                DynamoChatStore store = new DynamoChatStore(
-                        dynamo,
-                        cloud.tableName(),
-                        config.allShards(),
-                        config.messageRetentionDays(),
-                        Clock.systemUTC());
-                ChatService chat = new ChatService(store, fanOut, Optional.empty(), config, Clock.systemUTC());
-                for (int size : sizes) {
-                    String room = "prims-" + size;
-                    for (int i = 0; i < size; i++) {
-                        String id = room + "-member-" + i;
-                        chat.connect(id, new Identity("user" + i, false), System.currentTimeMillis());
-                        chat.handle(id, "{\"action\":\"join\",\"room\":\"" + room + "\"}");
-                    }
-                    String author = room + "-member-0";
-                    String reader = room + "-member-1";
-                    chat.handle(
-                            author,
-                            "{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + "x".repeat(100)
-                                    + "\",\"clientMsgId\":\"m\"}");
-                    String id = store.history(room, null, 1).items().get(0).id();
-                    rows.add(measure(
-                            "typing (announced)",
-                            size,
-                            recorder,
-                            posts,
-                            () -> chat.handle(author, "{\"action\":\"typing\",\"room\":\"" + room + "\"}")));
-                    rows.add(measure(
-                            "typing (inside the window)",
-                            size,
-                            recorder,
-                            posts,
-                            () -> chat.handle(author, "{\"action\":\"typing\",\"room\":\"" + room + "\"}")));
-                    rows.add(measure(
-                            "read (announced)",
-                            size,
-                            recorder,
-                            posts,
-                            () -> chat.handle(
-                                    reader, "{\"action\":\"read\",\"room\":\"" + room + "\",\"id\":\"" + id + "\"}")));
-                    rows.add(measure(
-                            "edit",
-                            size,
-                            recorder,
-                            posts,
-                            () -> chat.handle(
-                                    author,
-                                    "{\"action\":\"edit\",\"room\":\"" + room + "\",\"id\":\"" + id + "\",\"text\":\""
-                                            + "y".repeat(100) + "\"}")));
-                    rows.add(measure(
-                            "delete",
-                            size,
-                            recorder,
-                            posts,
-                            () -> chat.handle(
-                                    author,
-                                    "{\"action\":\"delete\",\"room\":\"" + room + "\",\"id\":\"" + id + "\"}")));
-                    rows.add(measure(
-                            "join with an unread count",
-                            size,
-                            recorder,
-                            posts,
-                            () -> chat.handle(reader, "{\"action\":\"join\",\"room\":\"" + room + "\"}")));
+        AtomicInteger posts = new AtomicInteger();
+        try (CostRig rig = CostRig.start(template, (connectionId, frame) -> {
+            posts.incrementAndGet();
+            return CompletableFuture.completedFuture(PostStatus.DELIVERED);
+        })) {
+            CallRecorder recorder = rig.recorder;
+            ChatService chat = rig.chat;
+            DynamoChatStore store = rig.store;
+            for (int size : sizes) {
+                String room = "prims-" + size;
+                for (int i = 0; i < size; i++) {
+                    String id = room + "-member-" + i;
+                    chat.connect(id, new Identity("user" + i, false), System.currentTimeMillis());
+                    chat.handle(id, "{\"action\":\"join\",\"room\":\"" + room + "\"}");
                 }
-                return rows;
-            } finally {
-                timer.shutdownNow();
+                String author = room + "-member-0";
+                String reader = room + "-member-1";
+                chat.handle(
+                        author,
+                        "{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + "x".repeat(100)
+                                + "\",\"clientMsgId\":\"m\"}");
+                String id = store.history(room, null, 1).items().get(0).id();
+                rows.add(measure(
+                        "typing (announced)",
+                        size,
+                        recorder,
+                        posts,
+                        () -> chat.handle(author, "{\"action\":\"typing\",\"room\":\"" + room + "\"}")));
+                rows.add(measure(
+                        "typing (inside the window)",
+                        size,
+                        recorder,
+                        posts,
+                        () -> chat.handle(author, "{\"action\":\"typing\",\"room\":\"" + room + "\"}")));
+                rows.add(measure(
+                        "read (announced)",
+                        size,
+                        recorder,
+                        posts,
+                        () -> chat.handle(
+                                reader, "{\"action\":\"read\",\"room\":\"" + room + "\",\"id\":\"" + id + "\"}")));
+                rows.add(measure(
+                        "edit",
+                        size,
+                        recorder,
+                        posts,
+                        () -> chat.handle(
+                                author,
+                                "{\"action\":\"edit\",\"room\":\"" + room + "\",\"id\":\"" + id + "\",\"text\":\""
+                                        + "y".repeat(100) + "\"}")));
+                rows.add(measure(
+                        "delete",
+                        size,
+                        recorder,
+                        posts,
+                        () -> chat.handle(
+                                author, "{\"action\":\"delete\",\"room\":\"" + room + "\",\"id\":\"" + id + "\"}")));
+                rows.add(measure(
+                        "join with an unread count",
+                        size,
+                        recorder,
+                        posts,
+                        () -> chat.handle(reader, "{\"action\":\"join\",\"room\":\"" + room + "\"}")));
             }
+            return rows;
         }
     }
 

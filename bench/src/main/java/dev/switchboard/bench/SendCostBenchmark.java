@@ -1,28 +1,16 @@
 package dev.switchboard.bench;
 
 import dev.switchboard.core.ChatService;
-import dev.switchboard.core.Config;
 import dev.switchboard.core.auth.Identity;
-import dev.switchboard.core.aws.DynamoChatStore;
 import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
-import dev.switchboard.core.fanout.FanOut;
-import dev.switchboard.local.LocalCloud;
-import dev.switchboard.local.LocalCloudOptions;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkRequest;
 import software.amazon.awssdk.core.SdkResponse;
 import software.amazon.awssdk.core.interceptor.Context;
@@ -30,9 +18,6 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemRequest;
@@ -103,130 +88,85 @@ public final class SendCostBenchmark {
     }
 
     public Result run(Path template, int members, int sends) throws Exception {
-        CallRecorder recorder = new CallRecorder();
-        try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder()
-                        .template(template)
-                        .port(0)
-                        .dynamoDbPort(0)
-                        .snsPort(0)
-                        .devAuth(true)
-                        .build());
-                DynamoDbClient dynamo = DynamoDbClient.builder()
-                        .endpointOverride(cloud.dynamoDbEndpoint())
-                        .region(Region.of(cloud.region()))
-                        .httpClient(UrlConnectionHttpClient.create())
-                        .credentialsProvider(
-                                StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                        .overrideConfiguration(o -> o.addExecutionInterceptor(recorder))
-                        .build()) {
-            ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
-            try {
-                String sender = "sender-connection";
-                AtomicLong firstMemberPost = new AtomicLong();
-                FanOut fanOut = new FanOut(
-                        (connectionId, frame) -> {
-                            if (!connectionId.equals(sender)) {
-                                firstMemberPost.compareAndSet(0, System.nanoTime());
-                            }
-                            return CompletableFuture.completedFuture(PostStatus.DELIVERED);
-                        },
-                        gone -> {},
-                        64,
-                        timer,
-                        1,
-                        10);
-                // the deployed send limit's path (a conditional update per send), with room for the bench's pace
-                Config config = Config.fromEnv(Map.of(
-                        Config.TABLE,
-                        cloud.tableName(),
-                        Config.MANAGEMENT_ENDPOINT,
-                        "http://unused",
-                        Config.SEND_RATE_PER_SECOND,
-                        "1000",
-                        Config.SEND_BURST,
-                        "1000"));
-                DynamoChatStore store = new DynamoChatStore(
-                        dynamo,
-                        cloud.tableName(),
-                        config.allShards(),
-                        config.messageRetentionDays(),
-                        Clock.systemUTC());
-                ChatService chat = new ChatService(store, fanOut, Optional.empty(), config, Clock.systemUTC());
-                String room = "cost";
-                List<Double> joinRequests = new ArrayList<>();
-                List<Double> joinWrites = new ArrayList<>();
-                List<Double> joinPriced = new ArrayList<>();
-                for (int i = 0; i < members; i++) {
-                    String id = "member-" + i;
-                    chat.connect(id, new Identity("user" + i, false), System.currentTimeMillis());
-                    recorder.clear();
-                    chat.handle(id, "{\"action\":\"join\",\"room\":\"" + room + "\"}");
-                    List<Call> calls = recorder.calls();
-                    joinRequests.add((double) calls.size());
-                    joinWrites.add(calls.stream().mapToDouble(Call::writeUnits).sum());
-                    joinPriced.add(
-                            calls.stream().mapToDouble(Call::pricedWriteUnits).sum());
-                }
-                chat.connect(sender, new Identity("sender", false), System.currentTimeMillis());
-                chat.handle(sender, "{\"action\":\"join\",\"room\":\"" + room + "\"}");
-
-                List<Double> requests = new ArrayList<>();
-                List<Double> roundTrips = new ArrayList<>();
-                List<Double> writes = new ArrayList<>();
-                List<Double> priced = new ArrayList<>();
-                List<Double> reads = new ArrayList<>();
-                String sequence = "";
-                String text = "x".repeat(100);
-                for (int i = 0; i < sends; i++) {
-                    recorder.clear();
-                    firstMemberPost.set(0);
-                    chat.handle(
-                            sender,
-                            "{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + text
-                                    + "\",\"clientMsgId\":\"cost-" + i + "\"}");
-                    long first = firstMemberPost.get();
-                    if (first == 0) {
-                        throw new IllegalStateException("send " + i + " reached no member: the bench's room is broken");
-                    }
-                    List<Call> before = recorder.calls().stream()
-                            .filter(c -> c.startNanos() < first)
-                            .toList();
-                    requests.add((double) before.size());
-                    roundTrips.add((double) roundTrips(before));
-                    writes.add(recorder.calls().stream()
-                            .mapToDouble(Call::writeUnits)
-                            .sum());
-                    priced.add(recorder.calls().stream()
-                            .mapToDouble(Call::pricedWriteUnits)
-                            .sum());
-                    reads.add(recorder.calls().stream()
-                            .mapToDouble(Call::readUnits)
-                            .sum());
-                    sequence = describe(before);
-                }
-                Result result = new Result(
-                        members,
-                        sends,
-                        median(requests),
-                        median(roundTrips),
-                        median(writes),
-                        median(priced),
-                        median(reads),
-                        sequence,
-                        median(joinRequests),
-                        median(joinWrites),
-                        median(joinPriced));
-                progress.printf(
-                        "send cost: %.0f requests, %.0f round trips before the first post (%s), %.1f / %.1f write units per send%n",
-                        result.requestsBeforeFirstPost(),
-                        result.roundTripsBeforeFirstPost(),
-                        sequence,
-                        result.writeUnitsPerSend(),
-                        result.pricedWriteUnitsPerSend());
-                return result;
-            } finally {
-                timer.shutdownNow();
+        String sender = "sender-connection";
+        AtomicLong firstMemberPost = new AtomicLong();
+        try (CostRig rig = CostRig.start(template, (connectionId, frame) -> {
+            if (!connectionId.equals(sender)) {
+                firstMemberPost.compareAndSet(0, System.nanoTime());
             }
+            return CompletableFuture.completedFuture(PostStatus.DELIVERED);
+        })) {
+            CallRecorder recorder = rig.recorder;
+            ChatService chat = rig.chat;
+            String room = "cost";
+            List<Double> joinRequests = new ArrayList<>();
+            List<Double> joinWrites = new ArrayList<>();
+            List<Double> joinPriced = new ArrayList<>();
+            for (int i = 0; i < members; i++) {
+                String id = "member-" + i;
+                chat.connect(id, new Identity("user" + i, false), System.currentTimeMillis());
+                recorder.clear();
+                chat.handle(id, "{\"action\":\"join\",\"room\":\"" + room + "\"}");
+                List<Call> calls = recorder.calls();
+                joinRequests.add((double) calls.size());
+                joinWrites.add(calls.stream().mapToDouble(Call::writeUnits).sum());
+                joinPriced.add(
+                        calls.stream().mapToDouble(Call::pricedWriteUnits).sum());
+            }
+            chat.connect(sender, new Identity("sender", false), System.currentTimeMillis());
+            chat.handle(sender, "{\"action\":\"join\",\"room\":\"" + room + "\"}");
+
+            List<Double> requests = new ArrayList<>();
+            List<Double> roundTrips = new ArrayList<>();
+            List<Double> writes = new ArrayList<>();
+            List<Double> priced = new ArrayList<>();
+            List<Double> reads = new ArrayList<>();
+            String sequence = "";
+            String text = "x".repeat(100);
+            for (int i = 0; i < sends; i++) {
+                recorder.clear();
+                firstMemberPost.set(0);
+                chat.handle(
+                        sender,
+                        "{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + text
+                                + "\",\"clientMsgId\":\"cost-" + i + "\"}");
+                long first = firstMemberPost.get();
+                if (first == 0) {
+                    throw new IllegalStateException("send " + i + " reached no member: the bench's room is broken");
+                }
+                List<Call> before = recorder.calls().stream()
+                        .filter(c -> c.startNanos() < first)
+                        .toList();
+                requests.add((double) before.size());
+                roundTrips.add((double) roundTrips(before));
+                writes.add(
+                        recorder.calls().stream().mapToDouble(Call::writeUnits).sum());
+                priced.add(recorder.calls().stream()
+                        .mapToDouble(Call::pricedWriteUnits)
+                        .sum());
+                reads.add(recorder.calls().stream().mapToDouble(Call::readUnits).sum());
+                sequence = describe(before);
+            }
+            Result result = new Result(
+                    members,
+                    sends,
+                    median(requests),
+                    median(roundTrips),
+                    median(writes),
+                    median(priced),
+                    median(reads),
+                    sequence,
+                    median(joinRequests),
+                    median(joinWrites),
+                    median(joinPriced));
+            progress.printf(
+                    "send cost: %.0f requests, %.0f round trips before the first post (%s), %.1f / %.1f write units per send%n",
+                    result.requestsBeforeFirstPost(),
+                    result.roundTripsBeforeFirstPost(),
+                    sequence,
+                    result.writeUnitsPerSend(),
+                    result.pricedWriteUnitsPerSend());
+            return result;
         }
     }
 
