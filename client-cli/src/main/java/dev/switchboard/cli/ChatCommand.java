@@ -54,7 +54,7 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--room", description = "Room(s) to join at start; the last is the current room.")
     List<String> rooms = new ArrayList<>();
 
-    private String current;
+    private volatile String current;
     /** Room of each send not acknowledged yet, by clientMsgId; then the id of one's last message, by room (for /edit, /delete). */
     private final java.util.Map<String, String> sending = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -62,22 +62,14 @@ final class ChatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (main.terminal != null) {
+            return interactive(main.terminal);
+        }
         boolean terminal = System.console() != null && main.input == System.in;
         PrintWriter out = spec.commandLine().getOut();
         if (terminal) {
             try (Terminal term = TerminalBuilder.builder().system(true).build()) {
-                LineReader reader = LineReaderBuilder.builder().terminal(term).build();
-                // printAbove keeps what is being typed intact while messages arrive
-                return run(
-                        line -> reader.printAbove(line),
-                        () -> {
-                            try {
-                                return reader.readLine(prompt());
-                            } catch (UserInterruptException | EndOfFileException e) {
-                                return null;
-                            }
-                        },
-                        true);
+                return interactive(term);
             }
         }
         BufferedReader reader = new BufferedReader(new InputStreamReader(main.input, StandardCharsets.UTF_8));
@@ -91,6 +83,28 @@ final class ChatCommand implements Callable<Integer> {
                 reader::readLine,
                 false);
     }
+
+    /**
+     * The interactive mode on {@code term}: JLine line editing, messages printed above the line being typed,
+     * and {@code typing} sent to the current room while the user types ({@link TypingSignal}).
+     */
+    int interactive(Terminal term) throws Exception {
+        LineReader reader = LineReaderBuilder.builder().terminal(term).build();
+        typing.install(reader, () -> current);
+        // printAbove keeps what is being typed intact while messages arrive
+        return run(
+                line -> reader.printAbove(line),
+                () -> {
+                    try {
+                        return reader.readLine(prompt());
+                    } catch (UserInterruptException | EndOfFileException e) {
+                        return null;
+                    }
+                },
+                true);
+    }
+
+    private final TypingSignal typing = new TypingSignal(System::currentTimeMillis);
 
     private String prompt() {
         return (current == null ? "" : "#" + current) + "> ";
@@ -132,6 +146,7 @@ final class ChatCommand implements Callable<Integer> {
                 status -> print.accept("-- " + TerminalText.safe(status)))) {
             self.set(session);
             session.start(rooms);
+            typing.sendTo(room -> session.send(new Request.Typing(room)));
             session.send(new Request.Badge()); // what waited while offline: "-- inbox: N unread"
             current = rooms.isEmpty() ? null : rooms.get(rooms.size() - 1);
             print.accept("-- connected" + (current == null ? ": /join a room to start" : "; talking in " + current)

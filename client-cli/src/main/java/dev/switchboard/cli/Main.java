@@ -25,6 +25,8 @@ import picocli.CommandLine.Spec;
 public final class Main implements Callable<Integer> {
 
     final InputStream input;
+    /** The terminal {@code chat} runs its interactive mode on; null: the system's, when there is a console. */
+    final org.jline.terminal.Terminal terminal;
 
     @Spec
     CommandSpec spec;
@@ -35,7 +37,16 @@ public final class Main implements Callable<Integer> {
 
     /** For tests: {@code chat} reads its lines from {@code input}. */
     public Main(InputStream input) {
+        this(input, null);
+    }
+
+    /**
+     * For tests: {@code chat} runs its interactive mode (line editing, {@code typing} sent on key input) on
+     * {@code terminal}, such as JLine's {@code DumbTerminal} over streams.
+     */
+    public Main(InputStream input, org.jline.terminal.Terminal terminal) {
         this.input = input;
+        this.terminal = terminal;
     }
 
     public static void main(String[] args) {

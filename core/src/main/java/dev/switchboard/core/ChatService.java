@@ -930,6 +930,13 @@ public final class ChatService {
      * page goes to SNS as a chunk for another instance.
      */
     private FanOutResult deliverToRoom(String room, byte[] frame, String exceptConnection, Page<Member> firstPage) {
+        return deliverToRoom(room, frame, exceptConnection, firstPage, null);
+    }
+
+    /** As above; with {@code inbox} (not null) stored for each member's user first, page by page ({@link #storeInInboxes}). */
+    private FanOutResult deliverToRoom(
+            String room, byte[] frame, String exceptConnection, Page<Member> firstPage, InboxItem inbox) {
+        java.util.Set<String> stored = new java.util.HashSet<>();
         FanOutResult total = FanOutResult.NONE;
         int size = config.fanoutChunkSize();
         // a page read for presence may be larger than a chunk: cut it
@@ -946,6 +953,9 @@ public final class ChatService {
                     // members left unread: not a completed fan-out (a send's retry delivers it again)
                     throw new IllegalStateException(
                             "the invocation's time for the fan-out ran out before every member was read");
+                }
+                if (inbox != null) {
+                    storeInInboxes(page, inbox, stored);
                 }
                 List<Member> recipients = exceptConnection == null
                         ? page
@@ -974,7 +984,10 @@ public final class ChatService {
 
     /**
      * Under {@link DirectPolicy#ANY} the sender gets the same {@code ack} whether the target has
-     * connections or not, so a DM does not reveal who is online.
+     * connections or not, so a DM does not reveal who is online. Idempotent like {@link #send}: a retry
+     * with the same {@code clientMsgId} (after an error or a lost ack) stores nothing more, is
+     * acknowledged with the first id and {@code ts}, and is delivered live again only when the first
+     * delivery did not finish (with the first id: clients drop repeats by id).
      */
     private void direct(Connection connection, Request.Direct direct) {
         DirectPolicy policy = config.directPolicy();
@@ -997,16 +1010,42 @@ public final class ChatService {
         ServerFrame.Direct frame =
                 new ServerFrame.Direct(id, connection.user(), direct.text(), now, connection.name(), true);
         requireFits(frame, "direct");
+        // the target's name keeps a DM's key apart from a send's (user#room#id): names hold no '>'
+        String idempotencyKey = direct.clientMsgId() == null
+                ? null
+                : connection.user() + "#direct>" + direct.to() + "#" + direct.clientMsgId();
         // stored in the target's inbox before the ack, connected or not: the ack means it is kept
-        store.putInboxItem(
+        ChatStore.DirectOutcome saved = store.saveDirect(
                 direct.to(),
                 InboxItem.direct(id, connection.user(), connection.name(), direct.text(), now),
-                inboxRetainUntil(now));
-        reply(connection.connectionId(), new ServerFrame.Ack(direct.clientMsgId(), id, now));
+                inboxRetainUntil(now),
+                idempotencyKey,
+                recipients.isEmpty());
+        InboxItem stored = saved.item();
+        reply(connection.connectionId(), new ServerFrame.Ack(direct.clientMsgId(), stored.id(), stored.ts()));
+        if (saved.duplicate() && saved.fannedOut()) {
+            LOG.info(
+                    "duplicate direct {} from {} acknowledged again, not delivered",
+                    direct.clientMsgId(),
+                    connection.user());
+            return;
+        }
         metrics.count(Metric.MESSAGES_SENT);
         if (!recipients.isEmpty()) {
-            fanOut.deliver(recipients, bytes(frame), deadline.get());
+            fanOut.deliver(
+                    recipients,
+                    bytes(new ServerFrame.Direct(
+                            stored.id(), stored.from(), stored.text(), stored.ts(), stored.name(), true)),
+                    deadline.get());
             metrics.fanOutSettled();
+            if (idempotencyKey != null) {
+                try {
+                    store.markFannedOut(idempotencyKey);
+                } catch (RuntimeException e) {
+                    // unrecorded: a retry would deliver it once more, which clients drop by id
+                    LOG.warn("direct {}: could not record its delivery as complete: {}", stored.id(), e.toString());
+                }
+            }
         }
     }
 
@@ -1113,7 +1152,11 @@ public final class ChatService {
      * not), conditionally on its id: a redelivery stores nothing more and is delivered live again.
      */
     private FanOutResult deliverNotification(Notification notification, String id, long ts) {
-        if (notification.user() != null) {
+        java.util.Set<InboxTarget> targets = config.inboxNotifications();
+        boolean inInbox = notification.user() != null
+                ? targets.contains(InboxTarget.USER)
+                : notification.room() != null ? targets.contains(InboxTarget.ROOM) : targets.contains(InboxTarget.ALL);
+        if (notification.user() != null && inInbox) {
             boolean stored = store.putInboxItem(
                     notification.user(),
                     InboxItem.notification(id, notification.title(), notification.body(), ts),
@@ -1125,10 +1168,57 @@ public final class ChatService {
                         notification.user());
             }
         }
+        InboxItem item = InboxItem.notification(id, notification.title(), notification.body(), ts);
         return deliverNotification(
                 notification,
-                bytes(new ServerFrame.Notification(
-                        id, notification.title(), notification.body(), ts, notification.user() != null)));
+                bytes(new ServerFrame.Notification(id, notification.title(), notification.body(), ts, inInbox)),
+                inInbox && notification.user() == null ? item : null);
+    }
+
+    /** How many inbox writes one page of a room or shard runs at once (each a TransactWriteItems round trip). */
+    static final int INBOX_WRITERS = 16;
+
+    /**
+     * Stores {@code item} in the inbox of each user of {@code page} not in {@code done} (and adds them to it), before
+     * the page is posted to or handed on: a user with several connections gets one item. Conditional on the
+     * item's id, so an SNS redelivery stores nothing twice. {@link #INBOX_WRITERS} writes run at once; every
+     * write is bounded by the invocation's deadline: what is left then fails the notification, and its
+     * redelivery (Lambda's retry) writes the rest.
+     *
+     * @throws IllegalStateException when the deadline passed before every user's item was written
+     */
+    private void storeInInboxes(List<Member> page, InboxItem item, java.util.Set<String> done) {
+        List<String> users = page.stream()
+                .map(Member::user)
+                .filter(u -> u != null && done.add(u))
+                .toList();
+        if (users.isEmpty()) {
+            return;
+        }
+        Deadline until = deadline.get();
+        long retainUntil = inboxRetainUntil(item.ts());
+        int writers = Math.min(INBOX_WRITERS, users.size());
+        List<CompletableFuture<Void>> parts = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int first = w;
+            parts.add(CompletableFuture.runAsync(
+                    () -> {
+                        for (int i = first; i < users.size(); i += writers) {
+                            if (until.passed()) {
+                                throw new IllegalStateException("the invocation's time ran out after storing part of "
+                                        + "notification " + item.id() + " in inboxes: its redelivery stores the rest");
+                            }
+                            store.putInboxItem(users.get(i), item, retainUntil);
+                        }
+                    },
+                    readAhead));
+        }
+        try {
+            CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+        LOG.debug("notification {} stored in the inboxes of {} users", item.id(), users.size());
     }
 
     /** Until when an inbox item written at {@code tsMillis} is kept (epoch s); the store rounds up to the end of that UTC day. */
@@ -1202,13 +1292,15 @@ public final class ChatService {
                 counts.unread());
     }
 
-    private FanOutResult deliverNotification(Notification notification, byte[] frame) {
+    /** @param inbox the item to store for each user reached in a room or shard ({@link #storeInInboxes}), or null */
+    private FanOutResult deliverNotification(Notification notification, byte[] frame, InboxItem inbox) {
         if (notification.room() != null) {
             return deliverToRoom(
                     notification.room(),
                     frame,
                     null,
-                    store.recipients(notification.room(), null, config.fanoutChunkSize()));
+                    store.recipients(notification.room(), null, config.fanoutChunkSize()),
+                    inbox);
         }
         if (notification.user() != null) {
             return fanOut.deliver(store.connectionsOf(notification.user()), frame, deadline.get());
@@ -1219,7 +1311,7 @@ public final class ChatService {
             String text = new String(frame, StandardCharsets.UTF_8);
             List<ShardChunk> shards = new ArrayList<>();
             for (int shard = 0; shard < config.allShards(); shard++) {
-                shards.add(new ShardChunk(shard, text));
+                shards.add(new ShardChunk(shard, text, inbox != null ? Boolean.TRUE : null));
             }
             chunks.get().publishShards(shards);
             LOG.info("notification to all handed on as {} shard chunks", shards.size());
@@ -1227,7 +1319,8 @@ public final class ChatService {
         }
         FanOutResult total = FanOutResult.NONE;
         for (int shard = 0; shard < config.allShards(); shard++) {
-            total = total.plus(deliverShard(new ShardChunk(shard, new String(frame, StandardCharsets.UTF_8))));
+            total = total.plus(deliverShard(new ShardChunk(
+                    shard, new String(frame, StandardCharsets.UTF_8), inbox != null ? Boolean.TRUE : null)));
         }
         return total;
     }
@@ -1258,7 +1351,17 @@ public final class ChatService {
         byte[] frame = chunk.frame().getBytes(StandardCharsets.UTF_8);
         AtomicReference<FanOutResult> total = new AtomicReference<>(FanOutResult.NONE);
         AtomicBoolean firstPage = new AtomicBoolean(true);
+        InboxItem inbox = null;
+        if (Boolean.TRUE.equals(chunk.inbox())) {
+            ServerFrame.Notification n = Json.GSON.fromJson(chunk.frame(), ServerFrame.Notification.class);
+            inbox = InboxItem.notification(n.id(), n.title(), n.body(), n.ts());
+        }
+        InboxItem toStore = inbox;
+        java.util.Set<String> stored = new java.util.HashSet<>();
         store.forEachConnectionInShard(chunk.shard(), config.fanoutChunkSize(), page -> {
+            if (toStore != null) {
+                storeInInboxes(page, toStore, stored);
+            }
             if (!firstPage.getAndSet(false) && chunks.isPresent()) {
                 chunks.get().publish(ChunkPublisher.chunkOf(page, chunk.frame()));
                 metrics.count(Metric.CHUNKS_PUBLISHED);

@@ -45,7 +45,8 @@ public record Config(
         String metricsNamespace,
         String serviceName,
         List<String> regions,
-        int inboxRetentionDays) {
+        int inboxRetentionDays,
+        java.util.Set<InboxTarget> inboxNotifications) {
 
     public static final String TABLE = "SWITCHBOARD_TABLE";
     public static final String MANAGEMENT_ENDPOINT = "SWITCHBOARD_MANAGEMENT_ENDPOINT";
@@ -103,6 +104,13 @@ public record Config(
      * of that UTC day. Default 30.
      */
     public static final String INBOX_RETENTION_DAYS = "SWITCHBOARD_INBOX_RETENTION_DAYS";
+    /**
+     * Which notifications are also stored in inboxes: targets ({@link InboxTarget}) separated by {@code ,};
+     * unset = {@code user} (notifications to one user); {@code user,room} adds room-wide ones, stored for each
+     * user with a connection in the room; {@code user,room,all} adds those to everyone, stored for each user
+     * connected then; {@code none} stores none. Direct messages are always stored.
+     */
+    public static final String INBOX_NOTIFICATIONS = "SWITCHBOARD_INBOX_NOTIFICATIONS";
 
     public static final String REGION = "AWS_REGION";
     /**
@@ -146,6 +154,7 @@ public record Config(
             NAME_CLAIM,
             TOKEN_LEEWAY_SECONDS,
             INBOX_RETENTION_DAYS,
+            INBOX_NOTIFICATIONS,
             REGION,
             METRICS_NAMESPACE,
             SERVICE_NAME,
@@ -202,6 +211,15 @@ public record Config(
             throw new IllegalStateException("Environment variable " + INBOX_RETENTION_DAYS
                     + " must be 1 or more (days), got " + inboxRetentionDays);
         }
+        java.util.Set<InboxTarget> inboxNotifications;
+        try {
+            inboxNotifications = java.util.Collections.unmodifiableSet(optional(env, INBOX_NOTIFICATIONS)
+                    .map(InboxTarget::parseList)
+                    .orElse(java.util.EnumSet.of(InboxTarget.USER)));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("Environment variable " + INBOX_NOTIFICATIONS + ": " + e.getMessage()
+                    + " (template parameter InboxNotifications)");
+        }
         int leeway = integer(env, TOKEN_LEEWAY_SECONDS, 30);
         if (leeway < 0) {
             throw new IllegalStateException(
@@ -246,7 +264,8 @@ public record Config(
                 optional(env, METRICS_NAMESPACE).orElse("Switchboard"),
                 optional(env, SERVICE_NAME).orElse("switchboard"),
                 regions(env),
-                inboxRetentionDays);
+                inboxRetentionDays,
+                inboxNotifications);
     }
 
     private static List<String> regions(Map<String, String> env) {

@@ -114,6 +114,66 @@ class ChatServiceInboxTest {
     }
 
     @Test
+    void retriedDirect_isOneInboxItem_withTheFirstId_andIsNotDeliveredTwice() {
+        ChatService chat = service(Clock.systemUTC());
+        chat.connect("rd-a", new Identity("rd-alice", false), 0);
+        chat.connect("rd-b", new Identity("rd-bob", false), 0);
+        String direct = "{\"action\":\"direct\",\"to\":\"rd-bob\",\"text\":\"psst\",\"clientMsgId\":\"rd-1\"}";
+        chat.handle("rd-a", direct);
+        // the same clientMsgId again (a lost ack), even with another text: a retry of the first
+        chat.handle("rd-a", direct.replace("psst", "psst!"));
+
+        List<JsonObject> acks = framesOf("rd-a", "ack");
+        assertThat(acks).hasSize(2);
+        assertThat(acks.get(1)).isEqualTo(acks.get(0));
+        assertThat(framesOf("rd-b", "direct"))
+                .as("the first delivery completed: the retry is acknowledged, not delivered")
+                .singleElement()
+                .satisfies(f -> assertThat(f.get("id").getAsString())
+                        .isEqualTo(acks.get(0).get("id").getAsString()));
+        chat.handle("rd-b", "{\"action\":\"inbox\"}");
+        JsonObject page = last("rd-b", "inbox");
+        assertThat(ids(page)).containsExactly(acks.get(0).get("id").getAsString());
+        assertThat(page.getAsJsonArray("items")
+                        .get(0)
+                        .getAsJsonObject()
+                        .get("text")
+                        .getAsString())
+                .isEqualTo("psst");
+        assertThat(page.get("unread").getAsLong()).isEqualTo(1);
+
+        // another clientMsgId is another message; the same one to another user too
+        chat.handle("rd-a", direct.replace("rd-1", "rd-2"));
+        chat.handle("rd-a", direct.replace("rd-bob", "rd-carol"));
+        List<String> ackIds = framesOf("rd-a", "ack").stream()
+                .map(a -> a.get("id").getAsString())
+                .toList();
+        assertThat(ackIds).hasSize(4);
+        assertThat(ackIds.subList(1, 4)).as("the other two are new messages").doesNotHaveDuplicates();
+        chat.handle("rd-b", "{\"action\":\"badge\"}");
+        assertThat(last("rd-b", "badge").get("unread").getAsLong()).isEqualTo(2);
+    }
+
+    @Test
+    void retriedDirect_toAnOfflineUser_isStoredOnce_andAcknowledgedWithTheFirstId() {
+        ChatService chat = service(Clock.systemUTC());
+        chat.connect("ro-a", new Identity("ro-alice", false), 0);
+        String direct = "{\"action\":\"direct\",\"to\":\"ro-bob\",\"text\":\"later\",\"clientMsgId\":\"ro-1\"}";
+        chat.handle("ro-a", direct);
+        chat.handle("ro-a", direct);
+        chat.handle("ro-a", direct);
+        assertThat(framesOf("ro-a", "ack"))
+                .hasSize(3)
+                .extracting(a -> a.get("id").getAsString())
+                .containsOnly(framesOf("ro-a", "ack").get(0).get("id").getAsString());
+
+        chat.connect("ro-b", new Identity("ro-bob", false), 0);
+        chat.handle("ro-b", "{\"action\":\"inbox\"}");
+        assertThat(ids(last("ro-b", "inbox"))).hasSize(1);
+        assertThat(last("ro-b", "inbox").get("unread").getAsLong()).isEqualTo(1);
+    }
+
+    @Test
     void roomNotification_isLiveOnly() {
         ChatService chat = service(Clock.systemUTC());
         chat.connect("room-b", new Identity("room-bob", false), 0);

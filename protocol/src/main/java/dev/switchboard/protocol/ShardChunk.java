@@ -7,13 +7,20 @@ package dev.switchboard.protocol;
  *
  * @param shard 0 .. shards-1
  * @param frame the server frame as JSON text
+ * @param inbox true when {@code frame} is a {@code notification} to store in the inbox of each user of the
+ *     shard's connections (core's {@code InboxTarget.ALL}); null (omitted) otherwise
  */
-public record ShardChunk(int shard, String frame) {
+public record ShardChunk(int shard, String frame, Boolean inbox) {
+
+    /** A chunk whose frame is only posted. */
+    public ShardChunk(int shard, String frame) {
+        this(shard, frame, null);
+    }
 
     /** {@link FanOutChunk#KIND_ATTRIBUTE} value of a {@link ShardChunk}. */
     public static final String KIND = "fanout-shard";
 
-    /** The SNS message body: this record as JSON ({@code {"shard":3,"frame":"..."}}). */
+    /** The SNS message body: this record as JSON ({@code {"shard":3,"frame":"..."}}, {@code "inbox":true} when set). */
     public String toJson() {
         return Json.GSON.toJson(this);
     }

@@ -33,4 +33,23 @@ class FanOutChunkTest {
         assertThat(ShardChunk.fromJson(shard.toJson())).isEqualTo(shard);
         assertThat(ShardChunk.KIND).isNotEqualTo(FanOutChunk.KIND);
     }
+
+    @Test
+    void shard_carriesItsInboxFlag_onlyWhenSet() {
+        String frame = Json.write(new ServerFrame.Notification("01KAX3T8Y9ZC4Q2D7N6B5V8M1P", "t", "b", 5L, true));
+        ShardChunk stored = new ShardChunk(1, frame, true);
+        ShardChunk live = new ShardChunk(1, frame);
+
+        assertThat(JsonParser.parseString(stored.toJson())
+                        .getAsJsonObject()
+                        .get("inbox")
+                        .getAsBoolean())
+                .isTrue();
+        assertThat(JsonParser.parseString(live.toJson()).getAsJsonObject().has("inbox"))
+                .isFalse();
+        assertThat(ShardChunk.fromJson(stored.toJson())).isEqualTo(stored);
+        // a chunk of an earlier version (no inbox field) reads as live only
+        assertThat(ShardChunk.fromJson("{\"shard\":1,\"frame\":\"{}\"}").inbox())
+                .isNull();
+    }
 }

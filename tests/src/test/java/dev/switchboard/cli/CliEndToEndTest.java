@@ -336,6 +336,135 @@ class CliEndToEndTest {
                 .contains("-- deleted your last message in edits");
     }
 
+    /** How many items {@code user}'s inbox holds, read from the table in DynamoDB Local. */
+    static int inboxItems(String user) {
+        try (DynamoDbClient dynamo = DynamoDbClient.builder()
+                .endpointOverride(cloud.dynamoDbEndpoint())
+                .region(Region.US_EAST_1)
+                .httpClient(UrlConnectionHttpClient.create())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .build()) {
+            return dynamo.query(q -> q.tableName(cloud.tableName())
+                            .keyConditionExpression("pk = :p AND begins_with(sk, :i)")
+                            .expressionAttributeValues(Map.of(
+                                    ":p", AttributeValue.fromS("INBOX#" + user), ":i", AttributeValue.fromS("ITEM#"))))
+                    .count();
+        }
+    }
+
+    /**
+     * Issue 17: what waited while the user was offline, in the chat's /inbox: the unread count on connect,
+     * the items newest first with the unread ones starred, then marked read (the badge says so), and a second
+     * /inbox shows them read.
+     */
+    @Test
+    void chat_inbox_showsWhatWaitedWhileOffline_unreadStarred_thenMarksItRead() throws Exception {
+        Run notify = run(
+                "notify",
+                "--topic-arn",
+                cloud.topicArn(),
+                "--endpoint-url",
+                cloud.snsEndpoint().toString(),
+                "--user",
+                "ines",
+                "--title",
+                "Invoice paid",
+                "--body",
+                "#1042");
+        assertThat(notify.exitCode()).as(notify.err()).isZero();
+        PipedOutputStream omarKeys = new PipedOutputStream();
+        PipedInputStream omarInput = new PipedInputStream(omarKeys);
+        StringWriter omarOut = new StringWriter();
+        CompletableFuture<Integer> omar = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(omarInput))
+                .setOut(new PrintWriter(omarOut, true))
+                .setErr(new PrintWriter(new StringWriter(), true))
+                .execute("chat", "--url", url, "--user", "omar"));
+        await().atMost(LocalCloudExtension.WAIT).until(() -> omarOut.toString().contains("-- connected"));
+        type(omarKeys, "/dm ines psst, while you were out");
+        // both stored (the notification by the Broadcast function, the DM before omar's ack) before ines connects
+        await().atMost(LocalCloudExtension.WAIT).until(() -> inboxItems("ines") == 2);
+        type(omarKeys, "/quit");
+        assertThat(omar.get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+
+        PipedOutputStream keys = new PipedOutputStream();
+        PipedInputStream input = new PipedInputStream(keys);
+        StringWriter out = new StringWriter();
+        CompletableFuture<Integer> chat = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(input))
+                .setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(new StringWriter(), true))
+                .execute("chat", "--url", url, "--user", "ines"));
+        await().atMost(LocalCloudExtension.WAIT).until(() -> out.toString().contains("-- inbox: 2 unread (/inbox)"));
+        type(keys, "/inbox");
+        await().atMost(LocalCloudExtension.WAIT).until(() -> out.toString().contains("-- inbox: all read"));
+        List<String> first = out.toString()
+                .lines()
+                .dropWhile(l -> !l.startsWith("-- inbox (2 unread), newest first:"))
+                .skip(1)
+                .limit(2)
+                .toList();
+        assertThat(first).hasSize(2);
+        assertThat(first.get(0)).startsWith("-- * ").endsWith("(dm) omar: psst, while you were out");
+        assertThat(first.get(1)).startsWith("-- * ").endsWith("=== Invoice paid === #1042");
+
+        type(keys, "/inbox");
+        await().atMost(LocalCloudExtension.WAIT)
+                .until(() -> out.toString().contains("-- inbox (0 unread), newest first:"));
+        await().atMost(LocalCloudExtension.WAIT)
+                .until(() -> out.toString()
+                                .lines()
+                                .dropWhile(l -> !l.startsWith("-- inbox (0 unread)"))
+                                .count()
+                        >= 3);
+        List<String> again = out.toString()
+                .lines()
+                .dropWhile(l -> !l.startsWith("-- inbox (0 unread), newest first:"))
+                .skip(1)
+                .limit(2)
+                .toList();
+        assertThat(again).allSatisfy(l -> assertThat(l).startsWith("--   ").doesNotStartWith("-- * "));
+        assertThat(again.get(0)).endsWith("(dm) omar: psst, while you were out");
+        type(keys, "/quit");
+        assertThat(chat.get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+    }
+
+    /**
+     * Issue 17: the interactive chat (JLine, here on a dumb terminal over a pipe) sends typing while the user
+     * types, before the line is sent: another member sees "typing" for a line that is not finished.
+     */
+    @Test
+    void chat_interactive_sendsTyping_whileTheUserTypes() throws Exception {
+        try (dev.switchboard.local.WsClient bea = dev.switchboard.local.WsClient.connect(local.userUri("bea"))) {
+            bea.send("{\"action\":\"join\",\"room\":\"keys\"}");
+            bea.next(f -> "presence".equals(f.get("type").getAsString())
+                    && "bea".equals(f.get("user").getAsString()));
+            PipedOutputStream keys = new PipedOutputStream();
+            PipedInputStream input = new PipedInputStream(keys);
+            java.io.ByteArrayOutputStream screen = new java.io.ByteArrayOutputStream();
+            try (org.jline.terminal.Terminal terminal =
+                    new org.jline.terminal.impl.DumbTerminal("test", "ansi", input, screen, StandardCharsets.UTF_8)) {
+                CompletableFuture<Integer> chat = CompletableFuture.supplyAsync(
+                        () -> Main.commandLine(new Main(new ByteArrayInputStream(new byte[0]), terminal))
+                                .setOut(new PrintWriter(new StringWriter(), true))
+                                .setErr(new PrintWriter(new StringWriter(), true))
+                                .execute("chat", "--url", url, "--user", "tia", "--room", "keys"));
+                await().atMost(LocalCloudExtension.WAIT).until(() -> inRoom("keys", "tia"));
+                keys.write("hel".getBytes(StandardCharsets.UTF_8)); // no Enter yet
+                keys.flush();
+                com.google.gson.JsonObject typing = bea.nextOfType("typing");
+                assertThat(typing.get("room").getAsString()).isEqualTo("keys");
+                assertThat(typing.get("user").getAsString()).isEqualTo("tia");
+
+                keys.write("lo\r".getBytes(StandardCharsets.UTF_8));
+                keys.flush();
+                com.google.gson.JsonObject message = bea.nextOfType("message");
+                assertThat(message.get("text").getAsString()).isEqualTo("hello");
+                keys.write("/quit\r".getBytes(StandardCharsets.UTF_8)); // once delivered: a quit would race it
+                keys.flush();
+                assertThat(chat.get(60, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+            }
+        }
+    }
+
     /** Render: what a person sees of the new events. */
     @Test
     void render_showsEditsTombstonesTypingAndUnread() {

@@ -1003,6 +1003,11 @@ public final class DynamoChatStore implements ChatStore {
         }
     }
 
+    private static boolean conflict(TransactionCanceledException e) {
+        return e.cancellationReasons() != null
+                && e.cancellationReasons().stream().anyMatch(r -> "TransactionConflict".equals(r.code()));
+    }
+
     private static boolean conditionFailed(TransactionCanceledException e, int index) {
         List<CancellationReason> reasons = e.cancellationReasons();
         return reasons != null
@@ -1045,6 +1050,77 @@ public final class DynamoChatStore implements ChatStore {
     @Override
     public boolean putInboxItem(String user, InboxItem item, long retainUntilSeconds) {
         return inbox.put(user, item, retainUntilSeconds);
+    }
+
+    /**
+     * One transaction (the inbox's item and day counter, {@link DynamoInbox}, plus the idempotency key,
+     * put only if new), as {@link #saveMessage} does for a send. A duplicate's cancellation returns the
+     * first key item; its inbox item is read again (one consistent GetItem) only when it must be
+     * delivered again. The key item expires with the inbox item. Keys of directs ({@code user#direct>to#id})
+     * never collide with a send's ({@code user#room#id}): names hold no {@code >}.
+     */
+    @Override
+    public DirectOutcome saveDirect(
+            String to, InboxItem item, long retainUntilSeconds, String idempotencyKey, boolean delivered) {
+        if (idempotencyKey == null) {
+            inbox.put(to, item, retainUntilSeconds);
+            return new DirectOutcome(item, false, false);
+        }
+        TableItem idempotency = TableItem.of("IDEM#" + idempotencyKey, "IDEM");
+        idempotency.setMessageId(item.id());
+        idempotency.setUser(item.from());
+        idempotency.setTs(item.ts());
+        idempotency.setExpiresAt(DynamoInbox.expiresAt(retainUntilSeconds));
+        if (delivered) {
+            idempotency.setFanOutDone(true);
+        }
+        TransactWriteItem key = TransactWriteItem.builder()
+                .put(Put.builder()
+                        .tableName(tableName)
+                        .item(TableItem.SCHEMA.itemToMap(idempotency, true))
+                        .conditionExpression("attribute_not_exists(pk)")
+                        .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                        .build())
+                .build();
+        for (int attempt = 0; ; attempt++) {
+            try {
+                inbox.put(to, item, retainUntilSeconds, key);
+                return new DirectOutcome(item, false, false);
+            } catch (TransactionCanceledException e) {
+                if (conditionFailed(e, 2)) {
+                    return firstDirect(
+                            to,
+                            item,
+                            idempotencyKey,
+                            e.cancellationReasons().get(2).item());
+                }
+                if (!conflict(e) || attempt == 2) {
+                    throw e;
+                }
+                // TransactionConflict: a retry arriving while the first is being written (frames of one
+                // connection run concurrently); tried again, it finds the first's key
+            }
+        }
+    }
+
+    /** The direct first saved under {@code idempotencyKey}, whose key item is {@code old} (or read again). */
+    private DirectOutcome firstDirect(
+            String to, InboxItem retry, String idempotencyKey, Map<String, AttributeValue> old) {
+        TableItem first = old != null && !old.isEmpty()
+                ? TableItem.SCHEMA.mapToItem(old)
+                : table.getItem(r -> r.key(Key.builder()
+                                .partitionValue("IDEM#" + idempotencyKey)
+                                .sortValue("IDEM")
+                                .build())
+                        .consistentRead(true));
+        boolean fannedOut = Boolean.TRUE.equals(first.getFanOutDone());
+        InboxItem stored = fannedOut ? null : inbox.get(to, first.getMessageId());
+        if (stored == null) {
+            // delivered, or expired meanwhile: acknowledged with the first id, not delivered again
+            stored = InboxItem.direct(first.getMessageId(), retry.from(), retry.name(), retry.text(), first.getTs());
+            fannedOut = true;
+        }
+        return new DirectOutcome(stored, true, fannedOut);
     }
 
     private static StoredMessage toMessage(String room, TableItem item) {

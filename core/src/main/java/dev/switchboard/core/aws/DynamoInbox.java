@@ -92,6 +92,15 @@ final class DynamoInbox {
 
     /** @param retainUntilSeconds the item is kept at least until then: it expires at the end of that UTC day */
     boolean put(String user, InboxItem item, long retainUntilSeconds) {
+        return put(user, item, retainUntilSeconds, null);
+    }
+
+    /**
+     * As {@link #put(String, InboxItem, long)}, with {@code also} (null: nothing) written in the same
+     * transaction, third. When {@code also}'s condition fails the transaction's exception is thrown, for
+     * the caller to read its cancellation reason (index 2).
+     */
+    boolean put(String user, InboxItem item, long retainUntilSeconds, TransactWriteItem also) {
         long expiresAtSeconds = endOfUtcDay(retainUntilSeconds);
         Map<String, AttributeValue> attributes = new HashMap<>(itemKey(user, item.id()));
         attributes.put("kind", AttributeValue.fromS(item.kind()));
@@ -119,15 +128,34 @@ final class DynamoInbox {
                         .expressionAttributeValues(Map.of(":one", n(1), ":exp", n(expiresAtSeconds)))
                         .build())
                 .build();
+        List<TransactWriteItem> writes = also == null ? List.of(putItem, count) : List.of(putItem, count, also);
         try {
-            client.transactWriteItems(r -> r.transactItems(putItem, count));
+            client.transactWriteItems(r -> r.transactItems(writes));
             return true;
         } catch (TransactionCanceledException e) {
+            if (also != null && conditionFailed(e, 2)) {
+                throw e;
+            }
             if (conditionFailed(e, 0)) {
                 return false; // there already: a redelivery
             }
             throw e;
         }
+    }
+
+    /** The item of {@code user}'s inbox with this id (a consistent read), or null when there is none or it expired. */
+    InboxItem get(String user, String id) {
+        Map<String, AttributeValue> attributes = client.getItem(
+                        r -> r.tableName(tableName).key(itemKey(user, id)).consistentRead(true))
+                .item();
+        return attributes == null || attributes.isEmpty() || expired(attributes, nowSeconds())
+                ? null
+                : toItem(attributes);
+    }
+
+    /** The end of the UTC day the item kept until {@code retainUntilSeconds} expires at (its TTL, epoch s). */
+    static long expiresAt(long retainUntilSeconds) {
+        return endOfUtcDay(retainUntilSeconds);
     }
 
     private static void putIfPresent(Map<String, AttributeValue> attributes, String name, String value) {

@@ -224,6 +224,26 @@ public interface ChatStore {
     boolean putInboxItem(String user, InboxItem item, long retainUntilSeconds);
 
     /**
+     * Stores a direct message in {@code to}'s inbox as {@link #putInboxItem} does, in the same write as
+     * its idempotency key (null: none), so a retried {@code direct} (the same {@code clientMsgId} after an
+     * error or a lost ack) is one inbox item with one id. When the key was used before, nothing is
+     * stored: the first item under it is returned (as stored, with its text) with whether its live
+     * delivery completed ({@link #markFannedOut}). The key expires with the item.
+     *
+     * @param delivered the key is written as delivered already (the target had no connection to post to)
+     */
+    DirectOutcome saveDirect(
+            String to, InboxItem item, long retainUntilSeconds, String idempotencyKey, boolean delivered);
+
+    /**
+     * @param item the item stored, or for a duplicate the first one: as stored when it is to be delivered
+     *     again, else its id and {@code ts} (the ack's)
+     * @param duplicate true when the idempotency key was used before: nothing was stored
+     * @param fannedOut for a duplicate, whether the first one's live delivery completed
+     */
+    record DirectOutcome(InboxItem item, boolean duplicate, boolean fannedOut) {}
+
+    /**
      * A page of {@code user}'s inbox, newest first: the newest items, or those older than
      * {@code beforeId} (null: from the newest). {@code next} is the last item's id when older ones exist.
      */

@@ -7,6 +7,7 @@ import dev.switchboard.core.DynamoDbLocalFixture;
 import dev.switchboard.core.store.ChatStore;
 import dev.switchboard.core.store.ChatStore.JoinOutcome;
 import dev.switchboard.core.store.Connection;
+import dev.switchboard.core.store.InboxItem;
 import dev.switchboard.core.store.Member;
 import dev.switchboard.core.store.StoredMessage;
 import java.time.Clock;
@@ -41,6 +42,31 @@ class DynamoChatStoreTest {
         Connection connection = new Connection(id, user, false, NOW * 1000, expiresAt);
         store.putConnection(connection);
         return connection;
+    }
+
+    @Test
+    void saveDirect_twiceWithOneKey_storesOneItem_andReturnsItAsStored_untilItsDeliveryIsMarked() {
+        InboxItem first = InboxItem.direct("01KAX3T8Y9ZC4Q2D7N6B5V8M1P", "sd-alice", null, "first text", NOW * 1000);
+        InboxItem retry =
+                InboxItem.direct("01KAX3T8Y9ZC4Q2D7N6B5V8M2Q", "sd-alice", null, "retry text", NOW * 1000 + 5);
+        String key = "sd-alice#direct>sd-bob#c-1";
+
+        assertThat(store.saveDirect("sd-bob", first, NOW + 86_400, key, false))
+                .isEqualTo(new ChatStore.DirectOutcome(first, false, false));
+        // the first delivery did not finish (not marked): the retry gets the first item, its text, to deliver again
+        assertThat(store.saveDirect("sd-bob", retry, NOW + 86_400, key, false))
+                .isEqualTo(new ChatStore.DirectOutcome(first, true, false));
+        store.markFannedOut(key);
+        ChatStore.DirectOutcome afterDelivery = store.saveDirect("sd-bob", retry, NOW + 86_400, key, false);
+        assertThat(afterDelivery.duplicate()).isTrue();
+        assertThat(afterDelivery.fannedOut()).isTrue();
+        assertThat(afterDelivery.item().id()).isEqualTo(first.id());
+        assertThat(afterDelivery.item().ts()).isEqualTo(first.ts());
+
+        assertThat(store.inbox("sd-bob", null, 10).items())
+                .extracting(InboxItem::id)
+                .containsExactly(first.id());
+        assertThat(store.inboxCounts("sd-bob").unread()).isEqualTo(1);
     }
 
     @Test

@@ -30,9 +30,11 @@ import software.amazon.awssdk.services.sns.SnsClient;
  */
 class InboxEndToEndTest {
 
+    /** Room-wide and all-user notifications are stored too here (the default stores only those to one user). */
     @RegisterExtension
-    static final LocalCloudExtension local =
-            LocalCloudExtension.with(b -> b.devAuth(true).snsRetryBase(Duration.ofSeconds(2)));
+    static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true)
+            .snsRetryBase(Duration.ofSeconds(2))
+            .environment(java.util.Map.of("SWITCHBOARD_INBOX_NOTIFICATIONS", "user,room,all")));
 
     static SnsClient sns;
 
@@ -168,6 +170,106 @@ class InboxEndToEndTest {
                 bob2.send("{\"action\":\"badge\"}");
                 assertThat(bob2.nextOfType("badge").get("unread").getAsLong()).isEqualTo(2);
             }
+        }
+    }
+
+    static String publish(String target, String title) {
+        return sns.publish(b -> b.topicArn(local.cloud().topicArn())
+                        .message("{\"target\":" + target + ",\"title\":\"" + title + "\",\"body\":\"b\"}"))
+                .messageId();
+    }
+
+    static void join(WsClient client, String user, String room) throws InterruptedException {
+        client.send("{\"action\":\"join\",\"room\":\"" + room + "\"}");
+        client.next(f -> f.get("type").getAsString().equals("presence")
+                && f.get("user").getAsString().equals(user)
+                && f.get("room").getAsString().equals(room));
+    }
+
+    /**
+     * InboxNotifications=user,room,all (issue 17): a room notification waits in the inbox of each user with a
+     * connection in the room then (once for a user with two), not of others; a notification to everyone in the
+     * inbox of each user connected then; a user who connects later gets neither.
+     */
+    @Test
+    void roomAndAllNotifications_withTheSwitchOn_areInTheInboxOfEachUserReached() throws Exception {
+        try (LogCapture log = new LogCapture();
+                WsClient hank1 = WsClient.connect(local.userUri("hank"));
+                WsClient hank2 = WsClient.connect(local.userUri("hank"));
+                WsClient iris = WsClient.connect(local.userUri("iris"));
+                WsClient jack = WsClient.connect(local.userUri("jack"))) {
+            join(hank1, "hank", "stored");
+            join(hank2, "hank", "stored");
+            join(iris, "iris", "stored");
+            String roomSns = publish("{\"room\":\"stored\"}", "Room news");
+            JsonObject live = iris.nextOfType("notification");
+            assertThat(live.get("inbox").getAsBoolean()).isTrue();
+            assertThat(hank1.nextOfType("notification")).isEqualTo(live);
+            assertThat(hank2.nextOfType("notification")).isEqualTo(live);
+            // the function has stored every item (before posting) when it logs the delivery
+            await().atMost(WsClient.WAIT)
+                    .until(() -> !log.matching(
+                                    Pattern.compile("sns " + Pattern.quote(roomSns) + " delivered=3 gone=0 failed=0"))
+                            .isEmpty());
+            String roomId = live.get("id").getAsString();
+            JsonObject hanks = inbox(hank2, "{\"action\":\"inbox\"}");
+            assertThat(ids(hanks)).containsExactly(roomId);
+            assertThat(hanks.get("unread").getAsLong()).isEqualTo(1);
+            assertThat(ids(inbox(iris, "{\"action\":\"inbox\"}"))).containsExactly(roomId);
+            assertThat(ids(inbox(jack, "{\"action\":\"inbox\"}")))
+                    .as("not in the room")
+                    .isEmpty();
+
+            publish("{\"all\":true}", "Maintenance");
+            JsonObject toAll = jack.next(f -> f.get("type").getAsString().equals("notification")
+                    && f.get("title").getAsString().equals("Maintenance"));
+            assertThat(toAll.get("inbox").getAsBoolean()).isTrue();
+            // stored before that page of the shard was posted to
+            JsonObject jacks = inbox(jack, "{\"action\":\"inbox\"}");
+            assertThat(ids(jacks)).containsExactly(toAll.get("id").getAsString());
+            try (WsClient later = WsClient.connect(local.userUri("kim"))) {
+                assertThat(ids(inbox(later, "{\"action\":\"inbox\"}")))
+                        .as("no connection when it was published")
+                        .isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void retriedDirect_isOneInboxItem_withTheFirstId_andIsDeliveredOnce() throws Exception {
+        try (LogCapture log = new LogCapture();
+                WsClient frank = WsClient.connect(local.userUri("frank"));
+                WsClient gina = WsClient.connect(local.userUri("gina"))) {
+            String direct = "{\"action\":\"direct\",\"to\":\"gina\",\"text\":\"once\",\"clientMsgId\":\"dm-r\"}";
+            frank.send(direct);
+            String id = frank.next(f -> ChatEndToEndTest.ackFor(f, "dm-r"))
+                    .get("id")
+                    .getAsString();
+            frank.send(direct); // as a client does whose ack was lost
+            assertThat(frank.next(f -> ChatEndToEndTest.ackFor(f, "dm-r"))
+                            .get("id")
+                            .getAsString())
+                    .isEqualTo(id);
+            await().atMost(WsClient.WAIT)
+                    .until(() -> !log.matching(Pattern.compile(
+                                    "duplicate direct dm-r from frank acknowledged again, not delivered"))
+                            .isEmpty());
+
+            // everything gina is posted up to a later direct: the retried one is there once
+            frank.send("{\"action\":\"direct\",\"to\":\"gina\",\"text\":\"after\",\"clientMsgId\":\"dm-s\"}");
+            String after = frank.next(f -> ChatEndToEndTest.ackFor(f, "dm-s"))
+                    .get("id")
+                    .getAsString();
+            List<String> directs = new ArrayList<>();
+            while (!directs.contains(after)) {
+                JsonObject frame = gina.nextOfType("direct");
+                directs.add(frame.get("id").getAsString());
+            }
+            assertThat(directs).filteredOn(id::equals).hasSize(1);
+
+            JsonObject page = inbox(gina, "{\"action\":\"inbox\"}");
+            assertThat(ids(page)).containsExactlyInAnyOrder(id, after);
+            assertThat(page.get("unread").getAsLong()).isEqualTo(2);
         }
     }
 

@@ -64,4 +64,42 @@ class SendRateTemplateTest {
                 .containsEntry(Config.MAX_CONNECTIONS_PER_USER, Map.of("Ref", "MaxConnectionsPerUser"))
                 .containsEntry(Config.DIRECT_POLICY, Map.of("Ref", "DirectPolicy"));
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void inboxNotifications_isAParameterWithConfigsDefault_whosePatternAcceptsWhatConfigAccepts() throws Exception {
+        Map<String, Object> template = CloudFormationYaml.read(Path.of("..", "template.yaml"));
+        Map<String, Object> parameters = (Map<String, Object>) template.get("Parameters");
+        Config defaults = Config.fromEnv(Map.of(Config.TABLE, "t", Config.MANAGEMENT_ENDPOINT, "http://x"));
+        Map<String, Object> inbox = (Map<String, Object>) parameters.get("InboxNotifications");
+        assertThat(inbox).containsEntry("Type", "String").containsEntry("Default", "user");
+        assertThat(defaults.inboxNotifications()).containsExactly(dev.switchboard.core.InboxTarget.USER);
+
+        java.util.regex.Pattern allowed =
+                java.util.regex.Pattern.compile(inbox.get("AllowedPattern").toString());
+        for (String value : java.util.List.of("user", "user,room", "user,room,all", "room", "all,user", "none")) {
+            assertThat(allowed.matcher(value).matches()).as(value).isTrue();
+            Config.fromEnv(Map.of(
+                    Config.TABLE, "t", Config.MANAGEMENT_ENDPOINT, "http://x", Config.INBOX_NOTIFICATIONS, value));
+        }
+        // what the template refuses at deploy, Config refuses at start (naming the variable)
+        for (String value : java.util.List.of("users", "user;room", "rooms")) {
+            assertThat(allowed.matcher(value).matches()).as(value).isFalse();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Config.fromEnv(Map.of(
+                            Config.TABLE,
+                            "t",
+                            Config.MANAGEMENT_ENDPOINT,
+                            "http://x",
+                            Config.INBOX_NOTIFICATIONS,
+                            value)))
+                    .hasMessageContaining(Config.INBOX_NOTIFICATIONS)
+                    .hasMessageContaining("user, room and/or all");
+        }
+
+        Map<String, Object> variables = (Map<String, Object>) ((Map<String, Object>)
+                        ((Map<String, Object>) ((Map<String, Object>) template.get("Globals")).get("Function"))
+                                .get("Environment"))
+                .get("Variables");
+        assertThat(variables).containsEntry(Config.INBOX_NOTIFICATIONS, Map.of("Ref", "InboxNotifications"));
+    }
 }
