@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -37,14 +39,13 @@ class ChatEndToEndTest {
 
     /** Joins and waits for the join's own presence frame, which confirms it. */
     static void join(WsClient client, String room, String user) throws InterruptedException {
-        client.send("{\"action\":\"join\",\"room\":\"" + room + "\"}");
+        client.send(Json.write(new Request.Join(room)));
         client.next(
                 f -> presence(f, "join", user) && f.get("room").getAsString().equals(room));
     }
 
     static String send(WsClient client, String room, String text, String clientMsgId) throws InterruptedException {
-        client.send("{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + text + "\",\"clientMsgId\":\""
-                + clientMsgId + "\"}");
+        client.send(Json.write(new Request.Send(room, text, clientMsgId)));
         return client.next(f -> ackFor(f, clientMsgId)).get("id").getAsString();
     }
 
@@ -77,8 +78,7 @@ class ChatEndToEndTest {
 
             try (WsClient bobAgain = WsClient.connect(local.userUri("bob"))) {
                 join(bobAgain, "e2e-lobby", "bob");
-                bobAgain.send(
-                        "{\"action\":\"history\",\"room\":\"e2e-lobby\",\"after\":\"" + secondId + "\",\"limit\":50}");
+                bobAgain.send(Json.write(new Request.History("e2e-lobby", secondId, 50)));
                 JsonObject history = bobAgain.nextOfType("history");
                 List<String> ids = new ArrayList<>();
                 for (JsonElement m : history.getAsJsonArray("messages")) {
@@ -87,18 +87,18 @@ class ChatEndToEndTest {
                 assertThat(ids).containsExactly(missedId);
 
                 // direct message to a user, wherever they are connected
-                alice.send("{\"action\":\"direct\",\"to\":\"bob\",\"text\":\"psst\",\"clientMsgId\":\"d-1\"}");
+                alice.send(Json.write(new Request.Direct("bob", "psst", "d-1")));
                 JsonObject direct = bobAgain.nextOfType("direct");
                 assertThat(direct.get("from").getAsString()).isEqualTo("alice");
                 assertThat(direct.get("text").getAsString()).isEqualTo("psst");
 
                 // who lists exactly the members connected now
-                alice.send("{\"action\":\"who\",\"room\":\"e2e-lobby\"}");
+                alice.send(Json.write(new Request.Who("e2e-lobby", null)));
                 List<String> users = new ArrayList<>();
                 alice.nextOfType("members").getAsJsonArray("users").forEach(u -> users.add(u.getAsString()));
                 assertThat(users).containsExactlyInAnyOrder("alice", "bob");
 
-                alice.send("{\"action\":\"ping\"}");
+                alice.send(Json.write(new Request.Ping()));
                 assertThat(alice.nextOfType("pong")).isNotNull();
             }
             // the killed-or-closed connection is gone from the room. Asked with `who` until it is: presence is
@@ -109,7 +109,7 @@ class ChatEndToEndTest {
                     .atMost(java.time.Duration.ofSeconds(60))
                     .pollInterval(java.time.Duration.ofMillis(500))
                     .until(() -> {
-                        alice.send("{\"action\":\"who\",\"room\":\"e2e-lobby\"}");
+                        alice.send(Json.write(new Request.Who("e2e-lobby", null)));
                         after.clear();
                         alice.nextOfType("members").getAsJsonArray("users").forEach(u -> after.add(u.getAsString()));
                         return after.equals(List.of("alice"));
@@ -127,7 +127,7 @@ class ChatEndToEndTest {
             carol.next(f -> presence(f, "join", "dave"));
             dave.abort();
             carol.next(f -> presence(f, "leave", "dave"));
-            carol.send("{\"action\":\"who\",\"room\":\"e2e-kill\"}");
+            carol.send(Json.write(new Request.Who("e2e-kill", null)));
             List<String> users = new ArrayList<>();
             carol.nextOfType("members").getAsJsonArray("users").forEach(u -> users.add(u.getAsString()));
             assertThat(users).containsExactly("carol");

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 import dev.switchboard.local.LocalCloud;
 import dev.switchboard.local.LocalCloudOptions;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
@@ -153,7 +155,7 @@ public final class LocalCloudExtension implements BeforeAllCallback, AfterAllCal
     public void warmUp(URI uri) {
         await().atMost(WAIT.multipliedBy(2)).pollDelay(Duration.ZERO).until(() -> {
             try (WsClient warm = WsClient.tryConnect(uri).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                warm.send("{\"action\":\"ping\"}");
+                warm.send(Json.write(new Request.Ping()));
                 String pong = warm.frames.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
                 return pong != null && pong.contains("\"pong\"");
             } catch (ExecutionException | TimeoutException slow) {

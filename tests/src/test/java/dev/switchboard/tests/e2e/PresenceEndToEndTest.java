@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -50,14 +52,14 @@ class PresenceEndToEndTest {
             int flaps = 10;
             // all at once, as a misbehaving client would (the order they are handled in is not fixed)
             for (int i = 0; i < flaps; i++) {
-                flapper.send("{\"action\":\"join\",\"room\":\"flap-room\"}");
-                flapper.send("{\"action\":\"leave\",\"room\":\"flap-room\"}");
+                flapper.send(Json.write(new Request.Join("flap-room")));
+                flapper.send(Json.write(new Request.Leave("flap-room")));
             }
             for (int i = 0; i < 2 * flaps; i++) {
                 flapper.next(); // one answer each: its presence confirmation or not_member
             }
             // and out for sure
-            flapper.send("{\"action\":\"leave\",\"room\":\"flap-room\"}");
+            flapper.send(Json.write(new Request.Leave("flap-room")));
             flapper.next();
             // the last change is announced once its window ends: wait for quiet well past a window
             List<String> seen = presenceOf(watcher, "flapper", 2 * WINDOW_MS + 2000);
@@ -99,11 +101,11 @@ class PresenceEndToEndTest {
             ChatEndToEndTest.join(watcher, "rejoin-room", "watcher3");
             ChatEndToEndTest.join(alice, "rejoin-room", "rejoiner");
             watcher.next(f -> ChatEndToEndTest.presence(f, "join", "rejoiner"));
-            alice.send("{\"action\":\"leave\",\"room\":\"rejoin-room\"}");
+            alice.send(Json.write(new Request.Leave("rejoin-room")));
             alice.next(f -> ChatEndToEndTest.presence(f, "leave", "rejoiner"));
             // the leave is announced (at once, or when the join's window ends): a window opens with it
             watcher.next(f -> ChatEndToEndTest.presence(f, "leave", "rejoiner"));
-            alice.send("{\"action\":\"join\",\"room\":\"rejoin-room\"}");
+            alice.send(Json.write(new Request.Join("rejoin-room")));
             // her confirmation comes at once; the announcement to the room waits for the window's end and
             // must not reach her a second time (it did: she heard her own join twice)
             assertThat(presenceOf(alice, "rejoiner", WINDOW_MS + 2000)).containsExactly("join");

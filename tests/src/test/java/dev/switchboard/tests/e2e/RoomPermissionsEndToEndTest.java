@@ -11,6 +11,8 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.nio.charset.StandardCharsets;
 import java.util.Date;
 import java.util.List;
@@ -85,10 +87,10 @@ class RoomPermissionsEndToEndTest {
         try (WsClient client = WsClient.connect(
                 local.tokenUri(token(user, Map.of("team-*", List.of("join"), "notes", List.of("history")), 600)))) {
             join(client, "team-a", user);
-            assertForbidden(client, "{\"action\":\"join\",\"room\":\"hr-salaries\"}", "join", "join", "hr-salaries");
-            assertForbidden(client, "{\"action\":\"join\",\"room\":\"notes\"}", "join", "join", "notes");
+            assertForbidden(client, Json.write(new Request.Join("hr-salaries")), "join", "join", "hr-salaries");
+            assertForbidden(client, Json.write(new Request.Join("notes")), "join", "join", "notes");
             // a prefix, never a substring or another room that merely starts alike
-            assertForbidden(client, "{\"action\":\"join\",\"room\":\"teams\"}", "join", "join", "teams");
+            assertForbidden(client, Json.write(new Request.Join("teams")), "join", "join", "teams");
             String connectionId =
                     local.table().connectionsOf(user).get(0).get("connectionId").s();
             assertThat(local.table().connectionItems(connectionId))
@@ -110,15 +112,10 @@ class RoomPermissionsEndToEndTest {
             join(sender, "read", user);
             join(listener, "read", reader);
             send(sender, "talk", "allowed", "c-1");
-            assertForbidden(
-                    sender,
-                    "{\"action\":\"send\",\"room\":\"read\",\"text\":\"nope\",\"clientMsgId\":\"c-2\"}",
-                    "send",
-                    "send",
-                    "read");
+            assertForbidden(sender, Json.write(new Request.Send("read", "nope", "c-2")), "send", "send", "read");
             // the refused message was neither stored nor delivered
             join(listener, "talk", reader);
-            listener.send("{\"action\":\"who\",\"room\":\"read\"}");
+            listener.send(Json.write(new Request.Who("read", null)));
             listener.nextOfType("members");
             assertThat(listener.frames).noneMatch(f -> f.contains("nope"));
             assertThat(local.table().messages("read")).isEmpty();
@@ -132,9 +129,9 @@ class RoomPermissionsEndToEndTest {
                 token(user, Map.of("archive", List.of("join", "history"), "chat", List.of("join", "send")), 600)))) {
             join(client, "archive", user);
             join(client, "chat", user);
-            client.send("{\"action\":\"history\",\"room\":\"archive\"}");
+            client.send(Json.write(new Request.History("archive", null, 50)));
             assertThat(client.nextOfType("history").get("room").getAsString()).isEqualTo("archive");
-            assertForbidden(client, "{\"action\":\"history\",\"room\":\"chat\"}", "history", "history", "chat");
+            assertForbidden(client, Json.write(new Request.History("chat", null, 50)), "history", "history", "chat");
         }
     }
 
@@ -144,9 +141,9 @@ class RoomPermissionsEndToEndTest {
         try (WsClient client = WsClient.connect(
                 local.tokenUri(token(user, Map.of("seen", List.of("join"), "hidden", List.of("history")), 600)))) {
             join(client, "seen", user);
-            client.send("{\"action\":\"who\",\"room\":\"seen\"}");
+            client.send(Json.write(new Request.Who("seen", null)));
             assertThat(client.nextOfType("members").get("users").toString()).contains(user);
-            assertForbidden(client, "{\"action\":\"who\",\"room\":\"hidden\"}", "who", "join", "hidden");
+            assertForbidden(client, Json.write(new Request.Who("hidden", null)), "who", "join", "hidden");
         }
     }
 
@@ -156,11 +153,11 @@ class RoomPermissionsEndToEndTest {
         try (WsClient client = WsClient.connect(local.tokenUri(token(user, null, 600)))) {
             join(client, "lobby", user);
             send(client, "lobby", "hello", "c-1");
-            client.send("{\"action\":\"history\",\"room\":\"lobby\"}");
+            client.send(Json.write(new Request.History("lobby", null, 50)));
             assertThat(client.nextOfType("history").toString()).contains("hello");
             join(client, "open-air", user); // the prefix pattern open-*
-            assertForbidden(client, "{\"action\":\"join\",\"room\":\"hr-salaries\"}", "join", "join", "hr-salaries");
-            assertForbidden(client, "{\"action\":\"join\",\"room\":\"lobby2\"}", "join", "join", "lobby2");
+            assertForbidden(client, Json.write(new Request.Join("hr-salaries")), "join", "join", "hr-salaries");
+            assertForbidden(client, Json.write(new Request.Join("lobby2")), "join", "join", "lobby2");
         }
     }
 

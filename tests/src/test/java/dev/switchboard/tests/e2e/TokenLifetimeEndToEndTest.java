@@ -9,6 +9,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonObject;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +66,7 @@ class TokenLifetimeEndToEndTest {
     }
 
     static JsonObject refresh(WsClient client, String token) throws InterruptedException {
-        client.send("{\"action\":\"refresh\",\"token\":\"" + token + "\"}");
+        client.send(Json.write(new Request.Refresh(token)));
         return client.next(f -> f.has("type")
                 && (f.get("type").getAsString().equals("refreshed")
                         || (f.get("type").getAsString().equals("error")
@@ -84,20 +86,20 @@ class TokenLifetimeEndToEndTest {
             assertThat(expiring.nextOfType("message").get("text").getAsString()).isEqualTo("before expiry");
 
             awaitExpiry(minted, SHORT);
-            expiring.send("{\"action\":\"ping\"}");
+            expiring.send(Json.write(new Request.Ping()));
             JsonObject expired = error(expiring, "ping");
             assertThat(expired.get("code").getAsString()).isEqualTo("token_expired");
             assertThat(expired.get("message").getAsString()).contains("refresh");
             // the ack comes once the room's fan-out has finished: by then the expired member was skipped
             send(other, "lobby", "after expiry", "b-2");
-            expiring.send("{\"action\":\"join\",\"room\":\"lobby\"}");
+            expiring.send(Json.write(new Request.Join("lobby")));
             assertThat(error(expiring, "join").get("code").getAsString()).isEqualTo("token_expired");
             assertThat(expiring.frames).noneMatch(f -> f.contains("after expiry"));
 
             JsonObject refreshed = refresh(expiring, token(user, null, 600));
             assertThat(refreshed.get("type").getAsString()).isEqualTo("refreshed");
             assertThat(refreshed.get("expiresAt").getAsLong()).isGreaterThan(System.currentTimeMillis() / 1000 + 500);
-            expiring.send("{\"action\":\"ping\"}");
+            expiring.send(Json.write(new Request.Ping()));
             expiring.nextOfType("pong");
             send(other, "lobby", "after refresh", "b-3");
             assertThat(expiring.next(f ->
@@ -117,7 +119,7 @@ class TokenLifetimeEndToEndTest {
             assertThat(refresh(client, token(user, null, 600)).get("type").getAsString())
                     .isEqualTo("refreshed");
             awaitExpiry(minted, SHORT);
-            client.send("{\"action\":\"ping\"}");
+            client.send(Json.write(new Request.Ping()));
             client.nextOfType("pong");
             send(client, "lobby", "still here", "k-1");
         }
@@ -150,7 +152,7 @@ class TokenLifetimeEndToEndTest {
             assertThat(client.next(f -> f.has("text")).get("text").getAsString())
                     .isEqualTo("still granted");
             assertThat(client.frames).noneMatch(f -> f.contains("after removal"));
-            client.send("{\"action\":\"join\",\"room\":\"drop\"}");
+            client.send(Json.write(new Request.Join("drop")));
             assertThat(error(client, "join").get("code").getAsString()).isEqualTo("forbidden");
         }
     }
@@ -169,7 +171,7 @@ class TokenLifetimeEndToEndTest {
             JsonObject expired = refresh(client, token(user, null, -600));
             assertThat(expired.get("code").getAsString()).isEqualTo("unauthorized");
             // still the old grants: public rooms only
-            client.send("{\"action\":\"join\",\"room\":\"secret\"}");
+            client.send(Json.write(new Request.Join("secret")));
             assertThat(error(client, "join").get("code").getAsString()).isEqualTo("forbidden");
             assertThat(local.table().connectionsOf(user))
                     .singleElement()

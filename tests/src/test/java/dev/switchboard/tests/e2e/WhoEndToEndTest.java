@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -74,7 +76,7 @@ class WhoEndToEndTest {
                 }
             }
             for (int u = 0; u < MEMBERS; u++) {
-                clients.get(u).send("{\"action\":\"join\",\"room\":\"" + ROOM + "\"}");
+                clients.get(u).send(Json.write(new Request.Join(ROOM)));
             }
             // 104 joins at once queue on the loaded machine: each confirmation within the setup bound
             long deadline = System.nanoTime() + SETUP.toNanos();
@@ -93,7 +95,7 @@ class WhoEndToEndTest {
             }
             WsClient asker = clients.get(0);
 
-            asker.send("{\"action\":\"who\",\"room\":\"" + ROOM + "\"}");
+            asker.send(Json.write(new Request.Who(ROOM, null)));
             JsonObject first = asker.nextOfType("members");
             assertThat(first.get("count").getAsInt()).isEqualTo(MEMBERS);
             assertThat(users(first)).hasSize(100);
@@ -107,7 +109,7 @@ class WhoEndToEndTest {
                 assertThat(cursor).doesNotContain(id.substring(0, 8));
             }
 
-            asker.send("{\"action\":\"who\",\"room\":\"" + ROOM + "\",\"after\":\"" + cursor + "\"}");
+            asker.send(Json.write(new Request.Who(ROOM, cursor)));
             JsonObject second = asker.nextOfType("members");
             assertThat(second.has("next")).isFalse();
             assertThat(second.has("count")).isFalse();
@@ -116,13 +118,12 @@ class WhoEndToEndTest {
             assertThat(everyone).hasSize(MEMBERS);
 
             // what the cursor used to be (a connection id), and an altered cursor, are refused
-            asker.send("{\"action\":\"who\",\"room\":\"" + ROOM + "\",\"after\":\"" + connectionIds.get(50) + "\"}");
+            asker.send(Json.write(new Request.Who(ROOM, connectionIds.get(50))));
             JsonObject refused = asker.nextOfType("error");
             assertThat(refused.get("code").getAsString()).isEqualTo("bad_request");
             assertThat(refused.get("requestAction").getAsString()).isEqualTo("who");
             String altered = (cursor.charAt(5) == 'A' ? "B" : "A");
-            asker.send("{\"action\":\"who\",\"room\":\"" + ROOM + "\",\"after\":\"" + cursor.substring(0, 5) + altered
-                    + cursor.substring(6) + "\"}");
+            asker.send(Json.write(new Request.Who(ROOM, cursor.substring(0, 5) + altered + cursor.substring(6))));
             assertThat(asker.nextOfType("error").get("code").getAsString()).isEqualTo("bad_request");
         } finally {
             clients.forEach(WsClient::close);
