@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -36,21 +38,18 @@ class AdminBroadcastEndToEndTest {
                 WsClient bystander = WsClient.connect(local.tokenUri(token("bc-bystander", null, 600)))) {
             join(member, "ops", "bc-member");
 
-            admin.send(
-                    "{\"action\":\"broadcast\",\"target\":{\"room\":\"ops\"},\"title\":\"to the room\",\"body\":\"b\",\"clientMsgId\":\"bc-1\"}");
+            admin.send(Json.write(new Request.Broadcast("ops", null, false, "to the room", "b", "bc-1")));
             JsonObject ack = admin.next(f -> ChatEndToEndTest.ackFor(f, "bc-1"));
             JsonObject toRoom = member.next(f -> notification(f, "to the room"));
             assertThat(toRoom.get("id").getAsString()).isEqualTo(ack.get("id").getAsString());
             assertThat(toRoom.get("body").getAsString()).isEqualTo("b");
             assertThat(toRoom.keySet()).containsExactlyInAnyOrder("type", "id", "title", "body", "ts");
 
-            admin.send(
-                    "{\"action\":\"broadcast\",\"target\":{\"user\":\"bc-bystander\"},\"title\":\"to a user\",\"clientMsgId\":\"bc-2\"}");
+            admin.send(Json.write(new Request.Broadcast(null, "bc-bystander", false, "to a user", null, "bc-2")));
             admin.next(f -> ChatEndToEndTest.ackFor(f, "bc-2"));
             bystander.next(f -> notification(f, "to a user"));
 
-            admin.send(
-                    "{\"action\":\"broadcast\",\"target\":{\"all\":true},\"title\":\"to everyone\",\"clientMsgId\":\"bc-3\"}");
+            admin.send(Json.write(new Request.Broadcast(null, null, true, "to everyone", null, "bc-3")));
             admin.next(f -> ChatEndToEndTest.ackFor(f, "bc-3"));
             member.next(f -> notification(f, "to everyone"));
             bystander.next(f -> notification(f, "to everyone"));
@@ -64,14 +63,14 @@ class AdminBroadcastEndToEndTest {
                         local.tokenUri(token("bc-plain", Map.of("*", List.of("join", "send", "history")), 600)));
                 WsClient listener = WsClient.connect(local.tokenUri(token("bc-listener", null, 600)))) {
             join(listener, "lobby", "bc-listener");
-            user.send(
-                    "{\"action\":\"broadcast\",\"target\":{\"all\":true},\"title\":\"spoofed\",\"clientMsgId\":\"x-1\"}");
+            user.send(Json.write(new Request.Broadcast(null, null, true, "spoofed", null, "x-1")));
             JsonObject refused = error(user, "broadcast");
             assertThat(refused.get("code").getAsString()).isEqualTo("forbidden");
             assertThat(refused.get("message").getAsString()).contains("admin");
+            // deliberately invalid (two targets), so a literal: the protocol's records cannot express it
             user.send("{\"action\":\"broadcast\",\"target\":{\"room\":\"a\",\"all\":true},\"title\":\"two targets\"}");
             assertThat(error(user, "broadcast").get("code").getAsString()).isEqualTo("bad_request");
-            listener.send("{\"action\":\"ping\"}");
+            listener.send(Json.write(new Request.Ping()));
             listener.nextOfType("pong");
             assertThat(listener.frames).noneMatch(f -> f.contains("spoofed"));
         }

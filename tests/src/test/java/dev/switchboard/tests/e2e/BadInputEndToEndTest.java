@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.google.gson.JsonObject;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -24,22 +26,23 @@ class BadInputEndToEndTest {
 
     static Stream<Arguments> badFrames() {
         return Stream.of(
+                // deliberately malformed (not JSON, an unknown action, a missing field, a wrong type): literals,
+                // since the protocol's records cannot express them
                 Arguments.of("{not json", "bad_json"),
                 Arguments.of("hello", "bad_json"),
                 Arguments.of("{\"action\":\"dance\"}", "unknown_action"),
                 Arguments.of("{\"action\":\"join\"}", "bad_request"),
                 Arguments.of("{\"action\":\"join\",\"room\":42}", "bad_request"),
-                Arguments.of("{\"action\":\"join\",\"room\":\"bad room name!\"}", "bad_request"),
                 Arguments.of("{\"action\":\"send\",\"room\":\"lobby\"}", "bad_request"),
-                Arguments.of("{\"action\":\"send\",\"room\":\"never-joined\",\"text\":\"hi\"}", "not_member"),
-                Arguments.of("{\"action\":\"history\",\"room\":\"never-joined\"}", "not_member"),
-                Arguments.of("{\"action\":\"leave\",\"room\":\"never-joined\"}", "not_member"),
                 Arguments.of("{\"action\":\"direct\",\"text\":\"to nobody\"}", "bad_request"),
+                Arguments.of("[1,2,3]", "bad_json"),
+                // well-formed frames the server must refuse for their values or for who sends them
+                Arguments.of(Json.write(new Request.Join("bad room name!")), "bad_request"),
+                Arguments.of(Json.write(new Request.Send("never-joined", "hi", null)), "not_member"),
+                Arguments.of(Json.write(new Request.History("never-joined", null, 50)), "not_member"),
+                Arguments.of(Json.write(new Request.Leave("never-joined")), "not_member"),
                 // a 2,000-character 'after' made the function throw (the key condition failed in DynamoDB)
-                Arguments.of(
-                        "{\"action\":\"history\",\"room\":\"lobby\",\"after\":\"" + "A".repeat(2000) + "\"}",
-                        "bad_request"),
-                Arguments.of("[1,2,3]", "bad_json"));
+                Arguments.of(Json.write(new Request.History("lobby", "A".repeat(2000), 50)), "bad_request"));
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
@@ -50,7 +53,7 @@ class BadInputEndToEndTest {
             JsonObject error = client.nextOfType("error");
             assertThat(error.get("code").getAsString()).isEqualTo(code);
             assertThat(error.get("message").getAsString()).isNotBlank();
-            client.send("{\"action\":\"ping\"}");
+            client.send(Json.write(new Request.Ping()));
             assertThat(client.nextOfType("pong")).isNotNull();
         }
     }
@@ -78,7 +81,7 @@ class BadInputEndToEndTest {
         // limit; the 32 KB single-frame limit is tested with a raw socket in the local module.
         try (WsClient big = WsClient.connect(local.userUri("big"))) {
             String text = "x".repeat(130 * 1024);
-            big.send("{\"action\":\"send\",\"room\":\"lobby\",\"text\":\"" + text + "\"}");
+            big.send(Json.write(new Request.Send("lobby", text, null)));
             assertThat(big.awaitClose()).isEqualTo(1009);
         }
     }
@@ -88,10 +91,9 @@ class BadInputEndToEndTest {
         try (WsClient client = WsClient.connect(local.userUri("longwinded"))) {
             ChatEndToEndTest.join(client, "long", "longwinded"); // frames may run in any order: confirmed first
             // under API Gateway's 32 KB frame limit but over the protocol's text limit
-            client.send("{\"action\":\"send\",\"room\":\"long\",\"text\":\"" + "y".repeat(20_000)
-                    + "\",\"clientMsgId\":\"l-1\"}");
+            client.send(Json.write(new Request.Send("long", "y".repeat(20_000), "l-1")));
             assertThat(client.nextOfType("error").get("code").getAsString()).isEqualTo("too_large");
-            client.send("{\"action\":\"history\",\"room\":\"long\",\"limit\":10}");
+            client.send(Json.write(new Request.History("long", null, 10)));
             assertThat(client.nextOfType("history").getAsJsonArray("messages")).isEmpty();
         }
     }

@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -42,7 +44,7 @@ class BroadcastToAllEndToEndTest {
             for (int i = 0; i < CLIENTS; i++) {
                 WsClient client = WsClient.connect(local.userUri("everyone" + i));
                 clients.add(client);
-                client.send("{\"action\":\"ping\"}"); // registered: its $connect has finished
+                client.send(Json.write(new Request.Ping())); // registered: its $connect has finished
                 client.nextOfType("pong");
             }
 

@@ -9,6 +9,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -77,7 +79,7 @@ class ChatPrimitivesEndToEndTest {
     }
 
     static JsonObject historyItem(WsClient client, String room, String id) throws InterruptedException {
-        client.send("{\"action\":\"history\",\"room\":\"" + room + "\"}");
+        client.send(Json.write(new Request.History(room, null, 50)));
         JsonArray messages = client.next(
                         f -> typeIs(f, "history") && f.get("room").getAsString().equals(room))
                 .getAsJsonArray("messages");
@@ -107,23 +109,21 @@ class ChatPrimitivesEndToEndTest {
             }
 
             // someone else's message: forbidden, nothing changes
-            bob.send("{\"action\":\"edit\",\"room\":\"" + room + "\",\"id\":\"" + id + "\",\"text\":\"bob was here\"}");
+            bob.send(Json.write(new Request.Edit(room, id, "bob was here", null)));
             assertThat(bob.next(f -> typeIs(f, "error")).get("code").getAsString())
                     .isEqualTo("forbidden");
-            bob.send("{\"action\":\"delete\",\"room\":\"" + room + "\",\"id\":\"" + id + "\"}");
+            bob.send(Json.write(new Request.Delete(room, id, null)));
             assertThat(bob.next(f -> typeIs(f, "error")).get("code").getAsString())
                     .isEqualTo("forbidden");
             // an id the room does not have: not_found
-            alice.send("{\"action\":\"edit\",\"room\":\"" + room
-                    + "\",\"id\":\"01KAX3T8Y9ZC4Q2D7N6B5V8M1P\",\"text\":\"x\"}");
+            alice.send(Json.write(new Request.Edit(room, "01KAX3T8Y9ZC4Q2D7N6B5V8M1P", "x", null)));
             assertThat(alice.next(f -> error(f, "not_found", "edit"))
                             .get("message")
                             .getAsString())
                     .contains("01KAX3T8Y9ZC4Q2D7N6B5V8M1P");
 
             // the edit: acknowledged with the message's id, delivered to every other member (chunks included)
-            alice.send("{\"action\":\"edit\",\"room\":\"" + room + "\",\"id\":\"" + id
-                    + "\",\"text\":\"first\",\"clientMsgId\":\"e-1\"}");
+            alice.send(Json.write(new Request.Edit(room, id, "first", "e-1")));
             JsonObject ack = alice.next(f -> ChatEndToEndTest.ackFor(f, "e-1"));
             assertThat(ack.get("id").getAsString()).isEqualTo(id);
             long editedAt = ack.get("ts").getAsLong();
@@ -135,8 +135,7 @@ class ChatPrimitivesEndToEndTest {
                 assertThat(edited.get("editedAt").getAsLong()).isEqualTo(editedAt);
             }
             // idempotent: the same edit again is acknowledged the same and changes nothing
-            alice.send("{\"action\":\"edit\",\"room\":\"" + room + "\",\"id\":\"" + id
-                    + "\",\"text\":\"first\",\"clientMsgId\":\"e-1\"}");
+            alice.send(Json.write(new Request.Edit(room, id, "first", "e-1")));
             assertThat(alice.next(f -> ChatEndToEndTest.ackFor(f, "e-1"))
                             .get("ts")
                             .getAsLong())
@@ -149,8 +148,7 @@ class ChatPrimitivesEndToEndTest {
             assertThat(inHistory.get("editedAt").getAsLong()).isEqualTo(editedAt);
 
             // the delete: a tombstone live and in history; the earlier versions are kept (with the message's TTL)
-            alice.send(
-                    "{\"action\":\"delete\",\"room\":\"" + room + "\",\"id\":\"" + id + "\",\"clientMsgId\":\"d-1\"}");
+            alice.send(Json.write(new Request.Delete(room, id, "d-1")));
             long deletedAt =
                     alice.next(f -> ChatEndToEndTest.ackFor(f, "d-1")).get("ts").getAsLong();
             for (WsClient member : List.of(bob, carol, dave)) {
@@ -167,10 +165,9 @@ class ChatPrimitivesEndToEndTest {
             assertThat(versions).allSatisfy(v -> assertThat(v).containsKey("expiresAt"));
 
             // a deleted message cannot be edited; deleting it again is acknowledged (idempotent)
-            alice.send("{\"action\":\"edit\",\"room\":\"" + room + "\",\"id\":\"" + id + "\",\"text\":\"back\"}");
+            alice.send(Json.write(new Request.Edit(room, id, "back", null)));
             alice.next(f -> error(f, "not_found", "edit"));
-            alice.send(
-                    "{\"action\":\"delete\",\"room\":\"" + room + "\",\"id\":\"" + id + "\",\"clientMsgId\":\"d-2\"}");
+            alice.send(Json.write(new Request.Delete(room, id, "d-2")));
             assertThat(alice.next(f -> ChatEndToEndTest.ackFor(f, "d-2"))
                             .get("ts")
                             .getAsLong())
@@ -198,8 +195,8 @@ class ChatPrimitivesEndToEndTest {
             long started = System.nanoTime();
             int burst = 20;
             for (int i = 0; i < burst; i++) {
-                alice.send("{\"action\":\"typing\",\"room\":\"" + small + "\"}");
-                alice.send("{\"action\":\"typing\",\"room\":\"" + big + "\"}");
+                alice.send(Json.write(new Request.Typing(small)));
+                alice.send(Json.write(new Request.Typing(big)));
             }
             List<JsonObject> seen = framesOfType(bob, "typing", WINDOW_MS + 2000);
             double windows = (System.nanoTime() - started) / 1e6 / WINDOW_MS;
@@ -218,7 +215,7 @@ class ChatPrimitivesEndToEndTest {
                     .isEmpty();
 
             // a room one has not joined: refused
-            carol.send("{\"action\":\"typing\",\"room\":\"" + small + "\"}");
+            carol.send(Json.write(new Request.Typing(small)));
             carol.next(f -> error(f, "not_member", "typing"));
         }
     }
@@ -240,7 +237,7 @@ class ChatPrimitivesEndToEndTest {
             // bob reads them all in a burst, in any order the gateway hands them on
             long started = System.nanoTime();
             for (String id : ids) {
-                bob.send("{\"action\":\"read\",\"room\":\"" + room + "\",\"id\":\"" + id + "\"}");
+                bob.send(Json.write(new Request.Read(room, id)));
             }
             List<JsonObject> seen = framesOfType(alice, "receipt", 2 * WINDOW_MS + 2000);
             double windows = (System.nanoTime() - started) / 1e6 / WINDOW_MS;
@@ -257,7 +254,7 @@ class ChatPrimitivesEndToEndTest {
             assertThat(announced).isSorted();
 
             // an older receipt does not move it back: the answer names where it stays
-            bob.send("{\"action\":\"read\",\"room\":\"" + room + "\",\"id\":\"" + ids.get(0) + "\"}");
+            bob.send(Json.write(new Request.Read(room, ids.get(0))));
             assertThat(bob.next(f -> typeIs(f, "receipt")
                                     && f.get("id").getAsString().equals(last))
                             .get("user")
@@ -265,7 +262,7 @@ class ChatPrimitivesEndToEndTest {
                     .isEqualTo("rd-bob");
             assertThat(framesOfType(alice, "receipt", WINDOW_MS + 1000)).isEmpty();
             // an id the room does not have
-            bob.send("{\"action\":\"read\",\"room\":\"" + room + "\",\"id\":\"01KAX3T8Y9ZC4Q2D7N6B5V8M1P\"}");
+            bob.send(Json.write(new Request.Read(room, "01KAX3T8Y9ZC4Q2D7N6B5V8M1P")));
             bob.next(f -> error(f, "not_found", "read"));
 
             // three more while bob is away: his next join says so, before its confirmation
@@ -275,7 +272,7 @@ class ChatPrimitivesEndToEndTest {
                 send(alice, room, "later" + i, "l-" + i);
             }
             try (WsClient again = WsClient.connect(local.userUri("rd-bob"))) {
-                again.send("{\"action\":\"join\",\"room\":\"" + room + "\"}");
+                again.send(Json.write(new Request.Join(room)));
                 JsonObject unread =
                         again.next(f -> typeIs(f, "unread") || ChatEndToEndTest.presence(f, "join", "rd-bob"));
                 assertThat(unread.get("type").getAsString()).isEqualTo("unread");

@@ -3,6 +3,8 @@ package dev.switchboard.tests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +30,7 @@ class ConnectionCapEndToEndTest {
             b -> b.devAuth(true).environment(Map.of("SWITCHBOARD_MAX_CONNECTIONS_PER_USER", Integer.toString(CAP))));
 
     static void assertWorks(WsClient client) throws InterruptedException {
-        client.send("{\"action\":\"ping\"}");
+        client.send(Json.write(new Request.Ping()));
         assertThat(client.nextOfType("pong")).isNotNull();
     }
 

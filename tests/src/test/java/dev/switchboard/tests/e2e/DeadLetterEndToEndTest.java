@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -88,7 +90,7 @@ class DeadLetterEndToEndTest {
     @Test
     void notificationThatKeepsFailing_landsInTheDeadLetterQueue_asLambdasInvocationRecord() throws Exception {
         try (WsClient gone = WsClient.connect(local.userUri("unreachable"))) {
-            gone.send("{\"action\":\"ping\"}");
+            gone.send(Json.write(new Request.Ping()));
             gone.nextOfType("pong");
             local.cloud().faults().failConnection(connectionOf("unreachable"), 500, Integer.MAX_VALUE);
 
@@ -125,7 +127,7 @@ class DeadLetterEndToEndTest {
     @Test
     void chunkThatKeepsFailing_landsInTheDeadLetterQueue_andTheAwsCliReadsIt() throws Exception {
         try (WsClient gone = WsClient.connect(local.userUri("unreachable-chunk"))) {
-            gone.send("{\"action\":\"ping\"}");
+            gone.send(Json.write(new Request.Ping()));
             gone.nextOfType("pong");
             String connectionId = connectionOf("unreachable-chunk");
             local.cloud().faults().failConnection(connectionId, 500, Integer.MAX_VALUE);

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonObject;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,8 +49,7 @@ class DeliveryGuaranteeEndToEndTest {
     }
 
     static String sendFrame(String room, String text, String clientMsgId) {
-        return "{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + text + "\",\"clientMsgId\":\""
-                + clientMsgId + "\"}";
+        return Json.write(new Request.Send(room, text, clientMsgId));
     }
 
     @Test

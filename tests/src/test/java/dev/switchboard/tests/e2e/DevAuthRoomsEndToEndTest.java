@@ -5,6 +5,8 @@ import static dev.switchboard.tests.e2e.RoomPermissionsEndToEndTest.error;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.net.URI;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -28,9 +30,9 @@ class DevAuthRoomsEndToEndTest {
         URI restricted = URI.create(local.userUri("dev-bob") + "&rooms=team-*:join,notes:join:history");
         try (WsClient client = WsClient.connect(restricted)) {
             join(client, "team-a", "dev-bob");
-            client.send("{\"action\":\"send\",\"room\":\"team-a\",\"text\":\"no\",\"clientMsgId\":\"d-2\"}");
+            client.send(Json.write(new Request.Send("team-a", "no", "d-2")));
             assertThat(error(client, "send").get("code").getAsString()).isEqualTo("forbidden");
-            client.send("{\"action\":\"join\",\"room\":\"hr-salaries\"}");
+            client.send(Json.write(new Request.Join("hr-salaries")));
             assertThat(error(client, "join").get("code").getAsString()).isEqualTo("forbidden");
             join(client, "lobby", "dev-bob"); // public
         }

@@ -6,6 +6,8 @@ import com.google.gson.JsonObject;
 import dev.switchboard.local.LocalCloud;
 import dev.switchboard.local.LocalCloudOptions;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -48,8 +50,7 @@ class DirectPolicyEndToEndTest {
     }
 
     static String direct(String to, String clientMsgId) {
-        return "{\"action\":\"direct\",\"to\":\"" + to + "\",\"text\":\"psst\",\"clientMsgId\":\"" + clientMsgId
-                + "\"}";
+        return Json.write(new Request.Direct(to, "psst", clientMsgId));
     }
 
     /** The answer to a direct: its ack, or its error. */
@@ -109,7 +110,7 @@ class DirectPolicyEndToEndTest {
             assertThat(refused.get("code").getAsString()).isEqualTo("forbidden");
             assertThat(refused.get("message").getAsString()).contains("turned off");
             // bob's own ping answers after anything sent to him before it would have: nothing came
-            bob.send("{\"action\":\"ping\"}");
+            bob.send(Json.write(new Request.Ping()));
             assertThat(bob.next().get("type").getAsString()).isEqualTo("pong");
         }
     }

@@ -6,6 +6,8 @@ import static dev.switchboard.tests.e2e.TokenLifetimeEndToEndTest.refresh;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -71,7 +73,7 @@ class ExpiredConnectionSweepEndToEndTest {
 
             // the refreshed and the long-lived connections were left alone by the same runs
             for (WsClient open : new WsClient[] {refreshed, watcher}) {
-                open.send("{\"action\":\"ping\"}");
+                open.send(Json.write(new Request.Ping()));
                 assertThat(open.nextOfType("pong")).isNotNull();
                 assertThat(open.closeCode).isNotDone();
             }

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonObject;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -49,7 +51,7 @@ class FanOutChannelEndToEndTest {
     void chunkOnThePublicTopic_isNotDelivered_whileTheSameChunkOnTheFanOutTopicIs() throws Exception {
         try (LogCapture log = new LogCapture();
                 WsClient victim = WsClient.connect(local.userUri("victim"))) {
-            victim.send("{\"action\":\"ping\"}");
+            victim.send(Json.write(new Request.Ping()));
             victim.nextOfType("pong");
             String connectionId = local.table()
                     .connectionsOf("victim")

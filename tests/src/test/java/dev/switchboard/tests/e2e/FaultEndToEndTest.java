@@ -9,6 +9,8 @@ import com.google.gson.JsonParser;
 import dev.switchboard.local.DynamoDbFaultProxy;
 import dev.switchboard.local.LocalCloud;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -111,7 +113,7 @@ class FaultEndToEndTest {
      * its posts were answered), and it takes one token of the connection's rate limit.
      */
     static List<JsonObject> untilFence(WsClient client) throws InterruptedException {
-        client.send("{\"action\":\"ping\"}");
+        client.send(Json.write(new Request.Ping()));
         List<JsonObject> frames = new ArrayList<>();
         while (true) {
             JsonObject f = client.next();
@@ -135,8 +137,7 @@ class FaultEndToEndTest {
     }
 
     static String sendFrame(String room, String text, String clientMsgId) {
-        return "{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + text + "\",\"clientMsgId\":\""
-                + clientMsgId + "\"}";
+        return Json.write(new Request.Send(room, text, clientMsgId));
     }
 
     @Test

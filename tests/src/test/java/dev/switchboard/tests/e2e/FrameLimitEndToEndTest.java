@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,7 +78,7 @@ class FrameLimitEndToEndTest {
         try (WsClient reader = WsClient.connect(local.userUri("reader"))) {
             ChatEndToEndTest.join(reader, room, "reader");
             // what a joining client asks first (the chat page asks for 50)
-            reader.send("{\"action\":\"history\",\"room\":\"" + room + "\",\"limit\":50}");
+            reader.send(Json.write(new Request.History(room, null, 50)));
             List<String> received = new ArrayList<>();
             List<Integer> sizes = new ArrayList<>();
             while (true) {
@@ -91,8 +93,8 @@ class FrameLimitEndToEndTest {
                     break;
                 }
                 assertThat(page.frame().get("more").getAsBoolean()).isTrue();
-                reader.send("{\"action\":\"history\",\"room\":\"" + room + "\",\"after\":\""
-                        + page.frame().get("next").getAsString() + "\",\"limit\":50}");
+                reader.send(Json.write(
+                        new Request.History(room, page.frame().get("next").getAsString(), 50)));
             }
             System.out.println("FrameLimitEndToEndTest history page sizes (bytes): " + sizes);
             assertThat(sizes)

@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import dev.switchboard.local.InvocationReport;
 import dev.switchboard.local.LocalCloudOptions;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -67,13 +69,13 @@ class FunctionProcessEndToEndTest {
         assertThat(local.cloud().functionMode()).isEqualTo(LocalCloudOptions.FunctionMode.PROCESS);
         try (WsClient alice = WsClient.connect(local.userUri("alice"));
                 WsClient bob = WsClient.connect(local.userUri("bob"))) {
-            alice.send("{\"action\":\"join\",\"room\":\"procs\"}");
+            alice.send(Json.write(new Request.Join("procs")));
             alice.next(f -> f.get("type").getAsString().equals("presence")
                     && f.get("user").getAsString().equals("alice"));
-            bob.send("{\"action\":\"join\",\"room\":\"procs\"}");
+            bob.send(Json.write(new Request.Join("procs")));
             bob.next(f -> f.get("type").getAsString().equals("presence")
                     && f.get("user").getAsString().equals("bob"));
-            alice.send("{\"action\":\"send\",\"room\":\"procs\",\"text\":\"from a process\",\"clientMsgId\":\"p-1\"}");
+            alice.send(Json.write(new Request.Send("procs", "from a process", "p-1")));
             assertThat(bob.next(f -> f.get("type").getAsString().equals("message"))
                             .get("text")
                             .getAsString())

@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +33,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * be stored, and the server must still take new connections at the end.
  *
  * <p>Frames come from a seeded generator: the seed is printed; rerun one with {@code -Dfuzz.seed=N}.
+ * The bad frames are JSON literals and text mutations on purpose (wrong types, unknown actions, broken
+ * JSON: what the protocol's records cannot express); the valid ones, the honest users' included, are
+ * written from the records with {@code Json.write}.
  */
 class FuzzEndToEndTest {
 
@@ -92,11 +97,12 @@ class FuzzEndToEndTest {
 
     record BadFrame(Kind kind, String text, byte[] bytes) {}
 
+    /** Valid frames the generator mutates as text. */
     static final String[] TEMPLATES = {
-        "{\"action\":\"send\",\"room\":\"lobby\",\"text\":\"hello there\",\"clientMsgId\":\"m-1\"}",
-        "{\"action\":\"join\",\"room\":\"lobby\"}",
-        "{\"action\":\"history\",\"room\":\"lobby\",\"after\":\"01KAX3T8Y9ZC4Q2D7N6B5V8M1P\",\"limit\":50}",
-        "{\"action\":\"direct\",\"to\":\"alice\",\"text\":\"psst\",\"clientMsgId\":\"d-1\"}",
+        Json.write(new Request.Send("lobby", "hello there", "m-1")),
+        Json.write(new Request.Join("lobby")),
+        Json.write(new Request.History("lobby", "01KAX3T8Y9ZC4Q2D7N6B5V8M1P", 50)),
+        Json.write(new Request.Direct("alice", "psst", "d-1")),
     };
 
     static final String[] WRONG_TYPES = {
@@ -274,7 +280,7 @@ class FuzzEndToEndTest {
             }
             // A connection's frames are handled concurrently (as on API Gateway), so answers come in any
             // order: collect them all, plus the pong of a final ping, then pair answers with frames.
-            main.send("{\"action\":\"ping\"}");
+            main.send(Json.write(new Request.Ping()));
             List<String> codes = new ArrayList<>();
             boolean ponged = false;
             long deadline = System.nanoTime() + BOUND.toNanos();
@@ -399,8 +405,8 @@ class FuzzEndToEndTest {
                         while (m < MIN_MESSAGES_PER_CHATTER
                                 || (m < MAX_MESSAGES_PER_CHATTER
                                         && !attacks.stream().allMatch(Future::isDone))) {
-                            client.send("{\"action\":\"send\",\"room\":\"" + ROOM + "\",\"text\":\"honest " + index
-                                    + " #" + m + "\",\"clientMsgId\":\"h" + index + "-" + m + "\"}");
+                            client.send(Json.write(
+                                    new Request.Send(ROOM, "honest " + index + " #" + m, "h" + index + "-" + m)));
                             m++;
                             Thread.sleep(CHAT_PAUSE_MILLIS);
                         }
@@ -504,7 +510,7 @@ class FuzzEndToEndTest {
                     assertThat(chatter.nextOfType("message").get("id").getAsString())
                             .isEqualTo(id);
                 }
-                late.send("{\"action\":\"history\",\"room\":\"" + ROOM + "\",\"limit\":100}");
+                late.send(Json.write(new Request.History(ROOM, null, 100)));
                 assertThat(late.nextOfType("history").getAsJsonArray("messages"))
                         .hasSize(Math.min(100, senderOf.size() + 1));
             }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import dev.switchboard.local.LocalCloudOptions;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,7 +59,7 @@ class InProcessFallbackEndToEndTest {
                     .atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(500))
                     .until(() -> {
-                        alice.send("{\"action\":\"who\",\"room\":\"fallback\"}");
+                        alice.send(Json.write(new Request.Who("fallback", null)));
                         members.clear();
                         alice.nextOfType("members").getAsJsonArray("users").forEach(u -> members.add(u.getAsString()));
                         return members.equals(List.of("alice"));

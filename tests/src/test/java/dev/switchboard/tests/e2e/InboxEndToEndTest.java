@@ -7,6 +7,10 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.InboxState;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
+import dev.switchboard.protocol.RequestParser;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,7 +60,7 @@ class InboxEndToEndTest {
     static void warmUp() throws Exception {
         try (WsClient warm = WsClient.connect(local.userUri("warm-up"))) {
             for (int i = 0; i < 3; i++) {
-                warm.send("{\"action\":\"ping\"}");
+                warm.send(Json.write(new Request.Ping()));
             }
             for (int i = 0; i < 3; i++) {
                 try {
@@ -96,10 +100,8 @@ class InboxEndToEndTest {
         return ids;
     }
 
-    static String mark(String state, List<String> ids) {
-        JsonArray array = new JsonArray();
-        ids.forEach(array::add);
-        return "{\"action\":\"mark\",\"state\":\"" + state + "\",\"ids\":" + array + "}";
+    static String mark(InboxState state, List<String> ids) {
+        return Json.write(new Request.Mark(ids, state));
     }
 
     static JsonObject error(WsClient client, String request) throws InterruptedException {
@@ -117,7 +119,7 @@ class InboxEndToEndTest {
                     .until(() -> !log.matching(
                                     Pattern.compile("sns " + Pattern.quote(snsId) + " delivered=0 gone=0 failed=0"))
                             .isEmpty());
-            alice.send("{\"action\":\"direct\",\"to\":\"bob\",\"text\":\"psst\",\"clientMsgId\":\"dm-1\"}");
+            alice.send(Json.write(new Request.Direct("bob", "psst", "dm-1")));
             // acknowledged as any direct: nothing tells alice whether bob is connected
             String directId = alice.next(f -> ChatEndToEndTest.ackFor(f, "dm-1"))
                     .get("id")
@@ -125,12 +127,12 @@ class InboxEndToEndTest {
 
             try (WsClient bob1 = WsClient.connect(local.userUri("bob"));
                     WsClient bob2 = WsClient.connect(local.userUri("bob"))) {
-                bob1.send("{\"action\":\"badge\"}");
+                bob1.send(Json.write(new Request.Badge()));
                 JsonObject badge = bob1.nextOfType("badge");
                 assertThat(badge.get("unread").getAsLong()).isEqualTo(2);
                 assertThat(badge.get("unseen").getAsLong()).isEqualTo(2);
 
-                JsonObject page = inbox(bob1, "{\"action\":\"inbox\"}");
+                JsonObject page = inbox(bob1, Json.write(new Request.Inbox(null, RequestParser.INBOX_PAGE_DEFAULT)));
                 assertThat(page.get("unread").getAsLong()).isEqualTo(2);
                 JsonArray items = page.getAsJsonArray("items");
                 assertThat(items).hasSize(2);
@@ -148,7 +150,7 @@ class InboxEndToEndTest {
                 }
 
                 // bob reads the direct message in one tab: the other tab hears of it, with the counts
-                bob1.send(mark("read", List.of(directId)));
+                bob1.send(mark(InboxState.READ, List.of(directId)));
                 JsonObject inOtherTab = bob2.nextOfType("marked");
                 assertThat(inOtherTab.get("state").getAsString()).isEqualTo("read");
                 assertThat(inOtherTab.get("ids").getAsJsonArray().get(0).getAsString())
@@ -157,17 +159,17 @@ class InboxEndToEndTest {
                 assertThat(bob1.nextOfType("marked")).isEqualTo(inOtherTab);
 
                 // right after the mark, the count agrees; marking again takes nothing off twice
-                bob2.send(mark("read", List.of(directId)));
+                bob2.send(mark(InboxState.READ, List.of(directId)));
                 assertThat(bob2.nextOfType("marked").get("unread").getAsLong()).isEqualTo(1);
-                bob2.send("{\"action\":\"badge\"}");
+                bob2.send(Json.write(new Request.Badge()));
                 assertThat(bob2.nextOfType("badge").get("unread").getAsLong()).isEqualTo(1);
 
                 // a new direct while bob is connected arrives live, flagged as also in the inbox
-                alice.send("{\"action\":\"direct\",\"to\":\"bob\",\"text\":\"live\",\"clientMsgId\":\"dm-2\"}");
+                alice.send(Json.write(new Request.Direct("bob", "live", "dm-2")));
                 JsonObject live = bob2.next(f -> f.get("type").getAsString().equals("direct")
                         && f.get("text").getAsString().equals("live"));
                 assertThat(live.get("inbox").getAsBoolean()).isTrue();
-                bob2.send("{\"action\":\"badge\"}");
+                bob2.send(Json.write(new Request.Badge()));
                 assertThat(bob2.nextOfType("badge").get("unread").getAsLong()).isEqualTo(2);
             }
         }
@@ -298,7 +300,7 @@ class InboxEndToEndTest {
                                             "sns " + Pattern.quote(snsId) + " delivered=\\d+ gone=0 failed=\\d+"))
                                     .size()
                             >= 2);
-            JsonObject page = inbox(carol, "{\"action\":\"inbox\"}");
+            JsonObject page = inbox(carol, Json.write(new Request.Inbox(null, RequestParser.INBOX_PAGE_DEFAULT)));
             assertThat(ids(page)).containsExactly(delivered.get("id").getAsString());
             assertThat(page.get("unread").getAsLong()).isEqualTo(1);
         }
@@ -308,34 +310,36 @@ class InboxEndToEndTest {
     void badInput_getsClearErrors_andSomeoneElsesIdsAreNotFound() throws Exception {
         try (WsClient dave = WsClient.connect(local.userUri("dave"));
                 WsClient erin = WsClient.connect(local.userUri("erin"))) {
-            dave.send("{\"action\":\"direct\",\"to\":\"erin\",\"text\":\"for erin\",\"clientMsgId\":\"dm-e\"}");
+            dave.send(Json.write(new Request.Direct("erin", "for erin", "dm-e")));
             String erinsItem =
                     dave.next(f -> ChatEndToEndTest.ackFor(f, "dm-e")).get("id").getAsString();
 
-            JsonObject foreign = error(dave, mark("read", List.of(erinsItem)));
+            JsonObject foreign = error(dave, mark(InboxState.READ, List.of(erinsItem)));
             assertThat(foreign.get("code").getAsString()).isEqualTo("not_found");
             assertThat(foreign.get("requestAction").getAsString()).isEqualTo("mark");
             assertThat(foreign.get("message").getAsString()).contains(erinsItem).contains("page your inbox");
 
-            JsonObject unknown = error(dave, mark("seen", List.of("01KAX3T8Y9ZC4Q2D7N6B5V8M1P")));
+            JsonObject unknown = error(dave, mark(InboxState.SEEN, List.of("01KAX3T8Y9ZC4Q2D7N6B5V8M1P")));
             assertThat(unknown.get("code").getAsString()).isEqualTo("not_found");
 
-            JsonObject limit = error(dave, "{\"action\":\"inbox\",\"limit\":500}");
+            JsonObject limit = error(dave, Json.write(new Request.Inbox(null, 500)));
             assertThat(limit.get("code").getAsString()).isEqualTo("bad_request");
             assertThat(limit.get("message").getAsString()).contains("from 1 to 50");
 
-            JsonObject cursor = error(dave, "{\"action\":\"inbox\",\"after\":\"'; DROP TABLE\"}");
+            JsonObject cursor =
+                    error(dave, Json.write(new Request.Inbox("'; DROP TABLE", RequestParser.INBOX_PAGE_DEFAULT)));
             assertThat(cursor.get("code").getAsString()).isEqualTo("bad_request");
             assertThat(cursor.get("message").getAsString()).contains("'next' of an inbox frame");
 
+            // deliberately invalid (a state InboxState does not have), so a literal
             JsonObject state =
                     error(dave, "{\"action\":\"mark\",\"ids\":[\"" + erinsItem + "\"],\"state\":\"unread\"}");
             assertThat(state.get("message").getAsString()).contains("\"seen\" or \"read\"");
 
             // erin's item was not touched by dave's attempts, and the connection still serves
-            erin.send("{\"action\":\"badge\"}");
+            erin.send(Json.write(new Request.Badge()));
             assertThat(erin.nextOfType("badge").get("unread").getAsLong()).isEqualTo(1);
-            dave.send("{\"action\":\"ping\"}");
+            dave.send(Json.write(new Request.Ping()));
             dave.nextOfType("pong");
         }
     }

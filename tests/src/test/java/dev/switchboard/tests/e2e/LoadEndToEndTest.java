@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -176,9 +178,7 @@ class LoadEndToEndTest {
                     for (int m = 0; m < MESSAGES_PER_USER; m++) {
                         String cmid = "u" + user + "-m" + m;
                         roomOfClientMsg.put(cmid, targets.get(m));
-                        clients.get(user)
-                                .send("{\"action\":\"send\",\"room\":\"" + targets.get(m) + "\",\"text\":\"load " + cmid
-                                        + "\",\"clientMsgId\":\"" + cmid + "\"}");
+                        clients.get(user).send(Json.write(new Request.Send(targets.get(m), "load " + cmid, cmid)));
                     }
                     return null;
                 }));
@@ -258,7 +258,7 @@ class LoadEndToEndTest {
                 // the assertions below say what is missing
             }
             int handled = messageReports.get() - reportsBefore; // before the pings, which are invocations too
-            clients.forEach(c -> c.send("{\"action\":\"ping\"}"));
+            clients.forEach(c -> c.send(Json.write(new Request.Ping())));
             try {
                 await().atMost(DELIVERY_BOUND)
                         .pollInterval(Duration.ofMillis(100))

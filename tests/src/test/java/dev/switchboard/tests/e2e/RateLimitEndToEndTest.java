@@ -6,12 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -66,8 +69,7 @@ class RateLimitEndToEndTest {
             List<JsonObject> refusals = new ArrayList<>();
             while (refusals.isEmpty() && sent < 8 * SENT) {
                 for (int i = 0; i < SENT; i++, sent++) {
-                    sender.send("{\"action\":\"send\",\"room\":\"" + ROOM + "\",\"text\":\"burst " + sent
-                            + "\",\"clientMsgId\":\"b-" + sent + "\"}");
+                    sender.send(Json.write(new Request.Send(ROOM, "burst " + sent, "b-" + sent)));
                 }
                 while (answered.size() + refusals.size() < sent) {
                     JsonObject f = sender.next(x -> type(x).equals("ack") || type(x).equals("error"));
@@ -133,6 +135,17 @@ class RateLimitEndToEndTest {
         }
     }
 
+    /** One frame of each action but send (the test's display name is the frame). */
+    static Stream<String> oneFrameOfEachAction() {
+        return Stream.of(
+                Json.write(new Request.Ping()),
+                Json.write(new Request.Join("rl-every")),
+                Json.write(new Request.Leave("rl-every-other")),
+                Json.write(new Request.History("rl-every-other", null, 50)),
+                Json.write(new Request.Who("rl-every-other", null)),
+                Json.write(new Request.Direct("reader", "psst", null)));
+    }
+
     /**
      * Every action takes a token, not only send and direct: a flood of any one of them on a fresh
      * connection (a full bucket) gets rate_limited answers once the burst and what refilled are used.
@@ -140,15 +153,7 @@ class RateLimitEndToEndTest {
      * as not_member) or rate_limited.
      */
     @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(
-            strings = {
-                "{\"action\":\"ping\"}",
-                "{\"action\":\"join\",\"room\":\"rl-every\"}",
-                "{\"action\":\"leave\",\"room\":\"rl-every-other\"}",
-                "{\"action\":\"history\",\"room\":\"rl-every-other\"}",
-                "{\"action\":\"who\",\"room\":\"rl-every-other\"}",
-                "{\"action\":\"direct\",\"to\":\"reader\",\"text\":\"psst\"}"
-            })
+    @org.junit.jupiter.params.provider.MethodSource("oneFrameOfEachAction")
     void everyAction_isCountedAgainstTheBucket(String frame) throws Exception {
         String action = parse(frame).get("action").getAsString();
         try (WsClient client = WsClient.connect(userUri(local.cloud(), "every-" + action))) {

@@ -8,6 +8,8 @@ import dev.switchboard.local.LocalCloud;
 import dev.switchboard.local.LocalCloudOptions;
 import dev.switchboard.local.LocalRegions;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -177,8 +179,7 @@ class RegionsEndToEndTest {
     static String send(
             WsClient client, Map<WsClient, List<JsonObject>> kept, String room, String text, String clientMsgId)
             throws InterruptedException {
-        client.send("{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + text + "\",\"clientMsgId\":\""
-                + clientMsgId + "\"}");
+        client.send(Json.write(new Request.Send(room, text, clientMsgId)));
         return next(client, kept, f -> ChatEndToEndTest.ackFor(f, clientMsgId))
                 .get("id")
                 .getAsString();
@@ -218,7 +219,7 @@ class RegionsEndToEndTest {
                 WsClient daveEu = WsClient.connect(uri(EU, "dave"));
                 WsClient erin = WsClient.connect(uri(EU, "erin"))) {
             // the connections are registered once their handshakes complete ($connect runs during them)
-            erin.send("{\"action\":\"direct\",\"to\":\"dave\",\"text\":\"psst\",\"clientMsgId\":\"d-1\"}");
+            erin.send(Json.write(new Request.Direct("dave", "psst", "d-1")));
             String id =
                     erin.next(f -> ChatEndToEndTest.ackFor(f, "d-1")).get("id").getAsString();
             for (WsClient dave : List.of(daveUs, daveEu)) {
@@ -247,7 +248,7 @@ class RegionsEndToEndTest {
         // gina comes back through the other region and reads the room
         try (WsClient gina = WsClient.connect(uri(US, "gina"))) {
             ChatEndToEndTest.join(gina, room, "gina");
-            gina.send("{\"action\":\"history\",\"room\":\"" + room + "\",\"limit\":50}");
+            gina.send(Json.write(new Request.History(room, null, 50)));
             List<String> ids = ids(gina.nextOfType("history"));
             // ids are unique across regions and sort in creation order, so `history after` resumes exactly whichever
             // region wrote what (one request only: each more is a possible cold start on a loaded machine)

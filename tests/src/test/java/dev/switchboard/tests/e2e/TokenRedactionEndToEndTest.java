@@ -69,7 +69,8 @@ class TokenRedactionEndToEndTest {
             try (WsClient client = WsClient.connect(URI.create(ws + "?token=" + byQuery))) {
                 ChatEndToEndTest.join(client, "redact", "redact-query");
                 ChatEndToEndTest.send(client, "redact", "hello", "r-1");
-                client.send("{\"action\":\"dance\",\"token\":\"" + byQuery + "\"}"); // a token in a frame, refused
+                // deliberately an unknown action (a literal: no record has it), carrying a token the logs must not show
+                client.send("{\"action\":\"dance\",\"token\":\"" + byQuery + "\"}");
                 client.nextOfType("error");
             }
 
