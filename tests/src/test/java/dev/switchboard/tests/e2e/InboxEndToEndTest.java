@@ -182,7 +182,7 @@ class InboxEndToEndTest {
     }
 
     static void join(WsClient client, String user, String room) throws InterruptedException {
-        client.send("{\"action\":\"join\",\"room\":\"" + room + "\"}");
+        client.send(Json.write(new Request.Join(room)));
         client.next(f -> f.get("type").getAsString().equals("presence")
                 && f.get("user").getAsString().equals(user)
                 && f.get("room").getAsString().equals(room));
@@ -214,11 +214,12 @@ class InboxEndToEndTest {
                                     Pattern.compile("sns " + Pattern.quote(roomSns) + " delivered=3 gone=0 failed=0"))
                             .isEmpty());
             String roomId = live.get("id").getAsString();
-            JsonObject hanks = inbox(hank2, "{\"action\":\"inbox\"}");
+            JsonObject hanks = inbox(hank2, Json.write(new Request.Inbox(null, RequestParser.INBOX_PAGE_DEFAULT)));
             assertThat(ids(hanks)).containsExactly(roomId);
             assertThat(hanks.get("unread").getAsLong()).isEqualTo(1);
-            assertThat(ids(inbox(iris, "{\"action\":\"inbox\"}"))).containsExactly(roomId);
-            assertThat(ids(inbox(jack, "{\"action\":\"inbox\"}")))
+            assertThat(ids(inbox(iris, Json.write(new Request.Inbox(null, RequestParser.INBOX_PAGE_DEFAULT)))))
+                    .containsExactly(roomId);
+            assertThat(ids(inbox(jack, Json.write(new Request.Inbox(null, RequestParser.INBOX_PAGE_DEFAULT)))))
                     .as("not in the room")
                     .isEmpty();
 
@@ -227,10 +228,10 @@ class InboxEndToEndTest {
                     && f.get("title").getAsString().equals("Maintenance"));
             assertThat(toAll.get("inbox").getAsBoolean()).isTrue();
             // stored before that page of the shard was posted to
-            JsonObject jacks = inbox(jack, "{\"action\":\"inbox\"}");
+            JsonObject jacks = inbox(jack, Json.write(new Request.Inbox(null, RequestParser.INBOX_PAGE_DEFAULT)));
             assertThat(ids(jacks)).containsExactly(toAll.get("id").getAsString());
             try (WsClient later = WsClient.connect(local.userUri("kim"))) {
-                assertThat(ids(inbox(later, "{\"action\":\"inbox\"}")))
+                assertThat(ids(inbox(later, Json.write(new Request.Inbox(null, RequestParser.INBOX_PAGE_DEFAULT)))))
                         .as("no connection when it was published")
                         .isEmpty();
             }
@@ -242,7 +243,7 @@ class InboxEndToEndTest {
         try (LogCapture log = new LogCapture();
                 WsClient frank = WsClient.connect(local.userUri("frank"));
                 WsClient gina = WsClient.connect(local.userUri("gina"))) {
-            String direct = "{\"action\":\"direct\",\"to\":\"gina\",\"text\":\"once\",\"clientMsgId\":\"dm-r\"}";
+            String direct = Json.write(new Request.Direct("gina", "once", "dm-r"));
             frank.send(direct);
             String id = frank.next(f -> ChatEndToEndTest.ackFor(f, "dm-r"))
                     .get("id")
@@ -258,7 +259,7 @@ class InboxEndToEndTest {
                             .isEmpty());
 
             // everything gina is posted up to a later direct: the retried one is there once
-            frank.send("{\"action\":\"direct\",\"to\":\"gina\",\"text\":\"after\",\"clientMsgId\":\"dm-s\"}");
+            frank.send(Json.write(new Request.Direct("gina", "after", "dm-s")));
             String after = frank.next(f -> ChatEndToEndTest.ackFor(f, "dm-s"))
                     .get("id")
                     .getAsString();
@@ -269,7 +270,7 @@ class InboxEndToEndTest {
             }
             assertThat(directs).filteredOn(id::equals).hasSize(1);
 
-            JsonObject page = inbox(gina, "{\"action\":\"inbox\"}");
+            JsonObject page = inbox(gina, Json.write(new Request.Inbox(null, RequestParser.INBOX_PAGE_DEFAULT)));
             assertThat(ids(page)).containsExactlyInAnyOrder(id, after);
             assertThat(page.get("unread").getAsLong()).isEqualTo(2);
         }
