@@ -148,6 +148,15 @@ public final class Main implements Callable<Integer> {
     java.util.List<String> regions = new java.util.ArrayList<>();
 
     @Option(
+            names = "--replication-lag",
+            paramLabel = "DURATION",
+            description = "with --regions: give each region its own DynamoDB Local (its replica of the global table, "
+                    + "the n-th on --dynamodb-port + n) and copy each write to the other regions no sooner than this "
+                    + "after it, last writer wins, ISO-8601, e.g. PT1S (AWS: typically under a second; default: one "
+                    + "DynamoDB Local for every region, no lag; see docs/LOCAL.md, \"Several regions\")")
+    Duration replicationLag;
+
+    @Option(
             names = "--metrics-every",
             defaultValue = "PT10S",
             description =
@@ -216,6 +225,16 @@ public final class Main implements Callable<Integer> {
             // the other regions' listeners, next to the first's
             ports.put("--port (+" + i + " for " + regions.get(i) + ")", port == 0 ? 0 : port + i);
             ports.put("--sns-port (+" + i + " for " + regions.get(i) + ")", snsPort == 0 ? 0 : snsPort + i);
+            if (replicationLag != null) {
+                ports.put(
+                        "--dynamodb-port (+" + i + " for " + regions.get(i) + ")",
+                        dynamoDbPort == 0 ? 0 : dynamoDbPort + i);
+            }
+        }
+        if (replicationLag != null && regions.size() < 2) {
+            err.println("switchboard-local: --replication-lag needs two or more --regions, e.g. --regions "
+                    + "us-east-1,eu-west-1 --replication-lag PT1S");
+            return 2;
         }
         String busy = StartupProblem.busyPort(ports);
         if (busy != null) {
@@ -280,7 +299,7 @@ public final class Main implements Callable<Integer> {
     private int runRegions(LocalCloudOptions options) throws Exception {
         LocalRegions clouds;
         try {
-            clouds = LocalRegions.start(regions.stream().map(String::trim).toList(), options);
+            clouds = LocalRegions.start(regions.stream().map(String::trim).toList(), options, replicationLag);
         } catch (IllegalArgumentException e) {
             spec.commandLine().getErr().println("switchboard-local: " + e.getMessage());
             return 2;

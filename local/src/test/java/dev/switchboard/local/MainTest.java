@@ -203,4 +203,29 @@ class MainTest {
                     .contains("eu-west-1");
         }
     }
+
+    @Test
+    void replicationLag_withoutTwoRegions_orNegative_isRefusedInOneLine_beforeAnythingStarts(@TempDir Path dir)
+            throws Exception {
+        Path template = java.nio.file.Files.writeString(dir.resolve("template.yaml"), "Resources: {}\n");
+        String[][] cases = {
+            {"--replication-lag", "PT1S"},
+            {"--regions", "us-east-1", "--replication-lag", "PT1S"},
+            {"--regions", "us-east-1,eu-west-1", "--replication-lag", "PT-1S"}
+        };
+        for (String[] flags : cases) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
+                    "--dev-auth", "--template", template.toString(), "--port", "0", "--sns-port", "0"));
+            args.addAll(java.util.List.of("--dynamodb-port", "0"));
+            args.addAll(java.util.List.of(flags));
+            Run run = run(args.toArray(String[]::new));
+            String described = String.join(" ", flags);
+            assertThat(run.exitCode()).as(described).isEqualTo(2);
+            assertThat(run.err())
+                    .as(described)
+                    .containsAnyOf("needs two or more --regions", "cannot be negative")
+                    .doesNotContain("Exception");
+            assertThat(run.err().lines()).as(described).hasSize(1);
+        }
+    }
 }
