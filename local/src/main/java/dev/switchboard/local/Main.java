@@ -152,7 +152,7 @@ public final class Main implements Callable<Integer> {
             paramLabel = "DURATION",
             description = "with --regions: give each region its own DynamoDB Local (its replica of the global table, "
                     + "the n-th on --dynamodb-port + n) and copy each write to the other regions no sooner than this "
-                    + "after it, last writer wins, ISO-8601, e.g. PT1S (AWS: typically under a second; default: one "
+                    + "after it, last writer wins, e.g. 1s, 500ms or ISO-8601 (AWS: typically under a second; default: one "
                     + "DynamoDB Local for every region, no lag; see docs/LOCAL.md, \"Several regions\")")
     Duration replicationLag;
 
@@ -233,7 +233,7 @@ public final class Main implements Callable<Integer> {
         }
         if (replicationLag != null && regions.size() < 2) {
             err.println("switchboard-local: --replication-lag needs two or more --regions, e.g. --regions "
-                    + "us-east-1,eu-west-1 --replication-lag PT1S");
+                    + "us-east-1,eu-west-1 --replication-lag 1s");
             return 2;
         }
         String busy = StartupProblem.busyPort(ports);

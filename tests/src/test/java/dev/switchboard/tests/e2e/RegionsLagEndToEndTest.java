@@ -26,7 +26,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * Two regions with replication lag on (issue 20): {@code --regions us-east-1,eu-west-1
- * --replication-lag PT1S}, each region's functions reading and writing its own replica of the global
+ * --replication-lag 1s}, each region's functions reading and writing its own replica of the global
  * table, each write copied to the other replica no sooner than a second later. What the product
  * guarantees across regions, shown end to end (docs/DEPLOY.md, "Replication lag"):
  *
