@@ -212,17 +212,22 @@ public final class DynamoChatStore implements ChatStore {
                         .attributes();
                 return new SendPermit(Optional.of(toConnection(TableItem.SCHEMA.mapToItem(item))), 0);
             } catch (ConditionalCheckFailedException e) {
+                // Judged at the answer, not at `now`: the request may have taken seconds to reach the table
+                // (a cold instance's first call on a busy host) while the connection's other frames moved the
+                // TAT; measured from `now`, a client within its burst was refused. The condition of the next
+                // attempt, evaluated by DynamoDB with a fresh `now`, still enforces the limit.
+                long answered = Math.max(now, clock.millis());
                 Map<String, AttributeValue> old = e.hasItem() ? e.item() : Map.of();
                 TableItem item = old.isEmpty() ? null : TableItem.SCHEMA.mapToItem(old);
-                if (item == null || item.expired(now / 1000)) {
+                if (item == null || item.expired(answered / 1000)) {
                     return new SendPermit(Optional.empty(), 0);
                 }
                 connection = toConnection(item);
                 knownTat = old.containsKey(SEND_TAT)
                         ? Long.parseLong(old.get(SEND_TAT).n())
                         : null;
-                if (knownTat != null && knownTat - tolerance > now) {
-                    return new SendPermit(Optional.of(connection), knownTat - tolerance - now);
+                if (knownTat != null && knownTat - tolerance > answered) {
+                    return new SendPermit(Optional.of(connection), knownTat - tolerance - answered);
                 }
                 // else another send of the same connection moved the TAT meanwhile: try again with what it left
             }

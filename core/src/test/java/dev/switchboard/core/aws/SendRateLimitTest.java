@@ -138,6 +138,49 @@ class SendRateLimitTest {
         }
     }
 
+    /**
+     * A frame whose request reached the table seconds after its instance read the clock (a cold
+     * instance's first DynamoDB call on a loaded host) while another instance took a token for the
+     * same connection: the bucket is judged when the answer comes, so a client well within its burst
+     * is not refused. FaultEndToEndTest saw "retry in 1401 ms" for the 13th frame of a connection.
+     */
+    @Test
+    void takeSend_allows_whenItsRequestWasSlowAndAnotherInstanceTookAToken() {
+        clock.set(START);
+        connect("slow");
+        assertThat(store.takeSend("slow", RATE).allowed()).isTrue(); // TAT = START + 100
+        // the other instance read its clock 3 s before its request was evaluated
+        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Clock late = new Clock() {
+            @Override
+            public long millis() {
+                return first.getAndSet(false) ? START - 3_000 : clock.millis();
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.ofEpochMilli(millis());
+            }
+
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+        };
+        DynamoChatStore coldInstance = new DynamoChatStore(dynamo.client(), TABLE, 4, 7, late);
+
+        SendPermit permit = coldInstance.takeSend("slow", RATE);
+
+        assertThat(permit.allowed())
+                .as("2 of a burst of 20, refused with retry in %d ms", permit.retryAfterMillis())
+                .isTrue();
+    }
+
     @Test
     void anUnknownOrExpiredConnection_isNotConnected_andNoItemIsCreated() {
         clock.set(START);
