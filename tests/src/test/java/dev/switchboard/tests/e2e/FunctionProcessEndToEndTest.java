@@ -51,8 +51,9 @@ class FunctionProcessEndToEndTest {
     @Test
     /**
      * The budget was 10 MB until Powertools Metrics (about 3.2 MB) and logback (about 0.9 MB) came in
-     * for metrics and JSON logs (issue 15): 14.1 / 13.1 / 12.3 MB now. What that costs a cold start is
-     * not measured yet; the line keeps the next addition from going unnoticed.
+     * for metrics and JSON logs (issue 15): 14.1 / 13.2 / 12.4 MB now. What that costs a cold start could
+     * not be told apart from a loaded machine's noise (docs/PERFORMANCE.md, "Function jars"); the line
+     * keeps the next addition from going unnoticed.
      */
     void deployableJars_areUnder15MB() throws Exception {
         for (String module : MODULES.values()) {
