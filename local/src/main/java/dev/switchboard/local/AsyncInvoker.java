@@ -115,7 +115,12 @@ final class AsyncInvoker {
                     e.getMessage());
             return;
         }
-        if (!queues.send(destination, invocationRecord(fn, event, requestId, attempts, e))) {
+        String record = invocationRecord(fn, event, requestId, attempts, e, true);
+        if (record.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > SqsServer.MAX_MESSAGE_BYTES) {
+            // too large for the queue: Lambda drops the payloads and sends the rest of the record
+            record = invocationRecord(fn, event, requestId, attempts, e, false);
+        }
+        if (!queues.send(destination, record)) {
             LOG.warn(
                     "{} -> {} failed {} times, dropped: its OnFailure destination {} is not a queue of the template "
                             + "(only SQS destinations are emulated): {}",
@@ -135,9 +140,18 @@ final class AsyncInvoker {
                 e.getMessage());
     }
 
-    /** Lambda's asynchronous invocation record for a failure: the event, why it failed, how often it was tried. */
+    /**
+     * Lambda's asynchronous invocation record for a failure: the event, why it failed, how often it
+     * was tried; {@code payloads} false leaves out the event and the error, as Lambda does when the
+     * record would not fit its destination ("Lambda will drop the payload", API_OnFailure).
+     */
     private static String invocationRecord(
-            FunctionRuntime fn, String event, String requestId, int attempts, FunctionRuntime.InvocationException e) {
+            FunctionRuntime fn,
+            String event,
+            String requestId,
+            int attempts,
+            FunctionRuntime.InvocationException e,
+            boolean payloads) {
         JsonObject context = new JsonObject();
         context.addProperty("requestId", requestId);
         context.addProperty(
@@ -161,9 +175,13 @@ final class AsyncInvoker {
         record.addProperty("version", "1.0");
         record.addProperty("timestamp", Instant.now().toString());
         record.add("requestContext", context);
-        record.add("requestPayload", JsonParser.parseString(event));
+        if (payloads) {
+            record.add("requestPayload", JsonParser.parseString(event));
+        }
         record.add("responseContext", responseContext);
-        record.add("responsePayload", error);
+        if (payloads) {
+            record.add("responsePayload", error);
+        }
         return record.toString();
     }
 }

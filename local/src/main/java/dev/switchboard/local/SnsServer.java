@@ -31,6 +31,8 @@ final class SnsServer extends Handler.Abstract {
     private static final String XMLNS = "http://sns.amazonaws.com/doc/2010-03-31/";
     /** SNS's message size limit, bytes ("Publish": up to 256 KB of text). */
     static final int MAX_MESSAGE_BYTES = 262_144;
+    /** PublishBatch's most entries per request. */
+    static final int MAX_BATCH_ENTRIES = 10;
     /**
      * Request body bound, bytes: a 256 KB message form-encoded (up to 3 bytes per byte) plus
      * attributes and headroom. Larger bodies are refused unread instead of filling the heap.
@@ -103,13 +105,14 @@ final class SnsServer extends Handler.Abstract {
                     error(response, callback, 400, "InvalidParameter", "Invalid parameter: Message", requestId);
                     return true;
                 }
-                if (message.getBytes(StandardCharsets.UTF_8).length > MAX_MESSAGE_BYTES) {
+                if (size(message, attributes(form)) > MAX_MESSAGE_BYTES) {
                     error(
                             response,
                             callback,
                             400,
                             "InvalidParameter",
-                            "Invalid parameter: Message too long (at most " + MAX_MESSAGE_BYTES + " bytes)",
+                            "Invalid parameter: Message too long (at most " + MAX_MESSAGE_BYTES
+                                    + " bytes with its attributes)",
                             requestId);
                     return true;
                 }
@@ -133,7 +136,7 @@ final class SnsServer extends Handler.Abstract {
                     error(response, callback, 404, "NotFound", "Topic does not exist", requestId);
                     return true;
                 }
-                StringBuilder ok = new StringBuilder();
+                List<Map<String, String>> entries = new java.util.ArrayList<>();
                 long batchBytes = 0;
                 for (int n = 1; form.containsKey("PublishBatchRequestEntries.member." + n + ".Id"); n++) {
                     String p = "PublishBatchRequestEntries.member." + n + ".";
@@ -143,7 +146,30 @@ final class SnsServer extends Handler.Abstract {
                             entry.put(k.substring(p.length()), v);
                         }
                     });
-                    batchBytes += entry.getOrDefault("Message", "").getBytes(StandardCharsets.UTF_8).length;
+                    entries.add(entry);
+                    batchBytes += size(entry.getOrDefault("Message", ""), attributes(entry));
+                }
+                // SNS checks the batch as a whole before publishing any of it (PublishBatch's errors:
+                // https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html)
+                String refused = entries.isEmpty()
+                        ? "EmptyBatchRequest"
+                        : entries.size() > MAX_BATCH_ENTRIES
+                                ? "TooManyEntriesInBatchRequest"
+                                : batchBytes > MAX_MESSAGE_BYTES ? "BatchRequestTooLong" : null;
+                if (refused != null) {
+                    error(
+                            response,
+                            callback,
+                            400,
+                            refused,
+                            "a batch holds 1 to " + MAX_BATCH_ENTRIES + " entries of at most " + MAX_MESSAGE_BYTES
+                                    + " bytes together, attributes included; this one has " + entries.size()
+                                    + " entries, " + batchBytes + " bytes: split it",
+                            requestId);
+                    return true;
+                }
+                StringBuilder ok = new StringBuilder();
+                for (Map<String, String> entry : entries) {
                     String messageId = UUID.randomUUID().toString();
                     String event = event(
                             messageId, arn, entry.get("Subject"), entry.getOrDefault("Message", ""), attributes(entry));
@@ -225,6 +251,22 @@ final class SnsServer extends Handler.Abstract {
         JsonObject event = new JsonObject();
         event.add("Records", records);
         return event.toString();
+    }
+
+    /**
+     * What counts against SNS's message size: the body and each attribute's name, type and value
+     * (https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html), in UTF-8 bytes.
+     */
+    static long size(String message, Map<String, String[]> attributes) {
+        long bytes = utf8(message);
+        for (Map.Entry<String, String[]> a : attributes.entrySet()) {
+            bytes += utf8(a.getKey()) + utf8(a.getValue()[0]) + utf8(a.getValue()[1]);
+        }
+        return bytes;
+    }
+
+    private static long utf8(String s) {
+        return s == null ? 0 : s.getBytes(StandardCharsets.UTF_8).length;
     }
 
     /** {@code MessageAttributes.entry.N.Name / .Value.DataType / .Value.StringValue}. */

@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -30,7 +31,12 @@ import org.slf4j.LoggerFactory;
  * the protocol SDK v2's SqsClient and the AWS CLI ({@code aws sqs receive-message}) speak. Only what
  * the template needs: Lambda's on-failure destination puts invocation records in (internally), and
  * people and tests read them with {@code ReceiveMessage} / {@code DeleteMessage}, find queues with
- * {@code GetQueueUrl} / {@code ListQueues} and count them with {@code GetQueueAttributes}.
+ * {@code GetQueueUrl} / {@code ListQueues}, count them with {@code GetQueueAttributes} and put a
+ * record back with {@code SendMessage} (body only: no message attributes, no delay).
+ * Sizes are SQS's: a message body of at most {@value #MAX_MESSAGE_BYTES} bytes (1 MiB since August
+ * 2025, https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html),
+ * refused above it with SQS's own {@code InvalidParameterValue}; a request body over
+ * {@value #MAX_REQUEST_BYTES} bytes is refused unread (413) rather than read into the heap.
  * A received message is invisible for its visibility timeout (30 s unless asked otherwise), then
  * received again unless deleted, as on SQS. Requests without that header fall through to SNS.
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-making-api-requests-json.html
@@ -40,6 +46,13 @@ final class SqsServer extends Handler.Abstract {
     private static final String TARGET_PREFIX = "AmazonSQS.";
     private static final int DEFAULT_VISIBILITY_SECONDS = 30;
     private static final int MAX_WAIT_SECONDS = 20;
+    /** SQS's largest message body, bytes (1 MiB; the queue's {@code MaximumMessageSize} default). */
+    static final int MAX_MESSAGE_BYTES = 1_048_576;
+    /**
+     * Request body bound, bytes: a message of {@link #MAX_MESSAGE_BYTES} in JSON, where a control
+     * character takes six bytes as an escape, plus the rest of the request. Larger bodies are refused unread.
+     */
+    static final int MAX_REQUEST_BYTES = 6 * MAX_MESSAGE_BYTES + 65_536;
 
     private final Map<String, LocalQueue> byName = new LinkedHashMap<>();
     private final Map<String, LocalQueue> byArn = new LinkedHashMap<>();
@@ -80,9 +93,25 @@ final class SqsServer extends Handler.Abstract {
             return false;
         }
         String operation = target.substring(TARGET_PREFIX.length());
+        byte[] body;
+        try (InputStream stream = Content.Source.asInputStream(request)) {
+            body = request.getLength() > MAX_REQUEST_BYTES ? null : stream.readNBytes(MAX_REQUEST_BYTES + 1);
+        }
+        if (body == null || body.length > MAX_REQUEST_BYTES) {
+            // SQS's front end refuses an oversized body by its length, before parsing it
+            response.setStatus(413);
+            response.getHeaders().put("Content-Type", "text/plain");
+            Content.Sink.write(
+                    response,
+                    true,
+                    "HTTP content length exceeded " + MAX_REQUEST_BYTES + " bytes: an SQS message body is at most "
+                            + MAX_MESSAGE_BYTES + " bytes",
+                    callback);
+            return true;
+        }
         JsonObject in;
         try {
-            JsonElement parsed = JsonParser.parseString(Content.Source.asString(request, StandardCharsets.UTF_8));
+            JsonElement parsed = JsonParser.parseString(new String(body, StandardCharsets.UTF_8));
             in = parsed.isJsonObject() ? parsed.getAsJsonObject() : new JsonObject();
         } catch (JsonParseException e) {
             error(
@@ -95,6 +124,7 @@ final class SqsServer extends Handler.Abstract {
         }
         try {
             JsonObject out = switch (operation) {
+                case "SendMessage" -> sendMessage(in);
                 case "ReceiveMessage" -> receive(in);
                 case "DeleteMessage" -> delete(in);
                 case "GetQueueUrl" -> queueUrl(in);
@@ -104,8 +134,8 @@ final class SqsServer extends Handler.Abstract {
                     throw new SqsException(
                             "UnsupportedOperation",
                             "AWS.SimpleQueueService.UnsupportedOperation",
-                            "the local SQS endpoint serves ReceiveMessage, DeleteMessage, GetQueueUrl, ListQueues and "
-                                    + "GetQueueAttributes only, not " + operation);
+                            "the local SQS endpoint serves SendMessage, ReceiveMessage, DeleteMessage, GetQueueUrl, "
+                                    + "ListQueues and GetQueueAttributes only, not " + operation);
             };
             response.setStatus(200);
             response.getHeaders().put("Content-Type", "application/x-amz-json-1.0");
@@ -115,6 +145,41 @@ final class SqsServer extends Handler.Abstract {
             error(response, callback, e.code, e.queryCode, e.getMessage());
         }
         return true;
+    }
+
+    /**
+     * SendMessage of a body alone. Over {@link #MAX_MESSAGE_BYTES} it answers what SQS answers
+     * ({@code InvalidParameterValue}, "Message must be shorter than 1048576 bytes"); message
+     * attributes and delays are refused by name rather than ignored.
+     */
+    private JsonObject sendMessage(JsonObject in) throws SqsException {
+        LocalQueue queue = queue(in);
+        String body = string(in, "MessageBody");
+        if (body == null || body.isEmpty()) {
+            throw new SqsException(
+                    "MissingParameter",
+                    "MissingParameter",
+                    "The request must contain the parameter MessageBody (1 byte to " + MAX_MESSAGE_BYTES + " bytes)");
+        }
+        if (body.getBytes(StandardCharsets.UTF_8).length > MAX_MESSAGE_BYTES) {
+            throw new SqsException(
+                    "InvalidParameterValue",
+                    "InvalidParameterValue",
+                    "One or more parameters are invalid. Reason: Message must be shorter than " + MAX_MESSAGE_BYTES
+                            + " bytes.");
+        }
+        if (asks(in, "MessageAttributes") || in.has("MessageSystemAttributes") || integer(in, "DelaySeconds", 0) != 0) {
+            throw new SqsException(
+                    "UnsupportedOperation",
+                    "AWS.SimpleQueueService.UnsupportedOperation",
+                    "the local SQS endpoint stores a message body only: send it without MessageAttributes, "
+                            + "MessageSystemAttributes and DelaySeconds");
+        }
+        LocalMessage message = queue.add(body);
+        JsonObject out = new JsonObject();
+        out.addProperty("MessageId", message.id);
+        out.addProperty("MD5OfMessageBody", md5(body));
+        return out;
     }
 
     private JsonObject receive(JsonObject in) throws SqsException, InterruptedException {
@@ -223,9 +288,12 @@ final class SqsServer extends Handler.Abstract {
                         + " (from template.yaml)");
     }
 
+    /** A non-empty array or object in {@code field}. */
     private static boolean asks(JsonObject in, String field) {
         JsonElement names = in.get(field);
-        return names != null && names.isJsonArray() && !names.getAsJsonArray().isEmpty();
+        return names != null
+                && (names.isJsonArray() && !names.getAsJsonArray().isEmpty()
+                        || names.isJsonObject() && !names.getAsJsonObject().isEmpty());
     }
 
     private static String string(JsonObject in, String field) {
@@ -305,10 +373,12 @@ final class SqsServer extends Handler.Abstract {
             this.definition = definition;
         }
 
-        synchronized void add(String body) {
-            messages.add(new LocalMessage(body));
+        synchronized LocalMessage add(String body) {
+            LocalMessage message = new LocalMessage(body);
+            messages.add(message);
             LOG.info("sqs {} <- message ({} in queue)", definition.name(), messages.size());
             notifyAll();
+            return message;
         }
 
         synchronized List<LocalMessage> receive(int max, long visibilityMillis, long waitMillis)

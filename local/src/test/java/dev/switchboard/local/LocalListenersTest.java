@@ -154,6 +154,108 @@ class LocalListenersTest {
     }
 
     @Test
+    void snsPublishBatch_isRefusedWhole_overTenEntriesOr256KBTogether_asSnsDoes() {
+        try (software.amazon.awssdk.services.sns.SnsClient sns = software.amazon.awssdk.services.sns.SnsClient.builder()
+                .endpointOverride(cloud.snsEndpoint())
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .build()) {
+            // three entries of 90,000 bytes: each fits, together they pass 262,144 bytes
+            List<software.amazon.awssdk.services.sns.model.PublishBatchRequestEntry> large =
+                    java.util.stream.IntStream.range(0, 3)
+                            .mapToObj(i -> software.amazon.awssdk.services.sns.model.PublishBatchRequestEntry.builder()
+                                    .id("e" + i)
+                                    .message("m".repeat(90_000))
+                                    .build())
+                            .toList();
+            assertThatThrownBy(() ->
+                            sns.publishBatch(r -> r.topicArn(cloud.topicArn()).publishBatchRequestEntries(large)))
+                    .isInstanceOf(software.amazon.awssdk.services.sns.model.BatchRequestTooLongException.class)
+                    .hasMessageContaining("split it");
+            // two of them fit
+            assertThat(sns.publishBatch(
+                                    r -> r.topicArn(cloud.topicArn()).publishBatchRequestEntries(large.subList(0, 2)))
+                            .successful())
+                    .hasSize(2);
+
+            List<software.amazon.awssdk.services.sns.model.PublishBatchRequestEntry> eleven =
+                    java.util.stream.IntStream.range(0, 11)
+                            .mapToObj(i -> software.amazon.awssdk.services.sns.model.PublishBatchRequestEntry.builder()
+                                    .id("s" + i)
+                                    .message("small")
+                                    .build())
+                            .toList();
+            assertThatThrownBy(() ->
+                            sns.publishBatch(r -> r.topicArn(cloud.topicArn()).publishBatchRequestEntries(eleven)))
+                    .isInstanceOf(
+                            software.amazon.awssdk.services.sns.model.TooManyEntriesInBatchRequestException.class);
+
+            // a message's attributes count against its 256 KB: the body alone fits, with the attribute it does not
+            String body = "m".repeat(SnsServer.MAX_MESSAGE_BYTES - 10);
+            assertThatThrownBy(() -> sns.publish(r -> r.topicArn(cloud.topicArn())
+                            .message(body)
+                            .messageAttributes(java.util.Map.of(
+                                    "kind",
+                                    software.amazon.awssdk.services.sns.model.MessageAttributeValue.builder()
+                                            .dataType("String")
+                                            .stringValue("alert")
+                                            .build()))))
+                    .isInstanceOf(software.amazon.awssdk.services.sns.model.InvalidParameterException.class)
+                    .hasMessageContaining("Message too long");
+            assertThat(sns.publish(r -> r.topicArn(cloud.topicArn()).message(body))
+                            .messageId())
+                    .isNotBlank();
+        }
+    }
+
+    @Test
+    void sqsSendMessage_takesUpTo1MiB_andAnswersSqsInvalidParameterValueAbove_andAHugeBodyIs413() throws Exception {
+        try (software.amazon.awssdk.services.sqs.SqsClient sqs = software.amazon.awssdk.services.sqs.SqsClient.builder()
+                .endpointOverride(cloud.sqsEndpoint())
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .build()) {
+            String queue = cloud.queueUrl("DeadLetterQueue");
+            // SQS's largest message since August 2025: 1,048,576 bytes, accepted whole (the SDK checks the MD5)
+            String largest = "q".repeat(SqsServer.MAX_MESSAGE_BYTES);
+            String id =
+                    sqs.sendMessage(r -> r.queueUrl(queue).messageBody(largest)).messageId();
+            var received = sqs.receiveMessage(r -> r.queueUrl(queue).waitTimeSeconds(5))
+                    .messages();
+            assertThat(received).singleElement().satisfies(m -> {
+                assertThat(m.messageId()).isEqualTo(id);
+                assertThat(m.body()).isEqualTo(largest);
+            });
+            sqs.deleteMessage(
+                    r -> r.queueUrl(queue).receiptHandle(received.get(0).receiptHandle()));
+
+            // one byte more: what SQS answers, and nothing is queued
+            String tooLong = largest + "q";
+            assertThatThrownBy(() -> sqs.sendMessage(r -> r.queueUrl(queue).messageBody(tooLong)))
+                    .isInstanceOfSatisfying(
+                            software.amazon.awssdk.services.sqs.model.SqsException.class,
+                            e -> assertThat(e.statusCode()).isEqualTo(400))
+                    .hasMessageContaining("Message must be shorter than 1048576 bytes");
+            assertThat(sqs.getQueueAttributes(
+                                    r -> r.queueUrl(queue).attributeNamesWithStrings("ApproximateNumberOfMessages"))
+                            .attributesAsStrings())
+                    .containsEntry("ApproximateNumberOfMessages", "0");
+        }
+
+        // a body beyond any valid request is refused by its length, unread
+        byte[] huge = new byte[SqsServer.MAX_REQUEST_BYTES + 1];
+        java.util.Arrays.fill(huge, (byte) 'a');
+        HttpResponse<String> tooBig = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(cloud.sqsEndpoint())
+                                .header("Content-Type", "application/x-amz-json-1.0")
+                                .header("X-Amz-Target", "AmazonSQS.SendMessage")
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(huge))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(tooBig.statusCode()).isEqualTo(413);
+        assertThat(tooBig.body()).contains("at most 1048576 bytes");
+    }
+
+    @Test
     void favicon_isServed() throws Exception {
         HttpResponse<byte[]> icon = HttpClient.newHttpClient()
                 .send(

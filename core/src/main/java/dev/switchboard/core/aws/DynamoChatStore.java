@@ -680,7 +680,7 @@ public final class DynamoChatStore implements ChatStore {
         Map<String, AttributeValue> item = client.getItem(
                         r -> r.tableName(tableName).key(presenceKey(room, user)).consistentRead(true))
                 .item();
-        if (item == null || item.isEmpty()) {
+        if (item == null || item.isEmpty() || expired(item, now())) {
             return null;
         }
         return new PresenceState(
@@ -701,7 +701,11 @@ public final class DynamoChatStore implements ChatStore {
         item.put("expiresAt", AttributeValue.fromN(Long.toString(expiresAtSeconds)));
         try {
             if (expected == null) {
-                client.putItem(r -> r.tableName(tableName).item(item).conditionExpression("attribute_not_exists(pk)"));
+                // none, or an expired one TTL has not deleted yet (presenceState reads that as none)
+                client.putItem(r -> r.tableName(tableName)
+                        .item(item)
+                        .conditionExpression("attribute_not_exists(pk) OR expiresAt <= :nowSec")
+                        .expressionAttributeValues(Map.of(":nowSec", AttributeValue.fromN(Long.toString(now())))));
             } else {
                 client.putItem(r -> r.tableName(tableName)
                         .item(item)
@@ -944,7 +948,9 @@ public final class DynamoChatStore implements ChatStore {
                     .put(Put.builder()
                             .tableName(tableName)
                             .item(TableItem.SCHEMA.itemToMap(idempotency, true))
-                            .conditionExpression("attribute_not_exists(pk)")
+                            // an expired key TTL has not deleted yet is no key: the send is new, as after deletion
+                            .conditionExpression("attribute_not_exists(pk) OR expiresAt <= :nowSec")
+                            .expressionAttributeValues(Map.of(":nowSec", AttributeValue.fromN(Long.toString(now()))))
                             .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
                             .build())
                     .build());
@@ -1216,6 +1222,18 @@ public final class DynamoChatStore implements ChatStore {
         }
     }
 
+    /**
+     * Whether a raw item's TTL ({@code expiresAt}, epoch seconds) has passed. DynamoDB deletes expired
+     * items in the background, "typically within two days of expiration", and until then they "still
+     * show up in reads, queries, and scans" (API_UpdateTimeToLive), so every read here checks the TTL
+     * rather than trusting deletion (DynamoDB Local never deletes them at all):
+     * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ttl-expired-items.html
+     */
+    private static boolean expired(Map<String, AttributeValue> item, long nowSeconds) {
+        AttributeValue expires = item.get("expiresAt");
+        return expires != null && expires.n() != null && Long.parseLong(expires.n()) <= nowSeconds;
+    }
+
     private static Map<String, AttributeValue> readKey(String room, String user) {
         return key("READ#" + room, "USER#" + user);
     }
@@ -1272,7 +1290,8 @@ public final class DynamoChatStore implements ChatStore {
             client.updateItem(r -> r.tableName(tableName)
                     .key(readKey(room, user))
                     .updateExpression("SET messageId = :id, ts = :now, expiresAt = :exp")
-                    .conditionExpression("attribute_not_exists(messageId) OR messageId < :id")
+                    // an expired receipt (TTL not yet run) is no receipt
+                    .conditionExpression("attribute_not_exists(messageId) OR messageId < :id OR expiresAt <= :nowSec")
                     .expressionAttributeValues(Map.of(
                             ":id",
                             AttributeValue.fromS(messageId),
@@ -1280,7 +1299,9 @@ public final class DynamoChatStore implements ChatStore {
                             AttributeValue.fromN(Long.toString(clock.millis())),
                             // kept as long as a message: older receipts point only at expired messages
                             ":exp",
-                            AttributeValue.fromN(Long.toString(now + messageRetentionSeconds))))
+                            AttributeValue.fromN(Long.toString(now + messageRetentionSeconds)),
+                            ":nowSec",
+                            AttributeValue.fromN(Long.toString(now))))
                     .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
             return new ReadOutcome(ReadStatus.MOVED, messageId);
         } catch (ConditionalCheckFailedException e) {
@@ -1296,7 +1317,7 @@ public final class DynamoChatStore implements ChatStore {
         Map<String, AttributeValue> item = client.getItem(
                         r -> r.tableName(tableName).key(readKey(room, user)).consistentRead(true))
                 .item();
-        return item == null || !item.containsKey("messageId")
+        return item == null || !item.containsKey("messageId") || expired(item, now())
                 ? null
                 : item.get("messageId").s();
     }

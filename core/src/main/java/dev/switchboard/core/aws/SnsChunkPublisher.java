@@ -19,8 +19,13 @@ import software.amazon.awssdk.services.sns.model.PublishBatchResponse;
  */
 public final class SnsChunkPublisher implements ChunkPublisher {
 
-    /** SNS PublishBatch takes at most 10 entries. */
+    /** SNS PublishBatch takes at most 10 entries... */
     static final int BATCH = 10;
+    /**
+     * ...of at most 256 KiB together, each entry's body and attributes counted: SNS refuses a larger
+     * batch whole with BatchRequestTooLong (https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html).
+     */
+    static final int BATCH_BYTES = 262_144;
 
     private final Supplier<SnsClient> newClient;
     private final String topicArn;
@@ -44,16 +49,7 @@ public final class SnsChunkPublisher implements ChunkPublisher {
     public void publishShards(List<ShardChunk> shards) {
         int failed = 0;
         String firstError = null;
-        for (int from = 0; from < shards.size(); from += BATCH) {
-            List<PublishBatchRequestEntry> entries = new ArrayList<>();
-            for (int i = from; i < Math.min(from + BATCH, shards.size()); i++) {
-                ShardChunk shard = shards.get(i);
-                entries.add(PublishBatchRequestEntry.builder()
-                        .id("shard-" + shard.shard())
-                        .message(shard.toJson())
-                        .messageAttributes(kind(ShardChunk.KIND))
-                        .build());
-            }
+        for (List<PublishBatchRequestEntry> entries : batches(shards)) {
             PublishBatchResponse response =
                     client().publishBatch(r -> r.topicArn(topicArn).publishBatchRequestEntries(entries));
             if (response.hasFailed() && !response.failed().isEmpty()) {
@@ -70,6 +66,48 @@ public final class SnsChunkPublisher implements ChunkPublisher {
             throw new IllegalStateException(failed + " of " + shards.size() + " shard chunks were refused by SNS ("
                     + firstError + "); the invocation fails so that it is retried");
         }
+    }
+
+    /** The shards as PublishBatch requests, in order: each of at most {@link #BATCH} entries and {@link #BATCH_BYTES}. */
+    static List<List<PublishBatchRequestEntry>> batches(List<ShardChunk> shards) {
+        List<List<PublishBatchRequestEntry>> batches = new ArrayList<>();
+        List<PublishBatchRequestEntry> batch = new ArrayList<>();
+        long bytes = 0;
+        for (ShardChunk shard : shards) {
+            PublishBatchRequestEntry entry = PublishBatchRequestEntry.builder()
+                    .id("shard-" + shard.shard())
+                    .message(shard.toJson())
+                    .messageAttributes(kind(ShardChunk.KIND))
+                    .build();
+            long size = size(entry);
+            if (!batch.isEmpty() && (batch.size() == BATCH || bytes + size > BATCH_BYTES)) {
+                batches.add(batch);
+                batch = new ArrayList<>();
+                bytes = 0;
+            }
+            batch.add(entry);
+            bytes += size;
+        }
+        if (!batch.isEmpty()) {
+            batches.add(batch);
+        }
+        return batches;
+    }
+
+    /** What SNS counts of an entry: its body and each attribute's name, type and value, in UTF-8 bytes. */
+    private static long size(PublishBatchRequestEntry entry) {
+        long bytes = utf8(entry.message());
+        for (Map.Entry<String, MessageAttributeValue> a :
+                entry.messageAttributes().entrySet()) {
+            bytes += utf8(a.getKey())
+                    + utf8(a.getValue().dataType())
+                    + utf8(a.getValue().stringValue());
+        }
+        return bytes;
+    }
+
+    private static long utf8(String s) {
+        return s == null ? 0 : s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     private static Map<String, MessageAttributeValue> kind(String kind) {

@@ -48,13 +48,18 @@ class BroadcastToAllEndToEndTest {
                 client.nextOfType("pong");
             }
 
+            // 15,000 line separators (U+2028), which JSON escapes to six bytes in the frame and seven in a shard
+            // chunk: four chunks of ~105 KB pass the 256 KiB SNS takes in one PublishBatch together, so they must
+            // go out in two batches (SNS refuses the whole batch with BatchRequestTooLong otherwise)
+            String body = "at 22:00 UTC " + String.valueOf((char) 0x2028).repeat(15_000);
             String messageId =
-                    local.publish("{\"target\":{\"all\":true},\"title\":\"Maintenance\",\"body\":\"at 22:00 UTC\"}");
+                    local.publish("{\"target\":{\"all\":true},\"title\":\"Maintenance\",\"body\":\"" + body + "\"}");
 
             Set<String> ids = new HashSet<>();
             for (WsClient client : clients) {
                 JsonObject notification = client.nextOfType("notification");
                 assertThat(notification.get("title").getAsString()).isEqualTo("Maintenance");
+                assertThat(notification.get("body").getAsString()).isEqualTo(body);
                 ids.add(notification.get("id").getAsString());
             }
             assertThat(ids).as("one notification, one id").hasSize(1);
