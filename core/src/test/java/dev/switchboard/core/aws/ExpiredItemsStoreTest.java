@@ -55,7 +55,7 @@ class ExpiredItemsStoreTest {
 
     @BeforeAll
     static void writeEverythingAtT0() {
-        // TTL is left off: DynamoDB Local's own TTL job deletes items seconds after they expire by this
+        // TTL is left off: embedded DynamoDB Local's TTL job deletes items seconds after they expire by this
         // machine's clock, where DynamoDB keeps them readable for up to about two days, the case tested here
         dynamo = new DynamoDbLocalFixture().createTable(TABLE);
         before = storeAt(T0);

@@ -320,6 +320,34 @@ class TemplateTest {
 
     @Test
     @SuppressWarnings("unchecked")
+    void everyStore_isEncryptedAtRest() {
+        // DynamoDB tables are always encrypted at rest; SSEEnabled true asks for a KMS key (the AWS managed
+        // key unless one is named), which CloudTrail logs and key policies can govern:
+        // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/EncryptionAtRest.html
+        Map<String, Map<String, Object>> tables = new java.util.HashMap<>(resourcesOfType("AWS::DynamoDB::Table"));
+        tables.putAll(resourcesOfType("AWS::DynamoDB::GlobalTable"));
+        assertThat(tables).containsOnlyKeys("Table", "GlobalTable");
+        tables.forEach((name, table) -> assertThat(
+                        (Map<String, Object>) properties(table).get("SSESpecification"))
+                .as(name)
+                .containsEntry("SSEEnabled", true));
+        assertThat(resourcesOfType("AWS::SNS::Topic"))
+                .isNotEmpty()
+                .allSatisfy(
+                        (name, topic) -> assertThat(properties(topic)).as(name).containsKey("KmsMasterKeyId"));
+        // SSE-SQS (SQS managed keys):
+        // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-server-side-encryption.html
+        assertThat(resourcesOfType("AWS::SQS::Queue"))
+                .isNotEmpty()
+                .allSatisfy((name, queue) -> assertThat(properties(queue))
+                        .as(name)
+                        .satisfiesAnyOf(
+                                q -> assertThat(q).containsEntry("SqsManagedSseEnabled", true),
+                                q -> assertThat(q).containsKey("KmsMasterKeyId")));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
     void topics_areEncryptedAtRest_withTheAwsManagedKeyByDefault() {
         assertThat(resourcesOfType("AWS::SNS::Topic"))
                 .as("every topic: notifications and the internal chunks")
