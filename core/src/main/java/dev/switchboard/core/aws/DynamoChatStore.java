@@ -1089,7 +1089,9 @@ public final class DynamoChatStore implements ChatStore {
                 .put(Put.builder()
                         .tableName(tableName)
                         .item(TableItem.SCHEMA.itemToMap(idempotency, true))
-                        .conditionExpression("attribute_not_exists(pk)")
+                        // an expired key TTL has not deleted yet is no key, as for a send
+                        .conditionExpression("attribute_not_exists(pk) OR expiresAt <= :nowSec")
+                        .expressionAttributeValues(Map.of(":nowSec", AttributeValue.fromN(Long.toString(now()))))
                         .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
                         .build())
                 .build();

@@ -76,6 +76,15 @@ class ExpiredItemsStoreTest {
                                 "I1", InboxItem.NOTIFICATION, null, null, null, "t", "b", T0 * 1000, false, false),
                         T0 + 86_400))
                 .isTrue();
+
+        assertThat(before.saveDirect(
+                                "bob",
+                                InboxItem.direct("D1", "ann", null, "psst", T0 * 1000),
+                                T0 + 86_400,
+                                "ann#direct>bob#d1",
+                                false)
+                        .duplicate())
+                .isFalse();
     }
 
     @AfterAll
@@ -164,6 +173,15 @@ class ExpiredItemsStoreTest {
         assertThat(after.history("again", null, 10).items())
                 .extracting(StoredMessage::id)
                 .containsExactly("01Z");
+        // and so for a direct message's key: a month later the same id is a new direct
+        ChatStore.DirectOutcome direct = after.saveDirect(
+                "bob",
+                InboxItem.direct("D2", "ann", null, "psst again", LATER * 1000),
+                LATER + 86_400,
+                "ann#direct>bob#d1",
+                false);
+        assertThat(direct.duplicate()).isFalse();
+        assertThat(direct.item().id()).isEqualTo("D2");
     }
 
     static int count(String pk) {
