@@ -13,6 +13,7 @@ import dev.switchboard.core.auth.Identity;
 import dev.switchboard.core.aws.Switchboard;
 import dev.switchboard.core.metrics.InvocationMetrics;
 import dev.switchboard.core.metrics.Metric;
+import dev.switchboard.core.store.ConnectionIdTakenException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,6 +93,11 @@ public final class ConnectHandler implements RequestHandler<APIGatewayV2WebSocke
             LOG.info("$connect {} refused 429: {}", connectionId, e.getMessage());
             metrics.count(Metric.CONNECTIONS_REFUSED, Metric.REASON, "too_many_connections");
             return response(429, e.getMessage());
+        } catch (ConnectionIdTakenException e) {
+            // several regions: another region's API issued the same id (docs/DEPLOY.md); a retry gets a new one
+            LOG.warn("$connect {} refused 503: {}", connectionId, e.getMessage());
+            metrics.count(Metric.CONNECTIONS_REFUSED, Metric.REASON, "connection_id_taken");
+            return response(503, e.getMessage());
         } catch (AuthenticationException e) {
             // The reason quotes the JWT library's message (claims, never the token); the log layout redacts all the
             // same.

@@ -3,6 +3,7 @@ package dev.switchboard.core.aws;
 import dev.switchboard.core.auth.RoomGrants;
 import dev.switchboard.core.store.ChatStore;
 import dev.switchboard.core.store.Connection;
+import dev.switchboard.core.store.ConnectionIdTakenException;
 import dev.switchboard.core.store.Home;
 import dev.switchboard.core.store.InboxCounts;
 import dev.switchboard.core.store.InboxItem;
@@ -144,7 +145,23 @@ public final class DynamoChatStore implements ChatStore {
         item.setGsi1sk("CONN#" + connection.connectionId());
         item.setGsi2pk("SHARD#" + shardOf(connection.connectionId()));
         item.setGsi2sk(connection.connectionId());
-        table.putItem(item);
+        if (home == null) {
+            table.putItem(item);
+            return;
+        }
+        // Several regions: each API issues its own ids, documented as "a unique ID for the connection" and no more
+        // (apigateway-websocket-api-mapping-template-reference). An id already held by a connection of another
+        // region (its items replicated here) is refused rather than merged with it (docs/DEPLOY.md).
+        try {
+            table.putItem(r -> r.item(item)
+                    .conditionExpression(Expression.builder()
+                            .expression("attribute_not_exists(pk) OR #home = :home")
+                            .putExpressionName("#home", "home")
+                            .putExpressionValue(":home", AttributeValue.fromS(home.toAttribute()))
+                            .build()));
+        } catch (ConditionalCheckFailedException taken) {
+            throw new ConnectionIdTakenException(connection.connectionId(), home.region());
+        }
     }
 
     int shardOf(String connectionId) {

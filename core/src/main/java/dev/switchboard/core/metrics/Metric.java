@@ -8,7 +8,10 @@ package dev.switchboard.core.metrics;
 public enum Metric {
     /** {@code $connect} accepted and stored (Connect function). */
     CONNECTIONS_OPENED("ConnectionsOpened", Unit.COUNT),
-    /** {@code $connect} refused; also broken down by the {@code Reason} dimension (unauthorized, forbidden). */
+    /**
+     * {@code $connect} refused; also broken down by the {@code Reason} dimension (unauthorized, forbidden,
+     * too_many_connections, connection_id_taken).
+     */
     CONNECTIONS_REFUSED("ConnectionsRefused", Unit.COUNT),
     /** {@code $disconnect} handled (Disconnect function). */
     CONNECTIONS_CLOSED("ConnectionsClosed", Unit.COUNT),

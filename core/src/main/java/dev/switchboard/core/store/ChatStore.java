@@ -12,6 +12,12 @@ import java.util.function.Consumer;
  */
 public interface ChatStore {
 
+    /**
+     * Stores a new connection's record.
+     *
+     * @throws ConnectionIdTakenException with several regions, when a connection of another region
+     *     already holds this id (nothing is stored)
+     */
     void putConnection(Connection connection);
 
     Optional<Connection> connection(String connectionId);

@@ -6,6 +6,7 @@ import dev.switchboard.core.ChunkPublisher;
 import dev.switchboard.core.DynamoDbLocalFixture;
 import dev.switchboard.core.store.ChatStore.JoinOutcome;
 import dev.switchboard.core.store.Connection;
+import dev.switchboard.core.store.ConnectionIdTakenException;
 import dev.switchboard.core.store.Home;
 import dev.switchboard.core.store.Member;
 import dev.switchboard.protocol.FanOutChunk;
@@ -75,6 +76,24 @@ class RegionalStoreTest {
                 .contains(
                         new Member("US-A", "alice", US), new Member("EU-B", "bob", EU), new Member("US-B", "bob", US));
         assertThat(bobToo.user()).isEqualTo("bob");
+    }
+
+    @Test
+    void aConnectionIdHeldByAnotherRegion_isRefused_notMergedWithIt() {
+        Connection usConnection = connect(us, "SAME-ID", "alice");
+        assertThat(us.join(usConnection, "id-room", 10)).isEqualTo(JoinOutcome.JOINED);
+
+        // eu-west-1's API issues the same id (AWS documents ids as unique per connection, not across APIs)
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> connect(eu, "SAME-ID", "mallory"))
+                .isInstanceOf(ConnectionIdTakenException.class)
+                .hasMessageContaining("SAME-ID")
+                .hasMessageContaining("connect again");
+
+        // us-east-1's connection is intact: its user, its home, its membership
+        assertThat(us.connection("SAME-ID").orElseThrow().user()).isEqualTo("alice");
+        assertThat(eu.recipients("id-room", null, 10).items()).containsExactly(new Member("SAME-ID", "alice", US));
+        // and its own region may write it again (the condition is on the home, not on existence)
+        connect(us, "SAME-ID", "alice");
     }
 
     @Test
