@@ -116,6 +116,38 @@ final class ChatCommand implements Callable<Integer> {
 
     private int run(Consumer<String> print, LineSource input, boolean colour) throws Exception {
         Render render = new Render(colour);
+        String me = me();
+        java.util.concurrent.ScheduledExecutorService timer =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread thread = new Thread(r, "switchboard-receipts");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        // what is shown is read: the newest message of a moment, a second later (docs/PROTOCOL.md, "Read receipts")
+        ReadReceipts receipts =
+                new ReadReceipts(flush -> timer.schedule(flush, 1, java.util.concurrent.TimeUnit.SECONDS));
+        try {
+            return run(print, input, render, me, receipts);
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+
+    /** Who this chat is: {@code --user}, else the token's {@code sub} (null when neither says). */
+    private String me() {
+        if (connection.user != null) {
+            return connection.user;
+        }
+        try {
+            String token = connection.currentToken();
+            return token == null ? null : ChatSession.subject(token);
+        } catch (CliException e) {
+            return null;
+        }
+    }
+
+    private int run(Consumer<String> print, LineSource input, Render render, String me, ReadReceipts receipts)
+            throws Exception {
         // the inbox page's handler marks what it showed as read, through the session it is a handler of
         java.util.concurrent.atomic.AtomicReference<ChatSession> self =
                 new java.util.concurrent.atomic.AtomicReference<>();
@@ -132,6 +164,17 @@ final class ChatCommand implements Callable<Integer> {
                         }
                         return;
                     }
+                    if ("message".equals(SendCommand.type(frame))
+                            && frame.has("id")
+                            && frame.has("room")
+                            && !java.util.Objects.equals(me, SendCommand.str(frame, "from"))) {
+                        receipts.shown(
+                                frame.get("room").getAsString(), frame.get("id").getAsString());
+                    }
+                    if ("receipt".equals(SendCommand.type(frame))
+                            && java.util.Objects.equals(me, SendCommand.str(frame, "user"))) {
+                        return; // the answer to this chat's own read
+                    }
                     if ("ack".equals(SendCommand.type(frame)) && frame.has("clientMsgId")) {
                         String room = sending.remove(frame.get("clientMsgId").getAsString());
                         if (room != null) {
@@ -147,6 +190,11 @@ final class ChatCommand implements Callable<Integer> {
             self.set(session);
             session.start(rooms);
             typing.sendTo(room -> session.send(new Request.Typing(room)));
+            receipts.sendTo(read -> {
+                if (session.rooms().contains(read.room())) {
+                    session.send(read); // not for a room left meanwhile: it would be refused not_member
+                }
+            });
             session.send(new Request.Badge()); // what waited while offline: "-- inbox: N unread"
             current = rooms.isEmpty() ? null : rooms.get(rooms.size() - 1);
             print.accept("-- connected" + (current == null ? ": /join a room to start" : "; talking in " + current)

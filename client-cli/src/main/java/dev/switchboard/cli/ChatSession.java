@@ -250,6 +250,19 @@ final class ChatSession implements AutoCloseable {
         }
     }
 
+    /** A JWT's {@code sub} claim, read without verifying it (only to recognise one's own receipts); null when absent. */
+    static String subject(String token) {
+        try {
+            String[] parts = token.split("\\.");
+            JsonObject claims = com.google.gson.JsonParser.parseString(new String(
+                            Base64.getUrlDecoder().decode(parts[1]), java.nio.charset.StandardCharsets.UTF_8))
+                    .getAsJsonObject();
+            return claims.has("sub") ? claims.get("sub").getAsString() : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     /** Plans the next refresh: a quarter of the remaining life before exp, at most a minute before, at least 1 s from now. */
     private void scheduleRefresh(String token) {
         if (tokens == null || token == null || closing) {

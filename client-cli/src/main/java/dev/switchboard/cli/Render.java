@@ -10,6 +10,8 @@ final class Render {
 
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneId.systemDefault());
+    private static final DateTimeFormatter TIME_SECONDS =
+            DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
     private final boolean colour;
 
     Render(boolean colour) {
@@ -43,6 +45,15 @@ final class Render {
                         "2",
                         "* " + (f.get("count").getAsInt() >= 100 ? "99+" : field(f, "count")) + " unread in "
                                 + field(f, "room") + " since you last read");
+            // another member's read position (the chat leaves out the answers to its own reads)
+            case "receipt" ->
+                paint(
+                        "2",
+                        "* " + field(f, "user") + " has read " + field(f, "room") + " up to "
+                                + (dev.switchboard.protocol.MessageIds.isValid(SendCommand.str(f, "id"))
+                                        ? TIME_SECONDS.format(Instant.ofEpochMilli(
+                                                dev.switchboard.protocol.MessageIds.millis(SendCommand.str(f, "id"))))
+                                        : field(f, "id")));
             case "direct" -> time(f) + " " + paint("35", "(dm) " + field(f, "from")) + ": " + field(f, "text");
             case "presence" ->
                 paint(

@@ -63,6 +63,23 @@ public final class MessageIds {
         return encode(millis, high, low);
     }
 
+    /**
+     * The time part of an id ({@link #next}, {@link #derived}): when the message was stored.
+     *
+     * @return ms since the epoch
+     * @throws IllegalArgumentException when {@code id} is not a message id ({@link #isValid})
+     */
+    public static long millis(String id) {
+        if (!isValid(id)) {
+            throw new IllegalArgumentException("'" + id + "' is not a message id");
+        }
+        long millis = 0;
+        for (int i = 0; i < 10; i++) {
+            millis = (millis << 5) | String.valueOf(ALPHABET).indexOf(id.charAt(i));
+        }
+        return millis;
+    }
+
     public synchronized String next(long nowMillis) {
         long millis = Math.max(nowMillis, lastMillis);
         if (millis == lastMillis) {

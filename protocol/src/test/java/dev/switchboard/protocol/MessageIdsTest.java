@@ -35,4 +35,13 @@ class MessageIdsTest {
         assertThat(before).isLessThan(derived);
         assertThat(derived).isLessThan(after);
     }
+
+    @Test
+    void millis_readsTheTimeBack_fromGeneratedAndDerivedIds() {
+        assertThat(MessageIds.millis(new MessageIds().next(1_764_000_000_123L))).isEqualTo(1_764_000_000_123L);
+        assertThat(MessageIds.millis(MessageIds.derived(1_764_000_000_456L, "sns-id")))
+                .isEqualTo(1_764_000_000_456L);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MessageIds.millis("not-an-id"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

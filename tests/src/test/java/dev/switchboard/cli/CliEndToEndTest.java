@@ -465,6 +465,39 @@ class CliEndToEndTest {
         }
     }
 
+    /**
+     * Issue 17: read marks in the CLI. A chat that shows another member's message tells the room it has read it
+     * (the newest shown, about a second later); the other chat shows the mark, and its own reads print nothing.
+     */
+    @Test
+    void chat_readMarks_showInTheOtherChat() throws Exception {
+        PipedOutputStream readerKeys = new PipedOutputStream();
+        PipedInputStream readerInput = new PipedInputStream(readerKeys);
+        StringWriter readerOut = new StringWriter();
+        CompletableFuture<Integer> reader = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(readerInput))
+                .setOut(new PrintWriter(readerOut, true))
+                .setErr(new PrintWriter(new StringWriter(), true))
+                .execute("chat", "--url", url, "--user", "rhea", "--room", "marks"));
+        PipedOutputStream writerKeys = new PipedOutputStream();
+        PipedInputStream writerInput = new PipedInputStream(writerKeys);
+        StringWriter writerOut = new StringWriter();
+        CompletableFuture<Integer> writer = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(writerInput))
+                .setOut(new PrintWriter(writerOut, true))
+                .setErr(new PrintWriter(new StringWriter(), true))
+                .execute("chat", "--url", url, "--user", "walt", "--room", "marks"));
+        await().atMost(LocalCloudExtension.WAIT).until(() -> inRoom("marks", "rhea") && inRoom("marks", "walt"));
+        type(writerKeys, "are you there?");
+        await().atMost(LocalCloudExtension.WAIT)
+                .until(() -> readerOut.toString().contains("walt: are you there?"));
+        await().atMost(LocalCloudExtension.WAIT)
+                .until(() -> writerOut.toString().contains("* rhea has read marks up to "));
+        type(readerKeys, "/quit");
+        type(writerKeys, "/quit");
+        assertThat(reader.get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+        assertThat(writer.get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+        assertThat(readerOut.toString()).as("its own read is not shown").doesNotContain("* rhea has read");
+    }
+
     /** Render: what a person sees of the new events. */
     @Test
     void render_showsEditsTombstonesTypingAndUnread() {
@@ -484,10 +517,14 @@ class CliEndToEndTest {
         assertThat(render.line(JsonParser.parseString("{\"type\":\"unread\",\"room\":\"r\",\"count\":100}")
                         .getAsJsonObject()))
                 .isEqualTo("* 99+ unread in r since you last read");
-        assertThat(render.line(
-                        JsonParser.parseString("{\"type\":\"receipt\",\"room\":\"r\",\"user\":\"bo\",\"id\":\"x\"}")
-                                .getAsJsonObject()))
-                .isNull();
+        String id = dev.switchboard.protocol.MessageIds.derived(1_764_000_000_000L, "m");
+        assertThat(render.line(JsonParser.parseString(
+                                "{\"type\":\"receipt\",\"room\":\"r\",\"user\":\"bo\",\"id\":\"" + id + "\"}")
+                        .getAsJsonObject()))
+                .isEqualTo("* bo has read r up to "
+                        + java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss")
+                                .withZone(java.time.ZoneId.systemDefault())
+                                .format(java.time.Instant.ofEpochMilli(1_764_000_000_000L)));
     }
 
     static void type(PipedOutputStream keys, String line) throws IOException {
@@ -510,12 +547,13 @@ class CliEndToEndTest {
                 statuses::add)) {
             session.start(List.of("resume"));
             await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("resume", "rita"));
-            assertThat(run("send", "--url", url, "--user", "sid", "--room", "resume", "m0")
+            // a loaded machine's cold function instances need more than the default 10 s for the ack
+            assertThat(run("send", "--url", url, "--user", "sid", "--room", "resume", "--timeout", "120s", "m0")
                             .exitCode())
                     .isZero();
             await().atMost(LocalCloudExtension.WAIT).until(() -> texts.contains("m0"));
             for (int i = 1; i <= 10; i++) {
-                assertThat(run("send", "--url", url, "--user", "sid", "--room", "resume", "m" + i)
+                assertThat(run("send", "--url", url, "--user", "sid", "--room", "resume", "--timeout", "120s", "m" + i)
                                 .exitCode())
                         .isZero();
                 if (i == 4) {
