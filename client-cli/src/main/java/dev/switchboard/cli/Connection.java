@@ -61,19 +61,26 @@ final class Connection implements AutoCloseable {
         return URI.create(url + (url.contains("?") ? "&" : "?") + credential);
     }
 
+    /**
+     * How long the opening handshake may take: longer than API Gateway waits for the {@code $connect}
+     * function (29 s at most, "Integration timeout" in
+     * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html),
+     * so the CLI never gives up on a handshake the server is still allowed to accept: a cold start took
+     * 18 s on a loaded machine, and a 10 s limit left a registered connection behind a failed CLI.
+     */
+    static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
+
     void open(URI endpoint) throws CliException {
         try {
             socket = HTTP.newWebSocketBuilder()
-                    .connectTimeout(Duration.ofSeconds(10))
+                    .connectTimeout(HANDSHAKE_TIMEOUT)
                     .buildAsync(endpoint, new Listener())
-                    .get(15, TimeUnit.SECONDS);
+                    .get(HANDSHAKE_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException(ExitCode.UNREACHABLE, "interrupted while connecting");
         } catch (TimeoutException e) {
-            throw new CliException(
-                    ExitCode.UNREACHABLE,
-                    "no answer from " + safe(endpoint) + " within 15 s: check the URL and your network");
+            throw new CliException(ExitCode.UNREACHABLE, noHandshake(endpoint));
         } catch (ExecutionException e) {
             throw explain(endpoint, e.getCause());
         }
@@ -83,15 +90,18 @@ final class Connection implements AutoCloseable {
         for (Throwable t = cause; t != null; t = t.getCause()) {
             if (t instanceof WebSocketHandshakeException handshake) {
                 int status = handshake.getResponse().statusCode();
-                boolean tokenSent =
-                        endpoint.getRawQuery() != null && endpoint.getRawQuery().contains("token=");
+                String query = endpoint.getRawQuery() == null ? "" : endpoint.getRawQuery();
+                boolean tokenSent = query.contains("token=");
+                boolean userSent = query.startsWith("user=") || query.contains("&user=");
                 String hint = status == 401 && tokenSent
                         ? "the server refused the token (expired, or signed with another secret?): get a fresh one"
-                        : status == 401
-                                ? "the server wants credentials: pass --token JWT (or --user NAME if it runs with dev auth)"
-                                : status == 403
-                                        ? "the credentials were refused: check the user name or get a fresh token"
-                                        : "check the URL (stage) and that this is a Switchboard WebSocket API";
+                        : status == 401 && userSent
+                                ? "the server does not accept --user (it runs without dev auth): pass --token JWT"
+                                : status == 401
+                                        ? "the server wants credentials: pass --token JWT (or --user NAME if it runs with dev auth)"
+                                        : status == 403
+                                                ? "the credentials were refused: check the user name or get a fresh token"
+                                                : "check the URL (stage) and that this is a Switchboard WebSocket API";
                 return new CliException(
                         status == 401 || status == 403 ? ExitCode.REJECTED : ExitCode.UNREACHABLE,
                         "the server refused the connection (HTTP " + status + "): " + hint);
@@ -108,8 +118,13 @@ final class Connection implements AutoCloseable {
                         "TLS failed with " + safe(endpoint) + ": " + t.getMessage()
                                 + " (use ws:// for the local cloud, wss:// for AWS)");
             }
-            if (t instanceof HttpConnectTimeoutException || t instanceof HttpTimeoutException) {
-                return new CliException(ExitCode.UNREACHABLE, "timed out connecting to " + safe(endpoint));
+            if (t instanceof HttpConnectTimeoutException) {
+                return new CliException(
+                        ExitCode.UNREACHABLE,
+                        "timed out connecting to " + safe(endpoint) + ": check the host, the port and your network");
+            }
+            if (t instanceof HttpTimeoutException) {
+                return new CliException(ExitCode.UNREACHABLE, noHandshake(endpoint));
             }
             if (t instanceof IOException
                     && t.getMessage() != null
@@ -118,6 +133,12 @@ final class Connection implements AutoCloseable {
             }
         }
         return new CliException(ExitCode.UNREACHABLE, "could not connect to " + safe(endpoint) + ": " + cause);
+    }
+
+    private static String noHandshake(URI endpoint) {
+        return "no answer to the handshake from " + safe(endpoint) + " within " + HANDSHAKE_TIMEOUT.toSeconds()
+                + " s (API Gateway gives up on $connect after 29 s): check the URL, then try again (the server may"
+                + " have been starting)";
     }
 
     /** The endpoint without its query: tokens never reach the terminal. */
