@@ -71,6 +71,8 @@ final class ChatSession implements AutoCloseable {
     private final Map<String, Request.History> historyOnJoin = new HashMap<>();
 
     private final Map<String, CompletableFuture<Void>> joining = new HashMap<>();
+    /** Per room, completed the first time the server confirms a join of it, however late. */
+    private final Map<String, CompletableFuture<Void>> firstJoin = new java.util.concurrent.ConcurrentHashMap<>();
     /** Joins waiting for the history page asked for on confirmation: the join completes with it. */
     private final Map<String, CompletableFuture<Void>> awaitingHistory = new HashMap<>();
 
@@ -161,6 +163,7 @@ final class ChatSession implements AutoCloseable {
             if (confirmed == null) {
                 return;
             }
+            joined(room).complete(null);
             Request.History history = historyOnJoin.remove(room);
             if (history != null) {
                 awaitingHistory.put(room, confirmed);
@@ -169,6 +172,14 @@ final class ChatSession implements AutoCloseable {
             }
         }
         confirmed.complete(null);
+    }
+
+    /**
+     * Completes when the server first confirms a join of {@code room}, even after {@link #join} stopped
+     * waiting for it (a cold start on a busy server can take longer than {@link #JOIN_WAIT}).
+     */
+    CompletableFuture<Void> joined(String room) {
+        return firstJoin.computeIfAbsent(room, r -> new CompletableFuture<>());
     }
 
     synchronized void leave(String room) {

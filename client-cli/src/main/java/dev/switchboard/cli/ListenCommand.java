@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Spec;
         footer = ExitCode.HELP,
         description = {
             "Print messages, direct messages and notifications as they arrive; reconnects by itself.",
-            "Also edits, deletes, typing, read receipts, unread counts and inbox marks (not counted by --count)."
+            "Also edits, deletes, typing, read receipts, unread counts and inbox marks (not counted by --count).",
+            "Says 'switchboard: listening in ROOMS' on standard error once the server confirmed its joins."
         })
 final class ListenCommand implements Callable<Integer> {
 
@@ -79,6 +81,12 @@ final class ListenCommand implements Callable<Integer> {
                 },
                 status -> err.println("switchboard: " + TerminalText.safe(status)))) {
             session.start(rooms);
+            // on standard error, so --json output stays data: a script waits for this line before it sends
+            CompletableFuture.allOf(rooms.stream().map(session::joined).toArray(CompletableFuture[]::new))
+                    .thenRun(() -> {
+                        err.println("switchboard: listening in " + String.join(", ", rooms));
+                        err.flush();
+                    });
             session.stopped().thenRun(done::countDown);
             boolean finished =
                     timeout == null ? awaitForever(done) : done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -86,6 +86,8 @@ class CliEndToEndTest {
         assertThat(second.exitCode()).as(second.err()).isZero();
         Run listened = listening.get();
         assertThat(listened.exitCode()).as(listened.err()).isZero();
+        // what the README's script waits for before it sends
+        assertThat(listened.err()).contains("switchboard: listening in cli");
         List<JsonObject> lines = listened.out()
                 .lines()
                 .map(l -> JsonParser.parseString(l).getAsJsonObject())
