@@ -153,6 +153,8 @@ public final class Replication implements AutoCloseable {
     private boolean held;
     /** Start time of the last poll round that read every replica's stream to its end. */
     private long drainedThrough;
+    /** When that round finished reading: every write it read has a time at most this. */
+    private long drainedAt;
 
     private long applied;
     private long dropped;
@@ -221,7 +223,17 @@ public final class Replication implements AutoCloseable {
     public synchronized void awaitReplicated(Duration timeout) throws InterruptedException {
         long since = System.currentTimeMillis();
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (drainedThrough <= since || pending.stream().anyMatch(p -> p.writtenAt <= since)) {
+        // A write made before this call is read by the end of the first round that starts after it, and its time
+        // (when it was read) is at most that round's end: everything pending up to then must be applied.
+        long cutoff = -1;
+        while (true) {
+            if (cutoff < 0 && drainedThrough > since) {
+                cutoff = drainedAt;
+            }
+            long readBy = cutoff;
+            if (readBy >= 0 && pending.stream().noneMatch(p -> p.writtenAt <= readBy)) {
+                return;
+            }
             long left = deadline - System.nanoTime();
             if (left <= 0 || !running) {
                 throw new IllegalStateException("writes made before " + java.time.Instant.ofEpochMilli(since)
@@ -279,6 +291,7 @@ public final class Replication implements AutoCloseable {
                 }
                 synchronized (this) {
                     drainedThrough = roundStart;
+                    drainedAt = System.currentTimeMillis();
                     applyDue();
                     notifyAll();
                 }

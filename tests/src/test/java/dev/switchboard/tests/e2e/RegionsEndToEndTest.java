@@ -30,8 +30,9 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * One stack in two regions over one table (issue 20): the local cloud's {@code --regions
  * us-east-1,eu-west-1}, real WebSocket clients on each region's gateway, every function as its own
  * process per region. A room spanning both regions, a user connected in both, history read in the
- * other region, and one region stopping while the other goes on. Replication lag is not modelled
- * (docs/LOCAL.md): every region reads every write at once.
+ * other region, and one region stopping while the other goes on. Started without a replication lag:
+ * every region reads one DynamoDB Local, every write at once; {@link RegionsLagEndToEndTest} runs the
+ * same stack with a replica per region and the lag (docs/LOCAL.md, "Several regions").
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RegionsEndToEndTest {
