@@ -195,8 +195,15 @@ public final class RequestParser {
         try {
             element = JsonParser.parseString(frame);
         } catch (JsonParseException | StackOverflowError e) {
+            // gson refuses more than 255 levels (its default nesting limit): such a frame is JSON, just too deep
+            boolean tooDeep = e instanceof StackOverflowError
+                    || String.valueOf(e.getMessage()).contains("Nesting limit");
             throw new ProtocolException(
-                    ErrorCode.BAD_JSON, "the frame is not valid JSON: send one JSON object per frame", null);
+                    ErrorCode.BAD_JSON,
+                    tooDeep
+                            ? "the frame is nested too deeply (at most 255 levels): send one flat JSON object"
+                            : "the frame is not valid JSON: send one JSON object per frame",
+                    null);
         }
         if (element == null || !element.isJsonObject()) {
             throw new ProtocolException(
@@ -234,22 +241,29 @@ public final class RequestParser {
 
     /** An optional message id ({@link MessageIds#isValid}): a 2,000-character {@code after} used to reach DynamoDB and fail there. */
     private static String messageId(JsonObject json, String field, String action) {
+        return messageId(json, field, action, " or absent for the newest page");
+    }
+
+    private static String messageId(JsonObject json, String field, String action, String orElse) {
         String id = optionalString(json, field, action);
         if (id != null && !MessageIds.isValid(id)) {
             throw new ProtocolException(
                     ErrorCode.BAD_REQUEST,
                     "field '" + field
                             + "' must be a message id (26 characters like 01KAX3T8Y9ZC4Q2D7N6B5V8M1P, from a message or history frame)"
-                            + " or absent for the newest page",
+                            + orElse,
                     action);
         }
         return id;
     }
 
-    /** A required message id: {@code read}, {@code edit} and {@code delete} name the message they are about. */
+    /**
+     * A required message id: {@code read}, {@code edit} and {@code delete} name the message they are about
+     * (so the error does not offer "absent for the newest page": they have no page).
+     */
     private static String requiredMessageId(JsonObject json, String field, String action) {
         requiredString(json, field, action);
-        return messageId(json, field, action);
+        return messageId(json, field, action, " of this room");
     }
 
     private static String clientMsgId(JsonObject json, String action) {

@@ -87,6 +87,24 @@ class RequestParserTest {
     }
 
     @Test
+    void jsonNestedPastGsonsLimit_isBadJson_sayingItIsTooDeep_notThatItIsInvalid() {
+        String deep = "{\"a\":".repeat(300) + "1" + "}".repeat(300);
+        ProtocolException e = catchThrowableOfType(ProtocolException.class, () -> parser.parse(deep));
+        assertThat(e.frame().code()).isEqualTo("bad_json");
+        assertThat(e.frame().message()).contains("nested too deeply").doesNotContain("not valid JSON");
+    }
+
+    @Test
+    void aBadIdOfRead_doesNotOfferTheNewestPage_whichOnlyHistoryHas() {
+        ProtocolException e = catchThrowableOfType(
+                ProtocolException.class, () -> parser.parse("{\"action\":\"read\",\"room\":\"r\",\"id\":\"bad\"}"));
+        assertThat(e.frame().code()).isEqualTo("bad_request");
+        assertThat(e.frame().message())
+                .contains("field 'id' must be a message id")
+                .doesNotContain("newest page");
+    }
+
+    @Test
     void validRequests_parse() {
         assertThat(parser.parse("{\"action\":\"send\",\"room\":\"lobby\",\"text\":\"hi\",\"clientMsgId\":\"c-1\"}"))
                 .isEqualTo(new Request.Send("lobby", "hi", "c-1"));
