@@ -146,7 +146,13 @@ class RegionsLagEndToEndTest {
         org.awaitility.Awaitility.await()
                 .atMost(WsClient.WAIT)
                 .pollInterval(Duration.ofMillis(20))
-                .until(() -> members(region, room), m -> m.size() == users.size() && m.containsAll(users));
+                // a Callable<Boolean>, not a supplier and a predicate: that form goes through hamcrest, which the
+                // tests'
+                // classpath holds in an older version than Awaitility calls (NoSuchMethodError on a mismatch)
+                .until(() -> {
+                    List<String> m = members(region, room);
+                    return m.size() == users.size() && m.containsAll(users);
+                });
         return System.currentTimeMillis();
     }
 
