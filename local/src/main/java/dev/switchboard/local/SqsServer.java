@@ -93,9 +93,13 @@ final class SqsServer extends Handler.Abstract {
             return false;
         }
         String operation = target.substring(TARGET_PREFIX.length());
-        byte[] body;
-        try (InputStream stream = Content.Source.asInputStream(request)) {
-            body = request.getLength() > MAX_REQUEST_BYTES ? null : stream.readNBytes(MAX_REQUEST_BYTES + 1);
+        byte[] body = null;
+        // refused by its declared length without opening the content: a client that sent Expect: 100-continue is
+        // answered before it uploads anything (RFC 9110 §10.1.1)
+        if (request.getLength() <= MAX_REQUEST_BYTES) {
+            try (InputStream stream = Content.Source.asInputStream(request)) {
+                body = stream.readNBytes(MAX_REQUEST_BYTES + 1);
+            }
         }
         if (body == null || body.length > MAX_REQUEST_BYTES) {
             // SQS's front end refuses an oversized body by its length, before parsing it
