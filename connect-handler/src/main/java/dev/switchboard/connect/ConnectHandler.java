@@ -5,11 +5,11 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
 import dev.switchboard.core.ChatService;
-import dev.switchboard.core.LogContext;
 import dev.switchboard.core.TooManyConnectionsException;
 import dev.switchboard.core.auth.AuthenticationException;
 import dev.switchboard.core.auth.Authenticator;
 import dev.switchboard.core.auth.Identity;
+import dev.switchboard.core.aws.LambdaInvocation;
 import dev.switchboard.core.aws.Switchboard;
 import dev.switchboard.core.metrics.InvocationMetrics;
 import dev.switchboard.core.metrics.Metric;
@@ -57,17 +57,8 @@ public final class ConnectHandler implements RequestHandler<APIGatewayV2WebSocke
 
     @Override
     public APIGatewayV2WebSocketResponse handleRequest(APIGatewayV2WebSocketEvent event, Context context) {
-        LogContext.begin(
-                context == null ? null : context.getAwsRequestId(),
-                context == null ? null : context.getFunctionName(),
-                metrics.begin(),
-                event.getRequestContext().getConnectionId());
-        try {
-            return connect(event);
-        } finally {
-            metrics.flush(context == null ? null : context.getAwsRequestId());
-            LogContext.end();
-        }
+        return LambdaInvocation.run(
+                context, metrics, event.getRequestContext().getConnectionId(), deadline -> connect(event));
     }
 
     private APIGatewayV2WebSocketResponse connect(APIGatewayV2WebSocketEvent event) {

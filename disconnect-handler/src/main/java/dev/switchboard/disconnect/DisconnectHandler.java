@@ -4,9 +4,8 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
 import dev.switchboard.core.ChatService;
-import dev.switchboard.core.LogContext;
+import dev.switchboard.core.aws.LambdaInvocation;
 import dev.switchboard.core.aws.Switchboard;
-import dev.switchboard.core.fanout.Deadline;
 import dev.switchboard.core.metrics.InvocationMetrics;
 import java.util.List;
 import org.slf4j.Logger;
@@ -41,16 +40,9 @@ public final class DisconnectHandler
     @Override
     public APIGatewayV2WebSocketResponse handleRequest(WebSocketDisconnectEvent event, Context context) {
         WebSocketDisconnectEvent.RequestContext request = event.getRequestContext();
-        LogContext.begin(
-                context == null ? null : context.getAwsRequestId(),
-                context == null ? null : context.getFunctionName(),
-                metrics.begin(),
-                request.getConnectionId());
-        try {
+        return LambdaInvocation.run(context, metrics, request.getConnectionId(), deadline -> {
             // the rooms' leave presence is bounded by what is left of this invocation
-            List<String> rooms = chat.disconnect(
-                    request.getConnectionId(),
-                    context == null ? Deadline.NONE : Deadline.forInvocation(context.getRemainingTimeInMillis()));
+            List<String> rooms = chat.disconnect(request.getConnectionId(), deadline);
             // the close reason is the client's text: the log layout escapes it
             LOG.info(
                     "$disconnect {} status={} reason={} rooms={}",
@@ -58,12 +50,9 @@ public final class DisconnectHandler
                     request.getDisconnectStatusCode(),
                     request.getDisconnectReason(),
                     rooms.size());
-        } finally {
-            metrics.flush(context == null ? null : context.getAwsRequestId());
-            LogContext.end();
-        }
-        APIGatewayV2WebSocketResponse response = new APIGatewayV2WebSocketResponse();
-        response.setStatusCode(200);
-        return response;
+            APIGatewayV2WebSocketResponse response = new APIGatewayV2WebSocketResponse();
+            response.setStatusCode(200);
+            return response;
+        });
     }
 }

@@ -3,9 +3,8 @@ package dev.switchboard.disconnect;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import dev.switchboard.core.ExpiredConnectionSweeper;
-import dev.switchboard.core.LogContext;
+import dev.switchboard.core.aws.LambdaInvocation;
 import dev.switchboard.core.aws.Switchboard;
-import dev.switchboard.core.fanout.Deadline;
 import dev.switchboard.core.metrics.InvocationMetrics;
 import java.util.Map;
 
@@ -40,17 +39,6 @@ public final class ExpiredConnectionsHandler
 
     @Override
     public ExpiredConnectionSweeper.SweepResult handleRequest(Map<String, Object> event, Context context) {
-        LogContext.begin(
-                context == null ? null : context.getAwsRequestId(),
-                context == null ? null : context.getFunctionName(),
-                metrics.begin(),
-                null);
-        try {
-            return sweeper.sweep(
-                    context == null ? Deadline.NONE : Deadline.forInvocation(context.getRemainingTimeInMillis()));
-        } finally {
-            metrics.flush(context == null ? null : context.getAwsRequestId());
-            LogContext.end();
-        }
+        return LambdaInvocation.run(context, metrics, null, sweeper::sweep);
     }
 }

@@ -4,7 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SNSEvent;
 import dev.switchboard.core.ChatService;
-import dev.switchboard.core.LogContext;
+import dev.switchboard.core.aws.LambdaInvocation;
 import dev.switchboard.core.aws.Switchboard;
 import dev.switchboard.core.fanout.Deadline;
 import dev.switchboard.core.fanout.FanOutResult;
@@ -55,24 +55,17 @@ public final class BroadcastHandler implements RequestHandler<SNSEvent, Void> {
 
     @Override
     public Void handleRequest(SNSEvent event, Context context) {
-        LogContext.begin(
-                context == null ? null : context.getAwsRequestId(),
-                context == null ? null : context.getFunctionName(),
-                metrics.begin(),
-                null);
-        try {
-            handle(event, context);
-        } finally {
-            metrics.flush(context == null ? null : context.getAwsRequestId()); // a failed invocation's metrics too
-            LogContext.end();
-        }
-        return null;
+        return LambdaInvocation.run(context, metrics, null, deadline -> {
+            handle(event, deadline);
+            return null;
+        });
     }
 
-    private void handle(SNSEvent event, Context context) {
-        // Posts are retried only while this invocation has time left (60 s in template.yaml); what is
-        // unanswered at the deadline counts as failed, so the invocation ends by itself, not by its timeout.
-        Deadline until = MessageHandler.deadline(context);
+    /**
+     * Posts are retried only while this invocation has time left (60 s in template.yaml, {@code until}); what is
+     * unanswered at the deadline counts as failed, so the invocation ends by itself, not by its timeout.
+     */
+    private void handle(SNSEvent event, Deadline until) {
         for (SNSEvent.SNSRecord record : event.getRecords()) {
             SNSEvent.SNS sns = record.getSNS();
             SNSEvent.MessageAttribute kind = sns.getMessageAttributes() == null

@@ -5,9 +5,8 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
 import dev.switchboard.core.ChatService;
-import dev.switchboard.core.LogContext;
+import dev.switchboard.core.aws.LambdaInvocation;
 import dev.switchboard.core.aws.Switchboard;
-import dev.switchboard.core.fanout.Deadline;
 import dev.switchboard.core.metrics.InvocationMetrics;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -37,31 +36,18 @@ public final class MessageHandler implements RequestHandler<APIGatewayV2WebSocke
 
     @Override
     public APIGatewayV2WebSocketResponse handleRequest(APIGatewayV2WebSocketEvent event, Context context) {
-        LogContext.begin(
-                context == null ? null : context.getAwsRequestId(),
-                context == null ? null : context.getFunctionName(),
-                metrics.begin(),
-                event.getRequestContext().getConnectionId());
-        try {
+        String connectionId = event.getRequestContext().getConnectionId();
+        return LambdaInvocation.run(context, metrics, connectionId, deadline -> {
             String body = event.getBody();
             if (event.isIsBase64Encoded() && body != null) {
                 body = new String(Base64.getDecoder().decode(body), StandardCharsets.UTF_8);
             }
             // The fan-out is bounded by what is left of this invocation (29 s at most: API Gateway's integration
             // timeout).
-            chat.handle(event.getRequestContext().getConnectionId(), body, deadline(context));
-        } finally {
-            metrics.flush(
-                    context == null ? null : context.getAwsRequestId()); // after the last post: never slows a fan-out
-            LogContext.end();
-        }
-        APIGatewayV2WebSocketResponse response = new APIGatewayV2WebSocketResponse();
-        response.setStatusCode(200);
-        return response;
-    }
-
-    /** The fan-out deadline from the Lambda context's remaining time; none without a context (a direct call in a test). */
-    static Deadline deadline(Context context) {
-        return context == null ? Deadline.NONE : Deadline.forInvocation(context.getRemainingTimeInMillis());
+            chat.handle(connectionId, body, deadline);
+            APIGatewayV2WebSocketResponse response = new APIGatewayV2WebSocketResponse();
+            response.setStatusCode(200);
+            return response;
+        });
     }
 }

@@ -2,8 +2,8 @@ package dev.switchboard.core.fanout;
 
 /**
  * When a fan-out must be done by, on the monotonic clock ({@link System#nanoTime()}). Handlers make
- * one from the Lambda {@code Context}'s remaining time ({@link #forInvocation}), so core never sees
- * Lambda: posts are retried only while the deadline allows, and what is still unanswered at it counts
+ * one from the Lambda {@code Context}'s remaining time ({@link #forInvocation}, through
+ * {@code core.aws.LambdaInvocation}), so the chat logic never sees Lambda: posts are retried only while the deadline allows, and what is still unanswered at it counts
  * as failed, so the invocation ends in time instead of being killed by its timeout (a killed
  * {@code $default} invocation answers the client "Internal server error" for a message that was
  * stored and mostly delivered).
