@@ -2,10 +2,8 @@ package dev.switchboard.tests.template;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.switchboard.local.CloudFormationYaml;
 import dev.switchboard.local.LocalTemplate;
 import dev.switchboard.local.TemplateReader;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,14 +19,12 @@ import org.junit.jupiter.api.Test;
  */
 class RegionsTemplateTest {
 
-    static final Path TEMPLATE = Path.of("..", "template.yaml");
     static Map<String, Object> resources;
 
     @BeforeAll
-    @SuppressWarnings("unchecked")
     static void load() throws Exception {
-        resources = (Map<String, Object>) CloudFormationYaml.read(TEMPLATE).get("Resources");
-        TemplateTest.load(); // its helpers read the template it loads
+        TemplateTest.load(); // read once, for this class and the helpers of TemplateTest it uses
+        resources = TemplateTest.resources;
     }
 
     static LocalTemplate resolved(String region, String replicaRegions) throws Exception {
@@ -36,7 +32,7 @@ class RegionsTemplateTest {
                 ? Map.of("StageName", "prod")
                 : Map.of("StageName", "prod", "ReplicaRegions", replicaRegions);
         return TemplateReader.read(
-                TEMPLATE,
+                TemplateTest.TEMPLATE,
                 new TemplateReader.Context(
                         "prod",
                         region,
