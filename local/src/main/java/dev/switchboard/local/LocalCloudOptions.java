@@ -105,7 +105,10 @@ public record LocalCloudOptions(
         return new Builder();
     }
 
-    /** Defaults: template.yaml, free ports, stage "local", API Gateway's limits. */
+    /**
+     * Defaults: template.yaml, free ports, stage "local", API Gateway's and Lambda's limits. The one place
+     * they are set: {@code switchboard-local}'s flags show and start from them ({@link Main}).
+     */
     public static final class Builder {
         private Path template = Path.of("template.yaml");
         private int port;
@@ -127,11 +130,11 @@ public record LocalCloudOptions(
         private Map<String, Path> functionCode = Map.of();
         private Duration functionIdleTimeout = Duration.ofMinutes(5);
         private boolean prewarmFunctions = true;
-        private Duration functionInitTimeout = Duration.ofSeconds(10);
+        private Duration functionInitTimeout = ProcessRuntime.LAMBDA_INIT_LIMIT;
         private boolean serialDispatch;
         private String host;
-        private String region = "us-east-1";
-        private String apiId = "localws001";
+        private String region = LocalCloud.REGION;
+        private String apiId = LocalCloud.API_ID;
         private java.util.List<String> replicaRegions = java.util.List.of();
         private java.net.URI dynamoDbEndpoint;
         private Duration schedulePeriod;

@@ -33,6 +33,13 @@ import picocli.CommandLine.Spec;
         subcommands = Main.Token.class)
 public final class Main implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger("switchboard.local");
+    /**
+     * What a flag that is not given means: {@link LocalCloudOptions.Builder}'s default, the one place it is
+     * set (picocli shows a field's initial value as its {@code ${DEFAULT-VALUE}}). Only the ports differ:
+     * the command line listens on fixed, documented ports, the library on free ones.
+     */
+    private static final LocalCloudOptions DEFAULTS =
+            LocalCloudOptions.builder().build();
 
     @Spec
     CommandSpec spec;
@@ -43,8 +50,8 @@ public final class Main implements Callable<Integer> {
             description = "WebSocket API, @connections and chat page (0 = free port; default ${DEFAULT-VALUE})")
     int port;
 
-    @Option(names = "--stage", defaultValue = "local", description = "API stage (default ${DEFAULT-VALUE})")
-    String stage;
+    @Option(names = "--stage", description = "API stage (default ${DEFAULT-VALUE})")
+    String stage = DEFAULTS.stage();
 
     @Option(
             names = "--dynamodb-port",
@@ -58,11 +65,8 @@ public final class Main implements Callable<Integer> {
             description = "SNS and SQS endpoint port (default ${DEFAULT-VALUE})")
     int snsPort;
 
-    @Option(
-            names = "--template",
-            defaultValue = "template.yaml",
-            description = "SAM template (default ${DEFAULT-VALUE})")
-    Path template;
+    @Option(names = "--template", description = "SAM template (default ${DEFAULT-VALUE})")
+    Path template = DEFAULTS.template();
 
     @Option(
             names = "--dev-auth",
@@ -89,15 +93,13 @@ public final class Main implements Callable<Integer> {
 
     @Option(
             names = "--idle-timeout",
-            defaultValue = "PT10M",
             description = "idle connection timeout, e.g. 30s, 10m or ISO-8601 (default ${DEFAULT-VALUE})")
-    Duration idleTimeout;
+    Duration idleTimeout = DEFAULTS.idleTimeout();
 
     @Option(
             names = "--max-connection-age",
-            defaultValue = "PT2H",
             description = "maximum connection age, e.g. 2m, 2h or ISO-8601 (default ${DEFAULT-VALUE})")
-    Duration maxAge;
+    Duration maxAge = DEFAULTS.maxConnectionAge();
 
     @Option(names = "--throttle", description = "enforce the stage's throttling limits from the template (default off)")
     boolean throttle;

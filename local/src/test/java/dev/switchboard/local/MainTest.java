@@ -112,6 +112,29 @@ class MainTest {
         assertThat(defaults.maxAge).isEqualTo(Duration.ofHours(2));
     }
 
+    /**
+     * A flag not given means what the library's builder means (set there once, not again in the flags),
+     * and --help says so.
+     */
+    @Test
+    void flagsNotGiven_takeLocalCloudOptionsDefaults_andHelpShowsThem() {
+        LocalCloudOptions library = LocalCloudOptions.builder().build();
+        Main main = new Main();
+        CommandLine commandLine = Main.commandLine(main);
+        commandLine.parseArgs();
+
+        assertThat(main.stage).isEqualTo(library.stage()).isEqualTo("local");
+        assertThat(main.template).isEqualTo(library.template());
+        assertThat(main.idleTimeout).isEqualTo(library.idleTimeout());
+        assertThat(main.maxAge).isEqualTo(library.maxConnectionAge());
+        // whitespace folded: picocli wraps long descriptions
+        assertThat(commandLine.getUsageMessage().replaceAll("\\s+", " "))
+                .contains("API stage (default local)")
+                .contains("SAM template (default template.yaml)")
+                .contains("(default PT10M)")
+                .contains("(default PT2H)");
+    }
+
     @Test
     void tokenLifetime_readsTheCliForms() throws Exception {
         CommandLine commandLine = Main.commandLine(new Main());
