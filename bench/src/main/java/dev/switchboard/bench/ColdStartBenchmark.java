@@ -57,10 +57,73 @@ public final class ColdStartBenchmark {
         this.progress = progress;
     }
 
+    /**
+     * Cold starts of the four functions on the jars the build made.
+     *
+     * @param repository the repository root (its {@code *-handler/target/*-lambda.jar} are the functions' code)
+     * @param samples cold starts per function
+     * @return one row per function: Init Duration and first Duration in ms, Max Memory Used in MB
+     * @throws IllegalStateException when the platform cannot run process mode or a sample's event is lost
+     */
     public List<Result> run(Path repository, Path template, int samples) throws Exception {
+        return run(repository, template, samples, Map.of(), "");
+    }
+
+    /**
+     * The same cold starts on function jars that carry {@code paddingBytes} more of real classes the
+     * functions never load (taken from this benchmark's own jar: Jetty, Netty, DynamoDB Local), to
+     * show what jar size alone costs a cold start.
+     *
+     * @param paddingBytes compressed bytes added to each function jar
+     * @return rows as {@link #run(Path, Path, int)}, the jar column giving the padded size
+     */
+    public List<Result> runPadded(Path repository, Path template, int samples, long paddingBytes) throws Exception {
+        Path directory = Files.createTempDirectory("switchboard-bench-padded");
+        try {
+            Map<String, Path> code = new java.util.HashMap<>();
+            for (String function : List.of(
+                    "MessageFunction",
+                    "BroadcastFunction",
+                    "ConnectFunction",
+                    "DisconnectFunction",
+                    "ExpiredConnectionsFunction")) {
+                String module = MODULES.get(function);
+                Path lib = directory.resolve(function).resolve("lib");
+                Files.createDirectories(lib);
+                PaddedJar.write(
+                        jar(repository, module),
+                        lib.resolve(jar(repository, module).getFileName()),
+                        paddingBytes);
+                code.put(function, directory.resolve(function));
+            }
+            return run(
+                    repository, template, samples, code, String.format(" +%.0f MB unread classes", paddingBytes / 1e6));
+        } finally {
+            try (var files = Files.walk(directory)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    private static final Map<String, String> MODULES = Map.of(
+            "MessageFunction", "message-handler",
+            "BroadcastFunction", "message-handler",
+            "ConnectFunction", "connect-handler",
+            "DisconnectFunction", "disconnect-handler",
+            "ExpiredConnectionsFunction", "disconnect-handler");
+
+    private static Path jar(Path repository, String module) {
+        return repository.resolve(module).resolve("target").resolve("switchboard-" + module + "-lambda.jar");
+    }
+
+    private List<Result> run(Path repository, Path template, int samples, Map<String, Path> functionCode, String label)
+            throws Exception {
         List<Result> results = new ArrayList<>();
         try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder()
                         .template(template)
+                        .functionCode(functionCode)
                         .port(0)
                         .dynamoDbPort(0)
                         .snsPort(0)
@@ -146,18 +209,21 @@ public final class ColdStartBenchmark {
                         disconnect.get(i).initDurationMs(),
                         notify.get(i).initDurationMs());
             }
-            results.add(result(
-                    "$default send (store, query, fan-out)", "MessageFunction", repository, "message-handler", send));
-            results.add(
-                    result("$connect (dev auth, store)", "ConnectFunction", repository, "connect-handler", connect));
-            results.add(result(
-                    "$disconnect (remove, presence)",
-                    "DisconnectFunction",
-                    repository,
-                    "disconnect-handler",
-                    disconnect));
-            results.add(
-                    result("SNS notification to a room", "BroadcastFunction", repository, "message-handler", notify));
+            Map<String, Path> jars = new java.util.HashMap<>();
+            for (String function : MODULES.keySet()) {
+                Path code = functionCode.get(function);
+                jars.put(
+                        function,
+                        code == null
+                                ? jar(repository, MODULES.get(function))
+                                : code.resolve("lib")
+                                        .resolve(jar(repository, MODULES.get(function))
+                                                .getFileName()));
+            }
+            results.add(result("$default send (store, query, fan-out)" + label, "MessageFunction", jars, send));
+            results.add(result("$connect (dev auth, store)" + label, "ConnectFunction", jars, connect));
+            results.add(result("$disconnect (remove, presence)" + label, "DisconnectFunction", jars, disconnect));
+            results.add(result("SNS notification to a room" + label, "BroadcastFunction", jars, notify));
         }
         return results;
     }
@@ -172,8 +238,7 @@ public final class ColdStartBenchmark {
         return report;
     }
 
-    private static Result result(
-            String what, String function, Path repository, String module, List<InvocationReport> runs)
+    private static Result result(String what, String function, Map<String, Path> jars, List<InvocationReport> runs)
             throws java.io.IOException {
         if (runs.stream().anyMatch(r -> r.initDurationMs() == null)) {
             throw new IllegalStateException(
@@ -182,11 +247,10 @@ public final class ColdStartBenchmark {
         double[] init =
                 runs.stream().mapToDouble(InvocationReport::initDurationMs).toArray();
         double[] first = runs.stream().mapToDouble(InvocationReport::durationMs).toArray();
-        Path jar = repository.resolve(module).resolve("target").resolve("switchboard-" + module + "-lambda.jar");
         return new Result(
                 what,
                 function,
-                Files.size(jar),
+                Files.size(jars.get(function)),
                 runs.size(),
                 median(init),
                 Arrays.stream(init).min().orElse(0),

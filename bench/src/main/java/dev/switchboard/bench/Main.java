@@ -81,6 +81,13 @@ public final class Main implements Callable<Integer> {
     int coldSamples;
 
     @Option(
+            names = "--cold-padding-mb",
+            defaultValue = "0",
+            description =
+                    "Also measure the cold starts on function jars this many MB bigger (real classes never loaded), to show what jar size costs; 0 skips (default ${DEFAULT-VALUE}).")
+    int coldPaddingMb;
+
+    @Option(
             names = "--idle",
             defaultValue = "10000",
             description = "Idle connections to hold; 0 skips (default ${DEFAULT-VALUE}).")
@@ -139,20 +146,33 @@ public final class Main implements Callable<Integer> {
                 if (!members.isEmpty()) {
                     FanoutBenchmark fanout = new FanoutBenchmark(progress);
                     List<FanoutBenchmark.Result> results = new ArrayList<>();
+                    List<String> failed = new ArrayList<>();
                     for (int size : members) {
                         int count = size >= 5000 ? Math.min(messages, 5) : messages;
-                        settle(started, progress);
-                        try (BroadcastCeilingServer.Child ceiling = BroadcastCeilingServer.spawn()) {
-                            results.add(fanout.run(Target.ceiling(ceiling.uri()), size, count, timeout));
+                        // A room size that fails is reported, and the run goes on: the other sizes' and benchmarks'
+                        // figures are not lost with it.
+                        try {
+                            settle(started, progress);
+                            try (BroadcastCeilingServer.Child ceiling = BroadcastCeilingServer.spawn()) {
+                                results.add(fanout.run(Target.ceiling(ceiling.uri()), size, count, timeout));
+                            }
+                            // a fresh room per run: ids of an earlier run would be acknowledged as duplicates
+                            String room = "bench-" + size + "-" + Long.toString(System.currentTimeMillis(), 36);
+                            settle(started, progress);
+                            results.add(fanout.run(Target.switchboard(api, room), size, count, timeout));
+                        } catch (Exception e) {
+                            failed.add(size + " members: not measured (" + e + ")");
+                            progress.printf("fan-out at %d members failed: %s%n", size, e);
                         }
-                        // a fresh room per run: ids of an earlier run would be acknowledged as duplicates
-                        String room = "bench-" + size + "-" + Long.toString(System.currentTimeMillis(), 36);
-                        settle(started, progress);
-                        results.add(fanout.run(Target.switchboard(api, room), size, count, timeout));
+                        progress.print(fanoutMarkdown(results));
                     }
                     md.append("### Fan-out: last member to receive, Switchboard local cloud vs bare broadcast\n\n")
                             .append(fanoutMarkdown(results))
                             .append('\n');
+                    failed.forEach(f -> md.append("- ").append(f).append('\n'));
+                    if (!failed.isEmpty()) {
+                        md.append('\n');
+                    }
                 }
                 if (idle > 0 && started != null) {
                     settle(started, progress);
@@ -186,7 +206,7 @@ public final class Main implements Callable<Integer> {
         if (coldSamples > 0) {
             md.append(
                             "### Cold start: Init Duration as Lambda reports it (process per instance, runtime interface client, deployable jar)\n\n")
-                    .append(coldMarkdown(new ColdStartBenchmark(progress).run(Path.of("."), template, coldSamples)))
+                    .append(coldMarkdown(coldStarts(progress)))
                     .append('\n');
         }
         spec.commandLine().getOut().println(md);
@@ -195,6 +215,16 @@ public final class Main implements Callable<Integer> {
             progress.println("wrote " + out);
         }
         return 0;
+    }
+
+    /** The cold starts, then (with {@code --cold-padding-mb}) the same on padded jars, in one list. */
+    private List<ColdStartBenchmark.Result> coldStarts(PrintStream progress) throws Exception {
+        ColdStartBenchmark bench = new ColdStartBenchmark(progress);
+        List<ColdStartBenchmark.Result> results = new ArrayList<>(bench.run(Path.of("."), template, coldSamples));
+        if (coldPaddingMb > 0) {
+            results.addAll(bench.runPadded(Path.of("."), template, coldSamples, coldPaddingMb * 1_000_000L));
+        }
+        return results;
     }
 
     /** Before a measurement: lets the local cloud finish the previous run's disconnects (bounded). */

@@ -162,6 +162,7 @@ public final class LocalCloud implements AutoCloseable {
         List<java.util.concurrent.CompletableFuture<Void>> prewarming = new ArrayList<>();
         if (functionMode == LocalCloudOptions.FunctionMode.PROCESS) {
             ProcessRuntime.Host host = new ProcessRuntime.Host(
+                    new java.util.concurrent.Semaphore(ProcessRuntime.CONCURRENT_INITS, true),
                     runtimeApi,
                     runtimeLibraries,
                     signals,

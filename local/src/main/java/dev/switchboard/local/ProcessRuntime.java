@@ -64,8 +64,26 @@ final class ProcessRuntime implements FunctionRuntime {
             "switchboard.local.maxInstances",
             Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
 
-    /** What every function of one local cloud shares. */
+    /**
+     * Instances initialising at once, across all functions of a local cloud (default: the machine's
+     * processors). On Lambda every environment initialises on CPU of its own; here every instance is a
+     * JVM on the same few cores, and a burst of cold starts (10,000 connects, a loaded CI machine) made
+     * each of them so slow that all missed the init limit, were ended and started again, without end.
+     * An instance waits for a slot before its process starts; its Init Duration and init limit count
+     * from the start, as on Lambda, and its first event waits meanwhile as it waits for any instance.
+     * Override with -Dswitchboard.local.concurrentInits.
+     */
+    static final int CONCURRENT_INITS = Integer.getInteger(
+            "switchboard.local.concurrentInits",
+            Math.max(1, Runtime.getRuntime().availableProcessors()));
+
+    /**
+     * What every function of one local cloud shares.
+     *
+     * @param initSlots instances allowed to initialise at once ({@link #CONCURRENT_INITS} permits)
+     */
     record Host(
+            Semaphore initSlots,
             RuntimeApiServer api,
             RuntimeLibraries libraries,
             Signals signals,
@@ -310,8 +328,16 @@ final class ProcessRuntime implements FunctionRuntime {
             Map<String, String> env = builder.environment();
             env.clear();
             env.putAll(environment(port));
-            startedNanos = System.nanoTime();
-            process = builder.start();
+            host.initSlots().acquire();
+            try {
+                startedNanos = System.nanoTime();
+                process = builder.start();
+            } catch (IOException | RuntimeException e) {
+                host.initSlots().release();
+                throw e;
+            }
+            // Completes on the first `next` or when the process ends (init error, init limit, killed).
+            initialised.whenComplete((v, e) -> host.initSlots().release());
             host.signals().register(process.pid());
             String name = def.functionName() + "-" + number;
             pump(process.getInputStream(), name + "-stdout");

@@ -10,6 +10,7 @@ import dev.switchboard.local.processhandlers.LifecycleHandler;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,6 +69,10 @@ class ProcessRuntimeTest {
     private static final int TIMEOUT_SECONDS = 60;
 
     private static ProcessRuntime function(String handler, int memoryMb, long timeoutMs) {
+        return function(handler, memoryMb, timeoutMs, new Semaphore(ProcessRuntime.CONCURRENT_INITS, true));
+    }
+
+    private static ProcessRuntime function(String handler, int memoryMb, long timeoutMs, Semaphore initSlots) {
         String[] parts = handler.split("::");
         LocalTemplate.FunctionDef def = new LocalTemplate.FunctionDef(
                 "Lifecycle",
@@ -80,7 +87,8 @@ class ProcessRuntimeTest {
         return new ProcessRuntime(
                 def,
                 TASK_ROOT,
-                new ProcessRuntime.Host(api, libraries, signals, scheduler, "us-east-1", "000000000000", REPORTS::add),
+                new ProcessRuntime.Host(
+                        initSlots, api, libraries, signals, scheduler, "us-east-1", "000000000000", REPORTS::add),
                 timeoutMs,
                 4,
                 Duration.ofMinutes(5),
@@ -151,6 +159,38 @@ class ProcessRuntimeTest {
         }
         assertThat(reportsOf(fn).stream().filter(r -> r.initDurationMs() != null))
                 .hasSize(2);
+    }
+
+    @Test
+    void coldStarts_waitForAnInitSlot_soInstancesInitialiseOneAfterAnother() throws Exception {
+        Semaphore oneSlot = new Semaphore(1, true);
+        fn = function(LifecycleHandler.class.getName(), 256, 0, oneSlot);
+        ExecutorService callers = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<JsonObject>> calls = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                calls.add(callers.submit(() -> invoke("{\"action\":\"sleep\",\"ms\":3000}")));
+            }
+            List<JsonObject> answers = new ArrayList<>();
+            for (Future<JsonObject> call : calls) {
+                answers.add(call.get(3, TimeUnit.MINUTES));
+            }
+            // three events at once, each sleeping past the others' start: three instances
+            assertThat(answers.stream().map(a -> a.get("pid").getAsLong()).distinct())
+                    .hasSize(3);
+            answers.sort(java.util.Comparator.comparingLong(
+                    a -> a.get("processStartMs").getAsLong()));
+            for (int i = 1; i < answers.size(); i++) {
+                // the next process started only after the previous one had initialised (loaded its handler);
+                // 50 ms for the process start time's clock-tick resolution
+                assertThat(answers.get(i).get("processStartMs").getAsLong())
+                        .isGreaterThanOrEqualTo(
+                                answers.get(i - 1).get("loadedAtMs").getAsLong() - 50);
+            }
+            assertThat(oneSlot.availablePermits()).isEqualTo(1);
+        } finally {
+            callers.shutdownNow();
+        }
     }
 
     @Test

@@ -14,13 +14,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * and a static counter (per process: per instance), {@code env} a few environment variables,
  * {@code background} starts a thread that ticks every 5 ms and returns, {@code ticks} answers the
  * longest gap between two ticks so far (a frozen instance shows the frozen time as a gap),
- * {@code sleep} sleeps {@code ms}, {@code allocate} keeps {@code mb} megabytes reachable.
+ * {@code sleep} sleeps {@code ms} (and answers when its process started and when it loaded this class), {@code allocate} keeps {@code mb} megabytes reachable.
  */
 public final class LifecycleHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
     private static final AtomicInteger CALLS = new AtomicInteger();
     private static final AtomicLong LAST_TICK = new AtomicLong();
     private static final AtomicLong LONGEST_GAP = new AtomicLong();
     private static final List<byte[]> KEPT = new ArrayList<>();
+    /** When the runtime loaded this class, ms since the epoch: during the instance's initialisation. */
+    private static final long LOADED_AT_MS = System.currentTimeMillis();
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
@@ -74,6 +76,12 @@ public final class LifecycleHandler implements RequestHandler<Map<String, Object
                 out.put("longestGapMs", LONGEST_GAP.get());
             }
             case "sleep" -> {
+                out.put("loadedAtMs", LOADED_AT_MS);
+                // the JVM's own start time (ms, the epoch clock): the process's start instant is rounded to 1 s
+                out.put(
+                        "processStartMs",
+                        java.lang.management.ManagementFactory.getRuntimeMXBean()
+                                .getStartTime());
                 try {
                     Thread.sleep(((Number) event.get("ms")).longValue());
                 } catch (InterruptedException e) {
