@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import dev.switchboard.local.LocalCloud;
-import dev.switchboard.local.LocalCloudOptions;
 import dev.switchboard.local.WsClient;
 import dev.switchboard.protocol.Json;
 import dev.switchboard.protocol.Request;
@@ -20,28 +19,21 @@ import org.junit.jupiter.api.Test;
 class DirectPolicyEndToEndTest {
 
     static LocalCloud start(String policy) throws Exception {
-        return LocalCloud.start(LocalCloudOptions.builder()
-                .template(LocalCloudFixture.TEMPLATE)
-                .port(0)
-                .dynamoDbPort(0)
-                .snsPort(0)
-                .functionInitTimeout(LocalCloudFixture.INIT_TIMEOUT)
-                .functionTimeout(LocalCloudFixture.FUNCTION_TIMEOUT)
+        return LocalCloud.start(LocalCloudFixture.options()
                 .devAuth(true)
                 .environment(Map.of("SWITCHBOARD_DIRECT_POLICY", policy))
                 .build());
     }
 
     /**
-     * Starts a cloud and waits for its first handshake, which builds the connect function's SDK
-     * clients (a cold start once took 10.5 s on the loaded CI machine, past a client's 10 s).
+     * Starts a cloud and warms it ({@link LocalCloudFixture#warmUp}): its first handshake builds the
+     * connect function's SDK clients (a cold start once took 10.5 s on the loaded CI machine, past a
+     * client's 10 s).
      */
     static LocalCloud startWarm(String policy) throws Exception {
         LocalCloud cloud = start(policy);
         try {
-            WsClient.tryConnect(LocalCloudFixture.userUri(cloud, "warm-up"))
-                    .get(60, TimeUnit.SECONDS)
-                    .close();
+            LocalCloudFixture.warmUp(LocalCloudFixture.userUri(cloud, "warm-up"));
             return cloud;
         } catch (Exception e) {
             cloud.close();

@@ -1,17 +1,10 @@
 package dev.switchboard.tests.e2e;
 
-import static org.awaitility.Awaitility.await;
-
 import dev.switchboard.local.LocalCloud;
 import dev.switchboard.local.LocalCloudOptions;
 import dev.switchboard.local.WsClient;
-import dev.switchboard.protocol.Json;
-import dev.switchboard.protocol.Request;
 import java.net.URI;
 import java.time.Duration;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -70,14 +63,7 @@ public final class LocalCloudExtension implements BeforeAllCallback, AfterAllCal
             throw new IllegalStateException("LocalCloudExtension is already running for " + context.getDisplayName()
                     + ": register it as a static field of one class");
         }
-        cloud = LocalCloud.start(options.apply(LocalCloudOptions.builder()
-                        .template(LocalCloudFixture.TEMPLATE)
-                        .port(0)
-                        .dynamoDbPort(0)
-                        .snsPort(0)
-                        .functionInitTimeout(LocalCloudFixture.INIT_TIMEOUT)
-                        .functionTimeout(LocalCloudFixture.FUNCTION_TIMEOUT))
-                .build());
+        cloud = LocalCloud.start(options.apply(LocalCloudFixture.options()).build());
     }
 
     @Override
@@ -144,24 +130,14 @@ public final class LocalCloudExtension implements BeforeAllCallback, AfterAllCal
     }
 
     /**
-     * Warms the connect and message functions before a class's tests, as {@code @BeforeAll} does: a
-     * handshake to {@code uri} and a ping, until the pong arrives. A cold function process takes seconds
-     * on a loaded 2-core machine (one $connect took 10.6 s in CI, past the CLI's 10 s connect timeout), so
-     * whichever test ran first used to fail; a handshake the client gave up on still warmed the function,
-     * so it is tried again, for two of {@link #WAIT} at most.
+     * Warms the connect and message functions before a class's tests, as {@code @BeforeAll} does
+     * ({@link LocalCloudFixture#warmUp(URI)}: a handshake and a ping until the pong arrives, for two of
+     * {@link #WAIT} at most).
      *
      * @param uri a WebSocket URL that gets in ({@link #userUri} with dev auth, {@link #tokenUri} without)
      */
     public void warmUp(URI uri) {
-        await().atMost(WAIT.multipliedBy(2)).pollDelay(Duration.ZERO).until(() -> {
-            try (WsClient warm = WsClient.tryConnect(uri).get(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                warm.send(Json.write(new Request.Ping()));
-                String pong = warm.frames.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-                return pong != null && pong.contains("\"pong\"");
-            } catch (ExecutionException | TimeoutException slow) {
-                return false;
-            }
-        });
+        LocalCloudFixture.warmUp(uri);
     }
 
     /**

@@ -5,25 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.switchboard.local.LocalCloud;
-import dev.switchboard.local.LocalCloudOptions;
-import dev.switchboard.local.LocalRegions;
 import dev.switchboard.local.WsClient;
 import dev.switchboard.protocol.Json;
 import dev.switchboard.protocol.Request;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
@@ -37,45 +32,14 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RegionsEndToEndTest {
 
-    static final String US = "us-east-1";
-    static final String EU = "eu-west-1";
-    static LocalRegions regions;
+    static final String US = TwoRegionsExtension.US;
+    static final String EU = TwoRegionsExtension.EU;
 
-    @BeforeAll
-    static void start() throws Exception {
-        regions = LocalRegions.start(
-                List.of(US, EU),
-                LocalCloudOptions.builder()
-                        .template(LocalCloudFixture.TEMPLATE)
-                        .port(0)
-                        .dynamoDbPort(0)
-                        .snsPort(0)
-                        .functionInitTimeout(LocalCloudFixture.INIT_TIMEOUT)
-                        .functionTimeout(LocalCloudFixture.FUNCTION_TIMEOUT)
-                        .devAuth(true)
-                        .build());
-        for (String region : List.of(US, EU)) {
-            try {
-                // a first handshake per region: its $connect may be slower than a client waits on a loaded machine
-                WsClient.tryConnect(uri(region, "warm-up"))
-                        .get(60, java.util.concurrent.TimeUnit.SECONDS)
-                        .close();
-            } catch (Exception slow) {
-                // the invocation runs on; the function is warm either way
-            }
-        }
-    }
-
-    @AfterAll
-    static void stop() {
-        if (regions != null) {
-            regions.close();
-        }
-    }
+    @RegisterExtension
+    static final TwoRegionsExtension local = TwoRegionsExtension.oneTable();
 
     static URI uri(String region, String user) {
-        return URI.create(
-                regions.region(region).webSocketUri() + "?user=" + URLEncoder.encode(user, StandardCharsets.UTF_8));
+        return local.userUri(region, user);
     }
 
     static boolean ofType(JsonObject f, String type) {
@@ -93,17 +57,19 @@ class RegionsEndToEndTest {
     @Test
     @Order(1)
     void printedEndpoints_sayWhichRegionEachIs_andEachRegionHasItsOwnGateway() {
-        String described = regions.describe();
+        String described = local.regions().describe();
         assertThat(described)
                 .contains(
                         "[us-east-1]",
                         "[eu-west-1]",
-                        String.valueOf(regions.region(US).webSocketUri()),
-                        String.valueOf(regions.region(EU).webSocketUri()));
-        assertThat(regions.region(US).port()).isNotEqualTo(regions.region(EU).port());
-        assertThat(regions.region(US).region()).isEqualTo(US);
-        assertThat(regions.region(EU).region()).isEqualTo(EU);
-        assertThat(regions.region(EU).tableName()).isEqualTo(regions.region(US).tableName());
+                        String.valueOf(local.regions().region(US).webSocketUri()),
+                        String.valueOf(local.regions().region(EU).webSocketUri()));
+        assertThat(local.regions().region(US).port())
+                .isNotEqualTo(local.regions().region(EU).port());
+        assertThat(local.regions().region(US).region()).isEqualTo(US);
+        assertThat(local.regions().region(EU).region()).isEqualTo(EU);
+        assertThat(local.regions().region(EU).tableName())
+                .isEqualTo(local.regions().region(US).tableName());
     }
 
     @Test
@@ -118,7 +84,7 @@ class RegionsEndToEndTest {
             ChatEndToEndTest.join(carol, room, "carol");
 
             // each region's memberships record where their connection lives
-            try (TableProbe table = new TableProbe(regions.region(US))) {
+            try (TableProbe table = new TableProbe(local.regions().region(US))) {
                 List<String> homes = table.partition("ROOM#" + room).stream()
                         .map(i -> i.getOrDefault("home", AttributeValue.fromS("none"))
                                 .s())
@@ -263,15 +229,15 @@ class RegionsEndToEndTest {
     @Order(5)
     void oneRegionStopping_leavesTheOtherServing() throws Exception {
         String room = "outage";
-        LocalCloud us = regions.region(US);
+        LocalCloud us = local.regions().region(US);
         try (WsClient hank = WsClient.connect(uri(US, "hank"));
                 WsClient ivy = WsClient.connect(uri(EU, "ivy"))) {
             ChatEndToEndTest.join(hank, room, "hank");
             ChatEndToEndTest.join(ivy, room, "ivy");
 
-            regions.stop(EU);
+            local.regions().stop(EU);
             ivy.awaitClose();
-            assertThat(regions.describe()).contains("[eu-west-1] (stopped)");
+            assertThat(local.regions().describe()).contains("[eu-west-1] (stopped)");
 
             // us-east-1 goes on: sends are acknowledged and delivered to its members, new connections come in
             try (WsClient jack = WsClient.connect(URI.create(us.webSocketUri() + "?user=jack"))) {

@@ -5,23 +5,20 @@ import static dev.switchboard.tests.e2e.RegionsEndToEndTest.ofType;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
-import dev.switchboard.local.LocalCloudOptions;
-import dev.switchboard.local.LocalRegions;
 import dev.switchboard.local.Replication;
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
@@ -44,55 +41,23 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RegionsLagEndToEndTest {
 
-    static final String US = RegionsEndToEndTest.US;
-    static final String EU = RegionsEndToEndTest.EU;
+    static final String US = TwoRegionsExtension.US;
+    static final String EU = TwoRegionsExtension.EU;
     static final Duration LAG = Duration.ofSeconds(1);
-    static LocalRegions regions;
 
-    @BeforeAll
-    static void start() throws Exception {
-        regions = LocalRegions.start(
-                List.of(US, EU),
-                LocalCloudOptions.builder()
-                        .template(LocalCloudFixture.TEMPLATE)
-                        .port(0)
-                        .dynamoDbPort(0)
-                        .snsPort(0)
-                        .functionInitTimeout(LocalCloudFixture.INIT_TIMEOUT)
-                        .functionTimeout(LocalCloudFixture.FUNCTION_TIMEOUT)
-                        .devAuth(true)
-                        .build(),
-                LAG);
-        for (String region : List.of(US, EU)) {
-            try {
-                // a first handshake per region: its $connect may be slower than a client waits on a loaded machine
-                WsClient.tryConnect(uri(region, "warm-up"))
-                        .get(60, java.util.concurrent.TimeUnit.SECONDS)
-                        .close();
-            } catch (Exception slow) {
-                // the invocation runs on; the function is warm either way
-            }
-        }
-    }
-
-    @AfterAll
-    static void stop() {
-        if (regions != null) {
-            regions.close();
-        }
-    }
+    @RegisterExtension
+    static final TwoRegionsExtension local = TwoRegionsExtension.withReplicationLag(LAG);
 
     static URI uri(String region, String user) {
-        return URI.create(
-                regions.region(region).webSocketUri() + "?user=" + URLEncoder.encode(user, StandardCharsets.UTF_8));
+        return local.userUri(region, user);
     }
 
     static Replication replication() {
-        return regions.replication();
+        return local.regions().replication();
     }
 
     static List<String> members(String region, String room) {
-        try (TableProbe table = new TableProbe(regions.region(region))) {
+        try (TableProbe table = new TableProbe(local.regions().region(region))) {
             return table.partition("ROOM#" + room).stream()
                     .filter(i -> i.get("sk").s().startsWith("MEMBER#"))
                     .map(i -> i.getOrDefault("user", AttributeValue.fromS("?")).s())
@@ -101,13 +66,13 @@ class RegionsLagEndToEndTest {
     }
 
     static List<String> storedMessages(String region, String room) {
-        try (TableProbe table = new TableProbe(regions.region(region))) {
+        try (TableProbe table = new TableProbe(local.regions().region(region))) {
             return table.messageIds(room);
         }
     }
 
     static List<String> history(WsClient client, String room) throws InterruptedException {
-        client.send("{\"action\":\"history\",\"room\":\"" + room + "\",\"limit\":50}");
+        client.send(Json.write(new Request.History(room, null, 50)));
         return ids(client.next(
                 f -> ofType(f, "history") && f.get("room").getAsString().equals(room)));
     }
@@ -115,10 +80,13 @@ class RegionsLagEndToEndTest {
     @Test
     @Order(1)
     void eachRegionHasItsOwnReplica_andThePrintedEndpointsSayTheLag() {
-        assertThat(regions.dynamoDbEndpoint(US)).isNotEqualTo(regions.dynamoDbEndpoint(EU));
-        assertThat(regions.describe())
+        assertThat(local.regions().dynamoDbEndpoint(US))
+                .isNotEqualTo(local.regions().dynamoDbEndpoint(EU));
+        assertThat(local.regions().describe())
                 .contains("[us-east-1]", "[eu-west-1]")
-                .contains(String.valueOf(regions.dynamoDbEndpoint(US)), String.valueOf(regions.dynamoDbEndpoint(EU)))
+                .contains(
+                        String.valueOf(local.regions().dynamoDbEndpoint(US)),
+                        String.valueOf(local.regions().dynamoDbEndpoint(EU)))
                 .contains("no sooner than " + LAG.toMillis() + " ms");
         assertThat(replication().lag()).isEqualTo(LAG);
     }

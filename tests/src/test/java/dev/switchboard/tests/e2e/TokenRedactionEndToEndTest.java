@@ -9,7 +9,6 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.switchboard.local.LocalCloud;
-import dev.switchboard.local.LocalCloudOptions;
 import dev.switchboard.local.WsClient;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -48,13 +47,7 @@ class TokenRedactionEndToEndTest {
         List<String> tokens = new ArrayList<>();
         String logged;
         try (LogCapture log = new LogCapture();
-                LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder()
-                        .template(LocalCloudFixture.TEMPLATE)
-                        .port(0)
-                        .dynamoDbPort(0)
-                        .snsPort(0)
-                        .functionInitTimeout(LocalCloudFixture.INIT_TIMEOUT)
-                        .functionTimeout(LocalCloudFixture.FUNCTION_TIMEOUT)
+                LocalCloud cloud = LocalCloud.start(LocalCloudFixture.options()
                         .devAuth(false)
                         .jwtSecret(SECRET)
                         .dynamoDbFaults(true)
