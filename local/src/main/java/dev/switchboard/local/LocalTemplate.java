@@ -72,6 +72,7 @@ public record LocalTemplate(
      * @param memorySize the template's {@code MemorySize}, MB
      * @param environment the function's environment variables, resolved for this machine
      * @param reservedConcurrency the template's {@code ReservedConcurrentExecutions}, or -1 when not set
+     * @param logging the function's {@code LoggingConfig}, {@code Globals} merged with its own
      */
     public record FunctionDef(
             String logicalId,
@@ -81,9 +82,10 @@ public record LocalTemplate(
             int timeoutSeconds,
             int memorySize,
             Map<String, String> environment,
-            int reservedConcurrency) {
+            int reservedConcurrency,
+            LoggingConfig logging) {
 
-        /** A function without reserved concurrency. */
+        /** A function without reserved concurrency, logging in Lambda's default plain text format. */
         public FunctionDef(
                 String logicalId,
                 String functionName,
@@ -92,7 +94,38 @@ public record LocalTemplate(
                 int timeoutSeconds,
                 int memorySize,
                 Map<String, String> environment) {
-            this(logicalId, functionName, handlerClass, handlerMethod, timeoutSeconds, memorySize, environment, -1);
+            this(
+                    logicalId,
+                    functionName,
+                    handlerClass,
+                    handlerMethod,
+                    timeoutSeconds,
+                    memorySize,
+                    environment,
+                    -1,
+                    LoggingConfig.TEXT);
+        }
+    }
+
+    /**
+     * A function's {@code LoggingConfig}
+     * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-lambda-function-loggingconfig.html):
+     * the format of its log events and, in the JSON format only, the lowest level of its application
+     * and system (platform) log events Lambda sends on
+     * (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html).
+     *
+     * @param logFormat {@code Text} (Lambda's default) or {@code JSON}
+     * @param applicationLogLevel TRACE, DEBUG, INFO, WARN, ERROR or FATAL; INFO when the template sets none;
+     *     not used with {@code Text}
+     * @param systemLogLevel DEBUG, INFO or WARN; INFO when the template sets none; not used with {@code Text}
+     */
+    public record LoggingConfig(String logFormat, String applicationLogLevel, String systemLogLevel) {
+        /** Lambda's default: plain text, nothing filtered. */
+        public static final LoggingConfig TEXT = new LoggingConfig("Text", "INFO", "INFO");
+
+        /** True for the JSON log format: platform events as JSON objects, both levels applied. */
+        public boolean json() {
+            return "JSON".equals(logFormat);
         }
     }
 

@@ -42,9 +42,10 @@ import org.slf4j.LoggerFactory;
  * waits for an event and thawed for the next, is ended when an invocation runs past the
  * {@code Timeout} (the next event gets a new instance), and is reaped after sitting idle. Reserved
  * concurrency caps the instances and throttles beyond them; without it, events wait for one of at
- * most {@code maxInstances}. Every invocation is logged as Lambda logs it: {@code START},
- * {@code END}, {@code REPORT} (with {@code Init Duration} on a cold start), prefixed by the
- * function's name.
+ * most {@code maxInstances}. Every invocation is logged as Lambda logs it, in the function's
+ * {@code LogFormat} ({@link SystemLog}): {@code START}, {@code END}, {@code REPORT} (with
+ * {@code Init Duration} on a cold start) as text, or {@code platform.start} /
+ * {@code platform.report} JSON events, under the function's name.
  */
 final class ProcessRuntime implements FunctionRuntime {
     private static final Logger LOG = LoggerFactory.getLogger("switchboard.lambda");
@@ -99,6 +100,9 @@ final class ProcessRuntime implements FunctionRuntime {
     private final long initLimitMillis;
     private final Duration idleLimit;
     private final Logger functionLog;
+    /** START / END / REPORT in the function's LogFormat, and its JSON format's application-level filter. */
+    private final SystemLog systemLog;
+
     private final Semaphore concurrency;
     private final boolean reserved;
     private final ConcurrentLinkedDeque<Instance> warm = new ConcurrentLinkedDeque<>();
@@ -130,6 +134,7 @@ final class ProcessRuntime implements FunctionRuntime {
         this.initLimitMillis = initLimit.toMillis() + timeoutMillis;
         this.idleLimit = idleLimit;
         this.functionLog = LoggerFactory.getLogger("lambda." + def.functionName());
+        this.systemLog = new SystemLog(functionLog, def.logging());
         this.reserved = def.reservedConcurrency() >= 0;
         this.concurrency = new Semaphore(reserved ? def.reservedConcurrency() : maxInstances, true);
         long period = Math.max(1000, Math.min(30_000, idleLimit.toMillis() / 2));
@@ -266,6 +271,9 @@ final class ProcessRuntime implements FunctionRuntime {
                 + ";Sampled=0";
         long deliveredNanos;
         long deadlineEpochMillis;
+        /** The size of the runtime's response, bytes (platform.runtimeDone's producedBytes). */
+        long producedBytes;
+
         ScheduledFuture<?> timeout;
         boolean answered;
 
@@ -371,7 +379,9 @@ final class ProcessRuntime implements FunctionRuntime {
                                 new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
                             for (String line = in.readLine(); line != null; line = in.readLine()) {
                                 // an EMF record becomes metrics (as CloudWatch Logs extracts them), not a log line
-                                if (!dev.switchboard.local.metrics.EmfCapture.offer(line)) {
+                                // in the JSON log format, lines below ApplicationLogLevel are dropped, as Lambda does
+                                if (!dev.switchboard.local.metrics.EmfCapture.offer(line)
+                                        && systemLog.applicationLineShown(line)) {
                                     functionLog.info("{}", line);
                                 }
                             }
@@ -425,7 +435,7 @@ final class ProcessRuntime implements FunctionRuntime {
             }
             invocation.deliveredNanos = System.nanoTime();
             invocation.deadlineEpochMillis = System.currentTimeMillis() + timeoutMillis;
-            functionLog.info("START RequestId: {} Version: $LATEST", invocation.requestId);
+            systemLog.start(invocation.requestId);
             invocation.timeout =
                     host.scheduler().schedule(() -> timedOut(invocation), timeoutMillis, TimeUnit.MILLISECONDS);
             response.setStatus(200);
@@ -481,6 +491,7 @@ final class ProcessRuntime implements FunctionRuntime {
                     return false;
                 }
                 invocation.answered = true;
+                invocation.producedBytes = body.length;
                 invocation.timeout.cancel(false);
             }
             String text = new String(body, StandardCharsets.UTF_8);
@@ -513,10 +524,7 @@ final class ProcessRuntime implements FunctionRuntime {
             synchronized (this) {
                 initError = new String(body, StandardCharsets.UTF_8);
             }
-            functionLog.error(
-                    "INIT_REPORT Init Duration: {} ms\tPhase: init\tStatus: error\tError Type: {}",
-                    String.format(Locale.ROOT, "%.2f", (System.nanoTime() - startedNanos) / 1e6),
-                    errorType);
+            systemLog.initError((System.nanoTime() - startedNanos) / 1e6, errorType);
         }
 
         private void timedOut(Invocation invocation) {
@@ -556,8 +564,8 @@ final class ProcessRuntime implements FunctionRuntime {
                     maxMemoryUsedMb(),
                     init,
                     status);
-            functionLog.info("END RequestId: {}", invocation.requestId);
-            functionLog.info("{}", report.line());
+            systemLog.end(invocation.requestId, status, duration, invocation.producedBytes);
+            systemLog.report(report);
             host.reports().accept(report);
         }
 
@@ -665,7 +673,9 @@ final class ProcessRuntime implements FunctionRuntime {
      * A function's process environment, for both runtimes: the template's variables, then what
      * Lambda sets itself
      * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime):
-     * the handler, task root, function name, memory, log group, region, and credentials as the
+     * the handler, task root, function name, memory, log group, region, the JSON log format and
+     * application log level ({@code AWS_LAMBDA_LOG_FORMAT}, {@code AWS_LAMBDA_LOG_LEVEL}: the
+     * runtime interface client's {@code LambdaEnvironment} reads them), and credentials as the
      * standard {@code AWS_*} variables (any value: DynamoDB Local and the local endpoints do not
      * check them). Nothing of the local cloud's own environment leaks in but PATH. A new mutable map.
      */
@@ -684,6 +694,13 @@ final class ProcessRuntime implements FunctionRuntime {
         env.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + def.functionName());
         env.put("AWS_LAMBDA_LOG_STREAM_NAME", "local/" + def.functionName());
         env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+        if (def.logging().json()) {
+            // The JSON log format's settings, where the runtime interface client reads them (LambdaEnvironment):
+            // its LambdaLogger then writes JSON objects and drops what is below the level. Text leaves both unset:
+            // the client's defaults are TEXT and no filtering.
+            env.put("AWS_LAMBDA_LOG_FORMAT", "JSON");
+            env.put("AWS_LAMBDA_LOG_LEVEL", def.logging().applicationLogLevel());
+        }
         env.putIfAbsent("AWS_REGION", region);
         env.putIfAbsent("AWS_DEFAULT_REGION", region);
         env.put("AWS_ACCESS_KEY_ID", "local");

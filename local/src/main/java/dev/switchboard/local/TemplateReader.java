@@ -401,7 +401,41 @@ public final class TemplateReader {
                 timeout,
                 memory,
                 Map.copyOf(env),
-                reserved == null ? -1 : (int) number(reserved));
+                reserved == null ? -1 : (int) number(reserved),
+                logging(id, castMap(props.get("LoggingConfig"))));
+    }
+
+    private static final java.util.Set<String> APPLICATION_LOG_LEVELS =
+            java.util.Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL");
+    private static final java.util.Set<String> SYSTEM_LOG_LEVELS = java.util.Set.of("DEBUG", "INFO", "WARN");
+
+    /**
+     * A function's {@code LoggingConfig}, already merged with the one of {@code Globals} (SAM merges
+     * maps key by key). Only the values Lambda accepts: another stops the start, naming the function
+     * and the property, as the deployment would fail.
+     * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-lambda-function-loggingconfig.html
+     */
+    private LocalTemplate.LoggingConfig logging(String id, Map<String, Object> config) {
+        String format = loggingValue(id, config, "LogFormat", "Text", java.util.Set.of("Text", "JSON"));
+        return new LocalTemplate.LoggingConfig(
+                format,
+                loggingValue(id, config, "ApplicationLogLevel", "INFO", APPLICATION_LOG_LEVELS),
+                loggingValue(id, config, "SystemLogLevel", "INFO", SYSTEM_LOG_LEVELS));
+    }
+
+    private String loggingValue(
+            String id, Map<String, Object> config, String property, String absent, java.util.Set<String> allowed) {
+        Object value = config.containsKey(property) ? resolve(config.get(property)) : null;
+        if (value == null) {
+            return absent;
+        }
+        String text = scalar(value);
+        if (!allowed.contains(text)) {
+            throw new IllegalArgumentException(id + ".LoggingConfig." + property + " is '" + text
+                    + "': Lambda accepts one of " + new java.util.TreeSet<>(allowed)
+                    + " (fix the template or the parameter it refers to)");
+        }
+        return text;
     }
 
     private LocalTemplate.TableDef table(String id, Map<String, Object> rawProps) {

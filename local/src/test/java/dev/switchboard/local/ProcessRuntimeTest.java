@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.switchboard.local.processhandlers.LifecycleHandler;
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * Functions as separate processes on AWS's runtime interface client and the local Runtime API:
@@ -73,6 +76,11 @@ class ProcessRuntimeTest {
     }
 
     private static ProcessRuntime function(String handler, int memoryMb, long timeoutMs, Semaphore initSlots) {
+        return function(handler, memoryMb, timeoutMs, initSlots, LocalTemplate.LoggingConfig.TEXT);
+    }
+
+    private static ProcessRuntime function(
+            String handler, int memoryMb, long timeoutMs, Semaphore initSlots, LocalTemplate.LoggingConfig logging) {
         String[] parts = handler.split("::");
         LocalTemplate.FunctionDef def = new LocalTemplate.FunctionDef(
                 "Lifecycle",
@@ -83,7 +91,9 @@ class ProcessRuntimeTest {
                 // timed out an out-of-memory allocation in a fresh-clone run at load average 38
                 TIMEOUT_SECONDS,
                 memoryMb,
-                Map.of("SWITCHBOARD_TABLE", "t1", "AWS_ENDPOINT_URL_DYNAMODB", "http://localhost:1"));
+                Map.of("SWITCHBOARD_TABLE", "t1", "AWS_ENDPOINT_URL_DYNAMODB", "http://localhost:1"),
+                -1,
+                logging);
         return new ProcessRuntime(
                 def,
                 TASK_ROOT,
@@ -273,6 +283,103 @@ class ProcessRuntimeTest {
                 .hasMessageContaining("java.lang.IllegalStateException")
                 .hasMessageContaining("SWITCHBOARD_TABLE is not set");
         await().atMost(Duration.ofSeconds(10)).until(() -> fn.instances() == 0);
+    }
+
+    /** What the function's logger ({@code lambda.<FunctionName>}) receives from now on. */
+    private static ListAppender<ILoggingEvent> logOf(ProcessRuntime f) {
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        ((ch.qos.logback.classic.Logger)
+                        LoggerFactory.getLogger("lambda." + f.definition().functionName()))
+                .addAppender(appender);
+        return appender;
+    }
+
+    private static List<String> messages(ListAppender<ILoggingEvent> log) {
+        synchronized (log) { // AppenderBase.doAppend holds the appender's lock; its list is a plain ArrayList
+            return log.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        }
+    }
+
+    /** The platform events among the log's messages (JSON objects with a "type"), parsed. */
+    private static List<JsonObject> platformEvents(ListAppender<ILoggingEvent> log) {
+        return messages(log).stream()
+                .filter(m -> m.startsWith("{\"time\""))
+                .map(m -> JsonParser.parseString(m).getAsJsonObject())
+                .toList();
+    }
+
+    @Test
+    void textLogFormat_writesLambdasStartEndAndTabSeparatedReportLines() throws Exception {
+        fn = function(LifecycleHandler.class.getName(), 256, 0);
+        ListAppender<ILoggingEvent> log = logOf(fn);
+        JsonObject env = invoke("{\"action\":\"env\"}");
+        String id = env.get("requestId").getAsString();
+        assertThat(env.get("AWS_LAMBDA_LOG_FORMAT"))
+                .as("unset: the runtime's default, TEXT")
+                .isNull();
+
+        await().atMost(Duration.ofSeconds(30))
+                .until(() ->
+                        messages(log).stream().anyMatch(m -> m.startsWith("REPORT RequestId: " + id + "\tDuration: ")));
+        assertThat(messages(log))
+                .contains("START RequestId: " + id + " Version: $LATEST", "END RequestId: " + id)
+                .noneMatch(m -> m.startsWith("{\"time\""));
+    }
+
+    @Test
+    void jsonLogFormat_givesTheRuntimeItsSettings_andWritesPlatformEvents_withInitDurationOnTheColdStart()
+            throws Exception {
+        // template.yaml's Globals: LogFormat JSON; here ApplicationLogLevel WARN to see the runtime filter
+        fn = function(
+                LifecycleHandler.class.getName(),
+                256,
+                0,
+                new Semaphore(ProcessRuntime.CONCURRENT_INITS, true),
+                new LocalTemplate.LoggingConfig("JSON", "WARN", "INFO"));
+        ListAppender<ILoggingEvent> log = logOf(fn);
+        JsonObject env = invoke("{\"action\":\"env\"}");
+        assertThat(env.get("AWS_LAMBDA_LOG_FORMAT").getAsString()).isEqualTo("JSON");
+        assertThat(env.get("AWS_LAMBDA_LOG_LEVEL").getAsString()).isEqualTo("WARN");
+        invoke("{\"action\":\"log\"}");
+
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> platformEvents(log).stream()
+                                .filter(e -> e.get("type").getAsString().equals("platform.report"))
+                                .count()
+                        == 2);
+        List<JsonObject> reports = platformEvents(log).stream()
+                .filter(e -> e.get("type").getAsString().equals("platform.report"))
+                .toList();
+        JsonObject cold = reports.get(0).getAsJsonObject("record");
+        assertThat(cold.get("requestId").getAsString())
+                .isEqualTo(env.get("requestId").getAsString());
+        assertThat(cold.get("status").getAsString()).isEqualTo("success");
+        JsonObject metrics = cold.getAsJsonObject("metrics");
+        assertThat(metrics.get("initDurationMs").getAsDouble()).isPositive();
+        assertThat(metrics.get("durationMs").getAsDouble()).isPositive();
+        assertThat(metrics.get("billedDurationMs").getAsLong()).isPositive();
+        assertThat(metrics.get("memorySizeMB").getAsInt()).isEqualTo(256);
+        assertThat(reports.get(1)
+                        .getAsJsonObject("record")
+                        .getAsJsonObject("metrics")
+                        .has("initDurationMs"))
+                .as("a warm invocation has no Init Duration")
+                .isFalse();
+        assertThat(platformEvents(log).stream().map(e -> e.get("type").getAsString()))
+                .as("SystemLogLevel INFO: platform.runtimeDone (END) is DEBUG")
+                .containsExactly("platform.start", "platform.report", "platform.start", "platform.report");
+        assertThat(messages(log))
+                .noneMatch(m -> m.startsWith("START RequestId") || m.startsWith("END RequestId"))
+                .noneMatch(m -> m.startsWith("REPORT RequestId"))
+                .noneMatch(m -> m.contains("debug-line"));
+        // the runtime's own logger writes a JSON object per line in this format
+        JsonObject warn = messages(log).stream()
+                .filter(m -> m.contains("warn-line"))
+                .map(m -> JsonParser.parseString(m).getAsJsonObject())
+                .findFirst()
+                .orElseThrow();
+        assertThat(warn.get("level").getAsString()).isEqualTo("WARN");
     }
 
     /** The state letter of /proc/PID/stat: R, S, T (stopped), ... */

@@ -180,6 +180,74 @@ class TemplateReaderTest {
     }
 
     @Test
+    void realTemplate_everyFunctionLogsInTheJsonFormatOfGlobals_atTheLogLevelParameter() throws Exception {
+        LocalTemplate t = TemplateReader.read(Path.of("../template.yaml"), CONTEXT);
+        assertThat(t.functions().values())
+                .isNotEmpty()
+                .allSatisfy(f -> assertThat(f.logging())
+                        .as(f.logicalId() + ": its own LoggingConfig (LogGroup) merged with Globals'")
+                        .isEqualTo(new LocalTemplate.LoggingConfig("JSON", "INFO", "INFO")));
+
+        TemplateReader.Context warn = new TemplateReader.Context(
+                "local",
+                "us-east-1",
+                "000000000000",
+                "localws001",
+                "switchboard-local",
+                8080,
+                "http://localhost:8000",
+                "http://localhost:9911",
+                Map.of("StageName", "local", "LogLevel", "WARN"),
+                Map.of());
+        assertThat(TemplateReader.read(Path.of("../template.yaml"), warn)
+                        .functions()
+                        .get("MessageFunction")
+                        .logging()
+                        .applicationLogLevel())
+                .isEqualTo("WARN");
+    }
+
+    @Test
+    void loggingConfig_mergesKeyByKeyWithGlobals_defaultsToText_andRefusesWhatLambdaRefuses(@TempDir Path dir)
+            throws Exception {
+        String template = """
+        Transform: AWS::Serverless-2016-10-31
+        Globals:
+          Function:
+            LoggingConfig:
+              LogFormat: %s
+              SystemLogLevel: WARN
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              Handler: x.Handler
+              LoggingConfig:
+                SystemLogLevel: DEBUG
+          Other:
+            Type: AWS::Serverless::Function
+            Properties:
+              Handler: x.Other
+        """;
+        Path file = dir.resolve("template.yaml");
+        Files.writeString(file, template.formatted("JSON"));
+        LocalTemplate t = TemplateReader.read(file, CONTEXT);
+        assertThat(t.functions().get("Fn").logging())
+                .isEqualTo(new LocalTemplate.LoggingConfig("JSON", "INFO", "DEBUG"));
+        assertThat(t.functions().get("Other").logging())
+                .isEqualTo(new LocalTemplate.LoggingConfig("JSON", "INFO", "WARN"));
+
+        Files.writeString(file, template.formatted("json"));
+        assertThatThrownBy(() -> TemplateReader.read(file, CONTEXT))
+                .hasMessageContaining("Fn.LoggingConfig.LogFormat is 'json': Lambda accepts one of [JSON, Text]");
+
+        Path plain = templateWith(dir, "", "x");
+        assertThat(TemplateReader.read(plain, CONTEXT).functions().get("Fn").logging())
+                .as("no LoggingConfig: Lambda's plain text")
+                .isEqualTo(LocalTemplate.LoggingConfig.TEXT);
+    }
+
+    @Test
     void realTemplate_resolvesEverywhere_inOneRegionAndInSeveral() throws Exception {
         for (String regions : new String[] {"", "us-east-1,eu-west-1", "eu-west-1,us-east-1,ap-south-1"}) {
             TemplateReader.Context context = new TemplateReader.Context(

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One handler for every lifecycle test, by {@code "action"}: {@code state} answers its process id
  * and a static counter (per process: per instance), {@code env} a few environment variables,
+ * {@code log} writes a DEBUG and a WARN line through the runtime's {@code LambdaLogger},
  * {@code background} starts a thread that ticks every 5 ms and returns, {@code ticks} answers the
  * longest gap between two ticks so far (a frozen instance shows the frozen time as a gap),
  * {@code sleep} sleeps {@code ms} (and answers when its process started and when it loaded this class), {@code allocate} keeps {@code mb} megabytes reachable.
@@ -38,6 +39,8 @@ public final class LifecycleHandler implements RequestHandler<Map<String, Object
                         "AWS_LAMBDA_FUNCTION_NAME",
                         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
                         "AWS_ACCESS_KEY_ID",
+                        "AWS_LAMBDA_LOG_FORMAT",
+                        "AWS_LAMBDA_LOG_LEVEL",
                         "HOME_OF_TEST_JVM")) {
                     out.put(name, System.getenv(name));
                 }
@@ -74,6 +77,11 @@ public final class LifecycleHandler implements RequestHandler<Map<String, Object
                     Thread.onSpinWait();
                 }
                 out.put("longestGapMs", LONGEST_GAP.get());
+            }
+            case "log" -> {
+                // through the runtime's own logger, which the JSON log format's variables configure
+                context.getLogger().log("debug-line", com.amazonaws.services.lambda.runtime.logging.LogLevel.DEBUG);
+                context.getLogger().log("warn-line", com.amazonaws.services.lambda.runtime.logging.LogLevel.WARN);
             }
             case "sleep" -> {
                 out.put("loadedAtMs", LOADED_AT_MS);

@@ -3,6 +3,10 @@ package dev.switchboard.tests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.switchboard.local.InvocationReport;
 import dev.switchboard.local.LocalCloudOptions;
 import dev.switchboard.local.WsClient;
@@ -13,9 +17,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.LoggerFactory;
 
 /**
  * Every function of the template runs the way Lambda runs it: its own processes on AWS's runtime
@@ -29,6 +35,9 @@ class FunctionProcessEndToEndTest {
     static final LocalCloudExtension local = LocalCloudExtension.devAuth();
 
     static final List<InvocationReport> REPORTS = new CopyOnWriteArrayList<>();
+
+    /** What the functions' loggers ({@code lambda.<FunctionName>}, under {@code lambda}) receive. */
+    static final ListAppender<ILoggingEvent> FUNCTION_LOG = new ListAppender<>();
 
     /** The Makefile's function → module mapping, for the jar sizes. */
     static final Map<String, String> MODULES = Map.of(
@@ -46,6 +55,27 @@ class FunctionProcessEndToEndTest {
     @BeforeAll
     static void listen() {
         local.cloud().addReportListener(REPORTS::add);
+        FUNCTION_LOG.start();
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("lambda")).addAppender(FUNCTION_LOG);
+    }
+
+    @AfterAll
+    static void stopListening() {
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("lambda")).detachAppender(FUNCTION_LOG);
+    }
+
+    /** The platform.report events the function's logger received, parsed (template.yaml's LogFormat is JSON). */
+    private static List<JsonObject> platformReports(String function) {
+        List<ILoggingEvent> events;
+        synchronized (FUNCTION_LOG) { // AppenderBase.doAppend holds the appender's lock
+            events = List.copyOf(FUNCTION_LOG.list);
+        }
+        return events.stream()
+                .filter(e -> e.getLoggerName().equals("lambda." + function))
+                .map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.startsWith("{\"time\"") && m.contains("\"platform.report\""))
+                .map(m -> JsonParser.parseString(m).getAsJsonObject())
+                .toList();
     }
 
     @Test
@@ -105,6 +135,22 @@ class FunctionProcessEndToEndTest {
                 assertThat(r.status()).isNull();
                 assertThat(r.line()).startsWith("REPORT RequestId: " + r.requestId() + "\tDuration: ");
             });
+            // template.yaml's Globals: LogFormat JSON, so the log shows Lambda's platform.report event, not the line
+            InvocationReport cold = reports.get(0);
+            JsonObject record = platformReports(function).stream()
+                    .map(e -> e.getAsJsonObject("record"))
+                    .filter(r -> r.get("requestId").getAsString().equals(cold.requestId()))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError(function + ": no platform.report of " + cold.requestId()));
+            assertThat(record.get("status").getAsString()).isEqualTo("success");
+            assertThat(record.getAsJsonObject("metrics").get("initDurationMs").getAsDouble())
+                    .as(function + "'s cold start in its platform.report")
+                    .isPositive();
+        }
+        synchronized (FUNCTION_LOG) {
+            assertThat(FUNCTION_LOG.list)
+                    .extracting(ILoggingEvent::getFormattedMessage)
+                    .noneMatch(m -> m.startsWith("REPORT RequestId") || m.startsWith("START RequestId"));
         }
     }
 }
