@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "switchboard-local",
         mixinStandardHelpOptions = true,
-        version = "0.1.0",
+        versionProvider = Main.Version.class,
         description = "Runs Switchboard on this machine: API Gateway WebSocket API, the template's functions, "
                 + "DynamoDB Local and an SNS endpoint, all configured from template.yaml.",
         subcommands = Main.Token.class)
@@ -345,6 +345,27 @@ public final class Main implements Callable<Integer> {
                 "metrics-summary");
         printer.setDaemon(true);
         printer.start();
+    }
+
+    /**
+     * {@code --version}: the {@code Implementation-Version} of the jar it runs from (written by the build from the
+     * project version, local/pom.xml), as the CLI's {@code --version} does, so it cannot drift from the build. Run
+     * from classes (an IDE, tests) there is no manifest: it says so.
+     */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return version(Main.class.getPackage().getImplementationVersion());
+        }
+
+        /** The version line for a manifest's {@code Implementation-Version} (null: not run from the jar). */
+        static String[] version(String implementationVersion) {
+            return new String[] {
+                implementationVersion == null
+                        ? "switchboard-local (version unknown: not run from switchboard-local.jar)"
+                        : "switchboard-local " + implementationVersion
+            };
+        }
     }
 
     /** Prints an HS256 token for a user, for wscat and the CLI client. */

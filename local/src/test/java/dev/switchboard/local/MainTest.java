@@ -165,6 +165,20 @@ class MainTest {
     }
 
     @Test
+    void version_comesFromTheManifest_andSaysSoWhenThereIsNone() {
+        // was a literal "0.1.0" while the build said 0.1.0-SNAPSHOT; the jar's own version is checked by
+        // tests' JarVersionTest
+        assertThat(Main.Version.version("1.2.3")).containsExactly("switchboard-local 1.2.3");
+        StringWriter out = new StringWriter();
+        CommandLine commandLine = Main.commandLine(new Main());
+        commandLine.setOut(new PrintWriter(out, true));
+        // run from classes here: no manifest, and --version says so through the command line's writer
+        assertThat(commandLine.execute("--version")).isZero();
+        assertThat(out.toString())
+                .isEqualToIgnoringNewLines("switchboard-local (version unknown: not run from switchboard-local.jar)");
+    }
+
+    @Test
     void badFlagValue_isOneLinePointingToHelp() {
         Run run = run("--dev-auth", "--port", "eighty");
         assertThat(run.exitCode()).isEqualTo(2);
