@@ -135,7 +135,12 @@ public final class CostReadout {
         p.addProperty("region", Prices.REGION);
         p.addProperty("sources", "docs/PERFORMANCE.md#cost");
         root.add("prices", p);
-        return new GsonBuilder().setPrettyPrinting().create().toJson(root);
+        // no HTML escaping: breakdowns read "Frames{Action=send}" as docs/LOCAL.md writes them, not "\u003d"
+        return new GsonBuilder()
+                .setPrettyPrinting()
+                .disableHtmlEscaping()
+                .create()
+                .toJson(root);
     }
 
     /**

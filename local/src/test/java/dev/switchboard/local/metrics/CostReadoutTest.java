@@ -64,6 +64,28 @@ class CostReadoutTest {
     }
 
     @Test
+    void json_namesBreakdownsAsTheDocsWriteThem_withoutHtmlEscapes() {
+        MetricsBoard metrics = new MetricsBoard();
+        assertThat(metrics.accept("{\"_aws\":{\"Timestamp\":1,\"CloudWatchMetrics\":[{\"Namespace\":\"Switchboard\","
+                        + "\"Metrics\":[{\"Name\":\"Frames\",\"Unit\":\"Count\"}],"
+                        + "\"Dimensions\":[[\"Service\",\"Action\"]]}]},\"Service\":\"switchboard\",\"Action\":\"send\","
+                        + "\"Frames\":1.0}"))
+                .isTrue();
+
+        String json = new CostReadout(new Usage(), metrics).json(0);
+
+        // gson's default escaped '=' as \u003d: a reader grepping the endpoint for the docs' name found nothing
+        assertThat(json).contains("\"Frames{Action=send}\"").doesNotContain("\\u003d");
+        assertThat(JsonParser.parseString(json)
+                        .getAsJsonObject()
+                        .getAsJsonObject("metrics")
+                        .getAsJsonObject("Frames{Action=send}")
+                        .get("sum")
+                        .getAsDouble())
+                .isEqualTo(1.0);
+    }
+
+    @Test
     void apiMessages_areBilledIn32KbUnits_andSnsPublishesIn64KbUnits() {
         Usage usage = new Usage();
         usage.apiMessage(0);
