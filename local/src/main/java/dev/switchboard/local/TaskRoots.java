@@ -46,8 +46,11 @@ final class TaskRoots implements AutoCloseable {
                 || !Pattern.compile("(?m)^build-" + Pattern.quote(logicalId) + ":")
                         .matcher(Files.readString(makefile, StandardCharsets.UTF_8))
                         .find()) {
+            // A copy of template.yaml elsewhere (to try a change) has no Makefile beside it: say where it belongs.
             throw new IOException("function " + logicalId + ": no `build-" + logicalId + "` target in " + makefile
-                    + ": give its code with LocalCloudOptions.functionCode, or run it in process (--in-process)");
+                    + ": the template's code is laid out by the Makefile next to it, as `sam build` does; keep a copy"
+                    + " of the template in the repository's root, next to its Makefile (from Java,"
+                    + " LocalCloudOptions.functionCode gives a function its code)");
         }
         Path root = directory.resolve(logicalId);
         Files.createDirectories(root);
