@@ -55,12 +55,21 @@ public final class Main implements Callable<Integer> {
 
     /**
      * The configured command line: every {@link java.time.Duration} option reads {@code 30s}, {@code 2m},
-     * {@code 1h} as well as ISO-8601 ({@link DurationConverter}); errors become one readable line and an
-     * exit code, never a stack trace.
+     * {@code 1h} as well as ISO-8601 ({@link DurationConverter}); errors (a bad flag value included) become one
+     * readable line and an exit code, never a stack trace or a page of usage.
      */
     public static CommandLine commandLine(Main main) {
         CommandLine commandLine = new CommandLine(main);
         commandLine.registerConverter(java.time.Duration.class, new DurationConverter()); // subcommands included
+        // A bad flag value is one line naming the fix, as switchboard-local does: picocli's default printed the whole
+        // usage (over 30 lines) after it, so the line that said what was wrong scrolled away.
+        commandLine.setParameterExceptionHandler((e, args) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println("switchboard: " + e.getMessage() + " (see "
+                    + e.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+            return ExitCode.USAGE;
+        });
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             // messages may quote the server (an error frame, a TLS or HTTP failure): neutralised like any wire text

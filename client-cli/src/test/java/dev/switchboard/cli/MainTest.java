@@ -52,7 +52,10 @@ class MainTest {
         assertThat(err.toString())
                 .contains("--timeout")
                 .contains("'10sec' is not a duration: write it like 500ms, 30s, 2m, 1h or PT1M30S")
+                .contains("(see switchboard listen --help)")
                 .doesNotContain("Exception");
+        // one line: picocli's default added the whole usage below it, and the error scrolled away
+        assertThat(err.toString().lines()).hasSize(1);
         assertThat(out.toString()).isEmpty();
     }
 
