@@ -289,6 +289,20 @@ final class ProcessRuntime implements FunctionRuntime {
         }
     }
 
+    /**
+     * One line an instance printed. An EMF record becomes metrics (as CloudWatch Logs extracts them) and is
+     * logged at DEBUG only: on AWS it stays in the log stream too, and here {@code -Dswitchboard.log.level=DEBUG}
+     * shows the records a function writes without them drowning the console. Other lines are logged at INFO
+     * unless the function's JSON log format drops them below its ApplicationLogLevel, as Lambda does.
+     */
+    static void functionOutput(String line, Logger functionLog, SystemLog systemLog) {
+        if (dev.switchboard.local.metrics.EmfCapture.offer(line)) {
+            functionLog.debug("{}", line);
+        } else if (systemLog.applicationLineShown(line)) {
+            functionLog.info("{}", line);
+        }
+    }
+
     /** One execution environment: a runtime process and its Runtime API endpoint. */
     private final class Instance implements RuntimeApiServer.Endpoint {
         final int number;
@@ -378,12 +392,7 @@ final class ProcessRuntime implements FunctionRuntime {
                         try (BufferedReader in =
                                 new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
                             for (String line = in.readLine(); line != null; line = in.readLine()) {
-                                // an EMF record becomes metrics (as CloudWatch Logs extracts them), not a log line
-                                // in the JSON log format, lines below ApplicationLogLevel are dropped, as Lambda does
-                                if (!dev.switchboard.local.metrics.EmfCapture.offer(line)
-                                        && systemLog.applicationLineShown(line)) {
-                                    functionLog.info("{}", line);
-                                }
+                                functionOutput(line, functionLog, systemLog);
                             }
                         } catch (IOException e) {
                             // the process ended
