@@ -11,12 +11,10 @@ import dev.switchboard.protocol.InboxState;
 import dev.switchboard.protocol.Json;
 import dev.switchboard.protocol.Request;
 import dev.switchboard.protocol.RequestParser;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -24,11 +22,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.sns.SnsClient;
 
 /**
  * Nothing missed while offline (issue 17, item 1): notifications to one user and direct messages
@@ -43,18 +36,6 @@ class InboxEndToEndTest {
     static final LocalCloudExtension local = LocalCloudExtension.with(b -> b.devAuth(true)
             .snsRetryBase(Duration.ofSeconds(2))
             .environment(java.util.Map.of("SWITCHBOARD_INBOX_NOTIFICATIONS", "user,room,all")));
-
-    static SnsClient sns;
-
-    @BeforeAll
-    static void start() {
-        sns = SnsClient.builder()
-                .endpointOverride(URI.create(String.valueOf(local.cloud().snsEndpoint())))
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClient(UrlConnectionHttpClient.create())
-                .build();
-    }
 
     /**
      * Three pings at once, answered: three MessageFunction instances are started (a cold one took over
@@ -76,20 +57,13 @@ class InboxEndToEndTest {
         }
     }
 
-    @AfterAll
-    static void stop() {
-        sns.close();
-    }
-
     @AfterEach
     void clearFaults() {
         local.cloud().faults().clear();
     }
 
     static String publishToUser(String user, String title) {
-        return sns.publish(b -> b.topicArn(local.cloud().topicArn())
-                        .message("{\"target\":{\"user\":\"" + user + "\"},\"title\":\"" + title + "\",\"body\":\"b\"}"))
-                .messageId();
+        return local.publish("{\"target\":{\"user\":\"" + user + "\"},\"title\":\"" + title + "\",\"body\":\"b\"}");
     }
 
     static JsonObject inbox(WsClient client, String request) throws InterruptedException {
@@ -180,9 +154,7 @@ class InboxEndToEndTest {
     }
 
     static String publish(String target, String title) {
-        return sns.publish(b -> b.topicArn(local.cloud().topicArn())
-                        .message("{\"target\":" + target + ",\"title\":\"" + title + "\",\"body\":\"b\"}"))
-                .messageId();
+        return local.publish("{\"target\":" + target + ",\"title\":\"" + title + "\",\"body\":\"b\"}");
     }
 
     static void join(WsClient client, String user, String room) throws InterruptedException {
