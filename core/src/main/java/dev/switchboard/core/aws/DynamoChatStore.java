@@ -583,13 +583,24 @@ public final class DynamoChatStore implements ChatStore {
         }
     }
 
-    /** A put of a membership item that succeeds only where none is, or only an expired one (TTL not yet run). */
+    /** A put of an item that succeeds only where none is, or only an expired one (TTL not yet run). */
     private Put absentPut(TableItem item) {
         return Put.builder()
                 .tableName(tableName)
                 .item(TableItem.SCHEMA.itemToMap(item, true))
                 .conditionExpression("attribute_not_exists(pk) OR expiresAt <= :nowSec")
                 .expressionAttributeValues(Map.of(":nowSec", AttributeValue.fromN(Long.toString(now()))))
+                .build();
+    }
+
+    /**
+     * The put of a send's or direct's idempotency key ({@link #absentPut}: an expired key TTL has not deleted yet
+     * is no key, so the request is new, as after deletion); a failed condition returns the live key, whose first
+     * answer the retry gets.
+     */
+    private Put idempotencyKeyPut(TableItem idempotency) {
+        return absentPut(idempotency).toBuilder()
+                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
                 .build();
     }
 
@@ -962,14 +973,7 @@ public final class DynamoChatStore implements ChatStore {
             idempotency.setTs(message.ts());
             idempotency.setExpiresAt(expiresAt);
             writes.add(TransactWriteItem.builder()
-                    .put(Put.builder()
-                            .tableName(tableName)
-                            .item(TableItem.SCHEMA.itemToMap(idempotency, true))
-                            // an expired key TTL has not deleted yet is no key: the send is new, as after deletion
-                            .conditionExpression("attribute_not_exists(pk) OR expiresAt <= :nowSec")
-                            .expressionAttributeValues(Map.of(":nowSec", AttributeValue.fromN(Long.toString(now()))))
-                            .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
-                            .build())
+                    .put(idempotencyKeyPut(idempotency))
                     .build());
         }
         try {
@@ -1102,16 +1106,8 @@ public final class DynamoChatStore implements ChatStore {
         if (delivered) {
             idempotency.setFanOutDone(true);
         }
-        TransactWriteItem key = TransactWriteItem.builder()
-                .put(Put.builder()
-                        .tableName(tableName)
-                        .item(TableItem.SCHEMA.itemToMap(idempotency, true))
-                        // an expired key TTL has not deleted yet is no key, as for a send
-                        .conditionExpression("attribute_not_exists(pk) OR expiresAt <= :nowSec")
-                        .expressionAttributeValues(Map.of(":nowSec", AttributeValue.fromN(Long.toString(now()))))
-                        .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
-                        .build())
-                .build();
+        TransactWriteItem key =
+                TransactWriteItem.builder().put(idempotencyKeyPut(idempotency)).build();
         for (int attempt = 0; ; attempt++) {
             try {
                 inbox.put(to, item, retainUntilSeconds, key);
