@@ -99,17 +99,8 @@ class TemplateReaderTest {
 
     @Test
     void conditionsAndDynamicReferences_followParameters() throws Exception {
-        TemplateReader.Context withSecret = new TemplateReader.Context(
-                "local",
-                "us-east-1",
-                "000000000000",
-                "localws001",
-                "switchboard-local",
-                8080,
-                "d",
-                "s",
-                Map.of("JwtSecretName", "my-secret"),
-                Map.of("SWITCHBOARD_JWKS_URL", "override"));
+        TemplateReader.Context withSecret =
+                context(Map.of("JwtSecretName", "my-secret"), Map.of("SWITCHBOARD_JWKS_URL", "override"));
         LocalTemplate t = TemplateReader.read(Path.of("src/test/resources/test-template.yaml"), withSecret);
         Map<String, String> env = t.functions().get("MessageFunction").environment();
         // HasJwtSecret is true, so the {{resolve:secretsmanager:...}} branch is taken: it resolves to empty locally.
@@ -125,15 +116,7 @@ class TemplateReaderTest {
 
     @Test
     void jwtSecretOverride_reachesOnlyTheFunctionsTheTemplateGivesItTo() throws Exception {
-        TemplateReader.Context withSecret = new TemplateReader.Context(
-                "local",
-                "us-east-1",
-                "000000000000",
-                "localws001",
-                "switchboard-local",
-                8080,
-                "d",
-                "s",
+        TemplateReader.Context withSecret = context(
                 Map.of("StageName", "local"),
                 Map.of("SWITCHBOARD_JWT_SECRET", "0123456789abcdef0123456789abcdef", "SWITCHBOARD_SEND_BURST", "7"));
         LocalTemplate t = TemplateReader.read(Path.of("../template.yaml"), withSecret);
@@ -250,17 +233,8 @@ class TemplateReaderTest {
     @Test
     void realTemplate_resolvesEverywhere_inOneRegionAndInSeveral() throws Exception {
         for (String regions : new String[] {"", "us-east-1,eu-west-1", "eu-west-1,us-east-1,ap-south-1"}) {
-            TemplateReader.Context context = new TemplateReader.Context(
-                    "local",
-                    "us-east-1",
-                    "000000000000",
-                    "localws001",
-                    "switchboard-local",
-                    8080,
-                    "d",
-                    "s",
-                    Map.of("ReplicaRegions", regions, "AlarmTopicArn", "arn:aws:sns:us-east-1:000000000000:ops"),
-                    Map.of());
+            TemplateReader.Context context = withParameters(
+                    Map.of("ReplicaRegions", regions, "AlarmTopicArn", "arn:aws:sns:us-east-1:000000000000:ops"));
             // every property of every resource is resolved at start-up: a failure names what to fix
             assertThat(TemplateReader.read(Path.of("../template.yaml"), context).functions())
                     .as(regions)
@@ -438,6 +412,11 @@ class TemplateReaderTest {
     }
 
     private static TemplateReader.Context withParameters(Map<String, String> parameters) {
+        return context(parameters, Map.of());
+    }
+
+    /** {@link #CONTEXT} with these template parameters and environment overrides. */
+    private static TemplateReader.Context context(Map<String, String> parameters, Map<String, String> overrides) {
         return new TemplateReader.Context(
                 CONTEXT.stage(),
                 CONTEXT.region(),
@@ -448,7 +427,7 @@ class TemplateReaderTest {
                 CONTEXT.dynamoDbEndpoint(),
                 CONTEXT.snsEndpoint(),
                 parameters,
-                Map.of());
+                overrides);
     }
 
     @Test
