@@ -251,10 +251,7 @@ final class ChatSession implements AutoCloseable {
      */
     static long expiry(String token) {
         try {
-            String[] parts = token.split("\\.");
-            JsonObject claims = com.google.gson.JsonParser.parseString(new String(
-                            Base64.getUrlDecoder().decode(parts[1]), java.nio.charset.StandardCharsets.UTF_8))
-                    .getAsJsonObject();
+            JsonObject claims = unverifiedClaims(token);
             return claims.has("exp") ? claims.get("exp").getAsLong() : 0;
         } catch (RuntimeException e) {
             return 0;
@@ -264,14 +261,23 @@ final class ChatSession implements AutoCloseable {
     /** A JWT's {@code sub} claim, read without verifying it (only to recognise one's own receipts); null when absent. */
     static String subject(String token) {
         try {
-            String[] parts = token.split("\\.");
-            JsonObject claims = com.google.gson.JsonParser.parseString(new String(
-                            Base64.getUrlDecoder().decode(parts[1]), java.nio.charset.StandardCharsets.UTF_8))
-                    .getAsJsonObject();
+            JsonObject claims = unverifiedClaims(token);
             return claims.has("sub") ? claims.get("sub").getAsString() : null;
         } catch (RuntimeException e) {
             return null;
         }
+    }
+
+    /**
+     * A JWT's claims set (its base64url payload, RFC 7519 section 7.2), not verified.
+     *
+     * @throws RuntimeException when {@code token} is not a JWT with a JSON object payload
+     */
+    private static JsonObject unverifiedClaims(String token) {
+        String[] parts = token.split("\\.");
+        return com.google.gson.JsonParser.parseString(
+                        new String(Base64.getUrlDecoder().decode(parts[1]), java.nio.charset.StandardCharsets.UTF_8))
+                .getAsJsonObject();
     }
 
     /** Plans the next refresh: a quarter of the remaining life before exp, at most a minute before, at least 1 s from now. */
