@@ -59,10 +59,13 @@ final class RouteInvoker {
     /** Runs the route's function; never throws: a failure is an {@link Outcome} with an error. */
     Outcome invoke(LocalTemplate.Route route, GatewayConnection c, JsonObject event, String routeKey) {
         FunctionRuntime fn = functions.get(route.functionId());
+        // Lambda gives each invocation a request id of its own (a UUID), not API Gateway's requestId: API Gateway's
+        // execution log names it apart ("AWS Integration Endpoint RequestId"). Both are logged here to correlate.
         String requestId = GatewayEvents.requestId(event);
+        String lambdaRequestId = java.util.UUID.randomUUID().toString();
         long start = System.nanoTime();
         try {
-            String out = fn.invoke(event.toString(), requestId);
+            String out = fn.invoke(event.toString(), lambdaRequestId);
             JsonObject response = null;
             if (out != null) {
                 JsonElement parsed = JsonParser.parseString(out);
@@ -70,21 +73,25 @@ final class RouteInvoker {
             }
             Outcome outcome = new Outcome(null, response);
             LOG.info(
-                    "{} {} -> {} {} ms status {}",
+                    "{} {} -> {} {} ms status {} (request {}, Lambda request {})",
                     routeKey,
                     c.id,
                     fn.definition().functionName(),
                     (System.nanoTime() - start) / 1_000_000,
-                    outcome.statusCode());
+                    outcome.statusCode(),
+                    requestId,
+                    lambdaRequestId);
             return outcome;
         } catch (FunctionRuntime.InvocationException e) {
             LOG.warn(
-                    "{} {} -> {} {} ms {}: {}",
+                    "{} {} -> {} {} ms {} (request {}, Lambda request {}): {}",
                     routeKey,
                     c.id,
                     fn.definition().functionName(),
                     (System.nanoTime() - start) / 1_000_000,
                     e.timeout() ? "TIMEOUT" : "ERROR",
+                    requestId,
+                    lambdaRequestId,
                     e.getMessage());
             return new Outcome(e.getMessage(), null);
         } catch (RuntimeException e) {

@@ -83,6 +83,23 @@ class LocalCloudTest {
     }
 
     @Test
+    void lambdaRequestId_isAUuidOfItsOwn_notApiGatewaysRequestId() throws Exception {
+        WsClient client = WsClient.connect(uri("user=carl"));
+        String id = connectionIdOf(client);
+        for (String kind : List.of("connect", "message")) {
+            JsonObject event = Recorder.find(kind, id).orElseThrow();
+            String apiGateway =
+                    event.getAsJsonObject("requestContext").get("requestId").getAsString();
+            // the local cloud handed API Gateway's requestId to the function as its Lambda request id, so logs
+            // correlated by equality here that never will on AWS
+            assertThat(event.get("_awsRequestId").getAsString())
+                    .as(kind + ": Lambda's request id")
+                    .matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+                    .isNotEqualTo(apiGateway);
+        }
+    }
+
+    @Test
     void nonJsonFrame_goesToDefault() throws Exception {
         WsClient client = WsClient.connect(uri(""));
         client.send("not json at all");

@@ -19,6 +19,14 @@ public final class Recorder {
         EVENTS.add(json);
     }
 
+    /** As {@link #record(String, Object)}, with the invocation's Lambda request id as {@code _awsRequestId}. */
+    static void record(String kind, Object event, com.amazonaws.services.lambda.runtime.Context context) {
+        JsonObject json = GSON.toJsonTree(event).getAsJsonObject();
+        json.addProperty("_kind", kind);
+        json.addProperty("_awsRequestId", context.getAwsRequestId());
+        EVENTS.add(json);
+    }
+
     public static List<JsonObject> all() {
         return List.copyOf(EVENTS);
     }

@@ -11,7 +11,7 @@ public final class TestConnectHandler
         implements RequestHandler<APIGatewayV2WebSocketEvent, APIGatewayV2WebSocketResponse> {
     @Override
     public APIGatewayV2WebSocketResponse handleRequest(APIGatewayV2WebSocketEvent event, Context context) {
-        Recorder.record("connect", event);
+        Recorder.record("connect", event, context);
         Map<String, String> q = event.getQueryStringParameters() == null ? Map.of() : event.getQueryStringParameters();
         APIGatewayV2WebSocketResponse response = new APIGatewayV2WebSocketResponse();
         switch (q.getOrDefault("mode", "")) {

@@ -35,7 +35,7 @@ public final class TestMessageHandler implements RequestHandler<Map<String, Obje
     @Override
     @SuppressWarnings("unchecked")
     public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
-        Recorder.record("message", event);
+        Recorder.record("message", event, context);
         String body = String.valueOf(event.get("body"));
         String connectionId = String.valueOf(((Map<String, Object>) event.get("requestContext")).get("connectionId"));
         String action = "";
