@@ -41,6 +41,13 @@ import org.objectweb.asm.Opcodes;
  *       region, credentials and {@code AWS_ENDPOINT_URL_*} where it looks for them on Lambda. The
  *       JDK's own classes are not rewritten (they read the local cloud's environment; none of the
  *       function's configuration goes through them).
+ *   <li><b>System properties per instance.</b> The same rewrite points {@code System.getProperty},
+ *       {@code setProperty}, {@code clearProperty} and {@code getProperties} at the instance's own
+ *       properties (the JDK's start-up ones, then what it sets), as each Lambda environment's JVM has
+ *       its own: what one
+ *       instance sets (Powertools appends its user agent to {@code sdk.ua.appId}) is seen by that
+ *       instance only. The JDK's own readers ({@code Integer.getInteger}, its networking) still see
+ *       the JVM's.
  * </ul>
  */
 final class FunctionClassLoader extends URLClassLoader {
@@ -52,6 +59,11 @@ final class FunctionClassLoader extends URLClassLoader {
     private static final String ENVIRONMENT = InstanceEnvironment.class.getName();
     private static final String ENVIRONMENT_INTERNAL = ENVIRONMENT.replace('.', '/');
     private static final byte[] GETENV = "getenv".getBytes(StandardCharsets.US_ASCII);
+    /** In the constant pool of a class that may call getProperty, setProperty, clearProperty or getProperties. */
+    private static final byte[] PROPERT = "Propert".getBytes(StandardCharsets.US_ASCII);
+    /** The {@code System} methods pointed at the instance's {@link InstanceEnvironment}: same names, same descriptors. */
+    private static final java.util.Set<String> REDIRECTED =
+            java.util.Set.of("getenv", "getProperty", "setProperty", "clearProperty", "getProperties");
 
     static {
         registerAsParallelCapable();
@@ -95,17 +107,19 @@ final class FunctionClassLoader extends URLClassLoader {
                 if (name.startsWith(RUNTIME_API) && !name.startsWith(RUNTIME_EVENTS)) {
                     type = runtime.loadClass(name);
                 } else if (name.equals(ENVIRONMENT)) {
+                    // as it is: its own System calls are the JVM's
                     type = define(
                             name,
                             bytes(InstanceEnvironment.class.getResource("/" + ENVIRONMENT_INTERNAL + ".class")),
-                            null);
+                            null,
+                            false);
                 } else if (name.startsWith("java.")) {
                     type = getParent().loadClass(name);
                 } else {
                     // The function's jars first (their SDK, logback, slf4j), then the JDK.
                     URL resource = findResource(name.replace('.', '/') + ".class");
                     type = resource != null
-                            ? define(name, bytes(resource), resource)
+                            ? define(name, bytes(resource), resource, true)
                             : getParent().loadClass(name);
                 }
             }
@@ -116,8 +130,10 @@ final class FunctionClassLoader extends URLClassLoader {
         }
     }
 
-    private Class<?> define(String name, byte[] bytes, URL from) {
-        byte[] code = indexOf(bytes, GETENV) < 0 ? bytes : pointGetenvAtInstance(bytes);
+    private Class<?> define(String name, byte[] bytes, URL from, boolean rewrite) {
+        byte[] code = rewrite && (indexOf(bytes, GETENV) >= 0 || indexOf(bytes, PROPERT) >= 0)
+                ? pointGetenvAtInstance(bytes)
+                : bytes;
         CodeSource source = from == null ? null : new CodeSource(jarOf(from), (Certificate[]) null);
         int dot = name.lastIndexOf('.');
         if (dot > 0) {
@@ -144,7 +160,11 @@ final class FunctionClassLoader extends URLClassLoader {
         }
     }
 
-    /** The class with {@code System.getenv} calls made to this loader's {@link InstanceEnvironment} instead. */
+    /**
+     * The class with its {@code System.getenv}, {@code getProperty}, {@code setProperty},
+     * {@code clearProperty} and {@code getProperties} calls made to this loader's
+     * {@link InstanceEnvironment} instead.
+     */
     static byte[] pointGetenvAtInstance(byte[] bytes) {
         ClassReader reader = new ClassReader(bytes);
         // Same constant pool, no frames recomputed: one static call becomes another of the same descriptor.
@@ -161,14 +181,14 @@ final class FunctionClassLoader extends URLClassLoader {
                                     int opcode, String owner, String method, String desc, boolean isInterface) {
                                 if (opcode == Opcodes.INVOKESTATIC
                                         && owner.equals("java/lang/System")
-                                        && method.equals("getenv")) {
+                                        && REDIRECTED.contains(method)) {
                                     super.visitMethodInsn(opcode, ENVIRONMENT_INTERNAL, method, desc, false);
                                 } else {
                                     super.visitMethodInsn(opcode, owner, method, desc, isInterface);
                                 }
                             }
 
-                            /** {@code System::getenv} as a method reference: a handle among the bootstrap arguments. */
+                            /** {@code System::getenv} (…) as a method reference: a handle among the bootstrap arguments. */
                             @Override
                             public void visitInvokeDynamicInsn(
                                     String method, String desc, Handle bootstrap, Object... arguments) {
@@ -177,7 +197,7 @@ final class FunctionClassLoader extends URLClassLoader {
                                     if (args[i] instanceof Handle h
                                             && h.getTag() == Opcodes.H_INVOKESTATIC
                                             && h.getOwner().equals("java/lang/System")
-                                            && h.getName().equals("getenv")) {
+                                            && REDIRECTED.contains(h.getName())) {
                                         args[i] = new Handle(
                                                 Opcodes.H_INVOKESTATIC,
                                                 ENVIRONMENT_INTERNAL,

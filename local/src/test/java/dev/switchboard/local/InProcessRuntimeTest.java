@@ -178,4 +178,34 @@ class InProcessRuntimeTest {
                 .as("the class on this JVM's class path is another class")
                 .isEqualTo(3);
     }
+
+    @Test
+    void withATaskRoot_systemPropertiesArePerInstance_soPowertoolsAppendsItsUserAgentOnce() throws Exception {
+        // Each instance's Powertools appends to sdk.ua.appId as it initialises: once, as in a JVM of its own,
+        // neither once more for every instance the local cloud's JVM has started (the SDK's long-app-id warning)
+        // nor to the local cloud's own value (its JVM may have run Powertools too).
+        System.setProperty("sdk.ua.appId", "PT/LOCAL-CLOUD");
+        try {
+            FunctionRuntime first = deployed("First", "t1");
+            FunctionRuntime second = deployed("Second", "t1");
+            assertThat(json(first.invoke("{\"action\":\"userAgent\"}", "a"))
+                            .get("appId")
+                            .getAsString())
+                    .isEqualTo("PT/TEST");
+            assertThat(json(second.invoke("{\"action\":\"userAgent\"}", "b"))
+                            .get("appId")
+                            .getAsString())
+                    .isEqualTo("PT/TEST");
+            assertThat(System.getProperty("sdk.ua.appId"))
+                    .as("this JVM's own properties are untouched")
+                    .isEqualTo("PT/LOCAL-CLOUD");
+            assertThat(json(first.invoke("{\"action\":\"javaVersion\"}", "c"))
+                            .get("javaVersion")
+                            .getAsString())
+                    .as("an instance starts with the JDK's properties, as a new JVM")
+                    .isEqualTo(System.getProperty("java.version"));
+        } finally {
+            System.clearProperty("sdk.ua.appId");
+        }
+    }
 }

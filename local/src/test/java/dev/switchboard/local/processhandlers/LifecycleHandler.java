@@ -13,6 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * One handler for every lifecycle test, by {@code "action"}: {@code state} answers its process id
  * and a static counter (per process: per instance), {@code env} a few environment variables,
  * {@code log} writes a DEBUG and a WARN line through the runtime's {@code LambdaLogger},
+ * {@code userAgent} answers {@code sdk.ua.appId} after appending to it as Powertools does,
+ * {@code javaVersion} the {@code java.version} property,
  * {@code background} starts a thread that ticks every 5 ms and returns, {@code ticks} answers the
  * longest gap between two ticks so far (a frozen instance shows the frozen time as a gap),
  * {@code sleep} sleeps {@code ms} (and answers when its process started and when it loaded this class), {@code allocate} keeps {@code mb} megabytes reachable.
@@ -24,6 +26,21 @@ public final class LifecycleHandler implements RequestHandler<Map<String, Object
     private static final List<byte[]> KEPT = new ArrayList<>();
     /** When the runtime loaded this class, ms since the epoch: during the instance's initialisation. */
     private static final long LOADED_AT_MS = System.currentTimeMillis();
+
+    /**
+     * What Powertools does as it initialises (UserAgentConfigurator.configureUserAgent): appends its user
+     * agent to the {@code sdk.ua.appId} system property, once per JVM, i.e. per instance.
+     */
+    private static final class UserAgent {
+        static final String APP_ID;
+
+        static {
+            String existing = System.getProperty("sdk.ua.appId");
+            System.setProperty(
+                    "sdk.ua.appId", existing == null || existing.isEmpty() ? "PT/TEST" : existing + "/PT/TEST");
+            APP_ID = System.getProperty("sdk.ua.appId");
+        }
+    }
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
@@ -78,6 +95,8 @@ public final class LifecycleHandler implements RequestHandler<Map<String, Object
                 }
                 out.put("longestGapMs", LONGEST_GAP.get());
             }
+            case "userAgent" -> out.put("appId", UserAgent.APP_ID);
+            case "javaVersion" -> out.put("javaVersion", System.getProperty("java.version"));
             case "log" -> {
                 // through the runtime's own logger, which the JSON log format's variables configure
                 context.getLogger().log("debug-line", com.amazonaws.services.lambda.runtime.logging.LogLevel.DEBUG);
