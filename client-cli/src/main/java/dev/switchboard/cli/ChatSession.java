@@ -420,7 +420,7 @@ final class ChatSession implements AutoCloseable {
                     onStatus.accept(
                             e.getMessage() + "; stopped reconnecting"
                                     + (tokens == null
-                                            ? ": start again with a fresh --token (or use --token-file/--token-command)"
+                                            ? ": start again with a fresh --token or SWITCHBOARD_TOKEN (or use --token-file/--token-command)"
                                             : ": put a valid token where --token-file/--token-command reads it and start again"));
                     stopped.complete(e);
                     return;

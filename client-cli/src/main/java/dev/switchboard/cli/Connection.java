@@ -53,7 +53,9 @@ final class Connection implements AutoCloseable {
         }
         if ((token == null || token.isBlank()) && (user == null || user.isBlank())) {
             throw new CliException(
-                    ExitCode.USAGE, "say who you are: --user NAME (servers with dev auth) or --token JWT");
+                    ExitCode.USAGE,
+                    "say who you are: --user NAME (servers with dev auth) or --token JWT (or the environment variable "
+                            + "SWITCHBOARD_TOKEN)");
         }
         String credential = token != null && !token.isBlank()
                 ? "token=" + URLEncoder.encode(token, StandardCharsets.UTF_8)
@@ -96,9 +98,11 @@ final class Connection implements AutoCloseable {
                 String hint = status == 401 && tokenSent
                         ? "the server refused the token (expired, or signed with another secret?): get a fresh one"
                         : status == 401 && userSent
-                                ? "the server does not accept --user (it runs without dev auth): pass --token JWT"
+                                ? "the server does not accept --user (it runs without dev auth): pass --token JWT (or set "
+                                        + "SWITCHBOARD_TOKEN)"
                                 : status == 401
-                                        ? "the server wants credentials: pass --token JWT (or --user NAME if it runs with dev auth)"
+                                        ? "the server wants credentials: pass --token JWT or set SWITCHBOARD_TOKEN (or --user NAME if "
+                                                + "it runs with dev auth)"
                                         : status == 403
                                                 ? "the credentials were refused: check the user name or get a fresh token"
                                                 : "check the URL (stage) and that this is a Switchboard WebSocket API";

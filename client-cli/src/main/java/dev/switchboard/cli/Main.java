@@ -62,10 +62,11 @@ public final class Main implements Callable<Integer> {
         CommandLine commandLine = new CommandLine(main);
         commandLine.registerConverter(java.time.Duration.class, new DurationConverter()); // subcommands included
         // A bad flag value is one line naming the fix, as switchboard-local does: picocli's default printed the whole
-        // usage (over 30 lines) after it, so the line that said what was wrong scrolled away.
+        // usage (over 30 lines) after it, so the line that said what was wrong scrolled away. A missing option that
+        // also reads an environment variable (--url: SWITCHBOARD_URL) names the variable too.
         commandLine.setParameterExceptionHandler((e, args) -> {
             PrintWriter err = e.getCommandLine().getErr();
-            err.println("switchboard: " + e.getMessage() + " (see "
+            err.println("switchboard: " + namingEnvironmentVariables(e).getMessage() + " (see "
                     + e.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
             CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
             return ExitCode.USAGE;
@@ -81,6 +82,35 @@ public final class Main implements Callable<Integer> {
             return 1;
         });
         return commandLine;
+    }
+
+    private static final java.util.regex.Pattern ENV_DEFAULT =
+            java.util.regex.Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)");
+
+    /**
+     * {@code e}, or for missing options that default to an environment variable ({@code ${env:NAME}}),
+     * the same error with a message that names the variable too: either way supplies the value.
+     */
+    static CommandLine.ParameterException namingEnvironmentVariables(CommandLine.ParameterException e) {
+        if (!(e instanceof CommandLine.MissingParameterException missing)) {
+            return e;
+        }
+        StringBuilder message = new StringBuilder(e.getMessage());
+        for (CommandLine.Model.ArgSpec arg : missing.getMissing()) {
+            // the annotation's own text: ArgSpec.defaultValue() has the variable already interpolated
+            CommandLine.Option annotation = arg.userObject() instanceof java.lang.reflect.Field field
+                    ? field.getAnnotation(CommandLine.Option.class)
+                    : null;
+            java.util.regex.Matcher env = ENV_DEFAULT.matcher(annotation == null ? "" : annotation.defaultValue());
+            if (arg instanceof CommandLine.Model.OptionSpec option && env.find()) {
+                message.append(" (or set the environment variable ")
+                        .append(env.group(1))
+                        .append(" for ")
+                        .append(option.longestName())
+                        .append(')');
+            }
+        }
+        return new CommandLine.MissingParameterException(e.getCommandLine(), missing.getMissing(), message.toString());
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.switchboard.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
@@ -81,5 +83,26 @@ class MainTest {
         assertThat(commandLine().execute("--version")).isZero();
         assertThat(out.toString())
                 .isEqualToIgnoringNewLines("switchboard (version unknown: not run from switchboard-cli.jar)");
+    }
+
+    @Test
+    void missingUrl_isAUsageError_namingTheEnvironmentVariableThatAlsoGivesIt() {
+        assumeTrue(System.getenv("SWITCHBOARD_URL") == null, "SWITCHBOARD_URL is set here: --url is not missing");
+
+        int code = commandLine().execute("send", "--user", "dave", "--room", "lobby", "hi");
+
+        assertThat(code).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(err.toString())
+                .contains("Missing required option: '--url=<url>'")
+                .contains("(or set the environment variable SWITCHBOARD_URL for --url)");
+    }
+
+    @Test
+    void noCredentials_isAUsageError_namingTheTokenVariableToo() {
+        assertThatThrownBy(() -> Connection.endpoint("ws://127.0.0.1:9/local", null, null))
+                .isInstanceOf(CliException.class)
+                .hasMessageContaining("--user NAME")
+                .hasMessageContaining("--token JWT")
+                .hasMessageContaining("SWITCHBOARD_TOKEN");
     }
 }

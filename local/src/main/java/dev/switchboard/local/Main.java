@@ -374,13 +374,16 @@ public final class Main implements Callable<Integer> {
             mixinStandardHelpOptions = true,
             description = "Print an HS256 JWT (sub=USER, expires in 1 h unless --lifetime)")
     static final class Token implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
         @Option(names = "--user", required = true, description = "user id (the sub claim)")
         String user;
 
+        // Not `required`: picocli's "Missing required option" would name the flag but not the variable.
         @Option(
                 names = "--jwt-secret",
                 defaultValue = "${env:SWITCHBOARD_JWT_SECRET}",
-                required = true,
                 description = "HS256 secret, at least 32 bytes (default: env SWITCHBOARD_JWT_SECRET)")
         String secret;
 
@@ -408,12 +411,21 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            java.io.PrintWriter err = spec.commandLine().getErr();
+            if (secret == null || secret.isBlank()) {
+                err.println("switchboard-local token: no secret to sign with: pass --jwt-secret SECRET or set the"
+                        + " environment variable SWITCHBOARD_JWT_SECRET, the secret the local cloud verifies tokens"
+                        + " with (at least 32 bytes)");
+                return 2;
+            }
             try {
-                System.out.println(
-                        token(user, secret, admin, lifetime, rooms == null ? null : roomsClaim(rooms), name));
+                spec.commandLine()
+                        .getOut()
+                        .println(token(user, secret, admin, lifetime, rooms == null ? null : roomsClaim(rooms), name));
                 return 0;
             } catch (JOSEException e) {
-                System.err.println("cannot sign: " + e.getMessage() + " (the secret must be at least 32 bytes)");
+                err.println("switchboard-local token: cannot sign: " + e.getMessage()
+                        + " (the secret, --jwt-secret or SWITCHBOARD_JWT_SECRET, must be at least 32 bytes)");
                 return 2;
             }
         }

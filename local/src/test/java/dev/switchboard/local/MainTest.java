@@ -138,19 +138,31 @@ class MainTest {
     @Test
     void tokenLifetime_readsTheCliForms() throws Exception {
         CommandLine commandLine = Main.commandLine(new Main());
-        java.io.PrintStream previous = System.out;
-        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
-        System.setOut(new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = commandLine.execute("token", "--user", "alice", "--jwt-secret", SECRET, "--lifetime", "90s");
-        } finally {
-            System.setOut(previous);
-        }
+        StringWriter printed = new StringWriter();
+        commandLine.setOut(new PrintWriter(printed, true));
+        int code = commandLine.execute("token", "--user", "alice", "--jwt-secret", SECRET, "--lifetime", "90s");
         assertThat(code).isEqualTo(0);
-        SignedJWT jwt = SignedJWT.parse(printed.toString(StandardCharsets.UTF_8).strip());
+        SignedJWT jwt = SignedJWT.parse(printed.toString().strip());
         long lifetime = (jwt.getJWTClaimsSet().getExpirationTime().getTime() - System.currentTimeMillis()) / 1000;
         assertThat(lifetime).as("exp about 90 s ahead").isBetween(30L, 90L);
+    }
+
+    @Test
+    void tokenWithoutASecret_saysBothWaysToGiveIt_inOneLine() {
+        Run blank = run("token", "--user", "alice", "--jwt-secret", "");
+        assertThat(blank.exitCode()).isEqualTo(2);
+        assertThat(blank.err()).contains("--jwt-secret").contains("SWITCHBOARD_JWT_SECRET");
+        assertThat(blank.err().lines()).hasSize(1);
+
+        if (System.getenv("SWITCHBOARD_JWT_SECRET") == null) { // else the variable gives the secret
+            Run absent = run("token", "--user", "alice");
+            assertThat(absent.exitCode()).isEqualTo(2);
+            assertThat(absent.err()).contains("--jwt-secret").contains("SWITCHBOARD_JWT_SECRET");
+        }
+
+        Run tooShort = run("token", "--user", "alice", "--jwt-secret", "short");
+        assertThat(tooShort.exitCode()).isEqualTo(2);
+        assertThat(tooShort.err()).contains("at least 32 bytes").contains("SWITCHBOARD_JWT_SECRET");
     }
 
     @Test
