@@ -25,14 +25,27 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
+// The chat's commands one per line, under a heading of their own: picocli wraps a description line at the
+// usage width (80 columns), which split "/inbox [N]" in two when they shared one line.
 @Command(
         name = "chat",
         mixinStandardHelpOptions = true,
-        footer = ExitCode.HELP,
-        description = {
-            "Interactive chat. Lines you type go to the current room; commands:",
-            "  /join ROOM  /leave [ROOM]  /rooms  /who [ROOM]  /dm USER TEXT  /history [N]  /inbox [N]",
-            "  /edit TEXT (your last message in the room)  /delete (it)  /quit  /help"
+        description = "Interactive chat. Lines you type go to the current room; lines that start with / are "
+                + "the commands below.",
+        footerHeading = "%nCommands in the chat:%n",
+        footer = {
+            "  /join ROOM      join ROOM and make it the current room",
+            "  /leave [ROOM]   leave ROOM (default: the current room)",
+            "  /rooms          list the rooms you are in",
+            "  /who [ROOM]     who is in ROOM (default: the current room)",
+            "  /dm USER TEXT   send USER a direct message",
+            "  /history [N]    the current room's last N messages (1-100, default 20)",
+            "  /inbox [N]      your newest N notifications and direct messages, marked read",
+            "  /edit TEXT      replace your last message in the current room",
+            "  /delete         delete your last message in the current room",
+            "  /quit           leave the chat",
+            "  /help           list these commands",
+            ExitCode.HELP
         })
 final class ChatCommand implements Callable<Integer> {
 

@@ -15,8 +15,12 @@ final class ConnectionOptions {
             names = "--url",
             defaultValue = "${env:SWITCHBOARD_URL}",
             required = true,
-            description =
-                    "WebSocket URL (env SWITCHBOARD_URL), e.g. ws://localhost:8080/local or wss://API_ID.execute-api.REGION.amazonaws.com/prod")
+            // one line each: picocli wraps a long line at '/' and '.', splitting the URLs (at 80 columns)
+            description = {
+                "WebSocket URL (env SWITCHBOARD_URL), e.g.",
+                "ws://localhost:8080/local or",
+                "wss://API_ID.execute-api.REGION.amazonaws.com/prod"
+            })
     String url;
 
     @Option(names = "--user", description = "User name, for servers with dev auth (?user=NAME).")

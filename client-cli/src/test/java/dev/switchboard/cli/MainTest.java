@@ -8,6 +8,7 @@ import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
@@ -104,5 +105,37 @@ class MainTest {
                 .hasMessageContaining("--user NAME")
                 .hasMessageContaining("--token JWT")
                 .hasMessageContaining("SWITCHBOARD_TOKEN");
+    }
+
+    @Test
+    void chatHelp_listsEachChatCommandWholeOnALineOfItsOwn_within80Columns() {
+        CommandLine commandLine = commandLine();
+        commandLine.setUsageHelpWidth(80);
+
+        assertThat(commandLine.execute("chat", "--help")).isZero();
+
+        List<String> lines = out.toString().lines().toList();
+        assertThat(lines).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
+        assertThat(lines)
+                .as("the --url examples are not split")
+                .anyMatch(line -> line.contains("ws://localhost:8080/local"))
+                .anyMatch(line -> line.contains("wss://API_ID.execute-api.REGION.amazonaws.com/prod"));
+        for (String command : List.of(
+                "/join ROOM",
+                "/leave [ROOM]",
+                "/rooms",
+                "/who [ROOM]",
+                "/dm USER TEXT",
+                "/history [N]",
+                "/inbox [N]",
+                "/edit TEXT",
+                "/delete",
+                "/quit",
+                "/help")) {
+            assertThat(lines)
+                    .as(command + " starts a line of its own, with its arguments")
+                    .filteredOn(line -> line.stripLeading().startsWith(command + " "))
+                    .hasSize(1);
+        }
     }
 }
