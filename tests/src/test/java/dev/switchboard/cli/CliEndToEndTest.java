@@ -1,14 +1,15 @@
 package dev.switchboard.cli;
 
+import static dev.switchboard.cli.CliProcess.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.switchboard.cli.CliProcess.Run;
 import dev.switchboard.local.LocalCloud;
 import dev.switchboard.tests.e2e.LocalCloudExtension;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.io.PrintWriter;
@@ -19,17 +20,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /** The CLI against a real local cloud: exit codes and output, as a script or a person sees them. */
 class CliEndToEndTest {
@@ -40,6 +34,8 @@ class CliEndToEndTest {
     static LocalCloud cloud;
     /** A wait for steps that may each start a function instance on a loaded machine. */
     static final Duration SLOW_START = Duration.ofMinutes(4);
+    /** How long a chat may take to end after /quit. */
+    static final Duration QUIT = Duration.ofSeconds(30);
 
     static String url;
 
@@ -50,25 +46,9 @@ class CliEndToEndTest {
         local.warmUp(); // the CLI gives up on a handshake after 10 s: a cold $connect took 10.6 s here
     }
 
-    record Run(int exitCode, String out, String err) {}
-
-    static Run run(String... args) {
-        return run(new ByteArrayInputStream(new byte[0]), args);
-    }
-
-    static Run run(java.io.InputStream input, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.commandLine(new Main(input))
-                .setOut(new PrintWriter(out, true))
-                .setErr(new PrintWriter(err, true))
-                .execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void send_thenListenJson_roundTrip() throws Exception {
-        CompletableFuture<Run> listening = CompletableFuture.supplyAsync(() -> run(
+        CliProcess listening = CliProcess.start(
                 "listen",
                 "--url",
                 url,
@@ -80,14 +60,14 @@ class CliEndToEndTest {
                 "--count",
                 "2",
                 "--timeout",
-                "PT120S"));
+                "PT120S");
         await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("cli", "lisa"));
         // the default 10 s wait for the ack is a user's; a loaded machine's cold function instances need more
         Run first = run("send", "--url", url, "--user", "sam", "--room", "cli", "--timeout", "120s", "hello", "script");
         Run second = run("send", "--url", url, "--user", "sam", "--room", "cli", "--timeout", "120s", "second");
         assertThat(first.exitCode()).as(first.err()).isZero();
         assertThat(second.exitCode()).as(second.err()).isZero();
-        Run listened = listening.get();
+        Run listened = listening.exit(SLOW_START);
         assertThat(listened.exitCode()).as(listened.err()).isZero();
         // what the README's script waits for before it sends
         assertThat(listened.err()).contains("switchboard: listening in cli");
@@ -99,22 +79,27 @@ class CliEndToEndTest {
         assertThat(lines.get(0).get("id").getAsString()).isEqualTo(first.out().strip());
     }
 
+    /** {@code switchboard notify} to {@code user}, through the cloud's SNS endpoint, as another system would. */
+    static void notifyInvoicePaid(String user) {
+        Run notify = run(
+                "notify",
+                "--topic-arn",
+                cloud.topicArn(),
+                "--endpoint-url",
+                cloud.snsEndpoint().toString(),
+                "--user",
+                user,
+                "--title",
+                "Invoice paid",
+                "--body",
+                "#1042");
+        assertThat(notify.exitCode()).as(notify.err()).isZero();
+    }
+
     /** Whether {@code user} has joined {@code room}, read from the table in DynamoDB Local. */
     static boolean inRoom(String room, String user) {
-        try (DynamoDbClient dynamo = DynamoDbClient.builder()
-                .endpointOverride(cloud.dynamoDbEndpoint())
-                .region(Region.US_EAST_1)
-                .httpClient(UrlConnectionHttpClient.create())
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .build()) {
-            return dynamo
-                    .query(q -> q.tableName(cloud.tableName())
-                            .keyConditionExpression("pk = :p")
-                            .expressionAttributeValues(Map.of(":p", AttributeValue.fromS("ROOM#" + room))))
-                    .items()
-                    .stream()
-                    .anyMatch(item -> user.equals(item.get("user").s()));
-        }
+        return local.table().partition("ROOM#" + room).stream()
+                .anyMatch(item -> user.equals(item.get("user").s()));
     }
 
     @Test
@@ -123,9 +108,9 @@ class CliEndToEndTest {
         // user's, a newline to start a fake one, an OSC sequence retitling the terminal, 8-bit CSI, bidi override
         String hostile = "ok\r\u001b[2K12:00 [hostile] admin: please re-enter your token\n12:00 [hostile] admin: now"
                 + "\u001b]0;pwned\u0007 \u009b31m red \u202Egnp.exe\u2066";
-        CompletableFuture<Run> people = CompletableFuture.supplyAsync(() -> run(
-                "listen", "--url", url, "--user", "vera", "--room", "hostile", "--count", "2", "--timeout", "PT20S"));
-        CompletableFuture<Run> scripts = CompletableFuture.supplyAsync(() -> run(
+        CliProcess people = CliProcess.start(
+                "listen", "--url", url, "--user", "vera", "--room", "hostile", "--count", "2", "--timeout", "PT20S");
+        CliProcess scripts = CliProcess.start(
                 "listen",
                 "--url",
                 url,
@@ -137,7 +122,7 @@ class CliEndToEndTest {
                 "--count",
                 "2",
                 "--timeout",
-                "PT20S"));
+                "PT20S");
         await().atMost(LocalCloudExtension.WAIT).until(() -> inRoom("hostile", "vera") && inRoom("hostile", "vic"));
         assertThat(run("send", "--url", url, "--user", "mallory", "--room", "hostile", hostile)
                         .exitCode())
@@ -146,7 +131,7 @@ class CliEndToEndTest {
                         .exitCode())
                 .isZero();
 
-        Run shown = people.get();
+        Run shown = people.exit(LocalCloudExtension.WAIT);
         assertThat(shown.exitCode()).as(shown.err()).isZero();
         // two messages, two lines: nothing forged a third, and nothing on them can drive a terminal
         List<String> lines = shown.out().lines().toList();
@@ -163,7 +148,7 @@ class CliEndToEndTest {
                 .contains("\\u009B31m red \\u202Egnp.exe\\u2066");
         assertThat(lines.get(1)).endsWith("mallory: bye");
 
-        Run json = scripts.get();
+        Run json = scripts.exit(LocalCloudExtension.WAIT);
         assertThat(json.exitCode()).as(json.err()).isZero();
         assertThat(json.out()
                         .lines()
@@ -178,7 +163,7 @@ class CliEndToEndTest {
 
     @Test
     void notify_reachesAListeningClient() throws Exception {
-        CompletableFuture<Run> listening = CompletableFuture.supplyAsync(() -> run(
+        CliProcess listening = CliProcess.start(
                 "listen",
                 "--url",
                 url,
@@ -190,81 +175,53 @@ class CliEndToEndTest {
                 "--count",
                 "1",
                 "--timeout",
-                "PT120S"));
+                "PT120S");
         await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("alerts", "nina"));
-        Run notify = run(
-                "notify",
-                "--topic-arn",
-                cloud.topicArn(),
-                "--endpoint-url",
-                cloud.snsEndpoint().toString(),
-                "--user",
-                "nina",
-                "--title",
-                "Invoice paid",
-                "--body",
-                "#1042");
-        assertThat(notify.exitCode()).as(notify.err()).isZero();
-        Run listened = listening.get();
+        notifyInvoicePaid("nina");
+        Run listened = listening.exit(SLOW_START);
         assertThat(listened.out()).contains("\"type\":\"notification\"").contains("Invoice paid");
     }
 
     @Test
     void chat_twoUsers_dmAndWho_throughTheirStreams() throws Exception {
-        PipedOutputStream aliceKeys = new PipedOutputStream();
-        PipedInputStream aliceInput = new PipedInputStream(aliceKeys);
-        StringWriter aliceOut = new StringWriter();
-        CompletableFuture<Integer> alice = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(aliceInput))
-                .setOut(new PrintWriter(aliceOut, true))
-                .setErr(new PrintWriter(new StringWriter(), true))
-                .execute("chat", "--url", url, "--user", "ada", "--room", "tea"));
-        PipedOutputStream bobKeys = new PipedOutputStream();
-        PipedInputStream bobInput = new PipedInputStream(bobKeys);
-        StringWriter bobOut = new StringWriter();
-        CompletableFuture<Integer> bob = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(bobInput))
-                .setOut(new PrintWriter(bobOut, true))
-                .setErr(new PrintWriter(new StringWriter(), true))
-                .execute("chat", "--url", url, "--user", "bert", "--room", "tea"));
-        await().atMost(LocalCloudExtension.WAIT).until(() -> bobOut.toString().contains("talking in tea"));
-        type(aliceKeys, "/dm bert psst");
-        type(aliceKeys, "/who");
-        type(aliceKeys, "hello tea");
-        await().atMost(LocalCloudExtension.WAIT)
-                .until(() -> bobOut.toString().contains("(dm) ada: psst")
-                        && bobOut.toString().contains("ada: hello tea"));
-        // the members frame answers /who; frames of one connection are handled in no set order, so it
-        // may come after the message: wait for it before quitting (quitting first raced it)
-        await().atMost(LocalCloudExtension.WAIT).until(() -> aliceOut.toString().contains("members of tea: ada, bert"));
-        type(aliceKeys, "/quit");
-        type(bobKeys, "/quit");
-        assertThat(alice.get()).isZero();
-        assertThat(bob.get()).isZero();
+        try (CliProcess alice = CliProcess.start("chat", "--url", url, "--user", "ada", "--room", "tea");
+                CliProcess bob = CliProcess.start("chat", "--url", url, "--user", "bert", "--room", "tea")) {
+            bob.awaitOut("talking in tea", LocalCloudExtension.WAIT);
+            alice.type("/dm bert psst");
+            alice.type("/who");
+            alice.type("hello tea");
+            bob.awaitOut("(dm) ada: psst", LocalCloudExtension.WAIT);
+            bob.awaitOut("ada: hello tea", LocalCloudExtension.WAIT);
+            // the members frame answers /who; frames of one connection are handled in no set order, so it
+            // may come after the message: wait for it before quitting (quitting first raced it)
+            alice.awaitOut("members of tea: ada, bert", LocalCloudExtension.WAIT);
+            alice.type("/quit");
+            bob.type("/quit");
+            assertThat(alice.exitCode(QUIT)).isZero();
+            assertThat(bob.exitCode(QUIT)).isZero();
+        }
     }
 
     @Test
     void chat_commands_sayWhatIsWrong_confirmDirectMessages_andHistoryShowsWhatIsOnScreen() throws Exception {
-        PipedOutputStream keys = new PipedOutputStream();
-        PipedInputStream input = new PipedInputStream(keys);
-        StringWriter out = new StringWriter();
-        CompletableFuture<Integer> chat = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(input))
-                .setOut(new PrintWriter(out, true))
-                .setErr(new PrintWriter(new StringWriter(), true))
-                .execute("chat", "--url", url, "--user", "cleo", "--room", "cmds"));
-        await().atMost(LocalCloudExtension.WAIT).until(() -> out.toString().contains("talking in cmds"));
-        type(keys, "said once");
-        await().atMost(LocalCloudExtension.WAIT).until(() -> out.toString().contains("cleo: said once"));
-        type(keys, "/join bad room!");
-        type(keys, "/foo");
-        type(keys, "/history abc");
-        type(keys, "/dm nobody-here psst");
-        type(keys, "/history 5");
-        // the page is printed although its message is on screen already: a second "said once"
-        await().atMost(LocalCloudExtension.WAIT).until(() -> out.toString().split("said once", -1).length - 1 >= 2);
-        type(keys, "/rooms");
-        await().atMost(LocalCloudExtension.WAIT).until(() -> out.toString().contains("-- rooms:"));
-        type(keys, "/quit");
-        assertThat(chat.get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
-        String text = out.toString();
+        String text;
+        try (CliProcess chat = CliProcess.start("chat", "--url", url, "--user", "cleo", "--room", "cmds")) {
+            chat.awaitOut("talking in cmds", LocalCloudExtension.WAIT);
+            chat.type("said once");
+            chat.awaitOut("cleo: said once", LocalCloudExtension.WAIT);
+            chat.type("/join bad room!");
+            chat.type("/foo");
+            chat.type("/history abc");
+            chat.type("/dm nobody-here psst");
+            chat.type("/history 5");
+            // the page is printed although its message is on screen already: a second "said once"
+            await().atMost(LocalCloudExtension.WAIT).until(() -> chat.out().split("said once", -1).length - 1 >= 2);
+            chat.type("/rooms");
+            chat.awaitOut("-- rooms:", LocalCloudExtension.WAIT);
+            chat.type("/quit");
+            assertThat(chat.exitCode(QUIT)).isZero();
+            text = chat.out();
+        }
         assertThat(text).contains("'bad room!' is not a room name");
         assertThat(text).contains("-- unknown command /foo");
         assertThat(text).contains("-- usage: /history [N]");
@@ -280,49 +237,41 @@ class CliEndToEndTest {
     /** Issue 17: /edit and /delete of one's last message, shown in another chat and printed by listen --json. */
     @Test
     void chat_editAndDeleteOfTheLastMessage_showInAnotherChat_andListenJsonPrintsThem() throws Exception {
-        StringWriter listened = new StringWriter();
-        CompletableFuture<Integer> listener =
-                CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(new ByteArrayInputStream(new byte[0])))
-                        .setOut(new PrintWriter(listened, true))
-                        .setErr(new PrintWriter(new StringWriter(), true))
-                        .execute(
-                                "listen",
-                                "--url",
-                                url,
-                                "--user",
-                                "lena",
-                                "--room",
-                                "edits",
-                                "--json",
-                                "--count",
-                                "2",
-                                "--timeout",
-                                "PT120S"));
+        CliProcess listener = CliProcess.start(
+                "listen",
+                "--url",
+                url,
+                "--user",
+                "lena",
+                "--room",
+                "edits",
+                "--json",
+                "--count",
+                "2",
+                "--timeout",
+                "PT120S");
         await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("edits", "lena"));
-        PipedOutputStream keys = new PipedOutputStream();
-        PipedInputStream input = new PipedInputStream(keys);
-        StringWriter out = new StringWriter();
-        CompletableFuture<Integer> chat = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(input))
-                .setOut(new PrintWriter(out, true))
-                .setErr(new PrintWriter(new StringWriter(), true))
-                .execute("chat", "--url", url, "--user", "edd", "--room", "edits"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> out.toString().contains("talking in edits"));
-        // the CLI stops waiting for the join's confirmation after 10 s; a cold function instance can take longer
-        await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("edits", "edd"));
-        type(keys, "/edit nothing yet");
-        await().atMost(Duration.ofSeconds(30)).until(() -> out.toString().contains("-- nothing to edit"));
-        type(keys, "helo");
-        await().atMost(Duration.ofSeconds(60)).until(() -> listened.toString().contains("\"text\":\"helo\""));
-        // the ack (which /edit needs) was posted before the listener's copy: /edit finds the message
-        type(keys, "/edit hello");
-        await().atMost(Duration.ofSeconds(60)).until(() -> listened.toString().contains("\"type\":\"edited\""));
-        type(keys, "/delete");
-        await().atMost(Duration.ofSeconds(60)).until(() -> listened.toString().contains("\"type\":\"deleted\""));
-        type(keys, "bye");
-        assertThat(listener.get(120, java.util.concurrent.TimeUnit.SECONDS)).isZero();
-        type(keys, "/quit");
-        assertThat(chat.get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
-        List<JsonObject> lines = listened.toString()
+        String out;
+        try (CliProcess chat = CliProcess.start("chat", "--url", url, "--user", "edd", "--room", "edits")) {
+            chat.awaitOut("talking in edits", Duration.ofSeconds(30));
+            // the CLI stops waiting for the join's confirmation after 10 s; a cold function instance can take longer
+            await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("edits", "edd"));
+            chat.type("/edit nothing yet");
+            chat.awaitOut("-- nothing to edit", Duration.ofSeconds(30));
+            chat.type("helo");
+            listener.awaitOut("\"text\":\"helo\"", Duration.ofSeconds(60));
+            // the ack (which /edit needs) was posted before the listener's copy: /edit finds the message
+            chat.type("/edit hello");
+            listener.awaitOut("\"type\":\"edited\"", Duration.ofSeconds(60));
+            chat.type("/delete");
+            listener.awaitOut("\"type\":\"deleted\"", Duration.ofSeconds(60));
+            chat.type("bye");
+            assertThat(listener.exitCode(Duration.ofSeconds(120))).isZero();
+            chat.type("/quit");
+            assertThat(chat.exitCode(QUIT)).isZero();
+            out = chat.out();
+        }
+        List<JsonObject> lines = listener.out()
                 .lines()
                 .map(l -> JsonParser.parseString(l).getAsJsonObject())
                 .toList();
@@ -336,25 +285,16 @@ class CliEndToEndTest {
         assertThat(edited.get("text").getAsString()).isEqualTo("hello");
         assertThat(edited.get("id").getAsString())
                 .isEqualTo(lines.get(0).get("id").getAsString());
-        assertThat(out.toString())
+        assertThat(out)
                 .contains("-- edited your last message in edits: hello")
                 .contains("-- deleted your last message in edits");
     }
 
     /** How many items {@code user}'s inbox holds, read from the table in DynamoDB Local. */
-    static int inboxItems(String user) {
-        try (DynamoDbClient dynamo = DynamoDbClient.builder()
-                .endpointOverride(cloud.dynamoDbEndpoint())
-                .region(Region.US_EAST_1)
-                .httpClient(UrlConnectionHttpClient.create())
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .build()) {
-            return dynamo.query(q -> q.tableName(cloud.tableName())
-                            .keyConditionExpression("pk = :p AND begins_with(sk, :i)")
-                            .expressionAttributeValues(Map.of(
-                                    ":p", AttributeValue.fromS("INBOX#" + user), ":i", AttributeValue.fromS("ITEM#"))))
-                    .count();
-        }
+    static long inboxItems(String user) {
+        return local.table().partition("INBOX#" + user).stream()
+                .filter(item -> item.get("sk").s().startsWith("ITEM#"))
+                .count();
     }
 
     /**
@@ -364,72 +304,49 @@ class CliEndToEndTest {
      */
     @Test
     void chat_inbox_showsWhatWaitedWhileOffline_unreadStarred_thenMarksItRead() throws Exception {
-        Run notify = run(
-                "notify",
-                "--topic-arn",
-                cloud.topicArn(),
-                "--endpoint-url",
-                cloud.snsEndpoint().toString(),
-                "--user",
-                "ines",
-                "--title",
-                "Invoice paid",
-                "--body",
-                "#1042");
-        assertThat(notify.exitCode()).as(notify.err()).isZero();
-        PipedOutputStream omarKeys = new PipedOutputStream();
-        PipedInputStream omarInput = new PipedInputStream(omarKeys);
-        StringWriter omarOut = new StringWriter();
-        CompletableFuture<Integer> omar = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(omarInput))
-                .setOut(new PrintWriter(omarOut, true))
-                .setErr(new PrintWriter(new StringWriter(), true))
-                .execute("chat", "--url", url, "--user", "omar"));
-        await().atMost(LocalCloudExtension.WAIT).until(() -> omarOut.toString().contains("-- connected"));
-        type(omarKeys, "/dm ines psst, while you were out");
-        // both stored (the notification by the Broadcast function, the DM before omar's ack) before ines connects
-        await().atMost(LocalCloudExtension.WAIT).until(() -> inboxItems("ines") == 2);
-        type(omarKeys, "/quit");
-        assertThat(omar.get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+        notifyInvoicePaid("ines");
+        try (CliProcess omar = CliProcess.start("chat", "--url", url, "--user", "omar")) {
+            omar.awaitOut("-- connected", LocalCloudExtension.WAIT);
+            omar.type("/dm ines psst, while you were out");
+            // both stored (the notification by the Broadcast function, the DM before omar's ack) before ines connects
+            await().atMost(LocalCloudExtension.WAIT).until(() -> inboxItems("ines") == 2);
+            omar.type("/quit");
+            assertThat(omar.exitCode(QUIT)).isZero();
+        }
 
-        PipedOutputStream keys = new PipedOutputStream();
-        PipedInputStream input = new PipedInputStream(keys);
-        StringWriter out = new StringWriter();
-        CompletableFuture<Integer> chat = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(input))
-                .setOut(new PrintWriter(out, true))
-                .setErr(new PrintWriter(new StringWriter(), true))
-                .execute("chat", "--url", url, "--user", "ines"));
-        await().atMost(LocalCloudExtension.WAIT).until(() -> out.toString().contains("-- inbox: 2 unread (/inbox)"));
-        type(keys, "/inbox");
-        await().atMost(LocalCloudExtension.WAIT).until(() -> out.toString().contains("-- inbox: all read"));
-        List<String> first = out.toString()
-                .lines()
-                .dropWhile(l -> !l.startsWith("-- inbox (2 unread), newest first:"))
-                .skip(1)
-                .limit(2)
-                .toList();
-        assertThat(first).hasSize(2);
-        assertThat(first.get(0)).startsWith("-- * ").endsWith("(dm) omar: psst, while you were out");
-        assertThat(first.get(1)).startsWith("-- * ").endsWith("=== Invoice paid === #1042");
+        try (CliProcess chat = CliProcess.start("chat", "--url", url, "--user", "ines")) {
+            chat.awaitOut("-- inbox: 2 unread (/inbox)", LocalCloudExtension.WAIT);
+            chat.type("/inbox");
+            chat.awaitOut("-- inbox: all read", LocalCloudExtension.WAIT);
+            List<String> first = chat.out()
+                    .lines()
+                    .dropWhile(l -> !l.startsWith("-- inbox (2 unread), newest first:"))
+                    .skip(1)
+                    .limit(2)
+                    .toList();
+            assertThat(first).hasSize(2);
+            assertThat(first.get(0)).startsWith("-- * ").endsWith("(dm) omar: psst, while you were out");
+            assertThat(first.get(1)).startsWith("-- * ").endsWith("=== Invoice paid === #1042");
 
-        type(keys, "/inbox");
-        await().atMost(LocalCloudExtension.WAIT)
-                .until(() -> out.toString().contains("-- inbox (0 unread), newest first:"));
-        await().atMost(LocalCloudExtension.WAIT)
-                .until(() -> out.toString()
-                                .lines()
-                                .dropWhile(l -> !l.startsWith("-- inbox (0 unread)"))
-                                .count()
-                        >= 3);
-        List<String> again = out.toString()
-                .lines()
-                .dropWhile(l -> !l.startsWith("-- inbox (0 unread), newest first:"))
-                .skip(1)
-                .limit(2)
-                .toList();
-        assertThat(again).allSatisfy(l -> assertThat(l).startsWith("--   ").doesNotStartWith("-- * "));
-        assertThat(again.get(0)).endsWith("(dm) omar: psst, while you were out");
-        type(keys, "/quit");
-        assertThat(chat.get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+            chat.type("/inbox");
+            chat.awaitOut("-- inbox (0 unread), newest first:", LocalCloudExtension.WAIT);
+            await().atMost(LocalCloudExtension.WAIT)
+                    .until(() -> chat.out()
+                                    .lines()
+                                    .dropWhile(l -> !l.startsWith("-- inbox (0 unread)"))
+                                    .count()
+                            >= 3);
+            List<String> again = chat.out()
+                    .lines()
+                    .dropWhile(l -> !l.startsWith("-- inbox (0 unread), newest first:"))
+                    .skip(1)
+                    .limit(2)
+                    .toList();
+            assertThat(again).allSatisfy(l -> assertThat(l).startsWith("--   ").doesNotStartWith("-- * "));
+            assertThat(again.get(0)).endsWith("(dm) omar: psst, while you were out");
+            chat.type("/quit");
+            assertThat(chat.exitCode(QUIT)).isZero();
+        }
     }
 
     /**
@@ -478,29 +395,18 @@ class CliEndToEndTest {
     void chat_readMarks_showInTheOtherChat() throws Exception {
         // two joins, a send and a read on instances that may be cold: 70 s Init Durations were seen on this
         // loaded machine, and two joins in a row missed the usual 2 minutes
-        PipedOutputStream readerKeys = new PipedOutputStream();
-        PipedInputStream readerInput = new PipedInputStream(readerKeys);
-        StringWriter readerOut = new StringWriter();
-        CompletableFuture<Integer> reader = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(readerInput))
-                .setOut(new PrintWriter(readerOut, true))
-                .setErr(new PrintWriter(new StringWriter(), true))
-                .execute("chat", "--url", url, "--user", "rhea", "--room", "marks"));
-        PipedOutputStream writerKeys = new PipedOutputStream();
-        PipedInputStream writerInput = new PipedInputStream(writerKeys);
-        StringWriter writerOut = new StringWriter();
-        CompletableFuture<Integer> writer = CompletableFuture.supplyAsync(() -> Main.commandLine(new Main(writerInput))
-                .setOut(new PrintWriter(writerOut, true))
-                .setErr(new PrintWriter(new StringWriter(), true))
-                .execute("chat", "--url", url, "--user", "walt", "--room", "marks"));
-        await().atMost(SLOW_START).until(() -> inRoom("marks", "rhea") && inRoom("marks", "walt"));
-        type(writerKeys, "are you there?");
-        await().atMost(SLOW_START).until(() -> readerOut.toString().contains("walt: are you there?"));
-        await().atMost(SLOW_START).until(() -> writerOut.toString().contains("* rhea has read marks up to "));
-        type(readerKeys, "/quit");
-        type(writerKeys, "/quit");
-        assertThat(reader.get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
-        assertThat(writer.get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
-        assertThat(readerOut.toString()).as("its own read is not shown").doesNotContain("* rhea has read");
+        try (CliProcess reader = CliProcess.start("chat", "--url", url, "--user", "rhea", "--room", "marks");
+                CliProcess writer = CliProcess.start("chat", "--url", url, "--user", "walt", "--room", "marks")) {
+            await().atMost(SLOW_START).until(() -> inRoom("marks", "rhea") && inRoom("marks", "walt"));
+            writer.type("are you there?");
+            reader.awaitOut("walt: are you there?", SLOW_START);
+            writer.awaitOut("* rhea has read marks up to ", SLOW_START);
+            reader.type("/quit");
+            writer.type("/quit");
+            assertThat(reader.exitCode(QUIT)).isZero();
+            assertThat(writer.exitCode(QUIT)).isZero();
+            assertThat(reader.out()).as("its own read is not shown").doesNotContain("* rhea has read");
+        }
     }
 
     /** Render: what a person sees of the new events. */
@@ -530,11 +436,6 @@ class CliEndToEndTest {
                         + java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss")
                                 .withZone(java.time.ZoneId.systemDefault())
                                 .format(java.time.Instant.ofEpochMilli(1_764_000_000_000L)));
-    }
-
-    static void type(PipedOutputStream keys, String line) throws IOException {
-        keys.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-        keys.flush();
     }
 
     @Test

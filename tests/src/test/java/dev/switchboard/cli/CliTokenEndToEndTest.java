@@ -8,7 +8,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import dev.switchboard.cli.CliEndToEndTest.Run;
+import dev.switchboard.cli.CliProcess.Run;
 import dev.switchboard.tests.e2e.LocalCloudExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,17 +21,10 @@ import java.time.Duration;
 import java.util.Date;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * The CLI with tokens that expire: it refreshes from its token file before the token runs out, and
@@ -64,45 +57,19 @@ class CliTokenEndToEndTest {
 
     /** The connection id of {@code user}'s member item in {@code room}, once it has joined. */
     static Optional<String> memberConnection(String room, String user) {
-        try (DynamoDbClient dynamo = DynamoDbClient.builder()
-                .endpointOverride(local.cloud().dynamoDbEndpoint())
-                .region(Region.US_EAST_1)
-                .httpClient(UrlConnectionHttpClient.create())
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .build()) {
-            return dynamo
-                    .query(q -> q.tableName(local.cloud().tableName())
-                            .keyConditionExpression("pk = :p")
-                            .expressionAttributeValues(Map.of(":p", AttributeValue.fromS("ROOM#" + room))))
-                    .items()
-                    .stream()
-                    .filter(item -> user.equals(item.get("user").s()))
-                    .map(item -> item.get("connectionId").s())
-                    .findFirst();
-        }
+        return local.table().partition("ROOM#" + room).stream()
+                .filter(item -> user.equals(item.get("user").s()))
+                .map(item -> item.get("connectionId").s())
+                .findFirst();
     }
 
     /** The token expiry (epoch s) stored on the connection, 0 when it has none. */
     static long tokenExp(String connectionId) {
-        try (DynamoDbClient dynamo = DynamoDbClient.builder()
-                .endpointOverride(local.cloud().dynamoDbEndpoint())
-                .region(Region.US_EAST_1)
-                .httpClient(UrlConnectionHttpClient.create())
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .build()) {
-            Map<String, AttributeValue> item = dynamo.getItem(
-                            g -> g.tableName(local.cloud().tableName())
-                                    .consistentRead(true)
-                                    .key(Map.of(
-                                            "pk",
-                                            AttributeValue.fromS("CONN#" + connectionId),
-                                            "sk",
-                                            AttributeValue.fromS("META"))))
-                    .item();
-            return item == null || !item.containsKey("tokenExp")
-                    ? 0
-                    : Long.parseLong(item.get("tokenExp").n());
-        }
+        return local.table().connectionItems(connectionId).stream()
+                .filter(item -> item.get("sk").s().equals("META") && item.containsKey("tokenExp"))
+                .mapToLong(item -> Long.parseLong(item.get("tokenExp").n()))
+                .findFirst()
+                .orElse(0);
     }
 
     @Test
@@ -113,7 +80,7 @@ class CliTokenEndToEndTest {
         long minted = System.currentTimeMillis();
         Files.writeString(file, token("renew", shortLife));
         String url = local.cloud().webSocketUri().toString();
-        CompletableFuture<Run> listening = CompletableFuture.supplyAsync(() -> CliEndToEndTest.run(
+        CliProcess listening = CliProcess.start(
                 "listen",
                 "--url",
                 url,
@@ -125,7 +92,7 @@ class CliTokenEndToEndTest {
                 "--count",
                 "1",
                 "--timeout",
-                "PT90S"));
+                "PT90S");
         await().atMost(LocalCloudExtension.WAIT)
                 .until(() -> memberConnection("lobby", "renew").isPresent());
         Files.writeString(file, token("renew", 600)); // what an identity provider's refresh would write
@@ -137,10 +104,10 @@ class CliTokenEndToEndTest {
                 .pollInterval(Duration.ofMillis(200))
                 .until(() -> System.currentTimeMillis() / 1000 > expSecond + 1);
 
-        Run sent = CliEndToEndTest.run(
+        Run sent = CliProcess.run(
                 "send", "--url", url, "--token", token("sender", 600), "--room", "lobby", "after the first token");
         assertThat(sent.exitCode()).as(sent.err()).isZero();
-        Run listened = listening.get();
+        Run listened = listening.exit(LocalCloudExtension.WAIT);
         assertThat(listened.exitCode()).as(listened.err()).isZero();
         assertThat(listened.out()).contains("after the first token");
         assertThat(listened.err()).contains("token refreshed");
@@ -151,8 +118,8 @@ class CliTokenEndToEndTest {
         Path file = dir.resolve("token");
         Files.writeString(file, token("refused", 600));
         String url = local.cloud().webSocketUri().toString();
-        CompletableFuture<Run> listening = CompletableFuture.supplyAsync(() -> CliEndToEndTest.run(
-                "listen", "--url", url, "--token-file", file.toString(), "--room", "lobby", "--timeout", "PT120S"));
+        CliProcess listening = CliProcess.start(
+                "listen", "--url", url, "--token-file", file.toString(), "--room", "lobby", "--timeout", "PT120S");
         await().atMost(LocalCloudExtension.WAIT)
                 .until(() -> memberConnection("lobby", "refused").isPresent());
         Files.writeString(file, "not.a.jwt");
@@ -168,7 +135,7 @@ class CliTokenEndToEndTest {
                         HttpResponse.BodyHandlers.ofString());
         assertThat(deleted.statusCode()).isEqualTo(204);
 
-        Run listened = listening.get();
+        Run listened = listening.exit(LocalCloudExtension.WAIT);
         assertThat(listened.exitCode()).as(listened.err()).isEqualTo(ExitCode.REJECTED);
         assertThat(listened.err()).contains("HTTP 401").contains("stopped reconnecting");
     }

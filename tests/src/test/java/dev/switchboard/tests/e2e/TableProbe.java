@@ -14,9 +14,10 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 /**
  * Reads the local cloud's table directly (DynamoDB Local, dummy static credentials), so end-to-end
- * tests can check what the handlers stored, not only what clients saw. Layout: see TableItem.
+ * tests can check what the handlers stored, not only what clients saw. Layout: see TableItem. Public for
+ * the CLI's end-to-end tests ({@code LocalCloudExtension#table()}).
  */
-final class TableProbe implements AutoCloseable {
+public final class TableProbe implements AutoCloseable {
 
     private final DynamoDbClient client;
     private final String table;
@@ -32,7 +33,7 @@ final class TableProbe implements AutoCloseable {
     }
 
     /** Every item of a partition, all pages, strongly consistent. */
-    List<Map<String, AttributeValue>> partition(String pk) {
+    public List<Map<String, AttributeValue>> partition(String pk) {
         return query(QueryRequest.builder()
                 .tableName(table)
                 .keyConditionExpression("pk = :p")
@@ -66,7 +67,7 @@ final class TableProbe implements AutoCloseable {
     }
 
     /** Everything stored about one connection: META and one ROOM#r item per membership. */
-    List<Map<String, AttributeValue>> connectionItems(String connectionId) {
+    public List<Map<String, AttributeValue>> connectionItems(String connectionId) {
         return partition("CONN#" + connectionId);
     }
 
