@@ -3,22 +3,16 @@ package dev.switchboard.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import dev.switchboard.cli.CliProcess.Run;
 import dev.switchboard.tests.e2e.LocalCloudExtension;
+import dev.switchboard.tests.e2e.TestTokens;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Date;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,14 +39,7 @@ class CliTokenEndToEndTest {
     }
 
     static String token(String user, long seconds) throws Exception {
-        SignedJWT jwt = new SignedJWT(
-                new JWSHeader(JWSAlgorithm.HS256),
-                new JWTClaimsSet.Builder()
-                        .subject(user)
-                        .expirationTime(new Date(System.currentTimeMillis() + seconds * 1000))
-                        .build());
-        jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
-        return jwt.serialize();
+        return TestTokens.sign(SECRET, TestTokens.claims(user, seconds));
     }
 
     /** The connection id of {@code user}'s member item in {@code room}, once it has joined. */

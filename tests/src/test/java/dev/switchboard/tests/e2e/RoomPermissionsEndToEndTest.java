@@ -5,16 +5,10 @@ import static dev.switchboard.tests.e2e.ChatEndToEndTest.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import dev.switchboard.local.WsClient;
 import dev.switchboard.protocol.Json;
 import dev.switchboard.protocol.Request;
-import java.nio.charset.StandardCharsets;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,9 +36,7 @@ class RoomPermissionsEndToEndTest {
 
     static String token(String user, Map<String, List<String>> rooms, long seconds, String name, boolean admin)
             throws Exception {
-        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
-                .subject(user)
-                .expirationTime(new Date(System.currentTimeMillis() + seconds * 1000));
+        JWTClaimsSet.Builder claims = TestTokens.claims(user, seconds);
         if (rooms != null) {
             claims.claim("rooms", rooms);
         }
@@ -54,9 +46,7 @@ class RoomPermissionsEndToEndTest {
         if (admin) {
             claims.claim("admin", true);
         }
-        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
-        jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
-        return jwt.serialize();
+        return TestTokens.sign(SECRET, claims);
     }
 
     /** The next error frame for {@code action}. */

@@ -2,16 +2,10 @@ package dev.switchboard.tests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import dev.switchboard.local.WsClient;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.Date;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -25,13 +19,7 @@ class TokenEndToEndTest {
             LocalCloudExtension.with(b -> b.devAuth(false).jwtSecret(SECRET));
 
     static String token(String secret, String subject, long expiresInSeconds) throws Exception {
-        JWTClaimsSet claims = new JWTClaimsSet.Builder()
-                .subject(subject)
-                .expirationTime(new Date(System.currentTimeMillis() + expiresInSeconds * 1000))
-                .build();
-        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
-        jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
-        return jwt.serialize();
+        return TestTokens.sign(secret, TestTokens.claims(subject, expiresInSeconds));
     }
 
     @Test

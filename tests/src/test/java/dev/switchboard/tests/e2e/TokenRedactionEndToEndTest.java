@@ -3,19 +3,13 @@ package dev.switchboard.tests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import dev.switchboard.local.LocalCloud;
 import dev.switchboard.local.WsClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -31,15 +25,11 @@ class TokenRedactionEndToEndTest {
     static final String SECRET = "a-redaction-test-secret-of-at-least-256-bits!!";
 
     static String token(String secret, String subject, long expiresInSeconds, String audience) throws Exception {
-        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
-                .subject(subject)
-                .expirationTime(new Date(System.currentTimeMillis() + expiresInSeconds * 1000));
+        JWTClaimsSet.Builder claims = TestTokens.claims(subject, expiresInSeconds);
         if (audience != null) {
             claims.audience(audience);
         }
-        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
-        jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
-        return jwt.serialize();
+        return TestTokens.sign(secret, claims);
     }
 
     @Test
