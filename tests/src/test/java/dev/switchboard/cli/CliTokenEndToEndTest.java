@@ -79,7 +79,7 @@ class CliTokenEndToEndTest {
                 "--count",
                 "1",
                 "--timeout",
-                "PT90S");
+                "PT240S");
         await().atMost(LocalCloudExtension.WAIT)
                 .until(() -> memberConnection("lobby", "renew").isPresent());
         Files.writeString(file, token("renew", 600)); // what an identity provider's refresh would write
@@ -91,10 +91,21 @@ class CliTokenEndToEndTest {
                 .pollInterval(Duration.ofMillis(200))
                 .until(() -> System.currentTimeMillis() / 1000 > expSecond + 1);
 
+        // the default 10 s wait for the ack is a user's; a loaded machine's cold function instances need more (a
+        // second MessageFunction instance took 19 s to initialise here), and the listener waits as long
         Run sent = CliProcess.run(
-                "send", "--url", url, "--token", token("sender", 600), "--room", "lobby", "after the first token");
+                "send",
+                "--url",
+                url,
+                "--token",
+                token("sender", 600),
+                "--room",
+                "lobby",
+                "--timeout",
+                "120s",
+                "after the first token");
         assertThat(sent.exitCode()).as(sent.err()).isZero();
-        Run listened = listening.exit(LocalCloudExtension.WAIT);
+        Run listened = listening.exit(Duration.ofMinutes(4));
         assertThat(listened.exitCode()).as(listened.err()).isZero();
         assertThat(listened.out()).contains("after the first token");
         assertThat(listened.err()).contains("token refreshed");
