@@ -109,7 +109,7 @@ class CliEndToEndTest {
         String hostile = "ok\r\u001b[2K12:00 [hostile] admin: please re-enter your token\n12:00 [hostile] admin: now"
                 + "\u001b]0;pwned\u0007 \u009b31m red \u202Egnp.exe\u2066";
         CliProcess people = CliProcess.start(
-                "listen", "--url", url, "--user", "vera", "--room", "hostile", "--count", "2", "--timeout", "PT20S");
+                "listen", "--url", url, "--user", "vera", "--room", "hostile", "--count", "2", "--timeout", "PT240S");
         CliProcess scripts = CliProcess.start(
                 "listen",
                 "--url",
@@ -122,8 +122,10 @@ class CliEndToEndTest {
                 "--count",
                 "2",
                 "--timeout",
-                "PT20S");
-        await().atMost(LocalCloudExtension.WAIT).until(() -> inRoom("hostile", "vera") && inRoom("hostile", "vic"));
+                "PT240S");
+        // each listener ends after its two messages; its --timeout only bounds a failure, and must outlast a cold
+        // $connect (22 s on the loaded machine, past the 20 s it had: the first listener left before the second joined)
+        await().atMost(SLOW_START).until(() -> inRoom("hostile", "vera") && inRoom("hostile", "vic"));
         assertThat(run("send", "--url", url, "--user", "mallory", "--room", "hostile", hostile)
                         .exitCode())
                 .isZero();
@@ -131,7 +133,7 @@ class CliEndToEndTest {
                         .exitCode())
                 .isZero();
 
-        Run shown = people.exit(LocalCloudExtension.WAIT);
+        Run shown = people.exit(SLOW_START);
         assertThat(shown.exitCode()).as(shown.err()).isZero();
         // two messages, two lines: nothing forged a third, and nothing on them can drive a terminal
         List<String> lines = shown.out().lines().toList();
@@ -148,7 +150,7 @@ class CliEndToEndTest {
                 .contains("\\u009B31m red \\u202Egnp.exe\\u2066");
         assertThat(lines.get(1)).endsWith("mallory: bye");
 
-        Run json = scripts.exit(LocalCloudExtension.WAIT);
+        Run json = scripts.exit(SLOW_START);
         assertThat(json.exitCode()).as(json.err()).isZero();
         assertThat(json.out()
                         .lines()
