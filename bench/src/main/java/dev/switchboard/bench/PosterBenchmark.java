@@ -133,7 +133,7 @@ public final class PosterBenchmark {
                             new JdkAsyncHttpClient(Duration.ofSeconds(2), Duration.ofSeconds(10), ioThreads))),
                     results.get(0)));
             results.add(measure(
-                    "SDK SigV4 signer, JDK HttpClient (Switchboard's until now)",
+                    "SDK SigV4 signer, JDK HttpClient (Switchboard's before the own HTTP/1.1 poster, 2026-11-25)",
                     posts,
                     timer,
                     () -> new JdkSignedPoster(

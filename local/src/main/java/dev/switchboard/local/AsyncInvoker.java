@@ -89,10 +89,18 @@ final class AsyncInvoker {
                     attempt,
                     e.getMessage(),
                     delay);
-            scheduler.schedule(
-                    () -> executor.execute(() -> attempt(fn, event, source, attempt + 1)),
-                    delay,
-                    TimeUnit.MILLISECONDS);
+            try {
+                scheduler.schedule(
+                        () -> executor.execute(() -> attempt(fn, event, source, attempt + 1)),
+                        delay,
+                        TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // the local cloud is closing (its functions answer "shut down"): nothing is left to retry on
+                LOG.info(
+                        "{} -> {}: not retried, the local cloud is closing",
+                        source,
+                        fn.definition().functionName());
+            }
         }
     }
 
