@@ -171,17 +171,7 @@ class TemplateReaderTest {
                         .as(f.logicalId() + ": its own LoggingConfig (LogGroup) merged with Globals'")
                         .isEqualTo(new LocalTemplate.LoggingConfig("JSON", "INFO", "INFO")));
 
-        TemplateReader.Context warn = new TemplateReader.Context(
-                "local",
-                "us-east-1",
-                "000000000000",
-                "localws001",
-                "switchboard-local",
-                8080,
-                "http://localhost:8000",
-                "http://localhost:9911",
-                Map.of("StageName", "local", "LogLevel", "WARN"),
-                Map.of());
+        TemplateReader.Context warn = context(Map.of("StageName", "local", "LogLevel", "WARN"), Map.of());
         assertThat(TemplateReader.read(Path.of("../template.yaml"), warn)
                         .functions()
                         .get("MessageFunction")
