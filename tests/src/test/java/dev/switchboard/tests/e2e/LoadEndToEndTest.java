@@ -44,7 +44,12 @@ class LoadEndToEndTest {
     static final long SEED = 7_301L;
     static final Duration SETUP_BOUND = Duration.ofSeconds(120);
     static final int HANDSHAKES = 16;
-    static final Duration DELIVERY_BOUND = Duration.ofSeconds(60);
+    /**
+     * How long the sends' handling and deliveries are waited for (polled, not slept): a wait, not a product bound.
+     * 60 s ran out on a fresh-clone run with one core kept busy (898 of 900 acks, 1,460 of 1,506 invocations
+     * by then); every frame must still be handled exactly once.
+     */
+    static final Duration DELIVERY_BOUND = Duration.ofSeconds(240);
 
     @RegisterExtension
     static final LocalCloudExtension local = LocalCloudExtension.devAuth();
