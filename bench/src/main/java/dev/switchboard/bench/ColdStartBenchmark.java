@@ -81,12 +81,7 @@ public final class ColdStartBenchmark {
         Path directory = Files.createTempDirectory("switchboard-bench-padded");
         try {
             Map<String, Path> code = new java.util.HashMap<>();
-            for (String function : List.of(
-                    "MessageFunction",
-                    "BroadcastFunction",
-                    "ConnectFunction",
-                    "DisconnectFunction",
-                    "ExpiredConnectionsFunction")) {
+            for (String function : MODULES.keySet()) {
                 String module = MODULES.get(function);
                 Path lib = directory.resolve(function).resolve("lib");
                 Files.createDirectories(lib);
