@@ -171,9 +171,16 @@ final class ProcessRuntime implements FunctionRuntime {
         }
         try {
             Invocation invocation = new Invocation(requestId, eventJson.getBytes(StandardCharsets.UTF_8));
+            // Take warm instances until one accepts (false: it ended while warm). Polling once more after a
+            // successful dispatch would drop a warm instance from the pool: it stayed alive, unused, until
+            // reaped, and the next burst paid a cold start for each one dropped.
             boolean dispatched = false;
-            for (Instance instance = warm.pollFirst(); instance != null && !dispatched; instance = warm.pollFirst()) {
-                dispatched = instance.dispatch(invocation); // false: it ended while warm
+            while (!dispatched) {
+                Instance instance = warm.pollFirst();
+                if (instance == null) {
+                    break;
+                }
+                dispatched = instance.dispatch(invocation);
             }
             if (!dispatched) {
                 start(invocation);

@@ -172,6 +172,40 @@ class ProcessRuntimeTest {
     }
 
     @Test
+    void warmInstances_areAllReused_soABurstAfterSequentialEventsStartsNoNewInstance() throws Exception {
+        fn = function(LifecycleHandler.class.getName(), 256, 0);
+        ExecutorService callers = Executors.newFixedThreadPool(2);
+        try {
+            Set<Long> firstBurst = burstOfTwo(callers);
+            assertThat(firstBurst).hasSize(2);
+            // Sequential events each take one warm instance and must leave the other in the pool.
+            for (int i = 0; i < 3; i++) {
+                assertThat(invoke("{\"action\":\"state\"}").get("pid").getAsLong())
+                        .isIn(firstBurst);
+            }
+            // Two warm instances, two events at once: both are reused, no third cold start.
+            assertThat(burstOfTwo(callers)).isEqualTo(firstBurst);
+        } finally {
+            callers.shutdownNow();
+        }
+        assertThat(reportsOf(fn).stream().filter(r -> r.initDurationMs() != null))
+                .hasSize(2);
+        assertThat(fn.instances()).isEqualTo(2);
+    }
+
+    /** Two events at once, each sleeping long enough that they overlap; the pids that answered. */
+    private Set<Long> burstOfTwo(ExecutorService callers) throws Exception {
+        List<Future<JsonObject>> calls = List.of(
+                callers.submit(() -> invoke("{\"action\":\"sleep\",\"ms\":1500}")),
+                callers.submit(() -> invoke("{\"action\":\"sleep\",\"ms\":1500}")));
+        Set<Long> pids = new HashSet<>();
+        for (Future<JsonObject> call : calls) {
+            pids.add(call.get().get("pid").getAsLong());
+        }
+        return pids;
+    }
+
+    @Test
     void coldStarts_waitForAnInitSlot_soInstancesInitialiseOneAfterAnother() throws Exception {
         Semaphore oneSlot = new Semaphore(1, true);
         fn = function(LifecycleHandler.class.getName(), 256, 0, oneSlot);
