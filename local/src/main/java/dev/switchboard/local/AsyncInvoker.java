@@ -30,6 +30,7 @@ final class AsyncInvoker {
     private final ExecutorService executor;
     private final ScheduledExecutorService scheduler;
     private final long retryBaseMillis;
+    private final String region;
 
     /**
      * @param asyncInvoke function logical id → its asynchronous-invocation settings (absent: 2 retries, no
@@ -38,18 +39,21 @@ final class AsyncInvoker {
      * @param executor runs the invocations (each blocks a thread until its function answers)
      * @param scheduler delays the retries
      * @param retryBaseMillis delay before the first retry, ms; doubles per retry
+     * @param region the cloud's region, named in the invocation records' function ARNs (e.g. eu-west-1)
      */
     AsyncInvoker(
             Map<String, LocalTemplate.AsyncInvokeConfig> asyncInvoke,
             SqsServer queues,
             ExecutorService executor,
             ScheduledExecutorService scheduler,
-            long retryBaseMillis) {
+            long retryBaseMillis,
+            String region) {
         this.asyncInvoke = asyncInvoke;
         this.queues = queues;
         this.executor = executor;
         this.scheduler = scheduler;
         this.retryBaseMillis = retryBaseMillis;
+        this.region = region;
     }
 
     /**
@@ -123,10 +127,10 @@ final class AsyncInvoker {
                     e.getMessage());
             return;
         }
-        String record = invocationRecord(fn, event, requestId, attempts, e, true);
+        String record = invocationRecord(fn, region, event, requestId, attempts, e, true);
         if (record.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > SqsServer.MAX_MESSAGE_BYTES) {
             // too large for the queue: Lambda drops the payloads and sends the rest of the record
-            record = invocationRecord(fn, event, requestId, attempts, e, false);
+            record = invocationRecord(fn, region, event, requestId, attempts, e, false);
         }
         if (!queues.send(destination, record)) {
             LOG.warn(
@@ -153,8 +157,9 @@ final class AsyncInvoker {
      * was tried; {@code payloads} false leaves out the event and the error, as Lambda does when the
      * record would not fit its destination ("Lambda will drop the payload", API_OnFailure).
      */
-    private static String invocationRecord(
+    static String invocationRecord(
             FunctionRuntime fn,
+            String region,
             String event,
             String requestId,
             int attempts,
@@ -164,7 +169,7 @@ final class AsyncInvoker {
         context.addProperty("requestId", requestId);
         context.addProperty(
                 "functionArn",
-                "arn:aws:lambda:" + LocalCloud.REGION + ":" + LocalCloud.ACCOUNT + ":function:"
+                "arn:aws:lambda:" + region + ":" + LocalCloud.ACCOUNT + ":function:"
                         + fn.definition().functionName() + ":$LATEST");
         context.addProperty("condition", "RetriesExhausted");
         context.addProperty("approximateInvokeCount", attempts);

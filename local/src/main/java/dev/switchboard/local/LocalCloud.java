@@ -239,7 +239,8 @@ public final class LocalCloud implements AutoCloseable {
                 sqs,
                 lambdaPool,
                 scheduler,
-                options.snsRetryBase().toMillis());
+                options.snsRetryBase().toMillis(),
+                options.region());
         SnsServer sns = new SnsServer(subscribers, asyncInvoker);
         sns.usage(usage);
         snsServer.setHandler(LocalListeners.localHostsOnly(options.host(), new Handler.Sequence(sqs, sns)));
@@ -267,7 +268,7 @@ public final class LocalCloud implements AutoCloseable {
             FunctionRuntime function = functions.get(schedule.functionId());
             String source = "schedule " + schedule.functionId() + "." + schedule.eventName();
             scheduler.scheduleAtFixedRate(
-                    () -> asyncInvoker.invoke(function, scheduledEvent(schedule), source),
+                    () -> asyncInvoker.invoke(function, scheduledEvent(schedule, options.region()), source),
                     period,
                     period,
                     TimeUnit.MILLISECONDS);
@@ -280,8 +281,11 @@ public final class LocalCloud implements AutoCloseable {
         }
     }
 
-    /** EventBridge's Scheduled Event, as in https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html */
-    private static String scheduledEvent(LocalTemplate.Schedule schedule) {
+    /**
+     * EventBridge's Scheduled Event, as in https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html:
+     * {@code region} and the rule's ARN name the cloud's own region (eu-west-1 for the second of {@code --regions}).
+     */
+    static String scheduledEvent(LocalTemplate.Schedule schedule, String region) {
         com.google.gson.JsonObject event = new com.google.gson.JsonObject();
         event.addProperty("version", "0");
         event.addProperty("id", java.util.UUID.randomUUID().toString());
@@ -293,10 +297,10 @@ public final class LocalCloud implements AutoCloseable {
                 java.time.Instant.now()
                         .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
                         .toString());
-        event.addProperty("region", REGION);
+        event.addProperty("region", region);
         com.google.gson.JsonArray resources = new com.google.gson.JsonArray();
         resources.add(
-                "arn:aws:events:" + REGION + ":" + ACCOUNT + ":rule/" + schedule.functionId() + schedule.eventName());
+                "arn:aws:events:" + region + ":" + ACCOUNT + ":rule/" + schedule.functionId() + schedule.eventName());
         event.add("resources", resources);
         event.add("detail", new com.google.gson.JsonObject());
         return event.toString();

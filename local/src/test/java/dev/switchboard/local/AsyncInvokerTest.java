@@ -42,7 +42,8 @@ class AsyncInvokerTest {
         scheduler.shutdown(); // the cloud closed its scheduler while an invocation was on its way
         ShutDownFunction fn = new ShutDownFunction();
         try {
-            new AsyncInvoker(Map.of(), new SqsServer(List.of()), executor, scheduler, 10).invoke(fn, "{}", "sns test");
+            new AsyncInvoker(Map.of(), new SqsServer(List.of()), executor, scheduler, 10, "us-east-1")
+                    .invoke(fn, "{}", "sns test");
         } finally {
             executor.shutdown();
             assertThat(executor.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
