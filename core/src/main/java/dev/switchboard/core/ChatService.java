@@ -75,6 +75,13 @@ public final class ChatService {
      * cleared by the public entry points; posts capture it when they start, on the calling thread.
      */
     private final ThreadLocal<Deadline> deadline = ThreadLocal.withInitial(() -> Deadline.NONE);
+    /**
+     * The request this thread is answering (null outside one, or before its frame parsed): every frame
+     * posted to the requesting connection for it echoes its {@code requestId}, and errors also its
+     * {@code clientMsgId} (docs/PROTOCOL.md, "Matching answers to requests"). Set and cleared by
+     * {@link #handle} and {@link #refresh}, as {@link #deadline} is.
+     */
+    private final ThreadLocal<RequestParser.Parsed> answering = new ThreadLocal<>();
 
     private final InvocationMetrics metrics;
     /**
@@ -151,7 +158,9 @@ public final class ChatService {
      */
     public void refresh(String connectionId, String body, TokenVerifier verifier) {
         try {
-            Request request = parser.parse(body == null ? "" : body);
+            RequestParser.Parsed parsed = parser.parseFrame(body == null ? "" : body);
+            answering.set(parsed);
+            Request request = parsed.request();
             if (!(request instanceof Request.Refresh refresh)) {
                 throw new ProtocolException(
                         ErrorCode.BAD_REQUEST,
@@ -210,6 +219,8 @@ public final class ChatService {
                     e.frame().code(),
                     e.getMessage()); // the layout redacts
             reply(connectionId, e.frame());
+        } finally {
+            answering.remove();
         }
     }
 
@@ -265,7 +276,9 @@ public final class ChatService {
         deadline.set(until);
         String action = null;
         try {
-            Request request = parser.parse(body == null ? "" : body);
+            RequestParser.Parsed parsed = parser.parseFrame(body == null ? "" : body);
+            answering.set(parsed);
+            Request request = parsed.request();
             action = request.action();
             // a parsed action is one of ours: a bounded set of dimension values
             metrics.count(Metric.FRAMES, Metric.ACTION, action);
@@ -288,6 +301,7 @@ public final class ChatService {
                     "refused {} from {}: {} {}", action, connectionId, e.frame().code(), e.getMessage());
             reply(connectionId, e.frame());
         } finally {
+            answering.remove();
             deadline.remove();
         }
     }
@@ -651,7 +665,7 @@ public final class ChatService {
         long at = message.editedAt() == null ? message.ts() : message.editedAt();
         FanOut.Delivery ack = fanOut.start(
                 List.of(new Member(connection.connectionId(), null)),
-                bytes(new ServerFrame.Ack(clientMsgId, message.id(), at)),
+                bytes(answer(new ServerFrame.Ack(clientMsgId, message.id(), at))),
                 deadline.get(),
                 message.room());
         if (message.editedAt() == null) {
@@ -854,7 +868,7 @@ public final class ChatService {
         // The acknowledgement travels while the room is posted to.
         FanOut.Delivery ack = fanOut.start(
                 List.of(new Member(connection.connectionId(), null)),
-                bytes(new ServerFrame.Ack(send.clientMsgId(), stored.id(), stored.ts())),
+                bytes(answer(new ServerFrame.Ack(send.clientMsgId(), stored.id(), stored.ts()))),
                 deadline.get(),
                 send.room());
         if (saved.duplicate() && saved.fannedOut()) {
@@ -1076,7 +1090,7 @@ public final class ChatService {
         // Resuming (after=...) pages forward, so the store's cursor leads to newer messages; the newest
         // page's "more" means older ones, which no cursor reaches.
         String next = history.after() != null ? page.next() : null;
-        reply(connection.connectionId(), HistoryPages.fit(history.room(), items, page.more(), next));
+        reply(connection.connectionId(), HistoryPages.fit(history.room(), items, page.more(), next, requestId()));
     }
 
     private void who(Connection connection, Request.Who who) {
@@ -1245,7 +1259,8 @@ public final class ChatService {
                         page.more(),
                         page.next(),
                         counts == null ? null : counts.unread(),
-                        counts == null ? null : counts.unseen()));
+                        counts == null ? null : counts.unseen(),
+                        requestId()));
     }
 
     /**
@@ -1282,6 +1297,11 @@ public final class ChatService {
         java.util.Map<String, Member> recipients = new java.util.LinkedHashMap<>();
         recipients.put(connection.connectionId(), new Member(connection.connectionId(), connection.user()));
         store.connectionsOf(connection.user()).forEach(m -> recipients.putIfAbsent(m.connectionId(), m));
+        if (requestId() != null) {
+            // the caller's copy answers its request; the other connections' copies carry no requestId
+            recipients.remove(connection.connectionId());
+            reply(connection.connectionId(), marked);
+        }
         fanOut.deliver(List.copyOf(recipients.values()), bytes(marked), deadline.get());
         LOG.info(
                 "mark {} of {} by {}: {} changed, unread={}",
@@ -1377,6 +1397,7 @@ public final class ChatService {
      * {@code @connections} (413) and the client would wait for nothing: it gets an error frame instead.
      */
     private void reply(String connectionId, ServerFrame frame) {
+        frame = answer(frame);
         byte[] bytes = bytes(frame);
         if (bytes.length > ServerFrame.MAX_BYTES) {
             LOG.error(
@@ -1385,13 +1406,38 @@ public final class ChatService {
                     bytes.length,
                     connectionId,
                     ServerFrame.MAX_BYTES);
-            bytes = bytes(new ServerFrame.Error(
+            bytes = bytes(answer(new ServerFrame.Error(
                     ErrorCode.TOO_LARGE,
                     "the answer (" + frame.type() + ", " + bytes.length
                             + " bytes) is over API Gateway's 128 KB message limit: ask for less",
-                    null));
+                    null)));
         }
         fanOut.deliver(List.of(new Member(connectionId, null)), bytes, deadline.get());
+    }
+
+    /** The {@code requestId} of the request this thread answers, or null. */
+    private String requestId() {
+        RequestParser.Parsed parsed = answering.get();
+        return parsed == null ? null : parsed.requestId();
+    }
+
+    /**
+     * {@code frame} as the answer to the request this thread serves: an {@link ServerFrame.Answer} echoes
+     * its {@code requestId}, an error also its {@code clientMsgId}. Other frames, and every frame outside
+     * a request, unchanged. Only for frames to the requesting connection: fan-out copies never carry them.
+     */
+    private ServerFrame answer(ServerFrame frame) {
+        RequestParser.Parsed parsed = answering.get();
+        if (parsed == null) {
+            return frame; // not parsed: a parse error carries what could be read of the frame already
+        }
+        if (frame instanceof ServerFrame.Error error) {
+            return error.correlated(parsed.requestId(), parsed.request().clientMsgId());
+        }
+        if (frame instanceof ServerFrame.Answer answer && parsed.requestId() != null) {
+            return answer.withRequestId(parsed.requestId());
+        }
+        return frame;
     }
 
     /**

@@ -25,13 +25,23 @@ public final class HistoryPages {
      *         stored under a larger text limit); the message names the id to resume after
      */
     public static ServerFrame.History fit(String room, List<ServerFrame.HistoryItem> items, boolean more, String next) {
-        ServerFrame.History whole = new ServerFrame.History(room, items, more, next);
+        return fit(room, items, more, next, null);
+    }
+
+    /**
+     * As {@link #fit(String, List, boolean, String)}, for a frame that echoes {@code requestId}
+     * (null: none): the page is cut so that the frame fits with it.
+     */
+    public static ServerFrame.History fit(
+            String room, List<ServerFrame.HistoryItem> items, boolean more, String next, String requestId) {
+        ServerFrame.History whole = new ServerFrame.History(room, items, more, next).withRequestId(requestId);
         if (bytes(whole) <= ServerFrame.MAX_BYTES) {
             return whole;
         }
         String longestId = FramePages.longestId(items, ServerFrame.HistoryItem::id);
         // an upper bound: the empty page with the longest cursor, then each item plus its comma
-        int fit = FramePages.prefixThatFits(items, bytes(new ServerFrame.History(room, List.of(), true, longestId)));
+        int fit = FramePages.prefixThatFits(
+                items, bytes(new ServerFrame.History(room, List.of(), true, longestId).withRequestId(requestId)));
         if (fit == 0) {
             String id = items.get(0).id();
             throw new ProtocolException(
@@ -41,7 +51,7 @@ public final class HistoryPages {
                     "history");
         }
         List<ServerFrame.HistoryItem> kept = List.copyOf(items.subList(0, fit));
-        return new ServerFrame.History(room, kept, true, kept.get(fit - 1).id());
+        return new ServerFrame.History(room, kept, true, kept.get(fit - 1).id()).withRequestId(requestId);
     }
 
     private static int bytes(ServerFrame frame) {

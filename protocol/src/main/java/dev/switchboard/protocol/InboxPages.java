@@ -25,14 +25,25 @@ public final class InboxPages {
      */
     public static ServerFrame.Inbox fit(
             List<ServerFrame.InboxEntry> items, boolean more, String next, Long unread, Long unseen) {
-        ServerFrame.Inbox whole = new ServerFrame.Inbox(items, more, next, unread, unseen);
+        return fit(items, more, next, unread, unseen, null);
+    }
+
+    /**
+     * As {@link #fit(List, boolean, String, Long, Long)}, for a frame that echoes {@code requestId}
+     * (null: none): the page is cut so that the frame fits with it.
+     */
+    public static ServerFrame.Inbox fit(
+            List<ServerFrame.InboxEntry> items, boolean more, String next, Long unread, Long unseen, String requestId) {
+        ServerFrame.Inbox whole = new ServerFrame.Inbox(items, more, next, unread, unseen).withRequestId(requestId);
         if (Json.bytes(whole).length <= ServerFrame.MAX_BYTES) {
             return whole;
         }
         String longestId = FramePages.longestId(items, ServerFrame.InboxEntry::id);
         // an upper bound: the empty page with the longest cursor, then each item plus its comma
         int fit = FramePages.prefixThatFits(
-                items, Json.bytes(new ServerFrame.Inbox(List.of(), true, longestId, unread, unseen)).length);
+                items,
+                Json.bytes(new ServerFrame.Inbox(List.of(), true, longestId, unread, unseen).withRequestId(requestId))
+                        .length);
         if (fit == 0) {
             String id = items.get(0).id();
             throw new ProtocolException(
@@ -42,6 +53,6 @@ public final class InboxPages {
                     "inbox");
         }
         List<ServerFrame.InboxEntry> kept = List.copyOf(items.subList(0, fit));
-        return new ServerFrame.Inbox(kept, true, kept.get(fit - 1).id(), unread, unseen);
+        return new ServerFrame.Inbox(kept, true, kept.get(fit - 1).id(), unread, unseen).withRequestId(requestId);
     }
 }

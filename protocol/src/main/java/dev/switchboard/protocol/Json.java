@@ -38,6 +38,17 @@ public final class Json {
      * @return compact JSON text
      */
     public static String write(Request request) {
+        return write(request, null);
+    }
+
+    /**
+     * As {@link #write(Request)}, with {@code "requestId"} last when it is not null: the id every answer
+     * and error for the request echoes (docs/PROTOCOL.md, "Matching answers to requests").
+     *
+     * @param requestId 1-64 characters of {@code A-Z a-z 0-9 . _ -} ({@link RequestParser#isValidRequestId}),
+     *                  or null for none; not validated here
+     */
+    public static String write(Request request, String requestId) {
         JsonObject json = new JsonObject();
         json.addProperty("action", request.action());
         if (request instanceof Request.Broadcast broadcast) {
@@ -50,6 +61,9 @@ public final class Json {
                     REQUEST_GSON.toJsonTree(request).getAsJsonObject().entrySet()) {
                 json.add(field.getKey(), field.getValue());
             }
+        }
+        if (requestId != null) {
+            json.addProperty("requestId", requestId);
         }
         return GSON.toJson(json);
     }

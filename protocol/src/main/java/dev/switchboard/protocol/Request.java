@@ -5,6 +5,15 @@ public sealed interface Request {
 
     String action();
 
+    /**
+     * The request's {@code clientMsgId}: set only on {@code send}, {@code direct}, {@code edit},
+     * {@code delete} and {@code broadcast} (whose records override this), and there it may be null.
+     * Their error frames echo it, so a client correlates a refusal without a {@code requestId}.
+     */
+    default String clientMsgId() {
+        return null;
+    }
+
     record Join(String room) implements Request {
         public String action() {
             return "join";

@@ -5,6 +5,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Turns one text frame into a {@link Request}, or throws a {@link ProtocolException} carrying the
@@ -19,6 +21,24 @@ public final class RequestParser {
     public static final int INBOX_PAGE_DEFAULT = 20;
     /** Most ids one {@code mark} may carry: the ids' updates and their counters fit one DynamoDB transaction (100 actions). */
     public static final int MARK_MAX_IDS = 50;
+    /** Most characters of a {@code requestId}: {@link #isValidRequestId}. */
+    public static final int REQUEST_ID_MAX_LENGTH = 64;
+
+    /**
+     * A request id's characters are those of room and user names: safe to print, to log and to echo
+     * unescaped, and enough for a counter ({@code r-17}) or a UUID.
+     */
+    private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9_.\\-]{1," + REQUEST_ID_MAX_LENGTH + "}");
+
+    /** The actions whose error frames echo the request's {@code clientMsgId}: those whose records have one. */
+    private static final Set<String> CLIENT_MSG_ID_ACTIONS = Set.of("send", "direct", "edit", "delete", "broadcast");
+
+    /**
+     * A request and the {@code requestId} its client chose (null when it sent none), which every answer
+     * to the requesting connection and every error for the request echo (docs/PROTOCOL.md, "Matching
+     * answers to requests").
+     */
+    public record Parsed(Request request, String requestId) {}
 
     private final int maxTextLength;
     private final int historyPageLimit;
@@ -28,8 +48,79 @@ public final class RequestParser {
         this.historyPageLimit = historyPageLimit;
     }
 
+    /**
+     * Whether {@code requestId} is a valid {@code requestId}: 1 to {@link #REQUEST_ID_MAX_LENGTH}
+     * characters of {@code A-Z a-z 0-9 . _ -}.
+     */
+    public static boolean isValidRequestId(String requestId) {
+        return requestId != null && REQUEST_ID.matcher(requestId).matches();
+    }
+
+    /**
+     * One text frame as a request, without its {@code requestId}: see {@link #parseFrame}.
+     *
+     * @throws ProtocolException the error frame for the client, as {@link #parseFrame} throws it
+     */
     public Request parse(String frame) {
+        return parseFrame(frame).request();
+    }
+
+    /**
+     * One text frame as a request and its optional {@code requestId}.
+     *
+     * @param frame the client's text frame
+     * @return the request, with its {@code requestId} or null
+     * @throws ProtocolException the error frame for the client: it echoes the frame's {@code requestId} when
+     *     that is valid, and for {@code send}, {@code direct}, {@code edit}, {@code delete} and
+     *     {@code broadcast} its {@code clientMsgId} (a string of 1-128 characters) too; a frame that is not a
+     *     JSON object ({@code bad_json}) has nothing to echo. An invalid {@code requestId} (not a string of
+     *     1-64 of {@code A-Z a-z 0-9 . _ -}) is {@code bad_request}, echoed by nothing
+     */
+    public Parsed parseFrame(String frame) {
         JsonObject json = object(frame);
+        JsonElement idElement = json.get("requestId");
+        boolean hasId = idElement != null && !idElement.isJsonNull();
+        String requestId = hasId && isString(idElement) && isValidRequestId(idElement.getAsString())
+                ? idElement.getAsString()
+                : null;
+        Request request;
+        try {
+            request = request(json);
+        } catch (ProtocolException e) {
+            throw e.correlated(requestId, echoedClientMsgId(json));
+        }
+        if (hasId && requestId == null) {
+            throw new ProtocolException(
+                            ErrorCode.BAD_REQUEST,
+                            "field 'requestId' must be a string of 1-" + REQUEST_ID_MAX_LENGTH
+                                    + " characters of A-Z a-z 0-9 . _ - (it is echoed on the answer): "
+                                    + "send another id, or none",
+                            request.action())
+                    .correlated(null, request.clientMsgId());
+        }
+        return new Parsed(request, requestId);
+    }
+
+    /**
+     * The {@code clientMsgId} an error for this frame echoes: that of a {@code send}, {@code direct},
+     * {@code edit}, {@code delete} or {@code broadcast} when it is a valid one (1-128 characters), else null.
+     */
+    private static String echoedClientMsgId(JsonObject json) {
+        JsonElement action = json.get("action");
+        JsonElement id = json.get("clientMsgId");
+        if (action == null || !isString(action) || !CLIENT_MSG_ID_ACTIONS.contains(action.getAsString())) {
+            return null;
+        }
+        if (id == null
+                || !isString(id)
+                || id.getAsString().isEmpty()
+                || id.getAsString().length() > 128) {
+            return null;
+        }
+        return id.getAsString();
+    }
+
+    private Request request(JsonObject json) {
         JsonElement actionElement = json.get("action");
         if (actionElement == null || actionElement.isJsonNull()) {
             throw new ProtocolException(

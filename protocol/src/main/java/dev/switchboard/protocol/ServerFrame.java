@@ -16,9 +16,29 @@ public sealed interface ServerFrame {
 
     String type();
 
-    record Ack(String type, String clientMsgId, String id, long ts) implements ServerFrame {
+    /**
+     * A frame that answers a request of the connection it is posted to: it echoes the request's
+     * {@code requestId} (docs/PROTOCOL.md, "Matching answers to requests"), so a client with several
+     * requests in flight tells their answers apart. Null, and then omitted, when the request had none;
+     * copies of a frame that go to other connections (fan-out) never carry it.
+     */
+    sealed interface Answer extends ServerFrame {
+
+        /** The request's {@code requestId}, or null. */
+        String requestId();
+
+        /** This frame echoing {@code requestId} (null: none). */
+        Answer withRequestId(String requestId);
+    }
+
+    record Ack(String type, String clientMsgId, String id, long ts, String requestId) implements Answer {
         public Ack(String clientMsgId, String id, long ts) {
-            this("ack", clientMsgId, id, ts);
+            this("ack", clientMsgId, id, ts, null);
+        }
+
+        @Override
+        public Ack withRequestId(String requestId) {
+            return new Ack(type, clientMsgId, id, ts, requestId);
         }
     }
 
@@ -49,14 +69,23 @@ public sealed interface ServerFrame {
         }
     }
 
-    /** {@code name}: the user's display name from its token, or null (omitted). */
-    record Presence(String type, String room, String event, String user, String name) implements ServerFrame {
+    /**
+     * {@code name}: the user's display name from its token, or null (omitted). {@code requestId} only on
+     * the joiner's (leaver's) own copy, which answers its {@code join} ({@code leave}).
+     */
+    record Presence(String type, String room, String event, String user, String name, String requestId)
+            implements Answer {
         public Presence(String room, String event, String user) {
-            this("presence", room, event, user, null);
+            this("presence", room, event, user, null, null);
         }
 
         public Presence(String room, String event, String user, String name) {
-            this("presence", room, event, user, name);
+            this("presence", room, event, user, name, null);
+        }
+
+        @Override
+        public Presence withRequestId(String requestId) {
+            return new Presence(type, room, event, user, name, requestId);
         }
     }
 
@@ -64,9 +93,14 @@ public sealed interface ServerFrame {
      * The answer to {@code refresh}: the new token's expiry (epoch seconds) and the rooms the
      * connection was taken out of because the new token no longer grants {@code join} there.
      */
-    record Refreshed(String type, long expiresAt, List<String> left) implements ServerFrame {
+    record Refreshed(String type, long expiresAt, List<String> left, String requestId) implements Answer {
         public Refreshed(long expiresAt, List<String> left) {
-            this("refreshed", expiresAt, left);
+            this("refreshed", expiresAt, left, null);
+        }
+
+        @Override
+        public Refreshed withRequestId(String requestId) {
+            return new Refreshed(type, expiresAt, left, requestId);
         }
     }
 
@@ -75,10 +109,15 @@ public sealed interface ServerFrame {
      * fetched, pass it as {@code after} for the next page (null otherwise); a page cut to fit
      * {@link #MAX_BYTES} always has it.
      */
-    record History(String type, String room, List<HistoryItem> messages, boolean more, String next)
-            implements ServerFrame {
+    record History(String type, String room, List<HistoryItem> messages, boolean more, String next, String requestId)
+            implements Answer {
         public History(String room, List<HistoryItem> messages, boolean more, String next) {
-            this("history", room, messages, more, next);
+            this("history", room, messages, more, next, null);
+        }
+
+        @Override
+        public History withRequestId(String requestId) {
+            return new History(type, room, messages, more, next, requestId);
         }
     }
 
@@ -104,9 +143,14 @@ public sealed interface ServerFrame {
     }
 
     /** {@code user} has read {@code room} up to message {@code id} (and everything before it). */
-    record Receipt(String type, String room, String user, String id) implements ServerFrame {
+    record Receipt(String type, String room, String user, String id, String requestId) implements Answer {
         public Receipt(String room, String user, String id) {
-            this("receipt", room, user, id);
+            this("receipt", room, user, id, null);
+        }
+
+        @Override
+        public Receipt withRequestId(String requestId) {
+            return new Receipt(type, room, user, id, requestId);
         }
     }
 
@@ -115,9 +159,14 @@ public sealed interface ServerFrame {
      * others came after the user's last read one ({@code lastRead}, null when none was read), counted
      * up to {@code 100}: 100 means at least that many (show "99+").
      */
-    record Unread(String type, String room, int count, String lastRead) implements ServerFrame {
+    record Unread(String type, String room, int count, String lastRead, String requestId) implements Answer {
         public Unread(String room, int count, String lastRead) {
-            this("unread", room, count, lastRead);
+            this("unread", room, count, lastRead, null);
+        }
+
+        @Override
+        public Unread withRequestId(String requestId) {
+            return new Unread(type, room, count, lastRead, requestId);
         }
     }
 
@@ -137,9 +186,15 @@ public sealed interface ServerFrame {
     }
 
     /** {@code next}: pass as {@code after} for the next page; null on the last page. */
-    record Members(String type, String room, List<String> users, Integer count, String next) implements ServerFrame {
+    record Members(String type, String room, List<String> users, Integer count, String next, String requestId)
+            implements Answer {
         public Members(String room, List<String> users, Integer count, String next) {
-            this("members", room, users, count, next);
+            this("members", room, users, count, next, null);
+        }
+
+        @Override
+        public Members withRequestId(String requestId) {
+            return new Members(type, room, users, count, next, requestId);
         }
     }
 
@@ -160,10 +215,16 @@ public sealed interface ServerFrame {
      * (null on the last page). {@code unread} / {@code unseen}: the counts, on the first page only
      * (null, omitted, on later ones).
      */
-    record Inbox(String type, List<InboxEntry> items, boolean more, String next, Long unread, Long unseen)
-            implements ServerFrame {
+    record Inbox(
+            String type, List<InboxEntry> items, boolean more, String next, Long unread, Long unseen, String requestId)
+            implements Answer {
         public Inbox(List<InboxEntry> items, boolean more, String next, Long unread, Long unseen) {
-            this("inbox", items, more, next, unread, unseen);
+            this("inbox", items, more, next, unread, unseen, null);
+        }
+
+        @Override
+        public Inbox withRequestId(String requestId) {
+            return new Inbox(type, items, more, next, unread, unseen, requestId);
         }
     }
 
@@ -184,37 +245,76 @@ public sealed interface ServerFrame {
             boolean read) {}
 
     /** The answer to {@code badge}: the caller's inbox counts, items not read and items not seen. */
-    record Badge(String type, long unread, long unseen) implements ServerFrame {
+    record Badge(String type, long unread, long unseen, String requestId) implements Answer {
         public Badge(long unread, long unseen) {
-            this("badge", unread, unseen);
+            this("badge", unread, unseen, null);
+        }
+
+        @Override
+        public Badge withRequestId(String requestId) {
+            return new Badge(type, unread, unseen, requestId);
         }
     }
 
     /**
      * A {@code mark} took effect: to every connection of the user (other tabs clear their badge). {@code ids}: the
      * ids the mark named, all now in {@code state}; {@code unread} / {@code unseen}: the counts after it.
+     * {@code requestId} only on the marking connection's copy.
      */
-    record Marked(String type, String state, List<String> ids, long unread, long unseen) implements ServerFrame {
+    record Marked(String type, String state, List<String> ids, long unread, long unseen, String requestId)
+            implements Answer {
         public Marked(String state, List<String> ids, long unread, long unseen) {
-            this("marked", state, ids, unread, unseen);
+            this("marked", state, ids, unread, unseen, null);
+        }
+
+        @Override
+        public Marked withRequestId(String requestId) {
+            return new Marked(type, state, ids, unread, unseen, requestId);
         }
     }
 
-    record Pong(String type) implements ServerFrame {
+    record Pong(String type, String requestId) implements Answer {
         public Pong() {
-            this("pong");
+            this("pong", null);
+        }
+
+        @Override
+        public Pong withRequestId(String requestId) {
+            return new Pong(type, requestId);
         }
     }
 
-    /** {@code retryAfterMs}: only on {@code rate_limited}, when the refused request would pass. */
-    record Error(String type, String code, String message, String requestAction, Long retryAfterMs)
-            implements ServerFrame {
+    /**
+     * {@code retryAfterMs}: only on {@code rate_limited}, when the refused request would pass.
+     * {@code requestId}: the refused request's, when it had a valid one. {@code clientMsgId}: the refused
+     * request's, when it is a {@code send}, {@code direct}, {@code edit}, {@code delete} or {@code broadcast}
+     * that had one. Both null (omitted) for a frame that was not a JSON object.
+     */
+    record Error(
+            String type,
+            String code,
+            String message,
+            String requestAction,
+            Long retryAfterMs,
+            String requestId,
+            String clientMsgId)
+            implements Answer {
         public Error(ErrorCode code, String message, String requestAction) {
-            this("error", code.wire(), message, requestAction, null);
+            this("error", code.wire(), message, requestAction, null, null, null);
         }
 
         public Error(ErrorCode code, String message, String requestAction, long retryAfterMs) {
-            this("error", code.wire(), message, requestAction, retryAfterMs);
+            this("error", code.wire(), message, requestAction, retryAfterMs, null, null);
+        }
+
+        @Override
+        public Error withRequestId(String requestId) {
+            return new Error(type, code, message, requestAction, retryAfterMs, requestId, clientMsgId);
+        }
+
+        /** This error naming the request it refuses: {@code requestId} and {@code clientMsgId} (each may be null). */
+        public Error correlated(String requestId, String clientMsgId) {
+            return new Error(type, code, message, requestAction, retryAfterMs, requestId, clientMsgId);
         }
     }
 }
