@@ -118,6 +118,61 @@ class ChatEndToEndTest {
         }
     }
 
+    static String requestId(JsonObject frame) {
+        return frame.has("requestId") ? frame.get("requestId").getAsString() : null;
+    }
+
+    /**
+     * docs/PROTOCOL.md, "Matching answers to requests": two history requests for one room in flight are told
+     * apart by their requestId; an answer and an error echo it (the error a send's clientMsgId too); the
+     * frames other members get never carry it.
+     */
+    @Test
+    void requestId_isEchoedOnItsAnswersAndErrors_andNeverOnOtherMembersFrames() throws Exception {
+        try (WsClient erin = WsClient.connect(local.userUri("erin"));
+                WsClient frank = WsClient.connect(local.userUri("frank"))) {
+            join(frank, "e2e-rid", "frank");
+            erin.send(Json.write(new Request.Join("e2e-rid"), "j-1"));
+            assertThat(requestId(erin.next(f -> presence(f, "join", "erin")))).isEqualTo("j-1");
+
+            erin.send(Json.write(new Request.Send("e2e-rid", "one", "rid-1"), "s-1"));
+            assertThat(requestId(erin.next(f -> ackFor(f, "rid-1")))).isEqualTo("s-1");
+            erin.send(Json.write(new Request.Send("e2e-rid", "two", "rid-2")));
+            assertThat(erin.next(f -> ackFor(f, "rid-2")).has("requestId"))
+                    .as("no requestId sent, none echoed")
+                    .isFalse();
+
+            // both in flight at once, answered in either order: each page says which request it answers
+            erin.send(Json.write(new Request.History("e2e-rid", null, 1), "h-1"));
+            erin.send(Json.write(new Request.History("e2e-rid", null, 2), "h-2"));
+            java.util.Map<String, Integer> pages = new java.util.HashMap<>();
+            for (int i = 0; i < 2; i++) {
+                JsonObject page = erin.nextOfType("history");
+                pages.put(requestId(page), page.getAsJsonArray("messages").size());
+            }
+            assertThat(pages).containsExactlyInAnyOrderEntriesOf(java.util.Map.of("h-1", 1, "h-2", 2));
+
+            erin.send(Json.write(new Request.Send("e2e-rid-elsewhere", "lost?", "rid-3"), "s-3"));
+            JsonObject refused = erin.nextOfType("error");
+            assertThat(refused.get("code").getAsString()).isEqualTo("not_member");
+            assertThat(requestId(refused)).isEqualTo("s-3");
+            assertThat(refused.get("clientMsgId").getAsString()).isEqualTo("rid-3");
+
+            List<JsonObject> franks = new ArrayList<>();
+            java.util.Set<String> texts = new java.util.HashSet<>();
+            frank.next(f -> {
+                franks.add(f);
+                if ("message".equals(f.has("type") ? f.get("type").getAsString() : null)) {
+                    texts.add(f.get("text").getAsString());
+                }
+                return texts.containsAll(List.of("one", "two"));
+            });
+            assertThat(franks)
+                    .allSatisfy(
+                            f -> assertThat(f.has("requestId")).as(f.toString()).isFalse());
+        }
+    }
+
     @Test
     void killedClient_isRemovedFromItsRooms() throws Exception {
         try (WsClient carol = WsClient.connect(local.userUri("carol"))) {
