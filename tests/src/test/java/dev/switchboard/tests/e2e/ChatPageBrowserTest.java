@@ -224,10 +224,16 @@ class ChatPageBrowserTest {
         }
     }
 
-    /** The inbox badge's count, 0 while it is hidden (read in one go: the badge is re-rendered as frames arrive). */
+    /**
+     * The inbox badge's count, 0 while it is hidden. Read by one script, visibility and text together: the page
+     * re-renders the badge as frames arrive, and two WebDriver calls (isDisplayed, then getText) once saw it shown
+     * and then, hidden by the mark, its text as "" (a fresh-clone run with a core kept busy).
+     */
     static int badge(WebDriver driver) {
-        WebElement badge = byTestId(driver, "inbox-badge");
-        return badge.isDisplayed() ? Integer.parseInt(badge.getText()) : 0;
+        Object text = ((org.openqa.selenium.JavascriptExecutor) driver)
+                .executeScript("const b = document.querySelector(\"[data-testid='inbox-badge']\");"
+                        + " return b === null || b.hidden || b.offsetParent === null ? '' : b.textContent;");
+        return text == null || text.toString().isEmpty() ? 0 : Integer.parseInt(text.toString());
     }
 
     @Test
