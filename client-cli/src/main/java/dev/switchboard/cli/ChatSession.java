@@ -36,7 +36,9 @@ import java.util.function.Consumer;
  * (docs/PROTOCOL.md, "Order"): a {@code history} or {@code send} sent right behind its {@code join}
  * can run first and be refused {@code not_member}. So a room's history is asked for only once the
  * join is confirmed (the joiner's own {@code presence} join for that room), and {@link #join}
- * returns only then, so what the user types next is sent to a room the connection is in.
+ * returns only then, so what the user types next is sent to a room the connection is in. Each
+ * {@code history} request carries a {@code requestId} ({@link HistoryRequests}): its page, or its error,
+ * is matched to it whatever else is in flight for the room.
  */
 final class ChatSession implements AutoCloseable {
 
@@ -65,16 +67,14 @@ final class ChatSession implements AutoCloseable {
     private final Set<String> rooms = new LinkedHashSet<>();
     private final Map<String, String> lastIdByRoom = new HashMap<>();
     private final Set<String> seen = new HashSet<>();
-    /** Rooms whose next history page was asked for by the user: shown whole, even messages already on screen. */
-    private final Set<String> historyAsked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** History requests in flight, matched to their pages and errors by requestId. */
+    private final HistoryRequests historyRequests = new HistoryRequests();
     /** Rooms whose join is not confirmed yet, with the history request to send once it is (or null). */
     private final Map<String, Request.History> historyOnJoin = new HashMap<>();
 
     private final Map<String, CompletableFuture<Void>> joining = new HashMap<>();
     /** Per room, completed the first time the server confirms a join of it, however late. */
     private final Map<String, CompletableFuture<Void>> firstJoin = new java.util.concurrent.ConcurrentHashMap<>();
-    /** Joins waiting for the history page asked for on confirmation: the join completes with it. */
-    private final Map<String, CompletableFuture<Void>> awaitingHistory = new HashMap<>();
 
     private final boolean initialHistory;
     private volatile Connection connection;
@@ -166,8 +166,7 @@ final class ChatSession implements AutoCloseable {
             joined(room).complete(null);
             Request.History history = historyOnJoin.remove(room);
             if (history != null) {
-                awaitingHistory.put(room, confirmed);
-                connection.send(Json.write(history));
+                sendHistory(history, HistoryRequests.Purpose.JOIN, confirmed);
                 return;
             }
         }
@@ -193,8 +192,18 @@ final class ChatSession implements AutoCloseable {
 
     /** {@code /history}: the newest {@code limit} messages of the room, printed even if already shown. */
     void history(String room, int limit) {
-        historyAsked.add(room);
-        connection.send(Json.write(new Request.History(room, null, limit)));
+        sendHistory(new Request.History(room, null, limit), HistoryRequests.Purpose.USER, null);
+    }
+
+    /** Sends {@code history} with a requestId of its own, registered first so its answer always finds it. */
+    private void sendHistory(Request.History history, HistoryRequests.Purpose purpose, CompletableFuture<Void> joined) {
+        HistoryRequests.Pending pending = historyRequests.add(history.room(), purpose, joined);
+        connection.send(Json.write(history, pending.requestId()));
+    }
+
+    private static String requestId(JsonObject frame) {
+        JsonElement id = frame.get("requestId");
+        return id != null && id.isJsonPrimitive() ? id.getAsString() : null;
     }
 
     /** Sends one request on the current connection. */
@@ -356,14 +365,18 @@ final class ChatSession implements AutoCloseable {
             tokenExp = 0; // whatever the last token said, the server holds an expired one: any readable token will do
             planRefresh(0);
         }
+        if (type.equals("error")) {
+            // a refused history request is answered: a join waiting for its page is done (the error is shown)
+            HistoryRequests.Pending refused = historyRequests.refused(requestId(frame));
+            if (refused != null && refused.joined() != null) {
+                refused.joined().complete(null);
+            }
+        }
         if (type.equals("history")) {
             String room = frame.get("room").getAsString();
-            CompletableFuture<Void> joined;
-            synchronized (this) {
-                joined = awaitingHistory.remove(room);
-            }
+            HistoryRequests.Pending answered = historyRequests.answered(requestId(frame), room);
             // the page asked for on joining is not the one the user asked for with /history
-            boolean asked = joined == null && historyAsked.remove(room);
+            boolean asked = answered != null && answered.purpose() == HistoryRequests.Purpose.USER;
             for (JsonElement element : frame.getAsJsonArray("messages")) {
                 ServerFrame.HistoryItem item = Json.GSON.fromJson(element, ServerFrame.HistoryItem.class);
                 deliver(
@@ -375,11 +388,13 @@ final class ChatSession implements AutoCloseable {
             }
             if (frame.has("next")) {
                 // the page was cut to fit 128 KB (or is one of several after a reconnect): fetch the rest
-                connection.send(
-                        Json.write(new Request.History(room, frame.get("next").getAsString(), 100)));
+                sendHistory(
+                        new Request.History(room, frame.get("next").getAsString(), 100),
+                        asked ? HistoryRequests.Purpose.USER : HistoryRequests.Purpose.MORE,
+                        null);
             }
-            if (joined != null) {
-                joined.complete(null);
+            if (answered != null && answered.joined() != null) {
+                answered.joined().complete(null);
             }
             return;
         }
@@ -431,7 +446,7 @@ final class ChatSession implements AutoCloseable {
             synchronized (this) {
                 connection = next;
                 historyOnJoin.clear();
-                awaitingHistory.clear();
+                historyRequests.clear(); // sent on the lost connection: never answered
                 for (String room : rooms) {
                     String after = lastIdByRoom.get(room);
                     // Not waited for here (this is the reader thread, which receives the confirmation).
