@@ -482,21 +482,54 @@ public final class DynamoChatStore implements ChatStore {
     }
 
     /**
-     * Connections a fan-out found gone (410), in BatchWriteItem requests of 25 deletes: the META
-     * item (so no direct message, notification or broadcast reaches it again) and, when the
-     * fan-out was to a room, both membership items of that room. Its other memberships are left
-     * to {@code $disconnect}, which API Gateway runs for the same close, to those rooms' own
-     * fan-outs, and to TTL: finding them would cost a query per connection.
+     * How long after its {@code connectedAt} a connection may still be in its {@code $connect} (ms):
+     * API Gateway answers 410 to a post "before the connection was established"
+     * (https://repost.aws/knowledge-center/410-gone-api-gateway), and {@code $connect} registers the
+     * connection before it returns, so a user's or everyone's fan-out can list a connection that is
+     * about to open and get 410 for it. API Gateway waits 29 s at most for {@code $connect}; the local
+     * cloud lets a cold function initialise for up to 2 minutes first. A connection that really went
+     * away this young is removed by {@code $disconnect}, a later fan-out or TTL.
+     */
+    static final long CONNECT_WINDOW_MILLIS = 150_000;
+
+    /**
+     * Connections a fan-out found gone (410). When the fan-out was to a room, in BatchWriteItem
+     * requests of 25 deletes: the META item (so no direct message, notification or broadcast reaches
+     * it again) and both membership items of that room; a member joined through an open socket, so
+     * its 410 means it is gone. Otherwise (a user's connections, everyone's, a reply) the recipient
+     * may be one whose {@code $connect} has registered it and not yet returned: its META item is
+     * deleted, one conditional DeleteItem each, only if the connection has sent a frame (its send
+     * bucket exists: it was open, as is every caller a reply goes to) or connected more than
+     * {@link #CONNECT_WINDOW_MILLIS} ago. Deleting one still connecting would leave an open socket
+     * that receives nothing and whose every request is refused {@code not_connected}. (Left open: a
+     * connection whose first frame took its token between the 410 and this delete is deleted.)
+     * Other memberships are left to {@code $disconnect},
+     * which API Gateway runs for the same close, to those rooms' own fan-outs, and to TTL: finding
+     * them would cost a query per connection.
      */
     @Override
     public void removeGone(List<String> connectionIds, String room) {
+        if (room == null) {
+            String openedBy = Long.toString(clock.millis() - CONNECT_WINDOW_MILLIS);
+            for (String id : connectionIds) {
+                try {
+                    client.deleteItem(r -> r.tableName(tableName)
+                            .key(metaKey(id))
+                            .conditionExpression(
+                                    "attribute_exists(#tat) OR attribute_not_exists(#ts) OR #ts < :openedBy")
+                            .expressionAttributeNames(Map.of("#tat", SEND_TAT, "#ts", "ts"))
+                            .expressionAttributeValues(Map.of(":openedBy", AttributeValue.fromN(openedBy))));
+                } catch (ConditionalCheckFailedException connecting) {
+                    // may still be in its $connect: kept (see CONNECT_WINDOW_MILLIS)
+                }
+            }
+            return;
+        }
         List<WriteRequest> deletes = new ArrayList<>();
         for (String id : connectionIds) {
             deletes.add(delete(metaKey(id)));
-            if (room != null) {
-                deletes.add(delete(key("ROOM#" + room, "MEMBER#" + id)));
-                deletes.add(delete(key("CONN#" + id, "ROOM#" + room)));
-            }
+            deletes.add(delete(key("ROOM#" + room, "MEMBER#" + id)));
+            deletes.add(delete(key("CONN#" + id, "ROOM#" + room)));
         }
         for (int i = 0; i < deletes.size(); i += 25) {
             List<WriteRequest> batch = deletes.subList(i, Math.min(deletes.size(), i + 25));

@@ -58,9 +58,11 @@ public interface ChatStore {
     List<String> removeConnection(String connectionId);
 
     /**
-     * Removes connections a fan-out found gone (410) in batches, not a round trip or two each:
-     * each connection, and its membership of {@code room} when the fan-out was to a room (null
-     * otherwise). What is not removed here goes with {@code $disconnect} or TTL. Idempotent.
+     * Removes connections a fan-out found gone (410): each connection, and its membership of
+     * {@code room} when the fan-out was to a room (null otherwise), in batches, not a round trip or
+     * two each. Without a room, a connection that may still be in its {@code $connect} (API Gateway
+     * answers 410 until the handshake completes, after the connection is registered) is kept. What
+     * is not removed here goes with {@code $disconnect}, a later fan-out or TTL. Idempotent.
      *
      * @throws RuntimeException when DynamoDB fails or leaves deletes unprocessed after retries
      */

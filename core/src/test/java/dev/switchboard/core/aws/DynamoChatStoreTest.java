@@ -246,6 +246,49 @@ class DynamoChatStoreTest {
         store.removeGone(ids, null); // idempotent
     }
 
+    /**
+     * Outside a room, a 410 may come from a connection whose $connect has registered it and not yet returned
+     * (API Gateway opens the socket after): it is kept until its connect window is over (GoneWhileConnectingTest
+     * shows why); an older one goes, and so does one that has sent a frame. A room's members joined through an
+     * open socket: removed at once (above).
+     */
+    @Test
+    void removeGone_withoutARoom_keepsAConnectionStillInItsConnectWindow_andRemovesOlderOnes() {
+        long nowMillis = NOW * 1000;
+        store.putConnection(new Connection("CW-new", "cw", false, nowMillis - 1_000, NOW + 7_500));
+        store.putConnection(new Connection(
+                "CW-old", "cw", false, nowMillis - DynamoChatStore.CONNECT_WINDOW_MILLIS - 1, NOW + 7_500));
+        // as young, but it has sent a frame (taken a token), so its socket was open: a 410 means it closed
+        store.putConnection(new Connection("CW-sent", "cw", false, nowMillis - 1_000, NOW + 7_500));
+        assertThat(store.takeSend("CW-sent", new dev.switchboard.core.store.SendRate(10, 20))
+                        .allowed())
+                .isTrue();
+
+        store.removeGone(List.of("CW-new", "CW-old", "CW-sent", "CW-never-stored"), null);
+
+        assertThat(store.connection("CW-new")).isPresent();
+        assertThat(store.connection("CW-old")).isEmpty();
+        assertThat(store.connection("CW-sent")).isEmpty();
+        assertThat(dynamo.client()
+                        .getItem(r -> r.tableName("switchboard-test")
+                                .key(java.util.Map.of(
+                                        "pk", AttributeValue.fromS("CONN#CW-never-stored"),
+                                        "sk", AttributeValue.fromS("META"))))
+                        .hasItem())
+                .as("nothing created")
+                .isFalse();
+
+        // once its window is over, a 410 means it is gone
+        DynamoChatStore later = new DynamoChatStore(
+                dynamo.client(),
+                "switchboard-test",
+                4,
+                7,
+                Clock.fixed(Instant.ofEpochMilli(nowMillis + DynamoChatStore.CONNECT_WINDOW_MILLIS), ZoneOffset.UTC));
+        later.removeGone(List.of("CW-new"), null);
+        assertThat(store.connection("CW-new")).isEmpty();
+    }
+
     @Test
     void members_arePaged_andStreamedPageByPage() {
         for (int i = 0; i < 25; i++) {

@@ -119,20 +119,70 @@ class SendRateLimitTest {
     }
 
     @Test
-    void concurrentSends_ofOneConnection_neverTakeMoreThanTheBurst() throws Exception {
+    void concurrentSends_ofOneConnection_neverTakeMoreThanTheBurst_andEachSeesTheConnection() throws Exception {
         clock.set(START);
         connect("racy");
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
-            List<Callable<Boolean>> sends = new ArrayList<>();
+            List<Callable<SendPermit>> sends = new ArrayList<>();
             for (int i = 0; i < 60; i++) {
-                sends.add(() -> store.takeSend("racy", RATE).allowed());
+                sends.add(() -> store.takeSend("racy", RATE));
             }
-            int allowed = 0;
-            for (Future<Boolean> f : pool.invokeAll(sends)) {
-                allowed += f.get() ? 1 : 0;
+            List<SendPermit> permits = new ArrayList<>();
+            for (Future<SendPermit> f : pool.invokeAll(sends)) {
+                permits.add(f.get());
             }
-            assertThat(allowed).isEqualTo(20);
+            assertThat(permits).filteredOn(SendPermit::allowed).hasSize(20);
+            // allowed() is true for a "no connection" permit too: the count alone would not notice one
+            assertThat(permits)
+                    .allSatisfy(p -> assertThat(p.connection())
+                            .as("refused with retry in %d ms", p.retryAfterMillis())
+                            .get()
+                            .extracting(Connection::connectionId)
+                            .isEqualTo("racy"));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * The first frames of a connection right after its {@code $connect} (the CLI sends a join and a badge at once),
+     * on several instances with real clocks, released together: every one must find the connection, whether it
+     * takes a token or is refused. A lost race returns the item as it is (ReturnValuesOnConditionCheckFailure
+     * ALL_OLD on DynamoDB Local as on DynamoDB); "no connection" there would answer {@code not_connected}. Checked
+     * here for 50 fresh connections of 8 concurrent first frames each.
+     */
+    @Test
+    void concurrentFirstFrames_ofAFreshConnection_allFindTheConnection() throws Exception {
+        Clock real = Clock.systemUTC();
+        DynamoChatStore first = new DynamoChatStore(dynamo.client(), TABLE, 4, 7, real);
+        DynamoChatStore second = new DynamoChatStore(dynamo.client(), TABLE, 4, 7, real);
+        SendRate rate = new SendRate(10, 4); // a burst smaller than the frames: some are refused
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            for (int round = 0; round < 50; round++) {
+                String id = "fresh-" + round;
+                long now = real.millis();
+                first.putConnection(new Connection(id, "user-" + id, false, now, now / 1000 + 7_500));
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                List<Future<SendPermit>> permits = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    DynamoChatStore instance = i % 2 == 0 ? first : second;
+                    permits.add(pool.submit(() -> {
+                        go.await();
+                        return instance.takeSend(id, rate);
+                    }));
+                }
+                go.countDown();
+                for (Future<SendPermit> permit : permits) {
+                    SendPermit p = permit.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                    assertThat(p.connection())
+                            .as("%s: allowed %s, retry in %d ms", id, p.allowed(), p.retryAfterMillis())
+                            .get()
+                            .extracting(Connection::connectionId)
+                            .isEqualTo(id);
+                }
+            }
         } finally {
             pool.shutdownNow();
         }

@@ -306,14 +306,15 @@ class TemplateTest {
                         "dynamodb:DeleteItem",
                         "dynamodb:BatchWriteItem",
                         "dynamodb:BatchGetItem");
-        // Broadcast: queries recipients (room, byUser, byShard), batch-deletes connections found gone, priming's
-        // GetItem,
-        // a user's inbox item and its counter (one transaction of a Put and an Update)
+        // Broadcast: queries recipients (room, byUser, byShard), deletes connections found gone (a batch for a room,
+        // conditional DeleteItems otherwise), priming's GetItem, a user's inbox item and its counter (one transaction
+        // of a Put and an Update)
         assertThat(tableActions("BroadcastFunction"))
                 .containsExactlyInAnyOrder(
                         "dynamodb:GetItem",
                         "dynamodb:Query",
                         "dynamodb:BatchWriteItem",
+                        "dynamodb:DeleteItem",
                         "dynamodb:PutItem",
                         "dynamodb:UpdateItem");
     }
