@@ -125,13 +125,48 @@ class RateLimitEndToEndTest {
                     .satisfies(meta -> assertThat(meta).containsKey("sendTat"));
 
             // after the advertised wait, the sender gets through again
-            long wait = refusals.get(refusals.size() - 1).get("retryAfterMs").getAsLong();
-            Thread.sleep(wait + 50);
-            String id = ChatEndToEndTest.send(sender, ROOM, "after the wait", "after-1");
+            String id = sendHonouringRetryAfter(
+                    sender,
+                    refusals.get(refusals.size() - 1).get("retryAfterMs").getAsLong());
             assertThat(reader.nextOfType("message").get("id").getAsString()).isEqualTo(id);
             assertThat(local.table().messageIds(ROOM))
                     .hasSize(ackedIds.size() + 1)
                     .contains(id);
+        }
+    }
+
+    /**
+     * Sends one message after waiting {@code retryAfterMs}, and again after each refusal's own
+     * {@code retryAfterMs}; returns the accepted message's id. Every frame of the burst is answered
+     * by now, so each attempt is the only request in flight. The first may still be refused: frames
+     * are handled concurrently, so the refusal that arrived last need not be the one decided last (an
+     * accepted frame decided after it moved the bucket on). A request sent {@code retryAfterMs} after
+     * the refusal of a request that was alone in flight must be accepted: the server measures the
+     * wait from its own answer, which reaches us later, and nothing else takes the token. So at most
+     * one refusal, and the attempt after it is accepted; the waits are the advertised ones (ms), the
+     * pacing this test is about, not a guess at how long something takes.
+     */
+    static String sendHonouringRetryAfter(WsClient sender, long retryAfterMs) throws InterruptedException {
+        long wait = retryAfterMs;
+        for (int attempt = 1; ; attempt++) {
+            TimeUnit.MILLISECONDS.sleep(wait);
+            String clientMsgId = "after-" + attempt;
+            sender.send(Json.write(new Request.Send(ROOM, "after the wait " + attempt, clientMsgId)));
+            // nothing else is in flight: the next ack or error answers this send
+            JsonObject answer = sender.next(f -> type(f).equals("ack") || type(f).equals("error"));
+            if (type(answer).equals("ack")) {
+                assertThat(answer.get("clientMsgId").getAsString()).isEqualTo(clientMsgId);
+                return answer.get("id").getAsString();
+            }
+            assertThat(answer.get("code").getAsString()).as("%s", answer).isEqualTo("rate_limited");
+            assertThat(attempt)
+                    .as(
+                            "refused although sent %d ms (the advertised wait) after a refusal with nothing else in"
+                                    + " flight: %s",
+                            wait, answer)
+                    .isEqualTo(1);
+            wait = answer.get("retryAfterMs").getAsLong();
+            assertThat(wait).isBetween(1L, 1000L / RATE);
         }
     }
 
