@@ -36,6 +36,14 @@ class CliEndToEndTest {
     static final Duration SLOW_START = Duration.ofMinutes(4);
     /** How long a chat may take to end after /quit. */
     static final Duration QUIT = Duration.ofSeconds(30);
+    /**
+     * A listener's {@code --timeout}: it ends after its {@code --count} messages, so this only bounds a failure, and
+     * must outlast every step before its last message (each may start a function instance, each bounded by
+     * {@link #SLOW_START}): a fixed 120 s ran out under load while the steps were still within theirs.
+     */
+    static final String LISTEN_TIMEOUT = "PT20M";
+    /** A {@code send}'s wait for each answer (its default 10 s is a user's; a cold instance takes longer). */
+    static final String SEND_TIMEOUT = "240s";
 
     static String url;
 
@@ -43,7 +51,7 @@ class CliEndToEndTest {
     static void start() throws Exception {
         cloud = local.cloud();
         url = cloud.webSocketUri().toString();
-        local.warmUp(); // the CLI gives up on a handshake after 10 s: a cold $connect took 10.6 s here
+        local.warmUp(); // the CLI gives up on a handshake after 30 s: a cold $connect took 10.6 s here, 69 s loaded
     }
 
     @Test
@@ -60,11 +68,12 @@ class CliEndToEndTest {
                 "--count",
                 "2",
                 "--timeout",
-                "PT120S");
-        await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("cli", "lisa"));
+                LISTEN_TIMEOUT);
+        await().atMost(SLOW_START).until(() -> inRoom("cli", "lisa"));
         // the default 10 s wait for the ack is a user's; a loaded machine's cold function instances need more
-        Run first = run("send", "--url", url, "--user", "sam", "--room", "cli", "--timeout", "120s", "hello", "script");
-        Run second = run("send", "--url", url, "--user", "sam", "--room", "cli", "--timeout", "120s", "second");
+        Run first = run(
+                "send", "--url", url, "--user", "sam", "--room", "cli", "--timeout", SEND_TIMEOUT, "hello", "script");
+        Run second = run("send", "--url", url, "--user", "sam", "--room", "cli", "--timeout", SEND_TIMEOUT, "second");
         assertThat(first.exitCode()).as(first.err()).isZero();
         assertThat(second.exitCode()).as(second.err()).isZero();
         Run listened = listening.exit(SLOW_START);
@@ -109,7 +118,17 @@ class CliEndToEndTest {
         String hostile = "ok\r\u001b[2K12:00 [hostile] admin: please re-enter your token\n12:00 [hostile] admin: now"
                 + "\u001b]0;pwned\u0007 \u009b31m red \u202Egnp.exe\u2066";
         CliProcess people = CliProcess.start(
-                "listen", "--url", url, "--user", "vera", "--room", "hostile", "--count", "2", "--timeout", "PT240S");
+                "listen",
+                "--url",
+                url,
+                "--user",
+                "vera",
+                "--room",
+                "hostile",
+                "--count",
+                "2",
+                "--timeout",
+                LISTEN_TIMEOUT);
         CliProcess scripts = CliProcess.start(
                 "listen",
                 "--url",
@@ -122,16 +141,16 @@ class CliEndToEndTest {
                 "--count",
                 "2",
                 "--timeout",
-                "PT240S");
+                LISTEN_TIMEOUT);
         // each listener ends after its two messages; its --timeout only bounds a failure, and must outlast a cold
         // $connect (22 s on the loaded machine, past the 20 s it had: the first listener left before the second joined)
         await().atMost(SLOW_START).until(() -> inRoom("hostile", "vera") && inRoom("hostile", "vic"));
-        assertThat(run("send", "--url", url, "--user", "mallory", "--room", "hostile", hostile)
-                        .exitCode())
-                .isZero();
-        assertThat(run("send", "--url", url, "--user", "mallory", "--room", "hostile", "bye")
-                        .exitCode())
-                .isZero();
+        Run hostileSent =
+                run("send", "--url", url, "--user", "mallory", "--room", "hostile", "--timeout", SEND_TIMEOUT, hostile);
+        assertThat(hostileSent.exitCode()).as(hostileSent.err()).isZero();
+        Run byeSent =
+                run("send", "--url", url, "--user", "mallory", "--room", "hostile", "--timeout", SEND_TIMEOUT, "bye");
+        assertThat(byeSent.exitCode()).as(byeSent.err()).isZero();
 
         Run shown = people.exit(SLOW_START);
         assertThat(shown.exitCode()).as(shown.err()).isZero();
@@ -177,8 +196,8 @@ class CliEndToEndTest {
                 "--count",
                 "1",
                 "--timeout",
-                "PT120S");
-        await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("alerts", "nina"));
+                LISTEN_TIMEOUT);
+        await().atMost(SLOW_START).until(() -> inRoom("alerts", "nina"));
         notifyInvoicePaid("nina");
         Run listened = listening.exit(SLOW_START);
         assertThat(listened.out()).contains("\"type\":\"notification\"").contains("Invoice paid");
@@ -189,6 +208,9 @@ class CliEndToEndTest {
         try (CliProcess alice = CliProcess.start("chat", "--url", url, "--user", "ada", "--room", "tea");
                 CliProcess bob = CliProcess.start("chat", "--url", url, "--user", "bert", "--room", "tea")) {
             bob.awaitOut("talking in tea", LocalCloudExtension.WAIT);
+            // "talking in" is printed once the join is confirmed or after the CLI's 10 s wait for that, whichever
+            // comes first: with a cold instance the message and /who below could overtake the joins
+            await().atMost(SLOW_START).until(() -> inRoom("tea", "ada") && inRoom("tea", "bert"));
             alice.type("/dm bert psst");
             alice.type("/who");
             alice.type("hello tea");
@@ -209,6 +231,8 @@ class CliEndToEndTest {
         String text;
         try (CliProcess chat = CliProcess.start("chat", "--url", url, "--user", "cleo", "--room", "cmds")) {
             chat.awaitOut("talking in cmds", LocalCloudExtension.WAIT);
+            // as above: a message typed before the join is done would be refused not_member
+            await().atMost(SLOW_START).until(() -> inRoom("cmds", "cleo"));
             chat.type("said once");
             chat.awaitOut("cleo: said once", LocalCloudExtension.WAIT);
             chat.type("/join bad room!");
@@ -251,24 +275,24 @@ class CliEndToEndTest {
                 "--count",
                 "2",
                 "--timeout",
-                "PT120S");
-        await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("edits", "lena"));
+                LISTEN_TIMEOUT);
+        await().atMost(SLOW_START).until(() -> inRoom("edits", "lena"));
         String out;
         try (CliProcess chat = CliProcess.start("chat", "--url", url, "--user", "edd", "--room", "edits")) {
-            chat.awaitOut("talking in edits", Duration.ofSeconds(30));
+            chat.awaitOut("talking in edits", SLOW_START);
             // the CLI stops waiting for the join's confirmation after 10 s; a cold function instance can take longer
-            await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("edits", "edd"));
+            await().atMost(SLOW_START).until(() -> inRoom("edits", "edd"));
             chat.type("/edit nothing yet");
             chat.awaitOut("-- nothing to edit", Duration.ofSeconds(30));
             chat.type("helo");
-            listener.awaitOut("\"text\":\"helo\"", Duration.ofSeconds(60));
+            listener.awaitOut("\"text\":\"helo\"", SLOW_START);
             // the ack (which /edit needs) was posted before the listener's copy: /edit finds the message
             chat.type("/edit hello");
-            listener.awaitOut("\"type\":\"edited\"", Duration.ofSeconds(60));
+            listener.awaitOut("\"type\":\"edited\"", SLOW_START);
             chat.type("/delete");
-            listener.awaitOut("\"type\":\"deleted\"", Duration.ofSeconds(60));
+            listener.awaitOut("\"type\":\"deleted\"", SLOW_START);
             chat.type("bye");
-            assertThat(listener.exitCode(Duration.ofSeconds(120))).isZero();
+            assertThat(listener.exitCode(SLOW_START)).isZero();
             chat.type("/quit");
             assertThat(chat.exitCode(QUIT)).isZero();
             out = chat.out();
@@ -311,7 +335,8 @@ class CliEndToEndTest {
             omar.awaitOut("-- connected", LocalCloudExtension.WAIT);
             omar.type("/dm ines psst, while you were out");
             // both stored (the notification by the Broadcast function, the DM before omar's ack) before ines connects
-            await().atMost(LocalCloudExtension.WAIT).until(() -> inboxItems("ines") == 2);
+            // the notification travels through SNS to the Broadcast function, maybe a cold instance
+            await().atMost(SLOW_START).until(() -> inboxItems("ines") == 2);
             omar.type("/quit");
             assertThat(omar.exitCode(QUIT)).isZero();
         }
@@ -366,7 +391,8 @@ class CliEndToEndTest {
             java.io.ByteArrayOutputStream screen = new java.io.ByteArrayOutputStream();
             try (org.jline.terminal.Terminal terminal =
                     new org.jline.terminal.impl.DumbTerminal("test", "ansi", input, screen, StandardCharsets.UTF_8)) {
-                CompletableFuture<Integer> chat = CompletableFuture.supplyAsync(
+                CompletableFuture<Integer> chat = CliProcess.inThreadOfItsOwn(
+                        "cli-chat-interactive",
                         () -> Main.commandLine(new Main(new ByteArrayInputStream(new byte[0]), terminal))
                                 .setOut(new PrintWriter(new StringWriter(), true))
                                 .setErr(new PrintWriter(new StringWriter(), true))
@@ -454,21 +480,32 @@ class CliEndToEndTest {
                 },
                 statuses::add)) {
             session.start(List.of("resume"));
-            await().atMost(Duration.ofSeconds(90)).until(() -> inRoom("resume", "rita"));
+            await().atMost(SLOW_START).until(() -> inRoom("resume", "rita"));
             // a loaded machine's cold function instances need more than the default 10 s for the ack
-            assertThat(run("send", "--url", url, "--user", "sid", "--room", "resume", "--timeout", "120s", "m0")
+            assertThat(run("send", "--url", url, "--user", "sid", "--room", "resume", "--timeout", SEND_TIMEOUT, "m0")
                             .exitCode())
                     .isZero();
             await().atMost(LocalCloudExtension.WAIT).until(() -> texts.contains("m0"));
             for (int i = 1; i <= 10; i++) {
-                assertThat(run("send", "--url", url, "--user", "sid", "--room", "resume", "--timeout", "120s", "m" + i)
+                assertThat(run(
+                                        "send",
+                                        "--url",
+                                        url,
+                                        "--user",
+                                        "sid",
+                                        "--room",
+                                        "resume",
+                                        "--timeout",
+                                        SEND_TIMEOUT,
+                                        "m" + i)
                                 .exitCode())
                         .isZero();
                 if (i == 4) {
                     session.dropConnection(); // messages 5.. are sent while rita is away
                 }
             }
-            await().atMost(LocalCloudExtension.WAIT).until(() -> texts.size() >= 11);
+            // the reconnect may wait out failed attempts (a cold $connect past the CLI's 30 s handshake limit)
+            await().atMost(SLOW_START).until(() -> texts.size() >= 11);
             assertThat(statuses).contains("reconnected");
             // exactly once each; across the reconnect, live messages may arrive before the missed ones from history
             assertThat(texts)
@@ -503,7 +540,8 @@ class CliEndToEndTest {
         assertThat(badUrl.exitCode()).isEqualTo(3);
         assertThat(badUrl.err()).contains("ws://");
 
-        Run errorFrame = run("send", "--url", url, "--user", "a", "--room", "bad room", "hi");
+        Run errorFrame =
+                run("send", "--url", url, "--user", "a", "--room", "bad room", "--timeout", SEND_TIMEOUT, "hi");
         assertThat(errorFrame.exitCode()).as(errorFrame.err()).isEqualTo(6);
         assertThat(errorFrame.err()).contains("bad_request");
     }

@@ -43,7 +43,28 @@ final class CliProcess implements AutoCloseable {
     private CliProcess(String[] args) throws IOException {
         keys = new PipedOutputStream();
         InputStream keyboard = new PipedInputStream(keys);
-        exit = CompletableFuture.supplyAsync(() -> execute(keyboard, out, err, args));
+        exit = inThreadOfItsOwn("cli-" + args[0], () -> execute(keyboard, out, err, args));
+    }
+
+    /**
+     * Runs {@code command} on a new daemon thread, as a process of its own would run: never on the common
+     * pool, whose few threads (one per core but one) a command would hold for as long as it runs, blocked on its
+     * keyboard or the server, so that on a machine of a few cores a second command could wait for the first.
+     */
+    static CompletableFuture<Integer> inThreadOfItsOwn(String name, java.util.function.Supplier<Integer> command) {
+        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        exit.complete(command.get());
+                    } catch (Throwable e) {
+                        exit.completeExceptionally(e);
+                    }
+                },
+                name);
+        thread.setDaemon(true); // a command a failed test left running never holds the test JVM
+        thread.start();
+        return exit;
     }
 
     /**
