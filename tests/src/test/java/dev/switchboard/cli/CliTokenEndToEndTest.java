@@ -32,7 +32,7 @@ class CliTokenEndToEndTest {
     static final LocalCloudExtension local = LocalCloudExtension.with(
             b -> b.devAuth(false).jwtSecret(SECRET).environment(Map.of("SWITCHBOARD_TOKEN_LEEWAY_SECONDS", "1")));
 
-    /** The CLI gives up on a handshake after 10 s: warm the functions before a short token's clock starts. */
+    /** The CLI gives up on a handshake after 30 s: warm the functions before a short token's clock starts. */
     @BeforeAll
     static void warmUp() throws Exception {
         local.warmUp(local.tokenUri(token("warm-up", 600)));
@@ -79,7 +79,7 @@ class CliTokenEndToEndTest {
                 "--count",
                 "1",
                 "--timeout",
-                "PT240S");
+                CliEndToEndTest.LISTEN_TIMEOUT);
         await().atMost(LocalCloudExtension.WAIT)
                 .until(() -> memberConnection("lobby", "renew").isPresent());
         Files.writeString(file, token("renew", 600)); // what an identity provider's refresh would write
@@ -102,7 +102,7 @@ class CliTokenEndToEndTest {
                 "--room",
                 "lobby",
                 "--timeout",
-                "120s",
+                CliEndToEndTest.SEND_TIMEOUT,
                 "after the first token");
         assertThat(sent.exitCode()).as(sent.err()).isZero();
         Run listened = listening.exit(Duration.ofMinutes(4));
@@ -117,7 +117,15 @@ class CliTokenEndToEndTest {
         Files.writeString(file, token("refused", 600));
         String url = local.cloud().webSocketUri().toString();
         CliProcess listening = CliProcess.start(
-                "listen", "--url", url, "--token-file", file.toString(), "--room", "lobby", "--timeout", "PT120S");
+                "listen",
+                "--url",
+                url,
+                "--token-file",
+                file.toString(),
+                "--room",
+                "lobby",
+                "--timeout",
+                CliEndToEndTest.LISTEN_TIMEOUT); // bounds only a failure: the wait for its exit below is the test's
         await().atMost(LocalCloudExtension.WAIT)
                 .until(() -> memberConnection("lobby", "refused").isPresent());
         Files.writeString(file, "not.a.jwt");
