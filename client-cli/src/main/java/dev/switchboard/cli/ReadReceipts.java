@@ -24,9 +24,18 @@ final class ReadReceipts {
         this.later = later;
     }
 
-    /** Where receipts go once there is a session. */
+    /**
+     * Where receipts go once there is a session; sends at once what was shown before it (a message that
+     * arrived while the chat still waited for its joins' history), which no later flush would send if no
+     * other message followed.
+     */
     void sendTo(Consumer<Request.Read> send) {
         this.send = send;
+        java.util.List<String> waiting;
+        synchronized (this) {
+            waiting = java.util.List.copyOf(pending.keySet());
+        }
+        waiting.forEach(this::flush);
     }
 
     /** A message of someone else, {@code id}, is on screen in {@code room}. */
@@ -53,8 +62,11 @@ final class ReadReceipts {
         Consumer<Request.Read> to = send;
         String id;
         synchronized (this) {
+            if (to == null) {
+                return; // no session yet: kept for sendTo
+            }
             id = pending.remove(room);
-            if (id == null || to == null) {
+            if (id == null) {
                 return;
             }
             sent.put(room, id);

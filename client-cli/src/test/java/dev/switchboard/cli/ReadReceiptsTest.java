@@ -51,13 +51,22 @@ class ReadReceiptsTest {
                         new Request.Read("tea", "01KAX3T8Y9ZC4Q2D7N6B5V8M1D"));
     }
 
+    /**
+     * A message shown while the chat still waits for its joins (before the session is handed over) is marked
+     * read once there is a session, without waiting for another message (CliEndToEndTest's read-marks test
+     * waited 4 minutes for a receipt that a flush without a session had dropped).
+     */
     @Test
-    void shown_beforeThereIsASession_sendsNothing_andTheNextMessageTriesAgain() {
+    void shown_beforeThereIsASession_isSentOnceThereIsOne_andOnlyOnce() {
         receipts.shown("tea", "01KAX3T8Y9ZC4Q2D7N6B5V8M1C");
         runPlanned();
+        assertThat(sent).as("no session yet").isEmpty();
+        receipts.shown("tea", "01KAX3T8Y9ZC4Q2D7N6B5V8M1D"); // still before the session: only moves the position
         receipts.sendTo(sent::add);
-        receipts.shown("tea", "01KAX3T8Y9ZC4Q2D7N6B5V8M1C");
+        assertThat(sent).containsExactly(new Request.Read("tea", "01KAX3T8Y9ZC4Q2D7N6B5V8M1D"));
         runPlanned();
-        assertThat(sent).containsExactly(new Request.Read("tea", "01KAX3T8Y9ZC4Q2D7N6B5V8M1C"));
+        receipts.shown("tea", "01KAX3T8Y9ZC4Q2D7N6B5V8M1D"); // shown again (history after a reconnect)
+        runPlanned();
+        assertThat(sent).containsExactly(new Request.Read("tea", "01KAX3T8Y9ZC4Q2D7N6B5V8M1D"));
     }
 }
