@@ -52,6 +52,8 @@ public final class DynamoDbFaultProxy implements AutoCloseable {
     private volatile double rate;
     /** Operation whose calls {@link #failCalls} targets, calls of it still to let through, calls to fail. */
     private volatile String failOperation;
+    /** Only calls whose request body contains this count for {@link #failCalls} (null: every call of the operation). */
+    private volatile String failBodyContains;
 
     private final AtomicInteger callsToSkip = new AtomicInteger();
     private final AtomicInteger callsToFail = new AtomicInteger();
@@ -119,6 +121,17 @@ public final class DynamoDbFaultProxy implements AutoCloseable {
      * counted at its first attempt; meant for one such call in flight at a time.
      */
     public DynamoDbFaultProxy failCalls(String operation, int skip, int fail) {
+        return failCalls(operation, null, skip, fail);
+    }
+
+    /**
+     * As {@link #failCalls(String, int, int)}, counting only calls whose request body contains
+     * {@code bodyContains} (e.g. {@code "ROOM#lobby"} for the queries of that room's members): other
+     * functions' calls of the same operation at the same time (a scheduled sweep, a {@code $disconnect})
+     * neither take the chosen call's place nor end its failure between the SDK's attempts.
+     */
+    public DynamoDbFaultProxy failCalls(String operation, String bodyContains, int skip, int fail) {
+        failBodyContains = bodyContains;
         callsToSkip.set(skip);
         callsToFail.set(fail);
         failingCall = false;
@@ -147,9 +160,13 @@ public final class DynamoDbFaultProxy implements AutoCloseable {
         return retriesForwarded.get();
     }
 
-    private synchronized boolean failsCall(String target, int attempt) {
+    private synchronized boolean failsCall(String target, byte[] body, int attempt) {
         String operation = failOperation;
         if (operation == null || target == null || !target.endsWith("." + operation)) {
+            return false;
+        }
+        String contains = failBodyContains;
+        if (contains != null && !new String(body, java.nio.charset.StandardCharsets.UTF_8).contains(contains)) {
             return false;
         }
         if (attempt == 1) {
@@ -182,7 +199,7 @@ public final class DynamoDbFaultProxy implements AutoCloseable {
             }
             int attempt = attempt(exchange.getRequestHeaders().getFirst("amz-sdk-request"));
             if (shouldThrottle(attempt)
-                    || failsCall(exchange.getRequestHeaders().getFirst("X-Amz-Target"), attempt)) {
+                    || failsCall(exchange.getRequestHeaders().getFirst("X-Amz-Target"), body, attempt)) {
                 throttled.incrementAndGet();
                 reply(exchange, throttlingError(exchange.getRequestHeaders().getFirst("X-Amz-Target")));
                 return;
