@@ -143,13 +143,7 @@ class ProcessRuntimeTest {
         // Two events at once need two instances: the second starts with its own static state.
         ExecutorService callers = Executors.newFixedThreadPool(2);
         try {
-            List<Future<JsonObject>> calls = List.of(
-                    callers.submit(() -> invoke("{\"action\":\"sleep\",\"ms\":1500}")),
-                    callers.submit(() -> invoke("{\"action\":\"sleep\",\"ms\":1500}")));
-            Set<Long> pids = new HashSet<>();
-            for (Future<JsonObject> call : calls) {
-                pids.add(call.get().get("pid").getAsLong());
-            }
+            Set<Long> pids = burstOfTwo(callers);
             assertThat(pids).hasSize(2);
             long other = pids.stream()
                     .filter(p -> p != first.get("pid").getAsLong())
