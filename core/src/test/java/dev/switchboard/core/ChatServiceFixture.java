@@ -101,6 +101,15 @@ public final class ChatServiceFixture implements BeforeAllCallback, AfterAllCall
                 .toList();
     }
 
+    /** The newest frame of {@code type} posted to {@code connectionId}; fails the test when there is none. */
+    public JsonObject last(String connectionId, String type) {
+        List<JsonObject> frames = framesOf(connectionId, type);
+        org.assertj.core.api.Assertions.assertThat(frames)
+                .as(type + " frames of " + connectionId)
+                .isNotEmpty();
+        return frames.get(frames.size() - 1);
+    }
+
     /** The DynamoDB Local client, to look at the table. */
     public DynamoDbLocalFixture dynamo() {
         return dynamo;

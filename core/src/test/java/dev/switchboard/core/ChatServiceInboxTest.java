@@ -39,9 +39,7 @@ class ChatServiceInboxTest {
     }
 
     static JsonObject last(String connectionId, String type) {
-        List<JsonObject> frames = framesOf(connectionId, type);
-        assertThat(frames).as(type + " frames of " + connectionId).isNotEmpty();
-        return frames.get(frames.size() - 1);
+        return fixture.last(connectionId, type);
     }
 
     static List<String> ids(JsonObject inbox) {
