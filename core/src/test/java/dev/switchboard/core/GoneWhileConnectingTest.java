@@ -1,6 +1,7 @@
 package dev.switchboard.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -11,6 +12,7 @@ import dev.switchboard.core.fanout.FanOut;
 import dev.switchboard.protocol.Notification;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,6 +46,9 @@ class GoneWhileConnectingTest {
     static final Set<String> open = ConcurrentHashMap.newKeySet();
 
     static final Map<String, List<JsonObject>> posted = new ConcurrentHashMap<>();
+    /** What happens to a connection once a post to it has been answered 410, before the fan-out sees the answer. */
+    static final Map<String, Runnable> openAfter410 = new ConcurrentHashMap<>();
+
     static ChatService chat;
 
     @BeforeAll
@@ -53,6 +59,13 @@ class GoneWhileConnectingTest {
         FanOut fanOut = new FanOut(
                 (id, frame) -> {
                     if (!open.contains(id)) {
+                        Runnable opening = openAfter410.remove(id);
+                        if (opening != null) {
+                            // API Gateway has answered 410; the handshake completes before the fan-out hears it
+                            CompletableFuture.runAsync(opening)
+                                    .orTimeout(60, TimeUnit.SECONDS)
+                                    .join();
+                        }
                         return CompletableFuture.completedFuture(PostStatus.GONE);
                     }
                     posted.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>())
@@ -60,7 +73,7 @@ class GoneWhileConnectingTest {
                                     .getAsJsonObject());
                     return CompletableFuture.completedFuture(PostStatus.DELIVERED);
                 },
-                gone -> store.removeGone(gone.connectionIds(), gone.room()),
+                gone -> store.removeGone(gone.connectionIds(), gone.room(), gone.postedFromMillis()),
                 8,
                 timer,
                 1,
@@ -98,12 +111,38 @@ class GoneWhileConnectingTest {
         assertThat(typesPostedTo("gwc-new")).containsExactly("badge");
     }
 
+    /**
+     * The narrow race: the post is answered 410 while the connection is in its $connect, then API Gateway opens
+     * it and its first frame is handled, and only then does the fan-out remove what it found gone. The frame came
+     * after the post, so it proves nothing about the 410: the connection stays and its next request is served.
+     * (It was deleted while the cleanup took any connection that had sent a frame for an open one.)
+     */
+    @Test
+    void aFirstFrameHandledBetweenThe410AndTheCleanup_leavesTheConnectionRegistered() {
+        chat.connect("gwc-race", new Identity("gwc-rhea", false), System.currentTimeMillis());
+        openAfter410.put("gwc-race", () -> {
+            open.add("gwc-race"); // the handshake completes
+            chat.handle("gwc-race", "{\"action\":\"badge\"}");
+        });
+
+        chat.notify(new Notification(null, "gwc-rhea", false, "Invoice paid", "#1045"), "sns-gwc-4", 0);
+
+        assertThat(openAfter410)
+                .as("the post met the connection while connecting")
+                .doesNotContainKey("gwc-race");
+        chat.handle("gwc-race", "{\"action\":\"badge\"}");
+        assertThat(typesPostedTo("gwc-race")).containsExactly("badge", "badge");
+    }
+
     @Test
     void aYoungConnectionThatHasSentAFrame_andThenWentAway_isStillRemovedByTheFanOut() {
         chat.connect("gwc-sent", new Identity("gwc-sven", false), System.currentTimeMillis());
         open.add("gwc-sent");
         chat.handle("gwc-sent", "{\"action\":\"badge\"}");
         open.remove("gwc-sent"); // the socket closed; its $disconnect has not come (yet)
+        long handled = System.currentTimeMillis();
+        // the post after it on the clock, as it is in time: a frame in the post's millisecond proves nothing
+        await().atMost(Duration.ofSeconds(10)).until(() -> System.currentTimeMillis() > handled);
 
         chat.notify(new Notification(null, "gwc-sven", false, "Invoice paid", "#1044"), "sns-gwc-3", 0);
 

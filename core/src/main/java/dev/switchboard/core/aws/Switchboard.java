@@ -65,7 +65,7 @@ public final class Switchboard {
                 .orElse(poster);
         FanOut fanOut = new FanOut(
                 posts,
-                gone -> store.removeGone(gone.connectionIds(), gone.room()),
+                gone -> store.removeGone(gone.connectionIds(), gone.room(), gone.postedFromMillis()),
                 config.fanoutConcurrency(),
                 Executors.newSingleThreadScheduledExecutor(daemon("fanout-retry")),
                 3,

@@ -70,8 +70,14 @@ public final class FanOut {
         this.baseBackoffMillis = baseBackoffMillis;
     }
 
-    /** Connections one delivery found gone (410), and the room it was to (null: not a room's fan-out). */
-    public record Gone(List<String> connectionIds, String room) {}
+    /**
+     * Connections one delivery found gone (410), the room it was to (null: not a room's fan-out), and
+     * when it started posting (epoch ms, wall clock): every post answered 410 was sent at or after
+     * {@code postedFromMillis}, so a connection known open before it was open before its 410 (see
+     * {@link dev.switchboard.core.store.ChatStore#removeGone}). Taken before the first post rather than when
+     * a 410 arrives: API Gateway may open the socket, and its first frame be handled, between the two.
+     */
+    public record Gone(List<String> connectionIds, String room, long postedFromMillis) {}
 
     /** Posts {@code frame} to every recipient; blocks until each one is settled. Unbounded in time: see {@link #deliver(List, byte[], Deadline)}. */
     public FanOutResult deliver(List<Member> recipients, byte[] frame) {
@@ -148,12 +154,15 @@ public final class FanOut {
         private final AtomicInteger delivered = new AtomicInteger();
         private final Queue<String> gone = new ConcurrentLinkedQueue<>();
         private final CountDownLatch settled;
+        /** Before any post of this delivery (epoch ms): {@link Gone#postedFromMillis()}. */
+        private final long postedFromMillis;
 
         private Delivery(int audience, Deadline deadline, String room) {
             this.audience = audience;
             this.deadline = deadline;
             this.room = room;
             this.settled = new CountDownLatch(audience);
+            this.postedFromMillis = System.currentTimeMillis();
         }
 
         private void record(String connectionId, PostStatus status) {
@@ -185,7 +194,7 @@ public final class FanOut {
             // Cleanup after the posts, on the caller's thread, never on the HTTP client's: a store call blocks.
             if (!goneIds.isEmpty()) {
                 try {
-                    onGone.accept(new Gone(goneIds, room));
+                    onGone.accept(new Gone(goneIds, room, postedFromMillis));
                 } catch (RuntimeException e) {
                     // TTL removes them later; the delivery outcome stands
                     LOG.warn("could not remove {} gone connections: {}", goneIds.size(), e.toString());

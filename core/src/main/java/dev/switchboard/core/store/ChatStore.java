@@ -25,7 +25,9 @@ public interface ChatStore {
     /**
      * Reads the connection and takes one send from its {@link SendRate} in the same request: what
      * {@link #connection} returns, plus whether this send is within the limit. The limit's state
-     * lives with the connection, so it holds whichever function instance handles the frame.
+     * lives with the connection, so it holds whichever function instance handles the frame. The
+     * first time, it also records when the connection's first frame was handled, for
+     * {@link #removeGone}.
      */
     SendPermit takeSend(String connectionId, SendRate rate);
 
@@ -60,13 +62,18 @@ public interface ChatStore {
     /**
      * Removes connections a fan-out found gone (410): each connection, and its membership of
      * {@code room} when the fan-out was to a room (null otherwise), in batches, not a round trip or
-     * two each. Without a room, a connection that may still be in its {@code $connect} (API Gateway
-     * answers 410 until the handshake completes, after the connection is registered) is kept. What
-     * is not removed here goes with {@code $disconnect}, a later fan-out or TTL. Idempotent.
+     * two each. Without a room, only a connection known to have been open before its post is removed:
+     * API Gateway answers 410 until the handshake completes, after {@code $connect} has registered the
+     * connection, so one that had sent no frame before the post and connected recently may have been
+     * connecting, and one whose first frame came after the post may be open now. What is not removed
+     * here goes with {@code $disconnect}, a later fan-out or TTL. Idempotent.
      *
+     * @param postedFromMillis epoch ms when the fan-out started posting: every post answered 410 was sent at or
+     *     after it ({@link dev.switchboard.core.fanout.FanOut.Gone#postedFromMillis()}). Never the time a 410
+     *     arrived, which may come after the connection's first frame
      * @throws RuntimeException when DynamoDB fails or leaves deletes unprocessed after retries
      */
-    void removeGone(List<String> connectionIds, String room);
+    void removeGone(List<String> connectionIds, String room, long postedFromMillis);
 
     /**
      * Adds the connection to the room, atomically with the limit on its rooms: no race between

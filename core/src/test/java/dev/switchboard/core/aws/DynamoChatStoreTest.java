@@ -9,6 +9,7 @@ import dev.switchboard.core.store.ChatStore.JoinOutcome;
 import dev.switchboard.core.store.Connection;
 import dev.switchboard.core.store.InboxItem;
 import dev.switchboard.core.store.Member;
+import dev.switchboard.core.store.SendRate;
 import dev.switchboard.core.store.StoredMessage;
 import java.time.Clock;
 import java.time.Instant;
@@ -233,7 +234,7 @@ class DynamoChatStoreTest {
         Connection stays = connection("GS", "stays", NOW + 100);
         store.join(stays, "fading", 10);
 
-        store.removeGone(ids, "fading");
+        store.removeGone(ids, "fading", NOW * 1000);
 
         assertThat(store.members("fading", null, 100).items()).containsExactly(new Member("GS", "stays"));
         for (String id : ids) {
@@ -243,7 +244,7 @@ class DynamoChatStoreTest {
         assertThat(store.connectionsOf("g7")).isEmpty();
         // the other room's membership is $disconnect's (or TTL's): it still lists them
         assertThat(store.members("other", null, 100).items()).hasSize(30);
-        store.removeGone(ids, null); // idempotent
+        store.removeGone(ids, null, NOW * 1000); // idempotent
     }
 
     /**
@@ -258,35 +259,135 @@ class DynamoChatStoreTest {
         store.putConnection(new Connection("CW-new", "cw", false, nowMillis - 1_000, NOW + 7_500));
         store.putConnection(new Connection(
                 "CW-old", "cw", false, nowMillis - DynamoChatStore.CONNECT_WINDOW_MILLIS - 1, NOW + 7_500));
-        // as young, but it has sent a frame (taken a token), so its socket was open: a 410 means it closed
+        // as young, but it has sent a frame (taken a token) before the post, so its socket was open: a 410 means
+        // it closed
         store.putConnection(new Connection("CW-sent", "cw", false, nowMillis - 1_000, NOW + 7_500));
-        assertThat(store.takeSend("CW-sent", new dev.switchboard.core.store.SendRate(10, 20))
-                        .allowed())
-                .isTrue();
+        assertThat(store.takeSend("CW-sent", RATE).allowed()).isTrue();
 
-        store.removeGone(List.of("CW-new", "CW-old", "CW-sent", "CW-never-stored"), null);
+        // the fan-out posted 1 ms after that frame (the store's clock is fixed at nowMillis)
+        store.removeGone(List.of("CW-new", "CW-old", "CW-sent", "CW-never-stored"), null, nowMillis + 1);
 
         assertThat(store.connection("CW-new")).isPresent();
         assertThat(store.connection("CW-old")).isEmpty();
         assertThat(store.connection("CW-sent")).isEmpty();
         assertThat(dynamo.client()
-                        .getItem(r -> r.tableName("switchboard-test")
-                                .key(java.util.Map.of(
-                                        "pk", AttributeValue.fromS("CONN#CW-never-stored"),
-                                        "sk", AttributeValue.fromS("META"))))
+                        .getItem(r -> r.tableName("switchboard-test").key(metaKey("CW-never-stored")))
                         .hasItem())
                 .as("nothing created")
                 .isFalse();
 
-        // once its window is over, a 410 means it is gone
-        DynamoChatStore later = new DynamoChatStore(
-                dynamo.client(),
-                "switchboard-test",
-                4,
-                7,
-                Clock.fixed(Instant.ofEpochMilli(nowMillis + DynamoChatStore.CONNECT_WINDOW_MILLIS), ZoneOffset.UTC));
-        later.removeGone(List.of("CW-new"), null);
+        // a 410 to a post sent once its window is over means it is gone
+        store.removeGone(List.of("CW-new"), null, nowMillis - 1_000 + DynamoChatStore.CONNECT_WINDOW_MILLIS + 1);
         assertThat(store.connection("CW-new")).isEmpty();
+    }
+
+    static final SendRate RATE = new SendRate(10, 20);
+
+    static java.util.Map<String, AttributeValue> metaKey(String connectionId) {
+        return java.util.Map.of("pk", AttributeValue.fromS("CONN#" + connectionId), "sk", AttributeValue.fromS("META"));
+    }
+
+    /** The store as a function instance whose clock reads {@code millis} (epoch ms): when it handles a frame. */
+    static DynamoChatStore at(long millis) {
+        return new DynamoChatStore(
+                dynamo.client(), "switchboard-test", 4, 7, Clock.fixed(Instant.ofEpochMilli(millis), ZoneOffset.UTC));
+    }
+
+    /**
+     * The race the fan-out's cleanup had: a post at t is answered 410 because the connection is still in its
+     * $connect; API Gateway then opens it and its first frame is handled at t + 1 ms; only then does the fan-out
+     * remove what it found gone. That frame proves the socket open now, not before the post: the connection must
+     * stay (deleted, its socket stays open and every request is refused not_connected). Fails with the condition
+     * that deleted any connection with a send bucket.
+     */
+    @Test
+    void removeGone_withoutARoom_keepsAConnectionWhoseFirstFrameCameAfterThePostAnswered410() {
+        long posted = NOW * 1000;
+        store.putConnection(new Connection("GR-race", "gr", false, posted - 500, NOW + 7_500));
+
+        assertThat(at(posted + 1).takeSend("GR-race", RATE).allowed()).isTrue(); // its first frame
+        store.removeGone(List.of("GR-race"), null, posted);
+
+        assertThat(store.connection("GR-race")).isPresent();
+        assertThat(at(posted + 2).takeSend("GR-race", RATE).connection())
+                .as("its next request is served")
+                .isPresent();
+    }
+
+    /** A first frame handled before the post: the socket was open then, so the 410 means it closed. */
+    @Test
+    void removeGone_withoutARoom_deletesAYoungConnectionWhoseFirstFrameCameBeforeThePost() {
+        long posted = NOW * 1000;
+        store.putConnection(new Connection("GR-before", "gr", false, posted - 500, NOW + 7_500));
+        assertThat(at(posted - 1).takeSend("GR-before", RATE).allowed()).isTrue();
+        // later frames move the bucket, not the first frame's time
+        assertThat(at(posted + 5).takeSend("GR-before", RATE).allowed()).isTrue();
+
+        store.removeGone(List.of("GR-before"), null, posted);
+
+        assertThat(store.connection("GR-before")).isEmpty();
+    }
+
+    /**
+     * No frame, registered more than the connect window before the post: its $connect had returned, so it was
+     * open (or failed) by the post. The window counts back from the post, not from the cleanup: a connection
+     * still within it at the post is kept even when the cleanup runs after the window (it fails with the old
+     * condition, which counted from the cleanup).
+     */
+    @Test
+    void removeGone_withoutARoom_countsTheConnectWindowBackFromThePost() {
+        long posted = NOW * 1000;
+        store.putConnection(new Connection(
+                "GR-long-ago", "gr", false, posted - DynamoChatStore.CONNECT_WINDOW_MILLIS - 1, NOW + 7_500));
+        store.putConnection(new Connection(
+                "GR-at-the-edge", "gr", false, posted - DynamoChatStore.CONNECT_WINDOW_MILLIS + 1_000, NOW + 7_500));
+        DynamoChatStore cleanupTwoSecondsLater = at(posted + 2_000);
+
+        cleanupTwoSecondsLater.removeGone(List.of("GR-long-ago", "GR-at-the-edge"), null, posted);
+
+        assertThat(store.connection("GR-long-ago")).isEmpty();
+        assertThat(store.connection("GR-at-the-edge")).isPresent();
+    }
+
+    /**
+     * Items written before the first frame's time was recorded (a send bucket without it, or no bucket) are
+     * judged as before: a bucket means it sent a frame, so it goes; without one, the connect window decides. A
+     * send handled now records the first frame on such an item, once.
+     */
+    @Test
+    void removeGone_withoutARoom_treatsItemsWithoutTheFirstFrameTimeAsBefore() {
+        long posted = NOW * 1000;
+        store.putConnection(new Connection("GR-old-sent", "gr", false, posted - 500, NOW + 7_500));
+        store.putConnection(new Connection("GR-old-quiet", "gr", false, posted - 500, NOW + 7_500));
+        store.putConnection(new Connection("GR-old-then-new", "gr", false, posted - 500, NOW + 7_500));
+        // the bucket as the earlier takeSend left it: sendTat alone (ahead of the clock: the next send is in a burst)
+        for (String id : List.of("GR-old-sent", "GR-old-then-new")) {
+            dynamo.client()
+                    .updateItem(r -> r.tableName("switchboard-test")
+                            .key(metaKey(id))
+                            .updateExpression("SET " + DynamoChatStore.SEND_TAT + " = :tat")
+                            .expressionAttributeValues(
+                                    java.util.Map.of(":tat", AttributeValue.fromN(Long.toString(posted + 250)))));
+        }
+        assertThat(at(posted + 200).takeSend("GR-old-then-new", RATE).allowed()).isTrue();
+        assertThat(at(posted + 300).takeSend("GR-old-then-new", RATE).allowed()).isTrue();
+        assertThat(dynamo.client()
+                        .getItem(r -> r.tableName("switchboard-test")
+                                .key(metaKey("GR-old-then-new"))
+                                .consistentRead(true))
+                        .item()
+                        .get(DynamoChatStore.FIRST_SEND)
+                        .n())
+                .as("the first send handled by this version, kept by the next")
+                .isEqualTo(Long.toString(posted + 200));
+
+        store.removeGone(List.of("GR-old-sent", "GR-old-quiet", "GR-old-then-new"), null, posted);
+
+        assertThat(store.connection("GR-old-sent")).isEmpty();
+        assertThat(store.connection("GR-old-quiet")).isPresent();
+        assertThat(store.connection("GR-old-then-new"))
+                .as("first frame after the post")
+                .isPresent();
     }
 
     @Test

@@ -123,6 +123,46 @@ class FanOutTest {
         return members;
     }
 
+    /**
+     * The gone connections carry a time no later than the posts that found them gone: a connection known open
+     * before it was open before its 410. The time a 410 arrives would not do: the socket may have opened, and
+     * its first frame been handled, in between (ChatStore#removeGone). The poster answers 410 only once the
+     * clock has moved past the post, so a time taken at the answer fails this.
+     */
+    @Test
+    void fanOut_givesTheGoneTheTimeItStartedPosting_notTheTimeOfThe410() {
+        Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        List<FanOut.Gone> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
+        long before = System.currentTimeMillis();
+        FanOut fanOut = new FanOut(
+                (connectionId, frame) -> {
+                    long sent = System.currentTimeMillis();
+                    sentAt.put(connectionId, sent);
+                    while (System.currentTimeMillis() <= sent) { // until the 410 is later on the clock than the post
+                        Thread.onSpinWait();
+                    }
+                    return java.util.concurrent.CompletableFuture.completedFuture(
+                            connectionId.startsWith("gone")
+                                    ? ConnectionPoster.PostStatus.GONE
+                                    : ConnectionPoster.PostStatus.DELIVERED);
+                },
+                reported::add,
+                8,
+                retryTimer,
+                1,
+                1);
+
+        FanOutResult result =
+                fanOut.deliver(recipients("ok-1", "gone-1", "gone-2"), "{}".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(result.gone()).isEqualTo(2);
+        assertThat(reported).hasSize(1);
+        FanOut.Gone gone = reported.get(0);
+        assertThat(gone.connectionIds()).containsExactlyInAnyOrder("gone-1", "gone-2");
+        assertThat(gone.room()).isNull();
+        assertThat(gone.postedFromMillis()).isBetween(before, Math.min(sentAt.get("gone-1"), sentAt.get("gone-2")));
+    }
+
     @Test
     void fanOut_countsEveryRecipient_deletesGone_retriesThrottled_andNeverStopsForOne() {
         FanOutResult result = fanOut.deliver(
