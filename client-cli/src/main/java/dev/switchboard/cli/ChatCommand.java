@@ -194,7 +194,8 @@ final class ChatCommand implements Callable<Integer> {
                             lastOwn.put(room, frame.get("id").getAsString());
                         }
                     }
-                    String line = render.line(frame);
+                    String line = render.line(
+                            frame, self.get() == null ? null : self.get().requestOf(frame));
                     if (line != null) {
                         print.accept(line);
                     }
@@ -244,8 +245,7 @@ final class ChatCommand implements Callable<Integer> {
                         } else if (!NAME.matcher(rest).matches()) {
                             // the whole argument: "/join bad room!" must not quietly join "bad"
                             print.accept("-- '" + rest + "' is not a room name: 1-64 of A-Z a-z 0-9 . _ -");
-                        } else {
-                            session.join(rest);
+                        } else if (session.join(rest)) {
                             current = rest;
                         }
                     }

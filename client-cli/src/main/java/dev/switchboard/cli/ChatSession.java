@@ -38,7 +38,10 @@ import java.util.function.Consumer;
  * join is confirmed (the joiner's own {@code presence} join for that room), and {@link #join}
  * returns only then, so what the user types next is sent to a room the connection is in. Each
  * {@code history} request carries a {@code requestId} ({@link HistoryRequests}): its page, or its error,
- * is matched to it whatever else is in flight for the room.
+ * is matched to it whatever else is in flight for the room. Every other request carries one too
+ * ({@link SentRequests}): an error names the request it refuses ({@link #requestOf}), and a refused
+ * {@code join} ends {@link #join} at once instead of after {@link #JOIN_WAIT}. A server that does not echo
+ * {@code requestId} gets the behaviour from before it: errors unnamed, a refused join waited out.
  */
 final class ChatSession implements AutoCloseable {
 
@@ -69,6 +72,10 @@ final class ChatSession implements AutoCloseable {
     private final Set<String> seen = new HashSet<>();
     /** History requests in flight, matched to their pages and errors by requestId. */
     private final HistoryRequests historyRequests = new HistoryRequests();
+    /** Every request sent, by requestId: what an answer or error answers. */
+    private final SentRequests sent = new SentRequests();
+    /** Per room being joined, the requestId of its latest join: only that join's refusal fails the wait. */
+    private final Map<String, String> joinRequest = new HashMap<>();
     /** Rooms whose join is not confirmed yet, with the history request to send once it is (or null). */
     private final Map<String, Request.History> historyOnJoin = new HashMap<>();
 
@@ -117,8 +124,12 @@ final class ChatSession implements AutoCloseable {
      * Joins a room and waits (up to {@link #JOIN_WAIT}) for the server to confirm it and, when this
      * session shows history, for the room's recent history asked for then: what the user does next
      * (a send, a /history) cannot overtake either.
+     *
+     * @return false when the server refused the join (an error with its requestId: {@code forbidden},
+     *     {@code too_many_rooms}, {@code rate_limited}, ...): the room is not one of {@link #rooms()} and is
+     *     not joined again on reconnect; true when it was confirmed or the wait ended without an answer
      */
-    void join(String room) {
+    boolean join(String room) {
         CompletableFuture<Void> confirmed;
         synchronized (this) {
             rooms.add(room);
@@ -132,8 +143,9 @@ final class ChatSession implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException e) {
-            onStatus.accept("joining " + room + " failed: " + e.getCause().getMessage());
+            return false; // refused: refuseJoin said so
         }
+        return true;
     }
 
     /** How long {@link #join} waits for the server's confirmation. */
@@ -147,8 +159,33 @@ final class ChatSession implements AutoCloseable {
             confirmed.whenComplete((ok, failure) -> previous.complete(null));
         }
         historyOnJoin.put(room, history);
-        to.send(Json.write(new Request.Join(room)));
+        SentRequests.Sent join = sent.add(new Request.Join(room));
+        joinRequest.put(room, join.requestId());
+        to.send(Json.write(join.request(), join.requestId()));
         return confirmed;
+    }
+
+    /**
+     * An error for the latest join of a room: the server refused it, nothing was stored, so the room is
+     * dropped (not rejoined on reconnect), {@link #join} stops waiting, and a status line says so (also
+     * for a rejoin after a reconnect, which nobody waits for). The error itself is shown as every error is.
+     */
+    private void refuseJoin(Request.Join join, String requestId, JsonObject error) {
+        CompletableFuture<Void> confirmed;
+        synchronized (this) {
+            if (!requestId.equals(joinRequest.get(join.room()))) {
+                return; // an earlier join of the room, answered already or replaced by a newer one
+            }
+            joinRequest.remove(join.room());
+            historyOnJoin.remove(join.room());
+            rooms.remove(join.room());
+            confirmed = joining.remove(join.room());
+        }
+        onStatus.accept("not in " + join.room() + ": the server refused the join (" + SendCommand.str(error, "code")
+                + "); /join " + join.room() + " to try again");
+        if (confirmed != null) {
+            confirmed.completeExceptionally(new IllegalStateException("join refused"));
+        }
     }
 
     /** A presence frame of a room being joined confirms the join: only members receive a room's presence. */
@@ -163,6 +200,7 @@ final class ChatSession implements AutoCloseable {
             if (confirmed == null) {
                 return;
             }
+            joinRequest.remove(room);
             joined(room).complete(null);
             Request.History history = historyOnJoin.remove(room);
             if (history != null) {
@@ -183,7 +221,7 @@ final class ChatSession implements AutoCloseable {
 
     synchronized void leave(String room) {
         rooms.remove(room);
-        connection.send(Json.write(new Request.Leave(room)));
+        send(new Request.Leave(room));
     }
 
     synchronized Set<String> rooms() {
@@ -198,6 +236,14 @@ final class ChatSession implements AutoCloseable {
     /** Sends {@code history} with a requestId of its own, registered first so its answer always finds it. */
     private void sendHistory(Request.History history, HistoryRequests.Purpose purpose, CompletableFuture<Void> joined) {
         HistoryRequests.Pending pending = historyRequests.add(history.room(), purpose, joined);
+        sent.add(
+                pending.requestId(),
+                history,
+                switch (purpose) {
+                    case USER -> "/history " + history.room();
+                    case JOIN -> "history of " + history.room();
+                    case MORE -> "more history of " + history.room();
+                });
         connection.send(Json.write(history, pending.requestId()));
     }
 
@@ -206,9 +252,25 @@ final class ChatSession implements AutoCloseable {
         return id != null && id.isJsonPrimitive() ? id.getAsString() : null;
     }
 
-    /** Sends one request on the current connection. */
+    /**
+     * Sends one request on the current connection, with a {@code requestId} of its own that its answers
+     * and errors echo ({@link #requestOf}).
+     */
     void send(Request request) {
-        connection.send(Json.write(request));
+        SentRequests.Sent next = sent.add(request);
+        connection.send(Json.write(request, next.requestId()));
+    }
+
+    /**
+     * How the chat names the request a frame answers, by the frame's {@code requestId}: {@code /who ops},
+     * {@code /inbox 10}, {@code joining hr}, {@code message to lobby} ({@link SentRequests#describe}).
+     *
+     * @return null when the frame has no {@code requestId} (a server that does not echo it, or a frame
+     *     no request of this session caused) or one this session no longer remembers
+     */
+    String requestOf(JsonObject frame) {
+        SentRequests.Sent request = sent.get(requestId(frame));
+        return request == null ? null : request.what();
     }
 
     /** Drops the socket as a network failure would (tests). */
@@ -338,7 +400,7 @@ final class ChatSession implements AutoCloseable {
         waitingForToken = false;
         pendingToken = token;
         try {
-            connection.send(Json.write(new Request.Refresh(token)));
+            send(new Request.Refresh(token));
         } catch (RuntimeException e) {
             // the socket is closing: the reconnect uses the newly read token anyway; look again soon
             planRefresh(5000);
@@ -410,6 +472,13 @@ final class ChatSession implements AutoCloseable {
             }
         }
         onFrame.accept(frame);
+        if (type.equals("error")) {
+            // after the error is shown, so that the status line saying what it did follows it
+            SentRequests.Sent request = sent.get(requestId(frame));
+            if (request != null && request.request() instanceof Request.Join join) {
+                refuseJoin(join, request.requestId(), frame);
+            }
+        }
     }
 
     /** One status line per attempt: why the last one failed and when the next is. */
@@ -446,6 +515,7 @@ final class ChatSession implements AutoCloseable {
             synchronized (this) {
                 connection = next;
                 historyOnJoin.clear();
+                joinRequest.clear();
                 historyRequests.clear(); // sent on the lost connection: never answered
                 for (String room : rooms) {
                     String after = lastIdByRoom.get(room);

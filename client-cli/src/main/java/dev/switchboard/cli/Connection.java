@@ -151,7 +151,13 @@ final class Connection implements AutoCloseable {
                 + (endpoint.getPath() == null ? "" : endpoint.getPath());
     }
 
-    void send(String json) {
+    /**
+     * Sends one text frame and waits until it is written. Synchronized: the JDK's WebSocket allows at most
+     * one send outstanding at a time and fails a second with {@code IllegalStateException: Send pending}
+     * (the java.net.http.WebSocket javadoc), and a chat sends from several threads at once (the user's
+     * lines, the reader's history requests, receipts, typing): ChatSessionHistoryTest saw it fail so.
+     */
+    synchronized void send(String json) {
         socket.sendText(json, true).join();
     }
 

@@ -57,6 +57,9 @@ final class ListenCommand implements Callable<Integer> {
         Render render = new Render(false);
         AtomicInteger received = new AtomicInteger();
         CountDownLatch done = new CountDownLatch(1);
+        // an error line names its request (a refused join), through the session it is a handler of
+        java.util.concurrent.atomic.AtomicReference<ChatSession> self =
+                new java.util.concurrent.atomic.AtomicReference<>();
         try (ChatSession session = new ChatSession(
                 connection::endpoint,
                 connection.renewable() ? connection::currentToken : null,
@@ -67,7 +70,11 @@ final class ListenCommand implements Callable<Integer> {
                     if (!counted && !SHOWN.contains(type)) {
                         return;
                     }
-                    String line = json ? frame.toString() : render.line(frame);
+                    String line = json
+                            ? frame.toString()
+                            : render.line(
+                                    frame,
+                                    self.get() == null ? null : self.get().requestOf(frame));
                     if (line == null) {
                         return; // a receipt: only in --json
                     }
@@ -80,6 +87,7 @@ final class ListenCommand implements Callable<Integer> {
                     }
                 },
                 status -> err.println("switchboard: " + TerminalText.safe(status)))) {
+            self.set(session);
             session.start(rooms);
             // on standard error, so --json output stays data: a script waits for this line before it sends
             CompletableFuture.allOf(rooms.stream().map(session::joined).toArray(CompletableFuture[]::new))

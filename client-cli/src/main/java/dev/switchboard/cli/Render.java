@@ -24,6 +24,15 @@ final class Render {
      * sequences but the colours added here.
      */
     String line(JsonObject f) {
+        return line(f, null);
+    }
+
+    /**
+     * As {@link #line(JsonObject)}, an {@code error} naming the request it refuses: {@code ! /who ops: forbidden: ...}.
+     *
+     * @param request how the chat names the request the frame answers ({@link ChatSession#requestOf}), or null
+     */
+    String line(JsonObject f, String request) {
         String type = SendCommand.type(f);
         if (type == null) {
             return f.has("message") ? paint("31", "! server: " + field(f, "message")) : null;
@@ -68,7 +77,11 @@ final class Render {
                                         .map(e -> TerminalText.safe(e.getAsString()))
                                         .toList());
             case "notification" -> paint("33", "=== " + field(f, "title") + " === " + field(f, "body"));
-            case "error" -> paint("31", "! " + field(f, "code") + ": " + field(f, "message"));
+            case "error" ->
+                paint(
+                        "31",
+                        "! " + (request == null ? "" : TerminalText.safe(request) + ": ") + field(f, "code") + ": "
+                                + field(f, "message"));
             // the inbox's counts: on connect (badge) and after a mark from any of the user's connections
             case "badge", "marked" ->
                 f.has("unread") && f.get("unread").getAsLong() > 0

@@ -41,6 +41,11 @@ public final class ScriptedServer implements AutoCloseable {
         server.start();
     }
 
+    /** The server's URL without a query, as {@code --url} takes it. */
+    String url() {
+        return "ws://127.0.0.1:" + connector.getLocalPort() + "/local";
+    }
+
     /** The server's URL with {@code query} (such as {@code user=ann}). */
     URI uri(String query) {
         return URI.create("ws://127.0.0.1:" + connector.getLocalPort() + "/local?" + query);
