@@ -36,6 +36,19 @@ interface FunctionRuntime extends AutoCloseable {
      */
     String invoke(String eventJson, String requestId) throws InvocationException;
 
+    /**
+     * As {@link #invoke(String, String)}, and runs {@code delivered} the moment the handler is given the
+     * event: after any wait for an instance and any initialisation. The gateway counts its integration
+     * timeout from there for the handler's part (see {@link RouteInvoker}). By default the event counts
+     * as delivered at once.
+     *
+     * @param delivered cheap and non-blocking (it may run under a lock); run at most once
+     */
+    default String invoke(String eventJson, String requestId, Runnable delivered) throws InvocationException {
+        delivered.run();
+        return invoke(eventJson, requestId);
+    }
+
     /** Ends every instance. */
     @Override
     default void close() {}

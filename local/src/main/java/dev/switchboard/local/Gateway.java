@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -68,6 +69,7 @@ public final class Gateway {
             Duration idleTimeout,
             Duration maxAge,
             ExecutorService dispatch,
+            java.util.concurrent.Executor invocations,
             ScheduledExecutorService scheduler,
             Faults faults,
             boolean throttling,
@@ -79,7 +81,7 @@ public final class Gateway {
         this.template = template;
         this.stage = stage;
         this.events = new GatewayEvents(stage, apiId);
-        this.invoker = new RouteInvoker(functions);
+        this.invoker = new RouteInvoker(functions, invocations);
         this.idleTimeout = idleTimeout;
         this.maxAge = maxAge;
         this.dispatch = dispatch;
@@ -150,6 +152,16 @@ public final class Gateway {
             JsonObject event = events.event(c, "$connect", "CONNECT", now);
             GatewayEvents.addHandshake(event, request);
             RouteInvoker.Outcome outcome = invoker.invoke(route, c, event, "$connect");
+            if (outcome.integrationTimedOut()) {
+                // API Gateway answers an integration timeout with 504 (INTEGRATION_TIMEOUT) and this body; the
+                // handshake fails and no $disconnect follows. The function goes on and may still store the
+                // connection, as on AWS, where only the TTL removes it.
+                response.setStatus(504);
+                response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, "application/json");
+                Content.Sink.write(
+                        response, true, "{\"message\":\"" + RouteInvoker.TIMED_OUT_MESSAGE + "\"}", callback);
+                return null;
+            }
             if (outcome.error() != null) {
                 Response.writeError(request, response, callback, 500);
                 return null;
@@ -222,7 +234,10 @@ public final class Gateway {
         event.getAsJsonObject("requestContext").addProperty("messageId", GatewayEvents.newId());
         event.addProperty("body", text);
         RouteInvoker.Outcome outcome = invoker.invoke(route, c, event, routeKey);
-        if (outcome.error() != null) {
+        if (outcome.integrationTimedOut()) {
+            // What API Gateway sends when the integration outlives its timeout; the socket stays open.
+            c.send(GatewayEvents.gatewayError(RouteInvoker.TIMED_OUT_MESSAGE, c.id, requestId));
+        } else if (outcome.error() != null) {
             c.send(GatewayEvents.gatewayError("Internal server error", c.id, requestId));
         } else if (route.twoWay() && outcome.body() != null) {
             c.send(outcome.body());

@@ -104,6 +104,11 @@ final class InProcessRuntime implements FunctionRuntime {
      */
     @Override
     public String invoke(String eventJson, String requestId) throws InvocationException {
+        return invoke(eventJson, requestId, () -> {});
+    }
+
+    @Override
+    public String invoke(String eventJson, String requestId, Runnable delivered) throws InvocationException {
         try {
             concurrency.acquire();
         } catch (InterruptedException e) {
@@ -111,13 +116,13 @@ final class InProcessRuntime implements FunctionRuntime {
             throw new InvocationException("interrupted", e, false);
         }
         try {
-            return invokeOnInstance(eventJson, requestId);
+            return invokeOnInstance(eventJson, requestId, delivered);
         } finally {
             concurrency.release();
         }
     }
 
-    private String invokeOnInstance(String eventJson, String requestId) throws InvocationException {
+    private String invokeOnInstance(String eventJson, String requestId, Runnable delivered) throws InvocationException {
         Instance instance = idle.pollFirst();
         if (instance == null) {
             try {
@@ -130,6 +135,7 @@ final class InProcessRuntime implements FunctionRuntime {
         }
         long deadline = System.currentTimeMillis() + timeoutMillis;
         Instance running = instance;
+        delivered.run();
         Future<String> future = executor.submit(() -> running.call(eventJson, new LocalContext(requestId, deadline)));
         try {
             String result = future.get(timeoutMillis, TimeUnit.MILLISECONDS);

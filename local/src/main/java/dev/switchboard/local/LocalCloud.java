@@ -216,6 +216,7 @@ public final class LocalCloud implements AutoCloseable {
                 options.idleTimeout(),
                 options.maxConnectionAge(),
                 dispatchPool,
+                lambdaPool,
                 scheduler,
                 faults,
                 options.throttling(),

@@ -60,8 +60,20 @@ public record LocalTemplate(
      */
     public record AsyncInvokeConfig(int maximumRetryAttempts, String onFailureDestination) {}
 
-    /** A route: its key, the function behind its integration, and whether it answers the client. */
-    public record Route(String routeKey, String functionId, boolean twoWay) {}
+    /**
+     * A route: its key, the function behind its integration, whether it answers the client, and how
+     * long API Gateway waits for that integration.
+     *
+     * @param integrationTimeout the integration's {@code TimeoutInMillis}: 50 ms to 29 s for a
+     *     WebSocket API, 29 s when the template does not set it
+     *     (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigatewayv2-integration.html)
+     */
+    public record Route(String routeKey, String functionId, boolean twoWay, java.time.Duration integrationTimeout) {
+        /** API Gateway's longest and default integration timeout for a WebSocket API. */
+        public static final java.time.Duration MAX_INTEGRATION_TIMEOUT = java.time.Duration.ofMillis(29_000);
+        /** API Gateway's shortest integration timeout. */
+        public static final java.time.Duration MIN_INTEGRATION_TIMEOUT = java.time.Duration.ofMillis(50);
+    }
 
     /**
      * A Lambda function.

@@ -23,9 +23,14 @@ final class MeteredRuntime implements FunctionRuntime {
 
     @Override
     public String invoke(String eventJson, String requestId) throws InvocationException {
+        return invoke(eventJson, requestId, () -> {});
+    }
+
+    @Override
+    public String invoke(String eventJson, String requestId, Runnable delivered) throws InvocationException {
         long started = System.nanoTime();
         try {
-            return function.invoke(eventJson, requestId);
+            return function.invoke(eventJson, requestId, delivered);
         } finally {
             usage.invocation(
                     function.definition().functionName(),

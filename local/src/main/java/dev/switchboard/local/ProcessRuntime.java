@@ -148,6 +148,11 @@ final class ProcessRuntime implements FunctionRuntime {
 
     @Override
     public String invoke(String eventJson, String requestId) throws InvocationException {
+        return invoke(eventJson, requestId, () -> {});
+    }
+
+    @Override
+    public String invoke(String eventJson, String requestId, Runnable delivered) throws InvocationException {
         if (reserved) {
             // Reserved concurrency is a hard cap: Lambda throttles the invocation rather than queueing it.
             if (!concurrency.tryAcquire()) {
@@ -170,7 +175,7 @@ final class ProcessRuntime implements FunctionRuntime {
             }
         }
         try {
-            Invocation invocation = new Invocation(requestId, eventJson.getBytes(StandardCharsets.UTF_8));
+            Invocation invocation = new Invocation(requestId, eventJson.getBytes(StandardCharsets.UTF_8), delivered);
             // Take warm instances until one accepts (false: it ended while warm). Polling once more after a
             // successful dispatch would drop a warm instance from the pool: it stayed alive, unused, until
             // reaped, and the next burst paid a cold start for each one dropped.
@@ -284,9 +289,13 @@ final class ProcessRuntime implements FunctionRuntime {
         ScheduledFuture<?> timeout;
         boolean answered;
 
-        Invocation(String requestId, byte[] event) {
+        /** Told when the runtime is handed the event (the gateway's integration timeout). */
+        final Runnable delivered;
+
+        Invocation(String requestId, byte[] event, Runnable delivered) {
             this.requestId = requestId;
             this.event = event;
+            this.delivered = delivered;
         }
 
         private static byte[] randomBytes(int n) {
@@ -450,6 +459,7 @@ final class ProcessRuntime implements FunctionRuntime {
                 frozen = false;
             }
             invocation.deliveredNanos = System.nanoTime();
+            invocation.delivered.run();
             invocation.deadlineEpochMillis = System.currentTimeMillis() + timeoutMillis;
             systemLog.start(invocation.requestId);
             invocation.timeout =

@@ -292,9 +292,36 @@ public final class TemplateReader {
                         + " does not invoke a function of this template");
             }
             boolean twoWay = props.get("RouteResponseSelectionExpression") != null;
-            routes.put(routeKey, new LocalTemplate.Route(routeKey, functionId, twoWay));
+            routes.put(
+                    routeKey,
+                    new LocalTemplate.Route(routeKey, functionId, twoWay, integrationTimeout(integrationId, routeKey)));
         }
         return routes;
+    }
+
+    /**
+     * The integration's {@code TimeoutInMillis}, or API Gateway's 29 s default. Outside 50–29,000 ms
+     * CloudFormation refuses the template for a WebSocket API, so the start fails here too.
+     */
+    private java.time.Duration integrationTimeout(String integrationId, String routeKey) {
+        Object value = resolve(properties(integrationId).get("TimeoutInMillis"));
+        if (value == null) {
+            return LocalTemplate.Route.MAX_INTEGRATION_TIMEOUT;
+        }
+        long millis;
+        try {
+            millis = (long) number(value);
+        } catch (NumberFormatException e) {
+            millis = -1;
+        }
+        java.time.Duration timeout = java.time.Duration.ofMillis(millis);
+        if (timeout.compareTo(LocalTemplate.Route.MIN_INTEGRATION_TIMEOUT) < 0
+                || timeout.compareTo(LocalTemplate.Route.MAX_INTEGRATION_TIMEOUT) > 0) {
+            throw new IllegalArgumentException("route " + routeKey + " (integration " + integrationId
+                    + "): TimeoutInMillis " + value + " is outside 50-29000, which API Gateway refuses for a"
+                    + " WebSocket API: set a value in that range or remove it (default 29000)");
+        }
+        return timeout;
     }
 
     private String functionOfIntegration(String integrationId, Map<String, LocalTemplate.FunctionDef> functions) {

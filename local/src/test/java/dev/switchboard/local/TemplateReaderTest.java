@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -178,6 +179,58 @@ class TemplateReaderTest {
                         .logging()
                         .applicationLogLevel())
                 .isEqualTo("WARN");
+    }
+
+    @Test
+    void integrationTimeout_isTimeoutInMillis_29sWithout_andOutside50To29000FailsTheStart(@TempDir Path dir)
+            throws Exception {
+        assertThat(TemplateReader.read(Path.of("../template.yaml"), CONTEXT)
+                        .routes()
+                        .values())
+                .as("the real template sets none: API Gateway's 29 s on every route")
+                .allSatisfy(r -> assertThat(r.integrationTimeout()).isEqualTo(Duration.ofSeconds(29)));
+        String template = """
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              Handler: x.Handler
+          Api:
+            Type: AWS::ApiGatewayV2::Api
+            Properties:
+              ProtocolType: WEBSOCKET
+              RouteSelectionExpression: $request.body.action
+          Integration:
+            Type: AWS::ApiGatewayV2::Integration
+            Properties:
+              ApiId: !Ref Api
+              IntegrationType: AWS_PROXY
+              IntegrationUri: !Sub 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations'
+              TimeoutInMillis: %s
+          Route:
+            Type: AWS::ApiGatewayV2::Route
+            Properties:
+              ApiId: !Ref Api
+              RouteKey: $default
+              Target: !Join ['/', [integrations, !Ref Integration]]
+        """;
+        Path file = dir.resolve("template.yaml");
+        for (String millis : new String[] {"50", "1500", "29000"}) {
+            Files.writeString(file, template.formatted(millis));
+            assertThat(TemplateReader.read(file, CONTEXT)
+                            .routes()
+                            .get("$default")
+                            .integrationTimeout())
+                    .isEqualTo(Duration.ofMillis(Long.parseLong(millis)));
+        }
+        for (String millis : new String[] {"49", "29001", "'soon'"}) {
+            Files.writeString(file, template.formatted(millis));
+            assertThatThrownBy(() -> TemplateReader.read(file, CONTEXT))
+                    .as(millis)
+                    .hasMessageContaining("route $default (integration Integration): TimeoutInMillis")
+                    .hasMessageContaining("outside 50-29000");
+        }
     }
 
     @Test
