@@ -37,7 +37,19 @@ final class StartupProblem {
         }
     }
 
-    /** One line for an exception that ended start-up: the cause a user can act on, not the stack. */
+    /**
+     * How to see the stack of a failed start: {@code bin/switchboard-local} passes {@code SWITCHBOARD_JAVA_OPTS} to
+     * java; a {@code -D} flag given to the command itself is refused as an unknown option.
+     */
+    static final String DETAILS = "for details run it again with SWITCHBOARD_JAVA_OPTS=-Dswitchboard.log.level=DEBUG"
+            + " (java -jar: give the -D flag to java)";
+
+    /**
+     * One line for an exception that ended start-up: the cause a user can act on, not the stack. The message is
+     * the cause's as its outermost wrapper worded it, when a wrapper only added where it happened (TemplateReader
+     * prefixes the file, resource and property to the intrinsic it cannot resolve); wrappers that quote their
+     * cause's class name (picocli's, {@code new Exception(cause)}) are skipped.
+     */
     static String describe(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof BindException) {
@@ -50,6 +62,15 @@ final class StartupProblem {
             root = root.getCause();
         }
         String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-        return "could not start: " + message + " (run with -Dswitchboard.log.level=DEBUG" + " for details)";
+        for (Throwable t = e; t != root && root.getMessage() != null; t = t.getCause()) {
+            String outer = t.getMessage();
+            if (outer != null
+                    && outer.endsWith(root.getMessage())
+                    && !outer.contains(t.getCause().getClass().getName() + ":")) {
+                message = outer;
+                break;
+            }
+        }
+        return "could not start: " + message + " (" + DETAILS + ")";
     }
 }

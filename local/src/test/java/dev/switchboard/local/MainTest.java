@@ -72,6 +72,59 @@ class MainTest {
     }
 
     @Test
+    void start_namesWhereInTheTemplate_andHowToSeeDetails_whenAnIntrinsicIsNotResolved(@TempDir Path dir)
+            throws Exception {
+        Path template = java.nio.file.Files.writeString(dir.resolve("template.yaml"), """
+                Resources:
+                  ChatFunction:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Handler: x.Handler::handleRequest
+                      Environment:
+                        Variables:
+                          ZONE: !Select [0, !GetAZs '']
+                """);
+
+        Run run = run(
+                "--dev-auth",
+                "--template",
+                template.toString(),
+                "--port",
+                "0",
+                "--sns-port",
+                "0",
+                "--dynamodb-port",
+                "0");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err().lines()).hasSize(1);
+        // the file, resource and property TemplateReader named were dropped for the innermost message
+        assertThat(run.err())
+                .contains(template.toString())
+                .contains("ChatFunction")
+                .contains("Fn::GetAZs")
+                .contains("use a Parameter or a literal")
+                // a -D flag given to bin/switchboard-local is refused as an unknown option: name the variable
+                .contains("SWITCHBOARD_JAVA_OPTS=-Dswitchboard.log.level=DEBUG")
+                .doesNotContain("Exception");
+    }
+
+    @Test
+    void describe_skipsWrappersThatQuoteTheirCause_andKeepsOnesThatAddWhere() {
+        IllegalArgumentException root = new IllegalArgumentException("Fn::Cidr is not resolved");
+        Exception located =
+                new IllegalArgumentException("t.yaml: Fn, property Environment: " + root.getMessage(), root);
+        Exception quoting = new IllegalStateException(located); // message: "java.lang.IllegalArgumentException: ..."
+
+        assertThat(StartupProblem.describe(quoting))
+                .startsWith("could not start: t.yaml: Fn, property Environment: Fn::Cidr is not resolved (");
+        assertThat(StartupProblem.describe(new IllegalStateException("starting SNS", root)))
+                .startsWith("could not start: Fn::Cidr is not resolved (");
+        assertThat(StartupProblem.describe(new IllegalStateException(new java.io.IOException())))
+                .startsWith("could not start: IOException (");
+    }
+
+    @Test
     void start_namesThePortAndItsFlag_whenThePortIsInUse(@TempDir Path dir) throws Exception {
         Path template = java.nio.file.Files.writeString(dir.resolve("template.yaml"), "Resources: {}\n");
         try (ServerSocket taken = new ServerSocket()) {
