@@ -66,9 +66,12 @@ final class Connection implements AutoCloseable {
     /**
      * How long the opening handshake may take: longer than API Gateway waits for the {@code $connect}
      * function (29 s at most, "Integration timeout" in
-     * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html),
-     * so the CLI never gives up on a handshake the server is still allowed to accept: a cold start took
-     * 18 s on a loaded machine, and a 10 s limit left a registered connection behind a failed CLI.
+     * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html;
+     * then it answers 504), so the CLI never gives up on a handshake the server is still allowed to accept:
+     * a cold start took 18 s on a loaded machine, and a 10 s limit left a registered connection behind a
+     * failed CLI. The local cloud answers within the same 29 s (504 past it), except that a cold start's
+     * initialisation beyond Lambda's 10 s limit on a slow machine is not counted (docs/LOCAL.md,
+     * "Integration timeout").
      */
     static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
 
