@@ -199,7 +199,8 @@ public final class DynamoChatStore implements ChatStore {
      * the read was half a read unit; the indexes do not project the bucket, so they are not written.
      * The same update records the connection's first frame ({@value #FIRST_SEND}, kept once set) for
      * {@link #removeGone}: no extra request, and 17 bytes more on the item (9 of name, 8 of a 13-digit
-     * number), which changes the write units only for an item within 17 bytes below a 1 KB boundary.
+     * number: DynamoDB developer guide, CapacityUnitCalculations), which changes the write units (the
+     * larger of the item before and after, per started KB) only for an item within 17 bytes below a KB.
      */
     @Override
     public SendPermit takeSend(String connectionId, SendRate rate) {

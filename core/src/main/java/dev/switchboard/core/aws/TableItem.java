@@ -25,9 +25,10 @@ import software.amazon.awssdk.enhanced.dynamodb.mapper.StaticTableSchema;
  * each is written in one region only, so the global table's last-writer-wins never merges two
  * regions' writes of one item.
  * The connection's META item also holds what only conditional updates read and write, outside this
- * schema: {@code roomCount} (rooms joined) and {@code sendTat} (the send limit). The indexes project
- * only the keys, {@code connectionId}, {@code user}, {@code expiresAt} and {@code tokenExp} (template.yaml), so
- * updating those two writes the table alone, not three copies of the item.
+ * schema: {@code roomCount} (rooms joined), {@code sendTat} (the send limit) and {@code firstSend} (when its
+ * first frame was handled, written with the send limit). The indexes project only the keys,
+ * {@code connectionId}, {@code user}, {@code expiresAt} and {@code tokenExp} (template.yaml), so updating
+ * those three writes the table alone, not three copies of the item.
  * The enhanced client cannot map records (aws-sdk-java-v2#4281), so this mutable bean stays inside
  * the adapter; its schema is built once.
  */
