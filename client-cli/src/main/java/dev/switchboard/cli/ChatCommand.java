@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "chat",
         mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = "Interactive chat. Lines you type go to the current room; lines that start with / are "
                 + "the commands below.",
         footerHeading = "%nCommands in the chat:%n",

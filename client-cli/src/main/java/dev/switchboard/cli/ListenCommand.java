@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "listen",
         mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         footer = ExitCode.HELP,
         description = {
             "Print messages, direct messages and notifications as they arrive; reconnects by itself.",

@@ -17,6 +17,7 @@ import software.amazon.awssdk.services.sns.SnsClient;
 @Command(
         name = "notify",
         mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         footer = ExitCode.HELP,
         description =
                 "Publish a notification to the SNS topic, as any backend service would (AWS SDK, default credentials).")

@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "send",
         mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         footer = ExitCode.HELP,
         description = "Send one message to a room and wait for the server's ack (the message is stored then).")
 final class SendCommand implements Callable<Integer> {
@@ -48,23 +49,37 @@ final class SendCommand implements Callable<Integer> {
             // On AWS frames of one connection may be handled out of order: wait for the join first.
             await(
                     socket,
-                    f -> "presence".equals(type(f)) && "join".equals(str(f, "event")) && room.equals(str(f, "room")));
+                    f -> "presence".equals(type(f)) && "join".equals(str(f, "event")) && room.equals(str(f, "room")),
+                    "no confirmation of the join of " + room + " within " + seconds(timeout)
+                            + ": nothing was sent; run it again, with a longer --timeout if the server is slow to"
+                            + " start");
             socket.send(Json.write(new Request.Send(room, String.join(" ", words), clientMsgId)));
-            JsonObject ack = await(socket, f -> "ack".equals(type(f)) && clientMsgId.equals(str(f, "clientMsgId")));
+            // Each run sends under a clientMsgId of its own, so running send again is a second message, not a retry
+            // the server would recognise (docs/PROTOCOL.md): say how to find out whether the first was stored.
+            JsonObject ack = await(
+                    socket,
+                    f -> "ack".equals(type(f)) && clientMsgId.equals(str(f, "clientMsgId")),
+                    "no ack within " + seconds(timeout) + ": the message (clientMsgId " + clientMsgId
+                            + ") may have been stored all the same: check the room's history (chat, /history) before"
+                            + " sending it again, or it may appear twice; a longer --timeout waits more");
             spec.commandLine().getOut().println(TerminalText.safe(ack.get("id").getAsString()));
             return ExitCode.OK;
         }
     }
 
-    private JsonObject await(Connection connection, java.util.function.Predicate<JsonObject> wanted) throws Exception {
+    /**
+     * The first frame {@code wanted} accepts, within {@link #timeout}.
+     *
+     * @throws CliException {@link ExitCode#TIMEOUT} with {@code whenNone} when none came in time; an error frame or
+     *     a closed connection end it too
+     */
+    private JsonObject await(Connection connection, java.util.function.Predicate<JsonObject> wanted, String whenNone)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             JsonObject frame = connection.frames.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (frame == null) {
-                throw new CliException(
-                        ExitCode.TIMEOUT,
-                        "no answer from the server within " + timeout.toSeconds()
-                                + " s: the message may not have been stored; retry (sends are idempotent per clientMsgId)");
+                throw new CliException(ExitCode.TIMEOUT, whenNone);
             }
             if (frame == Connection.CLOSED) {
                 throw new CliException(ExitCode.UNREACHABLE, "the server closed the connection before answering");
@@ -81,6 +96,11 @@ final class SendCommand implements Callable<Integer> {
                 return frame;
             }
         }
+    }
+
+    /** {@code d} as a person reads it: {@code 10 s}, or {@code 500 ms} below a second (not "0 s"). */
+    static String seconds(Duration d) {
+        return d.toMillis() < 1000 ? d.toMillis() + " ms" : d.toSeconds() + " s";
     }
 
     static String type(JsonObject frame) {

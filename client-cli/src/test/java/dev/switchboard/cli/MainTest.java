@@ -87,6 +87,22 @@ class MainTest {
     }
 
     @Test
+    void version_ofEverySubcommand_isTheCommandsVersion_notAnEmptyLine() {
+        // each subcommand's help lists -V, --version; without a version provider it printed nothing and exited 0
+        for (String subcommand : List.of("chat", "send", "listen", "notify")) {
+            out.getBuffer().setLength(0);
+
+            assertThat(commandLine().execute(subcommand, "--version"))
+                    .as(subcommand)
+                    .isZero();
+
+            assertThat(out.toString())
+                    .as(subcommand)
+                    .isEqualToIgnoringNewLines("switchboard (version unknown: not run from switchboard-cli.jar)");
+        }
+    }
+
+    @Test
     void missingUrl_isAUsageError_namingTheEnvironmentVariableThatAlsoGivesIt() {
         assumeTrue(System.getenv("SWITCHBOARD_URL") == null, "SWITCHBOARD_URL is set here: --url is not missing");
 
