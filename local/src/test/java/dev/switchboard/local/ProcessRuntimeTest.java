@@ -272,6 +272,25 @@ class ProcessRuntimeTest {
     }
 
     @Test
+    void delivered_isToldOnce_whenTheRuntimeTakesTheEvent_afterTheColdStartsInit() throws Exception {
+        // The gateway's integration timeout counts the wait before this moment only up to Lambda's init limit
+        // (RouteInvoker), so it must come after the initialisation, not when invoke is called.
+        fn = function(LifecycleHandler.class.getName(), 256, 0);
+        List<Long> delivered = new CopyOnWriteArrayList<>();
+        long start = System.nanoTime();
+        String out = fn.invoke(
+                "{\"action\":\"state\"}", UUID.randomUUID().toString(), () -> delivered.add(System.nanoTime()));
+        long returned = System.nanoTime();
+        assertThat(JsonParser.parseString(out).getAsJsonObject().get("calls").getAsInt())
+                .isEqualTo(1);
+        assertThat(delivered).hasSize(1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> reportsOf(fn).size() == 1);
+        double initMs = reportsOf(fn).get(0).initDurationMs();
+        assertThat((delivered.get(0) - start) / 1e6).isGreaterThanOrEqualTo(initMs);
+        assertThat(delivered.get(0)).isLessThanOrEqualTo(returned);
+    }
+
+    @Test
     void overMemorySize_failsWithOutOfMemory_andEndsTheInstance() throws Exception {
         fn = function(LifecycleHandler.class.getName(), 128, 0);
         long before = invoke("{\"action\":\"state\"}").get("pid").getAsLong();
