@@ -18,8 +18,10 @@ public final class Redaction {
 
     public static final String REDACTED = "[redacted]";
 
-    private static final Pattern QUERY =
-            Pattern.compile("(?i)((?:^|[?&;\\s,(\\[{])(?:token|access_token|id_token)=)[^&\\s\"'#,)\\]}]+");
+    // A value already [redacted] is left alone: the local cloud redacts a function's log line once more when it
+    // relays it, and the value's own '[' used to be taken for a token ("?token=[redacted]]").
+    private static final Pattern QUERY = Pattern.compile(
+            "(?i)((?:^|[?&;\\s,(\\[{])(?:token|access_token|id_token)=)(?!\\[redacted](?:[&\\s\"'#,)\\]}]|$))[^&\\s\"'#,)\\]}]+");
     private static final Pattern BEARER = Pattern.compile("(?i)(bearer\\s+)[A-Za-z0-9._~+/=-]+");
     private static final Pattern JSON_FIELD = Pattern.compile(
             "(?i)(\"(?:token|access_token|id_token|authorization)\"\\s*:\\s*\\[?\\s*\")(?:[^\"\\\\]|\\\\.)*\"");
@@ -27,7 +29,7 @@ public final class Redaction {
 
     private Redaction() {}
 
-    /** {@code text} without credentials; null stays null. */
+    /** {@code text} without credentials; null stays null. Idempotent: redacting twice changes nothing more. */
     public static String redact(String text) {
         if (text == null || text.isEmpty()) {
             return text;

@@ -42,6 +42,23 @@ class RedactionTest {
     }
 
     @Test
+    void redactingTwice_changesNothingMore() {
+        // a function's line is redacted by its JSON encoder and again by the local cloud that relays it: the
+        // $connect refusal read "?token=[redacted]] or Authorization: Bearer [redacted]"
+        for (String line : java.util.List.of(
+                "a token is required: ?token=JWT or Authorization: Bearer JWT",
+                "GET /local?token=abc.def.ghi&user=tina HTTP/1.1",
+                "{token=abc, user=u} (token=x) [token=y]",
+                "{\"queryStringParameters\":{\"token\":\"s3cr3t\"},\"headers\":{\"Authorization\":\"Bearer abc\"}}",
+                "failed to parse " + JWT)) {
+            String once = Redaction.redact(line);
+            assertThat(Redaction.redact(once)).as(line).isEqualTo(once);
+        }
+        assertThat(Redaction.redact("a token is required: ?token=JWT or Authorization: Bearer JWT"))
+                .isEqualTo("a token is required: ?token=[redacted] or Authorization: Bearer [redacted]");
+    }
+
+    @Test
     void ordinaryLogLines_areUntouched() {
         String line = "send 01KAX3T8Y9ZC4Q2D7N6B5V8M1P to lobby: delivered=3 gone=0 failed=0";
         assertThat(Redaction.redact(line)).isEqualTo(line);
