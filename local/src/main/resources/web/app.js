@@ -13,7 +13,13 @@
     // concurrently, in any order (docs/PROTOCOL.md "Order"): a history or send right behind its
     // join could run first and be refused not_member, so they wait for the confirmation.
     joining: new Map(),
+    // requestId -> {action, room, cancelled} of each request sent on this socket (docs/PROTOCOL.md, "Matching
+    // answers to requests"): answers come in any order, so a history page or an error is matched to the request
+    // it answers by its requestId, never by room or type. Two history requests of one room can be in flight (a
+    // join's, a rejoin's after a leave); a page or error of a request for a room left since is dropped.
+    requests: new Map(), requestSeq: 0,
   };
+  const REQUESTS_KEPT = 500; // typing and read are answered only when refused: the oldest are forgotten
 
   // Token refresh hook (docs/LOCAL.md, "Chat page"): a page embedding the chat sets
   // window.switchboardGetToken to a function returning a fresh JWT (or a promise of one). It is called
@@ -84,12 +90,25 @@
     return send(obj);
   }
 
+  // Sends obj with a requestId of its own (w-1, w-2, ...), remembered until its answer or error arrives.
   function send(obj) {
     if (state.socket && state.socket.readyState === WebSocket.OPEN) {
+      obj.requestId = "w-" + (++state.requestSeq);
+      state.requests.set(obj.requestId, { action: obj.action, room: obj.room, cancelled: false });
+      if (state.requests.size > REQUESTS_KEPT) state.requests.delete(state.requests.keys().next().value);
       state.socket.send(JSON.stringify(obj));
       return true;
     }
     return false;
+  }
+
+  // The request a frame answers, forgotten now; null when the frame has no requestId (a server that does
+  // not echo it: then history is matched by room, as before) or names none of this socket's requests.
+  function answered(f) {
+    if (!f.requestId) return null;
+    const req = state.requests.get(f.requestId);
+    state.requests.delete(f.requestId);
+    return req || null;
   }
 
   function connect() {
@@ -106,6 +125,7 @@
       setState("connected");
       showApp();
       state.joining.clear();
+      state.requests.clear(); // sent on the closed socket: never answered
       for (const [name, r] of state.rooms) {
         if (name === DIRECT) continue;
         joinThen(name, r.lastId ? { action: "history", room: name, after: r.lastId, limit: 50 } : { action: "history", room: name, limit: 50 });
@@ -162,12 +182,12 @@
       case "direct": inboxLive(f, "direct"); return addDirect(f);
       case "ack": return changes.has(f.clientMsgId) ? changed(f) : confirm(f);
       case "presence": return presence(f);
-      case "history":
-        (f.messages || []).forEach((m) => addMessage(f.room, m, true));
-        // a page cut to fit 128 KB (or one of several after a reconnect) names where the rest starts
-        if (f.next) send({ action: "history", room: f.room, after: f.next, limit: 50 });
-        return;
-      case "members": return members(f);
+      case "history": return historyPage(f);
+      case "members": {
+        // the panel shows the room in view: not an answer for a room switched away from meanwhile
+        const req = answered(f);
+        return (req ? req.room : f.room) === state.current ? members(f) : undefined;
+      }
       case "typing": return typing(f);
       case "receipt": return receipt(f);
       case "unread": return unreadCount(f);
@@ -181,16 +201,50 @@
         scheduleRefresh();
         (f.left || []).forEach((name) => system("You no longer have access to #" + name + ".", true, name));
         return;
-      case "error":
-        if (f.code === "token_expired") requestRefresh();
-        return system(errorText(f), true, f.room);
+      case "error": return refused(f);
       default: return;
     }
   }
 
-  function errorText(f) {
-    const what = f.requestAction ? " (" + f.requestAction + ")" : "";
+  // An error, shown in the room of the request it refuses (by its requestId). A refused join (forbidden,
+  // too_many_rooms, rate_limited) drops the room: nothing was joined, and frames waiting for its confirmation
+  // would wait forever. The error of a request for a room left since is not shown: it is about the old visit.
+  function refused(f) {
+    if (f.code === "token_expired") requestRefresh();
+    const req = answered(f);
+    if (req && req.cancelled) return;
+    if (req && req.action === "join" && req.room && state.joining.has(req.room)) {
+      state.joining.delete(req.room);
+      state.rooms.delete(req.room);
+      if (state.current === req.room) {
+        const next = state.rooms.keys().next().value;
+        if (next) select(next); else { state.current = null; $("messages").replaceChildren(); renderRooms(); }
+      } else {
+        renderRooms();
+      }
+      return system("Could not join #" + req.room + ": " + errorText(f), true);
+    }
+    return system(errorText(f, req), true, req ? req.room : f.room);
+  }
+
+  function errorText(f, req) {
+    const what = f.requestAction ? " (" + f.requestAction + (req && req.room ? " #" + req.room : "") + ")" : "";
     return (f.message || f.code || "error") + what;
+  }
+
+  // A history page, in the room of the request it answers. Pages of a request for a room left since are
+  // dropped (they would bring the room back); its messages go where their ids place them among those shown,
+  // as a page can arrive after live messages that are newer than it.
+  function historyPage(f) {
+    const req = answered(f);
+    if (req && req.cancelled) return;
+    const name = req ? req.room : f.room;
+    if (!name || !state.rooms.has(name)) return;
+    let placed = false;
+    (f.messages || []).forEach((m) => { placed = addMessage(name, m, true) || placed; });
+    if (placed && name === state.current) renderItems(name); // shown again, in id order
+    // a page cut to fit 128 KB (or one of several after a reconnect) names where the rest starts
+    if (f.next) send({ action: "history", room: name, after: f.next, limit: 50 });
   }
 
   function addMessage(roomName, m, fromHistory) {
@@ -200,6 +254,11 @@
     if (m.id) { r.ids.add(m.id); if (!r.lastId || m.id > r.lastId) r.lastId = m.id; }
     const item = { kind: "message", id: m.id, from: m.from, text: m.text, ts: m.ts, mine: m.from === state.user,
                    editedAt: m.editedAt, deleted: !!m.deleted };
+    if (fromHistory && m.id) {
+      // before the first message shown with a larger id (ids sort by time); historyPage re-renders the room
+      const at = r.items.findIndex((i) => i.kind === "message" && i.id && i.id > m.id);
+      if (at >= 0) { r.items.splice(at, 0, item); return true; }
+    }
     r.items.push(item);
     if (r.typing.delete(m.from) && roomName === state.current) renderTyping(); // their message ends their typing
     if (roomName === state.current) { render(item); markRead(); } else if (!fromHistory) { r.unread++; renderRooms(); }
@@ -335,6 +394,9 @@
   }
 
   function presence(f) {
+    // the confirmation of a join sent before the room was left again: about the old visit
+    const req = answered(f);
+    if (req && req.cancelled) return;
     // Only members receive a room's presence: the first one after our join confirms it.
     const waiting = f.event === "join" && state.joining.get(f.room);
     if (waiting) { state.joining.delete(f.room); waiting.forEach(send); }
@@ -526,16 +588,21 @@
     r.unread = 0;
     $("room-title").textContent = name === DIRECT ? "✉ direct messages" : "#" + name;
     $("message").placeholder = name === DIRECT ? "@name text" : "Message #" + name + " — @name text for a direct message";
-    $("messages").replaceChildren();
-    r.items.forEach(render);
-    renderReadMarks();
+    renderItems(name);
     renderTyping();
-    markRead();
     $("members-panel").hidden = true;
     renderRooms();
     const params = new URLSearchParams(location.search);
     params.set("room", name);
     history.replaceState(null, "", "?" + params.toString());
+  }
+
+  // Shows a room's items again, from the first (after a history page placed some before others).
+  function renderItems(name) {
+    $("messages").replaceChildren();
+    room(name).items.forEach(render);
+    renderReadMarks();
+    markRead();
   }
 
   function join(name) {
@@ -616,6 +683,9 @@
     const name = state.current;
     if (!name) return;
     if (name !== DIRECT) send({ action: "leave", room: name });
+    // what is still in flight for the room belongs to this visit: its answers are not shown (a rejoin asks again)
+    for (const req of state.requests.values()) if (req.room === name && req.action !== "leave") req.cancelled = true;
+    state.joining.delete(name);
     state.rooms.delete(name);
     const next = state.rooms.keys().next().value;
     if (next) select(next); else { state.current = null; $("messages").replaceChildren(); renderRooms(); $("room-title").textContent = "No room: join one"; }

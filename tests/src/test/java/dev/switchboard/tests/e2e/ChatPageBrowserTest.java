@@ -3,13 +3,22 @@ package dev.switchboard.tests.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.local.WsClient;
+import dev.switchboard.protocol.ErrorCode;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.ServerFrame;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import org.eclipse.jetty.websocket.api.Session;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -268,6 +277,123 @@ class ChatPageBrowserTest {
         } finally {
             tab1.quit();
             tab2.quit();
+        }
+    }
+
+    static final String M1 = "01KAX3T8Y9ZC4Q2D7N6B5V8M1A";
+    static final String M2 = "01KAX3T8Y9ZC4Q2D7N6B5V8M1B";
+    static final String M3 = "01KAX3T8Y9ZC4Q2D7N6B5V8M1C";
+
+    /** The ids of the messages shown, in the order shown; one script, so a re-render in between cannot stale it. */
+    @SuppressWarnings("unchecked")
+    static List<String> shownIds(WebDriver driver) {
+        return (List<String>) ((JavascriptExecutor) driver)
+                .executeScript("return [...document.querySelectorAll(\"#messages [data-testid='message']\")]"
+                        + ".map(e => e.dataset.id || '');");
+    }
+
+    /**
+     * Two history requests of one room in flight (the join's, and the rejoin's after a Leave), answered in
+     * order: the first with the {@code not_member} its leave caused, the second with the page; a live message
+     * newer than the page came first. Matched by requestId, the stale error is not shown and the page goes
+     * before the live message; matched by room, the error was shown in the rejoined room and the page was
+     * appended after the newer message. Against a scripted server (the page pointed at it with {@code ?ws=}):
+     * the local cloud dispatches a connection's frames concurrently, so it cannot be made to answer in this
+     * order.
+     */
+    @Test
+    void twoHistoryRequestsOfOneRoom_inFlight_eachAnswerGoesToItsOwnRequest() throws Exception {
+        WebDriver ann = browser();
+        try (ScriptedWebSocketServer server = new ScriptedWebSocketServer()) {
+            ann.get(link("user=ann&room=lobby&ws=" + URLEncoder.encode(server.url(), StandardCharsets.UTF_8)));
+            ScriptedWebSocketServer.Received join = server.nextAction("join");
+            Session socket = join.session();
+            ScriptedWebSocketServer.send(
+                    socket,
+                    Json.write(new ServerFrame.Presence("lobby", "join", "ann").withRequestId(join.requestId())));
+            ScriptedWebSocketServer.Received first = server.nextAction("history");
+
+            // Leave, and join again while the first page is still in flight
+            ann.findElement(By.id("leave")).click();
+            server.nextAction("leave");
+            byTestId(ann, "room").sendKeys("lobby");
+            byTestId(ann, "join").click();
+            ScriptedWebSocketServer.Received rejoin = server.nextAction("join");
+            ScriptedWebSocketServer.send(
+                    socket,
+                    Json.write(new ServerFrame.Presence("lobby", "join", "ann").withRequestId(rejoin.requestId())));
+            ScriptedWebSocketServer.Received second = server.nextAction("history");
+            // a live message, newer than the page to come
+            ScriptedWebSocketServer.send(socket, Json.write(new ServerFrame.Message("lobby", M3, "bob", "three", 3L)));
+            ScriptedWebSocketServer.send(
+                    socket,
+                    Json.write(new ServerFrame.Error(
+                                    ErrorCode.NOT_MEMBER, "you are not in room 'lobby': join it first", "history")
+                            .withRequestId(first.requestId())));
+            ScriptedWebSocketServer.send(
+                    socket,
+                    Json.write(new ServerFrame.History(
+                                    "lobby",
+                                    List.of(
+                                            new ServerFrame.HistoryItem(M1, "bob", "one", 1L),
+                                            new ServerFrame.HistoryItem(M2, "bob", "two", 2L)),
+                                    false,
+                                    null)
+                            .withRequestId(second.requestId())));
+
+            // frames of one socket are handled in order: once the page's messages are shown, the error was handled
+            new WebDriverWait(ann, LocalCloudExtension.WAIT)
+                    .until(d -> shownIds(d).containsAll(List.of(M1, M2, M3)));
+            assertThat(shownIds(ann))
+                    .as("the page before the newer live message")
+                    .containsExactly(M1, M2, M3);
+            assertThat(ann.findElement(By.id("messages")).getText())
+                    .as("the error of the first visit's request is not shown in the second")
+                    .doesNotContain("join it first");
+            assertThat(first.requestId())
+                    .as("each history request has its own requestId")
+                    .isNotNull();
+            assertThat(second.requestId()).isNotNull().isNotEqualTo(first.requestId());
+        } finally {
+            ann.quit();
+        }
+    }
+
+    /**
+     * A join the server refuses ({@code forbidden}: the token's rooms claim does not grant it) is matched to
+     * its request by requestId: the room leaves the list and the error says which room, in the room the user
+     * is in. Matched by type, the refused room stayed in the list, its frames waiting for a confirmation that
+     * never comes.
+     */
+    @Test
+    void aRefusedJoin_dropsTheRoom_andTheErrorNamesIt() throws Exception {
+        WebDriver ivy = browser();
+        try {
+            ivy.get(link("room=page-granted"));
+            byTestId(ivy, "name").sendKeys("ivy");
+            ivy.findElement(By.cssSelector("#token-box summary")).click();
+            ivy.findElement(By.id("token"))
+                    .sendKeys(TestTokens.sign(
+                            SECRET,
+                            TestTokens.claims("ivy", 600)
+                                    .claim("rooms", Map.of("page-granted", List.of("join", "send", "history")))));
+            byTestId(ivy, "connect").click();
+            awaitConnected(ivy);
+            new WebDriverWait(ivy, LocalCloudExtension.WAIT)
+                    .until(d -> d.findElement(By.id("messages")).getText().contains("ivy joined"));
+
+            byTestId(ivy, "room").sendKeys("page-refused");
+            byTestId(ivy, "join").click();
+
+            new WebDriverWait(ivy, LocalCloudExtension.WAIT)
+                    .ignoring(StaleElementReferenceException.class)
+                    .until(d -> d.findElement(By.id("messages")).getText().contains("Could not join #page-refused"));
+            assertThat(ivy.findElement(By.id("room-title")).getText()).isEqualTo("#page-granted");
+            assertThat(ivy.findElement(By.id("rooms")).getText())
+                    .contains("#page-granted")
+                    .doesNotContain("page-refused");
+        } finally {
+            ivy.quit();
         }
     }
 }
