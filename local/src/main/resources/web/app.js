@@ -216,13 +216,20 @@
     if (req && req.action === "join" && req.room && state.joining.has(req.room)) {
       state.joining.delete(req.room);
       state.rooms.delete(req.room);
+      const text = "Could not join #" + req.room + ": " + errorText(f);
       if (state.current === req.room) {
         const next = state.rooms.keys().next().value;
-        if (next) select(next); else { state.current = null; $("messages").replaceChildren(); renderRooms(); }
+        if (!next) {
+          // no room left: said without one (system() would make up a room to put it in)
+          state.current = null; renderRooms(); $("messages").replaceChildren(); $("room-title").textContent = "No room: join one";
+          render({ kind: "system", text, error: true });
+          return;
+        }
+        select(next);
       } else {
         renderRooms();
       }
-      return system("Could not join #" + req.room + ": " + errorText(f), true);
+      return system(text, true);
     }
     return system(errorText(f, req), true, req ? req.room : f.room);
   }

@@ -372,11 +372,7 @@ class ChatPageBrowserTest {
             ivy.get(link("room=page-granted"));
             byTestId(ivy, "name").sendKeys("ivy");
             ivy.findElement(By.cssSelector("#token-box summary")).click();
-            ivy.findElement(By.id("token"))
-                    .sendKeys(TestTokens.sign(
-                            SECRET,
-                            TestTokens.claims("ivy", 600)
-                                    .claim("rooms", Map.of("page-granted", List.of("join", "send", "history")))));
+            ivy.findElement(By.id("token")).sendKeys(grantedOnly("ivy"));
             byTestId(ivy, "connect").click();
             awaitConnected(ivy);
             new WebDriverWait(ivy, LocalCloudExtension.WAIT)
@@ -394,6 +390,40 @@ class ChatPageBrowserTest {
                     .doesNotContain("page-refused");
         } finally {
             ivy.quit();
+        }
+    }
+
+    /** A token allowed only {@code page-granted}: joining any other room but the public lobby is refused. */
+    static String grantedOnly(String user) throws Exception {
+        return TestTokens.sign(
+                SECRET,
+                TestTokens.claims(user, 600)
+                        .claim("rooms", Map.of("page-granted", List.of("join", "send", "history"))));
+    }
+
+    /**
+     * The first room refused: no room is left, and the page says so without making one up (an error with no
+     * room to show it in was put in a "lobby" the page never joined, listed as if it had).
+     */
+    @Test
+    void aRefusedFirstRoom_leavesNoRoom_andSaysSo() throws Exception {
+        WebDriver jo = browser();
+        try {
+            jo.get(link("room=page-refused-first"));
+            byTestId(jo, "name").sendKeys("jo");
+            jo.findElement(By.cssSelector("#token-box summary")).click();
+            jo.findElement(By.id("token")).sendKeys(grantedOnly("jo"));
+            byTestId(jo, "connect").click();
+            awaitConnected(jo);
+
+            new WebDriverWait(jo, LocalCloudExtension.WAIT)
+                    .ignoring(StaleElementReferenceException.class)
+                    .until(d ->
+                            d.findElement(By.id("messages")).getText().contains("Could not join #page-refused-first"));
+            assertThat(jo.findElement(By.id("room-title")).getText()).isEqualTo("No room: join one");
+            assertThat(jo.findElements(By.cssSelector("#rooms button"))).isEmpty();
+        } finally {
+            jo.quit();
         }
     }
 }
