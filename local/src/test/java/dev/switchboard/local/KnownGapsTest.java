@@ -47,6 +47,26 @@ class KnownGapsTest {
     }
 
     @Test
+    void knownGap_anyPath_reachesTheStage() throws Exception {
+        try (LocalCloud cloud = LocalCloud.start(LocalCloudOptions.builder()
+                .functionMode(LocalCloudOptions.FunctionMode.IN_PROCESS)
+                .template(Path.of("src/test/resources/test-template.yaml"))
+                .build())) {
+            // API Gateway serves a WebSocket API at wss://{api-id}.execute-api.{region}.amazonaws.com/{stageName}
+            // (developer guide, "Deploy WebSocket APIs in API Gateway"): a client with a mistyped or missing stage
+            // does not reach this stage there. Here any path does, so such a client works until it is deployed
+            // (LocalStack has the same gap: localstack/localstack#10734).
+            URI wrongStage = cloud.webSocketUri().resolve("/not-the-stage");
+            try (WsClient client = WsClient.connect(wrongStage)) {
+                client.send("{\"action\":\"reply\"}");
+
+                // the route's integration answered: the connection and its frame reached the stage's function
+                assertThat(client.nextText()).isEqualTo("reply:{\"action\":\"reply\"}");
+            }
+        }
+    }
+
+    @Test
     void knownGap_stageThrottling_isOffByDefault() throws Exception {
         // The same template as ThrottlingTest (rate 1/s, burst 3), started without .throttling(true):
         // API Gateway would refuse some of these ten frames with "Too Many Requests".
