@@ -7,6 +7,9 @@ import dev.switchboard.bench.websocket.WebSocketListener;
 import dev.switchboard.local.InvocationReport;
 import dev.switchboard.local.LocalCloud;
 import dev.switchboard.local.LocalCloudOptions;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Notification;
+import dev.switchboard.protocol.Request;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
@@ -158,11 +161,11 @@ public final class ColdStartBenchmark {
                             URI.create(cloud.webSocketUri() + "?user=alice"), alice)
                     .get(60, TimeUnit.SECONDS);
             // One join after the other, each awaited through the member's own presence event.
-            aliceConnection.sendText("{\"action\":\"join\",\"room\":\"cold\"}");
+            aliceConnection.sendText(Json.write(new Request.Join("cold")));
             if (!alice.presence.await(2, TimeUnit.MINUTES)) {
                 throw new IllegalStateException("alice's join was never answered");
             }
-            bobConnection.sendText("{\"action\":\"join\",\"room\":\"cold\"}");
+            bobConnection.sendText(Json.write(new Request.Join("cold")));
             if (!bob.presence.await(2, TimeUnit.MINUTES)) {
                 throw new IllegalStateException("bob's join was never answered");
             }
@@ -175,7 +178,7 @@ public final class ColdStartBenchmark {
             for (int i = 0; i < samples; i++) {
                 cloud.endInstances();
                 bob.messages = new CountDownLatch(1);
-                aliceConnection.sendText("{\"action\":\"send\",\"room\":\"cold\",\"text\":\"cold " + i + "\"}");
+                aliceConnection.sendText(Json.write(new Request.Send("cold", "cold " + i, null)));
                 send.add(next("MessageFunction"));
                 if (!bob.messages.await(60, TimeUnit.SECONDS)) {
                     throw new IllegalStateException(
@@ -194,7 +197,7 @@ public final class ColdStartBenchmark {
 
                 cloud.endInstances();
                 sns.publish(r -> r.topicArn(cloud.topicArn())
-                        .message("{\"target\":{\"room\":\"cold\"},\"title\":\"cold\",\"body\":\"sample\"}"));
+                        .message(Json.write(new Notification("cold", null, false, "cold", "sample"))));
                 notify.add(next("BroadcastFunction"));
                 progress.printf(
                         "cold start sample %d: send init %.0f ms, connect %.0f ms, disconnect %.0f ms, sns %.0f ms%n",

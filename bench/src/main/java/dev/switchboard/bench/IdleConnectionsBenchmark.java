@@ -4,6 +4,8 @@ import dev.switchboard.bench.websocket.LoadClient;
 import dev.switchboard.bench.websocket.NettyWebSocketClient;
 import dev.switchboard.bench.websocket.WebSocketConnection;
 import dev.switchboard.bench.websocket.WebSocketListener;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Notification;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
@@ -73,7 +75,7 @@ public final class IdleConnectionsBenchmark {
                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
                     .build()) {
                 sns.publish(r -> r.topicArn(cloud.topicArn())
-                        .message("{\"target\":{\"all\":true},\"title\":\"idle-bench\",\"body\":\"to everyone\"}"));
+                        .message(Json.write(new Notification(null, null, true, "idle-bench", "to everyone"))));
             }
             received.await(120, TimeUnit.SECONDS);
             double seconds = (System.nanoTime() - start) / 1e9;

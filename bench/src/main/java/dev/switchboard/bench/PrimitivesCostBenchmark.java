@@ -6,6 +6,8 @@ import dev.switchboard.core.ChatService;
 import dev.switchboard.core.auth.Identity;
 import dev.switchboard.core.aws.DynamoChatStore;
 import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,56 +57,48 @@ public final class PrimitivesCostBenchmark {
                 for (int i = 0; i < size; i++) {
                     String id = room + "-member-" + i;
                     chat.connect(id, new Identity("user" + i, false), System.currentTimeMillis());
-                    chat.handle(id, "{\"action\":\"join\",\"room\":\"" + room + "\"}");
+                    chat.handle(id, Json.write(new Request.Join(room)));
                 }
                 String author = room + "-member-0";
                 String reader = room + "-member-1";
-                chat.handle(
-                        author,
-                        "{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + "x".repeat(100)
-                                + "\",\"clientMsgId\":\"m\"}");
+                chat.handle(author, Json.write(new Request.Send(room, "x".repeat(100), "m")));
                 String id = store.history(room, null, 1).items().get(0).id();
                 rows.add(measure(
                         "typing (announced)",
                         size,
                         recorder,
                         posts,
-                        () -> chat.handle(author, "{\"action\":\"typing\",\"room\":\"" + room + "\"}")));
+                        () -> chat.handle(author, Json.write(new Request.Typing(room)))));
                 rows.add(measure(
                         "typing (inside the window)",
                         size,
                         recorder,
                         posts,
-                        () -> chat.handle(author, "{\"action\":\"typing\",\"room\":\"" + room + "\"}")));
+                        () -> chat.handle(author, Json.write(new Request.Typing(room)))));
                 rows.add(measure(
                         "read (announced)",
                         size,
                         recorder,
                         posts,
-                        () -> chat.handle(
-                                reader, "{\"action\":\"read\",\"room\":\"" + room + "\",\"id\":\"" + id + "\"}")));
+                        () -> chat.handle(reader, Json.write(new Request.Read(room, id)))));
                 rows.add(measure(
                         "edit",
                         size,
                         recorder,
                         posts,
-                        () -> chat.handle(
-                                author,
-                                "{\"action\":\"edit\",\"room\":\"" + room + "\",\"id\":\"" + id + "\",\"text\":\""
-                                        + "y".repeat(100) + "\"}")));
+                        () -> chat.handle(author, Json.write(new Request.Edit(room, id, "y".repeat(100), null)))));
                 rows.add(measure(
                         "delete",
                         size,
                         recorder,
                         posts,
-                        () -> chat.handle(
-                                author, "{\"action\":\"delete\",\"room\":\"" + room + "\",\"id\":\"" + id + "\"}")));
+                        () -> chat.handle(author, Json.write(new Request.Delete(room, id, null)))));
                 rows.add(measure(
                         "join with an unread count",
                         size,
                         recorder,
                         posts,
-                        () -> chat.handle(reader, "{\"action\":\"join\",\"room\":\"" + room + "\"}")));
+                        () -> chat.handle(reader, Json.write(new Request.Join(room)))));
             }
             return rows;
         }

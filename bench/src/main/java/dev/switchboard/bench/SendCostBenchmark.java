@@ -3,6 +3,8 @@ package dev.switchboard.bench;
 import dev.switchboard.core.ChatService;
 import dev.switchboard.core.auth.Identity;
 import dev.switchboard.core.fanout.ConnectionPoster.PostStatus;
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -106,7 +108,7 @@ public final class SendCostBenchmark {
                 String id = "member-" + i;
                 chat.connect(id, new Identity("user" + i, false), System.currentTimeMillis());
                 recorder.clear();
-                chat.handle(id, "{\"action\":\"join\",\"room\":\"" + room + "\"}");
+                chat.handle(id, Json.write(new Request.Join(room)));
                 List<Call> calls = recorder.calls();
                 joinRequests.add((double) calls.size());
                 joinWrites.add(calls.stream().mapToDouble(Call::writeUnits).sum());
@@ -114,7 +116,7 @@ public final class SendCostBenchmark {
                         calls.stream().mapToDouble(Call::pricedWriteUnits).sum());
             }
             chat.connect(sender, new Identity("sender", false), System.currentTimeMillis());
-            chat.handle(sender, "{\"action\":\"join\",\"room\":\"" + room + "\"}");
+            chat.handle(sender, Json.write(new Request.Join(room)));
 
             List<Double> requests = new ArrayList<>();
             List<Double> roundTrips = new ArrayList<>();
@@ -126,10 +128,7 @@ public final class SendCostBenchmark {
             for (int i = 0; i < sends; i++) {
                 recorder.clear();
                 firstMemberPost.set(0);
-                chat.handle(
-                        sender,
-                        "{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + text
-                                + "\",\"clientMsgId\":\"cost-" + i + "\"}");
+                chat.handle(sender, Json.write(new Request.Send(room, text, "cost-" + i)));
                 long first = firstMemberPost.get();
                 if (first == 0) {
                     throw new IllegalStateException("send " + i + " reached no member: the bench's room is broken");

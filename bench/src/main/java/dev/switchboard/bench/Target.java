@@ -1,5 +1,7 @@
 package dev.switchboard.bench;
 
+import dev.switchboard.protocol.Json;
+import dev.switchboard.protocol.Request;
 import java.net.URI;
 import java.util.List;
 
@@ -55,7 +57,7 @@ public interface Target {
             }
 
             public List<String> memberSetup() {
-                return List.of("{\"action\":\"join\",\"room\":\"" + room + "\"}");
+                return List.of(Json.write(new Request.Join(room)));
             }
 
             public boolean confirmsJoin(String frame, String user) {
@@ -65,8 +67,7 @@ public interface Target {
             }
 
             public String message(String tag) {
-                return "{\"action\":\"send\",\"room\":\"" + room + "\",\"text\":\"" + tag + "\",\"clientMsgId\":\""
-                        + tag + "\"}";
+                return Json.write(new Request.Send(room, tag, tag));
             }
         };
     }
