@@ -1,13 +1,14 @@
-package dev.switchboard.cli;
+package dev.switchboard.tests.cli;
 
-import static dev.switchboard.cli.CliProcess.run;
+import static dev.switchboard.tests.cli.CliProcess.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.switchboard.cli.CliProcess.Run;
+import dev.switchboard.cli.Main;
 import dev.switchboard.local.LocalCloud;
+import dev.switchboard.tests.cli.CliProcess.Run;
 import dev.switchboard.tests.e2e.LocalCloudExtension;
 import java.io.ByteArrayInputStream;
 import java.io.PipedInputStream;
@@ -15,10 +16,12 @@ import java.io.PipedOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeAll;
@@ -111,6 +114,28 @@ class CliEndToEndTest {
                 .anyMatch(item -> user.equals(item.get("user").s()));
     }
 
+    /** The connection id of {@code user}'s member item in {@code room}; null when there is none. */
+    static String memberConnection(String room, String user) {
+        return local.table().partition("ROOM#" + room).stream()
+                .filter(item -> user.equals(item.get("user").s()))
+                .map(item -> item.get("connectionId").s())
+                .findFirst()
+                .orElse(null);
+    }
+
+    /**
+     * A code point that can move the cursor, retitle or recolour a terminal, or reorder what it shows: C0 and
+     * C1 controls, DEL, the line and paragraph separators, and format characters (bidi overrides and isolates).
+     * The test's own definition, not the CLI's, so a gap in the CLI's cannot hide here.
+     */
+    static boolean drivesATerminal(int c) {
+        return c < 0x20
+                || (c >= 0x7F && c <= 0x9F)
+                || c == 0x2028
+                || c == 0x2029
+                || Character.getType(c) == Character.FORMAT;
+    }
+
     @Test
     void listen_showsAHostileMessage_withNoControlOrBidiCharacters_andJsonKeepsItExact() throws Exception {
         // what a room member can put in a message: CR + ESC to wipe the line and forge another
@@ -160,7 +185,7 @@ class CliEndToEndTest {
         assertThat(shown.out()
                         .replace(System.lineSeparator(), "")
                         .codePoints()
-                        .filter(TerminalText::unsafe)
+                        .filter(CliEndToEndTest::drivesATerminal)
                         .toArray())
                 .as(shown.out())
                 .isEmpty();
@@ -437,80 +462,60 @@ class CliEndToEndTest {
         }
     }
 
-    /** Render: what a person sees of the new events. */
+    /**
+     * A listener whose connection the server closes (API Gateway's DELETE @connections, as an idle timeout
+     * or a deployment would) reconnects by itself and prints every message exactly once: those sent while
+     * it was away come from history after its last one.
+     */
     @Test
-    void render_showsEditsTombstonesTypingAndUnread() {
-        Render render = new Render(false);
-        JsonObject edited = JsonParser.parseString("{\"type\":\"edited\",\"room\":\"r\",\"id\":\"x\",\"from\":\"ada\","
-                        + "\"text\":\"fixed\",\"ts\":0,\"editedAt\":1}")
-                .getAsJsonObject();
-        assertThat(render.line(edited)).endsWith("[r] ada (edited): fixed");
-        JsonObject tombstone = JsonParser.parseString(
-                        "{\"type\":\"message\",\"room\":\"r\",\"id\":\"x\",\"from\":\"ada\","
-                                + "\"ts\":0,\"editedAt\":1,\"deleted\":true}")
-                .getAsJsonObject();
-        assertThat(render.line(tombstone)).endsWith("[r] ada: (deleted)");
-        assertThat(render.line(JsonParser.parseString("{\"type\":\"typing\",\"room\":\"r\",\"user\":\"bo\"}")
-                        .getAsJsonObject()))
-                .isEqualTo("* bo is typing in r…");
-        assertThat(render.line(JsonParser.parseString("{\"type\":\"unread\",\"room\":\"r\",\"count\":100}")
-                        .getAsJsonObject()))
-                .isEqualTo("* 99+ unread in r since you last read");
-        String id = dev.switchboard.protocol.MessageIds.derived(1_764_000_000_000L, "m");
-        assertThat(render.line(JsonParser.parseString(
-                                "{\"type\":\"receipt\",\"room\":\"r\",\"user\":\"bo\",\"id\":\"" + id + "\"}")
-                        .getAsJsonObject()))
-                .isEqualTo("* bo has read r up to "
-                        + java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss")
-                                .withZone(java.time.ZoneId.systemDefault())
-                                .format(java.time.Instant.ofEpochMilli(1_764_000_000_000L)));
-    }
-
-    @Test
-    void session_survivesADroppedConnection_withEveryMessageExactlyOnce() throws Exception {
-        List<String> texts = Collections.synchronizedList(new ArrayList<>());
-        List<String> statuses = Collections.synchronizedList(new ArrayList<>());
-        try (ChatSession session = new ChatSession(
-                Connection.endpoint(url, "rita", null),
-                false,
-                frame -> {
-                    if ("message".equals(SendCommand.type(frame))) {
-                        texts.add(SendCommand.str(frame, "text"));
-                    }
-                },
-                statuses::add)) {
-            session.start(List.of("resume"));
-            await().atMost(SLOW_START).until(() -> inRoom("resume", "rita"));
-            // a loaded machine's cold function instances need more than the default 10 s for the ack
-            assertThat(run("send", "--url", url, "--user", "sid", "--room", "resume", "--timeout", SEND_TIMEOUT, "m0")
-                            .exitCode())
-                    .isZero();
-            await().atMost(LocalCloudExtension.WAIT).until(() -> texts.contains("m0"));
-            for (int i = 1; i <= 10; i++) {
-                assertThat(run(
-                                        "send",
-                                        "--url",
-                                        url,
-                                        "--user",
-                                        "sid",
-                                        "--room",
-                                        "resume",
-                                        "--timeout",
-                                        SEND_TIMEOUT,
-                                        "m" + i)
-                                .exitCode())
-                        .isZero();
-                if (i == 4) {
-                    session.dropConnection(); // messages 5.. are sent while rita is away
-                }
+    void listen_survivesAClosedConnection_withEveryMessageExactlyOnce() throws Exception {
+        CliProcess listening = CliProcess.start(
+                "listen",
+                "--url",
+                url,
+                "--user",
+                "rita",
+                "--room",
+                "resume",
+                "--json",
+                "--count",
+                "11",
+                "--timeout",
+                LISTEN_TIMEOUT);
+        await().atMost(SLOW_START).until(() -> inRoom("resume", "rita"));
+        String first = memberConnection("resume", "rita");
+        for (int i = 0; i <= 10; i++) {
+            Run sent =
+                    run("send", "--url", url, "--user", "sid", "--room", "resume", "--timeout", SEND_TIMEOUT, "m" + i);
+            assertThat(sent.exitCode()).as(sent.err()).isZero();
+            if (i == 4) {
+                // messages 5.. are sent while rita is away or reconnecting
+                HttpResponse<String> closed = HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(
+                                                URI.create(cloud.connectionsEndpoint() + "/@connections/" + first))
+                                        .DELETE()
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+                assertThat(closed.statusCode()).isEqualTo(204);
             }
-            // the reconnect may wait out failed attempts (a cold $connect past the CLI's 30 s handshake limit)
-            await().atMost(SLOW_START).until(() -> texts.size() >= 11);
-            assertThat(statuses).contains("reconnected");
-            // exactly once each; across the reconnect, live messages may arrive before the missed ones from history
-            assertThat(texts)
-                    .containsExactlyInAnyOrder("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10");
         }
+        // the reconnect may wait out failed attempts (a cold $connect past the CLI's 30 s handshake limit)
+        Run listened = listening.exit(SLOW_START);
+        assertThat(listened.exitCode()).as(listened.err()).isZero();
+        assertThat(listened.err()).contains("reconnected");
+        // exactly once each; across the reconnect, live messages may arrive before the missed ones from history
+        assertThat(listened.out()
+                        .lines()
+                        .map(l -> JsonParser.parseString(l).getAsJsonObject())
+                        .filter(frame -> frame.get("type").getAsString().equals("message"))
+                        .map(frame -> frame.get("text").getAsString())
+                        .toList())
+                .as(listened.out())
+                .containsExactlyInAnyOrder("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10");
+        assertThat(memberConnection("resume", "rita"))
+                .as("a new connection joined")
+                .isNotEqualTo(first);
     }
 
     @Test

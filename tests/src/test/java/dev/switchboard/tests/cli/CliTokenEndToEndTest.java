@@ -1,9 +1,9 @@
-package dev.switchboard.cli;
+package dev.switchboard.tests.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.switchboard.cli.CliProcess.Run;
+import dev.switchboard.tests.cli.CliProcess.Run;
 import dev.switchboard.tests.e2e.LocalCloudExtension;
 import dev.switchboard.tests.e2e.TestTokens;
 import java.net.URI;
@@ -142,7 +142,9 @@ class CliTokenEndToEndTest {
         assertThat(deleted.statusCode()).isEqualTo(204);
 
         Run listened = listening.exit(LocalCloudExtension.WAIT);
-        assertThat(listened.exitCode()).as(listened.err()).isEqualTo(ExitCode.REJECTED);
+        assertThat(listened.exitCode())
+                .as(listened.err())
+                .isEqualTo(4); // "4 handshake rejected (401/403: user or token)", the CLI's documented exit codes
         assertThat(listened.err()).contains("HTTP 401").contains("stopped reconnecting");
     }
 }

@@ -1,7 +1,8 @@
-package dev.switchboard.cli;
+package dev.switchboard.tests.cli;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.switchboard.cli.Main;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
