@@ -229,8 +229,11 @@ final class ChatCommand implements Callable<Integer> {
                     } else {
                         String clientMsgId = UUID.randomUUID().toString();
                         sending.put(clientMsgId, current);
-                        session.send(new Request.Send(current, line, clientMsgId));
-                        print.accept(render.line(ownMessage(line)));
+                        if (sent(session.send(new Request.Send(current, line, clientMsgId)), print)) {
+                            print.accept(render.line(ownMessage(line)));
+                        } else {
+                            sending.remove(clientMsgId);
+                        }
                     }
                     continue;
                 }
@@ -265,16 +268,21 @@ final class ChatCommand implements Callable<Integer> {
                     case "/who" -> {
                         String room = parts.length > 1 ? parts[1] : current;
                         if (room != null) {
-                            session.send(new Request.Who(room, null));
+                            sent(session.send(new Request.Who(room, null)), print);
                         }
                     }
                     case "/dm" -> {
                         if (parts.length < 3) {
                             print.accept("-- usage: /dm USER TEXT");
                         } else {
-                            session.send(new Request.Direct(
-                                    parts[1], parts[2], UUID.randomUUID().toString()));
-                            print.accept("-- direct message to " + parts[1] + ": " + parts[2]);
+                            if (sent(
+                                    session.send(new Request.Direct(
+                                            parts[1],
+                                            parts[2],
+                                            UUID.randomUUID().toString())),
+                                    print)) {
+                                print.accept("-- direct message to " + parts[1] + ": " + parts[2]);
+                            }
                         }
                     }
                     case "/history" -> {
@@ -295,10 +303,10 @@ final class ChatCommand implements Callable<Integer> {
                         } else if (parts[0].equals("/edit") && rest.isEmpty()) {
                             print.accept("-- usage: /edit NEW TEXT (replaces your last message in " + current + ")");
                         } else if (parts[0].equals("/edit")) {
-                            session.send(new Request.Edit(current, id, rest, null));
-                            print.accept("-- edited your last message in " + current + ": " + rest);
-                        } else {
-                            session.send(new Request.Delete(current, id, null));
+                            if (sent(session.send(new Request.Edit(current, id, rest, null)), print)) {
+                                print.accept("-- edited your last message in " + current + ": " + rest);
+                            }
+                        } else if (sent(session.send(new Request.Delete(current, id, null)), print)) {
                             lastOwn.remove(current);
                             print.accept("-- deleted your last message in " + current);
                         }
@@ -310,7 +318,9 @@ final class ChatCommand implements Callable<Integer> {
                                     "-- usage: /inbox [N], N from 1 to 50 (default 10): shows your newest notifications and "
                                             + "direct messages and marks them read");
                         } else {
-                            session.send(new Request.Inbox(null, rest.isEmpty() ? 10 : Integer.parseInt(rest)));
+                            sent(
+                                    session.send(new Request.Inbox(null, rest.isEmpty() ? 10 : Integer.parseInt(rest))),
+                                    print);
                         }
                     }
                     case "/help" -> print.accept("-- " + HELP);
@@ -319,6 +329,18 @@ final class ChatCommand implements Callable<Integer> {
             }
             return session.stopped().isDone() ? session.stopped().join().exitCode : ExitCode.OK;
         }
+    }
+
+    /**
+     * Says so when a request of the user's was not sent (the connection is down and the session is
+     * reconnecting); returns {@code sent}.
+     */
+    static boolean sent(boolean sent, java.util.function.Consumer<String> print) {
+        if (!sent) {
+            print.accept("-- not sent: the connection is down and reconnecting; type it again once it says"
+                    + " reconnected");
+        }
+        return sent;
     }
 
     /** The user's own line as the message frame the others get (no id yet: the ack brings it). */

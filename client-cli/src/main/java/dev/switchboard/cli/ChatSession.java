@@ -255,10 +255,14 @@ final class ChatSession implements AutoCloseable {
     /**
      * Sends one request on the current connection, with a {@code requestId} of its own that its answers
      * and errors echo ({@link #requestOf}).
+     *
+     * @return false when it was not sent: the connection is down and the session is reconnecting (the
+     *     caller says so; a {@code send} may be sent again with the same clientMsgId, which the server
+     *     acknowledges once)
      */
-    void send(Request request) {
+    boolean send(Request request) {
         SentRequests.Sent next = sent.add(request);
-        connection.send(Json.write(request, next.requestId()));
+        return connection.send(Json.write(request, next.requestId()));
     }
 
     /**
@@ -295,7 +299,12 @@ final class ChatSession implements AutoCloseable {
                 }
                 continue;
             }
-            deliver(frame, false);
+            try {
+                deliver(frame, false);
+            } catch (RuntimeException e) {
+                // this thread is the session's only reader: ending it would end every reconnect, silently
+                onStatus.accept("could not handle a frame from the server (" + e + "); carrying on");
+            }
         }
     }
 

@@ -159,9 +159,22 @@ final class Connection implements AutoCloseable {
      * one send outstanding at a time and fails a second with {@code IllegalStateException: Send pending}
      * (the java.net.http.WebSocket javadoc), and a chat sends from several threads at once (the user's
      * lines, the reader's history requests, receipts, typing): ChatSessionHistoryTest saw it fail so.
+     *
+     * @return true when the frame was written; false when the connection was already closing or closed
+     *     (the JDK fails the send with {@code IOException: Output closed} once a Close was sent or received,
+     *     or with the network error): nothing was sent, and the listener puts {@link #CLOSED} in
+     *     {@link #frames} for that close, so a reader learns of it there and reconnects
      */
-    synchronized void send(String json) {
-        socket.sendText(json, true).join();
+    synchronized boolean send(String json) {
+        try {
+            socket.sendText(json, true).join();
+            return true;
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof java.io.IOException) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     boolean isOpen() {

@@ -45,7 +45,7 @@ final class SendCommand implements Callable<Integer> {
         String clientMsgId = "cli-" + UUID.randomUUID();
         try (Connection socket = new Connection()) {
             socket.open(connection.endpoint());
-            socket.send(Json.write(new Request.Join(room)));
+            sendOrFail(socket, Json.write(new Request.Join(room)));
             // On AWS frames of one connection may be handled out of order: wait for the join first.
             await(
                     socket,
@@ -53,7 +53,7 @@ final class SendCommand implements Callable<Integer> {
                     "no confirmation of the join of " + room + " within " + seconds(timeout)
                             + ": nothing was sent; run it again, with a longer --timeout if the server is slow to"
                             + " start");
-            socket.send(Json.write(new Request.Send(room, String.join(" ", words), clientMsgId)));
+            sendOrFail(socket, Json.write(new Request.Send(room, String.join(" ", words), clientMsgId)));
             // Each run sends under a clientMsgId of its own, so running send again is a second message, not a retry
             // the server would recognise (docs/PROTOCOL.md): say how to find out whether the first was stored.
             JsonObject ack = await(
@@ -101,6 +101,16 @@ final class SendCommand implements Callable<Integer> {
     /** {@code d} as a person reads it: {@code 10 s}, or {@code 500 ms} below a second (not "0 s"). */
     static String seconds(Duration d) {
         return d.toMillis() < 1000 ? d.toMillis() + " ms" : d.toSeconds() + " s";
+    }
+
+    /** Sends {@code json}, or fails: the server closed the connection before it could be sent. */
+    private void sendOrFail(Connection socket, String json) throws CliException {
+        if (!socket.send(json)) {
+            throw new CliException(
+                    ExitCode.UNREACHABLE,
+                    "the server closed the connection before the message was sent: nothing was sent; run it"
+                            + " again");
+        }
     }
 
     static String type(JsonObject frame) {
