@@ -34,20 +34,18 @@ interface FunctionRuntime extends AutoCloseable {
      * @param requestId the invocation's request id (Lambda's {@code Lambda-Runtime-Aws-Request-Id})
      * @throws InvocationException when the handler threw, timed out, or its instance failed to start
      */
-    String invoke(String eventJson, String requestId) throws InvocationException;
+    default String invoke(String eventJson, String requestId) throws InvocationException {
+        return invoke(eventJson, requestId, () -> {});
+    }
 
     /**
      * As {@link #invoke(String, String)}, and runs {@code delivered} the moment the handler is given the
      * event: after any wait for an instance and any initialisation. The gateway counts its integration
-     * timeout from there for the handler's part (see {@link RouteInvoker}). By default the event counts
-     * as delivered at once.
+     * timeout from there for the handler's part (see {@link RouteInvoker}).
      *
      * @param delivered cheap and non-blocking (it may run under a lock); run at most once
      */
-    default String invoke(String eventJson, String requestId, Runnable delivered) throws InvocationException {
-        delivered.run();
-        return invoke(eventJson, requestId);
-    }
+    String invoke(String eventJson, String requestId, Runnable delivered) throws InvocationException;
 
     /** Ends every instance. */
     @Override

@@ -103,11 +103,6 @@ final class InProcessRuntime implements FunctionRuntime {
      * (null for a void handler or a null result).
      */
     @Override
-    public String invoke(String eventJson, String requestId) throws InvocationException {
-        return invoke(eventJson, requestId, () -> {});
-    }
-
-    @Override
     public String invoke(String eventJson, String requestId, Runnable delivered) throws InvocationException {
         try {
             concurrency.acquire();

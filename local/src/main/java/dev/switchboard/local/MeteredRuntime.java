@@ -22,11 +22,6 @@ final class MeteredRuntime implements FunctionRuntime {
     }
 
     @Override
-    public String invoke(String eventJson, String requestId) throws InvocationException {
-        return invoke(eventJson, requestId, () -> {});
-    }
-
-    @Override
     public String invoke(String eventJson, String requestId, Runnable delivered) throws InvocationException {
         long started = System.nanoTime();
         try {

@@ -147,11 +147,6 @@ final class ProcessRuntime implements FunctionRuntime {
     }
 
     @Override
-    public String invoke(String eventJson, String requestId) throws InvocationException {
-        return invoke(eventJson, requestId, () -> {});
-    }
-
-    @Override
     public String invoke(String eventJson, String requestId, Runnable delivered) throws InvocationException {
         if (reserved) {
             // Reserved concurrency is a hard cap: Lambda throttles the invocation rather than queueing it.

@@ -24,7 +24,7 @@ class AsyncInvokerTest {
         }
 
         @Override
-        public String invoke(String eventJson, String requestId) throws InvocationException {
+        public String invoke(String eventJson, String requestId, Runnable delivered) throws InvocationException {
             calls.incrementAndGet();
             throw new InvocationException("Fn is shut down", null, false);
         }

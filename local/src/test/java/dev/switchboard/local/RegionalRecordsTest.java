@@ -38,7 +38,7 @@ class RegionalRecordsTest {
             }
 
             @Override
-            public String invoke(String eventJson, String requestId) {
+            public String invoke(String eventJson, String requestId, Runnable delivered) {
                 throw new UnsupportedOperationException("not invoked: only its record is built");
             }
         };

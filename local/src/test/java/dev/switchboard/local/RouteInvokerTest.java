@@ -41,11 +41,6 @@ class RouteInvokerTest {
         }
 
         @Override
-        public String invoke(String eventJson, String requestId) throws InvocationException {
-            return invoke(eventJson, requestId, () -> {});
-        }
-
-        @Override
         public String invoke(String eventJson, String requestId, Runnable delivered) throws InvocationException {
             try {
                 beforeDelivery.await(60, TimeUnit.SECONDS);
