@@ -1,9 +1,11 @@
 package dev.switchboard.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.protocol.Json;
 import dev.switchboard.protocol.ServerFrame;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -74,11 +76,10 @@ class ChatSessionClosedWhileSendingTest {
         first.close(1001, "going away", Callback.NOOP);
         // the client's JDK WebSocket answers the Close by itself (its listener only queues): once the server's
         // session is closed, the client's output is closed and the reader's history request must fail
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(ScriptedServer.WAIT_SECONDS);
-        while (first.isOpen() && System.nanoTime() < end) {
-            Thread.sleep(10); // polling a condition, bounded
-        }
-        assertThat(first.isOpen()).as("the close handshake completed").isFalse();
+        await("the close handshake completed")
+                .atMost(Duration.ofSeconds(ScriptedServer.WAIT_SECONDS))
+                .pollInterval(Duration.ofMillis(10))
+                .until(() -> !first.isOpen());
         release.countDown();
 
         ScriptedServer.Received rejoin = server.nextAction("join");

@@ -2,6 +2,7 @@ package dev.switchboard.tests.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.cli.ScriptedServer;
 import dev.switchboard.local.WsClient;
 import dev.switchboard.protocol.ErrorCode;
 import dev.switchboard.protocol.Json;
@@ -304,33 +305,33 @@ class ChatPageBrowserTest {
     @Test
     void twoHistoryRequestsOfOneRoom_inFlight_eachAnswerGoesToItsOwnRequest() throws Exception {
         WebDriver ann = browser();
-        try (ScriptedWebSocketServer server = new ScriptedWebSocketServer()) {
+        try (ScriptedServer server = new ScriptedServer(LocalCloudExtension.WAIT)) {
             ann.get(link("user=ann&room=lobby&ws=" + URLEncoder.encode(server.url(), StandardCharsets.UTF_8)));
-            ScriptedWebSocketServer.Received join = server.nextAction("join");
+            ScriptedServer.Received join = server.nextAction("join");
             Session socket = join.session();
-            ScriptedWebSocketServer.send(
+            ScriptedServer.send(
                     socket,
                     Json.write(new ServerFrame.Presence("lobby", "join", "ann").withRequestId(join.requestId())));
-            ScriptedWebSocketServer.Received first = server.nextAction("history");
+            ScriptedServer.Received first = server.nextAction("history");
 
             // Leave, and join again while the first page is still in flight
             ann.findElement(By.id("leave")).click();
             server.nextAction("leave");
             byTestId(ann, "room").sendKeys("lobby");
             byTestId(ann, "join").click();
-            ScriptedWebSocketServer.Received rejoin = server.nextAction("join");
-            ScriptedWebSocketServer.send(
+            ScriptedServer.Received rejoin = server.nextAction("join");
+            ScriptedServer.send(
                     socket,
                     Json.write(new ServerFrame.Presence("lobby", "join", "ann").withRequestId(rejoin.requestId())));
-            ScriptedWebSocketServer.Received second = server.nextAction("history");
+            ScriptedServer.Received second = server.nextAction("history");
             // a live message, newer than the page to come
-            ScriptedWebSocketServer.send(socket, Json.write(new ServerFrame.Message("lobby", M3, "bob", "three", 3L)));
-            ScriptedWebSocketServer.send(
+            ScriptedServer.send(socket, Json.write(new ServerFrame.Message("lobby", M3, "bob", "three", 3L)));
+            ScriptedServer.send(
                     socket,
                     Json.write(new ServerFrame.Error(
                                     ErrorCode.NOT_MEMBER, "you are not in room 'lobby': join it first", "history")
                             .withRequestId(first.requestId())));
-            ScriptedWebSocketServer.send(
+            ScriptedServer.send(
                     socket,
                     Json.write(new ServerFrame.History(
                                     "lobby",
