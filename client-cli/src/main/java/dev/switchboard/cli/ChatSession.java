@@ -408,9 +408,13 @@ final class ChatSession implements AutoCloseable {
         }
         waitingForToken = false;
         pendingToken = token;
+        boolean sent;
         try {
-            send(new Request.Refresh(token));
+            sent = send(new Request.Refresh(token));
         } catch (RuntimeException e) {
+            sent = false;
+        }
+        if (!sent) {
             // the socket is closing: the reconnect uses the newly read token anyway; look again soon
             planRefresh(5000);
             return;
