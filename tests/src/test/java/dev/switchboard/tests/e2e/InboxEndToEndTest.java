@@ -14,6 +14,8 @@ import dev.switchboard.protocol.RequestParser;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -205,19 +207,45 @@ class InboxEndToEndTest {
                     .as("not in the room")
                     .isEmpty();
 
-            publish("{\"all\":true}", "Maintenance");
+            String allSns = publish("{\"all\":true}", "Maintenance");
             JsonObject toAll = jack.next(f -> f.get("type").getAsString().equals("notification")
                     && f.get("title").getAsString().equals("Maintenance"));
             assertThat(toAll.get("inbox").getAsBoolean()).isTrue();
             // stored before that page of the shard was posted to
             JsonObject jacks = inbox(jack, Json.write(new Request.Inbox(null, RequestParser.INBOX_PAGE_DEFAULT)));
             assertThat(ids(jacks)).containsExactly(toAll.get("id").getAsString());
+            // A notification to everyone reaches whoever is connected when their shard is read, and each shard is
+            // its own asynchronous Broadcast invocation: "connects later" means after the last shard's. Connecting
+            // on jack's copy alone put kim in a shard read after her $connect (a fresh-clone run, 2026-12-01).
+            await().atMost(WsClient.WAIT).until(() -> everyShardDelivered(log, roomSns, allSns));
             try (WsClient later = WsClient.connect(local.userUri("kim"))) {
                 assertThat(ids(inbox(later, Json.write(new Request.Inbox(null, RequestParser.INBOX_PAGE_DEFAULT)))))
                         .as("no connection when it was published")
                         .isEmpty();
             }
         }
+    }
+
+    /**
+     * True once the notification to everyone has been handed on as shard chunks and as many Broadcast invocations
+     * as there are chunks have logged a delivery line without failures, besides those of {@code ownIds} (the
+     * publishes' own).
+     * The handed-on line and a chunk's line come from different function processes, so their order in the log is
+     * not theirs in time: lines are counted wherever they are.
+     */
+    static boolean everyShardDelivered(LogCapture log, String... ownIds) {
+        List<Matcher> handedOn = log.matching(Pattern.compile("notification to all handed on as (\\d+) shard chunks"));
+        if (handedOn.isEmpty()) {
+            return false;
+        }
+        Set<String> own = Set.of(ownIds);
+        // a chunk's failed attempt (failed>0) is retried by Lambda under the same SNS message id: count finished ones
+        long chunksDelivered = log.matching(Pattern.compile("sns (\\S+) delivered=\\d+ gone=\\d+ failed=0")).stream()
+                .map(m -> m.group(1))
+                .filter(id -> !own.contains(id))
+                .distinct()
+                .count();
+        return chunksDelivered >= Integer.parseInt(handedOn.get(0).group(1));
     }
 
     @Test
