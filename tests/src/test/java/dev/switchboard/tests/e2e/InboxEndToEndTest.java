@@ -240,7 +240,8 @@ class InboxEndToEndTest {
         }
         Set<String> own = Set.of(ownIds);
         // a chunk's failed attempt (failed>0) is retried by Lambda under the same SNS message id: count finished ones
-        long chunksDelivered = log.matching(Pattern.compile("sns (\\S+) delivered=\\d+ gone=\\d+ failed=0")).stream()
+        long chunksDelivered = log.matching(BroadcastToAllEndToEndTest.DELIVERY_LINE).stream()
+                .filter(m -> m.group(4).equals("0"))
                 .map(m -> m.group(1))
                 .filter(id -> !own.contains(id))
                 .distinct()
