@@ -38,7 +38,10 @@ final class ListenCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per line (for jq and scripts).")
     boolean json;
 
-    @Option(names = "--count", description = "Exit after this many messages (message, direct, notification).")
+    @Option(
+            names = "--count",
+            converter = PositiveCount.class,
+            description = "Exit after this many messages (message, direct, notification); 1 or more.")
     Integer count;
 
     @Option(
@@ -107,6 +110,24 @@ final class ListenCommand implements Callable<Integer> {
                 return ExitCode.TIMEOUT;
             }
             return ExitCode.OK;
+        }
+    }
+
+    /** Reads {@code --count}: a whole number of 1 or more; 0 or less would exit at the first message or never. */
+    static final class PositiveCount implements picocli.CommandLine.ITypeConverter<Integer> {
+        /** @throws picocli.CommandLine.TypeConversionException for anything else, naming what is accepted */
+        @Override
+        public Integer convert(String value) {
+            try {
+                int parsed = Integer.parseInt(value.strip());
+                if (parsed >= 1) {
+                    return parsed;
+                }
+            } catch (NumberFormatException e) {
+                // the message below
+            }
+            throw new picocli.CommandLine.TypeConversionException(
+                    "'" + value + "' is not a count: give a whole number of messages, 1 or more");
         }
     }
 

@@ -75,7 +75,8 @@ final class Render {
                                 ", ",
                                 f.getAsJsonArray("users").asList().stream()
                                         .map(e -> TerminalText.safe(e.getAsString()))
-                                        .toList());
+                                        .toList())
+                        + moreMembers(f);
             case "notification" -> paint("33", "=== " + field(f, "title") + " === " + field(f, "body"));
             case "error" ->
                 paint(
@@ -89,6 +90,22 @@ final class Render {
                         : "-- inbox: all read";
             default -> null;
         };
+    }
+
+    /**
+     * What a {@code members} page with a {@code next} cursor leaves out (docs/PROTOCOL.md, {@code who}): a page holds
+     * up to 100 connections' users, and only the first page has {@code count}, the room's connections counted up to
+     * 10,000. Empty for the last (or only) page.
+     */
+    private static String moreMembers(JsonObject f) {
+        if (!f.has("next")) {
+            return "";
+        }
+        if (!f.has("count")) {
+            return " … and more";
+        }
+        int count = f.get("count").getAsInt();
+        return " … and more (" + (count >= 10_000 ? "10000 or more" : String.valueOf(count)) + " connections in all)";
     }
 
     private static String field(JsonObject f, String name) {

@@ -63,6 +63,46 @@ class MainTest {
     }
 
     @Test
+    void zeroTimeoutOrCountBelowOne_isAUsageError_sayingWhatIsAccepted() {
+        int zero = commandLine().execute("listen", "--url", "ws://127.0.0.1:9/local", "--room", "r", "--timeout", "0s");
+        int none = commandLine().execute("listen", "--url", "ws://127.0.0.1:9/local", "--room", "r", "--count", "0");
+        int negative =
+                commandLine().execute("listen", "--url", "ws://127.0.0.1:9/local", "--room", "r", "--count", "-1");
+        int words = commandLine().execute("listen", "--url", "ws://127.0.0.1:9/local", "--room", "r", "--count", "two");
+        int sendZero = commandLine()
+                .execute("send", "--url", "ws://127.0.0.1:9/local", "--room", "r", "--timeout", "PT0S", "hi");
+
+        assertThat(List.of(zero, none, negative, words, sendZero)).containsOnly(CommandLine.ExitCode.USAGE);
+        assertThat(err.toString().lines())
+                .hasSize(5)
+                .satisfiesExactly(
+                        l -> assertThat(l).contains("--timeout").contains("'0s' would give up before waiting"),
+                        l -> assertThat(l)
+                                .contains("--count")
+                                .contains("'0' is not a count")
+                                .contains("1 or more"),
+                        l -> assertThat(l).contains("--count").contains("'-1' is not a count"),
+                        l -> assertThat(l).contains("--count").contains("'two' is not a count"),
+                        l -> assertThat(l).contains("--timeout").contains("'PT0S' would give up before waiting"));
+        assertThat(out.toString()).isEmpty();
+        // the smallest accepted values still parse
+        assertThat(commandLine()
+                        .parseArgs(
+                                "listen",
+                                "--url",
+                                "ws://127.0.0.1:9/local",
+                                "--room",
+                                "r",
+                                "--count",
+                                "1",
+                                "--timeout",
+                                "1ms")
+                        .subcommand()
+                        .matchedOptionValue("--count", 0))
+                .isEqualTo(1);
+    }
+
+    @Test
     void noSubcommand_printsUsageToTheCommandLinesOut() {
         int code = commandLine().execute();
 

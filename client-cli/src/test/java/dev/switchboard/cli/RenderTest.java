@@ -36,4 +36,25 @@ class RenderTest {
                                 .withZone(java.time.ZoneId.systemDefault())
                                 .format(java.time.Instant.ofEpochMilli(1_764_000_000_000L)));
     }
+
+    @Test
+    void members_saysWhenThePageLeavesPeopleOut_withTheRoomsCount() {
+        Render render = new Render(false);
+        assertThat(render.line(JsonParser.parseString(
+                                "{\"type\":\"members\",\"room\":\"r\",\"users\":[\"ann\",\"bob\"],\"count\":2}")
+                        .getAsJsonObject()))
+                .isEqualTo("members of r: ann, bob");
+        assertThat(render.line(JsonParser.parseString("{\"type\":\"members\",\"room\":\"r\",\"users\":[\"ann\"],"
+                                + "\"count\":250,\"next\":\"c1\"}")
+                        .getAsJsonObject()))
+                .isEqualTo("members of r: ann … and more (250 connections in all)");
+        assertThat(render.line(JsonParser.parseString("{\"type\":\"members\",\"room\":\"r\",\"users\":[\"ann\"],"
+                                + "\"count\":10000,\"next\":\"c1\"}")
+                        .getAsJsonObject()))
+                .isEqualTo("members of r: ann … and more (10000 or more connections in all)");
+        assertThat(render.line(JsonParser.parseString(
+                                "{\"type\":\"members\",\"room\":\"r\",\"users\":[\"cy\"],\"next\":\"c2\"}")
+                        .getAsJsonObject()))
+                .isEqualTo("members of r: cy … and more");
+    }
 }
