@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
             "  /join ROOM      join ROOM and make it the current room",
             "  /leave [ROOM]   leave ROOM (default: the current room)",
             "  /rooms          list the rooms you are in",
-            "  /who [ROOM]     who is in ROOM (default: the current room; a first page of 100)",
+            "  /who [ROOM]     who is in ROOM (default: the current room; first 100)",
             "  /dm USER TEXT   send USER a direct message",
             "  /history [N]    the current room's last N messages (1-100, default 20)",
             "  /inbox [N]      your newest N notifications and direct messages, marked read",
